@@ -1,0 +1,177 @@
+//! Access tokens: minted by the control plane, verified on every `/v1` request.
+//! HS256 JWTs shaped like Azure AD tokens for the Partner Center API.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::partners::Partner;
+use crate::domain::permissions::{CallerFacts, Role};
+
+pub const AUDIENCE: &str = "https://api.partnercenter.microsoft.com";
+pub const ISSUER_PREFIX: &str = "https://sts.windows.net/";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// The partner's tenant id.
+    pub tid: String,
+    /// The user's (or, app-only, the application's) object id.
+    pub oid: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// `app` for app-only tokens, `user` for app+user tokens.
+    pub idtyp: String,
+    pub appid: String,
+}
+
+impl Claims {
+    pub fn app_only(&self) -> bool {
+        self.idtyp == "app"
+    }
+
+    pub fn roles(&self) -> Vec<Role> {
+        self.roles.iter().filter_map(|r| Role::parse(r)).collect()
+    }
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenKeys {
+    pub fn from_secret(secret: &str) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    Malformed,
+    BadSignature,
+    WrongAudience,
+    Expired,
+    NotYetValid,
+    UnknownPartner,
+}
+
+impl TokenError {
+    pub fn explain(self) -> &'static str {
+        match self {
+            TokenError::Missing => "no bearer token in the Authorization header; mint one with POST /_emulator/tokens",
+            TokenError::Malformed => {
+                "the bearer token is not a well-formed HS256 JWT (alg none and other algorithms are refused)"
+            }
+            TokenError::BadSignature => "the token was not signed by this emulator's key",
+            TokenError::WrongAudience => "the token's audience is not https://api.partnercenter.microsoft.com",
+            TokenError::Expired => "the token expired by the emulator clock; mint a new one or move the clock back",
+            TokenError::NotYetValid => "the token is not valid yet by the emulator clock",
+            TokenError::UnknownPartner => "the token's partner (tid) does not exist here (was the emulator reset?)",
+        }
+    }
+}
+
+pub fn mint(keys: &TokenKeys, claims: &Claims) -> String {
+    encode(&Header::new(Algorithm::HS256), claims, &keys.encoding).expect("HS256 encoding of plain claims cannot fail")
+}
+
+/// Verify signature, algorithm and audience; expiry is judged by the emulator clock (`now`).
+pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[AUDIENCE]);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims.clear();
+    let claims = decode::<Claims>(token, &keys.decoding, &validation)
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience,
+            _ => TokenError::Malformed,
+        })?
+        .claims;
+    let now = now.timestamp();
+    if claims.exp <= now {
+        return Err(TokenError::Expired);
+    }
+    if claims.nbf > now + 300 {
+        return Err(TokenError::NotYetValid);
+    }
+    Ok(claims)
+}
+
+/// The authenticated caller of a `/v1` route.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub partner: Partner,
+    pub user_id: String,
+    pub roles: Vec<Role>,
+    pub app_only: bool,
+}
+
+impl Caller {
+    pub fn facts(&self) -> CallerFacts<'_> {
+        CallerFacts { partner_type: self.partner.partner_type, app_only: self.app_only, roles: &self.roles }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            aud: AUDIENCE.into(),
+            iss: format!("{ISSUER_PREFIX}t/"),
+            iat: 0,
+            nbf: 0,
+            exp,
+            tid: "t".into(),
+            oid: "u".into(),
+            roles: vec!["AdminAgent".into(), "Nonsense".into()],
+            idtyp: "user".into(),
+            appid: "a".into(),
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_expiry_by_given_clock() {
+        let keys = TokenKeys::from_secret("k");
+        let token = mint(&keys, &claims(1000));
+        let c = verify(&keys, &token, at(999)).unwrap();
+        assert_eq!(c.roles(), vec![Role::AdminAgent]);
+        assert_eq!(verify(&keys, &token, at(1000)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn wrong_key_audience_and_alg_none_are_refused() {
+        let keys = TokenKeys::from_secret("k");
+        let token = mint(&TokenKeys::from_secret("other"), &claims(1000));
+        assert_eq!(verify(&keys, &token, at(0)), Err(TokenError::BadSignature));
+        let mut c = claims(1000);
+        c.aud = "https://graph.microsoft.com".into();
+        assert_eq!(verify(&keys, &mint(&keys, &c), at(0)), Err(TokenError::WrongAudience));
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let unsigned = format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            b64.encode(serde_json::to_vec(&claims(1000)).unwrap())
+        );
+        assert_eq!(verify(&keys, &unsigned, at(0)), Err(TokenError::Malformed));
+        assert_eq!(verify(&keys, "garbage", at(0)), Err(TokenError::Malformed));
+    }
+}

@@ -1,0 +1,374 @@
+//! Agreement types, the template catalog, and the rules of a partner confirmation
+//! (attestation) and of a customer's direct acceptance.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::contact::{Contact, ContactInput};
+use super::time::{parse_timestamp, render_timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AgreementType {
+    MicrosoftCustomerAgreement,
+    MicrosoftCloudAgreement,
+}
+
+impl AgreementType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementType::MicrosoftCustomerAgreement => "MicrosoftCustomerAgreement",
+            AgreementType::MicrosoftCloudAgreement => "MicrosoftCloudAgreement",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::MicrosoftCustomerAgreement, Self::MicrosoftCloudAgreement]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(value.trim()))
+    }
+}
+
+/// The `agreementType` query parameter of the read operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementTypeFilter {
+    Only(AgreementType),
+    All,
+}
+
+impl AgreementTypeFilter {
+    /// Omitted (or empty) means the Microsoft Cloud Agreement, for backward compatibility;
+    /// `*` means every type; anything else is refused.
+    pub fn parse(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(Self::Only(AgreementType::MicrosoftCloudAgreement)),
+            Some("*") => Ok(Self::All),
+            Some(v) => AgreementType::parse(v).map(Self::Only).ok_or_else(|| v.to_string()),
+        }
+    }
+
+    pub fn matches(self, t: AgreementType) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(only) => only == t,
+        }
+    }
+}
+
+/// One entry of the agreement template catalog (kept as data in the database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementTemplate {
+    pub template_id: String,
+    pub agreement_type: AgreementType,
+    pub agreement_link: String,
+    pub version_rank: i32,
+    /// False for retired templates (the Cloud Agreement): new confirmations are refused.
+    pub accepts_confirmations: bool,
+    /// Only the Customer Agreement template has a downloadable document.
+    pub has_document: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementSource {
+    PartnerConfirmation,
+    DirectAcceptance,
+}
+
+impl AgreementSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementSource::PartnerConfirmation => "PartnerConfirmation",
+            AgreementSource::DirectAcceptance => "DirectAcceptance",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::PartnerConfirmation, Self::DirectAcceptance].into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// A stored agreement acceptance: a partner's confirmation or the customer's direct acceptance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    pub id: String,
+    pub customer_id: String,
+    /// The partner that confirmed; None for a direct acceptance.
+    pub partner_tenant_id: Option<String>,
+    /// The confirming user's object id, from the token; None for a direct acceptance.
+    pub user_id: Option<String>,
+    pub contact: Contact,
+    pub template_id: String,
+    pub agreement_type: AgreementType,
+    pub date_agreed: DateTime<Utc>,
+    pub source: AgreementSource,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Agreement {
+    /// The key the database holds unique per customer, agreement type and source, so two
+    /// identical confirmations can never both be stored.
+    pub fn duplicate_key(&self) -> String {
+        match self.source {
+            AgreementSource::PartnerConfirmation => self.contact.identity_key(),
+            // A customer accepts directly once per agreement type.
+            AgreementSource::DirectAcceptance => "direct".to_string(),
+        }
+    }
+}
+
+/// A confirmation request as it came over the wire.
+#[derive(Debug, Clone, Default)]
+pub struct ConfirmationInput {
+    pub contact: ContactInput,
+    pub contact_given: bool,
+    pub template_id: Option<String>,
+    pub date_agreed: Option<String>,
+    pub agreement_type: Option<String>,
+}
+
+/// A confirmation that passed every rule that does not need the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidConfirmation {
+    pub contact: Contact,
+    pub template: AgreementTemplate,
+    pub date_agreed: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmationError {
+    Invalid(Vec<String>),
+    UnknownAgreementType(String),
+    UnknownTemplate(String),
+    TemplateRetired(String),
+    TypeContradictsTemplate { given: AgreementType, template: AgreementType },
+    DateAgreedInFuture { date_agreed: DateTime<Utc>, now: DateTime<Utc> },
+}
+
+impl ConfirmationError {
+    /// A sentence that tells a developer what to change.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Invalid(problems) => problems.join("; "),
+            Self::UnknownAgreementType(t) => format!(
+                "type '{t}' is not an agreement type; use MicrosoftCustomerAgreement or leave it out"
+            ),
+            Self::UnknownTemplate(id) => format!(
+                "templateId '{id}' is not in the template catalog; GET /v1/agreements?agreementType=* lists the known ones (ids are case-sensitive)"
+            ),
+            Self::TemplateRetired(id) => format!(
+                "template '{id}' is the retired Microsoft Cloud Agreement; confirm the Microsoft Customer Agreement template instead"
+            ),
+            Self::TypeContradictsTemplate { given, template } => format!(
+                "type {} contradicts the template, which is a {}; send the template's type or leave type out",
+                given.as_str(),
+                template.as_str()
+            ),
+            Self::DateAgreedInFuture { date_agreed, now } => format!(
+                "dateAgreed {} is after the emulator's now {}; move the clock or send an earlier date",
+                render_timestamp(*date_agreed),
+                render_timestamp(*now)
+            ),
+        }
+    }
+}
+
+pub fn find_template<'a>(templates: &'a [AgreementTemplate], id: &str) -> Option<&'a AgreementTemplate> {
+    templates.iter().find(|t| t.template_id == id)
+}
+
+/// Every rule of a confirmation that needs no stored state besides the catalog:
+/// required contact fields, a known and current template, a type that agrees with it
+/// (derived when missing) and a date that is not in the future beyond `skew`.
+pub fn validate_confirmation(
+    input: &ConfirmationInput,
+    templates: &[AgreementTemplate],
+    now: DateTime<Utc>,
+    skew: Duration,
+) -> Result<ValidConfirmation, ConfirmationError> {
+    let mut problems = Vec::new();
+    let contact = if input.contact_given {
+        Contact::parse(&input.contact, "primaryContact.").map_err(|p| problems.extend(p)).ok()
+    } else {
+        problems.push("primaryContact: is required".to_string());
+        None
+    };
+    let template_id = input.template_id.as_deref().map(str::trim).unwrap_or_default();
+    if template_id.is_empty() {
+        problems.push("templateId: is required".to_string());
+    }
+    let date_agreed = match input.date_agreed.as_deref().map(str::trim) {
+        None | Some("") => {
+            problems.push("dateAgreed: is required".to_string());
+            None
+        }
+        Some(raw) => parse_timestamp(raw).or_else(|| {
+            problems.push(format!("dateAgreed: '{raw}' is not an ISO 8601 date-time"));
+            None
+        }),
+    };
+    let given_type = match input.agreement_type.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            Some(AgreementType::parse(raw).ok_or_else(|| ConfirmationError::UnknownAgreementType(raw.to_string()))?)
+        }
+    };
+    let (Some(contact), Some(date_agreed), true) = (contact, date_agreed, problems.is_empty()) else {
+        return Err(ConfirmationError::Invalid(problems));
+    };
+
+    let template = find_template(templates, template_id)
+        .ok_or_else(|| ConfirmationError::UnknownTemplate(template_id.to_string()))?;
+    if let Some(given) = given_type {
+        if given != template.agreement_type {
+            return Err(ConfirmationError::TypeContradictsTemplate { given, template: template.agreement_type });
+        }
+    }
+    if !template.accepts_confirmations {
+        return Err(ConfirmationError::TemplateRetired(template.template_id.clone()));
+    }
+    if date_agreed > now + skew {
+        return Err(ConfirmationError::DateAgreedInFuture { date_agreed, now });
+    }
+    Ok(ValidConfirmation { contact, template: template.clone(), date_agreed })
+}
+
+/// The newest current template of a type (highest versionRank), for direct acceptance.
+pub fn current_template(templates: &[AgreementTemplate], t: AgreementType) -> Option<&AgreementTemplate> {
+    templates.iter().filter(|x| x.agreement_type == t && x.accepts_confirmations).max_by_key(|x| x.version_rank)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
+    pub const MCLA: &str = "998b88de-aa99-4388-a42c-1b3517d49490";
+
+    fn catalog() -> Vec<AgreementTemplate> {
+        vec![
+            AgreementTemplate {
+                template_id: MCA.into(),
+                agreement_type: AgreementType::MicrosoftCustomerAgreement,
+                agreement_link: "https://aka.ms/customeragreement".into(),
+                version_rank: 0,
+                accepts_confirmations: true,
+                has_document: true,
+            },
+            AgreementTemplate {
+                template_id: MCLA.into(),
+                agreement_type: AgreementType::MicrosoftCloudAgreement,
+                agreement_link: "https://docs.microsoft.com/partner-center/agreements".into(),
+                version_rank: 0,
+                accepts_confirmations: false,
+                has_document: false,
+            },
+        ]
+    }
+
+    fn now() -> DateTime<Utc> {
+        parse_timestamp("2026-03-01T12:00:00Z").unwrap()
+    }
+
+    fn input(template: &str, date: &str, t: Option<&str>) -> ConfirmationInput {
+        ConfirmationInput {
+            contact: ContactInput {
+                first_name: Some("Ana".into()),
+                last_name: Some("Lee".into()),
+                email: Some("ana@contoso.com".into()),
+                phone_number: None,
+            },
+            contact_given: true,
+            template_id: Some(template.into()),
+            date_agreed: Some(date.into()),
+            agreement_type: t.map(Into::into),
+        }
+    }
+
+    fn check(i: &ConfirmationInput) -> Result<ValidConfirmation, ConfirmationError> {
+        validate_confirmation(i, &catalog(), now(), Duration::minutes(5))
+    }
+
+    #[test]
+    fn filter_defaults_to_cloud_agreement_and_star_is_all() {
+        assert_eq!(
+            AgreementTypeFilter::parse(None),
+            Ok(AgreementTypeFilter::Only(AgreementType::MicrosoftCloudAgreement))
+        );
+        assert_eq!(AgreementTypeFilter::parse(Some("*")), Ok(AgreementTypeFilter::All));
+        assert_eq!(
+            AgreementTypeFilter::parse(Some("MicrosoftCustomerAgreement")),
+            Ok(AgreementTypeFilter::Only(AgreementType::MicrosoftCustomerAgreement))
+        );
+        assert_eq!(AgreementTypeFilter::parse(Some("Nope")), Err("Nope".to_string()));
+    }
+
+    #[test]
+    fn type_is_derived_when_missing_and_must_agree_when_given() {
+        let ok = check(&input(MCA, "2026-03-01T10:00:00Z", None)).unwrap();
+        assert_eq!(ok.template.agreement_type, AgreementType::MicrosoftCustomerAgreement);
+        assert!(check(&input(MCA, "2026-03-01T10:00:00Z", Some("MicrosoftCustomerAgreement"))).is_ok());
+        assert_eq!(
+            check(&input(MCA, "2026-03-01T10:00:00Z", Some("MicrosoftCloudAgreement"))),
+            Err(ConfirmationError::TypeContradictsTemplate {
+                given: AgreementType::MicrosoftCloudAgreement,
+                template: AgreementType::MicrosoftCustomerAgreement
+            })
+        );
+        assert_eq!(
+            check(&input(MCA, "2026-03-01T10:00:00Z", Some("Other"))),
+            Err(ConfirmationError::UnknownAgreementType("Other".into()))
+        );
+    }
+
+    #[test]
+    fn unknown_and_retired_templates_are_refused() {
+        assert_eq!(
+            check(&input("117A77B0-9360-443B-8795-C6DEDC750CF9", "2026-03-01T10:00:00Z", None)),
+            Err(ConfirmationError::UnknownTemplate("117A77B0-9360-443B-8795-C6DEDC750CF9".into()))
+        );
+        assert_eq!(
+            check(&input(MCLA, "2026-03-01T10:00:00Z", None)),
+            Err(ConfirmationError::TemplateRetired(MCLA.into()))
+        );
+    }
+
+    #[test]
+    fn date_may_be_up_to_the_skew_ahead_but_not_more() {
+        assert!(check(&input(MCA, "2026-03-01T12:05:00Z", None)).is_ok());
+        let err = check(&input(MCA, "2026-03-01T12:05:01Z", None)).unwrap_err();
+        assert!(matches!(err, ConfirmationError::DateAgreedInFuture { .. }));
+        assert_eq!(
+            err.hint(),
+            "dateAgreed 2026-03-01T12:05:01.000Z is after the emulator's now 2026-03-01T12:00:00.000Z; move the clock or send an earlier date"
+        );
+    }
+
+    #[test]
+    fn missing_fields_are_all_reported() {
+        let err = check(&ConfirmationInput::default()).unwrap_err();
+        assert_eq!(
+            err,
+            ConfirmationError::Invalid(vec![
+                "primaryContact: is required".into(),
+                "templateId: is required".into(),
+                "dateAgreed: is required".into()
+            ])
+        );
+        let mut bad_date = input(MCA, "last tuesday", None);
+        bad_date.contact.email = Some("nope".into());
+        assert_eq!(
+            check(&bad_date),
+            Err(ConfirmationError::Invalid(vec![
+                "primaryContact.email: not a valid email address".into(),
+                "dateAgreed: 'last tuesday' is not an ISO 8601 date-time".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn current_template_is_the_highest_rank_that_accepts_confirmations() {
+        let mut c = catalog();
+        c.push(AgreementTemplate { template_id: "v2".into(), version_rank: 1, ..c[0].clone() });
+        assert_eq!(current_template(&c, AgreementType::MicrosoftCustomerAgreement).unwrap().template_id, "v2");
+        assert!(current_template(&c, AgreementType::MicrosoftCloudAgreement).is_none());
+    }
+}

@@ -1,0 +1,93 @@
+//! The countries and languages of the Microsoft Customer Agreement document
+//! (`agreement-document-locales.csv`, 246 countries), and the language fallback rule.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const TABLE: &str = include_str!("agreement-document-locales.csv");
+pub const DEFAULT_COUNTRY: &str = "US";
+pub const DEFAULT_LANGUAGE: &str = "en-US";
+
+pub struct Country {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub languages: Vec<&'static str>,
+}
+
+fn countries() -> &'static HashMap<&'static str, Country> {
+    static TABLE_BY_CODE: OnceLock<HashMap<&'static str, Country>> = OnceLock::new();
+    TABLE_BY_CODE.get_or_init(|| {
+        TABLE
+            .lines()
+            .skip(1)
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                // code,name (may contain commas),"lang lang ..."
+                let (code, rest) = line.split_once(',').expect("locale table: code");
+                let quote = rest.rfind(",\"").expect("locale table: languages");
+                let languages = rest[quote + 2..].trim_end().trim_end_matches('"');
+                let country = Country { code, name: &rest[..quote], languages: languages.split_whitespace().collect() };
+                (code, country)
+            })
+            .collect()
+    })
+}
+
+pub fn country_count() -> usize {
+    countries().len()
+}
+
+pub fn country(code: &str) -> Option<&'static Country> {
+    countries().get(code)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct DocumentLocale {
+    pub country: &'static str,
+    pub language: &'static str,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LocaleError {
+    UnknownCountry(String),
+}
+
+/// Resolve the effective (country, language) of the agreement document.
+/// Country defaults to US and must be a known code (case-sensitive); language defaults to en-US
+/// and falls back to en-US when the country does not offer it (also case-sensitive).
+pub fn resolve_document_locale(
+    country_code: Option<&str>,
+    language: Option<&str>,
+) -> Result<DocumentLocale, LocaleError> {
+    let code = country_code.filter(|c| !c.is_empty()).unwrap_or(DEFAULT_COUNTRY);
+    let country = country(code).ok_or_else(|| LocaleError::UnknownCountry(code.to_string()))?;
+    let wanted = language.filter(|l| !l.is_empty()).unwrap_or(DEFAULT_LANGUAGE);
+    let language = country.languages.iter().copied().find(|l| *l == wanted).unwrap_or(DEFAULT_LANGUAGE);
+    Ok(DocumentLocale { country: country.code, language })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_all_246_countries_and_each_offers_english() {
+        assert_eq!(country_count(), 246);
+        assert!(countries().values().all(|c| c.languages.contains(&"en-US")));
+        assert_eq!(country("SH").unwrap().name, "St Helena, Ascension, Tristan da Cunha");
+    }
+
+    #[test]
+    fn defaults_are_us_english() {
+        assert_eq!(resolve_document_locale(None, None), Ok(DocumentLocale { country: "US", language: "en-US" }));
+    }
+
+    #[test]
+    fn supported_language_is_kept_and_unsupported_falls_back() {
+        assert_eq!(resolve_document_locale(Some("AT"), Some("de-DE")).unwrap().language, "de-DE");
+        assert_eq!(resolve_document_locale(Some("AT"), Some("fr-FR")).unwrap().language, "en-US");
+        // case-sensitive codes
+        assert_eq!(resolve_document_locale(Some("AT"), Some("de-de")).unwrap().language, "en-US");
+        assert_eq!(resolve_document_locale(Some("at"), None), Err(LocaleError::UnknownCountry("at".into())));
+    }
+}

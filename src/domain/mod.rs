@@ -1,0 +1,11 @@
+//! Domain rules of the emulated Partner Center: plain types and pure functions,
+//! no HTTP and no SQL. Time comes in as an argument, state comes in as values.
+
+pub mod agreements;
+pub mod contact;
+pub mod customers;
+pub mod locales;
+pub mod orders;
+pub mod partners;
+pub mod permissions;
+pub mod time;

@@ -1,0 +1,177 @@
+//! Orders, and the gate that refuses a purchase until the Microsoft Customer Agreement is accepted.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::agreements::{Agreement, AgreementSource, AgreementType};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub line_item_number: i64,
+    pub offer_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: String,
+    pub customer_id: String,
+    pub partner_tenant_id: String,
+    pub line_items: Vec<LineItem>,
+    pub creation_date: DateTime<Utc>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItemInput {
+    pub line_item_number: Option<i64>,
+    pub offer_id: Option<String>,
+    pub quantity: Option<i64>,
+}
+
+pub const MAX_QUANTITY: i64 = 100_000;
+
+/// Check the line items of an order: at least one, each with an offer and a positive quantity,
+/// numbers unique (missing numbers are given in order).
+pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineItem>, Vec<String>> {
+    let items = items.unwrap_or_default();
+    if items.is_empty() {
+        return Err(vec!["lineItems: at least one line item is required".into()]);
+    }
+    let mut problems = Vec::new();
+    let mut valid = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let number = item.line_item_number.unwrap_or(i as i64);
+        let offer = item.offer_id.as_deref().map(str::trim).unwrap_or_default();
+        if offer.is_empty() {
+            problems.push(format!("lineItems[{i}].offerId: is required"));
+        }
+        let quantity = item.quantity.unwrap_or(0);
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            problems.push(format!("lineItems[{i}].quantity: must be between 1 and {MAX_QUANTITY}"));
+        }
+        if valid.iter().any(|v: &LineItem| v.line_item_number == number) {
+            problems.push(format!("lineItems[{i}].lineItemNumber: {number} is used twice"));
+        }
+        valid.push(LineItem { line_item_number: number, offer_id: offer.to_string(), quantity });
+    }
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Whether the Microsoft Customer Agreement is on record: confirmed by a partner or accepted
+/// by the customer directly.
+pub fn mca_accepted(agreements: &[Agreement]) -> bool {
+    agreements.iter().any(|a| a.agreement_type == AgreementType::MicrosoftCustomerAgreement)
+}
+
+/// Whether the customer accepted the Microsoft Customer Agreement itself (the direct-sign status).
+pub fn mca_signed_directly(agreements: &[Agreement]) -> bool {
+    agreements.iter().any(|a| {
+        a.agreement_type == AgreementType::MicrosoftCustomerAgreement && a.source == AgreementSource::DirectAcceptance
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectAcceptanceRefusal {
+    /// The customer already accepted the agreement directly.
+    AlreadyAccepted,
+    /// The customer bought through a partner before accepting: the partner must attest.
+    PartnerMustConfirm,
+}
+
+/// The customer's own acceptance in the admin center: once only, and not for a customer that
+/// already bought through a partner relationship without acceptance on record.
+pub fn check_direct_acceptance(agreements: &[Agreement], has_orders: bool) -> Result<(), DirectAcceptanceRefusal> {
+    if mca_signed_directly(agreements) {
+        return Err(DirectAcceptanceRefusal::AlreadyAccepted);
+    }
+    if has_orders && !mca_accepted(agreements) {
+        return Err(DirectAcceptanceRefusal::PartnerMustConfirm);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contact::Contact;
+
+    fn agreement(t: AgreementType, source: AgreementSource) -> Agreement {
+        Agreement {
+            id: "a".into(),
+            customer_id: "c".into(),
+            partner_tenant_id: None,
+            user_id: None,
+            contact: Contact {
+                first_name: "A".into(),
+                last_name: "B".into(),
+                email: "a@b.co".into(),
+                phone_number: None,
+            },
+            template_id: "t".into(),
+            agreement_type: t,
+            date_agreed: Utc::now(),
+            source,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn gate_opens_on_either_kind_of_mca_acceptance() {
+        use AgreementSource::*;
+        use AgreementType::*;
+        assert!(!mca_accepted(&[]));
+        assert!(!mca_accepted(&[agreement(MicrosoftCloudAgreement, PartnerConfirmation)]));
+        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)]));
+        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)]));
+        assert!(!mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)]));
+        assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)]));
+    }
+
+    #[test]
+    fn direct_acceptance_rules() {
+        use AgreementSource::*;
+        use AgreementType::*;
+        assert_eq!(check_direct_acceptance(&[], false), Ok(()));
+        assert_eq!(check_direct_acceptance(&[], true), Err(DirectAcceptanceRefusal::PartnerMustConfirm));
+        assert_eq!(
+            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], true),
+            Ok(())
+        );
+        assert_eq!(
+            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], false),
+            Err(DirectAcceptanceRefusal::AlreadyAccepted)
+        );
+    }
+
+    #[test]
+    fn line_items_are_checked() {
+        let ok = validate_line_items(Some(&[LineItemInput {
+            line_item_number: None,
+            offer_id: Some("CFQ7TTC0LH18:0001".into()),
+            quantity: Some(2),
+        }]))
+        .unwrap();
+        assert_eq!(ok[0].line_item_number, 0);
+        assert_eq!(validate_line_items(None).unwrap_err(), vec!["lineItems: at least one line item is required"]);
+        let bad = validate_line_items(Some(&[
+            LineItemInput { line_item_number: Some(1), offer_id: None, quantity: Some(0) },
+            LineItemInput { line_item_number: Some(1), offer_id: Some("x".into()), quantity: Some(1) },
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            bad,
+            vec![
+                "lineItems[0].offerId: is required",
+                "lineItems[0].quantity: must be between 1 and 100000",
+                "lineItems[1].lineItemNumber: 1 is used twice"
+            ]
+        );
+    }
+}

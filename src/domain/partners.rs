@@ -1,0 +1,98 @@
+//! Partners: the tenants that call the API (personas created through the control plane).
+
+use serde::{Deserialize, Serialize};
+
+/// The three kinds of Cloud Solution Provider partner that matter to agreement rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartnerType {
+    DirectBill,
+    IndirectProvider,
+    IndirectReseller,
+}
+
+impl PartnerType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerType::DirectBill => "DirectBill",
+            PartnerType::IndirectProvider => "IndirectProvider",
+            PartnerType::IndirectReseller => "IndirectReseller",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::DirectBill, Self::IndirectProvider, Self::IndirectReseller]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(value))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    pub tenant_id: String,
+    pub name: String,
+    pub partner_type: PartnerType,
+    /// Only for indirect resellers: the indirect provider they buy through.
+    pub indirect_provider_id: Option<String>,
+}
+
+/// Why a partner persona cannot be created as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerShapeError {
+    ResellerNeedsProvider,
+    OnlyResellersHaveProvider,
+    ProviderIsNotIndirectProvider,
+}
+
+/// The shape rule of a partner persona: a reseller names an indirect provider, nobody else does.
+pub fn check_partner_shape(
+    partner_type: PartnerType,
+    provider: Option<&Partner>,
+    provider_given: bool,
+) -> Result<(), PartnerShapeError> {
+    match (partner_type, provider_given) {
+        (PartnerType::IndirectReseller, false) => Err(PartnerShapeError::ResellerNeedsProvider),
+        (PartnerType::IndirectReseller, true) => match provider {
+            Some(p) if p.partner_type == PartnerType::IndirectProvider => Ok(()),
+            _ => Err(PartnerShapeError::ProviderIsNotIndirectProvider),
+        },
+        (_, true) => Err(PartnerShapeError::OnlyResellersHaveProvider),
+        (_, false) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider() -> Partner {
+        Partner {
+            tenant_id: "p".into(),
+            name: "P".into(),
+            partner_type: PartnerType::IndirectProvider,
+            indirect_provider_id: None,
+        }
+    }
+
+    #[test]
+    fn partner_type_parses_case_insensitively() {
+        assert_eq!(PartnerType::parse("indirectreseller"), Some(PartnerType::IndirectReseller));
+        assert_eq!(PartnerType::parse("Distributor"), None);
+    }
+
+    #[test]
+    fn reseller_needs_an_indirect_provider() {
+        use PartnerShapeError::*;
+        let p = provider();
+        let mut direct = p.clone();
+        direct.partner_type = PartnerType::DirectBill;
+        assert_eq!(check_partner_shape(PartnerType::IndirectReseller, None, false), Err(ResellerNeedsProvider));
+        assert_eq!(check_partner_shape(PartnerType::IndirectReseller, Some(&p), true), Ok(()));
+        assert_eq!(
+            check_partner_shape(PartnerType::IndirectReseller, Some(&direct), true),
+            Err(ProviderIsNotIndirectProvider)
+        );
+        assert_eq!(check_partner_shape(PartnerType::IndirectReseller, None, true), Err(ProviderIsNotIndirectProvider));
+        assert_eq!(check_partner_shape(PartnerType::DirectBill, Some(&p), true), Err(OnlyResellersHaveProvider));
+        assert_eq!(check_partner_shape(PartnerType::IndirectProvider, None, false), Ok(()));
+    }
+}

@@ -1,0 +1,177 @@
+//! Who may call what: one pure decision per operation, from the caller's roles, partner type
+//! and whether the token is app-only.
+
+use super::partners::PartnerType;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    AdminAgent,
+    SalesAgent,
+    HelpdeskAgent,
+    GlobalAdmin,
+    UserManagementAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] =
+        [Role::AdminAgent, Role::SalesAgent, Role::HelpdeskAgent, Role::GlobalAdmin, Role::UserManagementAdmin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::AdminAgent => "AdminAgent",
+            Role::SalesAgent => "SalesAgent",
+            Role::HelpdeskAgent => "HelpdeskAgent",
+            Role::GlobalAdmin => "GlobalAdmin",
+            Role::UserManagementAdmin => "UserManagementAdmin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(value.trim()))
+    }
+}
+
+/// Every operation of the emulated `/v1` API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    GetAgreementMetadata,
+    GetAgreementDocument,
+    ConfirmAcceptance,
+    ListCustomerAgreements,
+    GetDirectSignStatus,
+    CreateCustomer,
+    ListCustomers,
+    GetCustomer,
+    GetRelationshipRequest,
+    CreateOrder,
+    ListOrders,
+}
+
+/// What the permission rules need to know about a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerFacts<'a> {
+    pub partner_type: PartnerType,
+    pub app_only: bool,
+    pub roles: &'a [Role],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The operation needs an App+User token.
+    AppUserTokenRequired,
+    /// None of the caller's roles may perform the operation.
+    RoleNotAllowed(&'static [Role]),
+    /// Indirect resellers must ask their indirect provider to attest.
+    IndirectResellerCannotAttest,
+}
+
+struct Rule {
+    app_only_allowed: bool,
+    roles: &'static [Role],
+    resellers_allowed: bool,
+}
+
+use Role::*;
+const AGENTS: &[Role] = &[AdminAgent, SalesAgent];
+const READERS: &[Role] = &[AdminAgent, SalesAgent, HelpdeskAgent];
+const EVERYONE: &[Role] = &[AdminAgent, SalesAgent, HelpdeskAgent, GlobalAdmin, UserManagementAdmin];
+const CUSTOMER_CREATORS: &[Role] = &[GlobalAdmin, UserManagementAdmin, AdminAgent, SalesAgent];
+
+fn rule(op: Operation) -> Rule {
+    let (app_only_allowed, roles, resellers_allowed) = match op {
+        Operation::GetAgreementMetadata => (true, EVERYONE, true),
+        Operation::GetAgreementDocument => (true, AGENTS, true),
+        Operation::ConfirmAcceptance => (false, AGENTS, false),
+        Operation::ListCustomerAgreements => (true, READERS, true),
+        Operation::GetDirectSignStatus => (true, READERS, true),
+        Operation::CreateCustomer => (true, CUSTOMER_CREATORS, true),
+        Operation::ListCustomers | Operation::GetCustomer => (true, EVERYONE, true),
+        Operation::GetRelationshipRequest => (false, AGENTS, true),
+        Operation::CreateOrder => (true, AGENTS, true),
+        Operation::ListOrders => (true, READERS, true),
+    };
+    Rule { app_only_allowed, roles, resellers_allowed }
+}
+
+/// Decide whether the caller may perform `op`. Checks run in the order the real service
+/// reports them: token kind, then role, then partner type.
+pub fn authorize(op: Operation, caller: &CallerFacts) -> Result<(), Refusal> {
+    let rule = rule(op);
+    if caller.app_only {
+        if !rule.app_only_allowed {
+            return Err(Refusal::AppUserTokenRequired);
+        }
+    } else if !caller.roles.iter().any(|r| rule.roles.contains(r)) {
+        return Err(Refusal::RoleNotAllowed(rule.roles));
+    }
+    if !rule.resellers_allowed && caller.partner_type == PartnerType::IndirectReseller {
+        return Err(Refusal::IndirectResellerCannotAttest);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Operation::*;
+    use PartnerType::*;
+
+    fn decide(op: Operation, pt: PartnerType, app_only: bool, roles: &[Role]) -> Result<(), Refusal> {
+        authorize(op, &CallerFacts { partner_type: pt, app_only, roles })
+    }
+
+    #[test]
+    fn confirm_acceptance_table() {
+        // (partner type, app-only, roles, allowed?)
+        type Case<'a> = (PartnerType, bool, &'a [Role], Result<(), Refusal>);
+        let cases: &[Case] = &[
+            (DirectBill, false, &[AdminAgent], Ok(())),
+            (DirectBill, false, &[SalesAgent], Ok(())),
+            (DirectBill, false, &[HelpdeskAgent], Err(Refusal::RoleNotAllowed(AGENTS))),
+            (DirectBill, false, &[GlobalAdmin], Err(Refusal::RoleNotAllowed(AGENTS))),
+            (DirectBill, false, &[UserManagementAdmin], Err(Refusal::RoleNotAllowed(AGENTS))),
+            (DirectBill, false, &[], Err(Refusal::RoleNotAllowed(AGENTS))),
+            (DirectBill, true, &[], Err(Refusal::AppUserTokenRequired)),
+            (DirectBill, true, &[AdminAgent], Err(Refusal::AppUserTokenRequired)),
+            (IndirectProvider, false, &[AdminAgent], Ok(())),
+            (IndirectProvider, false, &[HelpdeskAgent, SalesAgent], Ok(())),
+            (IndirectReseller, false, &[AdminAgent], Err(Refusal::IndirectResellerCannotAttest)),
+            (IndirectReseller, false, &[HelpdeskAgent], Err(Refusal::RoleNotAllowed(AGENTS))),
+            (IndirectReseller, true, &[], Err(Refusal::AppUserTokenRequired)),
+        ];
+        for (pt, app_only, roles, expected) in cases {
+            assert_eq!(decide(ConfirmAcceptance, *pt, *app_only, roles), *expected, "{pt:?} {app_only} {roles:?}");
+        }
+    }
+
+    #[test]
+    fn every_operation_table() {
+        // (operation, app-only allowed, roles allowed with an App+User token)
+        let table: &[(Operation, bool, &[Role])] = &[
+            (GetAgreementMetadata, true, EVERYONE),
+            (GetAgreementDocument, true, AGENTS),
+            (ConfirmAcceptance, false, AGENTS),
+            (ListCustomerAgreements, true, READERS),
+            (GetDirectSignStatus, true, READERS),
+            (CreateCustomer, true, CUSTOMER_CREATORS),
+            (ListCustomers, true, EVERYONE),
+            (GetCustomer, true, EVERYONE),
+            (GetRelationshipRequest, false, AGENTS),
+            (CreateOrder, true, AGENTS),
+            (ListOrders, true, READERS),
+        ];
+        for (op, app_only_ok, roles) in table {
+            assert_eq!(decide(*op, DirectBill, true, &[]).is_ok(), *app_only_ok, "{op:?} app-only");
+            for role in Role::ALL {
+                assert_eq!(decide(*op, DirectBill, false, &[role]).is_ok(), roles.contains(&role), "{op:?} {role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_parse_case_insensitively() {
+        assert_eq!(Role::parse("adminagent"), Some(AdminAgent));
+        assert_eq!(Role::parse("Owner"), None);
+    }
+}

@@ -1,0 +1,44 @@
+//! Timestamps on the wire: accept any RFC 3339 offset and precision, render UTC with milliseconds.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value.trim()) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // A bare date or a date-time without offset is read as UTC (the docs say "UTC date-time").
+    let value = value.trim();
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
+pub fn render_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Serde helper: render `DateTime<Utc>` as `YYYY-MM-DDTHH:MM:SS.fffZ`.
+pub mod wire {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::render_timestamp(*t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_dotnet_seven_digit_fractions_and_offsets() {
+        let t = parse_timestamp("2026-03-01T10:00:00.1234567Z").unwrap();
+        assert_eq!(render_timestamp(t), "2026-03-01T10:00:00.123Z");
+        let t = parse_timestamp("2026-03-01T12:00:00+02:00").unwrap();
+        assert_eq!(render_timestamp(t), "2026-03-01T10:00:00.000Z");
+        assert_eq!(render_timestamp(parse_timestamp("2026-03-01").unwrap()), "2026-03-01T00:00:00.000Z");
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+}

@@ -1,0 +1,309 @@
+//! The emulator's control plane (`/_emulator`): personas and tokens, the clock, health,
+//! the notification outbox, reset and the request journal.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post, put};
+use axum::Json;
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{OptionalPcJson, PcJson, QueryParams};
+use super::{AppState, RouteEntry};
+use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
+use crate::domain::contact::ContactInput;
+use crate::domain::permissions::Role;
+use crate::domain::time::{parse_timestamp, render_timestamp};
+use crate::service::acceptance::accept_directly;
+use crate::service::partners::{create_partner as create, NewPartner};
+use crate::store::{OutboxMessage, OutboxQuery};
+
+pub fn routes() -> Vec<RouteEntry> {
+    vec![
+        ("GET", "/_emulator/health", get(health)),
+        ("GET", "/_emulator/ready", get(ready)),
+        ("POST", "/_emulator/partners", post(create_partner)),
+        ("GET", "/_emulator/partners/{tenant_id}", get(get_partner)),
+        ("POST", "/_emulator/tokens", post(mint_token)),
+        ("GET", "/_emulator/clock", get(read_clock)),
+        ("PUT", "/_emulator/clock", put(set_clock)),
+        ("POST", "/_emulator/clock/advance", post(advance_clock)),
+        ("GET", "/_emulator/outbox", get(list_outbox)),
+        ("DELETE", "/_emulator/outbox", delete(clear_outbox)),
+        ("POST", "/_emulator/customers/{customer_id}/direct-acceptance", post(direct_acceptance)),
+        ("POST", "/_emulator/reset", post(reset)),
+        ("GET", "/_emulator/requests", get(list_requests)),
+        ("DELETE", "/_emulator/requests", delete(clear_requests)),
+    ]
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "alive"}))
+}
+
+async fn ready(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    ctx.store.ping().await?;
+    ctx.store.templates().await?;
+    Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
+}
+
+fn partner_json(p: &crate::domain::partners::Partner) -> Value {
+    json!({
+        "tenantId": p.tenant_id,
+        "name": p.name,
+        "partnerType": p.partner_type.as_str(),
+        "indirectProviderId": p.indirect_provider_id,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartnerBody {
+    tenant_id: Option<String>,
+    name: Option<String>,
+    partner_type: Option<String>,
+    indirect_provider_id: Option<String>,
+}
+
+async fn create_partner(
+    State(ctx): State<AppState>,
+    PcJson(body): PcJson<PartnerBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let partner = create(
+        &ctx,
+        NewPartner {
+            tenant_id: body.tenant_id,
+            name: body.name,
+            partner_type: body.partner_type,
+            indirect_provider_id: body.indirect_provider_id,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(partner_json(&partner))))
+}
+
+async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+    let partner = ctx.store.partner(&tenant_id).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    Ok(Json(partner_json(&partner)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenBody {
+    partner_tenant_id: Option<String>,
+    roles: Option<Vec<String>>,
+    user_id: Option<String>,
+    app_only: Option<bool>,
+    expires_in_seconds: Option<i64>,
+}
+
+pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
+
+async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>) -> ApiResult<Json<Value>> {
+    let mut problems = Vec::new();
+    let roles: Vec<Role> = body
+        .roles
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            Role::parse(r).or_else(|| {
+                problems.push(format!(
+                    "roles: '{r}' is not one of AdminAgent, SalesAgent, HelpdeskAgent, GlobalAdmin, UserManagementAdmin"
+                ));
+                None
+            })
+        })
+        .collect();
+    let app_only = body.app_only.unwrap_or(false);
+    if app_only && !roles.is_empty() {
+        problems.push("roles: an app-only token carries no user roles".into());
+    }
+    let lifetime = body.expires_in_seconds.unwrap_or(3600);
+    if !(1..=MAX_TOKEN_LIFETIME_SECONDS).contains(&lifetime) {
+        problems.push(format!("expiresInSeconds: must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS}"));
+    }
+    let Some(tenant_id) = body.partner_tenant_id.filter(|t| !t.trim().is_empty()) else {
+        problems.push("partnerTenantId: is required".into());
+        return Err(ApiError::Validation(problems));
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let partner = ctx.store.partner(tenant_id.trim()).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    let now = ctx.clock.now().await?.timestamp();
+    let claims = Claims {
+        aud: AUDIENCE.into(),
+        iss: format!("{ISSUER_PREFIX}{}/", partner.tenant_id),
+        iat: now,
+        nbf: now,
+        exp: now + lifetime,
+        tid: partner.tenant_id.clone(),
+        oid: body.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid()),
+        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+        idtyp: if app_only { "app" } else { "user" }.into(),
+        appid: ctx.ids.guid(),
+    };
+    Ok(Json(json!({
+        "access_token": auth::mint(&ctx.keys, &claims),
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+    })))
+}
+
+async fn clock_json(ctx: &AppState) -> ApiResult<Json<Value>> {
+    let (now, frozen) = ctx.clock.read().await?;
+    Ok(Json(json!({"now": render_timestamp(now), "frozen": frozen})))
+}
+
+async fn read_clock(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    clock_json(&ctx).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClockBody {
+    now: Option<String>,
+    frozen: Option<bool>,
+    reset: Option<bool>,
+}
+
+async fn set_clock(State(ctx): State<AppState>, PcJson(body): PcJson<ClockBody>) -> ApiResult<Json<Value>> {
+    if body.reset == Some(true) {
+        ctx.clock.reset().await?;
+        return clock_json(&ctx).await;
+    }
+    let Some(raw) = body.now else {
+        return Err(ApiError::Validation(vec![
+            "now: is required (an RFC 3339 instant), unless {\"reset\": true} is sent".into(),
+        ]));
+    };
+    let now = parse_timestamp(&raw)
+        .ok_or_else(|| ApiError::Validation(vec![format!("now: '{raw}' is not an RFC 3339 instant")]))?;
+    ctx.clock.set(now, body.frozen.unwrap_or(true)).await?;
+    clock_json(&ctx).await
+}
+
+#[derive(Debug, Deserialize)]
+struct AdvanceBody {
+    seconds: Option<f64>,
+}
+
+const MAX_ADVANCE_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
+
+async fn advance_clock(State(ctx): State<AppState>, PcJson(body): PcJson<AdvanceBody>) -> ApiResult<Json<Value>> {
+    let seconds = body.seconds.filter(|s| s.is_finite() && s.abs() <= MAX_ADVANCE_SECONDS).ok_or_else(|| {
+        ApiError::Validation(vec!["seconds: is required, a number of seconds within 100 years".into()])
+    })?;
+    ctx.clock.advance(Duration::milliseconds((seconds * 1000.0).round() as i64)).await?;
+    clock_json(&ctx).await
+}
+
+fn outbox_json(m: &OutboxMessage) -> Value {
+    json!({
+        "id": m.id,
+        "to": m.recipient,
+        "subject": m.subject,
+        "body": m.body,
+        "partnerTenantId": m.partner_tenant_id,
+        "customerId": m.customer_id,
+        "agreementId": m.agreement_id,
+        "queuedAt": render_timestamp(m.queued_at),
+        "deliverAt": render_timestamp(m.deliver_at),
+    })
+}
+
+async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
+    let include_pending = query.bool("includePending")?.unwrap_or(false);
+    let filter = |name: &str| query.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let q = OutboxQuery {
+        recipient: filter("to"),
+        customer_id: filter("customerId"),
+        partner_tenant_id: filter("partnerTenantId"),
+        delivered_by: if include_pending { None } else { Some(ctx.clock.now().await?) },
+    };
+    let items: Vec<Value> = ctx.store.outbox(&q).await?.iter().map(outbox_json).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn clear_outbox(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let deleted = ctx.store.clear_outbox().await?;
+    Ok(Json(json!({"deleted": deleted})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectAcceptanceBody {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+    date_agreed: Option<String>,
+}
+
+async fn direct_acceptance(
+    State(ctx): State<AppState>,
+    Path(customer_id): Path<String>,
+    PcJson(body): PcJson<DirectAcceptanceBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let customer = ctx
+        .store
+        .customer(&customer_id)
+        .await?
+        .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
+    let person = ContactInput {
+        first_name: body.first_name,
+        last_name: body.last_name,
+        email: body.email,
+        phone_number: body.phone_number,
+    };
+    let agreement = accept_directly(&ctx, &customer, &person, body.date_agreed.as_deref()).await?;
+    let templates = ctx.store.templates().await?;
+    Ok((StatusCode::CREATED, Json(super::wire::agreement_with_link(&agreement, &templates))))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetBody {
+    partner_tenant_id: Option<String>,
+}
+
+async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson<ResetBody>) -> ApiResult<Json<Value>> {
+    let body = body.unwrap_or_default();
+    let partner = body.partner_tenant_id.filter(|p| !p.trim().is_empty());
+    if let Some(p) = &partner {
+        ctx.store.partner(p).await?.ok_or_else(|| ApiError::PartnerNotFound(p.clone()))?;
+    }
+    ctx.store.reset(partner.as_deref()).await?;
+    if partner.is_none() {
+        ctx.journal.clear();
+    }
+    Ok(Json(json!({"reset": partner.map_or("everything".to_string(), |p| format!("partner {p}"))})))
+}
+
+async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
+    let status_filter = match query.get("status") {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.parse::<u16>()
+                .map_err(|_| ApiError::InvalidQueryParameter(format!("status: '{raw}' is not an HTTP status code")))?,
+        ),
+    };
+    let partner = query.get("partnerTenantId").filter(|p| !p.is_empty());
+    let correlation = query.get("correlationId").filter(|p| !p.is_empty());
+    let items: Vec<_> = ctx
+        .journal
+        .entries()
+        .into_iter()
+        .filter(|e| status_filter.is_none_or(|s| e.status == s))
+        .filter(|e| partner.is_none_or(|p| e.partner_tenant_id.as_deref() == Some(p)))
+        .filter(|e| correlation.is_none_or(|c| e.correlation_id.eq_ignore_ascii_case(c)))
+        .collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn clear_requests(State(ctx): State<AppState>) -> Json<Value> {
+    ctx.journal.clear();
+    Json(json!({"cleared": true}))
+}

@@ -1,0 +1,124 @@
+//! The agreement template document: a short-lived link per call, served by the emulator
+//! itself until it expires (five minutes by the emulator clock).
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Json;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::QueryParams;
+use super::{AppState, RouteEntry};
+use crate::auth::Caller;
+use crate::domain::locales::{self, resolve_document_locale, LocaleError};
+use crate::domain::permissions::{authorize, Operation};
+use crate::domain::time::render_timestamp;
+use crate::store::{DocumentLink, Store};
+
+pub const LINK_LIFETIME_MINUTES: i64 = 5;
+
+/// `GET /v1/agreementtemplates/{templateId}/document?language=&country=`
+pub async fn document_link(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    Path(template_id): Path<String>,
+    query: QueryParams,
+) -> ApiResult<Json<Value>> {
+    authorize(Operation::GetAgreementDocument, &caller.facts())?;
+    let templates = ctx.store.templates().await?;
+    let template =
+        templates.iter().find(|t| t.template_id == template_id).ok_or_else(|| ApiError::UnknownAgreementTemplate {
+            hint: format!("template '{template_id}' is not in the catalog (ids are case-sensitive)"),
+            id: template_id.clone(),
+            in_path: true,
+        })?;
+    if !template.has_document {
+        return Err(ApiError::NoDocumentForTemplate(template_id));
+    }
+    let locale = resolve_document_locale(query.get("country"), query.get("language")).map_err(|e| match e {
+        LocaleError::UnknownCountry(c) => ApiError::UnknownCountry(c),
+    })?;
+    let now = ctx.clock.now().await?;
+    let link = DocumentLink {
+        id: ctx.ids.token(40),
+        template_id: template.template_id.clone(),
+        country: locale.country.to_string(),
+        language: locale.language.to_string(),
+        expires_at: now + Duration::minutes(LINK_LIFETIME_MINUTES),
+    };
+    ctx.store.insert_document_link(&link).await?;
+    let base = format!("{}/agreementdocuments/{}", ctx.public_base_url, link.id);
+    Ok(Json(json!({
+        "displayUri": base,
+        "downloadUri": format!("{base}/download"),
+        "language": link.language,
+        "country": link.country,
+    })))
+}
+
+pub fn download_routes() -> Vec<RouteEntry> {
+    vec![
+        ("GET", "/agreementdocuments/{link_id}", get(display_document)),
+        ("GET", "/agreementdocuments/{link_id}/download", get(download_document)),
+    ]
+}
+
+async fn live_link(store: &dyn Store, ctx: &AppState, link_id: &str) -> ApiResult<DocumentLink> {
+    let link = store.document_link(link_id).await?.ok_or(ApiError::DocumentLinkNotFound)?;
+    if ctx.clock.now().await? >= link.expires_at {
+        return Err(ApiError::DocumentLinkExpired);
+    }
+    Ok(link)
+}
+
+fn render_document(link: &DocumentLink) -> String {
+    let country = locales::country(&link.country).map(|c| c.name).unwrap_or(&link.country);
+    maud::html! {
+        (maud::DOCTYPE)
+        html lang=(link.language) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Microsoft Customer Agreement" }
+            }
+            body style="font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5" {
+                h1 { "Microsoft Customer Agreement" }
+                p { "Template " code { (link.template_id) } " · " (country) " (" (link.country) ") · language " (link.language) }
+                p {
+                    "This document is served by the Partner Center emulator in place of the agreement "
+                    "Microsoft publishes at " a href="https://aka.ms/customeragreement" { "https://aka.ms/customeragreement" }
+                    ". It stands for the agreement a customer accepts, either directly in the Microsoft 365 "
+                    "admin center or through a partner's confirmation."
+                }
+                h2 { "1. Parties" }
+                p { "This agreement is between the customer organization and the Microsoft entity for " (country) "." }
+                h2 { "2. Acceptance" }
+                p { "The customer accepts this agreement by confirming in the Microsoft 365 admin center, or a Cloud "
+                    "Solution Provider partner confirms that the customer accepted it." }
+                h2 { "3. Purchases" }
+                p { "Purchases through a partner require acceptance of this agreement to be on record." }
+                p { small { "Link valid until " (render_timestamp(link.expires_at)) " (emulator clock)." } }
+            }
+        }
+    }
+    .into_string()
+}
+
+async fn display_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Html<String>> {
+    let link = live_link(ctx.store.as_ref(), &ctx, &link_id).await?;
+    Ok(Html(render_document(&link)))
+}
+
+async fn download_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Response> {
+    let link = live_link(ctx.store.as_ref(), &ctx, &link_id).await?;
+    let filename =
+        format!("attachment; filename=\"MicrosoftCustomerAgreement_{}_{}.html\"", link.country, link.language);
+    Ok((
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, filename)],
+        render_document(&link),
+    )
+        .into_response())
+}

@@ -1,0 +1,208 @@
+//! Extractors that speak Partner Center's error format: a JSON body accepted in camelCase or
+//! PascalCase, query parameters matched without regard to case, and the authenticated caller.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::auth::{self, Caller, TokenError};
+
+/// A JSON request body. Keys are accepted in camelCase or PascalCase (the .NET SDK), `null`s
+/// count as absent and unknown properties are ignored.
+pub struct PcJson<T>(pub T);
+
+fn is_json_content_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped.
+pub fn normalize_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let mut chars = k.chars();
+                    let key = match chars.next() {
+                        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                        None => k,
+                    };
+                    (key, normalize_keys(v))
+                })
+                .collect::<Map<String, Value>>(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize_keys).collect()),
+        other => other,
+    }
+}
+
+/// Parse a body already read as bytes: the shared path of every JSON body.
+pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(format!("body: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::MalformedBody("body: expected a JSON object".into()));
+    }
+    serde_json::from_value(normalize_keys(value)).map_err(|e| ApiError::Validation(vec![format!("body: {e}")]))
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        match content_type.as_deref() {
+            Some(ct) if is_json_content_type(ct) => {}
+            Some(ct) => return Err(ApiError::UnsupportedMediaType(format!("Content-Type was '{ct}'"))),
+            None => return Err(ApiError::UnsupportedMediaType("no Content-Type header was sent".into())),
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(state.config.max_body_bytes)
+            } else {
+                ApiError::MalformedBody(format!("body could not be read: {rejection}"))
+            }
+        })?;
+        parse_json_body(&bytes).map(PcJson)
+    }
+}
+
+/// A JSON body that may be left out entirely (an empty body); when present it obeys `PcJson`.
+pub struct OptionalPcJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for OptionalPcJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let empty = req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none());
+        if empty {
+            return Ok(OptionalPcJson(None));
+        }
+        PcJson::from_request(req, state).await.map(|PcJson(v)| OptionalPcJson(Some(v)))
+    }
+}
+
+/// Query parameters, looked up by name without regard to case (`agreementType`, `AgreementType`).
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("") => Ok(None),
+            Some("true" | "1") => Ok(Some(true)),
+            Some("false" | "0") => Ok(Some(false)),
+            Some(other) => Err(ApiError::InvalidQueryParameter(format!("{name}: '{other}' is not true or false"))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(QueryParams(form_urlencoded_pairs(query)))
+    }
+}
+
+fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads `Authorization: Bearer <token>`, verifies it by the emulator clock and loads the partner.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts).ok_or(ApiError::Unauthorized(TokenError::Missing))?;
+        let now = state.clock.now().await?;
+        let claims = auth::verify(&state.keys, token, now).map_err(ApiError::Unauthorized)?;
+        let partner =
+            state.store.partner(&claims.tid).await?.ok_or(ApiError::Unauthorized(TokenError::UnknownPartner))?;
+        let caller = Caller { roles: claims.roles(), app_only: claims.app_only(), user_id: claims.oid, partner };
+        if let Some(slot) = parts.extensions.get::<super::journal::TenantSlot>() {
+            let _ = slot.0.set(caller.partner.tenant_id.clone());
+        }
+        Ok(caller)
+    }
+}
+
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pascal_case_and_nulls_are_normalised() {
+        let v = normalize_keys(
+            json!({"PrimaryContact": {"FirstName": "A", "PhoneNumber": null}, "Type": null, "items": [{"X": 1}]}),
+        );
+        assert_eq!(v, json!({"primaryContact": {"firstName": "A"}, "items": [{"x": 1}]}));
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(is_json_content_type("application/json; charset=utf-8"));
+        assert!(is_json_content_type("Application/JSON"));
+        assert!(!is_json_content_type("text/plain"));
+    }
+
+    #[test]
+    fn query_decoding() {
+        assert_eq!(
+            form_urlencoded_pairs("a=%2A&b=x+y&c&d=%zz"),
+            vec![
+                ("a".into(), "*".into()),
+                ("b".into(), "x y".into()),
+                ("c".into(), "".into()),
+                ("d".into(), "%zz".into())
+            ]
+        );
+    }
+}

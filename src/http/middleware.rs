@@ -1,0 +1,208 @@
+//! Layers around every request: Partner Center's MS-* headers, the trace span, the timeout,
+//! the journal entry, and the case-insensitive path rewrite that runs before routing.
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+use super::error::{ApiError, RefusalNote};
+use super::journal::{JournalEntry, TenantSlot};
+use super::AppState;
+
+pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
+pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
+pub const MS_CV: HeaderName = HeaderName::from_static("ms-cv");
+pub const MS_SERVER_ID: HeaderName = HeaderName::from_static("ms-serverid");
+
+/// The literal path segments of the emulated API, in the spelling the router uses.
+const LITERAL_SEGMENTS: &[&str] = &[
+    "v1",
+    "customers",
+    "agreements",
+    "agreementtemplates",
+    "document",
+    "directsignedmicrosoftcustomeragreementstatus",
+    "relationshiprequests",
+    "orders",
+];
+
+/// `/V1/Customers/{id}/Agreements/` → `/v1/customers/{id}/agreements`: literal segments of
+/// `/v1` paths match without regard to case; identifiers keep theirs.
+pub fn normalize_path(path: &str) -> Option<String> {
+    let trimmed = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let mut segments = trimmed.split('/');
+    segments.next(); // leading empty segment
+    let first = segments.next()?;
+    if !first.eq_ignore_ascii_case("v1") {
+        return (trimmed.len() != path.len()).then(|| trimmed.to_string());
+    }
+    let rewritten: Vec<String> = std::iter::once(first)
+        .chain(segments)
+        .map(|s| {
+            LITERAL_SEGMENTS
+                .iter()
+                .find(|lit| lit.eq_ignore_ascii_case(s))
+                .map(|lit| lit.to_string())
+                .unwrap_or_else(|| s.to_string())
+        })
+        .collect();
+    let normalized = format!("/{}", rewritten.join("/"));
+    (normalized != path).then_some(normalized)
+}
+
+/// Runs before routing (the router is wrapped in it).
+pub fn rewrite_request_path(mut req: Request) -> Request {
+    if let Some(path) = normalize_path(req.uri().path()) {
+        let path_and_query = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
+}
+
+fn header_or(headers: &HeaderMap, name: &HeaderName, fallback: impl FnOnce() -> String) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_string)
+        .unwrap_or_else(fallback)
+}
+
+/// Request and correlation ids echoed (or generated), MS-CV and MS-ServerId set, the JSON
+/// content type made explicit, one span per request, the timeout, and the journal entry.
+pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = header_or(req.headers(), &MS_REQUEST_ID, || state.ids.guid());
+    let correlation_id = header_or(req.headers(), &MS_CORRELATION_ID, || state.ids.guid());
+    let cv = match req.headers().get(&MS_CV).and_then(|v| v.to_str().ok()) {
+        Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
+        _ => format!("{}.0", state.ids.token(16)),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "<unmatched>".to_string());
+    let tenant = TenantSlot::default();
+    req.extensions_mut().insert(tenant.clone());
+
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        correlation_id = %correlation_id,
+        method = %method,
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let timeout = Duration::from_secs(state.config.request_timeout_seconds);
+    let mut response = async {
+        match tokio::time::timeout(timeout, next.run(req)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::Timeout.into_response(),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let status = response.status();
+    span.record("status", status.as_u16());
+    span.record("latency_ms", latency_ms);
+    span.in_scope(|| tracing::info!(status = status.as_u16(), latency_ms, "request finished"));
+
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (MS_REQUEST_ID, request_id.as_str()),
+        (MS_CORRELATION_ID, correlation_id.as_str()),
+        (MS_CV, cv.as_str()),
+        (MS_SERVER_ID, state.server_id.as_str()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    let is_json = headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    }
+
+    let journaled = !(path.starts_with("/_emulator/requests")
+        || path == "/_emulator/health"
+        || path == "/_emulator/ready"
+        || path.starts_with("/_emulator/docs"));
+    if journaled {
+        let note = response.extensions().get::<RefusalNote>();
+        state.journal.record(JournalEntry {
+            sequence: 0,
+            at: chrono::Utc::now(),
+            method: method.to_string(),
+            path,
+            status: status.as_u16(),
+            partner_tenant_id: tenant.0.get().cloned(),
+            request_id,
+            correlation_id,
+            latency_ms,
+            rule: note.map(|n| n.rule.to_string()),
+            hint: note.map(|n| n.hint.clone()),
+        });
+    }
+    response
+}
+
+/// When an admin token is configured, every `/_emulator` route requires it.
+pub async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    if let Some(expected) = state.config.admin_token.as_deref() {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+            return ApiError::AdminTokenRequired.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_are_normalised_and_ids_kept() {
+        assert_eq!(
+            normalize_path("/V1/Customers/AbC-1/Agreements/").as_deref(),
+            Some("/v1/customers/AbC-1/agreements")
+        );
+        assert_eq!(
+            normalize_path("/v1/agreementTemplates/117a77b0/Document").as_deref(),
+            Some("/v1/agreementtemplates/117a77b0/document")
+        );
+        assert_eq!(normalize_path("/v1/customers"), None);
+        assert_eq!(normalize_path("/_emulator/clock/").as_deref(), Some("/_emulator/clock"));
+        assert_eq!(normalize_path("/"), None);
+    }
+}

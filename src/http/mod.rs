@@ -1,0 +1,113 @@
+//! The HTTP edge: state, router, layers. One module per resource; handlers translate between
+//! the wire and the service layer and hold no rules.
+
+mod agreements;
+mod control;
+mod customers;
+mod documents;
+pub mod error;
+pub mod extract;
+pub mod journal;
+pub mod middleware;
+mod orders;
+mod wire;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::auth::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::ids::Ids;
+use crate::store::Store;
+use error::ApiError;
+use journal::Journal;
+
+/// Everything a request may need, shared by all handlers.
+pub struct AppContext {
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub keys: TokenKeys,
+    pub ids: Ids,
+    pub config: Config,
+    pub public_base_url: String,
+    pub server_id: String,
+    pub journal: Journal,
+}
+
+pub type AppState = Arc<AppContext>;
+
+/// One route: method, path (in the router's spelling) and handler.
+pub type RouteEntry = (&'static str, &'static str, MethodRouter<AppState>);
+
+/// The `/v1` routes of the emulated Partner Center API (paths in the router's lower-case spelling;
+/// requests are matched without regard to case by `middleware::rewrite_request_path`).
+fn partner_center_routes() -> Vec<RouteEntry> {
+    vec![
+        ("GET", "/v1/agreements", get(agreements::agreement_metadata)),
+        ("GET", "/v1/agreementtemplates/{template_id}/document", get(documents::document_link)),
+        ("GET", "/v1/customers", get(customers::list_customers)),
+        ("POST", "/v1/customers", post(customers::create_customer)),
+        ("GET", "/v1/customers/relationshiprequests", get(customers::relationship_request)),
+        ("GET", "/v1/customers/{customer_id}", get(customers::get_customer)),
+        ("GET", "/v1/customers/{customer_id}/agreements", get(agreements::list_customer_agreements)),
+        ("POST", "/v1/customers/{customer_id}/agreements", post(agreements::confirm_acceptance)),
+        (
+            "GET",
+            "/v1/customers/{customer_id}/directsignedmicrosoftcustomeragreementstatus",
+            get(agreements::direct_sign_status),
+        ),
+        ("GET", "/v1/customers/{customer_id}/orders", get(orders::list_orders)),
+        ("POST", "/v1/customers/{customer_id}/orders", post(orders::create_order)),
+    ]
+}
+
+/// Every API route: the emulated `/v1` API, the control plane and the document downloads.
+/// The router is built from this list, and the spec parity test reads it.
+pub fn api_routes() -> Vec<RouteEntry> {
+    let mut routes = partner_center_routes();
+    routes.extend(control::routes());
+    routes.extend(documents::download_routes());
+    routes
+}
+
+/// (method, path) of every API route, for the OpenAPI parity test.
+pub fn route_table() -> Vec<(&'static str, &'static str)> {
+    api_routes().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// Build the application: routes, fallbacks and layers.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let mut api = Router::new();
+    let mut control_plane = Router::new();
+    for (_, path, handler) in api_routes() {
+        if path.starts_with("/_emulator") {
+            control_plane = control_plane.route(path, handler);
+        } else {
+            api = api.route(path, handler);
+        }
+    }
+    let control_plane =
+        control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
+    api.merge(control_plane)
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
+        .with_state(state)
+}
+
+async fn route_not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::RouteNotFound(format!("no route for {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path())).into_response()
+}

@@ -1,0 +1,91 @@
+use clap::Parser;
+use partner_center_emulator::config::{Cli, Command, Config};
+use partner_center_emulator::{build_state, serve, telemetry};
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Healthcheck { url }) => healthcheck(&cli.config, url).await,
+        Some(Command::Serve) | None => match run(cli.config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "emulator stopped");
+                eprintln!("partner-center-emulator: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    telemetry::init(config.log_format);
+    let listener = TcpListener::bind(config.listen).await?;
+    let bound = listener.local_addr()?;
+    let state = build_state(config, bound).await?;
+    tracing::info!(address = %bound, backend = state.store.backend(), base_url = %state.public_base_url, "emulator listening");
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("emulator stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received, draining requests");
+}
+
+/// `partner-center-emulator healthcheck`: exit 0 when the emulator answers ready.
+async fn healthcheck(config: &Config, url: Option<String>) -> ExitCode {
+    let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{}/_emulator/ready", config.listen.port()));
+    match probe(&url, config.admin_token.as_deref()).await {
+        Ok(200) => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("not ready: {url} answered {status}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("not ready: {url}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET over a plain TCP socket: the container image has no curl.
+async fn probe(url: &str, admin_token: Option<&str>) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let invalid = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, m.to_string());
+    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("only http:// URLs are supported"))?;
+    let (host_port, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let connect = tokio::net::TcpStream::connect(host_port);
+    let mut stream = tokio::time::timeout(std::time::Duration::from_secs(3), connect)
+        .await
+        .map_err(|_| invalid("connect timed out"))??;
+    let auth = admin_token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host_port}\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = vec![0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(3), stream.read(&mut head))
+        .await
+        .map_err(|_| invalid("read timed out"))??;
+    let line = String::from_utf8_lossy(&head[..n]);
+    line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| invalid("not an HTTP response"))
+}

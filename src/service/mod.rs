@@ -1,0 +1,10 @@
+//! Use cases: each one runs the domain rules in order against the store and the clock.
+//! Handlers and the admin-center pages call these, so both paths obey the same rules.
+
+pub mod acceptance;
+pub mod access;
+pub mod customers;
+pub mod notifications;
+pub mod orders;
+pub mod partners;
+pub mod passwords;

@@ -1,0 +1,71 @@
+//! Partner personas, created through the control plane.
+
+use crate::domain::partners::{check_partner_shape, Partner, PartnerShapeError, PartnerType};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::AppContext;
+use crate::store::StoreError;
+
+pub struct NewPartner {
+    pub tenant_id: Option<String>,
+    pub name: Option<String>,
+    pub partner_type: Option<String>,
+    pub indirect_provider_id: Option<String>,
+}
+
+pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Partner> {
+    let mut problems = Vec::new();
+    let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_string();
+    if name.is_empty() {
+        problems.push("name: is required".to_string());
+    }
+    let partner_type = match input.partner_type.as_deref() {
+        None => {
+            problems.push("partnerType: is required (DirectBill, IndirectProvider or IndirectReseller)".into());
+            None
+        }
+        Some(raw) => PartnerType::parse(raw).or_else(|| {
+            problems.push(format!("partnerType: '{raw}' is not DirectBill, IndirectProvider or IndirectReseller"));
+            None
+        }),
+    };
+    let tenant_id = match input.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => ctx.ids.guid(),
+        Some(raw) => match uuid::Uuid::parse_str(raw) {
+            Ok(id) => id.to_string(),
+            Err(_) => {
+                problems.push(format!("tenantId: '{raw}' is not a GUID"));
+                String::new()
+            }
+        },
+    };
+    let Some(partner_type) = partner_type.filter(|_| problems.is_empty()) else {
+        return Err(ApiError::Validation(problems));
+    };
+    let provider_id = input.indirect_provider_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let provider = match provider_id {
+        Some(id) => ctx.store.partner(id).await?,
+        None => None,
+    };
+    check_partner_shape(partner_type, provider.as_ref(), provider_id.is_some()).map_err(|e| {
+        ApiError::Validation(vec![match e {
+            PartnerShapeError::ResellerNeedsProvider => {
+                "indirectProviderId: is required for an IndirectReseller".to_string()
+            }
+            PartnerShapeError::OnlyResellersHaveProvider => {
+                "indirectProviderId: only an IndirectReseller has an indirect provider".to_string()
+            }
+            PartnerShapeError::ProviderIsNotIndirectProvider => {
+                format!("indirectProviderId: '{}' is not an existing IndirectProvider", provider_id.unwrap_or_default())
+            }
+        }])
+    })?;
+    let partner = Partner { tenant_id, name, partner_type, indirect_provider_id: provider_id.map(str::to_string) };
+    match ctx.store.insert_partner(&partner, ctx.clock.now().await?).await {
+        Ok(()) => Ok(partner),
+        Err(StoreError::Conflict) => Err(ApiError::Validation(vec![format!(
+            "tenantId: a partner with tenant id '{}' already exists",
+            partner.tenant_id
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,165 @@
+//! Storage: one trait, implemented for PostgreSQL and SQLite with the same behaviour.
+//!
+//! Both implementations share their queries (written in the SQL both databases accept,
+//! `$N` placeholders included) through the `sql_store!` macro in `queries.rs`; what differs per
+//! backend — connection, pool settings and the DDL in `migrations/<backend>` — lives in
+//! `postgres.rs` and `sqlite.rs`.
+
+mod postgres;
+mod queries;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use crate::domain::agreements::{Agreement, AgreementTemplate};
+use crate::domain::customers::Customer;
+use crate::domain::orders::Order;
+use crate::domain::partners::Partner;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule held by the database refused the write.
+    #[error("conflict with an existing record")]
+    Conflict,
+    /// The database could not be reached or refused to work.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Anything else: a bug or corrupt data.
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e)
+            }
+            _ => StoreError::Other(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A short-lived link to the agreement document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentLink {
+    pub id: String,
+    pub template_id: String,
+    pub country: String,
+    pub language: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An email that Partner Center would have sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub partner_tenant_id: String,
+    pub customer_id: String,
+    pub agreement_id: String,
+    pub queued_at: DateTime<Utc>,
+    pub deliver_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    pub recipient: Option<String>,
+    pub customer_id: Option<String>,
+    pub partner_tenant_id: Option<String>,
+    /// Only messages whose delivery time has come by this instant; None lists pending ones too.
+    pub delivered_by: Option<DateTime<Utc>>,
+}
+
+/// The emulator clock as stored: frozen at an instant, or running with an offset from real time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredClock {
+    pub frozen_at_ms: Option<i64>,
+    pub offset_ms: i64,
+}
+
+/// A signed-in customer admin in the emulated admin center.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    pub id: String,
+    pub customer_id: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// The stored value of `key`, inserting `proposed` first when there is none (race-free:
+    /// every replica ends up with the same value).
+    async fn setting_or_insert(&self, key: &str, proposed: &str) -> StoreResult<String>;
+
+    async fn clock(&self) -> StoreResult<StoredClock>;
+    async fn set_clock(&self, clock: StoredClock) -> StoreResult<()>;
+    /// Move the clock forward (or back) atomically, whether frozen or running.
+    async fn advance_clock(&self, by_ms: i64) -> StoreResult<()>;
+
+    async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>>;
+
+    async fn templates(&self) -> StoreResult<Vec<AgreementTemplate>>;
+
+    async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()>;
+    async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>>;
+
+    /// Store a customer and its relationships with `related_partners` in one transaction.
+    /// A taken domain is a `Conflict`.
+    async fn insert_customer(&self, customer: &Customer, related_partners: &[String]) -> StoreResult<()>;
+    async fn customer(&self, id: &str) -> StoreResult<Option<Customer>>;
+    async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>>;
+    /// The partners that have a relationship with the customer.
+    async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>>;
+    /// Customers the partner has a relationship with, or that one of its indirect resellers has.
+    async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>>;
+    /// Record a relationship; recording an existing one again changes nothing.
+    async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Store an agreement (and the notification it triggers) in one transaction; a duplicate
+    /// (same customer, type, source and duplicate key) is a `Conflict`.
+    async fn insert_agreement(&self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()>;
+    async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>>;
+
+    async fn outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
+    async fn clear_outbox(&self) -> StoreResult<u64>;
+
+    async fn insert_order(&self, order: &Order) -> StoreResult<()>;
+    async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>>;
+
+    async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
+    async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;
+    async fn delete_session(&self, id: &str) -> StoreResult<()>;
+
+    /// Forget everything partners and customers did (templates, signing key stay), or only what
+    /// belongs to one partner. Atomic.
+    async fn reset(&self, partner_tenant_id: Option<&str>) -> StoreResult<()>;
+}
+
+/// Open the store that `database_url` names: `postgres://` or `postgresql://` for PostgreSQL,
+/// anything else (`sqlite:`, a file path) for SQLite.
+pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(database_url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::connect(database_url).await?))
+    }
+}
