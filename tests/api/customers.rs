@@ -1,0 +1,124 @@
+//! Customers (§2.6): create, list, read; validation, domains, roles, associated resellers.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn create_returns_the_customer_and_its_first_admin_credentials() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "Contoso").await;
+    let id = c["id"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+    assert_eq!(c["companyProfile"]["tenantId"], id);
+    assert_eq!(c["companyProfile"]["domain"], "contoso.onmicrosoft.com");
+    assert_eq!(c["companyProfile"]["companyName"], "Contoso Ltd");
+    assert_eq!(c["billingProfile"]["defaultAddress"]["city"], "Redmond");
+    assert_eq!(c["relationshipToPartner"], "reseller");
+    assert_eq!(c["attributes"]["objectType"], "Customer");
+    assert_eq!(c["userCredentials"]["userName"], "admin@contoso.onmicrosoft.com");
+    assert!(c["userCredentials"]["password"].as_str().unwrap().len() >= 12);
+    assert!(c.get("agreement").is_none());
+
+    let read: Value = app.get(&format!("/v1/customers/{id}"), &p.token).await.json().await.unwrap();
+    assert_eq!(read["id"], id);
+    assert!(read.get("userCredentials").is_none(), "the password is returned once");
+    let list: Value = app.get("/v1/customers", &p.token).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["id"], id);
+}
+
+#[tokio::test]
+async fn the_password_is_stored_only_as_a_hash() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "hashed").await;
+    let password = c["userCredentials"]["password"].as_str().unwrap();
+    let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
+    let stored = store.customer(c["id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert!(stored.admin_password_hash.starts_with("$argon2id$"));
+    assert!(!stored.admin_password_hash.contains(password));
+}
+
+#[tokio::test]
+async fn validation_names_every_missing_field() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let e = assert_error(app.post("/v1/customers", &p.token, &json!({})).await, 400, 990401).await;
+    assert_eq!(e["data"], json!(["companyProfile.domain: is required", "billingProfile: is required"]));
+    let mut body = customer_body("valid");
+    body["billingProfile"]["email"] = json!("nope");
+    body["billingProfile"]["defaultAddress"]["postalCode"] = json!("");
+    body["companyProfile"]["domain"] = json!("in valid");
+    let e = assert_error(app.post("/v1/customers", &p.token, &body).await, 400, 990401).await;
+    let data: Vec<String> = serde_json::from_value(e["data"].clone()).unwrap();
+    assert!(data.iter().any(|d| d.starts_with("companyProfile.domain:")), "{data:?}");
+    assert!(data.contains(&"billingProfile.email: not a valid email address".to_string()));
+    assert!(data.contains(&"billingProfile.defaultAddress.postalCode: is required".to_string()));
+}
+
+#[tokio::test]
+async fn a_taken_domain_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let other = app.persona("DirectBill").await;
+    app.create_customer(&p.token, "fabrikam").await;
+    let r = app.post("/v1/customers", &other.token, &customer_body("Fabrikam.onmicrosoft.com")).await;
+    assert_error(r, 409, 990422).await;
+}
+
+#[tokio::test]
+async fn customer_roles_and_app_only() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_partner("DirectBill", None).await;
+    for (i, roles) in [["GlobalAdmin"], ["UserManagementAdmin"], ["SalesAgent"]].iter().enumerate() {
+        let t = app.mint(&tenant, roles, false).await;
+        assert_eq!(app.post("/v1/customers", &t, &customer_body(&format!("roles{i}"))).await.status(), 201);
+    }
+    let app_only = app.mint(&tenant, &[], true).await;
+    assert_eq!(app.post("/v1/customers", &app_only, &customer_body("apponly")).await.status(), 201);
+    let helpdesk = app.mint(&tenant, &["HelpdeskAgent"], false).await;
+    assert_error(app.post("/v1/customers", &helpdesk, &customer_body("helpdesk")).await, 403, 900150).await;
+}
+
+#[tokio::test]
+async fn indirect_provider_creates_customers_for_its_own_resellers_only() {
+    let app = TestApp::spawn().await;
+    let provider = app.persona("IndirectProvider").await;
+    let reseller_id = app.create_partner("IndirectReseller", Some(&provider.tenant_id)).await;
+    let reseller_token = app.mint(&reseller_id, &["AdminAgent"], false).await;
+    let other_provider = app.create_partner("IndirectProvider", None).await;
+    let foreign_reseller = app.create_partner("IndirectReseller", Some(&other_provider)).await;
+    let direct = app.persona("DirectBill").await;
+
+    let mut body = customer_body("resellercustomer");
+    body["associatedPartnerId"] = json!(reseller_id);
+    let r = app.post("/v1/customers", &provider.token, &body).await;
+    assert_eq!(r.status(), 201);
+    let c: Value = r.json().await.unwrap();
+    assert_eq!(c["associatedPartnerId"], reseller_id.as_str());
+    // both the provider and the reseller see the customer
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/v1/customers/{id}"), &reseller_token).await.status(), 200);
+    assert_eq!(app.get(&format!("/v1/customers/{id}"), &provider.token).await.status(), 200);
+
+    body["companyProfile"]["domain"] = json!("foreign");
+    body["associatedPartnerId"] = json!(foreign_reseller);
+    assert_error(app.post("/v1/customers", &provider.token, &body).await, 400, 990423).await;
+    body["associatedPartnerId"] = json!(reseller_id);
+    assert_error(app.post("/v1/customers", &direct.token, &body).await, 400, 990423).await;
+    assert_error(app.post("/v1/customers", &reseller_token, &body).await, 400, 990423).await;
+}
+
+#[tokio::test]
+async fn unknown_and_unrelated_customers() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let other = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "mine").await;
+    let id = c["id"].as_str().unwrap();
+    let e = assert_error(app.get(&format!("/v1/customers/{}", uuid::Uuid::new_v4()), &p.token).await, 404, 60003).await;
+    assert_eq!(e["description"], "Tenant not found");
+    let e = assert_error(app.get(&format!("/v1/customers/{id}"), &other.token).await, 403, 20002).await;
+    assert_eq!(e["description"], "No relationship between caller and account.");
+}

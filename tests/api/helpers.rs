@@ -1,0 +1,199 @@
+//! TestApp: the real emulator on 127.0.0.1:0 with a database of its own, and one helper per
+//! endpoint. `PCE_TEST_BACKEND=postgres` runs the suite against PostgreSQL (a fresh database per
+//! test on `PCE_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres);
+//! otherwise each test gets its own SQLite file in the temp directory.
+
+use partner_center_emulator::config::{Cli, Config};
+use partner_center_emulator::{build_state, serve};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use sqlx::Connection;
+use tokio::net::TcpListener;
+
+pub const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
+pub const CLOUD_TEMPLATE: &str = "998b88de-aa99-4388-a42c-1b3517d49490";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+pub struct Persona {
+    pub tenant_id: String,
+    pub token: String,
+}
+
+/// A fresh database URL for the backend under test.
+pub async fn fresh_database_url() -> String {
+    if std::env::var("PCE_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let admin_url = std::env::var("PCE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let name = format!("pce_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+        let (prefix, _) = admin_url.rsplit_once('/').expect("database in URL");
+        format!("{prefix}/{name}")
+    } else {
+        let dir = std::env::temp_dir().join("pce-tests");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4().simple())
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Start with extra command-line flags (e.g. `["--notification-delay-seconds", "600"]`).
+    pub async fn spawn_with(flags: &[&str]) -> TestApp {
+        let database_url = fresh_database_url().await;
+        Self::spawn_on(&database_url, flags).await
+    }
+
+    /// Start another server on an existing database (several replicas, restarts).
+    pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
+        let mut args = vec!["partner-center-emulator", "--listen", "127.0.0.1:0", "--database-url", database_url];
+        args.extend_from_slice(flags);
+        let config: Config = <Cli as clap::Parser>::parse_from(args).config;
+        let listener = TcpListener::bind(config.listen).await.expect("bind");
+        let bound = listener.local_addr().unwrap();
+        let state = build_state(config, bound).await.expect("build state");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{bound}"),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            database_url: database_url.to_string(),
+            _shutdown: tx,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.http.request(method, self.url(path));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(token)).json(body).send().await.unwrap()
+    }
+
+    pub async fn control(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        let r = self.request(method, path, None);
+        let r = match body {
+            Some(b) => r.json(b),
+            None => r,
+        };
+        r.send().await.unwrap()
+    }
+
+    pub async fn create_partner(&self, partner_type: &str, provider: Option<&str>) -> String {
+        let r = self
+            .control(
+                Method::POST,
+                "/_emulator/partners",
+                Some(&json!({"name": format!("{partner_type} partner"), "partnerType": partner_type, "indirectProviderId": provider})),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "create partner");
+        r.json::<Value>().await.unwrap()["tenantId"].as_str().unwrap().to_string()
+    }
+
+    pub async fn mint(&self, tenant_id: &str, roles: &[&str], app_only: bool) -> String {
+        let r = self
+            .control(
+                Method::POST,
+                "/_emulator/tokens",
+                Some(&json!({"partnerTenantId": tenant_id, "roles": roles, "appOnly": app_only})),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "mint token");
+        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// A partner of the given type with an Admin agent App+User token.
+    pub async fn persona(&self, partner_type: &str) -> Persona {
+        let tenant_id = self.create_partner(partner_type, None).await;
+        let token = self.mint(&tenant_id, &["AdminAgent"], false).await;
+        Persona { tenant_id, token }
+    }
+
+    pub async fn create_customer(&self, token: &str, domain: &str) -> Value {
+        let r = self.post("/v1/customers", token, &customer_body(domain)).await;
+        assert_eq!(r.status(), 201, "create customer {domain}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn confirm(&self, token: &str, customer_id: &str, body: &Value) -> Response {
+        self.post(&format!("/v1/customers/{customer_id}/agreements"), token, body).await
+    }
+
+    pub async fn set_clock(&self, now: &str) {
+        let r = self.control(Method::PUT, "/_emulator/clock", Some(&json!({"now": now, "frozen": true}))).await;
+        assert_eq!(r.status(), 200);
+    }
+
+    pub async fn order(&self, token: &str, customer_id: &str) -> Response {
+        self.post(
+            &format!("/v1/customers/{customer_id}/orders"),
+            token,
+            &json!({"referenceCustomerId": customer_id, "lineItems": [{"lineItemNumber": 0, "offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1}]}),
+        )
+        .await
+    }
+}
+
+pub fn customer_body(domain: &str) -> Value {
+    json!({
+        "companyProfile": {"domain": domain},
+        "billingProfile": {
+            "email": "ap@contoso.example",
+            "culture": "en-US",
+            "language": "en",
+            "companyName": format!("{domain} Ltd"),
+            "defaultAddress": {
+                "firstName": "Ana", "lastName": "Lee", "addressLine1": "1 Microsoft Way",
+                "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"
+            }
+        }
+    })
+}
+
+pub fn confirmation(first: &str, email: &str, date: &str) -> Value {
+    json!({
+        "primaryContact": {"firstName": first, "lastName": "Lee", "email": email, "phoneNumber": "+1 425 555 0100"},
+        "templateId": MCA_TEMPLATE,
+        "dateAgreed": date,
+        "type": "MicrosoftCustomerAgreement"
+    })
+}
+
+/// Read an error body and check it is the Partner Center error shape with `code`.
+pub async fn assert_error(r: Response, status: u16, code: u64) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert_eq!(ct, "application/json; charset=utf-8");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], code, "code in {body}");
+    for field in ["description", "message", "errorName"] {
+        assert!(body[field].as_str().is_some_and(|s| !s.is_empty()), "{field} in {body}");
+    }
+    assert!(body["data"].is_array());
+    assert_eq!(body["isRetryable"].as_bool(), Some(status == 503 || status == 429));
+    body
+}

@@ -1,0 +1,12 @@
+//! Black-box tests over real HTTP against the emulator bound to port 0.
+//! Run against SQLite by default and against PostgreSQL with PCE_TEST_BACKEND=postgres.
+
+mod helpers;
+
+mod attestation;
+mod control_plane;
+mod customers;
+mod foundation;
+mod isolation;
+mod orders;
+mod sdk_shapes;

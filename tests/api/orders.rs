@@ -1,0 +1,79 @@
+//! The ordering gate (§2.8).
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn orders_are_refused_until_the_agreement_is_on_record() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "gate").await;
+    let id = c["id"].as_str().unwrap();
+    let e = assert_error(app.order(&p.token, id).await, 403, 13605).await;
+    assert_eq!(
+        e["description"],
+        "Either a partner confirmation of the customer acceptance of the Microsoft Customer Agreement must be provided or the customer must accept the Microsoft Customer Agreement in the Microsoft Admin Center before you can complete this purchase"
+    );
+    assert_eq!(
+        app.confirm(&p.token, id, &confirmation("Ana", "a@contoso.example", "2020-01-01T00:00:00Z")).await.status(),
+        201
+    );
+    let r = app.order(&p.token, id).await;
+    assert_eq!(r.status(), 201);
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(order["referenceCustomerId"], id);
+    assert_eq!(
+        order["lineItems"],
+        json!([{"lineItemNumber": 0, "offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1}])
+    );
+    assert_eq!(order["attributes"]["objectType"], "Order");
+    assert_eq!(order["status"], "completed");
+    assert!(order["creationDate"].as_str().unwrap().ends_with('Z'));
+    let list: Value = app.get(&format!("/v1/customers/{id}/orders"), &p.token).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["id"], order["id"]);
+}
+
+#[tokio::test]
+async fn a_direct_acceptance_opens_the_gate_too() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "direct").await;
+    let id = c["id"].as_str().unwrap();
+    let r = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/customers/{id}/direct-acceptance"),
+            Some(&json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@contoso.example"})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(app.order(&p.token, id).await.status(), 201);
+}
+
+#[tokio::test]
+async fn order_bodies_are_validated() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "badorders").await;
+    let id = c["id"].as_str().unwrap();
+    let path = format!("/v1/customers/{id}/orders");
+    let e = assert_error(app.post(&path, &p.token, &json!({})).await, 400, 990401).await;
+    assert_eq!(e["data"], json!(["lineItems: at least one line item is required"]));
+    let e = assert_error(
+        app.post(
+            &path,
+            &p.token,
+            &json!({"referenceCustomerId": "someone-else", "lineItems": [{"offerId": "x", "quantity": 0}]}),
+        )
+        .await,
+        400,
+        990401,
+    )
+    .await;
+    assert_eq!(e["data"].as_array().unwrap().len(), 2);
+    let helpdesk = app.mint(&p.tenant_id, &["HelpdeskAgent"], false).await;
+    assert_error(app.order(&helpdesk, id).await, 403, 900150).await;
+    assert_eq!(app.get(&path, &helpdesk).await.status(), 200);
+}
