@@ -6,19 +6,17 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
-use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryParams;
 use super::{AppState, RouteEntry};
 use crate::auth::Caller;
-use crate::domain::locales::{self, resolve_document_locale, LocaleError};
+use crate::domain::locales;
 use crate::domain::permissions::{authorize, Operation};
 use crate::domain::time::render_timestamp;
+use crate::service::documents::{document_uris, issue_document_link};
 use crate::store::{DocumentLink, Store};
-
-pub const LINK_LIFETIME_MINUTES: i64 = 5;
 
 /// `GET /v1/agreementtemplates/{templateId}/document?language=&country=`
 pub async fn document_link(
@@ -35,25 +33,11 @@ pub async fn document_link(
             id: template_id.clone(),
             in_path: true,
         })?;
-    if !template.has_document {
-        return Err(ApiError::NoDocumentForTemplate(template_id));
-    }
-    let locale = resolve_document_locale(query.get("country"), query.get("language")).map_err(|e| match e {
-        LocaleError::UnknownCountry(c) => ApiError::UnknownCountry(c),
-    })?;
-    let now = ctx.clock.now().await?;
-    let link = DocumentLink {
-        id: ctx.ids.token(40),
-        template_id: template.template_id.clone(),
-        country: locale.country.to_string(),
-        language: locale.language.to_string(),
-        expires_at: now + Duration::minutes(LINK_LIFETIME_MINUTES),
-    };
-    ctx.store.insert_document_link(&link).await?;
-    let base = format!("{}/agreementdocuments/{}", ctx.public_base_url, link.id);
+    let link = issue_document_link(&ctx, template, query.get("country"), query.get("language")).await?;
+    let uris = document_uris(&ctx, &link);
     Ok(Json(json!({
-        "displayUri": base,
-        "downloadUri": format!("{base}/download"),
+        "displayUri": uris.display,
+        "downloadUri": uris.download,
         "language": link.language,
         "country": link.country,
     })))

@@ -14,6 +14,8 @@ use crate::store::StoreError;
 pub struct RefusalNote {
     pub rule: &'static str,
     pub hint: String,
+    /// The description the client was sent.
+    pub public: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,8 +226,8 @@ impl IntoResponse for ApiError {
         let retryable = matches!(shape.status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS);
         let body = json!({
             "code": shape.code,
-            "description": shape.description,
-            "message": shape.description,
+            "description": &shape.description,
+            "message": &shape.description,
             "errorName": shape.name,
             "isRetryable": retryable,
             "data": self.data(),
@@ -242,11 +244,8 @@ impl IntoResponse for ApiError {
         if retryable {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        if shape.status.is_client_error() {
-            response.extensions_mut().insert(RefusalNote { rule: shape.name, hint });
-        } else {
-            response.extensions_mut().insert(RefusalNote { rule: shape.name, hint: "see the server log".into() });
-        }
+        let hint = if shape.status.is_client_error() { hint } else { "see the server log".into() };
+        response.extensions_mut().insert(RefusalNote { rule: shape.name, hint, public: shape.description });
         response
     }
 }

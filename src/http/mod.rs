@@ -1,6 +1,7 @@
 //! The HTTP edge: state, router, layers. One module per resource; handlers translate between
 //! the wire and the service layer and hold no rules.
 
+mod admin_center;
 mod agreements;
 mod control;
 mod customers;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)
+        .merge(admin_center::routes())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -3,7 +3,9 @@
 
 pub mod acceptance;
 pub mod access;
+pub mod admin_center;
 pub mod customers;
+pub mod documents;
 pub mod notifications;
 pub mod orders;
 pub mod partners;

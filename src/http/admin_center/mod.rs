@@ -1,0 +1,510 @@
+//! The emulated Microsoft 365 admin center: the customer's side of the agreement flows.
+//! Sessions are HttpOnly, SameSite=Lax cookies; every form carries a CSRF token; redirects only
+//! go to paths on this site.
+
+mod pages;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use maud::Markup;
+
+use super::error::ApiError;
+use super::extract::QueryParams;
+use super::AppState;
+use crate::domain::agreements::{current_template, AgreementSource, AgreementType};
+use crate::domain::contact::ContactInput;
+use crate::domain::customers::Customer;
+use crate::service::acceptance::accept_directly;
+use crate::service::admin_center::{accept_invitation, authenticate, session_for, start_session, SESSION_HOURS};
+use crate::service::documents::{document_uris, issue_document_link};
+use crate::store::AdminSession;
+use pages::PersonFields;
+
+const SESSION_COOKIE: &str = "pce_session";
+const SIGN_IN_CSRF_COOKIE: &str = "pce_signin_csrf";
+const SIGN_IN_FAILED: &str = "Your account or password is incorrect.";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/AdminPortal", get(|| async { Redirect::to("/AdminPortal/Home") }))
+        .route("/AdminPortal/Home", get(home))
+        .route("/AdminPortal/SignIn", get(sign_in_form).post(sign_in))
+        .route("/AdminPortal/SignOut", post(sign_out))
+        .route("/AdminPortal/Agreement/Accept", post(accept_agreement))
+        .route("/AdminPortal/Invitation/Accept", post(accept_invitation_form))
+        .route("/AdminPortal/Partners", get(partners))
+        .route("/AdminPortal/Partners/{partner_id}", get(partner_details))
+}
+
+fn page(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, Html(markup.into_string())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+/// A failure shown as a page, never as JSON; 5xx pages reveal nothing internal.
+fn error_page(e: ApiError, signed_in: Option<(&Customer, &str)>) -> Response {
+    let response = e.into_response();
+    let status = response.status();
+    let text = if status.is_server_error() {
+        "Something went wrong. Try again in a moment.".to_string()
+    } else {
+        refusal_text(response)
+    };
+    page(status, pages::message("Something went wrong", signed_in, &text))
+}
+
+/// The description of a refusal, for showing on a page.
+fn refusal_text(response: Response) -> String {
+    response
+        .extensions()
+        .get::<super::error::RefusalNote>()
+        .map(|n| n.public.clone())
+        .unwrap_or_else(|| "The request could not be completed.".into())
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn set_cookie(ctx: &AppState, name: &str, value: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if ctx.public_base_url.starts_with("https://") { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"))
+        .expect("cookie values are URL-safe tokens")
+}
+
+/// Only paths on this site: `/x`, never `//host` or `/\host`.
+pub fn safe_return_url(candidate: Option<&str>) -> String {
+    match candidate {
+        Some(url)
+            if url.starts_with('/')
+                && !url.starts_with("//")
+                && !url.starts_with("/\\")
+                && !url.contains('\r')
+                && !url.contains('\n') =>
+        {
+            url.to_string()
+        }
+        _ => "/AdminPortal/Home".to_string(),
+    }
+}
+
+fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn tokens_match(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
+}
+
+/// The signed-in customer, or a redirect to the sign-in page that comes back to `uri`.
+async fn require_session(ctx: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(AdminSession, Customer), Response> {
+    let found = match cookie(headers, SESSION_COOKIE) {
+        Some(value) => session_for(ctx, &value, Utc::now()).await.map_err(|e| error_page(e, None))?,
+        None => None,
+    };
+    found.ok_or_else(|| {
+        let back = uri.path_and_query().map_or("/AdminPortal/Home", |pq| pq.as_str());
+        let target =
+            format!("/AdminPortal/SignIn?{}", serde_urlencoded::to_string([("returnUrl", back)]).unwrap_or_default());
+        Redirect::to(&target).into_response()
+    })
+}
+
+fn person_from_profile(customer: &Customer) -> PersonFields {
+    let address = customer.billing_profile.default_address.clone().unwrap_or_default();
+    PersonFields {
+        first_name: customer.billing_profile.first_name.clone().or(address.first_name).unwrap_or_default(),
+        last_name: customer.billing_profile.last_name.clone().or(address.last_name).unwrap_or_default(),
+        email: customer.billing_profile.email.clone().unwrap_or_default(),
+        phone_number: address.phone_number.unwrap_or_default(),
+    }
+}
+
+fn person_from_form(fields: &[(String, String)]) -> (PersonFields, ContactInput) {
+    let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
+    let person = PersonFields {
+        first_name: get("firstName"),
+        last_name: get("lastName"),
+        email: get("email"),
+        phone_number: get("phoneNumber"),
+    };
+    let input = ContactInput {
+        first_name: Some(person.first_name.clone()),
+        last_name: Some(person.last_name.clone()),
+        email: Some(person.email.clone()),
+        phone_number: Some(person.phone_number.clone()),
+    };
+    (person, input)
+}
+
+async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: QueryParams) -> Response {
+    let (session, customer) = match require_session(&ctx, &headers, &uri).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let reference = query.get("ref").unwrap_or_default().to_ascii_lowercase();
+    if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
+        let partner_id = query.get("partnerId").unwrap_or_default().to_string();
+        return invitation_page(
+            &ctx,
+            &session,
+            &customer,
+            &partner_id,
+            person_from_profile(&customer),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
+        return agreement_page(&ctx, &session, &customer, person_from_profile(&customer), None, StatusCode::OK).await;
+    }
+    if reference.starts_with("/billingaccounts/partner") {
+        return Redirect::to("/AdminPortal/Partners").into_response();
+    }
+    page(StatusCode::OK, pages::home(&customer, &session.csrf_token))
+}
+
+async fn agreement_page(
+    ctx: &AppState,
+    session: &AdminSession,
+    customer: &Customer,
+    person: PersonFields,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let signed_in = Some((customer, session.csrf_token.as_str()));
+    let result: Result<Response, ApiError> = async {
+        let agreements = ctx.store.agreements(&customer.id).await?;
+        let templates = ctx.store.templates().await?;
+        let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+            .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
+        let country = customer.billing_profile.default_address.as_ref().and_then(|a| a.country.as_deref());
+        let link = match issue_document_link(ctx, template, country, None).await {
+            Ok(link) => link,
+            Err(ApiError::UnknownCountry(_)) => issue_document_link(ctx, template, None, None).await?,
+            Err(e) => return Err(e),
+        };
+        let mut confirmations = Vec::new();
+        for a in agreements.iter().filter(|a| {
+            a.source == AgreementSource::PartnerConfirmation
+                && a.agreement_type == AgreementType::MicrosoftCustomerAgreement
+        }) {
+            let name = match &a.partner_tenant_id {
+                Some(id) => ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name),
+                None => "your partner".into(),
+            };
+            confirmations.push((a, name));
+        }
+        let direct = agreements.iter().find(|a| {
+            a.source == AgreementSource::DirectAcceptance
+                && a.agreement_type == AgreementType::MicrosoftCustomerAgreement
+        });
+        let uri = document_uris(ctx, &link).display;
+        Ok(page(
+            status,
+            pages::agreement(&pages::AgreementPage {
+                customer,
+                csrf: &session.csrf_token,
+                document_uri: &uri,
+                direct,
+                confirmations,
+                person,
+                error,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(e, signed_in))
+}
+
+async fn invitation_page(
+    ctx: &AppState,
+    session: &AdminSession,
+    customer: &Customer,
+    partner_id: &str,
+    person: PersonFields,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let signed_in = Some((customer, session.csrf_token.as_str()));
+    let result: Result<Response, ApiError> = async {
+        let partner = match ctx.store.partner(partner_id).await? {
+            Some(p) => p,
+            None => {
+                return Ok(page(
+                    StatusCode::NOT_FOUND,
+                    pages::message(
+                        "Invitation not valid",
+                        signed_in,
+                        "This invitation link is not valid: the partner does not exist.",
+                    ),
+                ))
+            }
+        };
+        let already_related =
+            ctx.store.related_partners(&customer.id).await?.iter().any(|p| p.tenant_id == partner.tenant_id);
+        let templates = ctx.store.templates().await?;
+        let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+            .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
+        let link = issue_document_link(ctx, template, None, None).await?;
+        let uri = document_uris(ctx, &link).display;
+        Ok(page(
+            status,
+            pages::invitation(&pages::InvitationPage {
+                customer,
+                csrf: &session.csrf_token,
+                partner: &partner,
+                document_uri: &uri,
+                already_related,
+                person,
+                error,
+            }),
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(e, signed_in))
+}
+
+async fn sign_in_form(State(ctx): State<AppState>, headers: HeaderMap, query: QueryParams) -> Response {
+    let csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_else(|| ctx.ids.token(32));
+    let return_url = safe_return_url(query.get("returnUrl"));
+    let mut response = page(StatusCode::OK, pages::sign_in(&return_url, &csrf, "", None));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SIGN_IN_CSRF_COOKIE, &csrf, 3600));
+    response
+}
+
+async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let return_url = safe_return_url(field(&fields, "returnUrl"));
+    let user_name = field(&fields, "userName").unwrap_or_default().trim().to_string();
+    let Some(expected_csrf) = cookie(&headers, SIGN_IN_CSRF_COOKIE) else {
+        let csrf = ctx.ids.token(32);
+        let mut response = page(
+            StatusCode::FORBIDDEN,
+            pages::sign_in(&return_url, &csrf, &user_name, Some("Your sign-in page expired. Please try again.")),
+        );
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SIGN_IN_CSRF_COOKIE, &csrf, 3600));
+        return response;
+    };
+    if !tokens_match(field(&fields, "csrf"), &expected_csrf) {
+        return page(
+            StatusCode::FORBIDDEN,
+            pages::sign_in(
+                &return_url,
+                &expected_csrf,
+                &user_name,
+                Some("Your sign-in page expired. Please try again."),
+            ),
+        );
+    }
+    let password = field(&fields, "password").unwrap_or_default();
+    let customer = match authenticate(&ctx, &user_name, password).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e, None),
+    };
+    let Some(customer) = customer else {
+        return page(
+            StatusCode::UNAUTHORIZED,
+            pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
+        );
+    };
+    let (cookie_value, _) = match start_session(&ctx, &customer).await {
+        Ok(s) => s,
+        Err(e) => return error_page(e, None),
+    };
+    let mut response = Redirect::to(&return_url).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&ctx, SESSION_COOKIE, &cookie_value, SESSION_HOURS * 3600));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SIGN_IN_CSRF_COOKIE, "", 0));
+    response
+}
+
+async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(value) = cookie(&headers, SESSION_COOKIE) {
+        if let Ok(Some((session, _))) = session_for(&ctx, &value, Utc::now()).await {
+            if tokens_match(field(&form_fields(&body), "csrf"), &session.csrf_token) {
+                let _ = ctx.store.delete_session(&session.id).await;
+            } else {
+                return page(
+                    StatusCode::FORBIDDEN,
+                    pages::message("Request refused", None, "The form expired. Please try again."),
+                );
+            }
+        }
+    }
+    let mut response = Redirect::to("/AdminPortal/SignIn").into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SESSION_COOKIE, "", 0));
+    response
+}
+
+/// A signed-in POST: the session and its CSRF token, or the page that refuses.
+async fn form_session(
+    ctx: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    fields: &[(String, String)],
+) -> Result<(AdminSession, Customer), Response> {
+    let (session, customer) = require_session(ctx, headers, uri).await?;
+    if !tokens_match(field(fields, "csrf"), &session.csrf_token) {
+        return Err(page(
+            StatusCode::FORBIDDEN,
+            pages::message(
+                "Request refused",
+                Some((&customer, &session.csrf_token)),
+                "The form expired. Please reload the page and try again.",
+            ),
+        ));
+    }
+    Ok((session, customer))
+}
+
+const TICK_THE_BOX: &str = "Tick the box to accept the Microsoft Customer Agreement.";
+
+async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let back: Uri = "/AdminPortal/Home?ref=/BillingAccounts/agreement".parse().expect("static URI");
+    let (session, customer) = match form_session(&ctx, &headers, &back, &fields).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (person, input) = person_from_form(&fields);
+    if field(&fields, "accept") != Some("true") {
+        return agreement_page(&ctx, &session, &customer, person, Some(TICK_THE_BOX), StatusCode::BAD_REQUEST).await;
+    }
+    match accept_directly(&ctx, &customer, &input, None).await {
+        Ok(_) => Redirect::to("/AdminPortal/Home?ref=/BillingAccounts/agreement").into_response(),
+        Err(e) => {
+            let response = e.into_response();
+            let status = response.status();
+            let text = refusal_text(response);
+            agreement_page(&ctx, &session, &customer, person, Some(&text), status).await
+        }
+    }
+}
+
+async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
+    let back: Uri = format!(
+        "/AdminPortal/Home?{}",
+        serde_urlencoded::to_string([("invType", "ResellerRelationship"), ("partnerId", partner_id.as_str())])
+            .unwrap_or_default()
+    )
+    .parse()
+    .unwrap_or_else(|_| Uri::from_static("/AdminPortal/Home"));
+    let (session, customer) = match form_session(&ctx, &headers, &back, &fields).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (person, input) = person_from_form(&fields);
+    if field(&fields, "accept") != Some("true") {
+        let msg = "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.";
+        return invitation_page(&ctx, &session, &customer, &partner_id, person, Some(msg), StatusCode::BAD_REQUEST)
+            .await;
+    }
+    let partner = match ctx.store.partner(&partner_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return invitation_page(&ctx, &session, &customer, &partner_id, person, None, StatusCode::NOT_FOUND).await
+        }
+        Err(e) => return error_page(e.into(), Some((&customer, &session.csrf_token))),
+    };
+    match accept_invitation(&ctx, &customer, &partner, &input).await {
+        Ok(_) => Redirect::to(back.to_string().as_str()).into_response(),
+        Err(e) => {
+            let response = e.into_response();
+            let status = response.status();
+            let text = refusal_text(response);
+            invitation_page(&ctx, &session, &customer, &partner_id, person, Some(&text), status).await
+        }
+    }
+}
+
+async fn partners(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let (session, customer) = match require_session(&ctx, &headers, &uri).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match ctx.store.related_partners(&customer.id).await {
+        Ok(list) => page(StatusCode::OK, pages::partners(&customer, &session.csrf_token, &list)),
+        Err(e) => error_page(e.into(), Some((&customer, &session.csrf_token))),
+    }
+}
+
+async fn partner_details(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(partner_id): Path<String>,
+) -> Response {
+    let (session, customer) = match require_session(&ctx, &headers, &uri).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let signed_in = Some((&customer, session.csrf_token.as_str()));
+    let result: Result<Response, ApiError> = async {
+        let related = ctx.store.related_partners(&customer.id).await?;
+        let Some(partner) = related.iter().find(|p| p.tenant_id == partner_id) else {
+            return Ok(page(
+                StatusCode::NOT_FOUND,
+                pages::message("Partner not found", signed_in, "You don't work with this partner."),
+            ));
+        };
+        let agreements = ctx.store.agreements(&customer.id).await?;
+        let confirmations: Vec<_> =
+            agreements.iter().filter(|a| a.partner_tenant_id.as_deref() == Some(partner.tenant_id.as_str())).collect();
+        Ok(page(StatusCode::OK, pages::partner_details(&customer, &session.csrf_token, partner, &confirmations)))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(e, signed_in))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_urls_stay_on_this_site() {
+        assert_eq!(safe_return_url(Some("/AdminPortal/Home?ref=/x")), "/AdminPortal/Home?ref=/x");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
+            assert_eq!(safe_return_url(Some(bad)), "/AdminPortal/Home", "{bad}");
+        }
+        assert_eq!(safe_return_url(None), "/AdminPortal/Home");
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; pce_session=abc; pce_session_x=2"));
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}
