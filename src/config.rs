@@ -77,6 +77,10 @@ pub struct Config {
     #[arg(long, env = "PCE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
+    /// Seed file (JSON or YAML) loaded at start; the emulator is ready only after it loaded.
+    #[arg(long, env = "PCE_SEED")]
+    pub seed: Option<std::path::PathBuf>,
+
     /// Make generated ids, request ids and credentials reproducible from this seed.
     #[arg(long, env = "PCE_DETERMINISTIC_SEED")]
     pub deterministic_seed: Option<u64>,

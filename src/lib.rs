@@ -39,7 +39,8 @@ pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<Ap
         None => store.setting_or_insert(SIGNING_KEY_SETTING, &ids.token(64)).await?,
     };
     let server_id = config.server_id.clone().unwrap_or_else(default_server_id);
-    Ok(Arc::new(AppContext {
+    let seed_path = config.seed.clone();
+    let state = Arc::new(AppContext {
         clock: Clock::new(store.clone()),
         keys: TokenKeys::from_secret(&signing_key),
         public_base_url: config.public_base_url(bound),
@@ -48,7 +49,23 @@ pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<Ap
         ids,
         store,
         config,
-    }))
+    });
+    if let Some(path) = seed_path {
+        load_seed_file(&state, &path).await?;
+    }
+    Ok(state)
+}
+
+/// Load a seed file at start (`--seed`): a bad file stops the emulator with a clear message.
+async fn load_seed_file(state: &AppContext, path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading seed file {}", path.display()))?;
+    let seed = service::seed::parse_seed(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let summary = service::seed::apply_seed(state, seed)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: seed refused: {}", path.display(), http::error::describe(&e)))?;
+    tracing::info!(file = %path.display(), ids = %summary["ids"], "seed loaded");
+    Ok(())
 }
 
 fn default_server_id() -> String {

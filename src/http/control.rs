@@ -1,8 +1,9 @@
 //! The emulator's control plane (`/_emulator`): personas and tokens, the clock, health,
 //! the notification outbox, reset and the request journal.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, get, post, put};
 use axum::Json;
 use chrono::Duration;
@@ -18,6 +19,7 @@ use crate::domain::permissions::Role;
 use crate::domain::time::{parse_timestamp, render_timestamp};
 use crate::service::acceptance::accept_directly;
 use crate::service::partners::{create_partner as create, NewPartner};
+use crate::service::seed::{apply_seed, parse_seed};
 use crate::store::{OutboxMessage, OutboxQuery};
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -34,6 +36,7 @@ pub fn routes() -> Vec<RouteEntry> {
         ("DELETE", "/_emulator/outbox", delete(clear_outbox)),
         ("POST", "/_emulator/customers/{customer_id}/direct-acceptance", post(direct_acceptance)),
         ("POST", "/_emulator/reset", post(reset)),
+        ("POST", "/_emulator/seed", post(seed)),
         ("GET", "/_emulator/requests", get(list_requests)),
         ("DELETE", "/_emulator/requests", delete(clear_requests)),
     ]
@@ -306,4 +309,19 @@ async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiRe
 async fn clear_requests(State(ctx): State<AppState>) -> Json<Value> {
     ctx.journal.clear();
     Json(json!({"cleared": true}))
+}
+
+/// `POST /_emulator/seed`: a seed document in JSON (`application/json`) or YAML
+/// (`application/yaml`, `text/yaml`).
+async fn seed(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !matches!(essence.as_str(), "application/json" | "application/yaml" | "application/x-yaml" | "text/yaml") {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type was '{content_type}'; send application/json or application/yaml"
+        )));
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::MalformedBody("body: not UTF-8".into()))?;
+    let seed = parse_seed(text).map_err(ApiError::MalformedBody)?;
+    Ok((StatusCode::CREATED, Json(apply_seed(&ctx, seed).await?)))
 }

@@ -33,6 +33,7 @@ pub async fn create_customer(
         company_profile: body.company_profile,
         billing_profile: body.billing_profile,
         associated_partner_id: body.associated_partner_id,
+        password: None,
     };
     let created = create(&ctx, &caller, input).await?;
     let credentials = (created.customer.admin_user_name.as_str(), created.password.as_str());

@@ -194,6 +194,17 @@ impl ApiError {
     }
 }
 
+/// One line naming the error and its details, for logs and start-up failures.
+pub fn describe(e: &ApiError) -> String {
+    let shape = e.shape();
+    let data = e.data();
+    if data.is_empty() {
+        format!("{} {}: {} ({})", shape.code, shape.name, shape.description, e.hint())
+    } else {
+        format!("{} {}: {}", shape.code, shape.name, data.join("; "))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -16,6 +16,8 @@ pub struct NewCustomer {
     pub company_profile: Option<CompanyProfileInput>,
     pub billing_profile: Option<BillingProfile>,
     pub associated_partner_id: Option<String>,
+    /// The first admin's password; generated when None (only seed files choose one).
+    pub password: Option<String>,
 }
 
 /// The created customer and the first admin's password (returned once, stored only hashed).
@@ -47,7 +49,7 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
     })?;
 
     let now = ctx.clock.now().await?;
-    let password = ctx.ids.password();
+    let password = input.password.unwrap_or_else(|| ctx.ids.password());
     let customer = Customer {
         id: ctx.ids.guid(),
         commerce_id: ctx.ids.guid(),

@@ -10,3 +10,4 @@ pub mod notifications;
 pub mod orders;
 pub mod partners;
 pub mod passwords;
+pub mod seed;

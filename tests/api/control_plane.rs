@@ -77,3 +77,181 @@ async fn an_admin_token_guards_the_control_plane() {
     let r = app.request(Method::GET, "/_emulator/clock", Some("s3cret")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+async fn seed_file(app: &TestApp, path: &str) -> Value {
+    let content_type = if path.ends_with(".json") { "application/json" } else { "application/yaml" };
+    let r = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", content_type)
+        .body(std::fs::read_to_string(path).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{path}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn shipped_scenarios_load_and_mean_what_they_say() {
+    let app = TestApp::spawn().await;
+    let status = |id: &str| format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus");
+
+    let s = seed_file(&app, "seeds/no-acceptance.yaml").await;
+    let t = app.mint(s["ids"]["contoso-partner"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let id = s["ids"]["fabrikam"].as_str().unwrap();
+    assert_error(app.order(&t, id).await, 403, 13605).await;
+    assert_eq!(s["credentials"]["fabrikam"]["password"], "Fabrikam-Pass-1!");
+
+    let s = seed_file(&app, "seeds/attested.yaml").await;
+    let t = app.mint(s["ids"]["contoso-partner"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let id = s["ids"]["northwind"].as_str().unwrap();
+    assert_eq!(app.order(&t, id).await.status(), 201);
+    assert_eq!(app.get(&status(id), &t).await.json::<Value>().await.unwrap()["isSigned"], false);
+    let outbox: Value =
+        app.control(Method::GET, &format!("/_emulator/outbox?customerId={id}"), None).await.json().await.unwrap();
+    assert_eq!(outbox["totalCount"], 1);
+
+    let s = seed_file(&app, "seeds/direct-signed.yaml").await;
+    let t = app.mint(s["ids"]["contoso-partner"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let id = s["ids"]["adatum"].as_str().unwrap();
+    assert_eq!(app.get(&status(id), &t).await.json::<Value>().await.unwrap()["isSigned"], true);
+    assert_eq!(app.order(&t, id).await.status(), 201);
+
+    let s = seed_file(&app, "seeds/indirect.yaml").await;
+    let reseller = app.mint(s["ids"]["reseller"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let provider = app.mint(s["ids"]["provider"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let id = s["ids"]["litware"].as_str().unwrap();
+    let body = confirmation("Lee", "lee@litware.example", "2020-01-01T00:00:00Z");
+    assert_error(app.confirm(&reseller, id, &body).await, 403, 990421).await;
+    assert_eq!(app.confirm(&provider, id, &body).await.status(), 201);
+
+    let s = seed_file(&app, "seeds/troubleshoot.yaml").await;
+    let t = app.mint(s["ids"]["contoso-partner"].as_str().unwrap(), &["AdminAgent"], false).await;
+    let id = s["ids"]["woodgrove"].as_str().unwrap();
+    let orders: Value = app.get(&format!("/v1/customers/{id}/orders"), &t).await.json().await.unwrap();
+    assert_eq!(orders["totalCount"], 1, "the legacy purchase");
+    assert_error(app.order(&t, id).await, 403, 13605).await;
+}
+
+#[tokio::test]
+async fn bad_seeds_are_refused_before_anything_is_written() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .control(
+            Method::POST,
+            "/_emulator/seed",
+            Some(&json!({"partners": [{"key": "p", "name": "P", "partnerType": "DirectBill"}], "customers": [{"key": "c", "partner": "typo", "domain": "x"}]})),
+        )
+        .await;
+    let e = assert_error(r, 400, 990401).await;
+    assert_eq!(e["data"], json!(["customers.c: partner 'typo' is not a partner key"]));
+    let r = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", "application/yaml")
+        .body("partners: [")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, 990400).await;
+    let r = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 415, 990402).await;
+    let r = app
+        .control(
+            Method::POST,
+            "/_emulator/seed",
+            Some(&json!({"partners": [{"key": "p", "name": "P", "partnerType": "Nope"}]})),
+        )
+        .await;
+    let e = assert_error(r, 400, 990401).await;
+    assert!(e["data"][0].as_str().unwrap().starts_with("partners.p: partnerType"));
+}
+
+#[tokio::test]
+async fn a_seed_file_given_at_start_is_loaded_before_the_emulator_is_ready() {
+    let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml"]).await;
+    let t = app.mint("4f1c2a10-0000-4000-8000-000000000002", &["AdminAgent"], false).await;
+    let list: Value = app.get("/v1/customers", &t).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["companyProfile"]["domain"], "northwindattested.onmicrosoft.com");
+}
+
+#[tokio::test]
+async fn a_bad_seed_file_stops_the_start_with_a_clear_message() {
+    let url = fresh_database_url().await;
+    let config = partner_center_emulator::config::Config {
+        seed: Some("seeds/does-not-exist.yaml".into()),
+        ..partner_center_emulator::config::Config::for_tests(&url)
+    };
+    let err = partner_center_emulator::build_state(config, "127.0.0.1:1".parse().unwrap()).await.err().unwrap();
+    assert!(format!("{err:#}").contains("seeds/does-not-exist.yaml"));
+}
+
+/// The ids a fixed sequence of calls produces.
+async fn generated_ids(app: &TestApp) -> Vec<String> {
+    let tenant = app.create_partner("DirectBill", None).await;
+    let token = app.mint(&tenant, &["AdminAgent"], false).await;
+    let r = app.post("/v1/customers", &token, &customer_body("deterministic")).await;
+    let request_id = r.headers()["ms-requestid"].to_str().unwrap().to_string();
+    let c: Value = r.json().await.unwrap();
+    vec![
+        tenant,
+        c["id"].as_str().unwrap().into(),
+        c["commerceId"].as_str().unwrap().into(),
+        c["userCredentials"]["password"].as_str().unwrap().into(),
+        request_id,
+    ]
+}
+
+#[tokio::test]
+async fn deterministic_mode_reproduces_ids_run_to_run() {
+    let a = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "42"]).await).await;
+    let b = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "42"]).await).await;
+    let c = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "43"]).await).await;
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_database_behave_as_one_emulator() {
+    let one = TestApp::spawn().await;
+    let two = TestApp::spawn_on(&one.database_url, &[]).await;
+    // a token minted on one replica works on the other: the signing key is shared
+    let p = one.persona("DirectBill").await;
+    let c = two.create_customer(&p.token, "replicas").await;
+    let id = c["id"].as_str().unwrap();
+    // the clock is shared
+    one.set_clock("2026-03-01T12:00:00Z").await;
+    let clock: Value = two.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    assert_eq!(clock["now"], "2026-03-01T12:00:00.000Z");
+    let r = two.confirm(&p.token, id, &confirmation("Ana", "a@x.example", "2026-03-02T00:00:00Z")).await;
+    assert_error(r, 400, 600002).await;
+    two.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 86400}))).await;
+    assert_eq!(
+        one.confirm(&p.token, id, &confirmation("Ana", "a@x.example", "2026-03-02T00:00:00Z")).await.status(),
+        201
+    );
+    // the duplicate rule holds across replicas
+    assert_error(
+        two.confirm(&p.token, id, &confirmation("Ana", "a@x.example", "2026-03-02T00:00:00Z")).await,
+        409,
+        600061,
+    )
+    .await;
+    // seeds loaded on one are seen on the other, and a reset on one clears both
+    let s = seed_file(&two, "seeds/no-acceptance.yaml").await;
+    assert!(one
+        .control(Method::GET, &format!("/_emulator/partners/{}", s["ids"]["contoso-partner"].as_str().unwrap()), None)
+        .await
+        .status()
+        .is_success());
+    one.request(Method::POST, "/_emulator/reset", None).send().await.unwrap();
+    assert_error(two.get("/v1/customers", &p.token).await, 401, 800001).await;
+    let clock: Value = two.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    assert_eq!(clock["frozen"], false);
+}

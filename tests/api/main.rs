@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin_center;
 mod attestation;
 mod control_plane;
 mod customers;

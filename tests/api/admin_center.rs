@@ -1,0 +1,330 @@
+//! The emulated admin center over HTTP (a cookie-keeping client, no JavaScript): sign-in,
+//! CSRF, redirects, direct acceptance, invitations and the troubleshoot rule.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct Visitor {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+impl Visitor {
+    fn new(app: &TestApp) -> Visitor {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Visitor { http, base: app.base.clone() }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
+    }
+
+    /// Sign in through the form; returns the sign-in response.
+    async fn sign_in(&self, user: &str, password: &str, return_url: &str) -> reqwest::Response {
+        let page =
+            self.get(&format!("/AdminPortal/SignIn?returnUrl={}", urlencode(return_url))).await.text().await.unwrap();
+        let csrf = csrf_of(&page);
+        self.post(
+            "/AdminPortal/SignIn",
+            &[("csrf", &csrf), ("returnUrl", return_url), ("userName", user), ("password", password)],
+        )
+        .await
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+const AGREEMENT_PAGE: &str = "/AdminPortal/Home?ref=/BillingAccounts/agreement";
+
+async fn customer_with_credentials(app: &TestApp, token: &str, domain: &str) -> (String, String, String) {
+    let c = app.create_customer(token, domain).await;
+    (
+        c["id"].as_str().unwrap().to_string(),
+        c["userCredentials"]["userName"].as_str().unwrap().to_string(),
+        c["userCredentials"]["password"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn customer_signs_in_and_accepts_the_agreement_directly() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &p.token, "directpage").await;
+    let v = Visitor::new(&app);
+
+    let r = v.get(AGREEMENT_PAGE).await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/AdminPortal/SignIn?returnUrl="));
+
+    let r = v.sign_in(&user, &password, AGREEMENT_PAGE).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), AGREEMENT_PAGE);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .find(|c| c.starts_with("pce_session="))
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
+    assert!(page.contains("Microsoft Customer Agreement"));
+    assert!(page.contains("/agreementdocuments/"), "links to the document");
+    assert!(page.contains("<label") && page.contains("for=\"accept\""));
+    let csrf = csrf_of(&page);
+
+    // without ticking the box
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Tick the box"));
+    // without the CSRF token
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example"), ("accept", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // a bad email is shown on the page, not as JSON
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "nope"), ("accept", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Ana"),
+                ("lastName", "Lee"),
+                ("email", "ana@x.example"),
+                ("accept", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
+    assert!(page.contains("You accepted the Microsoft Customer Agreement"));
+
+    let status: Value = app
+        .get(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["isSigned"], true);
+    let list: Value = app
+        .get(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["userId"], Value::Null);
+    let outbox: Value =
+        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    assert_eq!(outbox["totalCount"], 0, "no notification for a direct acceptance");
+}
+
+#[tokio::test]
+async fn sign_in_failures_do_not_reveal_whether_the_user_exists() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (_, user, _) = customer_with_credentials(&app, &p.token, "signinfail").await;
+    let v = Visitor::new(&app);
+    let wrong_password = v.sign_in(&user, "wrong", "/AdminPortal/Home").await;
+    assert_eq!(wrong_password.status(), 401);
+    let a = wrong_password.text().await.unwrap();
+    let unknown_user = v.sign_in("nobody@nowhere.onmicrosoft.com", "wrong", "/AdminPortal/Home").await;
+    assert_eq!(unknown_user.status(), 401);
+    let b = unknown_user.text().await.unwrap();
+    assert!(a.contains("Your account or password is incorrect."));
+    assert_eq!(a.replace(&user, ""), b.replace("nobody@nowhere.onmicrosoft.com", ""), "same page either way");
+    // a sign-in POST without the form's CSRF cookie/token is refused
+    let fresh = Visitor::new(&app);
+    let r = fresh.post("/AdminPortal/SignIn", &[("userName", &user), ("password", "x"), ("csrf", "forged")]).await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (_, user, password) = customer_with_credentials(&app, &p.token, "redirects").await;
+    for target in ["https://evil.example/", "//evil.example", "/\\evil.example"] {
+        let v = Visitor::new(&app);
+        let r = v.sign_in(&user, &password, target).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), "/AdminPortal/Home", "{target}");
+    }
+}
+
+#[tokio::test]
+async fn reseller_invitation_accepts_relationship_and_agreement_together() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let inviter = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &creator.token, "invited").await;
+    let url = app.get("/v1/customers/relationshiprequests", &inviter.token).await.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = url.strip_prefix(&app.base).unwrap().split('#').next().unwrap().to_string();
+    assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
+
+    let v = Visitor::new(&app);
+    let r = v.get(&path).await;
+    assert_eq!(r.status(), 303);
+    let back = location(&r);
+    let r = v.sign_in(&user, &password, &path).await;
+    assert_eq!(location(&r), path, "back to the invitation after sign-in ({back})");
+    let page = v.get(&path).await.text().await.unwrap();
+    assert!(page.contains("DirectBill partner") && page.contains("would like to be your reseller"));
+    let csrf = csrf_of(&page);
+    let r = v
+        .post(
+            "/AdminPortal/Invitation/Accept",
+            &[
+                ("csrf", &csrf),
+                ("partnerId", &inviter.tenant_id),
+                ("firstName", "Ana"),
+                ("lastName", "Lee"),
+                ("email", "ana@x.example"),
+                ("accept", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(v.get(&path).await.text().await.unwrap().contains("You work with"));
+
+    // the inviting partner now has the relationship, sees the direct acceptance and isSigned
+    let list: Value = app.get("/v1/customers", &inviter.token).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["id"], id.as_str());
+    let status: Value = app
+        .get(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &inviter.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["isSigned"], true);
+
+    // the partner list shows both partners, each with a details page
+    let partners = v.get("/AdminPortal/Partners").await.text().await.unwrap();
+    assert!(partners.contains(&format!("/AdminPortal/Partners/{}", inviter.tenant_id)));
+    assert!(partners.contains(&format!("/AdminPortal/Partners/{}", creator.tenant_id)));
+    let details = v.get(&format!("/AdminPortal/Partners/{}", inviter.tenant_id)).await;
+    assert_eq!(details.status(), 200);
+    assert!(details.text().await.unwrap().contains(&inviter.tenant_id));
+    let stranger = app.persona("DirectBill").await;
+    assert_eq!(v.get(&format!("/AdminPortal/Partners/{}", stranger.tenant_id)).await.status(), 404);
+    let bad = v.get("/AdminPortal/Home?invType=ResellerRelationship&partnerId=nope").await;
+    assert_eq!(bad.status(), 404);
+}
+
+#[tokio::test]
+async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner() {
+    let app = TestApp::spawn().await;
+    let seeded = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", "application/yaml")
+        .body(std::fs::read_to_string("seeds/troubleshoot.yaml").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), 201);
+    let seeded: Value = seeded.json().await.unwrap();
+    let id = seeded["ids"]["woodgrove"].as_str().unwrap().to_string();
+    let partner = seeded["ids"]["contoso-partner"].as_str().unwrap().to_string();
+    let token = app.mint(&partner, &["AdminAgent"], false).await;
+
+    let v = Visitor::new(&app);
+    v.sign_in("admin@woodgrovelegacy.onmicrosoft.com", "Woodgrove-Pass-1!", AGREEMENT_PAGE).await;
+    let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "Wo"),
+                ("lastName", "Bank"),
+                ("email", "it@woodgrove.example"),
+                ("accept", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement."));
+    let direct = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/customers/{id}/direct-acceptance"),
+            Some(&json!({"firstName": "Wo", "lastName": "Bank", "email": "it@woodgrove.example"})),
+        )
+        .await;
+    let e = assert_error(direct, 403, 990424).await;
+    assert_eq!(
+        e["description"],
+        "Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement."
+    );
+
+    assert_error(app.order(&token, &id).await, 403, 13605).await;
+    assert_eq!(
+        app.confirm(&token, &id, &confirmation("Wo", "it@woodgrove.example", "2020-01-01T00:00:00Z")).await.status(),
+        201
+    );
+    assert_eq!(app.order(&token, &id).await.status(), 201);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (_, user, password) = customer_with_credentials(&app, &p.token, "signout").await;
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    let home = v.get("/AdminPortal/Home").await.text().await.unwrap();
+    assert!(home.contains("Welcome"));
+    let r = v.post("/AdminPortal/SignOut", &[("csrf", &csrf_of(&home))]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(v.get("/AdminPortal/Home").await.status(), 303);
+}
