@@ -114,8 +114,14 @@ async fn main() {
         .unwrap();
     let customer = customer["id"].as_str().unwrap().to_string();
 
-    println!("target {base}, {concurrency} concurrent clients, {seconds} s per scenario, RSS at start {} KiB", rss_kib(pid));
-    println!("{:<28} {:>9} {:>10} {:>9} {:>9} {:>10} {:>10}", "scenario", "requests", "req/s", "p50 ms", "p99 ms", "statuses", "RSS KiB");
+    println!(
+        "target {base}, {concurrency} concurrent clients, {seconds} s per scenario, RSS at start {} KiB",
+        rss_kib(pid)
+    );
+    println!(
+        "{:<28} {:>9} {:>10} {:>9} {:>9} {:>10} {:>10}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "statuses", "RSS KiB"
+    );
     let scenarios = [
         ("GET /v1/agreements", Scenario::Metadata),
         ("POST confirm (201)", Scenario::Confirm),

@@ -2,6 +2,7 @@
 //! the notification outbox, reset and the request journal.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, get, post, put};
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{OptionalPcJson, PcJson, QueryParams};
+use super::extract::{body_rejection, OptionalPcJson, PcJson, QueryParams};
 use super::{AppState, RouteEntry};
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
 use crate::domain::contact::ContactInput;
@@ -39,6 +40,8 @@ pub fn routes() -> Vec<RouteEntry> {
         ("POST", "/_emulator/seed", post(seed)),
         ("GET", "/_emulator/requests", get(list_requests)),
         ("DELETE", "/_emulator/requests", delete(clear_requests)),
+        ("GET", "/_emulator/openapi.yaml", get(super::spec::openapi_yaml)),
+        ("GET", "/_emulator/docs", get(super::spec::docs)),
     ]
 }
 
@@ -313,7 +316,12 @@ async fn clear_requests(State(ctx): State<AppState>) -> Json<Value> {
 
 /// `POST /_emulator/seed`: a seed document in JSON (`application/json`) or YAML
 /// (`application/yaml`, `text/yaml`).
-async fn seed(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn seed(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = body.map_err(|r| body_rejection(&ctx, r))?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if !matches!(essence.as_str(), "application/json" | "application/yaml" | "application/x-yaml" | "text/yaml") {

@@ -88,8 +88,10 @@ pub enum ApiError {
     AlreadyAcceptedDirectly,
     #[error("partner not found")]
     PartnerNotFound(String),
-    #[error("invalid partner")]
-    InvalidPartner(String),
+    #[error("partner exists")]
+    PartnerAlreadyExists(String),
+    #[error("invalid request")]
+    InvalidRequest(String),
     #[error("admin token required")]
     AdminTokenRequired,
     #[error("database unavailable")]
@@ -127,7 +129,7 @@ impl ApiError {
             Self::AgreementRequiredForPurchase(_) => shape(S::FORBIDDEN, 13605, "CustomerAgreementNotAccepted", ORDER_GATE_MESSAGE),
             Self::PartnerConfirmedAgreementAlreadyExists => shape(S::CONFLICT, 600061, "PartnerConfirmedAgreementAlreadyExists", "A partner confirmed agreement already exists for the customer."),
             Self::DateAgreedInFuture(_) => shape(S::BAD_REQUEST, 600002, "DateAgreedInFuture", "Date of agreement cannot be greater than the current date."),
-            Self::MalformedBody(_) => shape(S::BAD_REQUEST, 990400, "MalformedRequestBody", "The request body is not valid JSON."),
+            Self::MalformedBody(_) => shape(S::BAD_REQUEST, 990400, "MalformedRequestBody", "The request body could not be parsed; see data."),
             Self::Validation(_) => shape(S::BAD_REQUEST, 990401, "ValidationFailed", "The request is not valid; see data for each problem."),
             Self::UnsupportedMediaType(_) => shape(S::UNSUPPORTED_MEDIA_TYPE, 990402, "UnsupportedMediaType", "The request body must be sent with Content-Type: application/json."),
             Self::PayloadTooLarge(limit) => shape(S::PAYLOAD_TOO_LARGE, 990403, "PayloadTooLarge", format!("The request body is larger than {limit} bytes.")),
@@ -149,7 +151,8 @@ impl ApiError {
             Self::PartnerMustConfirmAcceptance => shape(S::FORBIDDEN, 990424, "PartnerMustConfirmAcceptance", ASK_PARTNER_MESSAGE),
             Self::AlreadyAcceptedDirectly => shape(S::CONFLICT, 990425, "AgreementAlreadyAccepted", "The customer has already accepted the Microsoft Customer Agreement."),
             Self::PartnerNotFound(id) => shape(S::NOT_FOUND, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
-            Self::InvalidPartner(_) => shape(S::BAD_REQUEST, 990431, "InvalidPartner", "The partner persona is not valid."),
+            Self::PartnerAlreadyExists(id) => shape(S::CONFLICT, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
+            Self::InvalidRequest(_) => shape(S::BAD_REQUEST, 990407, "InvalidRequest", "The request could not be understood (invalid path or header)."),
             Self::AdminTokenRequired => shape(S::UNAUTHORIZED, 990432, "AdminTokenRequired", "The emulator's control plane requires the admin token (Authorization: Bearer <PCE_ADMIN_TOKEN>)."),
             Self::DatabaseUnavailable(_) => shape(S::SERVICE_UNAVAILABLE, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
             Self::Timeout => shape(S::SERVICE_UNAVAILABLE, 990504, "RequestTimeout", "The request took too long and was abandoned. Retry later."),
@@ -161,7 +164,7 @@ impl ApiError {
     fn data(&self) -> Vec<String> {
         match self {
             Self::Validation(problems) => problems.clone(),
-            Self::MalformedBody(detail) | Self::InvalidQueryParameter(detail) | Self::InvalidPartner(detail) => {
+            Self::MalformedBody(detail) | Self::InvalidQueryParameter(detail) | Self::InvalidRequest(detail) => {
                 vec![detail.clone()]
             }
             _ => Vec::new(),
@@ -184,7 +187,7 @@ impl ApiError {
             | Self::InvalidQueryParameter(h)
             | Self::AgreementTypeMismatch(h)
             | Self::InvalidAssociatedPartner(h)
-            | Self::InvalidPartner(h)
+            | Self::InvalidRequest(h)
             | Self::Internal(h) => h.clone(),
             Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
             Self::Validation(problems) => problems.join("; "),
@@ -246,12 +249,15 @@ impl IntoResponse for ApiError {
         });
         let mut response = (shape.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
-        if shape.status == StatusCode::UNAUTHORIZED {
-            headers.insert(
+        match self {
+            Self::Unauthorized(_) => headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("OAuth realm=\"https://login.microsoftonline.com\", error=\"invalid_token\""),
-            );
-        }
+            ),
+            Self::AdminTokenRequired => headers
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"partner-center-emulator\"")),
+            _ => None,
+        };
         if retryable {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }

@@ -60,14 +60,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
             Some(ct) => return Err(ApiError::UnsupportedMediaType(format!("Content-Type was '{ct}'"))),
             None => return Err(ApiError::UnsupportedMediaType("no Content-Type header was sent".into())),
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(state.config.max_body_bytes)
-            } else {
-                ApiError::MalformedBody(format!("body could not be read: {rejection}"))
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| body_rejection(state, rejection))?;
         parse_json_body(&bytes).map(PcJson)
+    }
+}
+
+/// Why a body could not be read, in the error format.
+pub fn body_rejection(state: &AppState, rejection: axum::extract::rejection::BytesRejection) -> ApiError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(state.config.max_body_bytes)
+    } else {
+        ApiError::MalformedBody(format!("body could not be read: {rejection}"))
     }
 }
 

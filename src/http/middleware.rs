@@ -112,7 +112,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         latency_ms = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
-    let mut response = async {
+    let response = async {
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
             Err(_) => ApiError::Timeout.into_response(),
@@ -121,6 +121,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     .instrument(span.clone())
     .await;
 
+    let mut response = in_error_shape(response, state.config.max_body_bytes);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status();
     span.record("status", status.as_u16());
@@ -166,9 +167,29 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     response
 }
 
+/// A safety net at the edge: any 4xx that left in plain text (an axum rejection no extractor of
+/// ours translated, such as a path segment that is not UTF-8) is answered in the error format.
+fn in_error_shape(response: Response, body_limit: usize) -> Response {
+    let status = response.status();
+    let plain = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() && plain) {
+        return response;
+    }
+    match status {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit).into_response(),
+        axum::http::StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::MethodNotAllowed("method not allowed".into()).into_response()
+        }
+        axum::http::StatusCode::NOT_FOUND => ApiError::RouteNotFound("not found".into()).into_response(),
+        _ => ApiError::InvalidRequest(format!("rejected with {status}")).into_response(),
+    }
+}
+
 /// When an admin token is configured, every `/_emulator` route requires it.
+/// Liveness and readiness stay open so that any orchestrator can probe them.
 pub async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    if let Some(expected) = state.config.admin_token.as_deref() {
+    let probe = matches!(req.uri().path(), "/_emulator/health" | "/_emulator/ready");
+    if let Some(expected) = state.config.admin_token.as_deref().filter(|_| !probe) {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod journal;
 pub mod middleware;
 mod orders;
+mod spec;
 mod wire;
 
 use axum::extract::DefaultBodyLimit;

@@ -62,10 +62,7 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Pa
     let partner = Partner { tenant_id, name, partner_type, indirect_provider_id: provider_id.map(str::to_string) };
     match ctx.store.insert_partner(&partner, ctx.clock.now().await?).await {
         Ok(()) => Ok(partner),
-        Err(StoreError::Conflict) => Err(ApiError::Validation(vec![format!(
-            "tenantId: a partner with tenant id '{}' already exists",
-            partner.tenant_id
-        )])),
+        Err(StoreError::Conflict) => Err(ApiError::PartnerAlreadyExists(partner.tenant_id)),
         Err(e) => Err(e.into()),
     }
 }

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::domain::agreements::{AgreementType, ConfirmationInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::{Address, BillingProfile, CompanyProfileInput};
-use crate::domain::orders::{LineItem, LineItemInput, Order};
+use crate::domain::orders::{validate_line_items, LineItemInput, Order};
 use crate::domain::permissions::Role;
 use crate::domain::time::render_timestamp;
 use crate::http::error::{ApiError, ApiResult};
@@ -265,12 +265,16 @@ pub async fn apply_seed(ctx: &AppContext, seed: SeedFile) -> ApiResult<Value> {
     for (i, o) in seed.orders.iter().enumerate() {
         let customer_id = &customer_ids[&o.customer];
         let quantity = o.quantity.unwrap_or(1);
+        let items =
+            [LineItemInput { line_item_number: Some(0), offer_id: Some(o.offer_id.clone()), quantity: Some(quantity) }];
         if o.bypass_agreement_gate {
+            let line_items = validate_line_items(Some(&items))
+                .map_err(|p| seed_error(&format!("orders[{i}]"), ApiError::Validation(p)))?;
             let order = Order {
                 id: ctx.ids.guid(),
                 customer_id: customer_id.clone(),
                 partner_tenant_id: partner_ids[&o.partner].clone(),
-                line_items: vec![LineItem { line_item_number: 0, offer_id: o.offer_id.clone(), quantity }],
+                line_items,
                 creation_date: ctx.clock.now().await?,
                 status: "completed".into(),
             };

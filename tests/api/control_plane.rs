@@ -73,9 +73,14 @@ async fn an_admin_token_guards_the_control_plane() {
     assert_error(r, 401, 990432).await;
     assert_error(app.control(Method::GET, "/_emulator/clock", None).await, 401, 990432).await;
     let r = app.request(Method::GET, "/_emulator/clock", Some("wrong")).send().await.unwrap();
+    let www = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+    assert!(www.starts_with("Bearer"), "{www}");
     assert_error(r, 401, 990432).await;
     let r = app.request(Method::GET, "/_emulator/clock", Some("s3cret")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // probes stay open for orchestrators
+    assert_eq!(app.control(Method::GET, "/_emulator/health", None).await.status(), 200);
+    assert_eq!(app.control(Method::GET, "/_emulator/ready", None).await.status(), 200);
 }
 
 async fn seed_file(app: &TestApp, path: &str) -> Value {

@@ -359,3 +359,30 @@ async fn a_configured_signing_key_signs_tokens() {
     let forged = forge(&claims_of(&p.token), "configured-key");
     assert_eq!(app.get("/v1/agreements", &forged).await.status(), 200);
 }
+
+#[tokio::test]
+async fn axum_rejections_never_leak_plain_text() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    assert_error(app.get("/v1/customers/%FF", &p.token).await, 400, 990407).await;
+    assert_error(app.http.get(app.url("/agreementdocuments/%FF%FE")).send().await.unwrap(), 400, 990407).await;
+    let r = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", "application/json")
+        .body(format!("{{\"partners\": [], \"x\": \"{}\"}}", "a".repeat(200_000)))
+        .send()
+        .await
+        .unwrap();
+    let e = assert_error(r, 413, 990403).await;
+    assert_eq!(e["description"], "The request body is larger than 65536 bytes.");
+}
+
+#[tokio::test]
+async fn a_duplicate_partner_tenant_id_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let body = json!({"tenantId": "4f1c2a10-0000-4000-8000-0000000000aa", "name": "A", "partnerType": "DirectBill"});
+    assert_eq!(app.control(Method::POST, "/_emulator/partners", Some(&body)).await.status(), 201);
+    assert_error(app.control(Method::POST, "/_emulator/partners", Some(&body)).await, 409, 990431).await;
+    let bad = json!({"tenantId": "not-a-guid", "name": "A", "partnerType": "DirectBill"});
+    assert_error(app.control(Method::POST, "/_emulator/partners", Some(&bad)).await, 400, 990401).await;
+}

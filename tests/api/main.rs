@@ -11,3 +11,4 @@ mod foundation;
 mod isolation;
 mod orders;
 mod sdk_shapes;
+mod spec;

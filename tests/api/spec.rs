@@ -1,0 +1,55 @@
+//! The published contract matches the router: every route is in openapi.yaml and every
+//! operation of openapi.yaml is a route; the server serves the spec and its docs page.
+
+use crate::helpers::*;
+use reqwest::Method;
+use std::collections::BTreeSet;
+
+fn normalize(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}".to_string() } else { s.to_ascii_lowercase() })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn spec_operations() -> BTreeSet<(String, String)> {
+    let spec: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string("openapi.yaml").unwrap()).unwrap();
+    assert_eq!(spec["openapi"].as_str().unwrap_or_default().get(..3), Some("3.1"));
+    let mut ops = BTreeSet::new();
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            if item.get(method).is_some() {
+                ops.insert((method.to_uppercase(), normalize(path.as_str().unwrap())));
+            }
+        }
+    }
+    ops
+}
+
+#[test]
+fn every_route_is_in_the_spec_and_every_spec_operation_is_a_route() {
+    let routes: BTreeSet<(String, String)> =
+        partner_center_emulator::http::route_table().into_iter().map(|(m, p)| (m.to_string(), normalize(p))).collect();
+    let spec = spec_operations();
+    let missing_from_spec: Vec<_> = routes.difference(&spec).collect();
+    let missing_from_router: Vec<_> = spec.difference(&routes).collect();
+    assert!(missing_from_spec.is_empty(), "routes the spec lacks: {missing_from_spec:?}");
+    assert!(missing_from_router.is_empty(), "spec operations the router lacks: {missing_from_router:?}");
+}
+
+#[tokio::test]
+async fn the_spec_and_its_docs_page_are_served() {
+    let app = TestApp::spawn().await;
+    let r = app.control(Method::GET, "/_emulator/openapi.yaml", None).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/yaml"));
+    assert_eq!(r.text().await.unwrap(), std::fs::read_to_string("openapi.yaml").unwrap());
+    let r = app.control(Method::GET, "/_emulator/docs", None).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("/v1/customers/{customerId}/agreements")
+            || page.contains("/v1/customers/{customer_id}/agreements")
+    );
+    assert!(!page.contains("<script"), "no scripts, no CDN");
+}
