@@ -8,6 +8,7 @@ mod customers;
 mod documents;
 pub mod error;
 pub mod extract;
+mod idempotency;
 pub mod journal;
 pub mod middleware;
 mod orders;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             api = api.route(path, handler);
         }
     }
+    let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::replay_retries));
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)

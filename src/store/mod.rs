@@ -99,6 +99,20 @@ pub struct AdminSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The first answer to a POST, replayed when the caller retries with the same MS-RequestId.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub partner_tenant_id: String,
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    /// SHA-256 of the request body: only an identical retry is replayed.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
@@ -148,6 +162,10 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;
     async fn delete_session(&self, id: &str) -> StoreResult<()>;
+
+    async fn stored_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
+    /// Keep a response; when one is already kept under the same key, the first one stays.
+    async fn store_response(&self, response: &StoredResponse) -> StoreResult<()>;
 
     /// Forget everything partners and customers did (templates, signing key stay), or only what
     /// belongs to one partner. Atomic.

@@ -16,6 +16,7 @@ macro_rules! sql_store {
         use crate::domain::partners::{Partner, PartnerType};
         use crate::store::{
             AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Store, StoreError, StoreResult, StoredClock,
+            StoredResponse,
         };
 
         type DbRow = <$db as sqlx::Database>::Row;
@@ -478,10 +479,51 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn stored_response(&self, partner: &str, request_id: &str) -> StoreResult<Option<StoredResponse>> {
+                let row = sqlx::query("SELECT * FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2")
+                    .bind(partner)
+                    .bind(request_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| {
+                    let status: i32 = row.try_get("status")?;
+                    Ok(StoredResponse {
+                        partner_tenant_id: row.try_get("partner_tenant_id")?,
+                        request_id: row.try_get("request_id")?,
+                        method: row.try_get("method")?,
+                        path: row.try_get("path")?,
+                        request_hash: row.try_get("request_hash")?,
+                        status: u16::try_from(status).map_err(|_| corrupt("status", &status.to_string()))?,
+                        body: row.try_get("body")?,
+                        created_at: row.try_get("created_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn store_response(&self, r: &StoredResponse) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, request_hash, status, body, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (partner_tenant_id, request_id) DO NOTHING",
+                )
+                .bind(&r.partner_tenant_id)
+                .bind(&r.request_id)
+                .bind(&r.method)
+                .bind(&r.path)
+                .bind(&r.request_hash)
+                .bind(i32::from(r.status))
+                .bind(&r.body)
+                .bind(r.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn reset(&self, partner: Option<&str>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 let statements: &[&str] = match partner {
                     None => &[
+                        "DELETE FROM idempotent_responses",
                         "DELETE FROM admin_sessions",
                         "DELETE FROM outbox",
                         "DELETE FROM orders",
@@ -494,6 +536,7 @@ macro_rules! sql_store {
                         "DELETE FROM emulator_clock",
                     ],
                     Some(_) => &[
+                        "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
                         "DELETE FROM outbox WHERE partner_tenant_id = $1 \
                            OR customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
                         "DELETE FROM orders WHERE partner_tenant_id = $1 \

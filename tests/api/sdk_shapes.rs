@@ -102,3 +102,59 @@ async fn java_sdk_camel_case_with_attributes_and_contract_version() {
     assert_camel_case(&list, "collection");
     assert_eq!(list["totalCount"].as_u64(), Some(list["items"].as_array().unwrap().len() as u64));
 }
+
+#[tokio::test]
+async fn a_retry_with_the_same_request_id_gets_the_first_answer() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let send = |path: String, body: Value, request_id: &'static str| {
+        app.request(Method::POST, &path, Some(&p.token)).header("MS-RequestId", request_id).json(&body).send()
+    };
+    let first = send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("x-pce-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let retry = send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.headers()["x-pce-replayed"], "true");
+    assert_eq!(retry.headers()["ms-requestid"], "0f0f0f0f-0000-4000-8000-000000000001");
+    assert_eq!(retry.json::<Value>().await.unwrap(), first, "the same customer, credentials included");
+    let list: Value = app.get("/v1/customers", &p.token).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 1);
+
+    let id = first["id"].as_str().unwrap();
+    let path = format!("/v1/customers/{id}/agreements");
+    let body = confirmation("Ana", "ana@x.example", "2020-01-01T00:00:00Z");
+    assert_eq!(send(path.clone(), body.clone(), "0f0f0f0f-0000-4000-8000-000000000002").await.unwrap().status(), 201);
+    assert_eq!(send(path.clone(), body.clone(), "0f0f0f0f-0000-4000-8000-000000000002").await.unwrap().status(), 201);
+    // a new request id is a new request: the duplicate rule applies
+    assert_error(send(path, body, "0f0f0f0f-0000-4000-8000-000000000003").await.unwrap(), 409, 600061).await;
+    // another partner reusing the id gets nothing of the first partner's
+    let other = app.persona("DirectBill").await;
+    let r = app
+        .request(Method::POST, "/v1/customers", Some(&other.token))
+        .header("MS-RequestId", "0f0f0f0f-0000-4000-8000-000000000001")
+        .json(&customer_body("othercustomer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.headers().get("x-pce-replayed").is_none());
+}
+
+#[tokio::test]
+async fn a_different_body_under_a_reused_request_id_is_a_new_request() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let post = |domain: &str| {
+        app.request(Method::POST, "/v1/customers", Some(&p.token))
+            .header("MS-RequestId", "0f0f0f0f-0000-4000-8000-0000000000aa")
+            .json(&customer_body(domain))
+            .send()
+    };
+    let a: Value = post("reusedone").await.unwrap().json().await.unwrap();
+    let r = post("reusedtwo").await.unwrap();
+    assert!(r.headers().get("x-pce-replayed").is_none());
+    let b: Value = r.json().await.unwrap();
+    assert_ne!(a["id"], b["id"]);
+}
