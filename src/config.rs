@@ -49,7 +49,8 @@ pub struct Config {
     #[arg(long, env = "PCE_TOKEN_SIGNING_KEY", hide_env_values = true)]
     pub token_signing_key: Option<String>,
 
-    /// When set, every /_emulator route requires `Authorization: Bearer <this token>`.
+    /// When set (and not empty), every /_emulator route but health and ready requires
+    /// `Authorization: Bearer <this token>`.
     #[arg(long, env = "PCE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
@@ -100,6 +101,12 @@ impl Config {
         cli.config
     }
 
+    /// The admin token, if one is configured. A blank `PCE_ADMIN_TOKEN=` (what docker-compose
+    /// passes for an unset `${PCE_ADMIN_TOKEN:-}`) means none, not "the empty token".
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
     pub fn public_base_url(&self, bound: SocketAddr) -> String {
         match &self.public_base_url {
             Some(url) => url.trim_end_matches('/').to_string(),
@@ -124,5 +131,7 @@ mod tests {
         let c = Cli::parse_from(["x", "--public-base-url", "https://pc.test/"]).config;
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "https://pc.test");
         assert!(Cli::try_parse_from(["x", "--notification-delay-seconds", "1801"]).is_err());
+        assert_eq!(Cli::parse_from(["x", "--admin-token", " "]).config.admin_token(), None);
+        assert_eq!(Cli::parse_from(["x", "--admin-token", "t"]).config.admin_token(), Some("t"));
     }
 }

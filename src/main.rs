@@ -56,7 +56,7 @@ async fn shutdown_signal() {
 /// `partner-center-emulator healthcheck`: exit 0 when the emulator answers ready.
 async fn healthcheck(config: &Config, url: Option<String>) -> ExitCode {
     let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{}/_emulator/ready", config.listen.port()));
-    match probe(&url, config.admin_token.as_deref()).await {
+    match probe(&url, config.admin_token()).await {
         Ok(200) => ExitCode::SUCCESS,
         Ok(status) => {
             eprintln!("not ready: {url} answered {status}");

@@ -189,7 +189,7 @@ fn in_error_shape(response: Response, body_limit: usize) -> Response {
 /// Liveness and readiness stay open so that any orchestrator can probe them.
 pub async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let probe = matches!(req.uri().path(), "/_emulator/health" | "/_emulator/ready");
-    if let Some(expected) = state.config.admin_token.as_deref().filter(|_| !probe) {
+    if let Some(expected) = state.config.admin_token().filter(|_| !probe) {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)

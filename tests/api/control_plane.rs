@@ -260,3 +260,10 @@ async fn two_replicas_on_one_database_behave_as_one_emulator() {
     let clock: Value = two.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
     assert_eq!(clock["frozen"], false);
 }
+
+#[tokio::test]
+async fn a_blank_admin_token_means_none() {
+    // docker-compose passes an unset ${PCE_ADMIN_TOKEN:-} as an empty value
+    let app = TestApp::spawn_with(&["--admin-token", ""]).await;
+    assert_eq!(app.control(Method::GET, "/_emulator/clock", None).await.status(), 200);
+}

@@ -110,11 +110,13 @@ async fn a_retry_with_the_same_request_id_gets_the_first_answer() {
     let send = |path: String, body: Value, request_id: &'static str| {
         app.request(Method::POST, &path, Some(&p.token)).header("MS-RequestId", request_id).json(&body).send()
     };
-    let first = send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
+    let first =
+        send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
     assert_eq!(first.status(), 201);
     assert!(first.headers().get("x-pce-replayed").is_none());
     let first: Value = first.json().await.unwrap();
-    let retry = send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
+    let retry =
+        send("/v1/customers".into(), customer_body("retried"), "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap();
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()["x-pce-replayed"], "true");
     assert_eq!(retry.headers()["ms-requestid"], "0f0f0f0f-0000-4000-8000-000000000001");
