@@ -141,23 +141,15 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
     assert!(page.contains("You accepted the Microsoft Customer Agreement"));
 
-    let status: Value = app
-        .get(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;
     assert_eq!(status["isSigned"], true);
     let list: Value = app
-        .get(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
+        .await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["userId"], Value::Null);
-    let outbox: Value =
-        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(outbox["totalCount"], 0, "no notification for a direct acceptance");
 }
 
@@ -233,15 +225,11 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
     assert!(v.get(&path).await.text().await.unwrap().contains("You work with"));
 
     // the inviting partner now has the relationship, sees the direct acceptance and isSigned
-    let list: Value = app.get("/v1/customers", &inviter.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &inviter.token).await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["id"], id.as_str());
-    let status: Value = app
-        .get(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &inviter.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &inviter.token).await;
     assert_eq!(status["isSigned"], true);
 
     // the partner list shows both partners, each with a details page

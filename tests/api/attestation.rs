@@ -41,31 +41,23 @@ async fn attest_for_new_customer_and_verify() {
     );
 
     // the documented default is the Cloud Agreement: an MCA confirmation does not show there
-    let list: Value = app.get(&format!("/v1/customers/{customer}/agreements"), &p.token).await.json().await.unwrap();
+    let list: Value = app.get_json(&format!("/v1/customers/{customer}/agreements"), &p.token).await;
     assert_eq!(list["totalCount"], 0);
     let list: Value = app
-        .get(&format!("/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
+        .await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["agreementLink"], "https://aka.ms/customeragreement");
     assert_eq!(list["items"][0]["userId"], user);
     assert_eq!(list["attributes"]["objectType"], "Collection");
-    let all: Value =
-        app.get(&format!("/v1/customers/{customer}/agreements?agreementType=*"), &p.token).await.json().await.unwrap();
+    let all: Value = app.get_json(&format!("/v1/customers/{customer}/agreements?agreementType=*"), &p.token).await;
     assert_eq!(all["totalCount"], 1);
     assert_error(app.get(&format!("/v1/customers/{customer}/agreements?agreementType=x"), &p.token).await, 400, 990410)
         .await;
 
     // a partner attestation does not make the customer "signed directly"
-    let status: Value = app
-        .get(&format!("/v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;
     assert_eq!(status, json!({"isSigned": false}));
 }
 
@@ -79,7 +71,7 @@ async fn future_dates_are_refused_beyond_the_skew() {
     assert_eq!(e["description"], "Date of agreement cannot be greater than the current date.");
     assert_eq!(e["errorName"], "DateAgreedInFuture");
     // the journal explains the refusal
-    let journal: Value = app.control(Method::GET, "/_emulator/requests?status=400", None).await.json().await.unwrap();
+    let journal: Value = app.control_json(Method::GET, "/_emulator/requests?status=400", None).await;
     assert_eq!(
         journal["items"][0]["hint"],
         "dateAgreed 2026-03-02T00:00:00.000Z is after the emulator's now 2026-03-01T12:00:00.000Z; move the clock or send an earlier date"
@@ -182,8 +174,7 @@ async fn concurrent_identical_confirmations_store_exactly_one() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
-    let list: Value =
-        app.get(&format!("/v1/customers/{customer}/agreements?agreementType=*"), &p.token).await.json().await.unwrap();
+    let list: Value = app.get_json(&format!("/v1/customers/{customer}/agreements?agreementType=*"), &p.token).await;
     assert_eq!(list["totalCount"], 1);
 }
 
@@ -218,11 +209,8 @@ async fn resellers_go_through_their_indirect_provider() {
     assert_eq!(app.confirm(&provider.token, id, &body).await.status(), 201);
     // the reseller sees the confirmation and can now order
     let list: Value = app
-        .get(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &reseller_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &reseller_token)
+        .await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(app.order(&reseller_token, id).await.status(), 201);
     // a provider cannot attest for another provider's reseller's customer
@@ -234,7 +222,7 @@ async fn resellers_go_through_their_indirect_provider() {
 async fn each_attestation_queues_a_notification_and_direct_acceptance_sends_none() {
     let (app, p, customer) = setup().await;
     app.confirm(&p.token, &customer, &confirmation("Ana", "ana@contoso.example", "2026-03-01T10:00:00Z")).await;
-    let outbox: Value = app.control(Method::GET, "/_emulator/outbox", None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox", None).await;
     assert_eq!(outbox["totalCount"], 1);
     let m = &outbox["items"][0];
     assert_eq!(m["to"], "ana@contoso.example");
@@ -248,15 +236,11 @@ async fn each_attestation_queues_a_notification_and_direct_acceptance_sends_none
     assert!(m["subject"].as_str().unwrap().contains("Microsoft Customer Agreement"));
     assert!(m["agreementId"].as_str().is_some());
 
-    let filtered: Value =
-        app.control(Method::GET, "/_emulator/outbox?to=someone@else.example", None).await.json().await.unwrap();
+    let filtered: Value = app.control_json(Method::GET, "/_emulator/outbox?to=someone@else.example", None).await;
     assert_eq!(filtered["totalCount"], 0);
     let by_customer: Value = app
-        .control(Method::GET, &format!("/_emulator/outbox?customerId={customer}&to=ANA@contoso.example"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .control_json(Method::GET, &format!("/_emulator/outbox?customerId={customer}&to=ANA@contoso.example"), None)
+        .await;
     assert_eq!(by_customer["totalCount"], 1);
 
     let r = app
@@ -267,14 +251,12 @@ async fn each_attestation_queues_a_notification_and_direct_acceptance_sends_none
         )
         .await;
     assert_eq!(r.status(), 201);
-    let outbox: Value =
-        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(outbox["totalCount"], 1, "direct acceptance sends nothing");
 
     let r = app.control(Method::DELETE, "/_emulator/outbox", None).await;
     assert_eq!(r.status(), 200);
-    let outbox: Value =
-        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(outbox["totalCount"], 0);
     assert_error(app.control(Method::GET, "/_emulator/outbox?includePending=maybe", None).await, 400, 990406).await;
 }
@@ -287,14 +269,13 @@ async fn notifications_are_delivered_after_the_configured_delay() {
     app.set_clock("2026-03-01T12:00:00Z").await;
     let id = c["id"].as_str().unwrap();
     app.confirm(&p.token, id, &confirmation("Ana", "ana@contoso.example", "2026-03-01T10:00:00Z")).await;
-    let delivered: Value = app.control(Method::GET, "/_emulator/outbox", None).await.json().await.unwrap();
+    let delivered: Value = app.control_json(Method::GET, "/_emulator/outbox", None).await;
     assert_eq!(delivered["totalCount"], 0);
-    let pending: Value =
-        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    let pending: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(pending["totalCount"], 1);
     assert_eq!(pending["items"][0]["deliverAt"], "2026-03-01T12:30:00.000Z");
     app.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 1800}))).await;
-    let delivered: Value = app.control(Method::GET, "/_emulator/outbox", None).await.json().await.unwrap();
+    let delivered: Value = app.control_json(Method::GET, "/_emulator/outbox", None).await;
     assert_eq!(delivered["totalCount"], 1);
 }
 
@@ -309,19 +290,12 @@ async fn direct_acceptance_sets_the_direct_sign_status_without_user_id() {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let status: Value = app
-        .get(&format!("/v1/customers/{customer}/directsignedmicrosoftcustomeragreementstatus"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{customer}/directsignedmicrosoftcustomeragreementstatus"), &p.token).await;
     assert_eq!(status, json!({"isSigned": true}));
     let list: Value = app
-        .get(&format!("/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"), &p.token)
+        .await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["userId"], Value::Null);
     assert_eq!(list["items"][0]["dateAgreed"], "2026-03-01T11:00:00.000Z");

@@ -16,12 +16,11 @@ async fn reset_everything_or_one_partner() {
 
     let r = app.control(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": a.tenant_id}))).await;
     assert_eq!(r.status(), 200);
-    let list: Value = app.get("/v1/customers", &a.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &a.token).await;
     assert_eq!(list["totalCount"], 0, "partner a's state is gone, its token still works");
-    let list: Value = app.get("/v1/customers", &b.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &b.token).await;
     assert_eq!(list["totalCount"], 1);
-    let outbox: Value =
-        app.control(Method::GET, "/_emulator/outbox?includePending=true", None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(outbox["totalCount"], 0);
     // the domain is free again
     app.create_customer(&a.token, "resetone").await;
@@ -30,7 +29,7 @@ async fn reset_everything_or_one_partner() {
     let r = app.request(Method::POST, "/_emulator/reset", None).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_error(app.get("/v1/customers", &b.token).await, 401, 800001).await;
-    let clock: Value = app.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    let clock: Value = app.control_json(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(clock["frozen"], false);
     let _ = cb;
     let unknown = json!({"partnerTenantId": uuid::Uuid::new_v4().to_string()});
@@ -112,8 +111,7 @@ async fn shipped_scenarios_load_and_mean_what_they_say() {
     let id = s["ids"]["northwind"].as_str().unwrap();
     assert_eq!(app.order(&t, id).await.status(), 201);
     assert_eq!(app.get(&status(id), &t).await.json::<Value>().await.unwrap()["isSigned"], false);
-    let outbox: Value =
-        app.control(Method::GET, &format!("/_emulator/outbox?customerId={id}"), None).await.json().await.unwrap();
+    let outbox: Value = app.control_json(Method::GET, &format!("/_emulator/outbox?customerId={id}"), None).await;
     assert_eq!(outbox["totalCount"], 1);
 
     let s = seed_file(&app, "seeds/direct-signed.yaml").await;
@@ -133,7 +131,7 @@ async fn shipped_scenarios_load_and_mean_what_they_say() {
     let s = seed_file(&app, "seeds/troubleshoot.yaml").await;
     let t = app.mint(s["ids"]["contoso-partner"].as_str().unwrap(), &["AdminAgent"], false).await;
     let id = s["ids"]["woodgrove"].as_str().unwrap();
-    let orders: Value = app.get(&format!("/v1/customers/{id}/orders"), &t).await.json().await.unwrap();
+    let orders: Value = app.get_json(&format!("/v1/customers/{id}/orders"), &t).await;
     assert_eq!(orders["totalCount"], 1, "the legacy purchase");
     assert_error(app.order(&t, id).await, 403, 13605).await;
 }
@@ -181,7 +179,7 @@ async fn bad_seeds_are_refused_before_anything_is_written() {
 async fn a_seed_file_given_at_start_is_loaded_before_the_emulator_is_ready() {
     let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml"]).await;
     let t = app.mint("4f1c2a10-0000-4000-8000-000000000002", &["AdminAgent"], false).await;
-    let list: Value = app.get("/v1/customers", &t).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &t).await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["companyProfile"]["domain"], "northwindattested.onmicrosoft.com");
 }
@@ -232,7 +230,7 @@ async fn two_replicas_on_one_database_behave_as_one_emulator() {
     let id = c["id"].as_str().unwrap();
     // the clock is shared
     one.set_clock("2026-03-01T12:00:00Z").await;
-    let clock: Value = two.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    let clock: Value = two.control_json(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(clock["now"], "2026-03-01T12:00:00.000Z");
     let r = two.confirm(&p.token, id, &confirmation("Ana", "a@x.example", "2026-03-02T00:00:00Z")).await;
     assert_error(r, 400, 600002).await;
@@ -257,7 +255,7 @@ async fn two_replicas_on_one_database_behave_as_one_emulator() {
         .is_success());
     one.request(Method::POST, "/_emulator/reset", None).send().await.unwrap();
     assert_error(two.get("/v1/customers", &p.token).await, 401, 800001).await;
-    let clock: Value = two.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    let clock: Value = two.control_json(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(clock["frozen"], false);
 }
 

@@ -20,10 +20,10 @@ async fn create_returns_the_customer_and_its_first_admin_credentials() {
     assert!(c["userCredentials"]["password"].as_str().unwrap().len() >= 12);
     assert!(c.get("agreement").is_none());
 
-    let read: Value = app.get(&format!("/v1/customers/{id}"), &p.token).await.json().await.unwrap();
+    let read: Value = app.get_json(&format!("/v1/customers/{id}"), &p.token).await;
     assert_eq!(read["id"], id);
     assert!(read.get("userCredentials").is_none(), "the password is returned once");
-    let list: Value = app.get("/v1/customers", &p.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["id"], id);
 }

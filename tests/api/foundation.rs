@@ -36,7 +36,7 @@ async fn ms_headers_are_echoed_or_generated() {
 async fn agreement_metadata_defaults_to_cloud_agreement() {
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
-    let body: Value = app.get("/v1/agreements", &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json("/v1/agreements", &p.token).await;
     assert_eq!(body["totalCount"], 1);
     assert_eq!(body["items"][0]["templateId"], CLOUD_TEMPLATE);
     assert_eq!(body["items"][0]["agreementLink"], "https://docs.microsoft.com/partner-center/agreements");
@@ -44,13 +44,12 @@ async fn agreement_metadata_defaults_to_cloud_agreement() {
     assert_eq!(body["links"]["self"]["uri"], "/agreements");
     assert!(body["items"][0].get("attributes").is_none());
 
-    let body: Value =
-        app.get("/v1/agreements?agreementType=MicrosoftCustomerAgreement", &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json("/v1/agreements?agreementType=MicrosoftCustomerAgreement", &p.token).await;
     assert_eq!(
         body["items"],
         json!([{"templateId": MCA_TEMPLATE, "agreementType": "MicrosoftCustomerAgreement", "agreementLink": "https://aka.ms/customeragreement", "versionRank": 0}])
     );
-    let body: Value = app.get("/v1/agreements?agreementType=*", &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json("/v1/agreements?agreementType=*", &p.token).await;
     assert_eq!(body["totalCount"], 2);
 
     let e = assert_error(app.get("/v1/agreements?agreementType=Other", &p.token).await, 400, 990410).await;
@@ -252,7 +251,7 @@ async fn roles_are_checked_per_operation() {
 #[tokio::test]
 async fn clock_can_be_frozen_run_on_advanced_and_reset() {
     let app = TestApp::spawn().await;
-    let body: Value = app.control(Method::GET, "/_emulator/clock", None).await.json().await.unwrap();
+    let body: Value = app.control_json(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(body["frozen"], false);
     let r = app
         .control(Method::PUT, "/_emulator/clock", Some(&json!({"now": "2026-03-01T12:00:00+02:00", "frozen": true})))
@@ -266,8 +265,7 @@ async fn clock_can_be_frozen_run_on_advanced_and_reset() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["frozen"], false);
     assert!(body["now"].as_str().unwrap().starts_with("2030-01-01T00:00:0"));
-    let body: Value =
-        app.control(Method::PUT, "/_emulator/clock", Some(&json!({"reset": true}))).await.json().await.unwrap();
+    let body: Value = app.control_json(Method::PUT, "/_emulator/clock", Some(&json!({"reset": true}))).await;
     assert!(body["now"].as_str().unwrap().starts_with("20"));
     assert_eq!(body["frozen"], false);
     assert_error(app.control(Method::PUT, "/_emulator/clock", Some(&json!({"now": "soon"}))).await, 400, 990401).await;
@@ -284,7 +282,7 @@ async fn clock_can_be_frozen_run_on_advanced_and_reset() {
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
     assert_eq!(app.control(Method::GET, "/_emulator/health", None).await.status(), 200);
-    let body: Value = app.control(Method::GET, "/_emulator/ready", None).await.json().await.unwrap();
+    let body: Value = app.control_json(Method::GET, "/_emulator/ready", None).await;
     assert_eq!(body["status"], "ready");
 }
 
@@ -294,14 +292,14 @@ async fn document_link_uses_locale_fallback_and_expires_after_five_minutes() {
     let p = app.persona("DirectBill").await;
     app.set_clock("2026-03-01T12:00:00Z").await;
     let path = format!("/v1/agreementtemplates/{MCA_TEMPLATE}/document");
-    let body: Value = app.get(&path, &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json(&path, &p.token).await;
     assert_eq!((body["country"].as_str(), body["language"].as_str()), (Some("US"), Some("en-US")));
     let first = body["displayUri"].as_str().unwrap().to_string();
     assert!(first.starts_with(&app.base));
 
-    let body: Value = app.get(&format!("{path}?country=AT&language=de-DE"), &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json(&format!("{path}?country=AT&language=de-DE"), &p.token).await;
     assert_eq!((body["country"].as_str(), body["language"].as_str()), (Some("AT"), Some("de-DE")));
-    let body: Value = app.get(&format!("{path}?country=AT&language=fr-FR"), &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json(&format!("{path}?country=AT&language=fr-FR"), &p.token).await;
     assert_eq!(body["language"], "en-US");
     assert_ne!(body["displayUri"].as_str().unwrap(), first, "a different link each call");
     let download = body["downloadUri"].as_str().unwrap().to_string();
@@ -331,7 +329,7 @@ async fn document_link_uses_locale_fallback_and_expires_after_five_minutes() {
 async fn relationship_request_is_an_absolute_link_to_this_emulator() {
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
-    let body: Value = app.get("/v1/customers/relationshiprequests", &p.token).await.json().await.unwrap();
+    let body: Value = app.get_json("/v1/customers/relationshiprequests", &p.token).await;
     assert_eq!(body["attributes"]["objectType"], "RelationshipRequest");
     assert_eq!(
         body["url"],

@@ -93,6 +93,20 @@ impl TestApp {
         self.request(Method::POST, path, Some(token)).json(body).send().await.unwrap()
     }
 
+    /// GET a `/v1` resource that must succeed, as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let r = self.get(path, token).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    /// A control-plane call that must succeed, as JSON.
+    pub async fn control_json(&self, method: Method, path: &str, body: Option<&Value>) -> Value {
+        let r = self.control(method.clone(), path, body).await;
+        assert!(r.status().is_success(), "{method} {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
     pub async fn control(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
         let r = self.request(method, path, None);
         let r = match body {

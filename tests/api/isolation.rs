@@ -40,20 +40,15 @@ async fn a_partner_never_touches_another_partners_customer() {
         let text = e.to_string();
         assert!(!text.contains("Ana") && !text.contains("isolated"), "{method} {path} leaked {text}");
     }
-    let list: Value = app.get("/v1/customers", &stranger.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &stranger.token).await;
     assert_eq!(list["totalCount"], 0);
     // the stranger's failed attempts changed nothing
-    let agreements: Value =
-        app.get(&format!("/v1/customers/{id}/agreements?agreementType=*"), &owner.token).await.json().await.unwrap();
+    let agreements: Value = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &owner.token).await;
     assert_eq!(agreements["totalCount"], 1);
-    let orders: Value = app.get(&format!("/v1/customers/{id}/orders"), &owner.token).await.json().await.unwrap();
+    let orders: Value = app.get_json(&format!("/v1/customers/{id}/orders"), &owner.token).await;
     assert_eq!(orders["totalCount"], 1);
-    let outbox: Value = app
-        .control(Method::GET, &format!("/_emulator/outbox?partnerTenantId={}", stranger.tenant_id), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let outbox: Value =
+        app.control_json(Method::GET, &format!("/_emulator/outbox?partnerTenantId={}", stranger.tenant_id), None).await;
     assert_eq!(outbox["totalCount"], 0);
 }
 
@@ -66,6 +61,6 @@ async fn a_reseller_does_not_see_its_providers_direct_customers() {
     let c = app.create_customer(&provider.token, "providerown").await;
     let id = c["id"].as_str().unwrap();
     assert_error(app.get(&format!("/v1/customers/{id}"), &reseller_token).await, 403, 20002).await;
-    let list: Value = app.get("/v1/customers", &reseller_token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &reseller_token).await;
     assert_eq!(list["totalCount"], 0);
 }

@@ -30,7 +30,7 @@ async fn orders_are_refused_until_the_agreement_is_on_record() {
     assert_eq!(order["attributes"]["objectType"], "Order");
     assert_eq!(order["status"], "completed");
     assert!(order["creationDate"].as_str().unwrap().ends_with('Z'));
-    let list: Value = app.get(&format!("/v1/customers/{id}/orders"), &p.token).await.json().await.unwrap();
+    let list: Value = app.get_json(&format!("/v1/customers/{id}/orders"), &p.token).await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["id"], order["id"]);
 }

@@ -121,7 +121,7 @@ async fn a_retry_with_the_same_request_id_gets_the_first_answer() {
     assert_eq!(retry.headers()["x-pce-replayed"], "true");
     assert_eq!(retry.headers()["ms-requestid"], "0f0f0f0f-0000-4000-8000-000000000001");
     assert_eq!(retry.json::<Value>().await.unwrap(), first, "the same customer, credentials included");
-    let list: Value = app.get("/v1/customers", &p.token).await.json().await.unwrap();
+    let list: Value = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(list["totalCount"], 1);
 
     let id = first["id"].as_str().unwrap();

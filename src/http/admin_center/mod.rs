@@ -55,25 +55,22 @@ fn page(status: StatusCode, markup: Markup) -> Response {
     response
 }
 
-/// A failure shown as a page, never as JSON; 5xx pages reveal nothing internal.
-fn error_page(e: ApiError, signed_in: Option<(&Customer, &str)>) -> Response {
+/// The status and the sentence a page shows for a refusal: the description the API would have
+/// sent, or a plain apology for a 5xx (whose details only go to the log).
+fn refusal(e: ApiError) -> (StatusCode, String) {
     let response = e.into_response();
     let status = response.status();
-    let text = if status.is_server_error() {
-        "Something went wrong. Try again in a moment.".to_string()
-    } else {
-        refusal_text(response)
+    let text = match response.extensions().get::<super::error::RefusalNote>() {
+        Some(note) if !status.is_server_error() => note.public.clone(),
+        _ => "Something went wrong. Try again in a moment.".to_string(),
     };
-    page(status, pages::message("Something went wrong", signed_in, &text))
+    (status, text)
 }
 
-/// The description of a refusal, for showing on a page.
-fn refusal_text(response: Response) -> String {
-    response
-        .extensions()
-        .get::<super::error::RefusalNote>()
-        .map(|n| n.public.clone())
-        .unwrap_or_else(|| "The request could not be completed.".into())
+/// A failure shown as a page, never as JSON.
+fn error_page(e: ApiError, signed_in: Option<(&Customer, &str)>) -> Response {
+    let (status, text) = refusal(e);
+    page(status, pages::message("Something went wrong", signed_in, &text))
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -402,9 +399,7 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
     match accept_directly(&ctx, &customer, &input, None).await {
         Ok(_) => Redirect::to("/AdminPortal/Home?ref=/BillingAccounts/agreement").into_response(),
         Err(e) => {
-            let response = e.into_response();
-            let status = response.status();
-            let text = refusal_text(response);
+            let (status, text) = refusal(e);
             agreement_page(&ctx, &session, &customer, person, Some(&text), status).await
         }
     }
@@ -440,9 +435,7 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     match accept_invitation(&ctx, &customer, &partner, &input).await {
         Ok(_) => Redirect::to(back.to_string().as_str()).into_response(),
         Err(e) => {
-            let response = e.into_response();
-            let status = response.status();
-            let text = refusal_text(response);
+            let (status, text) = refusal(e);
             invitation_page(&ctx, &session, &customer, &partner_id, person, Some(&text), status).await
         }
     }
