@@ -21,6 +21,14 @@ pub fn clock_set_to(now: DateTime<Utc>, frozen: bool, real: DateTime<Utc>) -> St
     }
 }
 
+/// The instants the emulator clock may be set to: 1970 to the end of 9999, so that every date
+/// computed from it (expiries, delays) stays representable.
+pub fn in_supported_range(t: DateTime<Utc>) -> bool {
+    let first = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).single();
+    let last = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single();
+    matches!((first, last), (Some(first), Some(last)) if t >= first && t <= last)
+}
+
 #[derive(Clone)]
 pub struct Clock {
     store: Arc<dyn Store>,
@@ -58,6 +66,13 @@ impl Clock {
 mod tests {
     use super::*;
     use crate::domain::time::parse_timestamp;
+
+    #[test]
+    fn supported_range() {
+        assert!(in_supported_range(parse_timestamp("2026-01-01T00:00:00Z").unwrap()));
+        assert!(!in_supported_range(parse_timestamp("1969-12-31T23:59:59Z").unwrap()));
+        assert!(in_supported_range(parse_timestamp("9999-12-31T23:59:59Z").unwrap()));
+    }
 
     #[test]
     fn frozen_running_and_real() {

@@ -15,6 +15,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{body_rejection, OptionalPcJson, PcJson, QueryParams};
 use super::{AppState, RouteEntry};
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
+use crate::clock::in_supported_range;
 use crate::domain::contact::ContactInput;
 use crate::domain::permissions::Role;
 use crate::domain::time::{parse_timestamp, render_timestamp};
@@ -187,6 +188,9 @@ async fn set_clock(State(ctx): State<AppState>, PcJson(body): PcJson<ClockBody>)
     };
     let now = parse_timestamp(&raw)
         .ok_or_else(|| ApiError::Validation(vec![format!("now: '{raw}' is not an RFC 3339 instant")]))?;
+    if !in_supported_range(now) {
+        return Err(ApiError::Validation(vec![format!("now: '{raw}' is outside 1970-01-01 to 9999-12-31")]));
+    }
     ctx.clock.set(now, body.frozen.unwrap_or(true)).await?;
     clock_json(&ctx).await
 }
@@ -202,7 +206,14 @@ async fn advance_clock(State(ctx): State<AppState>, PcJson(body): PcJson<Advance
     let seconds = body.seconds.filter(|s| s.is_finite() && s.abs() <= MAX_ADVANCE_SECONDS).ok_or_else(|| {
         ApiError::Validation(vec!["seconds: is required, a number of seconds within 100 years".into()])
     })?;
-    ctx.clock.advance(Duration::milliseconds((seconds * 1000.0).round() as i64)).await?;
+    let by = Duration::milliseconds((seconds * 1000.0).round() as i64);
+    let target = ctx.clock.now().await?.checked_add_signed(by);
+    if !target.is_some_and(in_supported_range) {
+        return Err(ApiError::Validation(vec![format!(
+            "seconds: advancing by {seconds} would leave the clock outside 1970-01-01 to 9999-12-31"
+        )]));
+    }
+    ctx.clock.advance(by).await?;
     clock_json(&ctx).await
 }
 

@@ -270,6 +270,12 @@ async fn clock_can_be_frozen_run_on_advanced_and_reset() {
     assert_eq!(body["frozen"], false);
     assert_error(app.control(Method::PUT, "/_emulator/clock", Some(&json!({"now": "soon"}))).await, 400, 990401).await;
     assert_error(app.control(Method::PUT, "/_emulator/clock", Some(&json!({}))).await, 400, 990401).await;
+    let far = json!({"now": "9999-12-31T23:00:00Z", "frozen": true});
+    assert_eq!(app.control(Method::PUT, "/_emulator/clock", Some(&far)).await.status(), 200);
+    let r = app.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 7200}))).await;
+    assert_error(r, 400, 990401).await;
+    let r = app.control(Method::PUT, "/_emulator/clock", Some(&json!({"now": "1969-07-20T20:17:00Z"}))).await;
+    assert_error(r, 400, 990401).await;
     assert_error(
         app.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": "x"}))).await,
         400,
