@@ -212,6 +212,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => ApiError::DatabaseUnavailable(e),
+            StoreError::UnstorableText => {
+                ApiError::Validation(vec!["text values must not contain the NUL character (U+0000)".into()])
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

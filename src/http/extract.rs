@@ -47,7 +47,37 @@ pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     if !value.is_object() {
         return Err(ApiError::MalformedBody("body: expected a JSON object".into()));
     }
+    reject_nul_characters(&value)?;
     serde_json::from_value(normalize_keys(value)).map_err(|e| ApiError::Validation(vec![format!("body: {e}")]))
+}
+
+/// No text the emulator stores may contain U+0000: PostgreSQL cannot hold it, and both backends
+/// must answer alike.
+pub fn reject_nul_characters(value: &Value) -> Result<(), ApiError> {
+    let has_nul = |s: &str| s.contains('\0');
+    let found = match value {
+        Value::String(s) => has_nul(s),
+        Value::Array(items) => return items.iter().try_for_each(reject_nul_characters),
+        Value::Object(map) => {
+            for (k, v) in map {
+                if has_nul(k) {
+                    return Err(nul_error());
+                }
+                reject_nul_characters(v)?;
+            }
+            false
+        }
+        _ => false,
+    };
+    if found {
+        Err(nul_error())
+    } else {
+        Ok(())
+    }
+}
+
+fn nul_error() -> ApiError {
+    ApiError::Validation(vec!["body: text values must not contain the NUL character (U+0000)".into()])
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
@@ -187,6 +217,13 @@ mod tests {
             json!({"PrimaryContact": {"FirstName": "A", "PhoneNumber": null}, "Type": null, "items": [{"X": 1}]}),
         );
         assert_eq!(v, json!({"primaryContact": {"firstName": "A"}, "items": [{"x": 1}]}));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_anywhere_in_a_body() {
+        assert!(parse_json_body::<Value>(br#"{"a": {"b": ["x\u0000"]}}"#).is_err());
+        assert!(parse_json_body::<Value>(br#"{"a\u0000": 1}"#).is_err());
+        assert!(parse_json_body::<Value>(br#"{"a": "fine"}"#).is_ok());
     }
 
     #[test]

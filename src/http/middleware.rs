@@ -86,6 +86,7 @@ fn header_or(headers: &HeaderMap, name: &HeaderName, fallback: impl FnOnce() -> 
 /// content type made explicit, one span per request, the timeout, and the journal entry.
 pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"));
     let request_id = header_or(req.headers(), &MS_REQUEST_ID, || state.ids.guid());
     let correlation_id = header_or(req.headers(), &MS_CORRELATION_ID, || state.ids.guid());
     let cv = match req.headers().get(&MS_CV).and_then(|v| v.to_str().ok()) {
@@ -113,6 +114,10 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let response = async {
+        if encoded_nul {
+            return ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into())
+                .into_response();
+        }
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
             Err(_) => ApiError::Timeout.into_response(),

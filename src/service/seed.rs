@@ -85,12 +85,15 @@ pub struct SeedOrder {
 
 /// Read a seed document: JSON, or YAML (a superset of JSON).
 pub fn parse_seed(text: &str) -> Result<SeedFile, String> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        serde_json::from_str(text).map_err(|e| format!("seed (JSON): {e}"))
+    let value: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| format!("seed (JSON): {e}"))?
     } else {
-        serde_yaml::from_str(text).map_err(|e| format!("seed (YAML): {e}"))
+        serde_yaml::from_str(text).map_err(|e| format!("seed (YAML): {e}"))?
+    };
+    if crate::http::extract::reject_nul_characters(&value).is_err() {
+        return Err("seed: text values must not contain the NUL character (U+0000)".into());
     }
+    serde_json::from_value(value).map_err(|e| format!("seed: {e}"))
 }
 
 /// Every key is unique and every reference names an earlier entry of the right kind, so a seed

@@ -32,6 +32,8 @@ pub enum StoreError {
     /// Anything else: a bug or corrupt data.
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+    #[error("text the database cannot store")]
+    UnstorableText,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -40,6 +42,10 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            // PostgreSQL refuses text it cannot store (a NUL character): the request was bad.
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
+                StoreError::UnstorableText
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e)
             }

@@ -390,3 +390,22 @@ async fn a_duplicate_partner_tenant_id_is_a_conflict() {
     let bad = json!({"tenantId": "not-a-guid", "name": "A", "partnerType": "DirectBill"});
     assert_error(app.control(Method::POST, "/_emulator/partners", Some(&bad)).await, 400, 990401).await;
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_alike_on_both_backends() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("IndirectProvider").await;
+    let mut body = customer_body("nulcustomer");
+    body["associatedPartnerId"] = json!("abc\u{0}def");
+    assert_error(app.post("/v1/customers", &p.token, &body).await, 400, 990401).await;
+    assert_error(app.get("/v1/customers/abc%00def", &p.token).await, 400, 990407).await;
+    assert_error(app.get("/v1/agreements?agreementType=%00", &p.token).await, 400, 990407).await;
+    let r = app
+        .request(Method::POST, "/_emulator/seed", None)
+        .header("content-type", "application/yaml")
+        .body("partners:\n  - key: p\n    name: \"A\\0B\"\n    partnerType: DirectBill\n")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, 990400).await;
+}

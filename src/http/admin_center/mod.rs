@@ -107,8 +107,10 @@ pub fn safe_return_url(candidate: Option<&str>) -> String {
     }
 }
 
+/// The fields of a posted form; NUL characters are dropped (no stored text may hold one).
 fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    fields.into_iter().map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect()
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
