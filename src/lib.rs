@@ -36,7 +36,7 @@ pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<Ap
     let ids = Ids::new(config.deterministic_seed);
     let signing_key = match &config.token_signing_key {
         Some(key) => key.clone(),
-        None => store.setting_or_insert(SIGNING_KEY_SETTING, &ids.token(64)).await?,
+        None => store.setting_or_insert(SIGNING_KEY_SETTING, &ids.secret(64)).await?,
     };
     let server_id = config.server_id.clone().unwrap_or_else(default_server_id);
     let seed_path = config.seed.clone();

@@ -4,6 +4,7 @@
 pub mod agreements;
 pub mod contact;
 pub mod customers;
+pub mod ids;
 pub mod locales;
 pub mod orders;
 pub mod partners;

@@ -2,7 +2,13 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// Timestamps from clients are read for the years 1900 to 9999: every backend stores those, and
+/// nothing about an agreement happened earlier.
 pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
+    parse_any_timestamp(value).filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
+}
+
+fn parse_any_timestamp(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value.trim()) {
         return Some(t.with_timezone(&Utc));
     }
@@ -40,5 +46,7 @@ mod tests {
         assert_eq!(render_timestamp(t), "2026-03-01T10:00:00.000Z");
         assert_eq!(render_timestamp(parse_timestamp("2026-03-01").unwrap()), "2026-03-01T00:00:00.000Z");
         assert!(parse_timestamp("yesterday").is_none());
+        assert!(parse_timestamp("-5000-01-01T00:00:00").is_none());
+        assert!(parse_timestamp("1899-12-31T23:59:59Z").is_none());
     }
 }

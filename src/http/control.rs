@@ -17,6 +17,7 @@ use super::{AppState, RouteEntry};
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
 use crate::clock::in_supported_range;
 use crate::domain::contact::ContactInput;
+use crate::domain::ids::canonical_id;
 use crate::domain::permissions::Role;
 use crate::domain::time::{parse_timestamp, render_timestamp};
 use crate::service::acceptance::accept_directly;
@@ -92,7 +93,7 @@ async fn create_partner(
 }
 
 async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
-    let partner = ctx.store.partner(&tenant_id).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    let partner = ctx.store.partner(&canonical_id(&tenant_id)).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
     Ok(Json(partner_json(&partner)))
 }
 
@@ -138,7 +139,7 @@ async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    let partner = ctx.store.partner(tenant_id.trim()).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    let partner = ctx.store.partner(&canonical_id(&tenant_id)).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
     let now = ctx.clock.now().await?.timestamp();
     let claims = Claims {
         aud: AUDIENCE.into(),
@@ -236,8 +237,8 @@ async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResu
     let filter = |name: &str| query.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let q = OutboxQuery {
         recipient: filter("to"),
-        customer_id: filter("customerId"),
-        partner_tenant_id: filter("partnerTenantId"),
+        customer_id: filter("customerId").as_deref().map(canonical_id),
+        partner_tenant_id: filter("partnerTenantId").as_deref().map(canonical_id),
         delivered_by: if include_pending { None } else { Some(ctx.clock.now().await?) },
     };
     let items: Vec<Value> = ctx.store.outbox(&q).await?.iter().map(outbox_json).collect();
@@ -266,7 +267,7 @@ async fn direct_acceptance(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let customer = ctx
         .store
-        .customer(&customer_id)
+        .customer(&canonical_id(&customer_id))
         .await?
         .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
     let person = ContactInput {
@@ -288,13 +289,14 @@ struct ResetBody {
 
 async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson<ResetBody>) -> ApiResult<Json<Value>> {
     let body = body.unwrap_or_default();
-    let partner = body.partner_tenant_id.filter(|p| !p.trim().is_empty());
+    let partner = body.partner_tenant_id.filter(|p| !p.trim().is_empty()).as_deref().map(canonical_id);
     if let Some(p) = &partner {
         ctx.store.partner(p).await?.ok_or_else(|| ApiError::PartnerNotFound(p.clone()))?;
     }
     ctx.store.reset(partner.as_deref()).await?;
     if partner.is_none() {
         ctx.journal.clear();
+        ctx.ids.restart();
     }
     Ok(Json(json!({"reset": partner.map_or("everything".to_string(), |p| format!("partner {p}"))})))
 }
@@ -307,14 +309,14 @@ async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiRe
                 .map_err(|_| ApiError::InvalidQueryParameter(format!("status: '{raw}' is not an HTTP status code")))?,
         ),
     };
-    let partner = query.get("partnerTenantId").filter(|p| !p.is_empty());
+    let partner = query.get("partnerTenantId").filter(|p| !p.is_empty()).map(canonical_id);
     let correlation = query.get("correlationId").filter(|p| !p.is_empty());
     let items: Vec<_> = ctx
         .journal
         .entries()
         .into_iter()
         .filter(|e| status_filter.is_none_or(|s| e.status == s))
-        .filter(|e| partner.is_none_or(|p| e.partner_tenant_id.as_deref() == Some(p)))
+        .filter(|e| partner.as_deref().is_none_or(|p| e.partner_tenant_id.as_deref() == Some(p)))
         .filter(|e| correlation.is_none_or(|c| e.correlation_id.eq_ignore_ascii_case(c)))
         .collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))

@@ -10,7 +10,7 @@ use super::error::ApiResult;
 use super::extract::PcJson;
 use super::{wire, AppState};
 use crate::auth::Caller;
-use crate::domain::orders::LineItemInput;
+use crate::domain::orders::{order_visible_to, LineItemInput};
 use crate::domain::permissions::Operation;
 use crate::service::{access::customer_for, orders::place_order};
 
@@ -41,6 +41,14 @@ pub async fn list_orders(
     Path(customer_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let customer = customer_for(&ctx, &caller, Operation::ListOrders, &customer_id).await?;
-    let items: Vec<Value> = ctx.store.orders(&customer.id).await?.iter().map(wire::order).collect();
+    let related = ctx.store.related_partners(&customer.id).await?;
+    let items: Vec<Value> = ctx
+        .store
+        .orders(&customer.id)
+        .await?
+        .iter()
+        .filter(|o| order_visible_to(o, &caller.partner, &related))
+        .map(wire::order)
+        .collect();
     Ok(Json(wire::collection(&items, &format!("/customers/{}/orders", customer.id))))
 }

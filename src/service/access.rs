@@ -2,6 +2,7 @@
 
 use crate::auth::Caller;
 use crate::domain::customers::{partner_serves_customer, Customer};
+use crate::domain::ids::canonical_id;
 use crate::domain::permissions::{authorize, Operation};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::AppContext;
@@ -11,7 +12,7 @@ pub async fn customer_for(ctx: &AppContext, caller: &Caller, op: Operation, cust
     authorize(op, &caller.facts())?;
     let customer = ctx
         .store
-        .customer(customer_id)
+        .customer(&canonical_id(customer_id))
         .await?
         .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
     let related = ctx.store.related_partners(&customer.id).await?;

@@ -35,11 +35,11 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
 
 /// Start a session; returns the cookie value (the stored session carries only its hash).
 pub async fn start_session(ctx: &AppContext, customer: &Customer) -> ApiResult<(String, AdminSession)> {
-    let cookie = ctx.ids.token(48);
+    let cookie = ctx.ids.secret(48);
     let session = AdminSession {
         id: session_key(&cookie),
         customer_id: customer.id.clone(),
-        csrf_token: ctx.ids.token(32),
+        csrf_token: ctx.ids.secret(32),
         expires_at: Utc::now() + Duration::hours(SESSION_HOURS),
     };
     ctx.store.insert_session(&session).await?;

@@ -5,6 +5,7 @@ use crate::domain::customers::{
     check_associated_partner, validate_customer_profile, AssociatedPartnerError, BillingProfile, CompanyProfileInput,
     Customer,
 };
+use crate::domain::ids::canonical_id;
 use crate::domain::permissions::{authorize, Operation};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::AppContext;
@@ -30,7 +31,8 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
     authorize(Operation::CreateCustomer, &caller.facts())?;
     let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
         .map_err(ApiError::Validation)?;
-    let associated_id = input.associated_partner_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let associated_id = input.associated_partner_id.as_deref().map(canonical_id).filter(|s| !s.is_empty());
+    let associated_id = associated_id.as_deref();
     let associated = match associated_id {
         Some(id) => ctx.store.partner(id).await?,
         None => None,

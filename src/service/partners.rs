@@ -1,5 +1,6 @@
 //! Partner personas, created through the control plane.
 
+use crate::domain::ids::canonical_id;
 use crate::domain::partners::{check_partner_shape, Partner, PartnerShapeError, PartnerType};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::AppContext;
@@ -41,7 +42,8 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Pa
     let Some(partner_type) = partner_type.filter(|_| problems.is_empty()) else {
         return Err(ApiError::Validation(problems));
     };
-    let provider_id = input.indirect_provider_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let provider_id = input.indirect_provider_id.as_deref().map(canonical_id).filter(|p| !p.is_empty());
+    let provider_id = provider_id.as_deref();
     let provider = match provider_id {
         Some(id) => ctx.store.partner(id).await?,
         None => None,

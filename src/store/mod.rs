@@ -46,6 +46,10 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
                 StoreError::UnstorableText
             }
+            // SQLite still busy or locked after its busy timeout: retryable, like an unreachable server.
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517")) => {
+                StoreError::Unavailable(e)
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e)
             }

@@ -216,6 +216,11 @@ macro_rules! sql_store {
             }
 
             async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()> {
+                // Links that expired over a day (of emulator time) ago are gone for good.
+                sqlx::query("DELETE FROM document_links WHERE expires_at < $1")
+                    .bind(link.expires_at - chrono::Duration::days(1))
+                    .execute(&self.pool)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO document_links (id, template_id, country, language, expires_at) VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -535,25 +540,27 @@ macro_rules! sql_store {
                         "DELETE FROM partners",
                         "DELETE FROM emulator_clock",
                     ],
+                    // One partner's own state: its confirmations, orders, emails, kept answers and
+                    // relationships. A customer no partner has a relationship with any more goes too;
+                    // one that another partner still serves stays, with that partner's data.
                     Some(_) => &[
                         "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
-                        "DELETE FROM outbox WHERE partner_tenant_id = $1 \
-                           OR customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
-                        "DELETE FROM orders WHERE partner_tenant_id = $1 \
-                           OR customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
-                        "DELETE FROM agreements WHERE partner_tenant_id = $1 \
-                           OR customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
-                        "DELETE FROM admin_sessions WHERE customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
-                        "DELETE FROM customer_relationships WHERE partner_tenant_id = $1 \
-                           OR customer_id IN (SELECT id FROM customers WHERE created_by = $1)",
-                        "DELETE FROM customers WHERE created_by = $1",
+                        "DELETE FROM outbox WHERE partner_tenant_id = $1",
+                        "DELETE FROM orders WHERE partner_tenant_id = $1",
+                        "DELETE FROM agreements WHERE partner_tenant_id = $1",
+                        "DELETE FROM customer_relationships WHERE partner_tenant_id = $1",
+                        "UPDATE customers SET associated_partner_id = NULL WHERE associated_partner_id = $1",
+                        "DELETE FROM outbox WHERE customer_id IN (SELECT id FROM customers c WHERE NOT EXISTS \
+                           (SELECT 1 FROM customer_relationships r WHERE r.customer_id = c.id))",
+                        "DELETE FROM customers WHERE NOT EXISTS \
+                           (SELECT 1 FROM customer_relationships r WHERE r.customer_id = customers.id)",
                     ],
                 };
                 for statement in statements {
                     let query = sqlx::query(statement);
                     let query = match partner {
-                        Some(p) => query.bind(p),
-                        None => query,
+                        Some(p) if statement.contains("$1") => query.bind(p),
+                        _ => query,
                     };
                     query.execute(&mut *tx).await?;
                 }

@@ -265,3 +265,54 @@ async fn a_blank_admin_token_means_none() {
     let app = TestApp::spawn_with(&["--admin-token", ""]).await;
     assert_eq!(app.control(Method::GET, "/_emulator/clock", None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_partner_reset_leaves_other_partners_data_alone() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let other = app.persona("DirectBill").await;
+    let c = app.create_customer(&creator.token, "sharedreset").await;
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(
+        app.confirm(&creator.token, id, &confirmation("Zed", "zed@x.example", "2020-01-01T00:00:00Z")).await.status(),
+        201
+    );
+    assert_eq!(app.order(&creator.token, id).await.status(), 201);
+    // the other partner gains a relationship through the customer's direct acceptance of its invitation
+    let seeded = app
+        .control_json(
+            Method::POST,
+            &format!("/_emulator/customers/{id}/direct-acceptance"),
+            Some(&json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@x.example"})),
+        )
+        .await;
+    assert!(seeded["dateAgreed"].is_string());
+    let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
+    store.add_relationship(id, &other.tenant_id, chrono::Utc::now()).await.unwrap();
+    assert_eq!(
+        app.confirm(&other.token, id, &confirmation("Bo", "bo@x.example", "2020-01-01T00:00:00Z")).await.status(),
+        201
+    );
+    assert_eq!(app.order(&other.token, id).await.status(), 201);
+    // each partner sees only its own orders of the shared customer
+    assert_eq!(app.get_json(&format!("/v1/customers/{id}/orders"), &other.token).await["totalCount"], 1);
+    assert_eq!(app.get_json(&format!("/v1/customers/{id}/orders"), &creator.token).await["totalCount"], 1);
+    assert_eq!(
+        app.confirm(&creator.token, id, &confirmation("Al", "al@x.example", "2020-01-01T00:00:00Z")).await.status(),
+        201
+    );
+
+    app.control_json(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": creator.tenant_id}))).await;
+    // the creator lost its relationship and its confirmation
+    assert_error(app.get(&format!("/v1/customers/{id}"), &creator.token).await, 403, 20002).await;
+    // the other partner keeps the customer, its confirmation, its order and the direct acceptance
+    let agreements = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &other.token).await;
+    let people: Vec<&str> = agreements["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["primaryContact"]["firstName"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, vec!["Cy", "Bo"]);
+    assert_eq!(app.get_json(&format!("/v1/customers/{id}/orders"), &other.token).await["totalCount"], 1);
+}

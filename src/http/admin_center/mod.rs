@@ -91,16 +91,11 @@ fn set_cookie(ctx: &AppState, name: &str, value: &str, max_age_seconds: i64) -> 
         .expect("cookie values are URL-safe tokens")
 }
 
-/// Only paths on this site: `/x`, never `//host` or `/\host`.
+/// Only pages of this admin center: `/AdminPortal/...`, with no control character and no
+/// backslash (browsers drop tabs and newlines, so `/\t/evil` would become `//evil`).
 pub fn safe_return_url(candidate: Option<&str>) -> String {
     match candidate {
-        Some(url)
-            if url.starts_with('/')
-                && !url.starts_with("//")
-                && !url.starts_with("/\\")
-                && !url.contains('\r')
-                && !url.contains('\n') =>
-        {
+        Some(url) if url.starts_with("/AdminPortal/") && !url.contains('\\') && !url.chars().any(char::is_control) => {
             url.to_string()
         }
         _ => "/AdminPortal/Home".to_string(),
@@ -292,7 +287,7 @@ async fn invitation_page(
 }
 
 async fn sign_in_form(State(ctx): State<AppState>, headers: HeaderMap, query: QueryParams) -> Response {
-    let csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_else(|| ctx.ids.token(32));
+    let csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_else(|| ctx.ids.secret(32));
     let return_url = safe_return_url(query.get("returnUrl"));
     let mut response = page(StatusCode::OK, pages::sign_in(&return_url, &csrf, "", None));
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SIGN_IN_CSRF_COOKIE, &csrf, 3600));
@@ -304,7 +299,7 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
     let return_url = safe_return_url(field(&fields, "returnUrl"));
     let user_name = field(&fields, "userName").unwrap_or_default().trim().to_string();
     let Some(expected_csrf) = cookie(&headers, SIGN_IN_CSRF_COOKIE) else {
-        let csrf = ctx.ids.token(32);
+        let csrf = ctx.ids.secret(32);
         let mut response = page(
             StatusCode::FORBIDDEN,
             pages::sign_in(&return_url, &csrf, &user_name, Some("Your sign-in page expired. Please try again.")),
@@ -489,7 +484,17 @@ mod tests {
     #[test]
     fn return_urls_stay_on_this_site() {
         assert_eq!(safe_return_url(Some("/AdminPortal/Home?ref=/x")), "/AdminPortal/Home?ref=/x");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/AdminPortal/\u{1}",
+            "/AdminPortal/..\\..\\x",
+            "/other",
+            "javascript:alert(1)",
+            "",
+        ] {
             assert_eq!(safe_return_url(Some(bad)), "/AdminPortal/Home", "{bad}");
         }
         assert_eq!(safe_return_url(None), "/AdminPortal/Home");
