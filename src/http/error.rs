@@ -92,6 +92,8 @@ pub enum ApiError {
     PartnerAlreadyExists(String),
     #[error("invalid request")]
     InvalidRequest(String),
+    #[error("request in progress")]
+    RequestInProgress,
     #[error("admin token required")]
     AdminTokenRequired,
     #[error("database unavailable")]
@@ -152,6 +154,7 @@ impl ApiError {
             Self::AlreadyAcceptedDirectly => shape(S::CONFLICT, 990425, "AgreementAlreadyAccepted", "The customer has already accepted the Microsoft Customer Agreement."),
             Self::PartnerNotFound(id) => shape(S::NOT_FOUND, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
             Self::PartnerAlreadyExists(id) => shape(S::CONFLICT, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
+            Self::RequestInProgress => shape(S::CONFLICT, 990408, "RequestInProgress", "A request with this MS-RequestId is still being processed. Retry later."),
             Self::InvalidRequest(_) => shape(S::BAD_REQUEST, 990407, "InvalidRequest", "The request could not be understood (invalid path or header)."),
             Self::AdminTokenRequired => shape(S::UNAUTHORIZED, 990432, "AdminTokenRequired", "The emulator's control plane requires the admin token (Authorization: Bearer <PCE_ADMIN_TOKEN>)."),
             Self::DatabaseUnavailable(_) => shape(S::SERVICE_UNAVAILABLE, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
@@ -240,7 +243,8 @@ impl IntoResponse for ApiError {
         if shape.status.is_server_error() {
             tracing::error!(code = shape.code, error = %hint, "request failed");
         }
-        let retryable = matches!(shape.status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS);
+        let retryable = matches!(shape.status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS)
+            || matches!(self, Self::RequestInProgress);
         let body = json!({
             "code": shape.code,
             "description": &shape.description,

@@ -118,6 +118,7 @@ pub struct StoredResponse {
     pub path: String,
     /// SHA-256 of the request body: only an identical retry is replayed.
     pub request_hash: String,
+    /// 0 while the first request is still running.
     pub status: u16,
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -174,8 +175,15 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, id: &str) -> StoreResult<()>;
 
     async fn stored_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
-    /// Keep a response; when one is already kept under the same key, the first one stays.
-    async fn store_response(&self, response: &StoredResponse) -> StoreResult<()>;
+    /// Claim a request id before running the request (status 0 = in progress). False when the
+    /// id is already claimed or answered. Claims older than `forget_before` are dropped first.
+    async fn claim_response(&self, claim: &StoredResponse, forget_before: DateTime<Utc>) -> StoreResult<bool>;
+    /// Record the answer of a claimed request.
+    async fn complete_response(&self, response: &StoredResponse) -> StoreResult<()>;
+    /// Give up a claim (the request created nothing).
+    async fn release_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
+    /// Replace the customer admin's password hash (new credentials for a replayed creation).
+    async fn set_admin_password_hash(&self, customer_id: &str, hash: &str) -> StoreResult<()>;
 
     /// Forget everything partners and customers did (templates, signing key stay), or only what
     /// belongs to one partner. Atomic.

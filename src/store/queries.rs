@@ -506,21 +506,55 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn store_response(&self, r: &StoredResponse) -> StoreResult<()> {
-                sqlx::query(
+            async fn claim_response(&self, r: &StoredResponse, forget_before: DateTime<Utc>) -> StoreResult<bool> {
+                sqlx::query("DELETE FROM idempotent_responses WHERE created_at < $1")
+                    .bind(forget_before)
+                    .execute(&self.pool)
+                    .await?;
+                let claimed = sqlx::query(
                     "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, request_hash, status, body, \
-                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (partner_tenant_id, request_id) DO NOTHING",
+                     created_at) VALUES ($1, $2, $3, $4, $5, 0, '', $6) ON CONFLICT (partner_tenant_id, request_id) DO NOTHING",
                 )
                 .bind(&r.partner_tenant_id)
                 .bind(&r.request_id)
                 .bind(&r.method)
                 .bind(&r.path)
                 .bind(&r.request_hash)
-                .bind(i32::from(r.status))
-                .bind(&r.body)
                 .bind(r.created_at)
                 .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn complete_response(&self, r: &StoredResponse) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE idempotent_responses SET status = $3, body = $4 WHERE partner_tenant_id = $1 AND request_id = $2",
+                )
+                .bind(&r.partner_tenant_id)
+                .bind(&r.request_id)
+                .bind(i32::from(r.status))
+                .bind(&r.body)
+                .execute(&self.pool)
                 .await?;
+                Ok(())
+            }
+
+            async fn release_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 AND status = 0")
+                    .bind(partner)
+                    .bind(request_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_admin_password_hash(&self, customer_id: &str, hash: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE customers SET admin_password_hash = $2 WHERE id = $1")
+                    .bind(customer_id)
+                    .bind(hash)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 

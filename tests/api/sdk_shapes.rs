@@ -120,7 +120,17 @@ async fn a_retry_with_the_same_request_id_gets_the_first_answer() {
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()["x-pce-replayed"], "true");
     assert_eq!(retry.headers()["ms-requestid"], "0f0f0f0f-0000-4000-8000-000000000001");
-    assert_eq!(retry.json::<Value>().await.unwrap(), first, "the same customer, credentials included");
+    let mut retried: Value = retry.json().await.unwrap();
+    let old_password = first["userCredentials"]["password"].as_str().unwrap().to_string();
+    let new_password = retried["userCredentials"]["password"].as_str().unwrap().to_string();
+    assert_ne!(old_password, new_password, "passwords are never kept: a replay issues new credentials");
+    retried["userCredentials"]["password"] = first["userCredentials"]["password"].clone();
+    assert_eq!(retried, first, "otherwise the same customer");
+    let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
+    let kept = store.stored_response(&p.tenant_id, "0f0f0f0f-0000-4000-8000-000000000001").await.unwrap().unwrap();
+    assert!(!kept.body.contains(&old_password) && !kept.body.contains(&new_password));
+    let hash = store.customer(first["id"].as_str().unwrap()).await.unwrap().unwrap().admin_password_hash;
+    assert!(partner_center_emulator::service::passwords::verify_password(&new_password, &hash));
     let list: Value = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(list["totalCount"], 1);
 
@@ -159,4 +169,38 @@ async fn a_different_body_under_a_reused_request_id_is_a_new_request() {
     assert!(r.headers().get("x-pce-replayed").is_none());
     let b: Value = r.json().await.unwrap();
     assert_ne!(a["id"], b["id"]);
+}
+
+#[tokio::test]
+async fn a_retry_while_the_first_request_still_runs_is_told_to_wait() {
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let body = customer_body("inflight").to_string();
+    let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
+    let now = chrono::Utc::now();
+    let claim = partner_center_emulator::store::StoredResponse {
+        partner_tenant_id: p.tenant_id.clone(),
+        request_id: "0f0f0f0f-0000-4000-8000-0000000000bb".into(),
+        method: "POST".into(),
+        path: "/v1/customers".into(),
+        request_hash: sha2::Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        status: 0,
+        body: String::new(),
+        created_at: now,
+    };
+    assert!(store.claim_response(&claim, now - chrono::Duration::hours(24)).await.unwrap());
+    let send = || {
+        app.request(Method::POST, "/v1/customers", Some(&p.token))
+            .header("MS-RequestId", "0f0f0f0f-0000-4000-8000-0000000000bb")
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+    };
+    let r = send().await.unwrap();
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_error(r, 409, 990408).await;
+    // once the first request gives up its claim, the retry runs
+    store.release_response(&p.tenant_id, "0f0f0f0f-0000-4000-8000-0000000000bb").await.unwrap();
+    assert_eq!(send().await.unwrap().status(), 201);
 }
