@@ -39,6 +39,7 @@ CREATE TABLE document_links (
 );
 
 CREATE TABLE customers (
+    seq               INTEGER NOT NULL, -- insertion order: lists keep it even when the clock is frozen
     id                               TEXT PRIMARY KEY,
     commerce_id                      TEXT NOT NULL,
     domain                           TEXT NOT NULL UNIQUE,
@@ -54,6 +55,7 @@ CREATE TABLE customers (
 CREATE INDEX customers_created_by ON customers (created_by);
 
 CREATE TABLE customer_relationships (
+    seq               INTEGER NOT NULL, -- insertion order: lists keep it even when the clock is frozen
     customer_id       TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     partner_tenant_id TEXT NOT NULL REFERENCES partners (tenant_id) ON DELETE CASCADE,
     created_at        TEXT NOT NULL,
@@ -64,6 +66,7 @@ CREATE INDEX customer_relationships_partner ON customer_relationships (partner_t
 -- duplicate_key is the normalised (first name, last name, email, phone) of a partner
 -- confirmation, or a constant for a direct acceptance: the unique index is the duplicate rule.
 CREATE TABLE agreements (
+    seq               INTEGER NOT NULL, -- insertion order: lists keep it even when the clock is frozen
     id                TEXT PRIMARY KEY,
     customer_id       TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     partner_tenant_id TEXT,
@@ -82,6 +85,7 @@ CREATE TABLE agreements (
 );
 
 CREATE TABLE outbox (
+    seq               INTEGER NOT NULL, -- insertion order: lists keep it even when the clock is frozen
     id                TEXT PRIMARY KEY,
     recipient         TEXT NOT NULL,
     subject           TEXT NOT NULL,
@@ -94,6 +98,7 @@ CREATE TABLE outbox (
 );
 
 CREATE TABLE orders (
+    seq               INTEGER NOT NULL, -- insertion order: lists keep it even when the clock is frozen
     id                TEXT PRIMARY KEY,
     customer_id       TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     partner_tenant_id TEXT NOT NULL,

@@ -257,8 +257,8 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO customers (id, commerce_id, domain, company_name, organization_registration_number, \
-                     billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers))",
                 )
                 .bind(&customer.id)
                 .bind(&customer.commerce_id)
@@ -275,7 +275,8 @@ macro_rules! sql_store {
                 .await?;
                 for partner in related_partners {
                     sqlx::query(
-                        "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at) VALUES ($1, $2, $3)",
+                        "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
+                         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))",
                     )
                     .bind(&customer.id)
                     .bind(partner)
@@ -310,7 +311,7 @@ macro_rules! sql_store {
             async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>> {
                 sqlx::query(
                     "SELECT p.* FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
-                     WHERE r.customer_id = $1 ORDER BY r.created_at, p.tenant_id",
+                     WHERE r.customer_id = $1 ORDER BY r.seq, p.tenant_id",
                 )
                 .bind(customer_id)
                 .fetch_all(&self.pool)
@@ -325,7 +326,7 @@ macro_rules! sql_store {
                     "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE EXISTS ( \
                        SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
                        WHERE r.customer_id = c.id AND (p.tenant_id = $1 OR p.indirect_provider_id = $1)) \
-                     ORDER BY c.created_at, c.id"
+                     ORDER BY c.seq, c.id"
                 ))
                 .bind(partner_tenant_id)
                 .fetch_all(&self.pool)
@@ -337,7 +338,8 @@ macro_rules! sql_store {
 
             async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at) VALUES ($1, $2, $3) \
+                    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
+                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
                      ON CONFLICT (customer_id, partner_tenant_id) DO NOTHING",
                 )
                 .bind(customer_id)
@@ -352,8 +354,9 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, last_name, email, \
-                     phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                     (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements))",
                 )
                 .bind(&a.id)
                 .bind(&a.customer_id)
@@ -374,7 +377,8 @@ macro_rules! sql_store {
                 if let Some(m) = notice {
                     sqlx::query(
                         "INSERT INTO outbox (id, recipient, subject, body, partner_tenant_id, customer_id, agreement_id, \
-                         queued_at, deliver_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         queued_at, deliver_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))",
                     )
                     .bind(&m.id)
                     .bind(&m.recipient)
@@ -393,7 +397,7 @@ macro_rules! sql_store {
             }
 
             async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>> {
-                sqlx::query("SELECT * FROM agreements WHERE customer_id = $1 ORDER BY created_at, id")
+                sqlx::query("SELECT * FROM agreements WHERE customer_id = $1 ORDER BY seq, id")
                     .bind(customer_id)
                     .fetch_all(&self.pool)
                     .await?
@@ -406,7 +410,7 @@ macro_rules! sql_store {
                 sqlx::query(
                     "SELECT * FROM outbox WHERE ($1 IS NULL OR lower(recipient) = lower($1)) \
                      AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR partner_tenant_id = $3) \
-                     AND ($4 IS NULL OR deliver_at <= $4) ORDER BY queued_at, id",
+                     AND ($4 IS NULL OR deliver_at <= $4) ORDER BY seq, id",
                 )
                 .bind(&q.recipient)
                 .bind(&q.customer_id)
@@ -426,8 +430,8 @@ macro_rules! sql_store {
             async fn insert_order(&self, o: &Order) -> StoreResult<()> {
                 let items = serde_json::to_string(&o.line_items).map_err(|e| corrupt("line_items", &e.to_string()))?;
                 sqlx::query(
-                    "INSERT INTO orders (id, customer_id, partner_tenant_id, line_items, creation_date, status) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO orders (id, customer_id, partner_tenant_id, line_items, creation_date, status, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))",
                 )
                 .bind(&o.id)
                 .bind(&o.customer_id)
@@ -441,7 +445,7 @@ macro_rules! sql_store {
             }
 
             async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>> {
-                sqlx::query("SELECT * FROM orders WHERE customer_id = $1 ORDER BY creation_date, id")
+                sqlx::query("SELECT * FROM orders WHERE customer_id = $1 ORDER BY seq, id")
                     .bind(customer_id)
                     .fetch_all(&self.pool)
                     .await?

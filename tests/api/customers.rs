@@ -122,3 +122,32 @@ async fn unknown_and_unrelated_customers() {
     let e = assert_error(app.get(&format!("/v1/customers/{id}"), &other.token).await, 403, 20002).await;
     assert_eq!(e["description"], "No relationship between caller and account.");
 }
+
+#[tokio::test]
+async fn lists_keep_creation_order_when_the_clock_is_frozen() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
+    let mut created = Vec::new();
+    for i in 0..6 {
+        created.push(app.create_customer(&p.token, &format!("frozen{i}")).await["id"].as_str().unwrap().to_string());
+    }
+    let list = app.get_json("/v1/customers", &p.token).await;
+    let listed: Vec<String> =
+        list["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, created);
+    let id = &created[0];
+    for name in ["Ann", "Bob", "Cat", "Dan"] {
+        let r =
+            app.confirm(&p.token, id, &confirmation(name, &format!("{name}@x.example"), "2020-01-01T00:00:00Z")).await;
+        assert_eq!(r.status(), 201);
+    }
+    let agreements = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &p.token).await;
+    let names: Vec<&str> = agreements["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["primaryContact"]["firstName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Ann", "Bob", "Cat", "Dan"]);
+}
