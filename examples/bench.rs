@@ -25,16 +25,30 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+const CUSTOMERS: usize = 200;
+
 #[derive(Clone, Copy)]
 enum Scenario {
+    CreateCustomer,
     Metadata,
     ListConfirmations,
     Confirm,
     OrderGate,
 }
 
-async fn run(client: &Client, base: &str, token: &str, customer: &str, scenario: Scenario, n: u64) -> u16 {
+async fn run(client: &Client, base: &str, token: &str, customers: &[String], scenario: Scenario, n: u64) -> u16 {
+    let customer = &customers[(n % customers.len() as u64) as usize];
     let r = match scenario {
+        Scenario::CreateCustomer => client
+            .post(format!("{base}/v1/customers"))
+            .bearer_auth(token)
+            .json(&json!({
+                "companyProfile": {"domain": format!("load{}n{n}", std::process::id())},
+                "billingProfile": {"email": "ap@bench.example", "culture": "en-US", "language": "en", "companyName": "Load",
+                    "defaultAddress": {"firstName": "B", "lastName": "B", "addressLine1": "1 Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}}
+            }))
+            .send()
+            .await,
         Scenario::Metadata => client.get(format!("{base}/v1/agreements?agreementType=*")).bearer_auth(token).send().await,
         Scenario::ListConfirmations => client
             .get(format!("{base}/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"))
@@ -97,25 +111,31 @@ async fn main() {
         .await
         .unwrap();
     let token = token["access_token"].as_str().unwrap().to_string();
-    let domain = format!("bench{}", std::process::id());
-    let customer: Value = client
-        .post(format!("{base}/v1/customers"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "companyProfile": {"domain": domain},
-            "billingProfile": {"email": "ap@bench.example", "culture": "en-US", "language": "en", "companyName": "Bench",
-                "defaultAddress": {"firstName": "B", "lastName": "B", "addressLine1": "1 Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}}
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let customer = customer["id"].as_str().unwrap().to_string();
+    // Customers share the load the way a partner's tenants would: each confirmation goes to the
+    // next customer, so lists and the order gate see a few dozen agreements per customer.
+    let mut customers = Vec::new();
+    for i in 0..CUSTOMERS {
+        let domain = format!("bench{}c{i}", std::process::id());
+        let customer: Value = client
+            .post(format!("{base}/v1/customers"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "companyProfile": {"domain": domain},
+                "billingProfile": {"email": "ap@bench.example", "culture": "en-US", "language": "en", "companyName": "Bench",
+                    "defaultAddress": {"firstName": "B", "lastName": "B", "addressLine1": "1 Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}}
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        customers.push(customer["id"].as_str().unwrap().to_string());
+    }
+    let customers = Arc::new(customers);
 
     println!(
-        "target {base}, {concurrency} concurrent clients, {seconds} s per scenario, RSS at start {} KiB",
+        "target {base}, {concurrency} concurrent clients, {seconds} s per scenario, {CUSTOMERS} customers, RSS at start {} KiB",
         rss_kib(pid)
     );
     println!(
@@ -124,6 +144,7 @@ async fn main() {
     );
     let scenarios = [
         ("GET /v1/agreements", Scenario::Metadata),
+        ("POST /v1/customers (argon2)", Scenario::CreateCustomer),
         ("POST confirm (201)", Scenario::Confirm),
         ("GET confirmations", Scenario::ListConfirmations),
         ("POST order (gate open)", Scenario::OrderGate),
@@ -134,15 +155,15 @@ async fn main() {
         let started = Instant::now();
         let mut workers = Vec::new();
         for _ in 0..concurrency {
-            let (client, base, token, customer, counter) =
-                (client.clone(), base.clone(), token.clone(), customer.clone(), counter.clone());
+            let (client, base, token, customers, counter) =
+                (client.clone(), base.clone(), token.clone(), customers.clone(), counter.clone());
             workers.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
                 while Instant::now() < deadline {
                     let n = counter.fetch_add(1, Ordering::Relaxed);
                     let t = Instant::now();
-                    let status = run(&client, &base, &token, &customer, scenario, n).await;
+                    let status = run(&client, &base, &token, &customers, scenario, n).await;
                     latencies.push(t.elapsed());
                     *statuses.entry(status).or_default() += 1;
                 }

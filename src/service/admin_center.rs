@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::acceptance::accept_directly;
-use super::passwords::{decoy_hash, verify_password};
+use super::passwords::{decoy_hash, off_thread, verify_password};
 use crate::domain::agreements::Agreement;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
@@ -27,9 +27,7 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
     let customer = ctx.store.customer_by_admin_user(user_name).await?;
     let hash = customer.as_ref().map_or(decoy_hash(), |c| c.admin_password_hash.as_str()).to_string();
     let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(format!("password check failed: {e}")))?;
+    let matches = off_thread(move || verify_password(&password, &hash)).await;
     Ok(customer.filter(|_| matches))
 }
 

@@ -11,7 +11,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::AppContext;
 use crate::store::StoreError;
 
-use super::passwords::hash_password;
+use super::passwords::hash_password_off_thread;
 
 pub struct NewCustomer {
     pub company_profile: Option<CompanyProfileInput>,
@@ -62,7 +62,7 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
         billing_profile: profile.billing_profile,
         created_by: caller.partner.tenant_id.clone(),
         associated_partner_id: associated_id.map(str::to_string),
-        admin_password_hash: hash_password(&password),
+        admin_password_hash: hash_password_off_thread(password.clone()).await,
         created_at: now,
     };
     let mut related = vec![caller.partner.tenant_id.clone()];
@@ -78,6 +78,6 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
 /// first answer was never kept). The old password stops working.
 pub async fn reissue_admin_password(ctx: &AppContext, customer_id: &str) -> ApiResult<String> {
     let password = ctx.ids.password();
-    ctx.store.set_admin_password_hash(customer_id, &hash_password(&password)).await?;
+    ctx.store.set_admin_password_hash(customer_id, &hash_password_off_thread(password.clone()).await).await?;
     Ok(password)
 }
