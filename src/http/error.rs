@@ -138,7 +138,7 @@ impl ApiError {
             Self::RouteNotFound(_) => shape(S::NOT_FOUND, 990404, "RouteNotFound", "The requested resource does not exist."),
             Self::MethodNotAllowed(_) => shape(S::METHOD_NOT_ALLOWED, 990405, "MethodNotAllowed", "The HTTP method is not supported by this resource."),
             Self::InvalidQueryParameter(_) => shape(S::BAD_REQUEST, 990406, "InvalidQueryParameter", "A query parameter is not valid."),
-            Self::UnsupportedAgreementType(t) => shape(S::BAD_REQUEST, 990410, "UnsupportedAgreementType", format!("Agreement type '{t}' is not supported. Use MicrosoftCustomerAgreement, MicrosoftCloudAgreement or *.")),
+            Self::UnsupportedAgreementType(t) => shape(S::BAD_REQUEST, 990410, "UnsupportedAgreementType", format!("Agreement type '{t}' is not supported. Use MicrosoftCustomerAgreement or MicrosoftCloudAgreement (or * to list every type).")),
             Self::UnknownAgreementTemplate { id, in_path, .. } => shape(if *in_path { S::NOT_FOUND } else { S::BAD_REQUEST }, 990411, "UnknownAgreementTemplate", format!("Agreement template '{id}' was not found.")),
             Self::AgreementTypeMismatch(_) => shape(S::BAD_REQUEST, 990412, "AgreementTypeMismatch", "The agreement type does not match the agreement template."),
             Self::AgreementTemplateRetired { id, .. } => shape(S::BAD_REQUEST, 990413, "AgreementTemplateRetired", format!("Microsoft Cloud Agreement Template ID '{id}' is no longer supported.")),

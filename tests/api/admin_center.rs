@@ -248,13 +248,7 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
 #[tokio::test]
 async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner() {
     let app = TestApp::spawn().await;
-    let seeded = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", "application/yaml")
-        .body(std::fs::read_to_string("seeds/troubleshoot.yaml").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let seeded = app.post_seed("application/yaml", std::fs::read_to_string("seeds/troubleshoot.yaml").unwrap()).await;
     assert_eq!(seeded.status(), 201);
     let seeded: Value = seeded.json().await.unwrap();
     let id = seeded["ids"]["woodgrove"].as_str().unwrap().to_string();

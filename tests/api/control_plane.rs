@@ -84,13 +84,7 @@ async fn an_admin_token_guards_the_control_plane() {
 
 async fn seed_file(app: &TestApp, path: &str) -> Value {
     let content_type = if path.ends_with(".json") { "application/json" } else { "application/yaml" };
-    let r = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", content_type)
-        .body(std::fs::read_to_string(path).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_seed(content_type, std::fs::read_to_string(path).unwrap()).await;
     assert_eq!(r.status(), 201, "{path}");
     r.json().await.unwrap()
 }
@@ -148,21 +142,9 @@ async fn bad_seeds_are_refused_before_anything_is_written() {
         .await;
     let e = assert_error(r, 400, 990401).await;
     assert_eq!(e["data"], json!(["customers.c: partner 'typo' is not a partner key"]));
-    let r = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", "application/yaml")
-        .body("partners: [")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_seed("application/yaml", "partners: [").await;
     assert_error(r, 400, 990400).await;
-    let r = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_seed("text/plain", "{}").await;
     assert_error(r, 415, 990402).await;
     let r = app
         .control(

@@ -370,13 +370,8 @@ async fn axum_rejections_never_leak_plain_text() {
     let p = app.persona("DirectBill").await;
     assert_error(app.get("/v1/customers/%FF", &p.token).await, 400, 990407).await;
     assert_error(app.http.get(app.url("/agreementdocuments/%FF%FE")).send().await.unwrap(), 400, 990407).await;
-    let r = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", "application/json")
-        .body(format!("{{\"partners\": [], \"x\": \"{}\"}}", "a".repeat(200_000)))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.post_seed("application/json", format!("{{\"partners\": [], \"x\": \"{}\"}}", "a".repeat(200_000))).await;
     let e = assert_error(r, 413, 990403).await;
     assert_eq!(e["description"], "The request body is larger than 65536 bytes.");
 }
@@ -401,11 +396,7 @@ async fn nul_characters_are_refused_alike_on_both_backends() {
     assert_error(app.get("/v1/customers/abc%00def", &p.token).await, 400, 990407).await;
     assert_error(app.get("/v1/agreements?agreementType=%00", &p.token).await, 400, 990407).await;
     let r = app
-        .request(Method::POST, "/_emulator/seed", None)
-        .header("content-type", "application/yaml")
-        .body("partners:\n  - key: p\n    name: \"A\\0B\"\n    partnerType: DirectBill\n")
-        .send()
-        .await
-        .unwrap();
+        .post_seed("application/yaml", "partners:\n  - key: p\n    name: \"A\\0B\"\n    partnerType: DirectBill\n")
+        .await;
     assert_error(r, 400, 990400).await;
 }

@@ -116,6 +116,12 @@ impl TestApp {
         r.send().await.unwrap()
     }
 
+    /// `POST /_emulator/seed` with a body as given.
+    pub async fn post_seed(&self, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        let r = self.request(Method::POST, "/_emulator/seed", None).header("content-type", content_type);
+        r.body(body).send().await.unwrap()
+    }
+
     pub async fn create_partner(&self, partner_type: &str, provider: Option<&str>) -> String {
         let r = self
             .control(

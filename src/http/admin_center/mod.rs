@@ -185,6 +185,21 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     page(StatusCode::OK, pages::home(&customer, &session.csrf_token))
 }
 
+/// A fresh link to the current Customer Agreement document, in the customer's country when the
+/// document table knows it (else the US).
+async fn agreement_document_uri(ctx: &AppState, customer: &Customer) -> Result<String, ApiError> {
+    let templates = ctx.store.templates().await?;
+    let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+        .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
+    let country = customer.billing_profile.default_address.as_ref().and_then(|a| a.country.as_deref());
+    let link = match issue_document_link(ctx, template, country, None).await {
+        Ok(link) => link,
+        Err(ApiError::UnknownCountry(_)) => issue_document_link(ctx, template, None, None).await?,
+        Err(e) => return Err(e),
+    };
+    Ok(document_uris(ctx, &link).display)
+}
+
 async fn agreement_page(
     ctx: &AppState,
     session: &AdminSession,
@@ -196,15 +211,7 @@ async fn agreement_page(
     let signed_in = Some((customer, session.csrf_token.as_str()));
     let result: Result<Response, ApiError> = async {
         let agreements = ctx.store.agreements(&customer.id).await?;
-        let templates = ctx.store.templates().await?;
-        let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-            .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
-        let country = customer.billing_profile.default_address.as_ref().and_then(|a| a.country.as_deref());
-        let link = match issue_document_link(ctx, template, country, None).await {
-            Ok(link) => link,
-            Err(ApiError::UnknownCountry(_)) => issue_document_link(ctx, template, None, None).await?,
-            Err(e) => return Err(e),
-        };
+        let uri = agreement_document_uri(ctx, customer).await?;
         let mut confirmations = Vec::new();
         for a in agreements.iter().filter(|a| {
             a.source == AgreementSource::PartnerConfirmation
@@ -220,7 +227,6 @@ async fn agreement_page(
             a.source == AgreementSource::DirectAcceptance
                 && a.agreement_type == AgreementType::MicrosoftCustomerAgreement
         });
-        let uri = document_uris(ctx, &link).display;
         Ok(page(
             status,
             pages::agreement(&pages::AgreementPage {
@@ -264,11 +270,7 @@ async fn invitation_page(
         };
         let already_related =
             ctx.store.related_partners(&customer.id).await?.iter().any(|p| p.tenant_id == partner.tenant_id);
-        let templates = ctx.store.templates().await?;
-        let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-            .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
-        let link = issue_document_link(ctx, template, None, None).await?;
-        let uri = document_uris(ctx, &link).display;
+        let uri = agreement_document_uri(ctx, customer).await?;
         Ok(page(
             status,
             pages::invitation(&pages::InvitationPage {
