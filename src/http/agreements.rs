@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{PcJson, QueryParams};
+use super::extract::{QueryParams, RawJson};
 use super::{wire, AppState};
 use crate::auth::Caller;
 use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
@@ -69,8 +69,10 @@ pub async fn confirm_acceptance(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
-    PcJson(body): PcJson<ConfirmationBody>,
+    body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    authorize(Operation::ConfirmAcceptance, &caller.facts())?;
+    let body: ConfirmationBody = body.parse()?;
     let input = ConfirmationInput {
         contact_given: body.primary_contact.is_some(),
         contact: body.primary_contact.as_ref().map(ContactInput::from).unwrap_or_default(),

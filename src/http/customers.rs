@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiResult;
-use super::extract::PcJson;
+use super::extract::RawJson;
 use super::{wire, AppState};
 use crate::auth::Caller;
 use crate::domain::customers::{BillingProfile, CompanyProfileInput};
@@ -27,8 +27,10 @@ pub struct CustomerBody {
 pub async fn create_customer(
     State(ctx): State<AppState>,
     caller: Caller,
-    PcJson(body): PcJson<CustomerBody>,
+    body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    authorize(Operation::CreateCustomer, &caller.facts())?;
+    let body: CustomerBody = body.parse()?;
     let input = NewCustomer {
         company_profile: body.company_profile,
         billing_profile: body.billing_profile,

@@ -84,6 +84,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let raw = RawJson::from_request(req, state).await?;
+        raw.parse().map(PcJson)
+    }
+}
+
+/// A JSON body that was read (right content type, within the size limit) but not parsed yet:
+/// the `/v1` handlers parse it after the caller's role is checked, so a caller without the role
+/// gets its 403 whatever it sent.
+pub struct RawJson(Bytes);
+
+impl RawJson {
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_json_body(&self.0)
+    }
+}
+
+impl FromRequest<AppState> for RawJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
         match content_type.as_deref() {
             Some(ct) if is_json_content_type(ct) => {}
@@ -91,7 +111,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
             None => return Err(ApiError::UnsupportedMediaType("no Content-Type header was sent".into())),
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| body_rejection(state, rejection))?;
-        parse_json_body(&bytes).map(PcJson)
+        Ok(RawJson(bytes))
     }
 }
 

@@ -7,11 +7,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::ApiResult;
-use super::extract::PcJson;
+use super::extract::RawJson;
 use super::{wire, AppState};
 use crate::auth::Caller;
 use crate::domain::orders::{order_visible_to, LineItemInput};
-use crate::domain::permissions::Operation;
+use crate::domain::permissions::{authorize, Operation};
 use crate::service::{access::customer_for, orders::place_order};
 
 #[derive(Debug, Deserialize)]
@@ -26,8 +26,10 @@ pub async fn create_order(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
-    PcJson(body): PcJson<OrderBody>,
+    body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    authorize(Operation::CreateOrder, &caller.facts())?;
+    let body: OrderBody = body.parse()?;
     let order =
         place_order(&ctx, &caller, &customer_id, body.reference_customer_id.as_deref(), body.line_items.as_deref())
             .await?;

@@ -246,6 +246,17 @@ async fn roles_are_checked_per_operation() {
     assert_eq!(app.get(&doc, &app_only).await.status(), 200);
     assert_error(app.get("/v1/customers/relationshiprequests", &app_only).await, 403, 990420).await;
     assert_error(app.get("/v1/customers/relationshiprequests", &helpdesk).await, 403, 900150).await;
+    // the role is checked before the body is read: a caller without the role gets its 403 whatever it sent
+    for path in ["/v1/customers", "/v1/customers/x/agreements", "/v1/customers/x/orders"] {
+        let r = app
+            .request(Method::POST, path, Some(&helpdesk))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 403, 900150).await;
+    }
 }
 
 #[tokio::test]
