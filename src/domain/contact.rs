@@ -14,7 +14,8 @@ pub struct Contact {
 }
 
 /// The raw fields as they came over the wire, before any rule was applied.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContactInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,

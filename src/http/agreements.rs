@@ -34,30 +34,10 @@ pub async fn agreement_metadata(
     Ok(Json(wire::collection(&items, "/agreements")))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactBody {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone_number: Option<String>,
-}
-
-impl From<&ContactBody> for ContactInput {
-    fn from(b: &ContactBody) -> Self {
-        ContactInput {
-            first_name: b.first_name.clone(),
-            last_name: b.last_name.clone(),
-            email: b.email.clone(),
-            phone_number: b.phone_number.clone(),
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmationBody {
-    primary_contact: Option<ContactBody>,
+    primary_contact: Option<ContactInput>,
     template_id: Option<String>,
     date_agreed: Option<String>,
     #[serde(rename = "type")]
@@ -75,7 +55,7 @@ pub async fn confirm_acceptance(
     let body: ConfirmationBody = body.parse()?;
     let input = ConfirmationInput {
         contact_given: body.primary_contact.is_some(),
-        contact: body.primary_contact.as_ref().map(ContactInput::from).unwrap_or_default(),
+        contact: body.primary_contact.unwrap_or_default(),
         template_id: body.template_id,
         date_agreed: body.date_agreed,
         agreement_type: body.agreement_type,

@@ -14,15 +14,14 @@ use serde_json::{json, Value};
 use super::error::{ApiError, ApiResult};
 use super::extract::{body_rejection, OptionalPcJson, PcJson, QueryParams};
 use super::{AppState, RouteEntry};
-use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
 use crate::clock::in_supported_range;
 use crate::domain::contact::ContactInput;
 use crate::domain::ids::canonical_id;
-use crate::domain::permissions::Role;
 use crate::domain::time::{parse_timestamp, render_timestamp};
 use crate::service::acceptance::accept_directly;
 use crate::service::partners::{create_partner as create, NewPartner};
 use crate::service::seed::{apply_seed, parse_seed};
+use crate::service::tokens::{issue_token, TokenRequest};
 use crate::store::{OutboxMessage, OutboxQuery};
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -107,56 +106,19 @@ struct TokenBody {
     expires_in_seconds: Option<i64>,
 }
 
-pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
-
 async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>) -> ApiResult<Json<Value>> {
-    let mut problems = Vec::new();
-    let roles: Vec<Role> = body
-        .roles
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| {
-            Role::parse(r).or_else(|| {
-                problems.push(format!(
-                    "roles: '{r}' is not one of AdminAgent, SalesAgent, HelpdeskAgent, GlobalAdmin, UserManagementAdmin"
-                ));
-                None
-            })
-        })
-        .collect();
-    let app_only = body.app_only.unwrap_or(false);
-    if app_only && !roles.is_empty() {
-        problems.push("roles: an app-only token carries no user roles".into());
-    }
-    let lifetime = body.expires_in_seconds.unwrap_or(3600);
-    if !(1..=MAX_TOKEN_LIFETIME_SECONDS).contains(&lifetime) {
-        problems.push(format!("expiresInSeconds: must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS}"));
-    }
-    let Some(tenant_id) = body.partner_tenant_id.filter(|t| !t.trim().is_empty()) else {
-        problems.push("partnerTenantId: is required".into());
-        return Err(ApiError::Validation(problems));
+    let request = TokenRequest {
+        partner_tenant_id: body.partner_tenant_id,
+        roles: body.roles.unwrap_or_default(),
+        user_id: body.user_id,
+        app_only: body.app_only.unwrap_or(false),
+        expires_in_seconds: body.expires_in_seconds,
     };
-    if !problems.is_empty() {
-        return Err(ApiError::Validation(problems));
-    }
-    let partner = ctx.store.partner(&canonical_id(&tenant_id)).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
-    let now = ctx.clock.now().await?.timestamp();
-    let claims = Claims {
-        aud: AUDIENCE.into(),
-        iss: format!("{ISSUER_PREFIX}{}/", partner.tenant_id),
-        iat: now,
-        nbf: now,
-        exp: now + lifetime,
-        tid: partner.tenant_id.clone(),
-        oid: body.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid()),
-        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
-        idtyp: if app_only { "app" } else { "user" }.into(),
-        appid: ctx.ids.guid(),
-    };
+    let token = issue_token(&ctx, request).await?;
     Ok(Json(json!({
-        "access_token": auth::mint(&ctx.keys, &claims),
+        "access_token": token.access_token,
         "token_type": "Bearer",
-        "expires_in": lifetime,
+        "expires_in": token.expires_in,
     })))
 }
 
@@ -253,10 +215,8 @@ async fn clear_outbox(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DirectAcceptanceBody {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    phone_number: Option<String>,
+    #[serde(flatten)]
+    person: ContactInput,
     date_agreed: Option<String>,
 }
 
@@ -270,13 +230,7 @@ async fn direct_acceptance(
         .customer(&canonical_id(&customer_id))
         .await?
         .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
-    let person = ContactInput {
-        first_name: body.first_name,
-        last_name: body.last_name,
-        email: body.email,
-        phone_number: body.phone_number,
-    };
-    let agreement = accept_directly(&ctx, &customer, &person, body.date_agreed.as_deref()).await?;
+    let agreement = accept_directly(&ctx, &customer, &body.person, body.date_agreed.as_deref()).await?;
     let templates = ctx.store.templates().await?;
     Ok((StatusCode::CREATED, Json(super::wire::agreement_with_link(&agreement, &templates))))
 }

@@ -16,7 +16,7 @@ use crate::domain::locales;
 use crate::domain::permissions::{authorize, Operation};
 use crate::domain::time::render_timestamp;
 use crate::service::documents::{document_uris, issue_document_link};
-use crate::store::{DocumentLink, Store};
+use crate::store::DocumentLink;
 
 /// `GET /v1/agreementtemplates/{templateId}/document?language=&country=`
 pub async fn document_link(
@@ -50,8 +50,8 @@ pub fn download_routes() -> Vec<RouteEntry> {
     ]
 }
 
-async fn live_link(store: &dyn Store, ctx: &AppState, link_id: &str) -> ApiResult<DocumentLink> {
-    let link = store.document_link(link_id).await?.ok_or(ApiError::DocumentLinkNotFound)?;
+async fn live_link(ctx: &AppState, link_id: &str) -> ApiResult<DocumentLink> {
+    let link = ctx.store.document_link(link_id).await?.ok_or(ApiError::DocumentLinkNotFound)?;
     if ctx.clock.now().await? >= link.expires_at {
         return Err(ApiError::DocumentLinkExpired);
     }
@@ -92,12 +92,12 @@ fn render_document(link: &DocumentLink) -> String {
 }
 
 async fn display_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Html<String>> {
-    let link = live_link(ctx.store.as_ref(), &ctx, &link_id).await?;
+    let link = live_link(&ctx, &link_id).await?;
     Ok(Html(render_document(&link)))
 }
 
 async fn download_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Response> {
-    let link = live_link(ctx.store.as_ref(), &ctx, &link_id).await?;
+    let link = live_link(&ctx, &link_id).await?;
     let filename =
         format!("attachment; filename=\"MicrosoftCustomerAgreement_{}_{}.html\"", link.country, link.language);
     Ok((

@@ -11,3 +11,4 @@ pub mod orders;
 pub mod partners;
 pub mod passwords;
 pub mod seed;
+pub mod tokens;
