@@ -1,9 +1,12 @@
 //! Retries: Partner Center clients send a fresh MS-RequestId with each call and the same one when
-//! they retry after a timeout. A `/v1` POST claims its request id before it runs; when it created
-//! something (201) the answer is kept, and a retry (same method, path and body) gets that first
-//! answer again instead of a second customer, a duplicate-confirmation error or a second order.
-//! A retry that arrives while the first request still runs is told to wait (409, Retry-After).
-//! Passwords are never kept: a replayed customer creation issues the admin new credentials.
+//! they retry (the official Java SDK retries 400/401/403/404/409 five times with the same id, and
+//! 5xx/429 without limit). A `/v1` POST claims its request id before it runs; its final answer
+//! (any 2xx or 4xx) is kept for 24 hours of emulator time, and a retry by the same partner with
+//! the same method, path and body gets that answer again, byte for byte, and writes nothing.
+//! Retryable answers (5xx, 408, 429) are not kept: the retry runs again. A retry that arrives
+//! while the first request still runs is told to wait (409 990408, Retry-After); the same id
+//! with another request is refused (409 990409). The kept body of a customer creation holds
+//! the admin's first password, as the lost first answer did, until the entry is forgotten.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request, State};
@@ -11,14 +14,12 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::middleware::MS_REQUEST_ID;
 use super::AppState;
 use crate::auth::Caller;
-use crate::service::customers::reissue_admin_password;
 use crate::store::StoredResponse;
 
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
@@ -42,6 +43,10 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
         Ok(bytes) => bytes,
         Err(_) => return ApiError::PayloadTooLarge(state.config.max_body_bytes).into_response(),
     };
+    let now = match state.clock.now().await {
+        Ok(now) => now,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let mut entry = StoredResponse {
         partner_tenant_id: caller.partner.tenant_id.clone(),
         request_id,
@@ -50,19 +55,25 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
         request_hash: Sha256::digest(&request_bytes).iter().map(|b| format!("{b:02x}")).collect(),
         status: 0,
         body: String::new(),
-        created_at: Utc::now(),
+        created_at: now,
+        claimed_at_ms: Utc::now().timestamp_millis(),
     };
     match claim(&state, &entry).await {
         Ok(Claim::Claimed) => {}
-        Ok(Claim::Answered(kept)) => return replay(&state, kept).await,
+        Ok(Claim::Answered(kept)) => return replay(kept),
         Ok(Claim::InProgress) => return ApiError::RequestInProgress.into_response(),
-        // The id was used for another request: run this one as new, without keeping it.
-        Ok(Claim::OtherRequest) => return next.run(Request::from_parts(parts, Body::from(request_bytes))).await,
+        Ok(Claim::OtherRequest(kept)) => {
+            return ApiError::RequestIdReused(format!(
+                "MS-RequestId '{}' was first used for {} {} with another body; a new request needs a new MS-RequestId",
+                kept.request_id, kept.method, kept.path
+            ))
+            .into_response()
+        }
         Err(e) => return e.into_response(),
     }
 
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
-    if response.status() != StatusCode::CREATED {
+    if !is_final(response.status()) {
         if let Err(e) = state.store.release_response(&entry.partner_tenant_id, &entry.request_id).await {
             tracing::warn!(error = %e, "could not release a request-id claim");
         }
@@ -73,25 +84,33 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
         return ApiError::Internal("response body could not be buffered".into()).into_response();
     };
     entry.status = parts.status.as_u16();
-    entry.body = without_password(&bytes);
+    entry.body = String::from_utf8_lossy(&bytes).into_owned();
     if let Err(e) = state.store.complete_response(&entry).await {
         tracing::warn!(error = %e, "could not keep the response for retries");
     }
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// An answer a retry should get again: success or the caller's mistake. Server errors, timeouts
+/// and throttling are retryable, so the retry runs again.
+fn is_final(status: StatusCode) -> bool {
+    (status.is_success() || status.is_client_error())
+        && status != StatusCode::REQUEST_TIMEOUT
+        && status != StatusCode::TOO_MANY_REQUESTS
+}
+
 enum Claim {
     Claimed,
     Answered(StoredResponse),
     InProgress,
-    OtherRequest,
+    OtherRequest(StoredResponse),
 }
 
 async fn claim(state: &AppState, entry: &StoredResponse) -> Result<Claim, ApiError> {
     let forget_before = entry.created_at - Duration::hours(KEEP_HOURS);
     // A claim older than the request timeout belongs to a request that was abandoned.
-    let abandoned_before =
-        entry.created_at - Duration::seconds(i64::try_from(state.config.request_timeout_seconds).unwrap_or(30) + 5);
+    let timeout_ms = i64::try_from(state.config.request_timeout_seconds).unwrap_or(30).saturating_add(5) * 1000;
+    let abandoned_before_ms = entry.claimed_at_ms - timeout_ms;
     for _ in 0..2 {
         if state.store.claim_response(entry, forget_before).await? {
             return Ok(Claim::Claimed);
@@ -101,41 +120,20 @@ async fn claim(state: &AppState, entry: &StoredResponse) -> Result<Claim, ApiErr
         };
         let same = kept.method == entry.method && kept.path == entry.path && kept.request_hash == entry.request_hash;
         return Ok(match (kept.status, same) {
-            (0, true) if kept.created_at < abandoned_before => {
+            (0, true) if kept.claimed_at_ms < abandoned_before_ms => {
                 state.store.release_response(&kept.partner_tenant_id, &kept.request_id).await?;
                 continue;
             }
             (0, true) => Claim::InProgress,
             (_, true) => Claim::Answered(kept),
-            (_, false) => Claim::OtherRequest,
+            (_, false) => Claim::OtherRequest(kept),
         });
     }
     Ok(Claim::InProgress)
 }
 
-/// The kept copy of a response never holds a password.
-fn without_password(body: &[u8]) -> String {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(mut v) if v.get("userCredentials").is_some() => {
-            v["userCredentials"]["password"] = Value::Null;
-            v.to_string()
-        }
-        _ => String::from_utf8_lossy(body).into_owned(),
-    }
-}
-
-async fn replay(state: &AppState, kept: StoredResponse) -> Response {
-    let mut body = kept.body;
-    if let Ok(mut v) = serde_json::from_str::<Value>(&body) {
-        if v.get("userCredentials").is_some() {
-            let customer_id = v["id"].as_str().unwrap_or_default().to_string();
-            match reissue_admin_password(state, &customer_id).await {
-                Ok(password) => v["userCredentials"]["password"] = Value::String(password),
-                Err(e) => return e.into_response(),
-            }
-            body = v.to_string();
-        }
-    }
+fn replay(kept: StoredResponse) -> Response {
+    let body = kept.body;
     let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();

@@ -73,11 +73,3 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
         Err(e) => Err(e.into()),
     }
 }
-
-/// New credentials for the customer's first admin (a replayed creation: the password of the
-/// first answer was never kept). The old password stops working.
-pub async fn reissue_admin_password(ctx: &AppContext, customer_id: &str) -> ApiResult<String> {
-    let password = ctx.ids.password();
-    ctx.store.set_admin_password_hash(customer_id, &hash_password_off_thread(password.clone()).await).await?;
-    Ok(password)
-}
