@@ -4,6 +4,7 @@
 pub mod agreements;
 pub mod contact;
 pub mod customers;
+pub mod faults;
 pub mod ids;
 pub mod locales;
 pub mod orders;

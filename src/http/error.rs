@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::auth::TokenError;
+use crate::domain::faults::FaultEffect;
 use crate::domain::permissions::Refusal;
 use crate::store::StoreError;
 
@@ -94,6 +95,16 @@ pub enum ApiError {
     InvalidRequest(String),
     #[error("request in progress")]
     RequestInProgress,
+    #[error("fault rule not found")]
+    FaultRuleNotFound(String),
+    #[error("request id reused")]
+    RequestIdReused(String),
+    #[error("injected fault")]
+    InjectedFault { effect: FaultEffect, rule_id: String, retry_after_seconds: u64 },
+    #[error("request headers too large")]
+    HeadersTooLarge(usize),
+    #[error("too many connections")]
+    TooManyConnections(usize),
     #[error("admin token required")]
     AdminTokenRequired,
     #[error("database unavailable")]
@@ -154,6 +165,13 @@ impl ApiError {
             Self::AlreadyAcceptedDirectly => shape(S::CONFLICT, 990425, "AgreementAlreadyAccepted", "The customer has already accepted the Microsoft Customer Agreement."),
             Self::PartnerNotFound(id) => shape(S::NOT_FOUND, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
             Self::PartnerAlreadyExists(id) => shape(S::CONFLICT, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
+            Self::FaultRuleNotFound(id) => shape(S::NOT_FOUND, 990435, "FaultRuleNotFound", format!("Fault rule '{id}' does not exist.")),
+            Self::RequestIdReused(_) => shape(S::CONFLICT, 990409, "RequestIdReused", "This MS-RequestId was already used for a different request. Send a new MS-RequestId with each new request."),
+            Self::InjectedFault { effect: FaultEffect::Throttle, retry_after_seconds, .. } => shape(S::TOO_MANY_REQUESTS, 990429, "TooManyRequests", format!("Too many requests. Retry after {retry_after_seconds} seconds.")),
+            Self::InjectedFault { effect: FaultEffect::Unavailable, .. } => shape(S::SERVICE_UNAVAILABLE, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
+            Self::InjectedFault { .. } => shape(S::INTERNAL_SERVER_ERROR, 990500, "InternalError", "An internal error occurred."),
+            Self::HeadersTooLarge(limit) => shape(S::REQUEST_HEADER_FIELDS_TOO_LARGE, 990433, "RequestHeadersTooLarge", format!("The request headers are larger than {limit} bytes in all.")),
+            Self::TooManyConnections(limit) => shape(S::SERVICE_UNAVAILABLE, 990434, "TooManyConnections", format!("The emulator already holds its limit of {limit} open connections. Retry later.")),
             Self::RequestInProgress => shape(S::CONFLICT, 990408, "RequestInProgress", "A request with this MS-RequestId is still being processed. Retry later."),
             Self::InvalidRequest(_) => shape(S::BAD_REQUEST, 990407, "InvalidRequest", "The request could not be understood (invalid path or header)."),
             Self::AdminTokenRequired => shape(S::UNAUTHORIZED, 990432, "AdminTokenRequired", "The emulator's control plane requires the admin token (Authorization: Bearer <PCE_ADMIN_TOKEN>)."),
@@ -167,9 +185,11 @@ impl ApiError {
     fn data(&self) -> Vec<String> {
         match self {
             Self::Validation(problems) => problems.clone(),
-            Self::MalformedBody(detail) | Self::InvalidQueryParameter(detail) | Self::InvalidRequest(detail) => {
-                vec![detail.clone()]
-            }
+            Self::MalformedBody(detail)
+            | Self::InvalidQueryParameter(detail)
+            | Self::InvalidRequest(detail)
+            | Self::RequestIdReused(detail) => vec![detail.clone()],
+            Self::InjectedFault { rule_id, .. } => vec![format!("injected by emulator fault rule {rule_id}")],
             _ => Vec::new(),
         }
     }
@@ -191,7 +211,9 @@ impl ApiError {
             | Self::AgreementTypeMismatch(h)
             | Self::InvalidAssociatedPartner(h)
             | Self::InvalidRequest(h)
+            | Self::RequestIdReused(h)
             | Self::Internal(h) => h.clone(),
+            Self::InjectedFault { rule_id, .. } => format!("injected by fault rule {rule_id} (see /_emulator/faults)"),
             Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
             Self::Validation(problems) => problems.join("; "),
             Self::DatabaseUnavailable(e) => e.to_string(),
@@ -244,7 +266,12 @@ impl IntoResponse for ApiError {
             tracing::error!(code = shape.code, error = %hint, "request failed");
         }
         let retryable = matches!(shape.status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS)
-            || matches!(self, Self::RequestInProgress);
+            || matches!(self, Self::RequestInProgress | Self::InjectedFault { .. });
+        let retry_after = match &self {
+            Self::InjectedFault { retry_after_seconds, .. } => *retry_after_seconds,
+            _ => 1,
+        };
+        let close_connection = matches!(self, Self::TooManyConnections(_));
         let body = json!({
             "code": shape.code,
             "description": &shape.description,
@@ -266,7 +293,10 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         if retryable {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if close_connection {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         let hint = if shape.status.is_client_error() { hint } else { "see the server log".into() };
         response.extensions_mut().insert(RefusalNote { rule: shape.name, hint, public: shape.description });

@@ -8,6 +8,7 @@ mod customers;
 mod documents;
 pub mod error;
 pub mod extract;
+mod faults;
 mod idempotency;
 pub mod journal;
 pub mod middleware;
@@ -75,6 +76,7 @@ fn partner_center_routes() -> Vec<RouteEntry> {
 pub fn api_routes() -> Vec<RouteEntry> {
     let mut routes = partner_center_routes();
     routes.extend(control::routes());
+    routes.extend(faults::routes());
     routes.extend(documents::download_routes());
     routes
 }
@@ -96,7 +98,9 @@ pub fn router(state: AppState) -> Router {
             api = api.route(path, handler);
         }
     }
-    let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::replay_retries));
+    let api = api
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::replay_retries))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject_faults));
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)

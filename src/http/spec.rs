@@ -18,6 +18,16 @@ fn spec() -> &'static Value {
     SPEC.get_or_init(|| serde_yaml::from_str(OPENAPI_YAML).unwrap_or(Value::Null))
 }
 
+/// The method (upper case) and path of the operation with this `operationId` (any case).
+pub fn operation_route(operation_id: &str) -> Option<(String, String)> {
+    spec()["paths"].as_object()?.iter().find_map(|(path, item)| {
+        METHODS.iter().find_map(|method| {
+            let id = item.get(*method)?.get("operationId")?.as_str()?;
+            id.eq_ignore_ascii_case(operation_id).then(|| (method.to_ascii_uppercase(), path.clone()))
+        })
+    })
+}
+
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
 fn text(v: &Value) -> &str {

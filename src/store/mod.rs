@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::customers::Customer;
+use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
 use crate::domain::partners::Partner;
 
@@ -121,7 +122,10 @@ pub struct StoredResponse {
     /// 0 while the first request is still running.
     pub status: u16,
     pub body: String,
+    /// Emulator time of the claim: kept answers are forgotten 24 hours after it.
     pub created_at: DateTime<Utc>,
+    /// Real time of the claim (Unix ms): a claim older than the request timeout was abandoned.
+    pub claimed_at_ms: i64,
 }
 
 #[async_trait]
@@ -182,8 +186,13 @@ pub trait Store: Send + Sync + 'static {
     async fn complete_response(&self, response: &StoredResponse) -> StoreResult<()>;
     /// Give up a claim (the request created nothing).
     async fn release_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
-    /// Replace the customer admin's password hash (new credentials for a replayed creation).
-    async fn set_admin_password_hash(&self, customer_id: &str, hash: &str) -> StoreResult<()>;
+    async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Every fault rule, in the order they were added.
+    async fn fault_rules(&self) -> StoreResult<Vec<FaultRule>>;
+    /// Count a hit; false when the rule is gone or has used up its count (atomic across replicas).
+    async fn record_fault_hit(&self, id: &str) -> StoreResult<bool>;
+    /// Delete one rule, or all of them; returns how many went.
+    async fn delete_fault_rules(&self, id: Option<&str>) -> StoreResult<u64>;
 
     /// Forget everything partners and customers did (templates, signing key stay), or only what
     /// belongs to one partner. Atomic.

@@ -12,6 +12,7 @@ macro_rules! sql_store {
         use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
         use crate::domain::contact::Contact;
         use crate::domain::customers::Customer;
+        use crate::domain::faults::{FaultEffect, FaultRule};
         use crate::domain::orders::Order;
         use crate::domain::partners::{Partner, PartnerType};
         use crate::store::{
@@ -24,6 +25,14 @@ macro_rules! sql_store {
         const CUSTOMER_COLUMNS: &str = "c.id, c.commerce_id, c.domain, c.company_name, \
             c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
             c.admin_user_name, c.admin_password_hash, c.created_at";
+
+        fn to_i64(value: u64) -> i64 {
+            i64::try_from(value).unwrap_or(i64::MAX)
+        }
+
+        fn to_u64(value: i64) -> u64 {
+            u64::try_from(value).unwrap_or(0)
+        }
 
         fn corrupt(what: &str, value: &str) -> StoreError {
             StoreError::Corrupt(format!("{what}: {value}"))
@@ -505,6 +514,7 @@ macro_rules! sql_store {
                         status: u16::try_from(status).map_err(|_| corrupt("status", &status.to_string()))?,
                         body: row.try_get("body")?,
                         created_at: row.try_get("created_at")?,
+                        claimed_at_ms: row.try_get("claimed_at_ms")?,
                     })
                 })
                 .transpose()
@@ -517,7 +527,8 @@ macro_rules! sql_store {
                     .await?;
                 let claimed = sqlx::query(
                     "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, request_hash, status, body, \
-                     created_at) VALUES ($1, $2, $3, $4, $5, 0, '', $6) ON CONFLICT (partner_tenant_id, request_id) DO NOTHING",
+                     created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7) \
+                     ON CONFLICT (partner_tenant_id, request_id) DO NOTHING",
                 )
                 .bind(&r.partner_tenant_id)
                 .bind(&r.request_id)
@@ -525,6 +536,7 @@ macro_rules! sql_store {
                 .bind(&r.path)
                 .bind(&r.request_hash)
                 .bind(r.created_at)
+                .bind(r.claimed_at_ms)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
@@ -553,19 +565,74 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn set_admin_password_hash(&self, customer_id: &str, hash: &str) -> StoreResult<()> {
-                sqlx::query("UPDATE customers SET admin_password_hash = $2 WHERE id = $1")
-                    .bind(customer_id)
-                    .bind(hash)
-                    .execute(&self.pool)
-                    .await?;
+            async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO fault_rules (id, method, route, path_pattern, partner_tenant_id, effect, delay_ms, \
+                     retry_after_seconds, probability, max_hits, hits, created_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                     $8, $9, $10, 0, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM fault_rules))",
+                )
+                .bind(&rule.id)
+                .bind(&rule.method)
+                .bind(&rule.route)
+                .bind(&rule.path_pattern)
+                .bind(&rule.partner_tenant_id)
+                .bind(rule.effect.as_str())
+                .bind(to_i64(rule.delay_ms))
+                .bind(to_i64(rule.retry_after_seconds))
+                .bind(rule.probability)
+                .bind(rule.max_hits.map(to_i64))
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
                 Ok(())
+            }
+
+            async fn fault_rules(&self) -> StoreResult<Vec<FaultRule>> {
+                let rows = sqlx::query("SELECT * FROM fault_rules ORDER BY seq").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        let effect: String = row.try_get("effect")?;
+                        Ok(FaultRule {
+                            id: row.try_get("id")?,
+                            method: row.try_get("method")?,
+                            route: row.try_get("route")?,
+                            path_pattern: row.try_get("path_pattern")?,
+                            partner_tenant_id: row.try_get("partner_tenant_id")?,
+                            effect: FaultEffect::parse(&effect).ok_or_else(|| corrupt("effect", &effect))?,
+                            delay_ms: to_u64(row.try_get("delay_ms")?),
+                            retry_after_seconds: to_u64(row.try_get("retry_after_seconds")?),
+                            probability: row.try_get("probability")?,
+                            max_hits: row.try_get::<Option<i64>, _>("max_hits")?.map(to_u64),
+                            hits: to_u64(row.try_get("hits")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_fault_hit(&self, id: &str) -> StoreResult<bool> {
+                let updated = sqlx::query(
+                    "UPDATE fault_rules SET hits = hits + 1 WHERE id = $1 AND (max_hits IS NULL OR hits < max_hits)",
+                )
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(updated == 1)
+            }
+
+            async fn delete_fault_rules(&self, id: Option<&str>) -> StoreResult<u64> {
+                let deleted = match id {
+                    Some(id) => sqlx::query("DELETE FROM fault_rules WHERE id = $1").bind(id).execute(&self.pool).await?,
+                    None => sqlx::query("DELETE FROM fault_rules").execute(&self.pool).await?,
+                };
+                Ok(deleted.rows_affected())
             }
 
             async fn reset(&self, partner: Option<&str>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 let statements: &[&str] = match partner {
                     None => &[
+                        "DELETE FROM fault_rules",
                         "DELETE FROM idempotent_responses",
                         "DELETE FROM admin_sessions",
                         "DELETE FROM outbox",
@@ -582,6 +649,7 @@ macro_rules! sql_store {
                     // relationships. A customer no partner has a relationship with any more goes too;
                     // one that another partner still serves stays, with that partner's data.
                     Some(_) => &[
+                        "DELETE FROM fault_rules WHERE partner_tenant_id = $1",
                         "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
                         "DELETE FROM outbox WHERE partner_tenant_id = $1",
                         "DELETE FROM orders WHERE partner_tenant_id = $1",

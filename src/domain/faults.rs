@@ -1,0 +1,314 @@
+//! Fault injection rules: what a user's retry logic should meet (throttling, server errors,
+//! latency, hangs), and on which requests. Matching is a plain function of the rule and the
+//! request; counting hits and rolling the dice happen elsewhere.
+
+use serde::Deserialize;
+
+/// What a matching request gets instead of (or before) its normal answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultEffect {
+    /// 429 Too Many Requests with `Retry-After`.
+    Throttle,
+    /// 500 with `isRetryable: true`.
+    InternalError,
+    /// 503 with `isRetryable: true` and `Retry-After`.
+    Unavailable,
+    /// The request runs normally after `delay_ms`.
+    Delay,
+    /// No answer until the client gives up (or the emulator's request timeout ends it).
+    Hang,
+}
+
+impl FaultEffect {
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "throttle" => Self::Throttle,
+            "internalError" => Self::InternalError,
+            "unavailable" => Self::Unavailable,
+            "delay" => Self::Delay,
+            "hang" => Self::Hang,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Throttle => "throttle",
+            Self::InternalError => "internalError",
+            Self::Unavailable => "unavailable",
+            Self::Delay => "delay",
+            Self::Hang => "hang",
+        }
+    }
+}
+
+/// A stored rule. `None` in a condition matches every request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultRule {
+    pub id: String,
+    /// HTTP method of the operation (upper case).
+    pub method: Option<String>,
+    /// Route template of the operation, in the router's spelling (`/v1/customers/{customer_id}`).
+    pub route: Option<String>,
+    /// A request path, or a prefix ending in `*`; compared without regard to ASCII case.
+    pub path_pattern: Option<String>,
+    pub partner_tenant_id: Option<String>,
+    pub effect: FaultEffect,
+    pub delay_ms: u64,
+    pub retry_after_seconds: u64,
+    /// Chance (0 to 1) that a matching request is hit.
+    pub probability: f64,
+    /// The rule stops after this many hits.
+    pub max_hits: Option<u64>,
+    pub hits: u64,
+}
+
+/// The request a rule is matched against.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultTarget<'a> {
+    pub method: &'a str,
+    /// The matched route template, when the request matched a route.
+    pub route: Option<&'a str>,
+    pub path: &'a str,
+    /// The calling partner, when the request carries a valid token.
+    pub partner_tenant_id: Option<&'a str>,
+}
+
+impl FaultRule {
+    /// Whether the rule's conditions hold for `target` (hit count and probability aside).
+    pub fn matches(&self, target: &FaultTarget<'_>) -> bool {
+        let method = self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(target.method));
+        let route = self.route.as_deref().is_none_or(|r| target.route.is_some_and(|t| r.eq_ignore_ascii_case(t)));
+        let path = self.path_pattern.as_deref().is_none_or(|p| path_matches(p, target.path));
+        let partner = self
+            .partner_tenant_id
+            .as_deref()
+            .is_none_or(|p| target.partner_tenant_id.is_some_and(|t| p.eq_ignore_ascii_case(t)));
+        method && route && path && partner
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.max_hits.is_some_and(|max| self.hits >= max)
+    }
+
+    /// Whether the rule needs to know the caller (and so the token must be read first).
+    pub fn needs_partner(&self) -> bool {
+        self.partner_tenant_id.is_some()
+    }
+}
+
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => path == pattern.trim_end_matches('/') || path == pattern,
+    }
+}
+
+/// A rule as sent to `POST /_emulator/faults` (camelCase; PascalCase accepted like elsewhere).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRuleInput {
+    /// An operation: `METHOD /route/{template}` or an `operationId` from openapi.yaml.
+    #[serde(alias = "Operation")]
+    pub operation: Option<String>,
+    #[serde(alias = "Path")]
+    pub path: Option<String>,
+    #[serde(alias = "PartnerTenantId")]
+    pub partner_tenant_id: Option<String>,
+    #[serde(alias = "Effect")]
+    pub effect: Option<String>,
+    #[serde(alias = "DelayMs")]
+    pub delay_ms: Option<u64>,
+    #[serde(alias = "RetryAfterSeconds")]
+    pub retry_after_seconds: Option<u64>,
+    #[serde(alias = "Probability")]
+    pub probability: Option<f64>,
+    #[serde(alias = "Count")]
+    pub count: Option<u64>,
+}
+
+/// The longest delay a rule may add: past it the request timeout answers anyway.
+pub const MAX_DELAY_MS: u64 = 600_000;
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
+
+/// An operation resolved from the input: method and route template.
+pub type Operation = (String, String);
+
+/// Check a rule's input; `resolve_operation` turns an operation name into (method, route).
+/// Every problem is listed, like the API's other validation errors.
+pub fn validate_rule(
+    input: &FaultRuleInput,
+    id: String,
+    resolve_operation: impl Fn(&str) -> Option<Operation>,
+) -> Result<FaultRule, Vec<String>> {
+    let mut problems = Vec::new();
+    let effect = match input.effect.as_deref() {
+        None => {
+            problems.push("effect is required: throttle, internalError, unavailable, delay or hang".to_string());
+            None
+        }
+        Some(e) => {
+            let parsed = FaultEffect::parse(e);
+            if parsed.is_none() {
+                problems.push(format!("effect '{e}' is not one of throttle, internalError, unavailable, delay, hang"));
+            }
+            parsed
+        }
+    };
+    let operation = match input.operation.as_deref().map(str::trim) {
+        None => None,
+        Some(op) => {
+            let resolved = resolve_operation(op);
+            if resolved.is_none() {
+                problems.push(format!(
+                    "operation '{op}' is neither an operationId of openapi.yaml nor 'METHOD /route' of an API route"
+                ));
+            }
+            resolved
+        }
+    };
+    let path = input.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = path {
+        if !p.starts_with('/') || p.len() > 2048 || p.chars().any(char::is_control) {
+            problems.push(
+                "path must start with '/' (a path, or a prefix ending in '*') and hold no control characters".into(),
+            );
+        }
+    }
+    let probability = input.probability.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&probability) || probability.is_nan() {
+        problems.push("probability must be between 0 and 1".into());
+    }
+    if input.count == Some(0) {
+        problems.push("count must be at least 1 (leave it out for no limit)".into());
+    }
+    let delay_ms = input.delay_ms.unwrap_or(0);
+    if effect == Some(FaultEffect::Delay) && delay_ms == 0 {
+        problems.push("delayMs is required for the delay effect".into());
+    }
+    if delay_ms > MAX_DELAY_MS {
+        problems.push(format!("delayMs must be at most {MAX_DELAY_MS}"));
+    }
+    let retry_after_seconds = input.retry_after_seconds.unwrap_or(1);
+    if retry_after_seconds > MAX_RETRY_AFTER_SECONDS {
+        problems.push(format!("retryAfterSeconds must be at most {MAX_RETRY_AFTER_SECONDS}"));
+    }
+    let partner = input.partner_tenant_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if partner.is_some_and(|p| p.len() > 128 || p.chars().any(char::is_control)) {
+        problems.push("partnerTenantId is not a tenant id".into());
+    }
+    match effect {
+        Some(effect) if problems.is_empty() => Ok(FaultRule {
+            id,
+            method: operation.as_ref().map(|(m, _)| m.clone()),
+            route: operation.map(|(_, r)| r),
+            path_pattern: path.map(str::to_string),
+            partner_tenant_id: partner.map(str::to_string),
+            effect,
+            delay_ms,
+            retry_after_seconds,
+            probability,
+            max_hits: input.count,
+            hits: 0,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> FaultRule {
+        validate_rule(&FaultRuleInput { effect: Some("throttle".into()), ..Default::default() }, "r1".into(), |_| None)
+            .unwrap()
+    }
+
+    fn target<'a>(method: &'a str, route: Option<&'a str>, path: &'a str, partner: Option<&'a str>) -> FaultTarget<'a> {
+        FaultTarget { method, route, path, partner_tenant_id: partner }
+    }
+
+    #[test]
+    fn an_unconditional_rule_matches_everything() {
+        let r = rule();
+        assert!(r.matches(&target("GET", None, "/v1/agreements", None)));
+        assert!(r.matches(&target("POST", Some("/v1/customers"), "/v1/customers", Some("p"))));
+    }
+
+    #[test]
+    fn operation_path_and_partner_narrow_the_rule() {
+        let mut r = rule();
+        r.method = Some("POST".into());
+        r.route = Some("/v1/customers/{customer_id}/agreements".into());
+        let route = Some("/v1/customers/{customer_id}/agreements");
+        assert!(r.matches(&target("post", route, "/v1/customers/c1/agreements", None)));
+        assert!(!r.matches(&target("GET", route, "/v1/customers/c1/agreements", None)));
+        assert!(!r.matches(&target("POST", Some("/v1/customers"), "/v1/customers", None)));
+
+        let mut r = rule();
+        r.path_pattern = Some("/V1/Customers/c1/*".into());
+        assert!(r.matches(&target("GET", None, "/v1/customers/c1/orders", None)));
+        assert!(!r.matches(&target("GET", None, "/v1/customers/c2/orders", None)));
+        r.path_pattern = Some("/v1/agreements".into());
+        assert!(r.matches(&target("GET", None, "/v1/agreements", None)));
+        assert!(!r.matches(&target("GET", None, "/v1/agreements/x", None)));
+
+        let mut r = rule();
+        r.partner_tenant_id = Some("AAAA".into());
+        assert!(r.needs_partner());
+        assert!(r.matches(&target("GET", None, "/", Some("aaaa"))));
+        assert!(!r.matches(&target("GET", None, "/", Some("bbbb"))));
+        assert!(!r.matches(&target("GET", None, "/", None)));
+    }
+
+    #[test]
+    fn counted_rules_are_exhausted_after_their_hits() {
+        let mut r = rule();
+        r.max_hits = Some(2);
+        r.hits = 1;
+        assert!(!r.exhausted());
+        r.hits = 2;
+        assert!(r.exhausted());
+    }
+
+    #[test]
+    fn validation_lists_every_problem() {
+        let input = FaultRuleInput {
+            effect: Some("explode".into()),
+            operation: Some("nope".into()),
+            path: Some("relative".into()),
+            probability: Some(1.5),
+            count: Some(0),
+            delay_ms: Some(MAX_DELAY_MS + 1),
+            retry_after_seconds: Some(MAX_RETRY_AFTER_SECONDS + 1),
+            ..Default::default()
+        };
+        let problems = validate_rule(&input, "r".into(), |_| None).unwrap_err();
+        assert_eq!(problems.len(), 7, "{problems:?}");
+        let delay = FaultRuleInput { effect: Some("delay".into()), ..Default::default() };
+        assert!(validate_rule(&delay, "r".into(), |_| None).is_err());
+        assert!(validate_rule(&FaultRuleInput::default(), "r".into(), |_| None).is_err());
+    }
+
+    #[test]
+    fn a_valid_rule_resolves_its_operation() {
+        let input = FaultRuleInput {
+            effect: Some("unavailable".into()),
+            operation: Some("confirmAcceptance".into()),
+            probability: Some(0.25),
+            count: Some(3),
+            retry_after_seconds: Some(7),
+            ..Default::default()
+        };
+        let r = validate_rule(&input, "r".into(), |op| {
+            (op == "confirmAcceptance").then(|| ("POST".into(), "/v1/customers/{customer_id}/agreements".into()))
+        })
+        .unwrap();
+        assert_eq!(r.effect, FaultEffect::Unavailable);
+        assert_eq!(r.method.as_deref(), Some("POST"));
+        assert_eq!(r.max_hits, Some(3));
+        assert_eq!(r.retry_after_seconds, 7);
+    }
+}

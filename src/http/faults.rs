@@ -1,0 +1,157 @@
+//! Fault injection (`/_emulator/faults`): rules, kept in the database so every replica applies
+//! them, that answer matching API requests with 429, 500 or 503, add latency, or hang, so that
+//! users can test their retry logic. Each rule counts its hits; a rule with a count stops after it.
+
+use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Json;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::PcJson;
+use super::{route_table, spec, AppState, RouteEntry};
+use crate::auth::Caller;
+use crate::domain::faults::{validate_rule, FaultEffect, FaultRule, FaultRuleInput, FaultTarget, Operation};
+
+pub fn routes() -> Vec<RouteEntry> {
+    vec![
+        ("POST", "/_emulator/faults", post(add_rule)),
+        ("GET", "/_emulator/faults", get(list_rules)),
+        ("DELETE", "/_emulator/faults", delete(clear_rules)),
+        ("DELETE", "/_emulator/faults/{rule_id}", delete(delete_rule)),
+    ]
+}
+
+fn rule_json(rule: &FaultRule) -> Value {
+    json!({
+        "id": rule.id,
+        "operation": rule.method.as_ref().zip(rule.route.as_ref()).map(|(m, r)| format!("{m} {r}")),
+        "path": rule.path_pattern,
+        "partnerTenantId": rule.partner_tenant_id,
+        "effect": rule.effect.as_str(),
+        "delayMs": rule.delay_ms,
+        "retryAfterSeconds": rule.retry_after_seconds,
+        "probability": rule.probability,
+        "count": rule.max_hits,
+        "hits": rule.hits,
+        "exhausted": rule.exhausted(),
+    })
+}
+
+async fn add_rule(
+    State(ctx): State<AppState>,
+    PcJson(input): PcJson<FaultRuleInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let rule = validate_rule(&input, ctx.ids.guid(), resolve_operation).map_err(ApiError::Validation)?;
+    ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
+    Ok((StatusCode::CREATED, Json(rule_json(&rule))))
+}
+
+async fn list_rules(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let rules = ctx.store.fault_rules().await?;
+    let items: Vec<Value> = rules.iter().map(rule_json).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn clear_rules(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let deleted = ctx.store.delete_fault_rules(None).await?;
+    Ok(Json(json!({"deleted": deleted})))
+}
+
+async fn delete_rule(State(ctx): State<AppState>, Path(rule_id): Path<String>) -> ApiResult<StatusCode> {
+    match ctx.store.delete_fault_rules(Some(&rule_id)).await? {
+        0 => Err(ApiError::FaultRuleNotFound(rule_id)),
+        _ => Ok(StatusCode::NO_CONTENT),
+    }
+}
+
+/// `METHOD /route` (any spelling of the route's placeholders) or an `operationId` of
+/// openapi.yaml → the method and the route in the router's spelling.
+fn resolve_operation(operation: &str) -> Option<Operation> {
+    let shape = |path: &str| {
+        path.split('/')
+            .map(|s| if s.starts_with('{') { "{}".to_string() } else { s.to_ascii_lowercase() })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (method, path) = match operation.split_once(' ') {
+        Some((method, path)) => (method.trim().to_ascii_uppercase(), shape(path.trim())),
+        None => spec::operation_route(operation).map(|(method, path)| (method, shape(&path)))?,
+    };
+    route_table()
+        .into_iter()
+        .filter(|(_, route)| !route.starts_with("/_emulator"))
+        .find(|(m, route)| *m == method && shape(route) == path)
+        .map(|(m, route)| (m.to_string(), route.to_string()))
+}
+
+/// The layer around every API route: the first matching rule that is still live (and wins its
+/// roll of the dice) decides what the request gets.
+pub async fn inject_faults(State(ctx): State<AppState>, req: Request, next: Next) -> Response {
+    let rules = match ctx.store.fault_rules().await {
+        Ok(rules) => rules,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if rules.is_empty() {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let partner = match rules.iter().any(FaultRule::needs_partner) {
+        true => Caller::from_request_parts(&mut parts, &ctx).await.ok().map(|c| c.partner.tenant_id),
+        false => None,
+    };
+    let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_string();
+    let target =
+        FaultTarget { method: &method, route: route.as_deref(), path: &path, partner_tenant_id: partner.as_deref() };
+    for rule in rules.iter().filter(|r| !r.exhausted() && r.matches(&target)) {
+        if rule.probability < 1.0 && rand::random::<f64>() >= rule.probability {
+            continue;
+        }
+        match ctx.store.record_fault_hit(&rule.id).await {
+            Ok(true) => {}
+            Ok(false) => continue, // used up by another request in the meantime
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+        tracing::info!(rule = %rule.id, effect = rule.effect.as_str(), "fault injected");
+        match rule.effect {
+            FaultEffect::Delay => {
+                tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
+                break;
+            }
+            // Ended by the client giving up, or by the emulator's request timeout (503 990504).
+            FaultEffect::Hang => std::future::pending::<()>().await,
+            effect => {
+                return ApiError::InjectedFault {
+                    effect,
+                    rule_id: rule.id.clone(),
+                    retry_after_seconds: rule.retry_after_seconds,
+                }
+                .into_response()
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_resolve_by_route_or_operation_id() {
+        let confirm = Some(("POST".to_string(), "/v1/customers/{customer_id}/agreements".to_string()));
+        assert_eq!(resolve_operation("POST /v1/customers/{customer_id}/agreements"), confirm);
+        assert_eq!(resolve_operation("post /V1/Customers/{customer-tenant-id}/Agreements"), confirm);
+        assert_eq!(resolve_operation("confirmCustomerAcceptance"), confirm);
+        assert_eq!(resolve_operation("GET /v1/agreements").map(|(m, _)| m), Some("GET".to_string()));
+        assert_eq!(resolve_operation("reset"), None, "the control plane is never faulted");
+        assert_eq!(resolve_operation("DELETE /v1/agreements"), None);
+        assert_eq!(resolve_operation("noSuchOperation"), None);
+    }
+}
