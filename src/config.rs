@@ -74,6 +74,14 @@ pub struct Config {
     #[arg(long, env = "PCE_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest size of a request's headers in all (names and values), in bytes; more is 431.
+    #[arg(long, env = "PCE_MAX_HEADER_BYTES", default_value_t = 32 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Open connections served at once; a connection beyond them gets 503 and is closed.
+    #[arg(long, env = "PCE_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+
     /// Seconds a request may take before it is answered with 503.
     #[arg(long, env = "PCE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,

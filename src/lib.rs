@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ids;
+pub mod net;
 pub mod service;
 pub mod store;
 pub mod telemetry;
@@ -84,9 +85,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = net::CappedListener::new(listener, state.config.max_connections);
     let router = http::router(state);
     let app = tower::util::MapRequestLayer::new(http::middleware::rewrite_request_path).layer(router);
-    axum::serve(listener, ServiceExt::<axum::extract::Request>::into_make_service(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<net::ConnectionInfo>(app),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -2,7 +2,7 @@
 //! the journal entry, and the case-insensitive path rewrite that runs before routing.
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -12,6 +12,7 @@ use tracing::Instrument;
 use super::error::{ApiError, RefusalNote};
 use super::journal::{JournalEntry, TenantSlot};
 use super::AppState;
+use crate::net::ConnectionInfo;
 
 pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -113,7 +114,15 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         latency_ms = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
+    let over_cap = req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
+    let header_bytes = headers_size(req.headers());
     let response = async {
+        if over_cap {
+            return ApiError::TooManyConnections(state.config.max_connections).into_response();
+        }
+        if header_bytes > state.config.max_header_bytes {
+            return ApiError::HeadersTooLarge(state.config.max_header_bytes).into_response();
+        }
         if encoded_nul {
             return ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into())
                 .into_response();
@@ -170,6 +179,11 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         });
     }
     response
+}
+
+/// Bytes of the headers as sent: `name: value` and the line break of each.
+fn headers_size(headers: &HeaderMap) -> usize {
+    headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum()
 }
 
 /// A safety net at the edge: any 4xx that left in plain text (an axum rejection no extractor of

@@ -10,5 +10,7 @@ mod customers;
 mod foundation;
 mod isolation;
 mod orders;
+mod reliability;
 mod sdk_shapes;
+mod security;
 mod spec;
