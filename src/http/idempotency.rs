@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::error::ApiError;
 use super::middleware::MS_REQUEST_ID;
@@ -64,7 +65,7 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
         Ok(Claim::InProgress) => return ApiError::RequestInProgress.into_response(),
         Ok(Claim::OtherRequest(kept)) => {
             return ApiError::RequestIdReused(format!(
-                "MS-RequestId '{}' was first used for {} {} with another body; a new request needs a new MS-RequestId",
+                "MS-RequestId '{}' was first used by a different request (first: {} {}); a new request needs a new MS-RequestId",
                 kept.request_id, kept.method, kept.path
             ))
             .into_response()
@@ -106,18 +107,33 @@ enum Claim {
     OtherRequest(StoredResponse),
 }
 
+/// Real time (Unix ms) of this process's last purge of forgotten answers.
+static LAST_PURGE_MS: AtomicI64 = AtomicI64::new(0);
+const PURGE_EVERY_MS: i64 = 60_000;
+
 async fn claim(state: &AppState, entry: &StoredResponse) -> Result<Claim, ApiError> {
     let forget_before = entry.created_at - Duration::hours(KEEP_HOURS);
+    // Space only: an answer past its 24 hours is ignored below whether or not it was purged.
+    let last = LAST_PURGE_MS.load(Ordering::Relaxed);
+    if entry.claimed_at_ms - last > PURGE_EVERY_MS
+        && LAST_PURGE_MS.compare_exchange(last, entry.claimed_at_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    {
+        state.store.forget_responses(forget_before).await?;
+    }
     // A claim older than the request timeout belongs to a request that was abandoned.
     let timeout_ms = i64::try_from(state.config.request_timeout_seconds).unwrap_or(30).saturating_add(5) * 1000;
     let abandoned_before_ms = entry.claimed_at_ms - timeout_ms;
     for _ in 0..2 {
-        if state.store.claim_response(entry, forget_before).await? {
+        if state.store.claim_response(entry).await? {
             return Ok(Claim::Claimed);
         }
         let Some(kept) = state.store.stored_response(&entry.partner_tenant_id, &entry.request_id).await? else {
             continue; // released in between: claim again
         };
+        if kept.created_at < forget_before {
+            state.store.forget_response(&kept.partner_tenant_id, &kept.request_id).await?;
+            continue;
+        }
         let same = kept.method == entry.method && kept.path == entry.path && kept.request_hash == entry.request_hash;
         return Ok(match (kept.status, same) {
             (0, true) if kept.claimed_at_ms < abandoned_before_ms => {

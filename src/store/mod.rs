@@ -5,6 +5,8 @@
 //! backend — connection, pool settings and the DDL in `migrations/<backend>` — lives in
 //! `postgres.rs` and `sqlite.rs`.
 
+mod cache;
+mod notify;
 mod postgres;
 mod queries;
 mod sqlite;
@@ -47,8 +49,11 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
                 StoreError::UnstorableText
             }
-            // SQLite still busy or locked after its busy timeout: retryable, like an unreachable server.
-            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517")) => {
+            // SQLite still busy or locked after its busy timeout, PostgreSQL shutting down or starting
+            // (57P01-57P03): retryable, like an unreachable server.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517" | "57P01" | "57P02" | "57P03")) =>
+            {
                 StoreError::Unavailable(e)
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
@@ -180,15 +185,19 @@ pub trait Store: Send + Sync + 'static {
 
     async fn stored_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
     /// Claim a request id before running the request (status 0 = in progress). False when the
-    /// id is already claimed or answered. Claims older than `forget_before` are dropped first.
-    async fn claim_response(&self, claim: &StoredResponse, forget_before: DateTime<Utc>) -> StoreResult<bool>;
+    /// id is already claimed or answered.
+    async fn claim_response(&self, claim: &StoredResponse) -> StoreResult<bool>;
+    /// Drop kept answers and claims made before `before` (emulator time); returns how many.
+    async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Drop one kept answer or claim.
+    async fn forget_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
     /// Record the answer of a claimed request.
     async fn complete_response(&self, response: &StoredResponse) -> StoreResult<()>;
     /// Give up a claim (the request created nothing).
     async fn release_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
     async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()>;
     /// Every fault rule, in the order they were added.
-    async fn fault_rules(&self) -> StoreResult<Vec<FaultRule>>;
+    async fn fault_rules(&self) -> StoreResult<Arc<Vec<FaultRule>>>;
     /// Count a hit; false when the rule is gone or has used up its count (atomic across replicas).
     async fn record_fault_hit(&self, id: &str) -> StoreResult<bool>;
     /// Delete one rule, or all of them; returns how many went.

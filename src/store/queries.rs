@@ -2,7 +2,8 @@
 //! placeholders, `ON CONFLICT` and `RETURNING`), so it is written once and expanded for each
 //! backend's pool type by `sql_store!`.
 
-/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
+/// Implements `Store` for `$store`: a struct with `pool` and `writer` (`sqlx::Pool<$db>`; statements
+/// that write use `writer`), a `cache: SharedCache` and an `announce_change` method.
 macro_rules! sql_store {
     ($store:ty, $db:ty, $backend:literal) => {
         use async_trait::async_trait;
@@ -135,26 +136,32 @@ macro_rules! sql_store {
                 sqlx::query("INSERT INTO emulator_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind(key)
                     .bind(proposed)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 let row = sqlx::query("SELECT value FROM emulator_settings WHERE key = $1")
                     .bind(key)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.writer)
                     .await?;
                 Ok(row.try_get("value")?)
             }
 
             async fn clock(&self) -> StoreResult<StoredClock> {
+                if let Some(clock) = self.cache.clock() {
+                    return Ok(clock);
+                }
+                let generation = self.cache.generation();
                 let row = sqlx::query("SELECT frozen_at_ms, offset_ms FROM emulator_clock WHERE id = 1")
                     .fetch_optional(&self.pool)
                     .await?;
-                match row {
-                    None => Ok(StoredClock::default()),
-                    Some(row) => Ok(StoredClock {
+                let clock = match row {
+                    None => StoredClock::default(),
+                    Some(row) => StoredClock {
                         frozen_at_ms: row.try_get("frozen_at_ms")?,
                         offset_ms: row.try_get("offset_ms")?,
-                    }),
-                }
+                    },
+                };
+                self.cache.put_clock(generation, clock);
+                Ok(clock)
             }
 
             async fn set_clock(&self, clock: StoredClock) -> StoreResult<()> {
@@ -164,9 +171,9 @@ macro_rules! sql_store {
                 )
                 .bind(clock.frozen_at_ms)
                 .bind(clock.offset_ms)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
-                Ok(())
+                self.announce_change().await
             }
 
             async fn advance_clock(&self, by_ms: i64) -> StoreResult<()> {
@@ -176,9 +183,9 @@ macro_rules! sql_store {
                      offset_ms = emulator_clock.offset_ms + $1",
                 )
                 .bind(by_ms)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
-                Ok(())
+                self.announce_change().await
             }
 
             async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()> {
@@ -191,22 +198,31 @@ macro_rules! sql_store {
                 .bind(partner.partner_type.as_str())
                 .bind(&partner.indirect_provider_id)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
-                Ok(())
+                self.announce_change().await
             }
 
             async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>> {
-                sqlx::query("SELECT * FROM partners WHERE tenant_id = $1")
+                if let Some(partner) = self.cache.partner(tenant_id) {
+                    return Ok(partner);
+                }
+                let generation = self.cache.generation();
+                let partner = sqlx::query("SELECT * FROM partners WHERE tenant_id = $1")
                     .bind(tenant_id)
                     .fetch_optional(&self.pool)
                     .await?
                     .as_ref()
                     .map(partner_from_row)
-                    .transpose()
+                    .transpose()?;
+                self.cache.put_partner(generation, tenant_id, partner.clone());
+                Ok(partner)
             }
 
             async fn templates(&self) -> StoreResult<Vec<AgreementTemplate>> {
+                if let Some(templates) = self.cache.templates() {
+                    return Ok(templates);
+                }
                 let rows = sqlx::query("SELECT * FROM agreement_templates ORDER BY agreement_type DESC, version_rank DESC, template_id")
                     .fetch_all(&self.pool)
                     .await?;
@@ -221,14 +237,15 @@ macro_rules! sql_store {
                             has_document: row.try_get("has_document")?,
                         })
                     })
-                    .collect()
+                    .collect::<StoreResult<Vec<_>>>()
+                    .inspect(|templates| self.cache.put_templates(templates.clone()))
             }
 
             async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()> {
                 // Links that expired over a day (of emulator time) ago are gone for good.
                 sqlx::query("DELETE FROM document_links WHERE expires_at < $1")
                     .bind(link.expires_at - chrono::Duration::days(1))
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 sqlx::query(
                     "INSERT INTO document_links (id, template_id, country, language, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -238,7 +255,7 @@ macro_rules! sql_store {
                 .bind(&link.country)
                 .bind(&link.language)
                 .bind(link.expires_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -263,7 +280,7 @@ macro_rules! sql_store {
             async fn insert_customer(&self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
                 let billing = serde_json::to_string(&customer.billing_profile)
                     .map_err(|e| corrupt("billing_profile", &e.to_string()))?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO customers (id, commerce_id, domain, company_name, organization_registration_number, \
                      billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at, seq) \
@@ -354,13 +371,13 @@ macro_rules! sql_store {
                 .bind(customer_id)
                 .bind(partner_tenant_id)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
 
             async fn insert_agreement(&self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, last_name, email, \
                      phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, seq) \
@@ -433,7 +450,7 @@ macro_rules! sql_store {
             }
 
             async fn clear_outbox(&self) -> StoreResult<u64> {
-                Ok(sqlx::query("DELETE FROM outbox").execute(&self.pool).await?.rows_affected())
+                Ok(sqlx::query("DELETE FROM outbox").execute(&self.writer).await?.rows_affected())
             }
 
             async fn insert_order(&self, o: &Order) -> StoreResult<()> {
@@ -448,7 +465,7 @@ macro_rules! sql_store {
                 .bind(items)
                 .bind(o.creation_date)
                 .bind(&o.status)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -471,7 +488,7 @@ macro_rules! sql_store {
                 .bind(&s.customer_id)
                 .bind(&s.csrf_token)
                 .bind(s.expires_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -493,7 +510,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_session(&self, id: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM admin_sessions WHERE id = $1").bind(id).execute(&self.pool).await?;
+                sqlx::query("DELETE FROM admin_sessions WHERE id = $1").bind(id).execute(&self.writer).await?;
                 Ok(())
             }
 
@@ -520,11 +537,7 @@ macro_rules! sql_store {
                 .transpose()
             }
 
-            async fn claim_response(&self, r: &StoredResponse, forget_before: DateTime<Utc>) -> StoreResult<bool> {
-                sqlx::query("DELETE FROM idempotent_responses WHERE created_at < $1")
-                    .bind(forget_before)
-                    .execute(&self.pool)
-                    .await?;
+            async fn claim_response(&self, r: &StoredResponse) -> StoreResult<bool> {
                 let claimed = sqlx::query(
                     "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, request_hash, status, body, \
                      created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7) \
@@ -537,7 +550,7 @@ macro_rules! sql_store {
                 .bind(&r.request_hash)
                 .bind(r.created_at)
                 .bind(r.claimed_at_ms)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok(claimed == 1)
@@ -551,8 +564,25 @@ macro_rules! sql_store {
                 .bind(&r.request_id)
                 .bind(i32::from(r.status))
                 .bind(&r.body)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
+                Ok(())
+            }
+
+            async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                let deleted = sqlx::query("DELETE FROM idempotent_responses WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(deleted.rows_affected())
+            }
+
+            async fn forget_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2")
+                    .bind(partner)
+                    .bind(request_id)
+                    .execute(&self.writer)
+                    .await?;
                 Ok(())
             }
 
@@ -560,7 +590,7 @@ macro_rules! sql_store {
                 sqlx::query("DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 AND status = 0")
                     .bind(partner)
                     .bind(request_id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -582,14 +612,18 @@ macro_rules! sql_store {
                 .bind(rule.probability)
                 .bind(rule.max_hits.map(to_i64))
                 .bind(at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
-                Ok(())
+                self.announce_change().await
             }
 
-            async fn fault_rules(&self) -> StoreResult<Vec<FaultRule>> {
+            async fn fault_rules(&self) -> StoreResult<std::sync::Arc<Vec<FaultRule>>> {
+                if let Some(rules) = self.cache.fault_rules() {
+                    return Ok(rules);
+                }
+                let generation = self.cache.generation();
                 let rows = sqlx::query("SELECT * FROM fault_rules ORDER BY seq").fetch_all(&self.pool).await?;
-                rows.iter()
+                let rules = rows.iter()
                     .map(|row| {
                         let effect: String = row.try_get("effect")?;
                         Ok(FaultRule {
@@ -606,7 +640,10 @@ macro_rules! sql_store {
                             hits: to_u64(row.try_get("hits")?),
                         })
                     })
-                    .collect()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let rules = std::sync::Arc::new(rules);
+                self.cache.put_fault_rules(generation, rules.clone());
+                Ok(rules)
             }
 
             async fn record_fault_hit(&self, id: &str) -> StoreResult<bool> {
@@ -614,22 +651,25 @@ macro_rules! sql_store {
                     "UPDATE fault_rules SET hits = hits + 1 WHERE id = $1 AND (max_hits IS NULL OR hits < max_hits)",
                 )
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
+                // Hit counts are part of the cached rules: every replica reads them again.
+                self.announce_change().await?;
                 Ok(updated == 1)
             }
 
             async fn delete_fault_rules(&self, id: Option<&str>) -> StoreResult<u64> {
                 let deleted = match id {
-                    Some(id) => sqlx::query("DELETE FROM fault_rules WHERE id = $1").bind(id).execute(&self.pool).await?,
-                    None => sqlx::query("DELETE FROM fault_rules").execute(&self.pool).await?,
+                    Some(id) => sqlx::query("DELETE FROM fault_rules WHERE id = $1").bind(id).execute(&self.writer).await?,
+                    None => sqlx::query("DELETE FROM fault_rules").execute(&self.writer).await?,
                 };
+                self.announce_change().await?;
                 Ok(deleted.rows_affected())
             }
 
             async fn reset(&self, partner: Option<&str>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let statements: &[&str] = match partner {
                     None => &[
                         "DELETE FROM fault_rules",
@@ -671,7 +711,7 @@ macro_rules! sql_store {
                     query.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(())
+                self.announce_change().await
             }
         }
     };

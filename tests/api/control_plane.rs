@@ -203,7 +203,12 @@ async fn deterministic_mode_reproduces_ids_run_to_run() {
 }
 
 #[tokio::test]
-async fn two_replicas_on_one_database_behave_as_one_emulator() {
+async fn two_replicas_on_one_postgres_database_behave_as_one_emulator() {
+    // Replicas share PostgreSQL; an SQLite file belongs to one process (its cache of the clock,
+    // partners and fault rules is cleared by that process's own changes only).
+    if std::env::var("PCE_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
     let one = TestApp::spawn().await;
     let two = TestApp::spawn_on(&one.database_url, &[]).await;
     // a token minted on one replica works on the other: the signing key is shared
@@ -228,6 +233,13 @@ async fn two_replicas_on_one_database_behave_as_one_emulator() {
         600061,
     )
     .await;
+    // a fault rule added on one is applied by the other, and its count is shared
+    let rule = json!({"operation": "listCustomers", "effect": "throttle", "count": 1});
+    one.control_json(Method::POST, "/_emulator/faults", Some(&rule)).await;
+    assert_error(two.get("/v1/customers", &p.token).await, 429, 990429).await;
+    assert_eq!(one.get("/v1/customers", &p.token).await.status(), 200, "the one hit was used on the other replica");
+    let rules: Value = one.control_json(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(rules["items"][0]["hits"], 1);
     // seeds loaded on one are seen on the other, and a reset on one clears both
     let s = seed_file(&two, "seeds/no-acceptance.yaml").await;
     assert!(one
