@@ -114,7 +114,9 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         latency_ms = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
-    let over_cap = req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
+    // Probes are answered even over the cap: an orchestrator must not restart a busy emulator.
+    let probe = matches!(req.uri().path(), "/_emulator/health" | "/_emulator/ready");
+    let over_cap = !probe && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
     let header_bytes = headers_size(req.headers());
     let response = async {
         if over_cap {

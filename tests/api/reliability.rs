@@ -256,10 +256,12 @@ async fn raw_get(addr: &str, path: &str) -> (tokio::net::TcpStream, String) {
 async fn connections_beyond_the_cap_are_told_to_retry_and_closed() {
     let app = TestApp::spawn_with(&["--max-connections", "2"]).await;
     let addr = app.base.trim_start_matches("http://").to_string();
-    let (_held_a, a) = raw_get(&addr, "/_emulator/health").await;
-    let (_held_b, b) = raw_get(&addr, "/_emulator/health").await;
+    let (_held_a, a) = raw_get(&addr, "/_emulator/clock").await;
+    let (_held_b, b) = raw_get(&addr, "/_emulator/clock").await;
     assert!(a.starts_with("HTTP/1.1 200") && b.starts_with("HTTP/1.1 200"), "{a}\n{b}");
-    let (mut third, c) = raw_get(&addr, "/_emulator/health").await;
+    let (_, probe) = raw_get(&addr, "/_emulator/ready").await;
+    assert!(probe.starts_with("HTTP/1.1 200"), "probes are answered over the cap: {probe}");
+    let (mut third, c) = raw_get(&addr, "/_emulator/clock").await;
     assert!(c.starts_with("HTTP/1.1 503"), "{c}");
     assert!(c.contains("990434") && c.to_ascii_lowercase().contains("retry-after: 1"), "{c}");
     let mut rest = Vec::new();
@@ -268,6 +270,22 @@ async fn connections_beyond_the_cap_are_told_to_retry_and_closed() {
     drop((_held_a, _held_b));
     // Places free up when connections close.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let (_, d) = raw_get(&addr, "/_emulator/health").await;
+    let (_, d) = raw_get(&addr, "/_emulator/clock").await;
     assert!(d.starts_with("HTTP/1.1 200"), "{d}");
+}
+
+#[tokio::test]
+async fn a_partner_reset_clears_that_partners_fault_rules_however_the_id_was_spelled() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let other = app.persona("DirectBill").await;
+    for partner in [p.tenant_id.to_uppercase(), other.tenant_id.clone()] {
+        let rule = json!({"partnerTenantId": partner, "effect": "throttle"});
+        app.control_json(Method::POST, "/_emulator/faults", Some(&rule)).await;
+    }
+    assert_error(app.get("/v1/agreements", &p.token).await, 429, 990429).await;
+    app.control_json(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": p.tenant_id}))).await;
+    let rules = app.control_json(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(rules["totalCount"], 1);
+    assert_eq!(rules["items"][0]["partnerTenantId"], other.tenant_id.as_str());
 }
