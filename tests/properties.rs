@@ -519,11 +519,10 @@ proptest! {
 proptest! {
     #![proptest_config(config(512))]
 
-    /// The same, with the separator character in the alphabet: finds the collision of
-    /// `Contact::identity_key` (fields joined with an unescaped U+001F).
+    /// The same, with the separator, the escape character and the escape's own text in the
+    /// alphabet (the collision once found here: fields joined with an unescaped U+001F).
     #[test]
-    #[ignore = "bug: Contact::identity_key joins the fields with U+001F unescaped; un-ignore once fixed"]
-    fn identity_tells_different_contacts_apart_whatever_their_characters(a in proptest::collection::vec("[ab\u{1f}]{0,3}", 4), b in proptest::collection::vec("[ab\u{1f}]{0,3}", 4)) {
+    fn identity_tells_different_contacts_apart_whatever_their_characters(a in proptest::collection::vec("[ab\u{1f}\\\\]{0,3}", 4), b in proptest::collection::vec("[ab\u{1f}\\\\]{0,3}", 4)) {
         let fields = |v: &[String]| v.iter().map(|s| s.trim().to_lowercase()).collect::<Vec<_>>();
         prop_assume!(fields(&a) != fields(&b));
         let key = |v: &[String]| Contact { first_name: v[0].clone(), last_name: v[1].clone(), email: v[2].clone(), phone_number: Some(v[3].clone()) }.identity_key();

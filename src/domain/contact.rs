@@ -67,7 +67,9 @@ impl Contact {
     }
 
     /// Two confirmations are "the same" when first name, last name, email and phone all match,
-    /// compared without regard to case or surrounding spaces.
+    /// compared without regard to case or surrounding spaces. The fields are joined with U+001F;
+    /// a backslash or U+001F inside a field is escaped, so that no two different contacts share
+    /// a key (and keys of fields without either, as stored before, are unchanged).
     pub fn identity_key(&self) -> String {
         [
             self.first_name.as_str(),
@@ -75,7 +77,7 @@ impl Contact {
             self.email.as_str(),
             self.phone_number.as_deref().unwrap_or(""),
         ]
-        .map(|part| part.trim().to_lowercase())
+        .map(|part| part.trim().to_lowercase().replace('\\', "\\\\").replace('\u{1f}', "\\u001f"))
         .join("\u{1f}")
     }
 }
@@ -115,5 +117,18 @@ mod tests {
         assert_eq!(a.identity_key(), b.identity_key());
         let c = Contact::parse(&input("Ana", "Lee", "ana@contoso.com", Some("+1 425 555 0100")), "").unwrap();
         assert_ne!(a.identity_key(), c.identity_key());
+        // Moving the separator, a backslash or the escape's own text between fields is another contact.
+        let contact = |first: &str, last: &str| Contact {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: "e@x.example".into(),
+            phone_number: None,
+        };
+        for (x, y) in [("a\u{1f}b", "c"), ("a\\", "\u{1f}b"), ("a\\u001f", "b"), ("a\\\\u001f", "b")] {
+            let (first, last) = (contact(x, y), contact("a", "b\u{1f}c"));
+            assert_ne!(first.identity_key(), last.identity_key(), "{x:?} {y:?}");
+        }
+        assert_ne!(contact("a\u{1f}b", "c").identity_key(), contact("a", "b\u{1f}c").identity_key());
+        assert_ne!(contact("a\\u001f", "").identity_key(), contact("a\u{1f}", "").identity_key());
     }
 }

@@ -2,6 +2,7 @@
 
 use super::access::customer_for;
 use crate::auth::Caller;
+use crate::domain::ids::canonical_id;
 use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
 use crate::domain::permissions::Operation;
 use crate::http::error::{ApiError, ApiResult};
@@ -16,7 +17,8 @@ pub async fn place_order(
 ) -> ApiResult<Order> {
     let customer = customer_for(ctx, caller, Operation::CreateOrder, customer_id).await?;
     let mut problems = Vec::new();
-    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && *r != customer.id) {
+    // Ids are GUIDs, compared without regard to case like the id in the path.
+    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && canonical_id(r) != customer.id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
     let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();

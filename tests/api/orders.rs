@@ -33,6 +33,8 @@ async fn orders_are_refused_until_the_agreement_is_on_record() {
     let list: Value = app.get_json(&format!("/v1/customers/{id}/orders"), &p.token).await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["id"], order["id"]);
+    // GUIDs compare without regard to case, in the body as in the path
+    assert_eq!(app.order(&p.token, &id.to_uppercase()).await.status(), 201);
 }
 
 #[tokio::test]

@@ -1006,7 +1006,6 @@ async fn admin_center_pages_escape_injected_names_and_passwords_match_exactly() 
 /// duplicate rule compares each field, so moving a character from one field to the next must
 /// not make a different person "the same".
 #[tokio::test]
-#[ignore = "bug: Contact::identity_key (src/domain/contact.rs) joins the fields with U+001F unescaped, so these collide (409 600061)"]
 async fn contacts_differing_only_in_where_a_separator_falls_are_different() {
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
