@@ -50,9 +50,17 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "alive"}))
 }
 
+/// Ready when the database answers within 2 s. Otherwise 503 (retryable, `Retry-After`) at once
+/// rather than after the pool's acquire timeout: within the healthcheck subcommand's 3 s read
+/// budget and an orchestrator's probe timeout, so a probe sees "not ready", not a timeout.
 async fn ready(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    ctx.store.ping().await?;
-    ctx.store.templates().await?;
+    let checks = async {
+        ctx.store.ping().await?;
+        ctx.store.templates().await
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(2), checks)
+        .await
+        .map_err(|_| crate::store::StoreError::Unavailable(sqlx::Error::PoolTimedOut))??;
     Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
 }
 

@@ -53,8 +53,9 @@ impl SqliteStore {
                 .connect_with(options)
                 .await?
         };
-        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&pool).await?;
-        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await?;
+        // As the writer connection runs: every write goes through it.
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&writer).await?;
+        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&writer).await?;
         let synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"].get(synchronous as usize).copied().unwrap_or("?");
         tracing::info!(synchronous, journal_mode, "sqlite durability");
         Ok(Self { pool, writer, cache: SharedCache::new(true) })
