@@ -1,0 +1,849 @@
+//! Load driver for `.ci/reliability`: a write (and read) load against a running emulator that
+//! records every request, judges it against the fault the script caused (a PostgreSQL outage, a
+//! `kill -9`, a SIGTERM), and afterwards reads every acknowledged write back.
+//!
+//! ```text
+//! reliability_load setup  <base-url> <state.json> [--customers N]
+//! reliability_load load   <base-url> <state.json> <ledger.json> --scenario outage|kill|sigterm
+//!                         --stop-file F --marks F [--concurrency N] [--max-seconds S]
+//!                         [--bound-ms MS] [--reads] [--probe-ready] [--records F.csv]
+//! reliability_load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
+//! ```
+//!
+//! `load` runs until the stop file exists (or `--max-seconds`), then reads the marks file the
+//! script wrote (`<name> <unix-ms>` per line: `outage_start`, `outage_end`, `pg_back`, `kill`,
+//! `sigterm`), prints its figures, writes the ledger of acknowledged and unacknowledged writes,
+//! and exits 1 when a property does not hold. `verify` exits 1 when an acknowledged write is
+//! missing. Figures are printed as `figure <name> <value>` lines.
+
+use reqwest::Client;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn die(message: impl std::fmt::Display) -> ! {
+    eprintln!("reliability_load: {message}");
+    std::process::exit(2)
+}
+
+/// Positional arguments and `--name value` / `--flag` options.
+struct Args {
+    positional: Vec<String>,
+    options: HashMap<String, String>,
+}
+
+impl Args {
+    fn parse() -> Self {
+        let mut positional = Vec::new();
+        let mut options = HashMap::new();
+        let mut it = std::env::args().skip(1).peekable();
+        while let Some(arg) = it.next() {
+            if let Some(name) = arg.strip_prefix("--") {
+                let value = match it.peek() {
+                    Some(next) if !next.starts_with("--") => it.next().unwrap_or_default(),
+                    _ => "true".to_string(),
+                };
+                options.insert(name.to_string(), value);
+            } else {
+                positional.push(arg);
+            }
+        }
+        Self { positional, options }
+    }
+
+    fn pos(&self, i: usize, what: &str) -> String {
+        self.positional.get(i).cloned().unwrap_or_else(|| die(format!("missing argument: {what}")))
+    }
+
+    fn num(&self, name: &str, default: u64) -> u64 {
+        self.options.get(name).map_or(default, |v| v.parse().unwrap_or_else(|_| die(format!("--{name}: {v}"))))
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.options.contains_key(name)
+    }
+
+    fn path(&self, name: &str) -> Option<String> {
+        self.options.get(name).cloned()
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let code = match args.pos(0, "command").as_str() {
+        "setup" => setup(&args).await,
+        "load" => load(&args).await,
+        "verify" => verify(&args).await,
+        other => die(format!("unknown command {other}")),
+    };
+    std::process::exit(code);
+}
+
+fn read_json(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| die(format!("{path}: {e}")));
+    serde_json::from_str(&text).unwrap_or_else(|e| die(format!("{path}: {e}")))
+}
+
+fn write_json(path: &str, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap_or_default())
+        .unwrap_or_else(|e| die(format!("{path}: {e}")));
+}
+
+fn client(timeout: Duration, idle_per_host: usize) -> Client {
+    Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(idle_per_host)
+        .build()
+        .unwrap_or_else(|e| die(e))
+}
+
+async fn expect_json(response: reqwest::Result<reqwest::Response>, expected: u16, what: &str) -> Value {
+    let response = response.unwrap_or_else(|e| die(format!("{what}: {e}")));
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    if status != expected {
+        die(format!("{what}: expected {expected}, got {status}: {body}"));
+    }
+    serde_json::from_str(&body).unwrap_or_else(|e| die(format!("{what}: {e}: {body}")))
+}
+
+fn customer_body(domain: &str) -> Value {
+    json!({
+        "companyProfile": {"domain": domain},
+        "billingProfile": {"email": "ap@reliability.example", "culture": "en-US", "language": "en",
+            "companyName": "Reliability", "defaultAddress": {"firstName": "R", "lastName": "L",
+            "addressLine1": "1 Way", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US"}}
+    })
+}
+
+/// A partner persona, a token, and customers to confirm acceptances for.
+async fn setup(args: &Args) -> i32 {
+    let base = args.pos(1, "base url");
+    let state_path = args.pos(2, "state file");
+    let customers = args.num("customers", 16);
+    let http = client(Duration::from_secs(30), 4);
+    let tag = format!("{:x}", now_ms() % 0xff_ffff);
+    let partner = expect_json(
+        http.post(format!("{base}/_emulator/partners"))
+            .json(&json!({"name": format!("Reliability {tag}"), "partnerType": "DirectBill"}))
+            .send()
+            .await,
+        201,
+        "POST /_emulator/partners",
+    )
+    .await;
+    let partner = partner["tenantId"].as_str().unwrap_or_else(|| die("no tenantId")).to_string();
+    let token = expect_json(
+        http.post(format!("{base}/_emulator/tokens"))
+            .json(&json!({"partnerTenantId": partner, "roles": ["AdminAgent"], "expiresInSeconds": 86400}))
+            .send()
+            .await,
+        200,
+        "POST /_emulator/tokens",
+    )
+    .await;
+    let token = token["access_token"].as_str().unwrap_or_else(|| die("no access_token")).to_string();
+    let mut ids = Vec::new();
+    for i in 0..customers {
+        let created = expect_json(
+            http.post(format!("{base}/v1/customers"))
+                .bearer_auth(&token)
+                .json(&customer_body(&format!("s{tag}c{i}")))
+                .send()
+                .await,
+            201,
+            "POST /v1/customers",
+        )
+        .await;
+        ids.push(created["id"].as_str().unwrap_or_else(|| die("no customer id")).to_string());
+    }
+    write_json(&state_path, &json!({"partner": partner, "token": token, "tag": tag, "customers": ids}));
+    println!("setup: partner {partner}, {customers} customers, run tag {tag}");
+    0
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Customer,
+    Agreement,
+    Read,
+    Ready,
+}
+
+impl Kind {
+    fn is_write(self) -> bool {
+        matches!(self, Kind::Customer | Kind::Agreement)
+    }
+}
+
+#[derive(Clone)]
+enum Outcome {
+    Response {
+        status: u16,
+        retryable: Option<bool>,
+        retry_after: Option<String>,
+        code: Option<i64>,
+    },
+    /// No HTTP response: `connect` (refused: nothing was sent), `timeout`, or `closed` (the
+    /// connection was closed or reset after the request went out).
+    Transport {
+        class: &'static str,
+        detail: String,
+    },
+}
+
+#[derive(Clone)]
+struct Record {
+    kind: Kind,
+    sent_ms: i64,
+    done_ms: i64,
+    latency: Duration,
+    outcome: Outcome,
+    /// Writes: the customer (empty for a creation) and the email or domain that identifies it.
+    customer: String,
+    key: String,
+    /// A created customer's id, from the 201 body.
+    created_id: Option<String>,
+    /// The MS-RequestId sent with a write (to find it in the emulator's log).
+    request_id: String,
+}
+
+impl Record {
+    fn status(&self) -> Option<u16> {
+        match self.outcome {
+            Outcome::Response { status, .. } => Some(status),
+            Outcome::Transport { .. } => None,
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.status().is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// A 503 the way the contract promises it: retryable, with Retry-After.
+    fn proper_503(&self) -> bool {
+        matches!(&self.outcome, Outcome::Response { status: 503, retryable: Some(true), retry_after: Some(r), .. } if !r.is_empty())
+    }
+
+    fn describe(&self) -> String {
+        let what = match self.kind {
+            Kind::Customer => "POST /v1/customers",
+            Kind::Agreement => "POST /v1/customers/{id}/agreements",
+            Kind::Read => "GET /v1/customers/{id}/agreements",
+            Kind::Ready => "GET /_emulator/ready",
+        };
+        let outcome = match &self.outcome {
+            Outcome::Response { status, retryable, retry_after, code } => {
+                format!("status {status}, code {code:?}, isRetryable {retryable:?}, Retry-After {retry_after:?}")
+            }
+            Outcome::Transport { class, detail } => format!("no response ({class}: {detail})"),
+        };
+        format!("{what} sent at {} took {:.3} s: {outcome}", self.sent_ms, self.latency.as_secs_f64())
+    }
+}
+
+fn transport_class(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else {
+        "closed"
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+async fn send(request: reqwest::RequestBuilder, kind: Kind, customer: String, key: String) -> Record {
+    let sent_ms = now_ms();
+    let started = Instant::now();
+    let outcome = request.send().await;
+    let (outcome, created_id) = match outcome {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+            match response.bytes().await {
+                Ok(body) => {
+                    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let retryable = body.get("isRetryable").and_then(Value::as_bool);
+                    let code = body.get("code").and_then(Value::as_i64);
+                    let created = body.get("id").and_then(Value::as_str).map(str::to_string);
+                    (Outcome::Response { status, retryable, retry_after, code }, created)
+                }
+                Err(e) => {
+                    (Outcome::Transport { class: "closed", detail: format!("body cut off: {}", error_chain(&e)) }, None)
+                }
+            }
+        }
+        Err(e) => (Outcome::Transport { class: transport_class(&e), detail: error_chain(&e) }, None),
+    };
+    let done_ms = now_ms();
+    let request_id = String::new();
+    Record { kind, sent_ms, done_ms, latency: started.elapsed(), outcome, customer, key, created_id, request_id }
+}
+
+/// The script's marks: `<name> <unix-ms>` per line, in the order they happened.
+fn read_marks(path: &str) -> Vec<(String, i64)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+fn mark(marks: &[(String, i64)], name: &str) -> Option<i64> {
+    marks.iter().find(|(n, _)| n == name).map(|(_, t)| *t)
+}
+
+struct Checks {
+    failures: Vec<String>,
+}
+
+impl Checks {
+    fn require(&mut self, ok: bool, what: impl Into<String>) {
+        let what = what.into();
+        println!("check {} {what}", if ok { "ok  " } else { "FAIL" });
+        if !ok {
+            self.failures.push(what);
+        }
+    }
+
+    /// Every record `bad` picks is a failure; prints the first few.
+    fn none(&mut self, records: &[&Record], what: &str, bad: impl Fn(&Record) -> bool) {
+        let offenders: Vec<&&Record> = records.iter().filter(|r| bad(r)).collect();
+        self.require(offenders.is_empty(), format!("{what} ({} offending of {})", offenders.len(), records.len()));
+        for r in offenders.iter().take(5) {
+            println!("       {}", r.describe());
+        }
+    }
+}
+
+fn figure(name: &str, value: impl std::fmt::Display) {
+    println!("figure {name:<44} {value}");
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn max_latency<'a>(records: impl Iterator<Item = &'a Record>) -> Duration {
+    records.map(|r| r.latency).max().unwrap_or_default()
+}
+
+async fn load(args: &Args) -> i32 {
+    let base = args.pos(1, "base url");
+    let state = read_json(&args.pos(2, "state file"));
+    let ledger_path = args.pos(3, "ledger file");
+    let scenario = args.path("scenario").unwrap_or_else(|| die("--scenario outage|kill|sigterm"));
+    if !matches!(scenario.as_str(), "outage" | "kill" | "sigterm") {
+        die(format!("unknown scenario {scenario}"));
+    }
+    let stop_file = args.path("stop-file").unwrap_or_else(|| die("--stop-file"));
+    let marks_file = args.path("marks").unwrap_or_else(|| die("--marks"));
+    let concurrency = args.num("concurrency", 16) as usize;
+    let max_seconds = args.num("max-seconds", 120);
+    let bound = Duration::from_millis(args.num("bound-ms", 10_000));
+    let reads = args.flag("reads");
+    let probe_ready = args.flag("probe-ready");
+    // Customer creations (argon2, tens of milliseconds) keep requests in flight long enough for a
+    // signal to land in the middle of one; confirmations are the fast, frequent write.
+    let customer_every = args.num("customer-every", 8).max(1);
+    let token = state["token"].as_str().unwrap_or_else(|| die("state: token")).to_string();
+    let tag = state["tag"].as_str().unwrap_or_else(|| die("state: tag")).to_string();
+    let customers: Vec<String> = state["customers"]
+        .as_array()
+        .unwrap_or_else(|| die("state: customers"))
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    if customers.is_empty() {
+        die("state: no customers");
+    }
+    // A hang shows up as a client timeout well past the bound, never as a stuck driver.
+    let http = client(bound * 3, concurrency);
+    let customers = Arc::new(customers);
+    let records = Arc::new(Mutex::new(Vec::<Record>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    // One run tag per load so that two loads on one database never write the same contact.
+    let run = format!("{tag}{}", scenario.chars().next().unwrap_or('x'));
+
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if std::path::Path::new(&stop_file).exists() || started.elapsed().as_secs() >= max_seconds {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, base, token, customers, records, stop, counter, run) = (
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            customers.clone(),
+            records.clone(),
+            stop.clone(),
+            counter.clone(),
+            run.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let customer = customers[(n as usize / 3) % customers.len()].clone();
+                let request_id = uuid::Uuid::new_v4().to_string();
+                let mut record = if n % customer_every == 0 {
+                    let domain = format!("r{run}n{n}");
+                    let req = http
+                        .post(format!("{base}/v1/customers"))
+                        .bearer_auth(&token)
+                        .header("MS-RequestId", &request_id)
+                        .json(&customer_body(&domain));
+                    send(req, Kind::Customer, String::new(), format!("{domain}.onmicrosoft.com")).await
+                } else if reads && n % 4 == 1 {
+                    let req = http
+                        .get(format!("{base}/v1/customers/{customer}/agreements?agreementType=*"))
+                        .bearer_auth(&token);
+                    send(req, Kind::Read, customer, String::new()).await
+                } else {
+                    let email = format!("w{run}n{n}@reliability.example");
+                    let req = http
+                        .post(format!("{base}/v1/customers/{customer}/agreements"))
+                        .bearer_auth(&token)
+                        .header("MS-RequestId", &request_id)
+                        .json(&json!({
+                            "primaryContact": {"firstName": "Rel", "lastName": format!("W{n}"), "email": email},
+                            "templateId": MCA_TEMPLATE,
+                            "dateAgreed": "2024-01-01T00:00:00Z",
+                            "type": "MicrosoftCustomerAgreement"
+                        }));
+                    send(req, Kind::Agreement, customer, email).await
+                };
+                record.request_id = request_id;
+                let failed = record.status().is_none();
+                records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+                if failed {
+                    // The server is gone (killed, stopped): don't spin on refused connections.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }));
+    }
+    if probe_ready {
+        let (http, base, records, stop) = (http.clone(), base.clone(), records.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let record =
+                    send(http.get(format!("{base}/_emulator/ready")), Kind::Ready, String::new(), String::new()).await;
+                records.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let _ = watcher.await;
+    let elapsed = started.elapsed();
+    let records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(path) = args.path("records") {
+        write_records(&path, &records);
+    }
+    let marks = read_marks(&marks_file);
+    let code = judge(&scenario, &records, &marks, bound, elapsed);
+    write_ledger(&ledger_path, &records);
+    code
+}
+
+fn write_records(path: &str, records: &[Record]) {
+    let mut csv = String::from("kind,sent_ms,done_ms,latency_ms,status,code,retryable,retry_after,transport\n");
+    for r in records {
+        let kind = match r.kind {
+            Kind::Customer => "customer",
+            Kind::Agreement => "agreement",
+            Kind::Read => "read",
+            Kind::Ready => "ready",
+        };
+        let (status, code, retryable, retry_after, transport) = match &r.outcome {
+            Outcome::Response { status, retryable, retry_after, code } => (
+                status.to_string(),
+                code.map(|c| c.to_string()).unwrap_or_default(),
+                retryable.map(|b| b.to_string()).unwrap_or_default(),
+                retry_after.clone().unwrap_or_default(),
+                String::new(),
+            ),
+            Outcome::Transport { class, detail } => (
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("{class}: {}", detail.replace(',', ";")),
+            ),
+        };
+        csv.push_str(&format!(
+            "{kind},{},{},{:.1},{status},{code},{retryable},{retry_after},{transport}\n",
+            r.sent_ms,
+            r.done_ms,
+            r.latency.as_secs_f64() * 1000.0
+        ));
+    }
+    if let Err(e) = std::fs::write(path, csv) {
+        eprintln!("reliability_load: {path}: {e}");
+    }
+}
+
+/// Acknowledged writes (2xx) and the writes that got no 2xx, for `verify`.
+fn write_ledger(path: &str, records: &[Record]) {
+    let mut acked_customers = Vec::new();
+    let mut acked_agreements = Vec::new();
+    let mut unacked = Vec::new();
+    for r in records.iter().filter(|r| r.kind.is_write()) {
+        let outcome = match &r.outcome {
+            Outcome::Response { status, .. } => format!("status {status}"),
+            Outcome::Transport { class, .. } => class.to_string(),
+        };
+        match (r.ok(), r.kind) {
+            (true, Kind::Customer) => {
+                acked_customers.push(json!({"id": r.created_id, "domain": r.key}));
+            }
+            (true, _) => acked_agreements.push(json!({"customer": r.customer, "email": r.key})),
+            (false, kind) => unacked.push(json!({
+                "kind": if kind == Kind::Customer { "customer" } else { "agreement" },
+                "customer": r.customer, "key": r.key, "outcome": outcome, "sentMs": r.sent_ms,
+                "requestId": r.request_id
+            })),
+        }
+    }
+    write_json(
+        path,
+        &json!({"ackedCustomers": acked_customers, "ackedAgreements": acked_agreements, "unacked": unacked}),
+    );
+}
+
+fn judge(scenario: &str, records: &[Record], marks: &[(String, i64)], bound: Duration, elapsed: Duration) -> i32 {
+    let mut checks = Checks { failures: Vec::new() };
+    let all: Vec<&Record> = records.iter().collect();
+    let load: Vec<&Record> = records.iter().filter(|r| r.kind != Kind::Ready).collect();
+    let writes: Vec<&Record> = load.iter().copied().filter(|r| r.kind.is_write()).collect();
+    let acked = writes.iter().filter(|r| r.ok()).count();
+    let mut statuses = BTreeMap::<String, usize>::new();
+    for r in &load {
+        let key = match &r.outcome {
+            Outcome::Response { status, .. } => status.to_string(),
+            Outcome::Transport { class, .. } => format!("no-response:{class}"),
+        };
+        *statuses.entry(key).or_default() += 1;
+    }
+    println!("== figures: scenario {scenario}, {:.1} s of load", elapsed.as_secs_f64());
+    figure("requests sent", load.len());
+    figure("  writes sent", writes.len());
+    figure("  reads sent", load.len() - writes.len());
+    figure("outcomes", statuses.iter().map(|(k, v)| format!("{k}x{v}")).collect::<Vec<_>>().join(" "));
+    figure("writes acknowledged (2xx)", acked);
+    figure("  customers created (201)", writes.iter().filter(|r| r.ok() && r.kind == Kind::Customer).count());
+    figure("  acceptances confirmed (201)", writes.iter().filter(|r| r.ok() && r.kind == Kind::Agreement).count());
+    figure("max latency, whole run", secs(max_latency(all.iter().copied())));
+    checks.require(acked > 0, "the load got writes acknowledged");
+
+    match scenario {
+        "outage" => judge_outage(&mut checks, &all, marks, bound),
+        "kill" => {
+            let Some(kill) = mark(marks, "kill") else {
+                checks.require(false, "the script marked the kill");
+                return 1;
+            };
+            // Before the kill the emulator was healthy: every answer is a success.
+            checks.none(&load, "every response is 2xx", |r| r.status().is_some() && !r.ok());
+            checks.none(&load, "no request failed without a response before the kill", |r| {
+                r.status().is_none() && r.done_ms < kill
+            });
+            let cut = load.iter().filter(|r| matches!(r.outcome, Outcome::Transport { class: "closed", .. })).count();
+            figure("requests cut off by the kill (no response)", cut);
+            figure("writes acknowledged before the kill", writes.iter().filter(|r| r.ok()).count());
+        }
+        _ => judge_sigterm(&mut checks, &load, marks),
+    }
+    if checks.failures.is_empty() {
+        println!("load: all checks passed");
+        0
+    } else {
+        println!("load: {} check(s) failed", checks.failures.len());
+        1
+    }
+}
+
+fn judge_outage(checks: &mut Checks, all: &[&Record], marks: &[(String, i64)], bound: Duration) {
+    let load: Vec<&Record> = all.iter().copied().filter(|r| r.kind != Kind::Ready).collect();
+    let probes: Vec<&Record> = all.iter().copied().filter(|r| r.kind == Kind::Ready).collect();
+    // The emulator never goes away: every request gets an answer, within the bound, and every
+    // answer is a success or the promised 503.
+    checks.none(all, "every request got an HTTP response", |r| r.status().is_none());
+    checks.none(all, &format!("every request answered within {}", secs(bound)), |r| r.latency > bound);
+    checks.none(&load, "every answer is 2xx or 503 with isRetryable true and Retry-After", |r| {
+        !(r.ok() || r.proper_503())
+    });
+    // Windows: (outage_start, outage_end, pg_back), in order.
+    let mut windows = Vec::new();
+    let mut current: (Option<i64>, Option<i64>) = (None, None);
+    for (name, t) in marks {
+        match name.as_str() {
+            "outage_start" => current = (Some(*t), None),
+            "outage_end" => current.1 = Some(*t),
+            "pg_back" => {
+                if let (Some(s), Some(e)) = current {
+                    windows.push((s, e, *t));
+                }
+                current = (None, None);
+            }
+            _ => {}
+        }
+    }
+    checks.require(!windows.is_empty(), "the script marked at least one outage");
+    let first_start = windows.first().map_or(i64::MAX, |w| w.0);
+    let before = load.iter().filter(|r| r.ok() && r.kind.is_write() && r.done_ms < first_start).count();
+    figure("writes acknowledged before the first outage", before);
+    checks.require(before > 0, "writes were acknowledged before the outage");
+    for (i, (start, end, back)) in windows.iter().enumerate() {
+        let n = i + 1;
+        // Sent after PostgreSQL was down, answered before it was started again.
+        let inside: Vec<&Record> = load.iter().copied().filter(|r| r.sent_ms >= *start && r.done_ms <= *end).collect();
+        let probes_inside: Vec<&Record> =
+            probes.iter().copied().filter(|r| r.sent_ms >= *start && r.done_ms <= *end).collect();
+        let next_start = windows.get(i + 1).map_or(i64::MAX, |w| w.0);
+        let after_ok = load
+            .iter()
+            .filter(|r| r.ok() && r.kind.is_write() && r.sent_ms >= *end && r.done_ms < next_start)
+            .map(|r| r.done_ms)
+            .min();
+        let ready_after =
+            probes.iter().filter(|r| r.ok() && r.sent_ms >= *end && r.done_ms < next_start).map(|r| r.done_ms).min();
+        println!("-- outage {n}: PostgreSQL down for {:.1} s", (*end - *start) as f64 / 1000.0);
+        figure(&format!("outage {n}: requests sent and answered inside"), inside.len());
+        figure(&format!("outage {n}: 503s inside"), inside.iter().filter(|r| r.proper_503()).count());
+        figure(&format!("outage {n}: max latency inside"), secs(max_latency(inside.iter().copied())));
+        figure(&format!("outage {n}: ready probes inside"), probes_inside.len());
+        figure(&format!("outage {n}: max ready latency inside"), secs(max_latency(probes_inside.iter().copied())));
+        checks.require(!inside.is_empty(), format!("outage {n}: requests were sent and answered during the outage"));
+        checks.none(&inside, &format!("outage {n}: every answer inside is 503, isRetryable, Retry-After"), |r| {
+            !r.proper_503()
+        });
+        checks.require(!probes_inside.is_empty(), format!("outage {n}: readiness was probed during the outage"));
+        checks.none(&probes_inside, &format!("outage {n}: /_emulator/ready answered 503 during the outage"), |r| {
+            r.status() != Some(503)
+        });
+        // From the moment `pg_ctl start` was run: PostgreSQL's own start (crash recovery after
+        // an immediate stop) plus the emulator's reconnection.
+        let since_start =
+            |t: Option<i64>| t.map_or("none".to_string(), |t| secs(Duration::from_millis((t - end).max(0) as u64)));
+        figure(&format!("outage {n}: PostgreSQL accepting connections after"), since_start(Some(*back)));
+        figure(&format!("outage {n}: first 2xx write after"), since_start(after_ok));
+        figure(&format!("outage {n}: first ready 200 after"), since_start(ready_after));
+        checks.require(after_ok.is_some(), format!("outage {n}: writes succeed again without a restart"));
+        checks.require(ready_after.is_some(), format!("outage {n}: /_emulator/ready answered 200 again"));
+    }
+    let last_end = windows.last().map_or(i64::MAX, |w| w.1);
+    figure("503 answers over the whole run", load.iter().filter(|r| r.status() == Some(503)).count());
+    figure("max latency of a 503", secs(max_latency(load.iter().copied().filter(|r| r.status() == Some(503)))));
+    figure(
+        "writes acknowledged after the last outage",
+        load.iter().filter(|r| r.ok() && r.kind.is_write() && r.sent_ms >= last_end).count(),
+    );
+}
+
+fn judge_sigterm(checks: &mut Checks, load: &[&Record], marks: &[(String, i64)]) {
+    let Some(term) = mark(marks, "sigterm") else {
+        checks.require(false, "the script marked the SIGTERM");
+        return;
+    };
+    // Draining: whatever the emulator answered, it answered in full and with success.
+    checks.none(load, "every response is 2xx", |r| r.status().is_some() && !r.ok());
+    checks.none(load, "no request failed without a response before the SIGTERM", |r| {
+        r.status().is_none() && r.done_ms < term
+    });
+    let in_flight: Vec<&Record> = load.iter().copied().filter(|r| r.sent_ms < term && r.done_ms >= term).collect();
+    let answered = in_flight.iter().filter(|r| r.ok()).count();
+    let refused = load.iter().filter(|r| matches!(r.outcome, Outcome::Transport { class: "connect", .. })).count();
+    let closed: Vec<&Record> = load
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.outcome, Outcome::Transport { class, .. } if class != "connect"))
+        .collect();
+    figure("requests in flight at SIGTERM", in_flight.len());
+    figure("  of which answered 2xx after the SIGTERM", answered);
+    figure("  of which writes answered 2xx", in_flight.iter().filter(|r| r.ok() && r.kind.is_write()).count());
+    let drained = in_flight.iter().filter(|r| r.ok()).map(|r| r.done_ms - term).max().unwrap_or(0);
+    figure("  last of them answered after the SIGTERM", format!("{drained} ms"));
+    figure("requests refused after the SIGTERM (connect)", refused);
+    // A request cut off is one the emulator never read: it was written to a kept-alive connection
+    // as the emulator closed it (idle connections close at once when the drain starts). `verify
+    // --unacked-must-be-absent` checks that none of them was processed.
+    figure("requests cut off without a response (closed)", closed.len());
+    figure("  of which sent before the SIGTERM", closed.iter().filter(|r| r.sent_ms < term).count());
+    for r in closed.iter().take(5) {
+        println!("       {} ({} ms after the SIGTERM)", r.describe(), r.sent_ms - term);
+    }
+    checks.require(answered > 0, "requests were in flight at the SIGTERM and were answered");
+    checks.none(load, "no request timed out", |r| matches!(r.outcome, Outcome::Transport { class: "timeout", .. }));
+}
+
+fn agreement_emails(body: &Value) -> HashSet<String> {
+    body["items"]
+        .as_array()
+        .map(|items| {
+            items.iter().filter_map(|a| a["primaryContact"]["email"].as_str().map(str::to_ascii_lowercase)).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Read every acknowledged write back; report what became of the unacknowledged ones.
+async fn verify(args: &Args) -> i32 {
+    let base = args.pos(1, "base url");
+    let state = read_json(&args.pos(2, "state file"));
+    let ledger = read_json(&args.pos(3, "ledger file"));
+    let unacked_must_be_absent = args.flag("unacked-must-be-absent");
+    let token = state["token"].as_str().unwrap_or_else(|| die("state: token")).to_string();
+    let http = client(Duration::from_secs(30), 4);
+    let empty = Vec::new();
+    let acked_customers = ledger["ackedCustomers"].as_array().unwrap_or(&empty);
+    let acked_agreements = ledger["ackedAgreements"].as_array().unwrap_or(&empty);
+    let unacked = ledger["unacked"].as_array().unwrap_or(&empty);
+    let mut missing = Vec::new();
+
+    // Customers: every acknowledged creation by id; the list for the unacknowledged ones.
+    let listed = expect_json(
+        http.get(format!("{base}/v1/customers")).bearer_auth(&token).send().await,
+        200,
+        "GET /v1/customers",
+    )
+    .await;
+    let domains: HashSet<String> = listed["items"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .filter_map(|c| c["companyProfile"]["domain"].as_str().map(str::to_ascii_lowercase))
+        .collect();
+    for c in acked_customers {
+        let id = c["id"].as_str().unwrap_or_default();
+        let domain = c["domain"].as_str().unwrap_or_default();
+        let response = http.get(format!("{base}/v1/customers/{id}")).bearer_auth(&token).send().await;
+        let found = match response {
+            Ok(r) if r.status().as_u16() == 200 => {
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                body["companyProfile"]["domain"].as_str() == Some(domain)
+            }
+            Ok(_) => false,
+            Err(e) => die(format!("GET /v1/customers/{id}: {e}")),
+        };
+        if !found {
+            missing.push(format!("customer {id} ({domain})"));
+        }
+    }
+
+    // Acceptances: one list per customer, every acknowledged contact in it.
+    let mut per_customer: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    let mut wanted: Vec<String> =
+        acked_agreements.iter().filter_map(|a| a["customer"].as_str().map(str::to_string)).collect();
+    wanted.extend(
+        unacked.iter().filter(|u| u["kind"] == "agreement").filter_map(|u| u["customer"].as_str().map(str::to_string)),
+    );
+    for customer in wanted {
+        if per_customer.contains_key(&customer) {
+            continue;
+        }
+        let body = expect_json(
+            http.get(format!("{base}/v1/customers/{customer}/agreements?agreementType=*"))
+                .bearer_auth(&token)
+                .send()
+                .await,
+            200,
+            "GET /v1/customers/{id}/agreements",
+        )
+        .await;
+        per_customer.insert(customer, agreement_emails(&body));
+    }
+    for a in acked_agreements {
+        let customer = a["customer"].as_str().unwrap_or_default();
+        let email = a["email"].as_str().unwrap_or_default().to_ascii_lowercase();
+        if !per_customer.get(customer).is_some_and(|emails| emails.contains(&email)) {
+            missing.push(format!("acceptance {email} for customer {customer}"));
+        }
+    }
+
+    let total = acked_customers.len() + acked_agreements.len();
+    let mut present_unacked = Vec::new();
+    for u in unacked {
+        let key = u["key"].as_str().unwrap_or_default().to_ascii_lowercase();
+        let present = if u["kind"] == "customer" {
+            domains.contains(&key)
+        } else {
+            per_customer.get(u["customer"].as_str().unwrap_or_default()).is_some_and(|e| e.contains(&key))
+        };
+        if present {
+            present_unacked.push(format!(
+                "{} {key} ({}, MS-RequestId {})",
+                u["kind"].as_str().unwrap_or(""),
+                u["outcome"].as_str().unwrap_or(""),
+                u["requestId"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    println!("== verify");
+    figure("acknowledged writes read back", format!("{} of {total}", total - missing.len()));
+    figure("  customers", acked_customers.len());
+    figure("  acceptances", acked_agreements.len());
+    figure("unacknowledged writes", unacked.len());
+    figure("  of which present anyway", present_unacked.len());
+    for m in missing.iter().take(10) {
+        println!("       missing: {m}");
+    }
+    let mut code = 0;
+    if missing.is_empty() {
+        println!("check ok   every acknowledged write is present ({total})");
+    } else {
+        println!("check FAIL {} acknowledged write(s) missing", missing.len());
+        code = 1;
+    }
+    if total == 0 {
+        println!("check FAIL nothing to verify");
+        code = 1;
+    }
+    for p in present_unacked.iter().take(10) {
+        println!("       processed without a 2xx reaching the client: {p}");
+    }
+    if unacked_must_be_absent {
+        if present_unacked.is_empty() {
+            println!("check ok   no write without an answer was processed (none was cut off mid-request)");
+        } else {
+            println!("check FAIL {} write(s) were processed but their answer was lost", present_unacked.len());
+            code = 1;
+        }
+    }
+    code
+}
