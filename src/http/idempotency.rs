@@ -75,9 +75,16 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
 
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
     if !is_final(response.status()) {
-        if let Err(e) = state.store.release_response(&entry.partner_tenant_id, &entry.request_id).await {
-            tracing::warn!(error = %e, "could not release a request-id claim");
-        }
+        // Released before answering, but not waited for long: when the database is down this
+        // would wait out the pool's timeout a second time before the client hears its 503 (the
+        // release goes on in the background, and an unreleased claim expires anyway).
+        let store = state.store.clone();
+        let release = tokio::spawn(async move {
+            if let Err(e) = store.release_response(&entry.partner_tenant_id, &entry.request_id).await {
+                tracing::warn!(error = %e, "could not release a request-id claim");
+            }
+        });
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), release).await;
         return response;
     }
     let (parts, body) = response.into_parts();
