@@ -27,6 +27,7 @@ SUBJECTS = {
     "floor": "axum floor (`bench/floor.rs`)",
     "prism": "Prism",
     "pgbench": "pgbench",
+    "sqlite-floor": "SQLite, 1 writer (`bench/sqlite_floor.py`)",
 }
 MB = 1_000_000
 
@@ -53,6 +54,7 @@ class Figure:
         self.p99 = statistics.median(r["p99"] for r in runs)
         self.errors = sum(r["errors"] for r in runs)
         self.peak_mb = max(r["kib"] for r in runs) * 1024 / MB
+        self.cpu_us = statistics.median(r["cpu_us"] for r in runs)
 
 
 def load_results(path):
@@ -60,8 +62,9 @@ def load_results(path):
     for line in path.read_text().splitlines():
         if not line.strip():
             continue
-        subject, op, conns, size, _repeat, rps, p50, p99, errors, kib = line.split("\t")
-        run = {"rps": float(rps), "p50": float(p50), "p99": float(p99), "errors": int(errors), "kib": int(kib)}
+        subject, op, conns, size, _repeat, rps, p50, p99, errors, kib, cpu_us = line.split("\t")
+        run = {"rps": float(rps), "p50": float(p50), "p99": float(p99), "errors": int(errors), "kib": int(kib),
+               "cpu_us": int(cpu_us)}
         groups[(subject, op, int(conns), size)].append(run)
     return {key: Figure(runs) for key, runs in groups.items()}
 
@@ -111,16 +114,21 @@ def report(directory):
     print("## Run\n")
     print(table(["", ""], [[k, v] for k, v in meta.items()], ["---", "---"]))
 
-    print("\n## Load\n")
-    rows = []
-    for (subject, op, conns, _size), f in sorted(
-        ((k, f) for k, f in figures.items() if not k[0].startswith("scale-")),
-        key=lambda kf: (list(SUBJECTS).index(kf[0][0]), list(OPERATIONS).index(kf[0][1]), kf[0][2]),
-    ):
-        rss = "—" if subject == "pgbench" else num(f.peak_mb, 1)
-        rows.append([SUBJECTS[subject], OPERATIONS[op], conns, num(f.rps), num(f.p50, 2), num(f.p99, 2), f.errors, rss])
-    print(table(["server", "operation", "conns", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB"], rows,
-                ["---", "---", "---:", "---:", "---:", "---:", "---:", "---:"]))
+    def load_table(title, subjects):
+        rows = []
+        for (subject, op, conns, _size), f in sorted(
+            ((k, f) for k, f in figures.items() if k[0] in subjects),
+            key=lambda kf: (list(SUBJECTS).index(kf[0][0]), list(OPERATIONS).index(kf[0][1]), kf[0][2]),
+        ):
+            server = subject in ("emulator-sqlite", "emulator-postgres", "floor", "prism")
+            rows.append([SUBJECTS[subject], OPERATIONS[op], conns, num(f.rps), num(f.p50, 2), num(f.p99, 2), f.errors,
+                         num(f.peak_mb, 1) if server else "—", num(f.cpu_us) if server else "—"])
+        print(f"\n## {title}\n")
+        print(table(["server", "operation", "conns", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB",
+                     "CPU µs/req"], rows, ["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
+
+    load_table("Emulator", ("emulator-sqlite", "emulator-postgres"))
+    load_table("Reference points", ("floor", "prism", "pgbench", "sqlite-floor"))
 
     print("\n## Scale: latency against stored agreements\n")
     rows = []
@@ -148,7 +156,7 @@ def report(directory):
 
     print("\n## Targets\n")
     rows = []
-    conns_list = sorted({c for (_s, _o, c, _z) in figures})
+    conns_list = sorted({c for (s, _o, c, _z) in figures if s.startswith("emulator-")})
     top = max(conns_list) if conns_list else 64
 
     def target(name, measured_text, goal_text, verdict):
@@ -162,13 +170,14 @@ def report(directory):
             r = emu.rps / floor.rps
             target(f"`GET /v1/agreements` vs axum floor, {top} conns ({label})",
                    f"{num(emu.rps)} / {num(floor.rps)} = ×{r:.2f}", "≥ ×0.8", at_least(r, 0.8))
-        prism = fig("prism", "catalog", top)
-        if emu and prism:
-            r = emu.rps / prism.rps
-            target(f"`GET /v1/agreements` vs Prism, {top} conns ({label})",
-                   f"{num(emu.rps)} / {num(prism.rps)} = ×{r:.1f}", "≥ ×20", at_least(r, 20))
-        elif emu:
-            target(f"`GET /v1/agreements` vs Prism ({label})", missing, "≥ ×20", "Prism not run")
+        for conns in conns_list:
+            emu, prism = fig(f"emulator-{backend}", "catalog", conns), fig("prism", "catalog", conns)
+            if emu and prism:
+                r = emu.rps / prism.rps
+                target(f"`GET /v1/agreements` vs Prism, {conns} conns ({label})",
+                       f"{num(emu.rps)} / {num(prism.rps)} = ×{r:.1f}", "≥ ×20", at_least(r, 20))
+            elif emu:
+                target(f"`GET /v1/agreements` vs Prism, {conns} conns ({label})", missing, "≥ ×20", "Prism not run")
     for conns in conns_list:
         emu, pgb = fig("emulator-postgres", "write", conns), fig("pgbench", "insert", conns)
         if emu and pgb:
@@ -183,6 +192,9 @@ def report(directory):
         if emu:
             target(f"`POST` on SQLite (durable commits), {conns} conns", f"{num(emu.rps)} req/s", "≥ 2 000 req/s",
                    at_least(emu.rps, 2000))
+            floor = fig("sqlite-floor", "insert", 1)
+            if floor:
+                rows[-1][1] += f" (disk: {num(floor.rps)} durable commits/s, 1 writer)"
     for conns in conns_list:
         emu, pgb = fig("emulator-postgres", "read", conns), fig("pgbench", "select", conns)
         if emu and pgb:
