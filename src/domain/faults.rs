@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use super::ids::canonical_id;
+
 /// What a matching request gets instead of (or before) its normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultEffect {
@@ -205,7 +207,8 @@ pub fn validate_rule(
             method: operation.as_ref().map(|(m, _)| m.clone()),
             route: operation.map(|(_, r)| r),
             path_pattern: path.map(str::to_string),
-            partner_tenant_id: partner.map(str::to_string),
+            // Stored as partners are, so that a partner reset finds the partner's rules.
+            partner_tenant_id: partner.map(canonical_id),
             effect,
             delay_ms,
             retry_after_seconds,

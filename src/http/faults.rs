@@ -16,7 +16,6 @@ use super::extract::PcJson;
 use super::{route_table, spec, AppState, RouteEntry};
 use crate::auth::Caller;
 use crate::domain::faults::{validate_rule, FaultEffect, FaultRule, FaultRuleInput, FaultTarget, Operation};
-use crate::domain::ids::canonical_id;
 
 pub fn routes() -> Vec<RouteEntry> {
     vec![
@@ -47,9 +46,7 @@ async fn add_rule(
     State(ctx): State<AppState>,
     PcJson(input): PcJson<FaultRuleInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let mut rule = validate_rule(&input, ctx.ids.guid(), resolve_operation).map_err(ApiError::Validation)?;
-    // Stored as partners are, so that a partner reset finds the partner's rules.
-    rule.partner_tenant_id = rule.partner_tenant_id.as_deref().map(canonical_id);
+    let rule = validate_rule(&input, ctx.ids.guid(), resolve_operation).map_err(ApiError::Validation)?;
     ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
     Ok((StatusCode::CREATED, Json(rule_json(&rule))))
 }

@@ -115,8 +115,8 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     // Probes are answered even over the cap: an orchestrator must not restart a busy emulator.
-    let probe = matches!(req.uri().path(), "/_emulator/health" | "/_emulator/ready");
-    let over_cap = !probe && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
+    let over_cap = !is_probe(req.uri().path())
+        && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
     let header_bytes = headers_size(req.headers());
     let response = async {
         if over_cap {
@@ -160,10 +160,8 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
 
-    let journaled = !(path.starts_with("/_emulator/requests")
-        || path == "/_emulator/health"
-        || path == "/_emulator/ready"
-        || path.starts_with("/_emulator/docs"));
+    let journaled =
+        !(path.starts_with("/_emulator/requests") || is_probe(&path) || path.starts_with("/_emulator/docs"));
     if journaled {
         let note = response.extensions().get::<RefusalNote>();
         state.journal.record(JournalEntry {
@@ -181,6 +179,12 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         });
     }
     response
+}
+
+/// Liveness and readiness: open without the admin token, answered over the connection cap and
+/// left out of the journal, so that any orchestrator can probe a busy emulator.
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/_emulator/health" | "/_emulator/ready")
 }
 
 /// Bytes of the headers as sent: `name: value` and the line break of each.
@@ -209,7 +213,7 @@ fn in_error_shape(response: Response, body_limit: usize) -> Response {
 /// When an admin token is configured, every `/_emulator` route requires it.
 /// Liveness and readiness stay open so that any orchestrator can probe them.
 pub async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    let probe = matches!(req.uri().path(), "/_emulator/health" | "/_emulator/ready");
+    let probe = is_probe(req.uri().path());
     if let Some(expected) = state.config.admin_token().filter(|_| !probe) {
         let given = req
             .headers()
