@@ -60,7 +60,7 @@ async fn ready(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
     };
     tokio::time::timeout(std::time::Duration::from_secs(2), checks)
         .await
-        .map_err(|_| crate::store::StoreError::Unavailable(sqlx::Error::PoolTimedOut))??;
+        .map_err(|_| crate::store::StoreError::timed_out())??;
     Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
 }
 

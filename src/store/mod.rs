@@ -1,14 +1,18 @@
-//! Storage: one trait, implemented for PostgreSQL and SQLite with the same behaviour.
+//! Storage: one trait, with one implementation that behaves the same on PostgreSQL and SQLite.
 //!
-//! Both implementations share their queries (written in the SQL both databases accept,
-//! `$N` placeholders included) through the `sql_store!` macro in `queries.rs`; what differs per
-//! backend — connection, pool settings and the DDL in `migrations/<backend>` — lives in
-//! `postgres.rs` and `sqlite.rs`.
+//! - `sql.rs`: every statement, written once in the SQL both databases accept;
+//! - `rows.rs`: the rows they read, and how each becomes a domain value;
+//! - `sql_store.rs`: the `Store` implementation, each method written once for both backends;
+//! - `postgres.rs`, `sqlite.rs`: what differs per backend — connection, pool settings, the
+//!   migrations in `migrations/<backend>` and, on PostgreSQL, the change feed between replicas;
+//! - `cache.rs`, `notify.rs`: shared state kept in memory, and how replicas clear it.
 
 mod cache;
 mod notify;
 mod postgres;
-mod queries;
+mod rows;
+mod sql;
+mod sql_store;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -21,20 +25,19 @@ use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
 use crate::domain::partners::Partner;
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sql_store::SqlStore;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness rule held by the database refused the write.
     #[error("conflict with an existing record")]
     Conflict,
     /// The database could not be reached or refused to work.
     #[error("database unavailable: {0}")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] Arc<sqlx::Error>),
     /// Anything else: a bug or corrupt data.
     #[error("database error: {0}")]
-    Other(#[source] sqlx::Error),
+    Other(#[source] Arc<sqlx::Error>),
     #[error("text the database cannot store")]
     UnstorableText,
     #[error("stored data is corrupt: {0}")]
@@ -54,13 +57,20 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db)
                 if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517" | "57P01" | "57P02" | "57P03")) =>
             {
-                StoreError::Unavailable(e)
+                StoreError::Unavailable(Arc::new(e))
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                StoreError::Unavailable(e)
+                StoreError::Unavailable(Arc::new(e))
             }
-            _ => StoreError::Other(e),
+            _ => StoreError::Other(Arc::new(e)),
         }
+    }
+}
+
+impl StoreError {
+    /// The database did not answer in time.
+    pub fn timed_out() -> Self {
+        StoreError::Unavailable(Arc::new(sqlx::Error::PoolTimedOut))
     }
 }
 
@@ -211,9 +221,14 @@ pub trait Store: Send + Sync + 'static {
 /// Open the store that `database_url` names: `postgres://` or `postgresql://` for PostgreSQL,
 /// anything else (`sqlite:`, a file path) for SQLite.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::connect(database_url).await?))
+    let store = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        // Off until the change feed from the other replicas listens.
+        let cache = Arc::new(cache::SharedCache::new(false));
+        SqlStore::new(sql_store::Db::Postgres(postgres::Postgres::connect(database_url, cache.clone()).await?), cache)
     } else {
-        Ok(Arc::new(SqliteStore::connect(database_url).await?))
-    }
+        // One process per file: only this process changes shared state.
+        let cache = Arc::new(cache::SharedCache::new(true));
+        SqlStore::new(sql_store::Db::Sqlite(sqlite::Sqlite::connect(database_url).await?), cache)
+    };
+    Ok(Arc::new(store))
 }

@@ -1,22 +1,25 @@
 //! PostgreSQL: for docker-compose and several replicas sharing one database.
 
-use super::cache::SharedCache;
-use super::notify::{self, Echoes};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct PostgresStore {
-    pool: PgPool,
+use super::cache::SharedCache;
+use super::notify::{self, Echoes};
+use super::{sql, StoreError, StoreResult};
+
+pub(super) struct Postgres {
+    pub reader: PgPool,
     /// The same pool: PostgreSQL takes concurrent writers.
-    writer: PgPool,
-    cache: Arc<SharedCache>,
+    pub writer: PgPool,
     echoes: Arc<Echoes>,
 }
 
-impl PostgresStore {
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+impl Postgres {
+    /// Connect, and start listening for other replicas' changes of shared state, which clear
+    /// `cache` (off until the change feed listens).
+    pub async fn connect(url: &str, cache: Arc<SharedCache>) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("partner-center-emulator");
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -28,20 +31,18 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await?;
-        // Off until the change feed listens.
-        let cache = Arc::new(SharedCache::new(false));
         let echoes = Arc::new(Echoes::default());
-        notify::spawn_listener(pool.clone(), cache.clone(), echoes.clone());
-        Ok(Self { writer: pool.clone(), pool, cache, echoes })
+        notify::spawn_listener(pool.clone(), cache, echoes.clone());
+        Ok(Self { writer: pool.clone(), reader: pool, echoes })
     }
 
-    /// Shared state changed: clear this replica's cache and tell the others.
-    async fn announce_change(&self) -> super::StoreResult<()> {
-        self.cache.invalidate();
+    /// Tell every replica (this one included) that shared state changed, and wait briefly for
+    /// the notification to come back, so that the others have heard before the client does.
+    pub async fn announce_change(&self, cache: &SharedCache) -> StoreResult<()> {
         let payload = uuid::Uuid::new_v4().simple().to_string();
         let echo = self.echoes.expect(&payload);
-        sqlx::query("SELECT pg_notify($1, $2)").bind(notify::CHANNEL).bind(&payload).execute(&self.writer).await?;
-        if self.cache.is_enabled() {
+        sqlx::query(sql::NOTIFY).bind(notify::CHANNEL).bind(&payload).execute(&self.writer).await?;
+        if cache.is_enabled() {
             self.echoes.wait(&payload, echo).await;
         }
         Ok(())
@@ -49,9 +50,10 @@ impl PostgresStore {
 
     /// sqlx holds a PostgreSQL advisory lock while migrating, so replicas starting together
     /// apply each migration once.
-    async fn run_migrations(&self) -> super::StoreResult<()> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await.map_err(|e| super::StoreError::Other(e.into()))
+    pub async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.writer)
+            .await
+            .map_err(|e| StoreError::Other(Arc::new(e.into())))
     }
 }
-
-super::queries::sql_store!(PostgresStore, sqlx::Postgres, "postgres");

@@ -1,21 +1,22 @@
 //! SQLite: the embedded default, a file in the working directory or `sqlite::memory:`.
 
-use super::cache::SharedCache;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::{StoreError, StoreResult};
 
 /// One emulator process per database file: the cache of shared state is cleared by this
 /// process's own changes only (use PostgreSQL for several replicas).
-pub struct SqliteStore {
-    pool: SqlitePool,
+pub(super) struct Sqlite {
+    pub reader: SqlitePool,
     /// One connection for every write: writers queue here, in order, instead of retrying
     /// against SQLite's write lock (busy_timeout sleeps that made p99 latency jump).
-    writer: SqlitePool,
-    cache: SharedCache,
+    pub writer: SqlitePool,
 }
 
-impl SqliteStore {
+impl Sqlite {
     /// `url` is a `sqlite:` URL or a plain file path.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -36,7 +37,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full);
         let options = if in_memory { options } else { options.journal_mode(SqliteJournalMode::Wal) };
         // An in-memory database lives as long as its one connection.
-        let pool = if in_memory {
+        let reader = if in_memory {
             SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
         } else {
             SqlitePoolOptions::new().max_connections(8)
@@ -45,7 +46,7 @@ impl SqliteStore {
         .connect_with(options.clone())
         .await?;
         let writer = if in_memory {
-            pool.clone()
+            reader.clone()
         } else {
             SqlitePoolOptions::new()
                 .max_connections(1)
@@ -58,17 +59,10 @@ impl SqliteStore {
         let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&writer).await?;
         let synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"].get(synchronous as usize).copied().unwrap_or("?");
         tracing::info!(synchronous, journal_mode, "sqlite durability");
-        Ok(Self { pool, writer, cache: SharedCache::new(true) })
+        Ok(Self { reader, writer })
     }
 
-    async fn announce_change(&self) -> super::StoreResult<()> {
-        self.cache.invalidate();
-        Ok(())
-    }
-
-    async fn run_migrations(&self) -> super::StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await.map_err(|e| super::StoreError::Other(e.into()))
+    pub async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await.map_err(|e| StoreError::Other(Arc::new(e.into())))
     }
 }
-
-super::queries::sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");

@@ -1,0 +1,332 @@
+//! The rows the statements of `sql.rs` read, column for column, and how each becomes a domain
+//! value. A value the domain does not know (an agreement type, a source, a fault effect) means
+//! the data is corrupt.
+
+use chrono::{DateTime, Utc};
+
+use super::{AdminSession, DocumentLink, OutboxMessage, StoreError, StoreResult, StoredClock, StoredResponse};
+use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
+use crate::domain::contact::Contact;
+use crate::domain::customers::Customer;
+use crate::domain::faults::{FaultEffect, FaultRule};
+use crate::domain::orders::Order;
+use crate::domain::partners::{Partner, PartnerType};
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value}"))
+}
+
+fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+pub fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn agreement_type(value: &str) -> StoreResult<AgreementType> {
+    AgreementType::parse(value).ok_or_else(|| corrupt("agreement_type", value))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SettingRow {
+    pub value: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ClockRow {
+    frozen_at_ms: Option<i64>,
+    offset_ms: i64,
+}
+
+impl From<ClockRow> for StoredClock {
+    fn from(row: ClockRow) -> Self {
+        StoredClock { frozen_at_ms: row.frozen_at_ms, offset_ms: row.offset_ms }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PartnerRow {
+    tenant_id: String,
+    name: String,
+    partner_type: String,
+    indirect_provider_id: Option<String>,
+}
+
+impl TryFrom<PartnerRow> for Partner {
+    type Error = StoreError;
+
+    fn try_from(row: PartnerRow) -> StoreResult<Self> {
+        Ok(Partner {
+            partner_type: PartnerType::parse(&row.partner_type)
+                .ok_or_else(|| corrupt("partner_type", &row.partner_type))?,
+            tenant_id: row.tenant_id,
+            name: row.name,
+            indirect_provider_id: row.indirect_provider_id,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TemplateRow {
+    template_id: String,
+    agreement_type: String,
+    agreement_link: String,
+    version_rank: i32,
+    accepts_confirmations: bool,
+    has_document: bool,
+}
+
+impl TryFrom<TemplateRow> for AgreementTemplate {
+    type Error = StoreError;
+
+    fn try_from(row: TemplateRow) -> StoreResult<Self> {
+        Ok(AgreementTemplate {
+            agreement_type: agreement_type(&row.agreement_type)?,
+            template_id: row.template_id,
+            agreement_link: row.agreement_link,
+            version_rank: row.version_rank,
+            accepts_confirmations: row.accepts_confirmations,
+            has_document: row.has_document,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct DocumentLinkRow {
+    id: String,
+    template_id: String,
+    country: String,
+    language: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<DocumentLinkRow> for DocumentLink {
+    fn from(row: DocumentLinkRow) -> Self {
+        DocumentLink {
+            id: row.id,
+            template_id: row.template_id,
+            country: row.country,
+            language: row.language,
+            expires_at: row.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CustomerRow {
+    id: String,
+    commerce_id: String,
+    domain: String,
+    company_name: String,
+    organization_registration_number: Option<String>,
+    /// The billing profile as JSON text.
+    billing_profile: String,
+    created_by: String,
+    associated_partner_id: Option<String>,
+    admin_user_name: String,
+    admin_password_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = StoreError;
+
+    fn try_from(row: CustomerRow) -> StoreResult<Self> {
+        Ok(Customer {
+            billing_profile: serde_json::from_str(&row.billing_profile)
+                .map_err(|e| corrupt("billing_profile", &e.to_string()))?,
+            id: row.id,
+            commerce_id: row.commerce_id,
+            domain: row.domain,
+            company_name: row.company_name,
+            organization_registration_number: row.organization_registration_number,
+            created_by: row.created_by,
+            associated_partner_id: row.associated_partner_id,
+            admin_user_name: row.admin_user_name,
+            admin_password_hash: row.admin_password_hash,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AgreementRow {
+    id: String,
+    customer_id: String,
+    partner_tenant_id: Option<String>,
+    user_id: Option<String>,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone_number: Option<String>,
+    template_id: String,
+    agreement_type: String,
+    date_agreed: DateTime<Utc>,
+    source: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<AgreementRow> for Agreement {
+    type Error = StoreError;
+
+    fn try_from(row: AgreementRow) -> StoreResult<Self> {
+        Ok(Agreement {
+            agreement_type: agreement_type(&row.agreement_type)?,
+            source: AgreementSource::parse(&row.source).ok_or_else(|| corrupt("source", &row.source))?,
+            id: row.id,
+            customer_id: row.customer_id,
+            partner_tenant_id: row.partner_tenant_id,
+            user_id: row.user_id,
+            contact: Contact {
+                first_name: row.first_name,
+                last_name: row.last_name,
+                email: row.email,
+                phone_number: row.phone_number,
+            },
+            template_id: row.template_id,
+            date_agreed: row.date_agreed,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct OutboxRow {
+    id: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    partner_tenant_id: String,
+    customer_id: String,
+    agreement_id: String,
+    queued_at: DateTime<Utc>,
+    deliver_at: DateTime<Utc>,
+}
+
+impl From<OutboxRow> for OutboxMessage {
+    fn from(row: OutboxRow) -> Self {
+        OutboxMessage {
+            id: row.id,
+            recipient: row.recipient,
+            subject: row.subject,
+            body: row.body,
+            partner_tenant_id: row.partner_tenant_id,
+            customer_id: row.customer_id,
+            agreement_id: row.agreement_id,
+            queued_at: row.queued_at,
+            deliver_at: row.deliver_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct OrderRow {
+    id: String,
+    customer_id: String,
+    partner_tenant_id: String,
+    /// The line items as JSON text.
+    line_items: String,
+    creation_date: DateTime<Utc>,
+    status: String,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = StoreError;
+
+    fn try_from(row: OrderRow) -> StoreResult<Self> {
+        Ok(Order {
+            line_items: serde_json::from_str(&row.line_items).map_err(|e| corrupt("line_items", &e.to_string()))?,
+            id: row.id,
+            customer_id: row.customer_id,
+            partner_tenant_id: row.partner_tenant_id,
+            creation_date: row.creation_date,
+            status: row.status,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    id: String,
+    customer_id: String,
+    csrf_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<SessionRow> for AdminSession {
+    fn from(row: SessionRow) -> Self {
+        AdminSession {
+            id: row.id,
+            customer_id: row.customer_id,
+            csrf_token: row.csrf_token,
+            expires_at: row.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StoredResponseRow {
+    partner_tenant_id: String,
+    request_id: String,
+    method: String,
+    path: String,
+    request_hash: String,
+    status: i32,
+    body: String,
+    created_at: DateTime<Utc>,
+    claimed_at_ms: i64,
+}
+
+impl TryFrom<StoredResponseRow> for StoredResponse {
+    type Error = StoreError;
+
+    fn try_from(row: StoredResponseRow) -> StoreResult<Self> {
+        Ok(StoredResponse {
+            status: u16::try_from(row.status).map_err(|_| corrupt("status", &row.status.to_string()))?,
+            partner_tenant_id: row.partner_tenant_id,
+            request_id: row.request_id,
+            method: row.method,
+            path: row.path,
+            request_hash: row.request_hash,
+            body: row.body,
+            created_at: row.created_at,
+            claimed_at_ms: row.claimed_at_ms,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct FaultRuleRow {
+    id: String,
+    method: Option<String>,
+    route: Option<String>,
+    path_pattern: Option<String>,
+    partner_tenant_id: Option<String>,
+    effect: String,
+    delay_ms: i64,
+    retry_after_seconds: i64,
+    probability: f64,
+    max_hits: Option<i64>,
+    hits: i64,
+}
+
+impl TryFrom<FaultRuleRow> for FaultRule {
+    type Error = StoreError;
+
+    fn try_from(row: FaultRuleRow) -> StoreResult<Self> {
+        Ok(FaultRule {
+            effect: FaultEffect::parse(&row.effect).ok_or_else(|| corrupt("effect", &row.effect))?,
+            id: row.id,
+            method: row.method,
+            route: row.route,
+            path_pattern: row.path_pattern,
+            partner_tenant_id: row.partner_tenant_id,
+            delay_ms: to_u64(row.delay_ms),
+            retry_after_seconds: to_u64(row.retry_after_seconds),
+            probability: row.probability,
+            max_hits: row.max_hits.map(to_u64),
+            hits: to_u64(row.hits),
+        })
+    }
+}

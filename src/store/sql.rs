@@ -1,0 +1,178 @@
+//! Every statement the store runs, written once in the SQL that PostgreSQL and SQLite both
+//! accept (`$N` placeholders, `ON CONFLICT`, `RETURNING`). The schema is in
+//! `migrations/<backend>/`; the rows these statements read are in `rows.rs`.
+//!
+//! Tables that lists are read from carry a `seq` column, the insertion order, so that lists keep
+//! it even while the emulator clock is frozen: an insert takes `MAX(seq) + 1` (indexed).
+
+// --- settings and the clock ------------------------------------------------------------------
+
+pub const INSERT_SETTING_IF_ABSENT: &str =
+    "INSERT INTO emulator_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+pub const SETTING: &str = "SELECT value FROM emulator_settings WHERE key = $1";
+
+pub const CLOCK: &str = "SELECT frozen_at_ms, offset_ms FROM emulator_clock WHERE id = 1";
+pub const SET_CLOCK: &str = "INSERT INTO emulator_clock (id, frozen_at_ms, offset_ms) VALUES (1, $1, $2) \
+     ON CONFLICT (id) DO UPDATE SET frozen_at_ms = excluded.frozen_at_ms, offset_ms = excluded.offset_ms";
+/// Moves a frozen clock's instant and a running clock's offset alike.
+pub const ADVANCE_CLOCK: &str = "INSERT INTO emulator_clock (id, frozen_at_ms, offset_ms) VALUES (1, NULL, $1) \
+     ON CONFLICT (id) DO UPDATE SET frozen_at_ms = emulator_clock.frozen_at_ms + $1, \
+     offset_ms = emulator_clock.offset_ms + $1";
+
+pub const PING: &str = "SELECT 1";
+
+// --- partners and templates ----------------------------------------------------------------
+
+pub const INSERT_PARTNER: &str =
+    "INSERT INTO partners (tenant_id, name, partner_type, indirect_provider_id, created_at) \
+     VALUES ($1, $2, $3, $4, $5)";
+pub const PARTNER: &str =
+    "SELECT tenant_id, name, partner_type, indirect_provider_id FROM partners WHERE tenant_id = $1";
+
+pub const TEMPLATES: &str = "SELECT template_id, agreement_type, agreement_link, version_rank, accepts_confirmations, \
+     has_document FROM agreement_templates ORDER BY agreement_type DESC, version_rank DESC, template_id";
+
+// --- document links ----------------------------------------------------------------------------
+
+/// Links that expired before `$1` are gone for good.
+pub const DELETE_DOCUMENT_LINKS_EXPIRED_BEFORE: &str = "DELETE FROM document_links WHERE expires_at < $1";
+pub const INSERT_DOCUMENT_LINK: &str =
+    "INSERT INTO document_links (id, template_id, country, language, expires_at) VALUES ($1, $2, $3, $4, $5)";
+pub const DOCUMENT_LINK: &str =
+    "SELECT id, template_id, country, language, expires_at FROM document_links WHERE id = $1";
+
+// --- customers and relationships ---------------------------------------------------------------
+
+pub const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, commerce_id, domain, company_name, \
+     organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
+     admin_password_hash, created_at, seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers))";
+pub const CUSTOMER: &str = "SELECT id, commerce_id, domain, company_name, organization_registration_number, \
+     billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at \
+     FROM customers WHERE id = $1";
+/// `$1` is the user name in lower case.
+pub const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_name, \
+     organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
+     admin_password_hash, created_at FROM customers WHERE admin_user_name = $1";
+/// The customers partner `$1` has a relationship with, or one of its indirect resellers has.
+pub const CUSTOMERS_SERVED_BY: &str = "SELECT c.id, c.commerce_id, c.domain, c.company_name, \
+     c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
+     c.admin_user_name, c.admin_password_hash, c.created_at FROM customers c WHERE EXISTS ( \
+       SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
+       WHERE r.customer_id = c.id AND (p.tenant_id = $1 OR p.indirect_provider_id = $1)) \
+     ORDER BY c.seq, c.id";
+
+pub const INSERT_RELATIONSHIP: &str =
+    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
+     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
+/// Recording a relationship again changes nothing.
+pub const INSERT_RELATIONSHIP_IF_ABSENT: &str = "INSERT INTO customer_relationships \
+     (customer_id, partner_tenant_id, created_at, seq) \
+     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
+     ON CONFLICT (customer_id, partner_tenant_id) DO NOTHING";
+pub const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, p.indirect_provider_id \
+     FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
+     WHERE r.customer_id = $1 ORDER BY r.seq, p.tenant_id";
+
+// --- agreements, the outbox and orders -----------------------------------------------------------
+
+/// `duplicate_key` and the unique index over (customer, type, source, duplicate key) are the
+/// duplicate rule: two identical confirmations can never both be stored.
+pub const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, \
+     last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements))";
+pub const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
+     email, phone_number, template_id, agreement_type, date_agreed, source, created_at \
+     FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
+
+pub const INSERT_OUTBOX_MESSAGE: &str = "INSERT INTO outbox (id, recipient, subject, body, partner_tenant_id, \
+     customer_id, agreement_id, queued_at, deliver_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))";
+/// Each filter is left out when its parameter is NULL: `$1` recipient (any case), `$2` customer,
+/// `$3` partner, `$4` delivered by this instant.
+pub const OUTBOX: &str = "SELECT id, recipient, subject, body, partner_tenant_id, customer_id, agreement_id, \
+     queued_at, deliver_at FROM outbox WHERE ($1 IS NULL OR lower(recipient) = lower($1)) \
+     AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR partner_tenant_id = $3) \
+     AND ($4 IS NULL OR deliver_at <= $4) ORDER BY seq, id";
+pub const CLEAR_OUTBOX: &str = "DELETE FROM outbox";
+
+pub const INSERT_ORDER: &str = "INSERT INTO orders (id, customer_id, partner_tenant_id, line_items, creation_date, \
+     status, seq) VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
+pub const ORDERS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
+     FROM orders WHERE customer_id = $1 ORDER BY seq, id";
+
+// --- admin-center sessions -------------------------------------------------------------------------
+
+pub const INSERT_SESSION: &str =
+    "INSERT INTO admin_sessions (id, customer_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)";
+pub const SESSION: &str = "SELECT id, customer_id, csrf_token, expires_at FROM admin_sessions WHERE id = $1";
+pub const DELETE_SESSION: &str = "DELETE FROM admin_sessions WHERE id = $1";
+
+// --- kept answers (MS-RequestId) ---------------------------------------------------------------------
+
+pub const STORED_RESPONSE: &str = "SELECT partner_tenant_id, request_id, method, path, request_hash, status, body, \
+     created_at, claimed_at_ms FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2";
+/// A claim is a row with status 0; claiming an id that has one changes nothing.
+pub const CLAIM_RESPONSE: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, \
+     request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7) \
+     ON CONFLICT (partner_tenant_id, request_id) DO NOTHING";
+pub const COMPLETE_RESPONSE: &str =
+    "UPDATE idempotent_responses SET status = $3, body = $4 WHERE partner_tenant_id = $1 AND request_id = $2";
+pub const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHERE created_at < $1";
+pub const FORGET_RESPONSE: &str = "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2";
+/// Only a claim (status 0) is released; a kept answer stays.
+pub const RELEASE_CLAIM: &str =
+    "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 AND status = 0";
+
+// --- fault rules ---------------------------------------------------------------------------------------
+
+pub const INSERT_FAULT_RULE: &str = "INSERT INTO fault_rules (id, method, route, path_pattern, partner_tenant_id, \
+     effect, delay_ms, retry_after_seconds, probability, max_hits, hits, created_at, seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM fault_rules))";
+pub const FAULT_RULES: &str = "SELECT id, method, route, path_pattern, partner_tenant_id, effect, delay_ms, \
+     retry_after_seconds, probability, max_hits, hits FROM fault_rules ORDER BY seq";
+/// Counts a hit only while the rule has hits left, so a count holds across replicas.
+pub const RECORD_FAULT_HIT: &str =
+    "UPDATE fault_rules SET hits = hits + 1 WHERE id = $1 AND (max_hits IS NULL OR hits < max_hits)";
+pub const DELETE_FAULT_RULE: &str = "DELETE FROM fault_rules WHERE id = $1";
+pub const DELETE_FAULT_RULES: &str = "DELETE FROM fault_rules";
+
+// --- reset ----------------------------------------------------------------------------------------------
+
+/// A full reset: everything partners and customers did; the template catalog and the signing
+/// key stay. In this order, inside one transaction.
+pub const RESET_EVERYTHING: &[&str] = &[
+    "DELETE FROM fault_rules",
+    "DELETE FROM idempotent_responses",
+    "DELETE FROM admin_sessions",
+    "DELETE FROM outbox",
+    "DELETE FROM orders",
+    "DELETE FROM agreements",
+    "DELETE FROM customer_relationships",
+    "DELETE FROM customers",
+    "DELETE FROM document_links",
+    "UPDATE partners SET indirect_provider_id = NULL",
+    "DELETE FROM partners",
+    "DELETE FROM emulator_clock",
+];
+
+/// A reset of partner `$1`'s own state: its confirmations, orders, emails, kept answers and
+/// relationships. A customer no partner has a relationship with any more goes too; one that
+/// another partner still serves stays, with that partner's data.
+pub const RESET_PARTNER: &[&str] = &[
+    "DELETE FROM fault_rules WHERE partner_tenant_id = $1",
+    "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
+    "DELETE FROM outbox WHERE partner_tenant_id = $1",
+    "DELETE FROM orders WHERE partner_tenant_id = $1",
+    "DELETE FROM agreements WHERE partner_tenant_id = $1",
+    "DELETE FROM customer_relationships WHERE partner_tenant_id = $1",
+    "UPDATE customers SET associated_partner_id = NULL WHERE associated_partner_id = $1",
+    "DELETE FROM outbox WHERE customer_id IN (SELECT id FROM customers c WHERE NOT EXISTS \
+       (SELECT 1 FROM customer_relationships r WHERE r.customer_id = c.id))",
+    "DELETE FROM customers WHERE NOT EXISTS \
+       (SELECT 1 FROM customer_relationships r WHERE r.customer_id = customers.id)",
+];
+
+/// PostgreSQL only: tell the other replicas that shared state changed (`store::notify`).
+pub const NOTIFY: &str = "SELECT pg_notify($1, $2)";

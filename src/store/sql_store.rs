@@ -1,0 +1,514 @@
+//! The one implementation of [`Store`], for both backends. Each method is written once: it binds
+//! a statement of `sql.rs`, runs it on the backend's pool and turns the rows of `rows.rs` into
+//! domain values. The two macros below are the only glue: they run the same expression on the
+//! PostgreSQL or the SQLite pool (their types differ, the code does not).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use super::cache::SharedCache;
+use super::rows::{self, to_i64};
+use super::{
+    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Store, StoreError, StoreResult, StoredClock,
+    StoredResponse,
+};
+use crate::domain::agreements::{Agreement, AgreementTemplate};
+use crate::domain::customers::Customer;
+use crate::domain::faults::FaultRule;
+use crate::domain::orders::Order;
+use crate::domain::partners::Partner;
+
+/// A connected database.
+pub(super) enum Db {
+    Postgres(super::postgres::Postgres),
+    Sqlite(super::sqlite::Sqlite),
+}
+
+/// `on_pool!(self, reader|writer, |pool| expression)`: the expression, run with `pool` bound to
+/// the backend's pool for reads or for writes.
+macro_rules! on_pool {
+    ($store:expr, $which:ident, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            Db::Postgres(db) => {
+                let $pool = &db.$which;
+                $body
+            }
+            Db::Sqlite(db) => {
+                let $pool = &db.$which;
+                $body
+            }
+        }
+    };
+}
+
+/// `in_transaction!(self, |tx| block)`: the block, run in a transaction on the writer and
+/// committed when it ends; a `?` inside it returns early and the transaction is rolled back.
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.db {
+            Db::Postgres(db) => {
+                let mut $tx = db.writer.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            Db::Sqlite(db) => {
+                let mut $tx = db.writer.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub struct SqlStore {
+    db: Db,
+    /// The shared state every request reads (`cache.rs`).
+    cache: Arc<SharedCache>,
+}
+
+impl SqlStore {
+    pub(super) fn new(db: Db, cache: Arc<SharedCache>) -> Self {
+        Self { db, cache }
+    }
+
+    /// Shared state changed: clear this replica's cache, and on PostgreSQL tell the others.
+    async fn announce_change(&self) -> StoreResult<()> {
+        self.cache.invalidate();
+        match &self.db {
+            Db::Postgres(db) => db.announce_change(&self.cache).await,
+            Db::Sqlite(_) => Ok(()),
+        }
+    }
+}
+
+fn to_vec<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+fn to_json<T: serde::Serialize>(what: &str, value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Postgres(db) => db.migrate().await,
+            Db::Sqlite(db) => db.migrate().await,
+        }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, reader, |pool| {
+            sqlx::query(sql::PING).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn setting_or_insert(&self, key: &str, proposed: &str) -> StoreResult<String> {
+        let row: rows::SettingRow = on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_SETTING_IF_ABSENT).bind(key).bind(proposed).execute(pool).await?;
+            sqlx::query_as(sql::SETTING).bind(key).fetch_one(pool).await?
+        });
+        Ok(row.value)
+    }
+
+    async fn clock(&self) -> StoreResult<StoredClock> {
+        if let Some(clock) = self.cache.clock() {
+            return Ok(clock);
+        }
+        let generation = self.cache.generation();
+        let row: Option<rows::ClockRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::CLOCK).fetch_optional(pool).await)?;
+        let clock = row.map(StoredClock::from).unwrap_or_default();
+        self.cache.put_clock(generation, clock);
+        Ok(clock)
+    }
+
+    async fn set_clock(&self, clock: StoredClock) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::SET_CLOCK).bind(clock.frozen_at_ms).bind(clock.offset_ms).execute(pool).await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn advance_clock(&self, by_ms: i64) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::ADVANCE_CLOCK).bind(by_ms).execute(pool).await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_PARTNER)
+                .bind(&partner.tenant_id)
+                .bind(&partner.name)
+                .bind(partner.partner_type.as_str())
+                .bind(&partner.indirect_provider_id)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>> {
+        if let Some(partner) = self.cache.partner(tenant_id) {
+            return Ok(partner);
+        }
+        let generation = self.cache.generation();
+        let row: Option<rows::PartnerRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER).bind(tenant_id).fetch_optional(pool).await)?;
+        let partner = row.map(Partner::try_from).transpose()?;
+        self.cache.put_partner(generation, tenant_id, partner.clone());
+        Ok(partner)
+    }
+
+    async fn templates(&self) -> StoreResult<Vec<AgreementTemplate>> {
+        if let Some(templates) = self.cache.templates() {
+            return Ok(templates);
+        }
+        let rows: Vec<rows::TemplateRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::TEMPLATES).fetch_all(pool).await)?;
+        let templates: Vec<AgreementTemplate> = to_vec(rows)?;
+        self.cache.put_templates(templates.clone());
+        Ok(templates)
+    }
+
+    async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()> {
+        // Links that expired over a day (of emulator time) ago are gone for good.
+        let forgotten_before = link.expires_at - chrono::Duration::days(1);
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::DELETE_DOCUMENT_LINKS_EXPIRED_BEFORE).bind(forgotten_before).execute(pool).await?;
+            sqlx::query(sql::INSERT_DOCUMENT_LINK)
+                .bind(&link.id)
+                .bind(&link.template_id)
+                .bind(&link.country)
+                .bind(&link.language)
+                .bind(link.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>> {
+        let row: Option<rows::DocumentLinkRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::DOCUMENT_LINK).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(DocumentLink::from))
+    }
+
+    async fn insert_customer(&self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
+        let billing = to_json("billing_profile", &customer.billing_profile)?;
+        in_transaction!(self, |tx| {
+            sqlx::query(sql::INSERT_CUSTOMER)
+                .bind(&customer.id)
+                .bind(&customer.commerce_id)
+                .bind(&customer.domain)
+                .bind(&customer.company_name)
+                .bind(&customer.organization_registration_number)
+                .bind(&billing)
+                .bind(&customer.created_by)
+                .bind(&customer.associated_partner_id)
+                .bind(&customer.admin_user_name)
+                .bind(&customer.admin_password_hash)
+                .bind(customer.created_at)
+                .execute(&mut *tx)
+                .await?;
+            for partner in related_partners {
+                sqlx::query(sql::INSERT_RELATIONSHIP)
+                    .bind(&customer.id)
+                    .bind(partner)
+                    .bind(customer.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn customer(&self, id: &str) -> StoreResult<Option<Customer>> {
+        let row: Option<rows::CustomerRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::CUSTOMER).bind(id).fetch_optional(pool).await)?;
+        row.map(Customer::try_from).transpose()
+    }
+
+    async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>> {
+        let user_name = user_name.trim().to_lowercase();
+        let row: Option<rows::CustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::CUSTOMER_BY_ADMIN_USER).bind(&user_name).fetch_optional(pool).await
+        })?;
+        row.map(Customer::try_from).transpose()
+    }
+
+    async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>> {
+        let rows: Vec<rows::PartnerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::RELATED_PARTNERS).bind(customer_id).fetch_all(pool).await
+        })?;
+        to_vec(rows)
+    }
+
+    async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>> {
+        let rows: Vec<rows::CustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::CUSTOMERS_SERVED_BY).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        to_vec(rows)
+    }
+
+    async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_RELATIONSHIP_IF_ABSENT)
+                .bind(customer_id)
+                .bind(partner_tenant_id)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn insert_agreement(&self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query(sql::INSERT_AGREEMENT)
+                .bind(&a.id)
+                .bind(&a.customer_id)
+                .bind(&a.partner_tenant_id)
+                .bind(&a.user_id)
+                .bind(&a.contact.first_name)
+                .bind(&a.contact.last_name)
+                .bind(&a.contact.email)
+                .bind(&a.contact.phone_number)
+                .bind(&a.template_id)
+                .bind(a.agreement_type.as_str())
+                .bind(a.date_agreed)
+                .bind(a.source.as_str())
+                .bind(a.duplicate_key())
+                .bind(a.created_at)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(m) = notice {
+                sqlx::query(sql::INSERT_OUTBOX_MESSAGE)
+                    .bind(&m.id)
+                    .bind(&m.recipient)
+                    .bind(&m.subject)
+                    .bind(&m.body)
+                    .bind(&m.partner_tenant_id)
+                    .bind(&m.customer_id)
+                    .bind(&m.agreement_id)
+                    .bind(m.queued_at)
+                    .bind(m.deliver_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>> {
+        let rows: Vec<rows::AgreementRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::AGREEMENTS_OF_CUSTOMER).bind(customer_id).fetch_all(pool).await
+        })?;
+        to_vec(rows)
+    }
+
+    async fn outbox(&self, q: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>> {
+        let rows: Vec<rows::OutboxRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::OUTBOX)
+                .bind(&q.recipient)
+                .bind(&q.customer_id)
+                .bind(&q.partner_tenant_id)
+                .bind(q.delivered_by)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+    }
+
+    async fn clear_outbox(&self) -> StoreResult<u64> {
+        let done = on_pool!(self, writer, |pool| sqlx::query(sql::CLEAR_OUTBOX).execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+
+    async fn insert_order(&self, o: &Order) -> StoreResult<()> {
+        let items = to_json("line_items", &o.line_items)?;
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_ORDER)
+                .bind(&o.id)
+                .bind(&o.customer_id)
+                .bind(&o.partner_tenant_id)
+                .bind(&items)
+                .bind(o.creation_date)
+                .bind(&o.status)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>> {
+        let rows: Vec<rows::OrderRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::ORDERS_OF_CUSTOMER).bind(customer_id).fetch_all(pool).await
+        })?;
+        to_vec(rows)
+    }
+
+    async fn insert_session(&self, s: &AdminSession) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_SESSION)
+                .bind(&s.id)
+                .bind(&s.customer_id)
+                .bind(&s.csrf_token)
+                .bind(s.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>> {
+        let row: Option<rows::SessionRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::SESSION).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(AdminSession::from))
+    }
+
+    async fn delete_session(&self, id: &str) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::DELETE_SESSION).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn stored_response(&self, partner: &str, request_id: &str) -> StoreResult<Option<StoredResponse>> {
+        let row: Option<rows::StoredResponseRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::STORED_RESPONSE).bind(partner).bind(request_id).fetch_optional(pool).await
+        })?;
+        row.map(StoredResponse::try_from).transpose()
+    }
+
+    async fn claim_response(&self, r: &StoredResponse) -> StoreResult<bool> {
+        let claimed = on_pool!(self, writer, |pool| {
+            sqlx::query(sql::CLAIM_RESPONSE)
+                .bind(&r.partner_tenant_id)
+                .bind(&r.request_id)
+                .bind(&r.method)
+                .bind(&r.path)
+                .bind(&r.request_hash)
+                .bind(r.created_at)
+                .bind(r.claimed_at_ms)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(claimed == 1)
+    }
+
+    async fn complete_response(&self, r: &StoredResponse) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::COMPLETE_RESPONSE)
+                .bind(&r.partner_tenant_id)
+                .bind(&r.request_id)
+                .bind(i32::from(r.status))
+                .bind(&r.body)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let deleted = on_pool!(self, writer, |pool| {
+            sqlx::query(sql::FORGET_RESPONSES_BEFORE).bind(before).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted)
+    }
+
+    async fn forget_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::FORGET_RESPONSE).bind(partner).bind(request_id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn release_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::RELEASE_CLAIM).bind(partner).bind(request_id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_FAULT_RULE)
+                .bind(&rule.id)
+                .bind(&rule.method)
+                .bind(&rule.route)
+                .bind(&rule.path_pattern)
+                .bind(&rule.partner_tenant_id)
+                .bind(rule.effect.as_str())
+                .bind(to_i64(rule.delay_ms))
+                .bind(to_i64(rule.retry_after_seconds))
+                .bind(rule.probability)
+                .bind(rule.max_hits.map(to_i64))
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn fault_rules(&self) -> StoreResult<Arc<Vec<FaultRule>>> {
+        if let Some(rules) = self.cache.fault_rules() {
+            return Ok(rules);
+        }
+        let generation = self.cache.generation();
+        let rows: Vec<rows::FaultRuleRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::FAULT_RULES).fetch_all(pool).await)?;
+        let rules = Arc::new(to_vec(rows)?);
+        self.cache.put_fault_rules(generation, rules.clone());
+        Ok(rules)
+    }
+
+    async fn record_fault_hit(&self, id: &str) -> StoreResult<bool> {
+        let updated = on_pool!(self, writer, |pool| {
+            sqlx::query(sql::RECORD_FAULT_HIT).bind(id).execute(pool).await?.rows_affected()
+        });
+        // Hit counts are part of the cached rules: every replica reads them again.
+        self.announce_change().await?;
+        Ok(updated == 1)
+    }
+
+    async fn delete_fault_rules(&self, id: Option<&str>) -> StoreResult<u64> {
+        let deleted = on_pool!(self, writer, |pool| match id {
+            Some(id) => sqlx::query(sql::DELETE_FAULT_RULE).bind(id).execute(pool).await?.rows_affected(),
+            None => sqlx::query(sql::DELETE_FAULT_RULES).execute(pool).await?.rows_affected(),
+        });
+        self.announce_change().await?;
+        Ok(deleted)
+    }
+
+    async fn reset(&self, partner: Option<&str>) -> StoreResult<()> {
+        let statements = if partner.is_some() { sql::RESET_PARTNER } else { sql::RESET_EVERYTHING };
+        in_transaction!(self, |tx| {
+            for statement in statements {
+                let query = sqlx::query(statement);
+                let query = match partner {
+                    Some(p) if statement.contains("$1") => query.bind(p),
+                    _ => query,
+                };
+                query.execute(&mut *tx).await?;
+            }
+        });
+        self.announce_change().await
+    }
+}
