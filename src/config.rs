@@ -1,6 +1,7 @@
 //! Configuration: every flag is also an environment variable, and `--help` documents them all.
 
 use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Parser)]
@@ -36,8 +37,8 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Database: a postgres:// URL, a sqlite: URL (sqlite::memory: for a throwaway database) or a file path.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://partner-center-emulator.db")]
-    pub database_url: String,
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://partner-center-emulator.db", hide_env_values = true)]
+    pub database_url: DatabaseUrl,
 
     /// Public base URL used in links the emulator hands out (document links, relationship
     /// requests). Default: http://<listen address>.
@@ -47,12 +48,12 @@ pub struct Config {
     /// Key that signs access tokens (HS256). Default: generated on first start and kept in the
     /// database, so tokens survive restarts and every replica shares it.
     #[arg(long, env = "PCE_TOKEN_SIGNING_KEY", hide_env_values = true)]
-    pub token_signing_key: Option<String>,
+    pub token_signing_key: Option<Secret>,
 
     /// When set (and not empty), every /_emulator route but health and ready requires
     /// `Authorization: Bearer <this token>`.
     #[arg(long, env = "PCE_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
 
     /// How far in the future (seconds, by the emulator clock) a dateAgreed may be before it is refused.
     #[arg(long, env = "PCE_DATE_AGREED_SKEW_SECONDS", default_value_t = 300)]
@@ -112,7 +113,7 @@ impl Config {
     /// The admin token, if one is configured. A blank `PCE_ADMIN_TOKEN=` (what docker-compose
     /// passes for an unset `${PCE_ADMIN_TOKEN:-}`) means none, not "the empty token".
     pub fn admin_token(&self) -> Option<&str> {
-        self.admin_token.as_deref().map(str::trim).filter(|t| !t.is_empty())
+        self.admin_token.as_ref().map(|t| t.expose().trim()).filter(|t| !t.is_empty())
     }
 
     pub fn public_base_url(&self, bound: SocketAddr) -> String {
@@ -124,6 +125,93 @@ impl Config {
                 format!("http://{host}:{}", bound.port())
             }
         }
+    }
+}
+
+/// A setting that must never be printed (the admin token, the signing key): its `Debug` says
+/// only that it is redacted, and its value is wiped from memory when it is dropped.
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(SecretString::from(value))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// The database URL: kept secret (it may hold a password) and shown without its password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    url: Secret,
+    shown: String,
+}
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        self.url.expose()
+    }
+
+    /// The URL with the password, if any, replaced by `***`: safe for logs.
+    pub fn redacted(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(value: String) -> Self {
+        let shown = redact_password(&value);
+        Self { url: Secret::from(value), shown }
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(value: &str) -> Self {
+        Self::from(value.to_string())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DatabaseUrl").field(&self.shown).finish()
+    }
+}
+
+/// `scheme://user:password@host/db` → `scheme://user:***@host/db`; a `password=` query parameter
+/// is masked too. Anything else (a file path) is returned as is.
+fn redact_password(url: &str) -> String {
+    let mut shown = url.to_string();
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            if let Some(colon) = rest[..at].find(':') {
+                shown = format!("{scheme}://{}:***{}", &rest[..colon], &rest[at..]);
+            }
+        }
+    }
+    match shown.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => shown,
     }
 }
 
@@ -141,5 +229,30 @@ mod tests {
         assert!(Cli::try_parse_from(["x", "--notification-delay-seconds", "1801"]).is_err());
         assert_eq!(Cli::parse_from(["x", "--admin-token", " "]).config.admin_token(), None);
         assert_eq!(Cli::parse_from(["x", "--admin-token", "t"]).config.admin_token(), Some("t"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Cli::parse_from([
+            "x",
+            "--admin-token",
+            "admin-secret-1",
+            "--token-signing-key",
+            "signing-secret-2",
+            "--database-url",
+            "postgres://pce:db-secret-3@db:5432/pce?sslmode=disable&password=db-secret-4",
+        ])
+        .config;
+        let printed = format!("{c:?}");
+        for secret in ["admin-secret-1", "signing-secret-2", "db-secret-3", "db-secret-4"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("postgres://pce:***@db:5432/pce?sslmode=disable&password=***"), "{printed}");
+        assert_eq!(
+            c.database_url.expose(),
+            "postgres://pce:db-secret-3@db:5432/pce?sslmode=disable&password=db-secret-4"
+        );
+        assert_eq!(DatabaseUrl::from("sqlite://x.db").redacted(), "sqlite://x.db");
+        assert_eq!(DatabaseUrl::from("postgres://u@h/d").redacted(), "postgres://u@h/d");
     }
 }

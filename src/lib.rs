@@ -32,11 +32,11 @@ const SIGNING_KEY_SETTING: &str = "token_signing_key";
 
 /// Connect to the database, migrate it, and assemble the shared state for a server bound at `bound`.
 pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<AppState> {
-    let store = store::connect(&config.database_url).await?;
+    let store = store::connect(config.database_url.expose()).await?;
     store.migrate().await?;
     let ids = Ids::new(config.deterministic_seed);
     let signing_key = match &config.token_signing_key {
-        Some(key) => key.clone(),
+        Some(key) => key.expose().to_string(),
         None => store.setting_or_insert(SIGNING_KEY_SETTING, &ids.secret(64)).await?,
     };
     let server_id = config.server_id.clone().unwrap_or_else(default_server_id);
