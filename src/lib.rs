@@ -1,12 +1,18 @@
 //! Partner Center emulator: a local stand-in for Microsoft Partner Center's customer-agreement
 //! API, with a control plane for tests (clock, outbox, personas, tokens).
+//!
+//! The layers point one way: `http` (the API, the control plane and the admin-center pages) →
+//! `service` (use cases) → `domain` (pure rules) and `store` (the database). `app` holds what
+//! they share.
 
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ids;
+pub mod journal;
 pub mod net;
 pub mod service;
 pub mod store;
@@ -14,43 +20,19 @@ pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::ServiceExt;
 use tokio::net::TcpListener;
 use tower::Layer;
 
-use crate::auth::TokenKeys;
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::http::journal::Journal;
-use crate::http::{AppContext, AppState};
-use crate::ids::Ids;
+pub use app::{AppContext, AppState};
+use config::Config;
 
-pub const JOURNAL_CAPACITY: usize = 1000;
-const SIGNING_KEY_SETTING: &str = "token_signing_key";
-
-/// Connect to the database, migrate it, and assemble the shared state for a server bound at `bound`.
+/// Connect to the database, migrate it, assemble the shared state for a server bound at `bound`,
+/// and load the seed file, if one is configured.
 pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<AppState> {
-    let store = store::connect(config.database_url.expose()).await?;
-    store.migrate().await?;
-    let ids = Ids::new(config.deterministic_seed);
-    let signing_key = match &config.token_signing_key {
-        Some(key) => key.expose().to_string(),
-        None => store.setting_or_insert(SIGNING_KEY_SETTING, &ids.secret(64)).await?,
-    };
-    let server_id = config.server_id.clone().unwrap_or_else(default_server_id);
     let seed_path = config.seed.clone();
-    let state = Arc::new(AppContext {
-        clock: Clock::new(store.clone()),
-        keys: TokenKeys::from_secret(&signing_key),
-        public_base_url: config.public_base_url(bound),
-        journal: Journal::new(JOURNAL_CAPACITY),
-        server_id,
-        ids,
-        store,
-        config,
-    });
+    let state = AppContext::build(config, bound).await?;
     if let Some(path) = seed_path {
         load_seed_file(&state, &path).await?;
     }
@@ -64,19 +46,9 @@ async fn load_seed_file(state: &AppContext, path: &std::path::Path) -> anyhow::R
     let seed = service::seed::parse_seed(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let summary = service::seed::apply_seed(state, seed)
         .await
-        .map_err(|e| anyhow::anyhow!("{}: seed refused: {}", path.display(), http::error::describe(&e)))?;
-    tracing::info!(file = %path.display(), ids = %summary["ids"], "seed loaded");
+        .map_err(|e| anyhow::anyhow!("{}: seed refused: {}", path.display(), e.summary()))?;
+    tracing::info!(file = %path.display(), ids = ?summary.ids, "seed loaded");
     Ok(())
-}
-
-fn default_server_id() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "local".into());
-    format!("pce-{host}")
 }
 
 /// Serve `state` on `listener` until `shutdown` completes; in-flight requests are drained.

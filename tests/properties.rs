@@ -24,6 +24,7 @@ use partner_center_emulator::domain::orders::{validate_line_items, LineItemInput
 use partner_center_emulator::domain::time::{parse_timestamp, render_timestamp};
 use partner_center_emulator::http::error::ApiError;
 use partner_center_emulator::http::extract::{normalize_keys, parse_json_body};
+use partner_center_emulator::service::ServiceError;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Map, Value};
@@ -146,7 +147,7 @@ fn judge<T: std::fmt::Debug>(result: Result<T, ApiError>) -> Result<Option<T>, T
             prop_assert!(m.starts_with("body"), "{}", m);
             Ok(None)
         }
-        Err(ApiError::Validation(problems)) => {
+        Err(ApiError::Service(ServiceError::Validation(problems))) => {
             prop_assert_eq!(problems.len(), 1);
             prop_assert!(problems[0].starts_with("body: "), "{:?}", problems);
             Ok(None)
@@ -189,7 +190,7 @@ proptest! {
                 let reread: Value = serde_json::from_slice(&bytes).unwrap();
                 prop_assert_eq!(v, normalize_keys(reread));
             }
-            Err(ApiError::Validation(p)) => {
+            Err(ApiError::Service(ServiceError::Validation(p))) => {
                 prop_assert!(contains_nul(&object));
                 prop_assert!(p[0].contains("NUL"), "{:?}", p);
             }
@@ -245,7 +246,7 @@ proptest! {
             slot = slot.as_object_mut().unwrap().entry(key.clone()).or_insert(Value::Null);
         }
         *slot = json!(format!("{before}\u{0}{after}"));
-        let refused = matches!(parse_json_body::<Value>(&serde_json::to_vec(&body).unwrap()), Err(ApiError::Validation(p)) if p[0].contains("NUL"));
+        let refused = matches!(parse_json_body::<Value>(&serde_json::to_vec(&body).unwrap()), Err(ApiError::Service(ServiceError::Validation(p))) if p[0].contains("NUL"));
         prop_assert!(refused);
     }
 }

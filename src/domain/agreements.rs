@@ -195,15 +195,16 @@ pub fn validate_confirmation(
     if template_id.is_empty() {
         problems.push("templateId: is required".to_string());
     }
-    let date_agreed = match input.date_agreed.as_deref().map(str::trim) {
-        None | Some("") => {
+    let date_agreed = match parse_date_agreed(input.date_agreed.as_deref()) {
+        Ok(None) => {
             problems.push("dateAgreed: is required".to_string());
             None
         }
-        Some(raw) => parse_timestamp(raw).or_else(|| {
-            problems.push(format!("dateAgreed: '{raw}' is not an ISO 8601 date-time"));
+        Ok(Some(date)) => Some(date),
+        Err(problem) => {
+            problems.push(problem);
             None
-        }),
+        }
     };
     let given_type = match input.agreement_type.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -225,10 +226,54 @@ pub fn validate_confirmation(
     if !template.accepts_confirmations {
         return Err(ConfirmationError::TemplateRetired(template.template_id.clone()));
     }
+    check_date_agreed(date_agreed, now, skew)?;
+    Ok(ValidConfirmation { contact, template: template.clone(), date_agreed })
+}
+
+/// `dateAgreed` as sent: `None` when absent or blank, or the problem with it.
+fn parse_date_agreed(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => {
+            parse_timestamp(raw).map(Some).ok_or_else(|| format!("dateAgreed: '{raw}' is not an ISO 8601 date-time"))
+        }
+    }
+}
+
+/// The date of an acceptance may not lie in the future: judged by the emulator clock's `now`,
+/// with `skew` allowed for clients whose clocks run ahead.
+pub fn check_date_agreed(
+    date_agreed: DateTime<Utc>,
+    now: DateTime<Utc>,
+    skew: Duration,
+) -> Result<(), ConfirmationError> {
     if date_agreed > now + skew {
         return Err(ConfirmationError::DateAgreedInFuture { date_agreed, now });
     }
-    Ok(ValidConfirmation { contact, template: template.clone(), date_agreed })
+    Ok(())
+}
+
+/// A direct acceptance as it came in (admin center form, control plane, seed file).
+#[derive(Debug, Clone, Copy)]
+pub struct DirectAcceptanceInput<'a> {
+    pub person: &'a ContactInput,
+    /// When the customer accepted; `now` when absent.
+    pub date_agreed: Option<&'a str>,
+}
+
+/// The person and date of a customer's own acceptance: the person's fields are required, and the
+/// date, when given, follows the same rule as a confirmation's.
+pub fn validate_direct_acceptance(
+    input: DirectAcceptanceInput<'_>,
+    now: DateTime<Utc>,
+    skew: Duration,
+) -> Result<(Contact, DateTime<Utc>), ConfirmationError> {
+    let contact = Contact::parse(input.person, "").map_err(ConfirmationError::Invalid)?;
+    let date_agreed = parse_date_agreed(input.date_agreed)
+        .map_err(|problem| ConfirmationError::Invalid(vec![problem]))?
+        .unwrap_or(now);
+    check_date_agreed(date_agreed, now, skew)?;
+    Ok((contact, date_agreed))
 }
 
 /// The newest current template of a type (highest versionRank), for direct acceptance.
@@ -340,6 +385,31 @@ mod tests {
             err.hint(),
             "dateAgreed 2026-03-01T12:05:01.000Z is after the emulator's now 2026-03-01T12:00:00.000Z; move the clock or send an earlier date"
         );
+    }
+
+    #[test]
+    fn a_direct_acceptance_defaults_to_now_and_follows_the_date_rule() {
+        let person = input(MCA, "", None).contact;
+        let direct = |date: Option<&str>| {
+            validate_direct_acceptance(
+                DirectAcceptanceInput { person: &person, date_agreed: date },
+                now(),
+                Duration::minutes(5),
+            )
+        };
+        assert_eq!(direct(None).unwrap().1, now());
+        assert_eq!(direct(Some(" ")).unwrap().1, now());
+        assert!(direct(Some("2026-03-01T12:05:00Z")).is_ok());
+        assert!(matches!(direct(Some("2026-03-01T12:05:01Z")), Err(ConfirmationError::DateAgreedInFuture { .. })));
+        assert_eq!(
+            direct(Some("soon")),
+            Err(ConfirmationError::Invalid(vec!["dateAgreed: 'soon' is not an ISO 8601 date-time".into()]))
+        );
+        let nobody = ContactInput::default();
+        assert!(matches!(
+            validate_direct_acceptance(DirectAcceptanceInput { person: &nobody, date_agreed: Some("soon") }, now(), Duration::zero()),
+            Err(ConfirmationError::Invalid(p)) if p.len() == 3
+        ));
     }
 
     #[test]

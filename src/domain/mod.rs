@@ -10,4 +10,5 @@ pub mod locales;
 pub mod orders;
 pub mod partners;
 pub mod permissions;
+pub mod text;
 pub mod time;

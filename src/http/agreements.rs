@@ -6,19 +6,15 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{QueryParams, RawJson};
-use super::{wire, AppState};
+use super::wire;
+use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
+use crate::domain::agreements::ConfirmationInput;
 use crate::domain::contact::ContactInput;
-use crate::domain::orders::mca_signed_directly;
-use crate::domain::permissions::{authorize, Operation};
-use crate::service::{acceptance, access::customer_for};
-
-fn type_filter(query: &QueryParams) -> ApiResult<AgreementTypeFilter> {
-    AgreementTypeFilter::parse(query.get("agreementType")).map_err(ApiError::UnsupportedAgreementType)
-}
+use crate::service::access::{ops, permit};
+use crate::service::{acceptance, agreements};
 
 /// `GET /v1/agreements?agreementType=`
 pub async fn agreement_metadata(
@@ -26,11 +22,9 @@ pub async fn agreement_metadata(
     caller: Caller,
     query: QueryParams,
 ) -> ApiResult<Json<Value>> {
-    authorize(Operation::GetAgreementMetadata, &caller.facts())?;
-    let filter = type_filter(&query)?;
-    let templates = ctx.store.templates().await?;
-    let items: Vec<Value> =
-        templates.iter().filter(|t| filter.matches(t.agreement_type)).map(wire::agreement_metadata).collect();
+    let permit = permit::<ops::GetAgreementMetadata>(&caller)?;
+    let templates = agreements::agreement_metadata(&ctx, &permit, query.get("agreementType")).await?;
+    let items: Vec<Value> = templates.iter().map(wire::agreement_metadata).collect();
     Ok(Json(wire::collection(&items, "/agreements")))
 }
 
@@ -51,7 +45,7 @@ pub async fn confirm_acceptance(
     Path(customer_id): Path<String>,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    authorize(Operation::ConfirmAcceptance, &caller.facts())?;
+    let permit = permit::<ops::ConfirmAcceptance>(&caller)?;
     let body: ConfirmationBody = body.parse()?;
     let input = ConfirmationInput {
         contact_given: body.primary_contact.is_some(),
@@ -60,7 +54,7 @@ pub async fn confirm_acceptance(
         date_agreed: body.date_agreed,
         agreement_type: body.agreement_type,
     };
-    let agreement = acceptance::confirm_acceptance(&ctx, &caller, &customer_id, &input).await?;
+    let agreement = acceptance::confirm_acceptance(&ctx, &permit, &customer_id, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
 }
 
@@ -71,18 +65,10 @@ pub async fn list_customer_agreements(
     Path(customer_id): Path<String>,
     query: QueryParams,
 ) -> ApiResult<Json<Value>> {
-    let customer = customer_for(&ctx, &caller, Operation::ListCustomerAgreements, &customer_id).await?;
-    let filter = type_filter(&query)?;
-    let templates = ctx.store.templates().await?;
-    let items: Vec<Value> = ctx
-        .store
-        .agreements(&customer.id)
-        .await?
-        .iter()
-        .filter(|a| filter.matches(a.agreement_type))
-        .map(|a| wire::agreement_with_link(a, &templates))
-        .collect();
-    Ok(Json(wire::collection(&items, &format!("/customers/{}/agreements", customer.id))))
+    let permit = permit::<ops::ListCustomerAgreements>(&caller)?;
+    let list = agreements::customer_agreements(&ctx, &permit, &customer_id, query.get("agreementType")).await?;
+    let items: Vec<Value> = list.items.iter().map(wire::listed_agreement).collect();
+    Ok(Json(wire::collection(&items, &format!("/customers/{}/agreements", list.customer_id))))
 }
 
 /// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`
@@ -91,7 +77,7 @@ pub async fn direct_sign_status(
     caller: Caller,
     Path(customer_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let customer = customer_for(&ctx, &caller, Operation::GetDirectSignStatus, &customer_id).await?;
-    let agreements = ctx.store.agreements(&customer.id).await?;
-    Ok(Json(json!({ "isSigned": mca_signed_directly(&agreements) })))
+    let permit = permit::<ops::GetDirectSignStatus>(&caller)?;
+    let signed = agreements::direct_sign_status(&ctx, &permit, &customer_id).await?;
+    Ok(Json(json!({ "isSigned": signed })))
 }

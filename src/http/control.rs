@@ -7,22 +7,24 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, get, post, put};
 use axum::Json;
-use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{body_rejection, OptionalPcJson, PcJson, QueryParams};
-use super::{AppState, RouteEntry};
-use crate::clock::in_supported_range;
+use super::{wire, RouteEntry};
+use crate::app::AppState;
+use crate::domain::agreements::DirectAcceptanceInput;
 use crate::domain::contact::ContactInput;
 use crate::domain::ids::canonical_id;
-use crate::domain::time::{parse_timestamp, render_timestamp};
-use crate::service::acceptance::accept_directly;
-use crate::service::partners::{create_partner as create, NewPartner};
+use crate::domain::time::render_timestamp;
+use crate::journal::JournalFilter;
+use crate::service::agreements;
+use crate::service::control::{self, ClockChange, ClockReading, OutboxFilter, ResetScope};
+use crate::service::partners::{self, NewPartner};
 use crate::service::seed::{apply_seed, parse_seed};
 use crate::service::tokens::{issue_token, TokenRequest};
-use crate::store::{OutboxMessage, OutboxQuery};
+use crate::store::OutboxMessage;
 
 pub fn routes() -> Vec<RouteEntry> {
     vec![
@@ -50,17 +52,9 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "alive"}))
 }
 
-/// Ready when the database answers within 2 s. Otherwise 503 (retryable, `Retry-After`) at once
-/// rather than after the pool's acquire timeout: within the healthcheck subcommand's 3 s read
-/// budget and an orchestrator's probe timeout, so a probe sees "not ready", not a timeout.
+/// Ready when the database answers, migrated, within 2 s; otherwise 503 (retryable) at once.
 async fn ready(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    let checks = async {
-        ctx.store.ping().await?;
-        ctx.store.templates().await
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(2), checks)
-        .await
-        .map_err(|_| crate::store::StoreError::timed_out())??;
+    control::check_ready(&ctx).await?;
     Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
 }
 
@@ -86,7 +80,7 @@ async fn create_partner(
     State(ctx): State<AppState>,
     PcJson(body): PcJson<PartnerBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let partner = create(
+    let partner = partners::create_partner(
         &ctx,
         NewPartner {
             tenant_id: body.tenant_id,
@@ -100,7 +94,7 @@ async fn create_partner(
 }
 
 async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
-    let partner = ctx.store.partner(&canonical_id(&tenant_id)).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    let partner = partners::get_partner(&ctx, &tenant_id).await?;
     Ok(Json(partner_json(&partner)))
 }
 
@@ -130,13 +124,12 @@ async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>
     })))
 }
 
-async fn clock_json(ctx: &AppState) -> ApiResult<Json<Value>> {
-    let (now, frozen) = ctx.clock.read().await?;
-    Ok(Json(json!({"now": render_timestamp(now), "frozen": frozen})))
+fn clock_json(reading: ClockReading) -> Json<Value> {
+    Json(json!({"now": render_timestamp(reading.now), "frozen": reading.frozen}))
 }
 
 async fn read_clock(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    clock_json(&ctx).await
+    Ok(clock_json(control::read_clock(&ctx).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,22 +141,11 @@ struct ClockBody {
 }
 
 async fn set_clock(State(ctx): State<AppState>, PcJson(body): PcJson<ClockBody>) -> ApiResult<Json<Value>> {
-    if body.reset == Some(true) {
-        ctx.clock.reset().await?;
-        return clock_json(&ctx).await;
-    }
-    let Some(raw) = body.now else {
-        return Err(ApiError::Validation(vec![
-            "now: is required (an RFC 3339 instant), unless {\"reset\": true} is sent".into(),
-        ]));
+    let change = match body.reset {
+        Some(true) => ClockChange::Reset,
+        _ => ClockChange::Set { now: body.now, frozen: body.frozen.unwrap_or(true) },
     };
-    let now = parse_timestamp(&raw)
-        .ok_or_else(|| ApiError::Validation(vec![format!("now: '{raw}' is not an RFC 3339 instant")]))?;
-    if !in_supported_range(now) {
-        return Err(ApiError::Validation(vec![format!("now: '{raw}' is outside 1970-01-01 to 9999-12-31")]));
-    }
-    ctx.clock.set(now, body.frozen.unwrap_or(true)).await?;
-    clock_json(&ctx).await
+    Ok(clock_json(control::set_clock(&ctx, change).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,21 +153,8 @@ struct AdvanceBody {
     seconds: Option<f64>,
 }
 
-const MAX_ADVANCE_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
-
 async fn advance_clock(State(ctx): State<AppState>, PcJson(body): PcJson<AdvanceBody>) -> ApiResult<Json<Value>> {
-    let seconds = body.seconds.filter(|s| s.is_finite() && s.abs() <= MAX_ADVANCE_SECONDS).ok_or_else(|| {
-        ApiError::Validation(vec!["seconds: is required, a number of seconds within 100 years".into()])
-    })?;
-    let by = Duration::milliseconds((seconds * 1000.0).round() as i64);
-    let target = ctx.clock.now().await?.checked_add_signed(by);
-    if !target.is_some_and(in_supported_range) {
-        return Err(ApiError::Validation(vec![format!(
-            "seconds: advancing by {seconds} would leave the clock outside 1970-01-01 to 9999-12-31"
-        )]));
-    }
-    ctx.clock.advance(by).await?;
-    clock_json(&ctx).await
+    Ok(clock_json(control::advance_clock(&ctx, body.seconds).await?))
 }
 
 fn outbox_json(m: &OutboxMessage) -> Value {
@@ -203,20 +172,19 @@ fn outbox_json(m: &OutboxMessage) -> Value {
 }
 
 async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
-    let include_pending = query.bool("includePending")?.unwrap_or(false);
     let filter = |name: &str| query.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let q = OutboxQuery {
-        recipient: filter("to"),
-        customer_id: filter("customerId").as_deref().map(canonical_id),
-        partner_tenant_id: filter("partnerTenantId").as_deref().map(canonical_id),
-        delivered_by: if include_pending { None } else { Some(ctx.clock.now().await?) },
+    let filter = OutboxFilter {
+        include_pending: query.bool("includePending")?.unwrap_or(false),
+        to: filter("to"),
+        customer_id: filter("customerId"),
+        partner_tenant_id: filter("partnerTenantId"),
     };
-    let items: Vec<Value> = ctx.store.outbox(&q).await?.iter().map(outbox_json).collect();
+    let items: Vec<Value> = control::outbox(&ctx, filter).await?.iter().map(outbox_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
 }
 
 async fn clear_outbox(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    let deleted = ctx.store.clear_outbox().await?;
+    let deleted = control::clear_outbox(&ctx).await?;
     Ok(Json(json!({"deleted": deleted})))
 }
 
@@ -233,14 +201,10 @@ async fn direct_acceptance(
     Path(customer_id): Path<String>,
     PcJson(body): PcJson<DirectAcceptanceBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let customer = ctx
-        .store
-        .customer(&canonical_id(&customer_id))
-        .await?
-        .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
-    let agreement = accept_directly(&ctx, &customer, &body.person, body.date_agreed.as_deref()).await?;
-    let templates = ctx.store.templates().await?;
-    Ok((StatusCode::CREATED, Json(super::wire::agreement_with_link(&agreement, &templates))))
+    let input = DirectAcceptanceInput { person: &body.person, date_agreed: body.date_agreed.as_deref() };
+    let agreement = control::accept_for_customer(&ctx, &customer_id, input).await?;
+    let listed = agreements::with_link(&ctx, agreement).await?;
+    Ok((StatusCode::CREATED, Json(wire::listed_agreement(&listed))))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,36 +215,27 @@ struct ResetBody {
 
 async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson<ResetBody>) -> ApiResult<Json<Value>> {
     let body = body.unwrap_or_default();
-    let partner = body.partner_tenant_id.filter(|p| !p.trim().is_empty()).as_deref().map(canonical_id);
-    if let Some(p) = &partner {
-        ctx.store.partner(p).await?.ok_or_else(|| ApiError::PartnerNotFound(p.clone()))?;
-    }
-    ctx.store.reset(partner.as_deref()).await?;
-    if partner.is_none() {
-        ctx.journal.clear();
-        ctx.ids.restart();
-    }
-    Ok(Json(json!({"reset": partner.map_or("everything".to_string(), |p| format!("partner {p}"))})))
+    let reset = match control::reset(&ctx, body.partner_tenant_id.as_deref()).await? {
+        ResetScope::Everything => "everything".to_string(),
+        ResetScope::Partner(p) => format!("partner {p}"),
+    };
+    Ok(Json(json!({ "reset": reset })))
 }
 
 async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
-    let status_filter = match query.get("status") {
+    let status = match query.get("status") {
         None | Some("") => None,
         Some(raw) => Some(
             raw.parse::<u16>()
                 .map_err(|_| ApiError::InvalidQueryParameter(format!("status: '{raw}' is not an HTTP status code")))?,
         ),
     };
-    let partner = query.get("partnerTenantId").filter(|p| !p.is_empty()).map(canonical_id);
-    let correlation = query.get("correlationId").filter(|p| !p.is_empty());
-    let items: Vec<_> = ctx
-        .journal
-        .entries()
-        .into_iter()
-        .filter(|e| status_filter.is_none_or(|s| e.status == s))
-        .filter(|e| partner.as_deref().is_none_or(|p| e.partner_tenant_id.as_deref() == Some(p)))
-        .filter(|e| correlation.is_none_or(|c| e.correlation_id.eq_ignore_ascii_case(c)))
-        .collect();
+    let filter = JournalFilter {
+        status,
+        partner_tenant_id: query.get("partnerTenantId").filter(|p| !p.is_empty()).map(canonical_id),
+        correlation_id: query.get("correlationId").filter(|p| !p.is_empty()).map(str::to_string),
+    };
+    let items = ctx.journal.entries_matching(&filter);
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
 }
 
@@ -306,5 +261,5 @@ async fn seed(
     }
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::MalformedBody("body: not UTF-8".into()))?;
     let seed = parse_seed(text).map_err(ApiError::MalformedBody)?;
-    Ok((StatusCode::CREATED, Json(apply_seed(&ctx, seed).await?)))
+    Ok((StatusCode::CREATED, Json(wire::seed_summary(&apply_seed(&ctx, seed).await?))))
 }

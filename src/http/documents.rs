@@ -8,14 +8,15 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::QueryParams;
-use super::{AppState, RouteEntry};
+use super::RouteEntry;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::locales;
-use crate::domain::permissions::{authorize, Operation};
 use crate::domain::time::render_timestamp;
-use crate::service::documents::{document_uris, issue_document_link};
+use crate::service::access::{ops, permit};
+use crate::service::documents::{self, document_uris};
 use crate::store::DocumentLink;
 
 /// `GET /v1/agreementtemplates/{templateId}/document?language=&country=`
@@ -25,15 +26,9 @@ pub async fn document_link(
     Path(template_id): Path<String>,
     query: QueryParams,
 ) -> ApiResult<Json<Value>> {
-    authorize(Operation::GetAgreementDocument, &caller.facts())?;
-    let templates = ctx.store.templates().await?;
-    let template =
-        templates.iter().find(|t| t.template_id == template_id).ok_or_else(|| ApiError::UnknownAgreementTemplate {
-            hint: format!("template '{template_id}' is not in the catalog (ids are case-sensitive)"),
-            id: template_id.clone(),
-            in_path: true,
-        })?;
-    let link = issue_document_link(&ctx, template, query.get("country"), query.get("language")).await?;
+    let permit = permit::<ops::GetAgreementDocument>(&caller)?;
+    let link =
+        documents::document_link(&ctx, &permit, &template_id, query.get("country"), query.get("language")).await?;
     let uris = document_uris(&ctx, &link);
     Ok(Json(json!({
         "displayUri": uris.display,
@@ -48,14 +43,6 @@ pub fn download_routes() -> Vec<RouteEntry> {
         ("GET", "/agreementdocuments/{link_id}", get(display_document)),
         ("GET", "/agreementdocuments/{link_id}/download", get(download_document)),
     ]
-}
-
-async fn live_link(ctx: &AppState, link_id: &str) -> ApiResult<DocumentLink> {
-    let link = ctx.store.document_link(link_id).await?.ok_or(ApiError::DocumentLinkNotFound)?;
-    if ctx.clock.now().await? >= link.expires_at {
-        return Err(ApiError::DocumentLinkExpired);
-    }
-    Ok(link)
 }
 
 fn render_document(link: &DocumentLink) -> String {
@@ -92,12 +79,12 @@ fn render_document(link: &DocumentLink) -> String {
 }
 
 async fn display_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Html<String>> {
-    let link = live_link(&ctx, &link_id).await?;
+    let link = documents::live_link(&ctx, &link_id).await?;
     Ok(Html(render_document(&link)))
 }
 
 async fn download_document(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Response> {
-    let link = live_link(&ctx, &link_id).await?;
+    let link = documents::live_link(&ctx, &link_id).await?;
     let filename =
         format!("attachment; filename=\"MicrosoftCustomerAgreement_{}_{}.html\"", link.country, link.language);
     Ok((

@@ -8,8 +8,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use super::AppState;
-use crate::auth::{self, Caller, TokenError};
+use crate::app::AppState;
+use crate::auth::{Caller, TokenError};
+use crate::domain::text::{contains_nul, NUL_PROBLEM};
+use crate::service::ServiceError;
 
 /// A JSON request body. Keys are accepted in camelCase or PascalCase (the .NET SDK), `null`s
 /// count as absent and unknown properties are ignored.
@@ -47,37 +49,14 @@ pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     if !value.is_object() {
         return Err(ApiError::MalformedBody("body: expected a JSON object".into()));
     }
-    reject_nul_characters(&value)?;
-    serde_json::from_value(normalize_keys(value)).map_err(|e| ApiError::Validation(vec![format!("body: {e}")]))
-}
-
-/// No text the emulator stores may contain U+0000: PostgreSQL cannot hold it, and both backends
-/// must answer alike.
-pub fn reject_nul_characters(value: &Value) -> Result<(), ApiError> {
-    let has_nul = |s: &str| s.contains('\0');
-    let found = match value {
-        Value::String(s) => has_nul(s),
-        Value::Array(items) => return items.iter().try_for_each(reject_nul_characters),
-        Value::Object(map) => {
-            for (k, v) in map {
-                if has_nul(k) {
-                    return Err(nul_error());
-                }
-                reject_nul_characters(v)?;
-            }
-            false
-        }
-        _ => false,
-    };
-    if found {
-        Err(nul_error())
-    } else {
-        Ok(())
+    if contains_nul(&value) {
+        return Err(invalid(format!("body: {NUL_PROBLEM}")));
     }
+    serde_json::from_value(normalize_keys(value)).map_err(|e| invalid(format!("body: {e}")))
 }
 
-fn nul_error() -> ApiError {
-    ApiError::Validation(vec!["body: text values must not contain the NUL character (U+0000)".into()])
+fn invalid(problem: String) -> ApiError {
+    ApiError::Service(ServiceError::Validation(vec![problem]))
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
@@ -202,26 +181,31 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads `Authorization: Bearer <token>`, verifies it by the emulator clock and loads the partner.
+/// The caller, as the authentication layer (`middleware::authenticate`) established it.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or(ApiError::Unauthorized(TokenError::Missing))?;
-        let now = state.clock.now().await?;
-        let claims = auth::verify(&state.keys, token, now).map_err(ApiError::Unauthorized)?;
-        let partner =
-            state.store.partner(&claims.tid).await?.ok_or(ApiError::Unauthorized(TokenError::UnknownPartner))?;
-        let caller = Caller { roles: claims.roles(), app_only: claims.app_only(), user_id: claims.oid, partner };
-        if let Some(slot) = parts.extensions.get::<super::journal::TenantSlot>() {
-            let _ = slot.0.set(caller.partner.tenant_id.clone());
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Authentication>() {
+            Some(Authentication(result)) => result.clone().map_err(ApiError::Service),
+            None => Err(ApiError::Service(ServiceError::Unauthenticated(TokenError::Missing))),
         }
-        Ok(caller)
     }
 }
 
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+/// The outcome of authenticating a request's bearer token, put in the request's extensions once
+/// by the authentication layer; the layers and the handler that need the caller read it there.
+#[derive(Clone)]
+pub struct Authentication(pub Result<Caller, ServiceError>);
+
+impl Authentication {
+    pub fn caller(&self) -> Option<&Caller> {
+        self.0.as_ref().ok()
+    }
+}
+
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }

@@ -2,7 +2,7 @@
 //! them, that answer matching API requests with 429, 500 or 503, add latency, or hang, so that
 //! users can test their retry logic. Each rule counts its hits; a rule with a count stops after it.
 
-use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -12,10 +12,11 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::PcJson;
-use super::{route_table, spec, AppState, RouteEntry};
-use crate::auth::Caller;
-use crate::domain::faults::{validate_rule, FaultEffect, FaultRule, FaultRuleInput, FaultTarget, Operation};
+use super::extract::{Authentication, PcJson};
+use super::{route_table, spec, RouteEntry};
+use crate::app::AppState;
+use crate::domain::faults::{FaultEffect, FaultRule, FaultRuleInput, FaultTarget, Operation};
+use crate::service::faults;
 
 pub fn routes() -> Vec<RouteEntry> {
     vec![
@@ -46,27 +47,24 @@ async fn add_rule(
     State(ctx): State<AppState>,
     PcJson(input): PcJson<FaultRuleInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let rule = validate_rule(&input, ctx.ids.guid(), resolve_operation).map_err(ApiError::Validation)?;
-    ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
+    let rule = faults::add_rule(&ctx, &input, resolve_operation).await?;
     Ok((StatusCode::CREATED, Json(rule_json(&rule))))
 }
 
 async fn list_rules(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    let rules = ctx.store.fault_rules().await?;
+    let rules = faults::rules(&ctx).await?;
     let items: Vec<Value> = rules.iter().map(rule_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
 }
 
 async fn clear_rules(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    let deleted = ctx.store.delete_fault_rules(None).await?;
+    let deleted = faults::clear_rules(&ctx).await?;
     Ok(Json(json!({"deleted": deleted})))
 }
 
 async fn delete_rule(State(ctx): State<AppState>, Path(rule_id): Path<String>) -> ApiResult<StatusCode> {
-    match ctx.store.delete_fault_rules(Some(&rule_id)).await? {
-        0 => Err(ApiError::FaultRuleNotFound(rule_id)),
-        _ => Ok(StatusCode::NO_CONTENT),
-    }
+    faults::delete_rule(&ctx, &rule_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `METHOD /route` (any spelling of the route's placeholders) or an `operationId` of
@@ -89,54 +87,29 @@ fn resolve_operation(operation: &str) -> Option<Operation> {
         .map(|(m, route)| (m.to_string(), route.to_string()))
 }
 
-/// The layer around every API route: the first matching rule that is still live (and wins its
-/// roll of the dice) decides what the request gets.
+/// The layer around every API route: the rule that hits the request, if any, decides what it gets.
 pub async fn inject_faults(State(ctx): State<AppState>, req: Request, next: Next) -> Response {
-    let rules = match ctx.store.fault_rules().await {
-        Ok(rules) => rules,
+    let partner =
+        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.as_str());
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str());
+    let method = req.method().as_str();
+    let target = FaultTarget { method, route, path: req.uri().path(), partner_tenant_id: partner };
+    let rule = match faults::rule_hitting(&ctx, &target).await {
+        Ok(Some(rule)) => rule,
+        Ok(None) => return next.run(req).await,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if rules.is_empty() {
-        return next.run(req).await;
+    tracing::info!(rule = %rule.id, effect = rule.effect.as_str(), "fault injected");
+    match rule.effect {
+        FaultEffect::Delay => {
+            tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
+            next.run(req).await
+        }
+        // Ended by the client giving up, or by the emulator's request timeout (503 990504).
+        FaultEffect::Hang => std::future::pending().await,
+        effect => ApiError::InjectedFault { effect, rule_id: rule.id, retry_after_seconds: rule.retry_after_seconds }
+            .into_response(),
     }
-    let (mut parts, body) = req.into_parts();
-    let partner = match rules.iter().any(FaultRule::needs_partner) {
-        true => Caller::from_request_parts(&mut parts, &ctx).await.ok().map(|c| c.partner.tenant_id),
-        false => None,
-    };
-    let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let method = parts.method.to_string();
-    let path = parts.uri.path().to_string();
-    let target =
-        FaultTarget { method: &method, route: route.as_deref(), path: &path, partner_tenant_id: partner.as_deref() };
-    for rule in rules.iter().filter(|r| !r.exhausted() && r.matches(&target)) {
-        if rule.probability < 1.0 && rand::random::<f64>() >= rule.probability {
-            continue;
-        }
-        match ctx.store.record_fault_hit(&rule.id).await {
-            Ok(true) => {}
-            Ok(false) => continue, // used up by another request in the meantime
-            Err(e) => return ApiError::from(e).into_response(),
-        }
-        tracing::info!(rule = %rule.id, effect = rule.effect.as_str(), "fault injected");
-        match rule.effect {
-            FaultEffect::Delay => {
-                tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
-                break;
-            }
-            // Ended by the client giving up, or by the emulator's request timeout (503 990504).
-            FaultEffect::Hang => std::future::pending::<()>().await,
-            effect => {
-                return ApiError::InjectedFault {
-                    effect,
-                    rule_id: rule.id.clone(),
-                    retry_after_seconds: rule.retry_after_seconds,
-                }
-                .into_response()
-            }
-        }
-    }
-    next.run(Request::from_parts(parts, body)).await
 }
 
 #[cfg(test)]

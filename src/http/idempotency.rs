@@ -9,82 +9,62 @@
 //! the admin's first password, as the lost first answer did, until the entry is forgotten.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::error::ApiError;
-use super::middleware::MS_REQUEST_ID;
-use super::AppState;
-use crate::auth::Caller;
+use super::extract::Authentication;
+use super::middleware::RequestIds;
+use crate::app::AppState;
+use crate::service::retries::{self, Claim, NewClaim};
 use crate::store::StoredResponse;
 
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
-const KEEP_HOURS: i64 = 24;
 
 pub async fn replay_retries(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let request_id = req.headers().get(&MS_REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::trim).map(str::to_string);
-    let Some(request_id) = request_id.filter(|id| !id.is_empty() && id.len() <= 128) else {
+    let request_id = req.extensions().get::<RequestIds>().and_then(|ids| ids.client_request_id.clone());
+    let Some(request_id) = request_id.filter(|_| req.method() == Method::POST) else {
         return next.run(req).await;
     };
-    if req.method() != Method::POST {
-        return next.run(req).await;
-    }
-    let (mut parts, body) = req.into_parts();
     // An unauthenticated request is not replayed: the handler refuses it as usual.
-    let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await else {
-        return next.run(Request::from_parts(parts, body)).await;
+    let Some(partner) =
+        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone())
+    else {
+        return next.run(req).await;
     };
+    let (parts, body) = req.into_parts();
     let request_bytes = match to_bytes(body, state.config.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(_) => return ApiError::PayloadTooLarge(state.config.max_body_bytes).into_response(),
     };
-    let now = match state.clock.now().await {
-        Ok(now) => now,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let mut entry = StoredResponse {
-        partner_tenant_id: caller.partner.tenant_id.clone(),
+    let new_claim = NewClaim {
+        partner_tenant_id: partner,
         request_id,
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         request_hash: Sha256::digest(&request_bytes).iter().map(|b| format!("{b:02x}")).collect(),
-        status: 0,
-        body: String::new(),
-        created_at: now,
-        claimed_at_ms: Utc::now().timestamp_millis(),
     };
-    match claim(&state, &entry).await {
-        Ok(Claim::Claimed) => {}
-        Ok(Claim::Answered(kept)) => return replay(kept),
-        Ok(Claim::InProgress) => return ApiError::RequestInProgress.into_response(),
-        Ok(Claim::OtherRequest(kept)) => {
+    let mut entry = match retries::claim(&state, new_claim).await {
+        Ok((entry, Claim::Claimed)) => entry,
+        Ok((_, Claim::Answered(kept))) => return replay(kept),
+        Ok((_, Claim::InProgress)) => return ApiError::RequestInProgress.into_response(),
+        Ok((_, Claim::OtherRequest(kept))) => {
             return ApiError::RequestIdReused(format!(
                 "MS-RequestId '{}' was first used by a different request (first: {} {}); a new request needs a new MS-RequestId",
                 kept.request_id, kept.method, kept.path
             ))
             .into_response()
         }
-        Err(e) => return e.into_response(),
-    }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
 
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
     if !is_final(response.status()) {
-        // Released before answering, but not waited for long: when the database is down this
-        // would wait out the pool's timeout a second time before the client hears its 503 (the
-        // release goes on in the background, and an unreleased claim expires anyway).
-        let store = state.store.clone();
-        let release = tokio::spawn(async move {
-            if let Err(e) = store.release_response(&entry.partner_tenant_id, &entry.request_id).await {
-                tracing::warn!(error = %e, "could not release a request-id claim");
-            }
-        });
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), release).await;
+        retries::release(&state, &entry).await;
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -93,7 +73,7 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
     };
     entry.status = parts.status.as_u16();
     entry.body = String::from_utf8_lossy(&bytes).into_owned();
-    if let Err(e) = state.store.complete_response(&entry).await {
+    if let Err(e) = retries::keep_answer(&state, &entry).await {
         tracing::warn!(error = %e, "could not keep the response for retries");
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -105,54 +85,6 @@ fn is_final(status: StatusCode) -> bool {
     (status.is_success() || status.is_client_error())
         && status != StatusCode::REQUEST_TIMEOUT
         && status != StatusCode::TOO_MANY_REQUESTS
-}
-
-enum Claim {
-    Claimed,
-    Answered(StoredResponse),
-    InProgress,
-    OtherRequest(StoredResponse),
-}
-
-/// Real time (Unix ms) of this process's last purge of forgotten answers.
-static LAST_PURGE_MS: AtomicI64 = AtomicI64::new(0);
-const PURGE_EVERY_MS: i64 = 60_000;
-
-async fn claim(state: &AppState, entry: &StoredResponse) -> Result<Claim, ApiError> {
-    let forget_before = entry.created_at - Duration::hours(KEEP_HOURS);
-    // Space only: an answer past its 24 hours is ignored below whether or not it was purged.
-    let last = LAST_PURGE_MS.load(Ordering::Relaxed);
-    if entry.claimed_at_ms - last > PURGE_EVERY_MS
-        && LAST_PURGE_MS.compare_exchange(last, entry.claimed_at_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-    {
-        state.store.forget_responses(forget_before).await?;
-    }
-    // A claim older than the request timeout belongs to a request that was abandoned.
-    let timeout_ms = i64::try_from(state.config.request_timeout_seconds).unwrap_or(30).saturating_add(5) * 1000;
-    let abandoned_before_ms = entry.claimed_at_ms - timeout_ms;
-    for _ in 0..2 {
-        if state.store.claim_response(entry).await? {
-            return Ok(Claim::Claimed);
-        }
-        let Some(kept) = state.store.stored_response(&entry.partner_tenant_id, &entry.request_id).await? else {
-            continue; // released in between: claim again
-        };
-        if kept.created_at < forget_before {
-            state.store.forget_response(&kept.partner_tenant_id, &kept.request_id).await?;
-            continue;
-        }
-        let same = kept.method == entry.method && kept.path == entry.path && kept.request_hash == entry.request_hash;
-        return Ok(match (kept.status, same) {
-            (0, true) if kept.claimed_at_ms < abandoned_before_ms => {
-                state.store.release_response(&kept.partner_tenant_id, &kept.request_id).await?;
-                continue;
-            }
-            (0, true) => Claim::InProgress,
-            (_, true) => Claim::Answered(kept),
-            (_, false) => Claim::OtherRequest(kept),
-        });
-    }
-    Ok(Claim::InProgress)
 }
 
 fn replay(kept: StoredResponse) -> Response {

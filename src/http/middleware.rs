@@ -6,13 +6,16 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use super::error::{ApiError, RefusalNote};
-use super::journal::{JournalEntry, TenantSlot};
-use super::AppState;
+use super::extract::{bearer_token, Authentication};
+use crate::app::AppState;
+use crate::journal::JournalEntry;
 use crate::net::ConnectionInfo;
+use crate::service;
 
 pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -73,27 +76,52 @@ pub fn rewrite_request_path(mut req: Request) -> Request {
     req
 }
 
-fn header_or(headers: &HeaderMap, name: &HeaderName, fallback: impl FnOnce() -> String) -> String {
+/// The ids of a request, read once from its headers (or generated) and put in its extensions.
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    /// Echoed in `MS-RequestId`: the client's, or a generated one.
+    pub request_id: String,
+    pub correlation_id: String,
+    /// `MS-CV`: the client's with `.1` appended, or a generated one.
+    pub cv: String,
+    /// The `MS-RequestId` the client sent, if it sent a usable one: what makes a retry safe.
+    pub client_request_id: Option<String>,
+}
+
+/// A header value a client sent, trimmed; blank or over 128 characters counts as not sent.
+fn client_header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_string)
-        .unwrap_or_else(fallback)
 }
 
+impl RequestIds {
+    fn read(headers: &HeaderMap, ids: &crate::ids::Ids) -> Self {
+        let client_request_id = client_header(headers, &MS_REQUEST_ID);
+        let request_id = client_request_id.clone().unwrap_or_else(|| ids.guid());
+        let correlation_id = client_header(headers, &MS_CORRELATION_ID).unwrap_or_else(|| ids.guid());
+        let cv = match headers.get(&MS_CV).and_then(|v| v.to_str().ok()) {
+            Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
+            _ => format!("{}.0", ids.token(16)),
+        };
+        Self { request_id, correlation_id, cv, client_request_id }
+    }
+}
+
+/// A slot the middleware puts in each request; the caller's tenant is written into it when the
+/// request is authenticated, for the journal.
+#[derive(Clone, Default)]
+pub struct TenantSlot(pub Arc<OnceLock<String>>);
+
 /// Request and correlation ids echoed (or generated), MS-CV and MS-ServerId set, the JSON
-/// content type made explicit, one span per request, the timeout, and the journal entry.
+/// content type made explicit, one span per request, the limits and the timeout, and the
+/// journal entry.
 pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"));
-    let request_id = header_or(req.headers(), &MS_REQUEST_ID, || state.ids.guid());
-    let correlation_id = header_or(req.headers(), &MS_CORRELATION_ID, || state.ids.guid());
-    let cv = match req.headers().get(&MS_CV).and_then(|v| v.to_str().ok()) {
-        Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
-        _ => format!("{}.0", state.ids.token(16)),
-    };
+    let ids = RequestIds::read(req.headers(), &state.ids);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let route = req
@@ -103,31 +131,22 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         .unwrap_or_else(|| "<unmatched>".to_string());
     let tenant = TenantSlot::default();
     req.extensions_mut().insert(tenant.clone());
+    req.extensions_mut().insert(ids.clone());
 
     let span = tracing::info_span!(
         "request",
-        request_id = %request_id,
-        correlation_id = %correlation_id,
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id,
         method = %method,
         route = %route,
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
-    // Probes are answered even over the cap: an orchestrator must not restart a busy emulator.
-    let over_cap = !is_probe(req.uri().path())
-        && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
-    let header_bytes = headers_size(req.headers());
+    let refusal = refuse_early(&state, &req);
     let response = async {
-        if over_cap {
-            return ApiError::TooManyConnections(state.config.max_connections).into_response();
-        }
-        if header_bytes > state.config.max_header_bytes {
-            return ApiError::HeadersTooLarge(state.config.max_header_bytes).into_response();
-        }
-        if encoded_nul {
-            return ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into())
-                .into_response();
+        if let Some(refusal) = refusal {
+            return refusal.into_response();
         }
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
@@ -143,13 +162,51 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     span.record("status", status.as_u16());
     span.record("latency_ms", latency_ms);
     span.in_scope(|| tracing::info!(status = status.as_u16(), latency_ms, "request finished"));
+    set_response_headers(response.headers_mut(), &ids, &state.server_id);
+    if is_journaled(&path) {
+        let note = response.extensions().get::<RefusalNote>();
+        state.journal.record(JournalEntry {
+            sequence: 0,
+            at: chrono::Utc::now(),
+            method: method.to_string(),
+            path,
+            status: status.as_u16(),
+            partner_tenant_id: tenant.0.get().cloned(),
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
+            latency_ms,
+            rule: note.map(|n| n.rule.to_string()),
+            hint: note.map(|n| n.hint.clone()),
+        });
+    }
+    response
+}
 
-    let headers = response.headers_mut();
+/// The limits checked before routing: the connection cap (probes are answered even over it: an
+/// orchestrator must not restart a busy emulator), the size of the headers, and an encoded NUL.
+fn refuse_early(state: &AppState, req: &Request) -> Option<ApiError> {
+    let over_cap = !is_probe(req.uri().path())
+        && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
+    if over_cap {
+        return Some(ApiError::TooManyConnections(state.config.max_connections));
+    }
+    if headers_size(req.headers()) > state.config.max_header_bytes {
+        return Some(ApiError::HeadersTooLarge(state.config.max_header_bytes));
+    }
+    let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"));
+    if encoded_nul {
+        return Some(ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into()));
+    }
+    None
+}
+
+/// Partner Center's `MS-*` headers, and the JSON content type with its charset.
+fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &str) {
     for (name, value) in [
-        (MS_REQUEST_ID, request_id.as_str()),
-        (MS_CORRELATION_ID, correlation_id.as_str()),
-        (MS_CV, cv.as_str()),
-        (MS_SERVER_ID, state.server_id.as_str()),
+        (MS_REQUEST_ID, ids.request_id.as_str()),
+        (MS_CORRELATION_ID, ids.correlation_id.as_str()),
+        (MS_CV, ids.cv.as_str()),
+        (MS_SERVER_ID, server_id),
     ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);
@@ -159,26 +216,24 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     if is_json {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
+}
 
-    let journaled =
-        !(path.starts_with("/_emulator/requests") || is_probe(&path) || path.starts_with("/_emulator/docs"));
-    if journaled {
-        let note = response.extensions().get::<RefusalNote>();
-        state.journal.record(JournalEntry {
-            sequence: 0,
-            at: chrono::Utc::now(),
-            method: method.to_string(),
-            path,
-            status: status.as_u16(),
-            partner_tenant_id: tenant.0.get().cloned(),
-            request_id,
-            correlation_id,
-            latency_ms,
-            rule: note.map(|n| n.rule.to_string()),
-            hint: note.map(|n| n.hint.clone()),
-        });
+/// The journal keeps API and page requests, not its own reads, the probes or the docs.
+fn is_journaled(path: &str) -> bool {
+    !(path.starts_with("/_emulator/requests") || is_probe(path) || path.starts_with("/_emulator/docs"))
+}
+
+/// The layer around every API route: a bearer token, when the request carries one, is verified
+/// once here, and the outcome is handed on in the request's extensions (`Authentication`).
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(token) = bearer_token(req.headers()) {
+        let outcome = service::authentication::authenticate(&state, token).await;
+        if let (Ok(caller), Some(slot)) = (&outcome, req.extensions().get::<TenantSlot>()) {
+            let _ = slot.0.set(caller.partner.tenant_id.clone());
+        }
+        req.extensions_mut().insert(Authentication(outcome));
     }
-    response
+    next.run(req).await
 }
 
 /// Liveness and readiness: open without the admin token, answered over the connection cap and

@@ -10,7 +10,6 @@ pub mod error;
 pub mod extract;
 mod faults;
 mod idempotency;
-pub mod journal;
 pub mod middleware;
 mod orders;
 mod spec;
@@ -21,30 +20,10 @@ use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::auth::TokenKeys;
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::ids::Ids;
-use crate::store::Store;
+use crate::app::AppState;
 use error::ApiError;
-use journal::Journal;
-
-/// Everything a request may need, shared by all handlers.
-pub struct AppContext {
-    pub store: Arc<dyn Store>,
-    pub clock: Clock,
-    pub keys: TokenKeys,
-    pub ids: Ids,
-    pub config: Config,
-    pub public_base_url: String,
-    pub server_id: String,
-    pub journal: Journal,
-}
-
-pub type AppState = Arc<AppContext>;
 
 /// One route: method, path (in the router's spelling) and handler.
 pub type RouteEntry = (&'static str, &'static str, MethodRouter<AppState>);
@@ -98,9 +77,11 @@ pub fn router(state: AppState) -> Router {
             api = api.route(path, handler);
         }
     }
+    // Outermost first: the caller is established once, then faults and retries may use it.
     let api = api
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::replay_retries))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject_faults));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject_faults))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)

@@ -8,11 +8,12 @@ use serde_json::Value;
 
 use super::error::ApiResult;
 use super::extract::RawJson;
-use super::{wire, AppState};
+use super::wire;
+use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::orders::{order_visible_to, LineItemInput};
-use crate::domain::permissions::{authorize, Operation};
-use crate::service::{access::customer_for, orders::place_order};
+use crate::domain::orders::LineItemInput;
+use crate::service::access::{ops, permit};
+use crate::service::orders;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,11 +29,16 @@ pub async fn create_order(
     Path(customer_id): Path<String>,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    authorize(Operation::CreateOrder, &caller.facts())?;
+    let permit = permit::<ops::CreateOrder>(&caller)?;
     let body: OrderBody = body.parse()?;
-    let order =
-        place_order(&ctx, &caller, &customer_id, body.reference_customer_id.as_deref(), body.line_items.as_deref())
-            .await?;
+    let order = orders::place_order(
+        &ctx,
+        &permit,
+        &customer_id,
+        body.reference_customer_id.as_deref(),
+        body.line_items.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(wire::order(&order))))
 }
 
@@ -42,15 +48,8 @@ pub async fn list_orders(
     caller: Caller,
     Path(customer_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let customer = customer_for(&ctx, &caller, Operation::ListOrders, &customer_id).await?;
-    let related = ctx.store.related_partners(&customer.id).await?;
-    let items: Vec<Value> = ctx
-        .store
-        .orders(&customer.id)
-        .await?
-        .iter()
-        .filter(|o| order_visible_to(o, &caller.partner, &related))
-        .map(wire::order)
-        .collect();
-    Ok(Json(wire::collection(&items, &format!("/customers/{}/orders", customer.id))))
+    let permit = permit::<ops::ListOrders>(&caller)?;
+    let list = orders::list_orders(&ctx, &permit, &customer_id).await?;
+    let items: Vec<Value> = list.orders.iter().map(wire::order).collect();
+    Ok(Json(wire::collection(&items, &format!("/customers/{}/orders", list.customer_id))))
 }

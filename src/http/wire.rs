@@ -8,6 +8,8 @@ use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
 use crate::domain::time::render_timestamp;
+use crate::service::agreements::ListedAgreement;
+use crate::service::seed::SeedSummary;
 
 /// `{"totalCount", "items", "links": {"self"}, "attributes": {"objectType": "Collection"}}`.
 pub fn collection<T: Serialize>(items: &[T], self_uri: &str) -> Value {
@@ -39,11 +41,10 @@ pub fn agreement(a: &Agreement) -> Value {
     })
 }
 
-/// An agreement in the confirmations list: adds `agreementLink` from the template catalog.
-pub fn agreement_with_link(a: &Agreement, templates: &[AgreementTemplate]) -> Value {
-    let mut v = agreement(a);
-    let link = templates.iter().find(|t| t.template_id == a.template_id).map(|t| t.agreement_link.clone());
-    v["agreementLink"] = json!(link);
+/// An agreement in the confirmations list: adds `agreementLink`, its template's link.
+pub fn listed_agreement(listed: &ListedAgreement) -> Value {
+    let mut v = agreement(&listed.agreement);
+    v["agreementLink"] = json!(listed.agreement_link);
     v
 }
 
@@ -94,5 +95,23 @@ pub fn order(o: &Order) -> Value {
         "status": o.status,
         "links": {"self": {"uri": format!("/customers/{}/orders/{}", o.customer_id, o.id), "method": "GET", "headers": []}},
         "attributes": {"objectType": "Order"},
+    })
+}
+
+/// What a seed created: counts, the id given to each key, and each customer's credentials.
+pub fn seed_summary(s: &SeedSummary) -> Value {
+    let credentials: serde_json::Map<String, Value> = s
+        .credentials
+        .iter()
+        .map(|(key, c)| (key.clone(), json!({"userName": c.user_name, "password": c.password})))
+        .collect();
+    json!({
+        "partners": s.partners,
+        "customers": s.customers,
+        "agreements": s.agreements,
+        "directAcceptances": s.direct_acceptances,
+        "orders": s.orders,
+        "ids": s.ids,
+        "credentials": credentials,
     })
 }

@@ -3,49 +3,36 @@
 
 use chrono::Duration;
 
-use super::access::customer_for;
+use super::access::{customer_for, ops, Permit};
+use super::error::{ServiceError, ServiceResult};
 use super::notifications::attestation_notice;
-use crate::auth::Caller;
+use crate::app::AppContext;
 use crate::domain::agreements::{
-    current_template, validate_confirmation, Agreement, AgreementSource, AgreementType, ConfirmationError,
-    ConfirmationInput,
+    current_template, validate_confirmation, validate_direct_acceptance, Agreement, AgreementSource, AgreementType,
+    ConfirmationInput, DirectAcceptanceInput,
 };
-use crate::domain::contact::{Contact, ContactInput};
 use crate::domain::customers::Customer;
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
-use crate::domain::permissions::Operation;
-use crate::domain::time::parse_timestamp;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 use crate::store::StoreError;
 
-impl From<ConfirmationError> for ApiError {
-    fn from(e: ConfirmationError) -> Self {
-        let hint = e.hint();
-        match e {
-            ConfirmationError::Invalid(problems) => ApiError::Validation(problems),
-            ConfirmationError::UnknownAgreementType(t) => ApiError::UnsupportedAgreementType(t),
-            ConfirmationError::UnknownTemplate(id) => ApiError::UnknownAgreementTemplate { id, hint, in_path: false },
-            ConfirmationError::TemplateRetired(id) => ApiError::AgreementTemplateRetired { id, hint },
-            ConfirmationError::TypeContradictsTemplate { .. } => ApiError::AgreementTypeMismatch(hint),
-            ConfirmationError::DateAgreedInFuture { .. } => ApiError::DateAgreedInFuture(hint),
-        }
-    }
+/// How far ahead of the emulator clock a `dateAgreed` may be.
+fn date_skew(ctx: &AppContext) -> Duration {
+    Duration::seconds(i64::from(ctx.config.date_agreed_skew_seconds))
 }
 
 /// `POST /v1/customers/{id}/agreements`: every rule of a partner confirmation, then the record
 /// and its notification email, stored together.
 pub async fn confirm_acceptance(
     ctx: &AppContext,
-    caller: &Caller,
+    permit: &Permit<'_, ops::ConfirmAcceptance>,
     customer_id: &str,
     input: &ConfirmationInput,
-) -> ApiResult<Agreement> {
-    let customer = customer_for(ctx, caller, Operation::ConfirmAcceptance, customer_id).await?;
+) -> ServiceResult<Agreement> {
+    let caller = permit.caller();
+    let customer = customer_for(ctx, permit, customer_id).await?;
     let templates = ctx.store.templates().await?;
     let now = ctx.clock.now().await?;
-    let skew = Duration::seconds(i64::from(ctx.config.date_agreed_skew_seconds));
-    let valid = validate_confirmation(input, &templates, now, skew)?;
+    let valid = validate_confirmation(input, &templates, now, date_skew(ctx))?;
     let agreement = Agreement {
         id: ctx.ids.guid(),
         customer_id: customer.id.clone(),
@@ -62,7 +49,7 @@ pub async fn confirm_acceptance(
     let notice = attestation_notice(ctx.ids.guid(), &caller.partner, &customer, &agreement, now, delay);
     match ctx.store.insert_agreement(&agreement, Some(&notice)).await {
         Ok(()) => Ok(agreement),
-        Err(StoreError::Conflict) => Err(ApiError::PartnerConfirmedAgreementAlreadyExists),
+        Err(StoreError::Conflict) => Err(ServiceError::PartnerConfirmedAgreementAlreadyExists),
         Err(e) => Err(e.into()),
     }
 }
@@ -72,29 +59,19 @@ pub async fn confirm_acceptance(
 pub async fn accept_directly(
     ctx: &AppContext,
     customer: &Customer,
-    person: &ContactInput,
-    date_agreed: Option<&str>,
-) -> ApiResult<Agreement> {
-    let contact = Contact::parse(person, "").map_err(ApiError::Validation)?;
+    input: DirectAcceptanceInput<'_>,
+) -> ServiceResult<Agreement> {
     let now = ctx.clock.now().await?;
-    let date_agreed = match date_agreed.map(str::trim).filter(|d| !d.is_empty()) {
-        None => now,
-        Some(raw) => parse_timestamp(raw)
-            .ok_or_else(|| ApiError::Validation(vec![format!("dateAgreed: '{raw}' is not an ISO 8601 date-time")]))?,
-    };
-    let skew = Duration::seconds(i64::from(ctx.config.date_agreed_skew_seconds));
-    if date_agreed > now + skew {
-        return Err(ConfirmationError::DateAgreedInFuture { date_agreed, now }.into());
-    }
+    let (contact, date_agreed) = validate_direct_acceptance(input, now, date_skew(ctx))?;
     let agreements = ctx.store.agreements(&customer.id).await?;
     let has_orders = !ctx.store.orders(&customer.id).await?.is_empty();
     check_direct_acceptance(&agreements, has_orders).map_err(|refusal| match refusal {
-        DirectAcceptanceRefusal::AlreadyAccepted => ApiError::AlreadyAcceptedDirectly,
-        DirectAcceptanceRefusal::PartnerMustConfirm => ApiError::PartnerMustConfirmAcceptance,
+        DirectAcceptanceRefusal::AlreadyAccepted => ServiceError::AlreadyAcceptedDirectly,
+        DirectAcceptanceRefusal::PartnerMustConfirm => ServiceError::PartnerMustConfirmAcceptance,
     })?;
     let templates = ctx.store.templates().await?;
     let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-        .ok_or_else(|| ApiError::Internal("the template catalog has no current Customer Agreement".into()))?;
+        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
     let agreement = Agreement {
         id: ctx.ids.guid(),
         customer_id: customer.id.clone(),
@@ -109,7 +86,7 @@ pub async fn accept_directly(
     };
     match ctx.store.insert_agreement(&agreement, None).await {
         Ok(()) => Ok(agreement),
-        Err(StoreError::Conflict) => Err(ApiError::AlreadyAcceptedDirectly),
+        Err(StoreError::Conflict) => Err(ServiceError::AlreadyAcceptedDirectly),
         Err(e) => Err(e.into()),
     }
 }

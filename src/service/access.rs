@@ -1,23 +1,89 @@
-//! Which customers a caller may see: unknown → 60003, not related → 20002.
+//! Who may do what, checked once per use case. A use case of an operation asks for a
+//! [`Permit`] of that operation, and the only way to get one is [`permit`], which applies the
+//! operation's permission rule (`domain::permissions`). A front door gets the permit first —
+//! the API before it even parses the body, so that a caller without the role gets its 403
+//! whatever it sent — and hands it on; the use case cannot run without it, and checks nothing
+//! again.
 
+use std::marker::PhantomData;
+
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::customers::{partner_serves_customer, Customer};
 use crate::domain::ids::canonical_id;
 use crate::domain::permissions::{authorize, Operation};
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 
-/// Check the caller may perform `op` at all, then load a customer it serves.
-pub async fn customer_for(ctx: &AppContext, caller: &Caller, op: Operation, customer_id: &str) -> ApiResult<Customer> {
-    authorize(op, &caller.facts())?;
+/// An operation guarded by a permission rule, as a type: `Permit<'_, ops::ConfirmAcceptance>`.
+pub trait Guarded {
+    const OPERATION: Operation;
+}
+
+/// The operations of the emulated API, one type each.
+pub mod ops {
+    use super::{Guarded, Operation};
+
+    macro_rules! guarded {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` operation.")]
+                pub struct $name;
+                impl Guarded for $name {
+                    const OPERATION: Operation = Operation::$name;
+                }
+            )*
+        };
+    }
+
+    guarded!(
+        GetAgreementMetadata,
+        GetAgreementDocument,
+        ConfirmAcceptance,
+        ListCustomerAgreements,
+        GetDirectSignStatus,
+        CreateCustomer,
+        ListCustomers,
+        GetCustomer,
+        GetRelationshipRequest,
+        CreateOrder,
+        ListOrders,
+    );
+}
+
+/// Proof that `caller` may perform `O`.
+pub struct Permit<'a, O: Guarded> {
+    caller: &'a Caller,
+    operation: PhantomData<O>,
+}
+
+impl<'a, O: Guarded> Permit<'a, O> {
+    pub fn caller(&self) -> &'a Caller {
+        self.caller
+    }
+}
+
+/// Apply `O`'s permission rule to the caller.
+pub fn permit<O: Guarded>(caller: &Caller) -> ServiceResult<Permit<'_, O>> {
+    authorize(O::OPERATION, &caller.facts())?;
+    Ok(Permit { caller, operation: PhantomData })
+}
+
+/// The customer `customer_id` names, if the permitted caller serves it: unknown → 60003,
+/// not related → 20002.
+pub async fn customer_for<O: Guarded>(
+    ctx: &AppContext,
+    permit: &Permit<'_, O>,
+    customer_id: &str,
+) -> ServiceResult<Customer> {
+    let caller = permit.caller();
     let customer = ctx
         .store
         .customer(&canonical_id(customer_id))
         .await?
-        .ok_or_else(|| ApiError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
+        .ok_or_else(|| ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
     let related = ctx.store.related_partners(&customer.id).await?;
     if !partner_serves_customer(&caller.partner, &related) {
-        return Err(ApiError::NoRelationship(format!(
+        return Err(ServiceError::NoRelationship(format!(
             "partner {} has no relationship with customer {customer_id}",
             caller.partner.tenant_id
         )));

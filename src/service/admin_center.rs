@@ -1,17 +1,19 @@
-//! The customer's side, as the emulated Microsoft 365 admin center sees it: signing in, and
-//! accepting the reseller relationship together with the agreement.
+//! The customer's side, as the emulated Microsoft 365 admin center sees it: signing in, what the
+//! agreement and invitation pages show, and accepting the reseller relationship together with
+//! the agreement.
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::acceptance::accept_directly;
+use super::documents::{customer_document_link, document_uris};
+use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
-use crate::domain::agreements::Agreement;
+use crate::app::AppContext;
+use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, DirectAcceptanceInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::partners::Partner;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 use crate::store::AdminSession;
 
 pub const SESSION_HOURS: i64 = 8;
@@ -23,7 +25,7 @@ pub fn session_key(cookie_value: &str) -> String {
 
 /// Check the customer admin's credentials. Unknown users are checked against a decoy hash, so
 /// the answer (and its timing) does not reveal whether the user exists.
-pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> ApiResult<Option<Customer>> {
+pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> ServiceResult<Option<Customer>> {
     let customer = ctx.store.customer_by_admin_user(user_name).await?;
     let hash = customer.as_ref().map_or(decoy_hash(), |c| c.admin_password_hash.as_str()).to_string();
     let password = password.to_string();
@@ -32,7 +34,7 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
 }
 
 /// Start a session; returns the cookie value (the stored session carries only its hash).
-pub async fn start_session(ctx: &AppContext, customer: &Customer) -> ApiResult<(String, AdminSession)> {
+pub async fn start_session(ctx: &AppContext, customer: &Customer) -> ServiceResult<(String, AdminSession)> {
     let cookie = ctx.ids.secret(48);
     let session = AdminSession {
         id: session_key(&cookie),
@@ -49,7 +51,7 @@ pub async fn session_for(
     ctx: &AppContext,
     cookie: &str,
     now: DateTime<Utc>,
-) -> ApiResult<Option<(AdminSession, Customer)>> {
+) -> ServiceResult<Option<(AdminSession, Customer)>> {
     let Some(session) = ctx.store.session(&session_key(cookie)).await? else { return Ok(None) };
     if session.expires_at <= now {
         ctx.store.delete_session(&session.id).await?;
@@ -58,20 +60,111 @@ pub async fn session_for(
     Ok(ctx.store.customer(&session.customer_id).await?.map(|c| (session, c)))
 }
 
+/// Sign out: the session is gone for good.
+pub async fn end_session(ctx: &AppContext, session: &AdminSession) -> ServiceResult<()> {
+    Ok(ctx.store.delete_session(&session.id).await?)
+}
+
+/// What the agreement page shows: the document, the customer's own acceptance, and the partners'
+/// confirmations with the name of each partner.
+pub struct AgreementView {
+    pub document_uri: String,
+    pub direct: Option<Agreement>,
+    pub confirmations: Vec<(Agreement, String)>,
+}
+
+pub async fn agreement_view(ctx: &AppContext, customer: &Customer) -> ServiceResult<AgreementView> {
+    let agreements = ctx.store.agreements(&customer.id).await?;
+    let document_uri = document_uris(ctx, &customer_document_link(ctx, customer).await?).display;
+    let is_mca = |a: &Agreement| a.agreement_type == AgreementType::MicrosoftCustomerAgreement;
+    let mut confirmations = Vec::new();
+    for a in agreements.iter().filter(|a| is_mca(a) && a.source == AgreementSource::PartnerConfirmation) {
+        let name = match &a.partner_tenant_id {
+            Some(id) => ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name),
+            None => "your partner".into(),
+        };
+        confirmations.push((a.clone(), name));
+    }
+    let direct = agreements.into_iter().find(|a| is_mca(a) && a.source == AgreementSource::DirectAcceptance);
+    Ok(AgreementView { document_uri, direct, confirmations })
+}
+
+/// What the invitation page shows: the inviting partner, whether the customer already works with
+/// it, and the document.
+pub struct InvitationView {
+    pub partner: Partner,
+    pub already_related: bool,
+    pub document_uri: String,
+}
+
+/// `None` when the invitation names no existing partner.
+pub async fn invitation_view(
+    ctx: &AppContext,
+    customer: &Customer,
+    partner_id: &str,
+) -> ServiceResult<Option<InvitationView>> {
+    let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(None) };
+    let already_related =
+        ctx.store.related_partners(&customer.id).await?.iter().any(|p| p.tenant_id == partner.tenant_id);
+    let document_uri = document_uris(ctx, &customer_document_link(ctx, customer).await?).display;
+    Ok(Some(InvitationView { partner, already_related, document_uri }))
+}
+
+/// The partners the customer works with.
+pub async fn partners(ctx: &AppContext, customer: &Customer) -> ServiceResult<Vec<Partner>> {
+    Ok(ctx.store.related_partners(&customer.id).await?)
+}
+
+/// One partner the customer works with and its confirmations; `None` when it does not work with it.
+pub async fn partner_details(
+    ctx: &AppContext,
+    customer: &Customer,
+    partner_id: &str,
+) -> ServiceResult<Option<(Partner, Vec<Agreement>)>> {
+    let related = ctx.store.related_partners(&customer.id).await?;
+    let Some(partner) = related.into_iter().find(|p| p.tenant_id == partner_id) else { return Ok(None) };
+    let confirmations = ctx
+        .store
+        .agreements(&customer.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.partner_tenant_id.as_deref() == Some(partner.tenant_id.as_str()))
+        .collect();
+    Ok(Some((partner, confirmations)))
+}
+
+/// The customer accepts the agreement on its agreement page.
+pub async fn accept_agreement(
+    ctx: &AppContext,
+    customer: &Customer,
+    person: &ContactInput,
+) -> ServiceResult<Agreement> {
+    accept_directly(ctx, customer, DirectAcceptanceInput { person, date_agreed: None }).await
+}
+
+/// What became of an invitation the customer accepted.
+pub enum InvitationOutcome {
+    /// The relationship exists, and the customer's acceptance of the agreement (made now, or
+    /// earlier by the customer itself).
+    Accepted,
+    /// The invitation names no existing partner.
+    UnknownPartner,
+}
+
 /// Accept a partner's reseller-relationship invitation together with the Microsoft Customer
 /// Agreement. The agreement rules run first: when they refuse, no relationship is created.
 /// A customer that already accepted directly just gains the relationship.
 pub async fn accept_invitation(
     ctx: &AppContext,
     customer: &Customer,
-    partner: &Partner,
+    partner_id: &str,
     person: &ContactInput,
-) -> ApiResult<Option<Agreement>> {
-    let agreement = match accept_directly(ctx, customer, person, None).await {
-        Ok(a) => Some(a),
-        Err(ApiError::AlreadyAcceptedDirectly) => None,
+) -> ServiceResult<InvitationOutcome> {
+    let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(InvitationOutcome::UnknownPartner) };
+    match accept_agreement(ctx, customer, person).await {
+        Ok(_) | Err(ServiceError::AlreadyAcceptedDirectly) => {}
         Err(e) => return Err(e),
-    };
+    }
     ctx.store.add_relationship(&customer.id, &partner.tenant_id, ctx.clock.now().await?).await?;
-    Ok(agreement)
+    Ok(InvitationOutcome::Accepted)
 }

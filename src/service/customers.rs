@@ -1,17 +1,16 @@
-//! Creating a customer: profile rules, the associated reseller, credentials, relationships.
+//! Customers: creating one (profile rules, the associated reseller, credentials,
+//! relationships), listing and reading them, and the reseller-relationship invitation.
 
-use crate::auth::Caller;
+use super::access::{customer_for, ops, Permit};
+use super::error::{ServiceError, ServiceResult};
+use super::passwords::hash_password_off_thread;
+use crate::app::AppContext;
 use crate::domain::customers::{
     check_associated_partner, validate_customer_profile, AssociatedPartnerError, BillingProfile, CompanyProfileInput,
     Customer,
 };
 use crate::domain::ids::canonical_id;
-use crate::domain::permissions::{authorize, Operation};
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 use crate::store::StoreError;
-
-use super::passwords::hash_password_off_thread;
 
 pub struct NewCustomer {
     pub company_profile: Option<CompanyProfileInput>,
@@ -27,10 +26,15 @@ pub struct CreatedCustomer {
     pub password: String,
 }
 
-pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustomer) -> ApiResult<CreatedCustomer> {
-    authorize(Operation::CreateCustomer, &caller.facts())?;
+/// `POST /v1/customers`
+pub async fn create_customer(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::CreateCustomer>,
+    input: NewCustomer,
+) -> ServiceResult<CreatedCustomer> {
+    let caller = permit.caller();
     let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
-        .map_err(ApiError::Validation)?;
+        .map_err(ServiceError::Validation)?;
     let associated_id = input.associated_partner_id.as_deref().map(canonical_id).filter(|s| !s.is_empty());
     let associated_id = associated_id.as_deref();
     let associated = match associated_id {
@@ -38,7 +42,7 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
         None => None,
     };
     check_associated_partner(&caller.partner, associated_id, associated.as_ref()).map_err(|e| {
-        ApiError::InvalidAssociatedPartner(match e {
+        ServiceError::InvalidAssociatedPartner(match e {
             AssociatedPartnerError::CallerIsNotIndirectProvider => format!(
                 "caller {} is a {}; only indirect providers may send associatedPartnerId",
                 caller.partner.tenant_id,
@@ -69,7 +73,35 @@ pub async fn create_customer(ctx: &AppContext, caller: &Caller, input: NewCustom
     related.extend(customer.associated_partner_id.clone());
     match ctx.store.insert_customer(&customer, &related).await {
         Ok(()) => Ok(CreatedCustomer { customer, password }),
-        Err(StoreError::Conflict) => Err(ApiError::DomainAlreadyExists(customer.domain)),
+        Err(StoreError::Conflict) => Err(ServiceError::DomainAlreadyExists(customer.domain)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /v1/customers`: the customers the caller serves, itself or through its resellers.
+pub async fn list_customers(ctx: &AppContext, permit: &Permit<'_, ops::ListCustomers>) -> ServiceResult<Vec<Customer>> {
+    Ok(ctx.store.customers_served_by(&permit.caller().partner.tenant_id).await?)
+}
+
+/// `GET /v1/customers/{id}`
+pub async fn get_customer(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::GetCustomer>,
+    customer_id: &str,
+) -> ServiceResult<Customer> {
+    customer_for(ctx, permit, customer_id).await
+}
+
+/// `GET /v1/customers/relationshiprequests`: the invitation link, on this emulator's admin center.
+pub fn relationship_request_url(ctx: &AppContext, permit: &Permit<'_, ops::GetRelationshipRequest>) -> String {
+    invitation_url(ctx, &permit.caller().partner.tenant_id, false)
+}
+
+/// The admin-center link that invites a customer into a reseller relationship with `partner`
+/// (and, with `delegated_admin`, asks for delegated admin privileges).
+pub fn invitation_url(ctx: &AppContext, partner_tenant_id: &str, delegated_admin: bool) -> String {
+    format!(
+        "{}/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner_tenant_id}&msppId=0&DAP={delegated_admin}#/BillingAccounts/partner-invitation",
+        ctx.public_base_url
+    )
 }

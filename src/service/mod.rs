@@ -1,14 +1,24 @@
-//! Use cases: each one runs the domain rules in order against the store and the clock.
-//! Handlers and the admin-center pages call these, so both paths obey the same rules.
+//! Use cases: each one runs the domain rules in order against the store and the clock, and
+//! answers with its own error type ([`error::ServiceError`]), which knows nothing of HTTP.
+//! Every front door — the API, the admin-center pages, the control plane and seed files — calls
+//! these, so all of them obey the same rules.
 
 pub mod acceptance;
 pub mod access;
 pub mod admin_center;
+pub mod agreements;
+pub mod authentication;
+pub mod control;
 pub mod customers;
 pub mod documents;
+pub mod error;
+pub mod faults;
 pub mod notifications;
 pub mod orders;
 pub mod partners;
 pub mod passwords;
+pub mod retries;
 pub mod seed;
 pub mod tokens;
+
+pub use error::{ErrorKind, ServiceError, ServiceResult};

@@ -1,21 +1,20 @@
-//! Placing an order: the Microsoft Customer Agreement gate.
+//! Orders: placing one behind the Microsoft Customer Agreement gate, and listing them.
 
-use super::access::customer_for;
-use crate::auth::Caller;
+use super::access::{customer_for, ops, Permit};
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
-use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
-use crate::domain::permissions::Operation;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
+use crate::domain::orders::{mca_accepted, order_visible_to, validate_line_items, LineItemInput, Order};
 
+/// `POST /v1/customers/{id}/orders`
 pub async fn place_order(
     ctx: &AppContext,
-    caller: &Caller,
+    permit: &Permit<'_, ops::CreateOrder>,
     customer_id: &str,
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
-) -> ApiResult<Order> {
-    let customer = customer_for(ctx, caller, Operation::CreateOrder, customer_id).await?;
+) -> ServiceResult<Order> {
+    let customer = customer_for(ctx, permit, customer_id).await?;
     let mut problems = Vec::new();
     // Ids are GUIDs, compared without regard to case like the id in the path.
     if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && canonical_id(r) != customer.id) {
@@ -23,11 +22,11 @@ pub async fn place_order(
     }
     let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();
     let Some(line_items) = items.filter(|_| problems.is_empty()) else {
-        return Err(ApiError::Validation(problems));
+        return Err(ServiceError::Validation(problems));
     };
     let agreements = ctx.store.agreements(&customer.id).await?;
     if !mca_accepted(&agreements) {
-        return Err(ApiError::AgreementRequiredForPurchase(format!(
+        return Err(ServiceError::AgreementRequiredForPurchase(format!(
             "customer {} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer Agreement; \
              POST /v1/customers/{}/agreements first",
             customer.id, customer.id
@@ -36,11 +35,32 @@ pub async fn place_order(
     let order = Order {
         id: ctx.ids.guid(),
         customer_id: customer.id,
-        partner_tenant_id: caller.partner.tenant_id.clone(),
+        partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         line_items,
         creation_date: ctx.clock.now().await?,
         status: "completed".into(),
     };
     ctx.store.insert_order(&order).await?;
     Ok(order)
+}
+
+/// The orders of a customer that the caller placed (or, for an indirect provider, its
+/// resellers placed).
+pub struct CustomerOrders {
+    pub customer_id: String,
+    pub orders: Vec<Order>,
+}
+
+/// `GET /v1/customers/{id}/orders`
+pub async fn list_orders(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::ListOrders>,
+    customer_id: &str,
+) -> ServiceResult<CustomerOrders> {
+    let customer = customer_for(ctx, permit, customer_id).await?;
+    let related = ctx.store.related_partners(&customer.id).await?;
+    let partner = &permit.caller().partner;
+    let orders =
+        ctx.store.orders(&customer.id).await?.into_iter().filter(|o| order_visible_to(o, partner, &related)).collect();
+    Ok(CustomerOrders { customer_id: customer.id, orders })
 }

@@ -1,9 +1,9 @@
 //! Partner personas, created through the control plane.
 
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
 use crate::domain::partners::{check_partner_shape, Partner, PartnerShapeError, PartnerType};
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 use crate::store::StoreError;
 
 pub struct NewPartner {
@@ -13,7 +13,7 @@ pub struct NewPartner {
     pub indirect_provider_id: Option<String>,
 }
 
-pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Partner> {
+pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResult<Partner> {
     let mut problems = Vec::new();
     let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_string();
     if name.is_empty() {
@@ -40,7 +40,7 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Pa
         },
     };
     let Some(partner_type) = partner_type.filter(|_| problems.is_empty()) else {
-        return Err(ApiError::Validation(problems));
+        return Err(ServiceError::Validation(problems));
     };
     let provider_id = input.indirect_provider_id.as_deref().map(canonical_id).filter(|p| !p.is_empty());
     let provider_id = provider_id.as_deref();
@@ -49,7 +49,7 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Pa
         None => None,
     };
     check_partner_shape(partner_type, provider.as_ref(), provider_id.is_some()).map_err(|e| {
-        ApiError::Validation(vec![match e {
+        ServiceError::Validation(vec![match e {
             PartnerShapeError::ResellerNeedsProvider => {
                 "indirectProviderId: is required for an IndirectReseller".to_string()
             }
@@ -64,7 +64,12 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ApiResult<Pa
     let partner = Partner { tenant_id, name, partner_type, indirect_provider_id: provider_id.map(str::to_string) };
     match ctx.store.insert_partner(&partner, ctx.clock.now().await?).await {
         Ok(()) => Ok(partner),
-        Err(StoreError::Conflict) => Err(ApiError::PartnerAlreadyExists(partner.tenant_id)),
+        Err(StoreError::Conflict) => Err(ServiceError::PartnerAlreadyExists(partner.tenant_id)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A partner persona by its tenant id (any spelling of the GUID).
+pub async fn get_partner(ctx: &AppContext, tenant_id: &str) -> ServiceResult<Partner> {
+    ctx.store.partner(&canonical_id(tenant_id)).await?.ok_or_else(|| ServiceError::PartnerNotFound(tenant_id.into()))
 }

@@ -1,10 +1,10 @@
 //! Minting access tokens for partner personas (the control plane's `POST /_emulator/tokens`).
 
+use super::error::{ServiceError, ServiceResult};
+use super::partners::get_partner;
+use crate::app::AppContext;
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
-use crate::domain::ids::canonical_id;
 use crate::domain::permissions::Role;
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::AppContext;
 
 pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
 const DEFAULT_LIFETIME_SECONDS: i64 = 3600;
@@ -24,7 +24,7 @@ pub struct IssuedToken {
 
 /// Check the request (every problem at once), then sign a token for an existing partner whose
 /// expiry is judged by the emulator clock.
-pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ApiResult<IssuedToken> {
+pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResult<IssuedToken> {
     let mut problems = Vec::new();
     let roles: Vec<Role> = request
         .roles
@@ -50,9 +50,9 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ApiResult<I
         problems.push("partnerTenantId: is required".into());
     }
     let (Some(tenant_id), true) = (tenant_id, problems.is_empty()) else {
-        return Err(ApiError::Validation(problems));
+        return Err(ServiceError::Validation(problems));
     };
-    let partner = ctx.store.partner(&canonical_id(&tenant_id)).await?.ok_or(ApiError::PartnerNotFound(tenant_id))?;
+    let partner = get_partner(ctx, &tenant_id).await?;
     let now = ctx.clock.now().await?.timestamp();
     let claims = Claims {
         aud: AUDIENCE.into(),

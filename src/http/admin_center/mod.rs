@@ -13,15 +13,13 @@ use axum::Router;
 use chrono::Utc;
 use maud::Markup;
 
-use super::error::ApiError;
+use super::error::status_of;
 use super::extract::QueryParams;
-use super::AppState;
-use crate::domain::agreements::{current_template, AgreementSource, AgreementType};
+use crate::app::AppState;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
-use crate::service::acceptance::accept_directly;
-use crate::service::admin_center::{accept_invitation, authenticate, session_for, start_session, SESSION_HOURS};
-use crate::service::documents::{document_uris, issue_document_link};
+use crate::service::admin_center::{self as center, InvitationOutcome, SESSION_HOURS};
+use crate::service::{ErrorKind, ServiceError};
 use crate::store::AdminSession;
 use pages::PersonFields;
 
@@ -56,19 +54,20 @@ fn page(status: StatusCode, markup: Markup) -> Response {
 }
 
 /// The status and the sentence a page shows for a refusal: the description the API would have
-/// sent, or a plain apology for a 5xx (whose details only go to the log).
-fn refusal(e: ApiError) -> (StatusCode, String) {
-    let response = e.into_response();
-    let status = response.status();
-    let text = match response.extensions().get::<super::error::RefusalNote>() {
-        Some(note) if !status.is_server_error() => note.public.clone(),
-        _ => "Something went wrong. Try again in a moment.".to_string(),
+/// sent, or a plain apology for a failure of the emulator (whose details only go to the log).
+fn refusal(e: ServiceError) -> (StatusCode, String) {
+    let text = match e.kind() {
+        ErrorKind::Unavailable | ErrorKind::Internal => {
+            tracing::error!(error = %e.hint(), "admin-center page failed");
+            "Something went wrong. Try again in a moment.".to_string()
+        }
+        _ => e.describe().description,
     };
-    (status, text)
+    (status_of(&e), text)
 }
 
 /// A failure shown as a page, never as JSON.
-fn error_page(e: ApiError, signed_in: Option<(&Customer, &str)>) -> Response {
+fn error_page(e: ServiceError, signed_in: Option<(&Customer, &str)>) -> Response {
     let (status, text) = refusal(e);
     page(status, pages::message("Something went wrong", signed_in, &text))
 }
@@ -119,7 +118,7 @@ fn tokens_match(a: Option<&str>, b: &str) -> bool {
 /// The signed-in customer, or a redirect to the sign-in page that comes back to `uri`.
 async fn require_session(ctx: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(AdminSession, Customer), Response> {
     let found = match cookie(headers, SESSION_COOKIE) {
-        Some(value) => session_for(ctx, &value, Utc::now()).await.map_err(|e| error_page(e, None))?,
+        Some(value) => center::session_for(ctx, &value, Utc::now()).await.map_err(|e| error_page(e, None))?,
         None => None,
     };
     found.ok_or_else(|| {
@@ -185,21 +184,6 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     page(StatusCode::OK, pages::home(&customer, &session.csrf_token))
 }
 
-/// A fresh link to the current Customer Agreement document, in the customer's country when the
-/// document table knows it (else the US).
-async fn agreement_document_uri(ctx: &AppState, customer: &Customer) -> Result<String, ApiError> {
-    let templates = ctx.store.templates().await?;
-    let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-        .ok_or_else(|| ApiError::Internal("no current Customer Agreement template".into()))?;
-    let country = customer.billing_profile.default_address.as_ref().and_then(|a| a.country.as_deref());
-    let link = match issue_document_link(ctx, template, country, None).await {
-        Ok(link) => link,
-        Err(ApiError::UnknownCountry(_)) => issue_document_link(ctx, template, None, None).await?,
-        Err(e) => return Err(e),
-    };
-    Ok(document_uris(ctx, &link).display)
-}
-
 async fn agreement_page(
     ctx: &AppState,
     session: &AdminSession,
@@ -208,40 +192,13 @@ async fn agreement_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let signed_in = Some((customer, session.csrf_token.as_str()));
-    let result: Result<Response, ApiError> = async {
-        let agreements = ctx.store.agreements(&customer.id).await?;
-        let uri = agreement_document_uri(ctx, customer).await?;
-        let mut confirmations = Vec::new();
-        for a in agreements.iter().filter(|a| {
-            a.source == AgreementSource::PartnerConfirmation
-                && a.agreement_type == AgreementType::MicrosoftCustomerAgreement
-        }) {
-            let name = match &a.partner_tenant_id {
-                Some(id) => ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name),
-                None => "your partner".into(),
-            };
-            confirmations.push((a, name));
-        }
-        let direct = agreements.iter().find(|a| {
-            a.source == AgreementSource::DirectAcceptance
-                && a.agreement_type == AgreementType::MicrosoftCustomerAgreement
-        });
-        Ok(page(
+    match center::agreement_view(ctx, customer).await {
+        Ok(view) => page(
             status,
-            pages::agreement(&pages::AgreementPage {
-                customer,
-                csrf: &session.csrf_token,
-                document_uri: &uri,
-                direct,
-                confirmations,
-                person,
-                error,
-            }),
-        ))
+            pages::agreement(&pages::AgreementPage { customer, csrf: &session.csrf_token, view: &view, person, error }),
+        ),
+        Err(e) => error_page(e, Some((customer, session.csrf_token.as_str()))),
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(e, signed_in))
 }
 
 async fn invitation_page(
@@ -254,38 +211,27 @@ async fn invitation_page(
     status: StatusCode,
 ) -> Response {
     let signed_in = Some((customer, session.csrf_token.as_str()));
-    let result: Result<Response, ApiError> = async {
-        let partner = match ctx.store.partner(partner_id).await? {
-            Some(p) => p,
-            None => {
-                return Ok(page(
-                    StatusCode::NOT_FOUND,
-                    pages::message(
-                        "Invitation not valid",
-                        signed_in,
-                        "This invitation link is not valid: the partner does not exist.",
-                    ),
-                ))
-            }
-        };
-        let already_related =
-            ctx.store.related_partners(&customer.id).await?.iter().any(|p| p.tenant_id == partner.tenant_id);
-        let uri = agreement_document_uri(ctx, customer).await?;
-        Ok(page(
+    match center::invitation_view(ctx, customer, partner_id).await {
+        Ok(Some(view)) => page(
             status,
             pages::invitation(&pages::InvitationPage {
                 customer,
                 csrf: &session.csrf_token,
-                partner: &partner,
-                document_uri: &uri,
-                already_related,
+                view: &view,
                 person,
                 error,
             }),
-        ))
+        ),
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            pages::message(
+                "Invitation not valid",
+                signed_in,
+                "This invitation link is not valid: the partner does not exist.",
+            ),
+        ),
+        Err(e) => error_page(e, signed_in),
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(e, signed_in))
 }
 
 async fn sign_in_form(State(ctx): State<AppState>, headers: HeaderMap, query: QueryParams) -> Response {
@@ -321,7 +267,7 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
         );
     }
     let password = field(&fields, "password").unwrap_or_default();
-    let customer = match authenticate(&ctx, &user_name, password).await {
+    let customer = match center::authenticate(&ctx, &user_name, password).await {
         Ok(c) => c,
         Err(e) => return error_page(e, None),
     };
@@ -331,7 +277,7 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
             pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
         );
     };
-    let (cookie_value, _) = match start_session(&ctx, &customer).await {
+    let (cookie_value, _) = match center::start_session(&ctx, &customer).await {
         Ok(s) => s,
         Err(e) => return error_page(e, None),
     };
@@ -345,9 +291,9 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
 
 async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(value) = cookie(&headers, SESSION_COOKIE) {
-        if let Ok(Some((session, _))) = session_for(&ctx, &value, Utc::now()).await {
+        if let Ok(Some((session, _))) = center::session_for(&ctx, &value, Utc::now()).await {
             if tokens_match(field(&form_fields(&body), "csrf"), &session.csrf_token) {
-                let _ = ctx.store.delete_session(&session.id).await;
+                let _ = center::end_session(&ctx, &session).await;
             } else {
                 return page(
                     StatusCode::FORBIDDEN,
@@ -395,7 +341,7 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
     if field(&fields, "accept") != Some("true") {
         return agreement_page(&ctx, &session, &customer, person, Some(TICK_THE_BOX), StatusCode::BAD_REQUEST).await;
     }
-    match accept_directly(&ctx, &customer, &input, None).await {
+    match center::accept_agreement(&ctx, &customer, &input).await {
         Ok(_) => Redirect::to("/AdminPortal/Home?ref=/BillingAccounts/agreement").into_response(),
         Err(e) => {
             let (status, text) = refusal(e);
@@ -424,15 +370,11 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         return invitation_page(&ctx, &session, &customer, &partner_id, person, Some(msg), StatusCode::BAD_REQUEST)
             .await;
     }
-    let partner = match ctx.store.partner(&partner_id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return invitation_page(&ctx, &session, &customer, &partner_id, person, None, StatusCode::NOT_FOUND).await
+    match center::accept_invitation(&ctx, &customer, &partner_id, &input).await {
+        Ok(InvitationOutcome::Accepted) => Redirect::to(back.to_string().as_str()).into_response(),
+        Ok(InvitationOutcome::UnknownPartner) => {
+            invitation_page(&ctx, &session, &customer, &partner_id, person, None, StatusCode::NOT_FOUND).await
         }
-        Err(e) => return error_page(e.into(), Some((&customer, &session.csrf_token))),
-    };
-    match accept_invitation(&ctx, &customer, &partner, &input).await {
-        Ok(_) => Redirect::to(back.to_string().as_str()).into_response(),
         Err(e) => {
             let (status, text) = refusal(e);
             invitation_page(&ctx, &session, &customer, &partner_id, person, Some(&text), status).await
@@ -445,9 +387,9 @@ async fn partners(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri) -> 
         Ok(s) => s,
         Err(r) => return r,
     };
-    match ctx.store.related_partners(&customer.id).await {
+    match center::partners(&ctx, &customer).await {
         Ok(list) => page(StatusCode::OK, pages::partners(&customer, &session.csrf_token, &list)),
-        Err(e) => error_page(e.into(), Some((&customer, &session.csrf_token))),
+        Err(e) => error_page(e, Some((&customer, &session.csrf_token))),
     }
 }
 
@@ -462,21 +404,16 @@ async fn partner_details(
         Err(r) => return r,
     };
     let signed_in = Some((&customer, session.csrf_token.as_str()));
-    let result: Result<Response, ApiError> = async {
-        let related = ctx.store.related_partners(&customer.id).await?;
-        let Some(partner) = related.iter().find(|p| p.tenant_id == partner_id) else {
-            return Ok(page(
-                StatusCode::NOT_FOUND,
-                pages::message("Partner not found", signed_in, "You don't work with this partner."),
-            ));
-        };
-        let agreements = ctx.store.agreements(&customer.id).await?;
-        let confirmations: Vec<_> =
-            agreements.iter().filter(|a| a.partner_tenant_id.as_deref() == Some(partner.tenant_id.as_str())).collect();
-        Ok(page(StatusCode::OK, pages::partner_details(&customer, &session.csrf_token, partner, &confirmations)))
+    match center::partner_details(&ctx, &customer, &partner_id).await {
+        Ok(Some((partner, confirmations))) => {
+            page(StatusCode::OK, pages::partner_details(&customer, &session.csrf_token, &partner, &confirmations))
+        }
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            pages::message("Partner not found", signed_in, "You don't work with this partner."),
+        ),
+        Err(e) => error_page(e, signed_in),
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(e, signed_in))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
 use crate::domain::partners::Partner;
 use crate::domain::time::render_timestamp;
+use crate::service::admin_center::{AgreementView, InvitationView};
 
 const STYLE: &str = r#"
 *{box-sizing:border-box}
@@ -121,9 +122,7 @@ fn person_inputs(p: &PersonFields) -> Markup {
 pub struct AgreementPage<'a> {
     pub customer: &'a Customer,
     pub csrf: &'a str,
-    pub document_uri: &'a str,
-    pub direct: Option<&'a Agreement>,
-    pub confirmations: Vec<(&'a Agreement, String)>,
+    pub view: &'a AgreementView,
     pub person: PersonFields,
     pub error: Option<&'a str>,
 }
@@ -136,13 +135,13 @@ pub fn agreement(page: &AgreementPage) -> Markup {
             div.card {
                 h1 { "Microsoft Customer Agreement" }
                 p { "Organization: " strong { (page.customer.company_name) } " (" (page.customer.domain) ")" }
-                p { a href=(page.document_uri) target="_blank" rel="noopener" { "Read the Microsoft Customer Agreement" } " (opens in a new tab)" }
-                @for (confirmation, partner_name) in &page.confirmations {
+                p { a href=(page.view.document_uri) target="_blank" rel="noopener" { "Read the Microsoft Customer Agreement" } " (opens in a new tab)" }
+                @for (confirmation, partner_name) in &page.view.confirmations {
                     p { "Your partner " strong { (partner_name) } " confirmed that your organization accepted the agreement on "
                         (render_timestamp(confirmation.date_agreed)) "." }
                 }
                 (error_box(page.error))
-                @if let Some(direct) = page.direct {
+                @if let Some(direct) = &page.view.direct {
                     div.success role="status" id="accepted" {
                         "You accepted the Microsoft Customer Agreement on " (render_timestamp(direct.date_agreed))
                         " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email) ")."
@@ -166,9 +165,7 @@ pub fn agreement(page: &AgreementPage) -> Markup {
 pub struct InvitationPage<'a> {
     pub customer: &'a Customer,
     pub csrf: &'a str,
-    pub partner: &'a Partner,
-    pub document_uri: &'a str,
-    pub already_related: bool,
+    pub view: &'a InvitationView,
     pub person: PersonFields,
     pub error: Option<&'a str>,
 }
@@ -180,24 +177,24 @@ pub fn invitation(page: &InvitationPage) -> Markup {
         html! {
             div.card {
                 h1 { "Accept partner invitation" }
-                @if page.already_related {
+                @if page.view.already_related {
                     div.success role="status" id="accepted" {
-                        "You work with " strong { (page.partner.name) } " as your reseller. "
-                        a href={ "/AdminPortal/Partners/" (page.partner.tenant_id) } { "See partner details" }
+                        "You work with " strong { (page.view.partner.name) } " as your reseller. "
+                        a href={ "/AdminPortal/Partners/" (page.view.partner.tenant_id) } { "See partner details" }
                     }
                 } @else {
-                    p { strong { (page.partner.name) } " would like to be your reseller (Cloud Solution Provider) and sell "
+                    p { strong { (page.view.partner.name) } " would like to be your reseller (Cloud Solution Provider) and sell "
                         "Microsoft products and services to " (page.customer.company_name) "." }
-                    p { "Accepting this invitation authorizes " (page.partner.name) " as your reseller and accepts the "
-                        a href=(page.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                    p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
+                        a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
                     (error_box(page.error))
                     form method="post" action="/AdminPortal/Invitation/Accept" {
                         input type="hidden" name="csrf" value=(page.csrf);
-                        input type="hidden" name="partnerId" value=(page.partner.tenant_id);
+                        input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
                         (person_inputs(&page.person))
                         label.check for="accept" {
                             input type="checkbox" id="accept" name="accept" value="true" required;
-                            span { "I authorize " (page.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }
+                            span { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }
                         }
                         button type="submit" { "Accept and authorize" }
                     }
@@ -244,7 +241,7 @@ pub fn partners(customer: &Customer, csrf: &str, partners: &[Partner]) -> Markup
     )
 }
 
-pub fn partner_details(customer: &Customer, csrf: &str, partner: &Partner, confirmations: &[&Agreement]) -> Markup {
+pub fn partner_details(customer: &Customer, csrf: &str, partner: &Partner, confirmations: &[Agreement]) -> Markup {
     layout(
         &partner.name,
         Some((customer, csrf)),

@@ -1,14 +1,11 @@
 //! The request journal: a bounded list of recent requests, with the rule and hint behind every
-//! refusal, for `GET /_emulator/requests`. Tokens never enter it.
+//! refusal, for `GET /_emulator/requests`. Tokens never enter it. The HTTP edge writes it; the
+//! control plane reads and clears it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// A slot the middleware puts in each request; the caller's tenant is written into it.
-#[derive(Clone, Default)]
-pub struct TenantSlot(pub Arc<OnceLock<String>>);
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,6 +24,24 @@ pub struct JournalEntry {
     pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// Which entries to list; a condition left out matches every entry.
+#[derive(Debug, Default)]
+pub struct JournalFilter {
+    pub status: Option<u16>,
+    /// In its canonical spelling.
+    pub partner_tenant_id: Option<String>,
+    /// Compared without regard to case.
+    pub correlation_id: Option<String>,
+}
+
+impl JournalFilter {
+    fn matches(&self, e: &JournalEntry) -> bool {
+        self.status.is_none_or(|s| e.status == s)
+            && self.partner_tenant_id.as_deref().is_none_or(|p| e.partner_tenant_id.as_deref() == Some(p))
+            && self.correlation_id.as_deref().is_none_or(|c| e.correlation_id.eq_ignore_ascii_case(c))
+    }
 }
 
 pub struct Journal {
@@ -53,6 +68,12 @@ impl Journal {
     pub fn entries(&self) -> Vec<JournalEntry> {
         let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         guard.1.iter().rev().cloned().collect()
+    }
+
+    /// Newest first, those that match every condition of `filter`.
+    pub fn entries_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1.iter().rev().filter(|e| filter.matches(e)).cloned().collect()
     }
 
     pub fn clear(&self) {

@@ -1,0 +1,77 @@
+//! Reading agreements: the template catalog, a customer's confirmations and its direct-sign status.
+
+use super::access::{customer_for, ops, Permit};
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
+use crate::domain::agreements::{find_template, Agreement, AgreementTemplate, AgreementTypeFilter};
+use crate::domain::orders::mca_signed_directly;
+
+/// The `agreementType` parameter: omitted means the Cloud Agreement, `*` every type.
+fn type_filter(agreement_type: Option<&str>) -> ServiceResult<AgreementTypeFilter> {
+    AgreementTypeFilter::parse(agreement_type).map_err(ServiceError::UnsupportedAgreementType)
+}
+
+/// `GET /v1/agreements?agreementType=`: the templates of the catalog of that type.
+pub async fn agreement_metadata(
+    ctx: &AppContext,
+    _permit: &Permit<'_, ops::GetAgreementMetadata>,
+    agreement_type: Option<&str>,
+) -> ServiceResult<Vec<AgreementTemplate>> {
+    let filter = type_filter(agreement_type)?;
+    let templates = ctx.store.templates().await?;
+    Ok(templates.into_iter().filter(|t| filter.matches(t.agreement_type)).collect())
+}
+
+/// An agreement in a customer's list, with the link of its template.
+pub struct ListedAgreement {
+    pub agreement: Agreement,
+    pub agreement_link: Option<String>,
+}
+
+/// A customer's agreements of one type (or every type), in the order they were recorded.
+pub struct CustomerAgreements {
+    pub customer_id: String,
+    pub items: Vec<ListedAgreement>,
+}
+
+/// `GET /v1/customers/{id}/agreements?agreementType=`
+pub async fn customer_agreements(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::ListCustomerAgreements>,
+    customer_id: &str,
+    agreement_type: Option<&str>,
+) -> ServiceResult<CustomerAgreements> {
+    let customer = customer_for(ctx, permit, customer_id).await?;
+    let filter = type_filter(agreement_type)?;
+    let templates = ctx.store.templates().await?;
+    let items = ctx
+        .store
+        .agreements(&customer.id)
+        .await?
+        .into_iter()
+        .filter(|a| filter.matches(a.agreement_type))
+        .map(|agreement| ListedAgreement {
+            agreement_link: find_template(&templates, &agreement.template_id).map(|t| t.agreement_link.clone()),
+            agreement,
+        })
+        .collect();
+    Ok(CustomerAgreements { customer_id: customer.id, items })
+}
+
+/// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`: whether the customer
+/// accepted the Microsoft Customer Agreement itself.
+pub async fn direct_sign_status(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::GetDirectSignStatus>,
+    customer_id: &str,
+) -> ServiceResult<bool> {
+    let customer = customer_for(ctx, permit, customer_id).await?;
+    Ok(mca_signed_directly(&ctx.store.agreements(&customer.id).await?))
+}
+
+/// An agreement with the link of its template, for answers that show one agreement.
+pub async fn with_link(ctx: &AppContext, agreement: Agreement) -> ServiceResult<ListedAgreement> {
+    let templates = ctx.store.templates().await?;
+    let agreement_link = find_template(&templates, &agreement.template_id).map(|t| t.agreement_link.clone());
+    Ok(ListedAgreement { agreement, agreement_link })
+}

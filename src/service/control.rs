@@ -1,0 +1,149 @@
+//! The emulator's own controls, for tests and scripts: the clock, the outbox, readiness, reset
+//! and a customer's acceptance without a browser.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::acceptance::accept_directly;
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
+use crate::clock::in_supported_range;
+use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
+use crate::domain::ids::canonical_id;
+use crate::domain::time::parse_timestamp;
+use crate::store::{OutboxMessage, OutboxQuery, StoreError};
+
+/// The emulator clock: its instant and whether it is frozen.
+pub struct ClockReading {
+    pub now: DateTime<Utc>,
+    pub frozen: bool,
+}
+
+pub async fn read_clock(ctx: &AppContext) -> ServiceResult<ClockReading> {
+    let (now, frozen) = ctx.clock.read().await?;
+    Ok(ClockReading { now, frozen })
+}
+
+/// What a client asks of the clock.
+pub enum ClockChange {
+    /// Back to real time.
+    Reset,
+    /// Read `now` (an RFC 3339 instant, absent when the client forgot it) and freeze there or
+    /// run on from there.
+    Set { now: Option<String>, frozen: bool },
+}
+
+pub async fn set_clock(ctx: &AppContext, change: ClockChange) -> ServiceResult<ClockReading> {
+    match change {
+        ClockChange::Reset => ctx.clock.reset().await?,
+        ClockChange::Set { now, frozen } => {
+            let Some(raw) = now else {
+                return Err(ServiceError::Validation(vec![
+                    "now: is required (an RFC 3339 instant), unless {\"reset\": true} is sent".into(),
+                ]));
+            };
+            let now = parse_timestamp(&raw)
+                .ok_or_else(|| ServiceError::Validation(vec![format!("now: '{raw}' is not an RFC 3339 instant")]))?;
+            if !in_supported_range(now) {
+                return Err(ServiceError::Validation(vec![format!(
+                    "now: '{raw}' is outside 1970-01-01 to 9999-12-31"
+                )]));
+            }
+            ctx.clock.set(now, frozen).await?;
+        }
+    }
+    read_clock(ctx).await
+}
+
+const MAX_ADVANCE_SECONDS: f64 = 100.0 * 365.0 * 86400.0;
+
+/// Move the clock by `seconds` (frozen or running; may be negative).
+pub async fn advance_clock(ctx: &AppContext, seconds: Option<f64>) -> ServiceResult<ClockReading> {
+    let seconds = seconds.filter(|s| s.is_finite() && s.abs() <= MAX_ADVANCE_SECONDS).ok_or_else(|| {
+        ServiceError::Validation(vec!["seconds: is required, a number of seconds within 100 years".into()])
+    })?;
+    let by = Duration::milliseconds((seconds * 1000.0).round() as i64);
+    let target = ctx.clock.now().await?.checked_add_signed(by);
+    if !target.is_some_and(in_supported_range) {
+        return Err(ServiceError::Validation(vec![format!(
+            "seconds: advancing by {seconds} would leave the clock outside 1970-01-01 to 9999-12-31"
+        )]));
+    }
+    ctx.clock.advance(by).await?;
+    read_clock(ctx).await
+}
+
+/// Which emails to list; ids in any spelling.
+pub struct OutboxFilter {
+    pub to: Option<String>,
+    pub customer_id: Option<String>,
+    pub partner_tenant_id: Option<String>,
+    /// Emails whose delivery time has not come yet (by the emulator clock) too.
+    pub include_pending: bool,
+}
+
+pub async fn outbox(ctx: &AppContext, filter: OutboxFilter) -> ServiceResult<Vec<OutboxMessage>> {
+    let query = OutboxQuery {
+        recipient: filter.to,
+        customer_id: filter.customer_id.as_deref().map(canonical_id),
+        partner_tenant_id: filter.partner_tenant_id.as_deref().map(canonical_id),
+        delivered_by: if filter.include_pending { None } else { Some(ctx.clock.now().await?) },
+    };
+    Ok(ctx.store.outbox(&query).await?)
+}
+
+/// Empty the outbox; returns how many emails went.
+pub async fn clear_outbox(ctx: &AppContext) -> ServiceResult<u64> {
+    Ok(ctx.store.clear_outbox().await?)
+}
+
+/// The customer accepts the agreement itself, without a browser.
+pub async fn accept_for_customer(
+    ctx: &AppContext,
+    customer_id: &str,
+    input: DirectAcceptanceInput<'_>,
+) -> ServiceResult<Agreement> {
+    let customer = ctx
+        .store
+        .customer(&canonical_id(customer_id))
+        .await?
+        .ok_or_else(|| ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
+    accept_directly(ctx, &customer, input).await
+}
+
+/// What a reset forgot.
+pub enum ResetScope {
+    Everything,
+    Partner(String),
+}
+
+/// Forget everything (and start the deterministic id sequence again), or one partner's state.
+pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&str>) -> ServiceResult<ResetScope> {
+    let partner = partner_tenant_id.filter(|p| !p.trim().is_empty()).map(canonical_id);
+    if let Some(p) = &partner {
+        ctx.store.partner(p).await?.ok_or_else(|| ServiceError::PartnerNotFound(p.clone()))?;
+    }
+    ctx.store.reset(partner.as_deref()).await?;
+    Ok(match partner {
+        Some(p) => ResetScope::Partner(p),
+        None => {
+            ctx.journal.clear();
+            ctx.ids.restart();
+            ResetScope::Everything
+        }
+    })
+}
+
+/// How long readiness may take before it counts as "not ready".
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Ready when the database answers, migrated, within 2 s. Otherwise the store is unavailable at
+/// once rather than after the pool's acquire timeout: within the healthcheck subcommand's 3 s
+/// read budget and an orchestrator's probe timeout, so a probe sees "not ready", not a timeout.
+pub async fn check_ready(ctx: &AppContext) -> ServiceResult<()> {
+    let checks = async {
+        ctx.store.ping().await?;
+        ctx.store.templates().await
+    };
+    tokio::time::timeout(READY_WITHIN, checks).await.map_err(|_| StoreError::timed_out())??;
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! What a use case can refuse or fail with. It knows nothing of HTTP: each refusal carries its
+//! Partner Center code, name and the description a client reads, plus a hint for the developer
+//! (the request journal, start-up errors); its [`ErrorKind`] says what sort of failure it is.
+//! The HTTP edge turns a `ServiceError` into a status and an error body in one place; the
+//! admin center turns it into a sentence on a page.
+
+use crate::auth::TokenError;
+use crate::domain::agreements::ConfirmationError;
+use crate::domain::permissions::{Refusal, Role};
+use crate::store::StoreError;
+
+/// What sort of failure an error is: the HTTP edge derives the status from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request is wrong; sending it again will not help.
+    Invalid,
+    /// Who is calling could not be established.
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// What the request names does not exist.
+    NotFound,
+    /// It clashes with what is stored.
+    Conflict,
+    /// It existed and has expired.
+    Gone,
+    /// The database is unreachable: retrying later may work.
+    Unavailable,
+    /// A bug or corrupt data.
+    Internal,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ServiceError {
+    // --- Partner Center's own codes ---
+    #[error("unauthenticated")]
+    Unauthenticated(TokenError),
+    #[error("role not allowed")]
+    RoleNotAllowed(String),
+    #[error("tenant not found")]
+    TenantNotFound(String),
+    #[error("no relationship")]
+    NoRelationship(String),
+    #[error("order gate")]
+    AgreementRequiredForPurchase(String),
+    #[error("duplicate confirmation")]
+    PartnerConfirmedAgreementAlreadyExists,
+    #[error("date agreed in future")]
+    DateAgreedInFuture(String),
+
+    // --- The emulator's own codes (99xxxx) ---
+    #[error("validation failed")]
+    Validation(Vec<String>),
+    #[error("unsupported agreement type")]
+    UnsupportedAgreementType(String),
+    /// `addressed`: the template is the resource the request addresses (it is in the path), so
+    /// its absence is "not found" rather than a bad request.
+    #[error("unknown template")]
+    UnknownAgreementTemplate { id: String, hint: String, addressed: bool },
+    #[error("type contradicts template")]
+    AgreementTypeMismatch(String),
+    #[error("template retired")]
+    AgreementTemplateRetired { id: String, hint: String },
+    #[error("no document")]
+    NoDocumentForTemplate(String),
+    #[error("unknown country")]
+    UnknownCountry(String),
+    #[error("document link expired")]
+    DocumentLinkExpired,
+    #[error("document link not found")]
+    DocumentLinkNotFound,
+    #[error("app+user token required")]
+    AppUserTokenRequired,
+    #[error("reseller cannot attest")]
+    IndirectResellerCannotAttest,
+    #[error("domain exists")]
+    DomainAlreadyExists(String),
+    #[error("invalid associated partner")]
+    InvalidAssociatedPartner(String),
+    #[error("customer must go through partner")]
+    PartnerMustConfirmAcceptance,
+    #[error("already accepted")]
+    AlreadyAcceptedDirectly,
+    #[error("partner not found")]
+    PartnerNotFound(String),
+    #[error("partner exists")]
+    PartnerAlreadyExists(String),
+    #[error("fault rule not found")]
+    FaultRuleNotFound(String),
+
+    // --- Infrastructure ---
+    #[error("database unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+pub const ORDER_GATE_MESSAGE: &str = "Either a partner confirmation of the customer acceptance of the Microsoft Customer Agreement must be provided or the customer must accept the Microsoft Customer Agreement in the Microsoft Admin Center before you can complete this purchase";
+pub const ASK_PARTNER_MESSAGE: &str =
+    "Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement.";
+
+/// The fixed parts of a refusal as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub kind: ErrorKind,
+    pub code: u32,
+    pub name: &'static str,
+    pub description: String,
+}
+
+fn described(kind: ErrorKind, code: u32, name: &'static str, description: impl Into<String>) -> Described {
+    Described { kind, code, name, description: description.into() }
+}
+
+impl ServiceError {
+    /// Kind, code, name and the description a client reads.
+    pub fn describe(&self) -> Described {
+        use ErrorKind::*;
+        match self {
+            Self::Unauthenticated(_) => described(Unauthenticated, 800001, "Unauthorized", "Authentication failed: the access token is missing, invalid or expired."),
+            Self::RoleNotAllowed(_) => described(Forbidden, 900150, "InsufficientRole", "The supplied role does not have the rights to perform the requested operation."),
+            Self::TenantNotFound(_) => described(NotFound, 60003, "TenantNotFound", "Tenant not found"),
+            Self::NoRelationship(_) => described(Forbidden, 20002, "NoRelationship", "No relationship between caller and account."),
+            Self::AgreementRequiredForPurchase(_) => described(Forbidden, 13605, "CustomerAgreementNotAccepted", ORDER_GATE_MESSAGE),
+            Self::PartnerConfirmedAgreementAlreadyExists => described(Conflict, 600061, "PartnerConfirmedAgreementAlreadyExists", "A partner confirmed agreement already exists for the customer."),
+            Self::DateAgreedInFuture(_) => described(Invalid, 600002, "DateAgreedInFuture", "Date of agreement cannot be greater than the current date."),
+            Self::Validation(_) => described(Invalid, 990401, "ValidationFailed", "The request is not valid; see data for each problem."),
+            Self::UnsupportedAgreementType(t) => described(Invalid, 990410, "UnsupportedAgreementType", format!("Agreement type '{t}' is not supported. Use MicrosoftCustomerAgreement or MicrosoftCloudAgreement (or * to list every type).")),
+            Self::UnknownAgreementTemplate { id, addressed, .. } => described(if *addressed { NotFound } else { Invalid }, 990411, "UnknownAgreementTemplate", format!("Agreement template '{id}' was not found.")),
+            Self::AgreementTypeMismatch(_) => described(Invalid, 990412, "AgreementTypeMismatch", "The agreement type does not match the agreement template."),
+            Self::AgreementTemplateRetired { id, .. } => described(Invalid, 990413, "AgreementTemplateRetired", format!("Microsoft Cloud Agreement Template ID '{id}' is no longer supported.")),
+            Self::NoDocumentForTemplate(id) => described(NotFound, 990414, "NoDocumentForTemplate", format!("Agreement template '{id}' has no document; only the Microsoft Customer Agreement has one.")),
+            Self::UnknownCountry(c) => described(Invalid, 990415, "UnknownCountry", format!("Country '{c}' is not supported (codes are case-sensitive ISO 3166 two-letter codes).")),
+            Self::DocumentLinkExpired => described(Gone, 990416, "DocumentLinkExpired", "This agreement document link has expired; request a new one."),
+            Self::DocumentLinkNotFound => described(NotFound, 990417, "DocumentLinkNotFound", "This agreement document link does not exist."),
+            Self::AppUserTokenRequired => described(Forbidden, 990420, "AppUserTokenRequired", "This operation requires an App+User token; App-only tokens are not supported."),
+            Self::IndirectResellerCannotAttest => described(Forbidden, 990421, "IndirectResellerCannotAttest", "Indirect resellers can't attest on behalf of their customers. Work with your indirect provider to confirm the customer's acceptance of the Microsoft Customer Agreement."),
+            Self::DomainAlreadyExists(d) => described(Conflict, 990422, "DomainAlreadyExists", format!("The domain '{d}' is already in use.")),
+            Self::InvalidAssociatedPartner(_) => described(Invalid, 990423, "InvalidAssociatedPartner", "associatedPartnerId must name one of the caller's own indirect resellers, and only an indirect provider may send it."),
+            Self::PartnerMustConfirmAcceptance => described(Forbidden, 990424, "PartnerMustConfirmAcceptance", ASK_PARTNER_MESSAGE),
+            Self::AlreadyAcceptedDirectly => described(Conflict, 990425, "AgreementAlreadyAccepted", "The customer has already accepted the Microsoft Customer Agreement."),
+            Self::PartnerNotFound(id) => described(NotFound, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
+            Self::PartnerAlreadyExists(id) => described(Conflict, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
+            Self::FaultRuleNotFound(id) => described(NotFound, 990435, "FaultRuleNotFound", format!("Fault rule '{id}' does not exist.")),
+            Self::Unavailable(_) => described(Unavailable, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
+            Self::Internal(_) => described(Internal, 990500, "InternalError", "An internal error occurred."),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.describe().kind
+    }
+
+    /// Field-level details sent to the client in `data`.
+    pub fn data(&self) -> Vec<String> {
+        match self {
+            Self::Validation(problems) => problems.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What a developer should change (the request journal): never sent to clients for failures
+    /// of the emulator itself.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Unauthenticated(e) => e.explain().to_string(),
+            Self::RoleNotAllowed(h)
+            | Self::TenantNotFound(h)
+            | Self::NoRelationship(h)
+            | Self::AgreementRequiredForPurchase(h)
+            | Self::DateAgreedInFuture(h)
+            | Self::AgreementTypeMismatch(h)
+            | Self::InvalidAssociatedPartner(h)
+            | Self::Internal(h) => h.clone(),
+            Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
+            Self::Validation(problems) => problems.join("; "),
+            Self::Unavailable(e) => e.to_string(),
+            other => other.describe().description,
+        }
+    }
+
+    /// One line naming the error and its details, for logs and start-up failures.
+    pub fn summary(&self) -> String {
+        let Described { code, name, description, .. } = self.describe();
+        let data = self.data();
+        if data.is_empty() {
+            format!("{code} {name}: {description} ({})", self.hint())
+        } else {
+            format!("{code} {name}: {}", data.join("; "))
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ServiceError::Unavailable(e),
+            StoreError::UnstorableText => {
+                ServiceError::Validation(vec!["text values must not contain the NUL character (U+0000)".into()])
+            }
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::AppUserTokenRequired => ServiceError::AppUserTokenRequired,
+            Refusal::IndirectResellerCannotAttest => ServiceError::IndirectResellerCannotAttest,
+            Refusal::RoleNotAllowed(roles) => ServiceError::RoleNotAllowed(format!(
+                "the token's roles do not include any of: {}",
+                roles.iter().map(|r: &Role| r.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+}
+
+impl From<ConfirmationError> for ServiceError {
+    fn from(e: ConfirmationError) -> Self {
+        let hint = e.hint();
+        match e {
+            ConfirmationError::Invalid(problems) => ServiceError::Validation(problems),
+            ConfirmationError::UnknownAgreementType(t) => ServiceError::UnsupportedAgreementType(t),
+            ConfirmationError::UnknownTemplate(id) => {
+                ServiceError::UnknownAgreementTemplate { id, hint, addressed: false }
+            }
+            ConfirmationError::TemplateRetired(id) => ServiceError::AgreementTemplateRetired { id, hint },
+            ConfirmationError::TypeContradictsTemplate { .. } => ServiceError::AgreementTypeMismatch(hint),
+            ConfirmationError::DateAgreedInFuture { .. } => ServiceError::DateAgreedInFuture(hint),
+        }
+    }
+}
