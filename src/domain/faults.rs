@@ -9,11 +9,11 @@ use super::ids::canonical_id;
 /// What a matching request gets instead of (or before) its normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultEffect {
-    /// 429 Too Many Requests with `Retry-After`.
+    /// Throttled: too many requests, retry after `Retry-After`.
     Throttle,
-    /// 500 with `isRetryable: true`.
+    /// An internal error of the service, marked retryable.
     InternalError,
-    /// 503 with `isRetryable: true` and `Retry-After`.
+    /// The service is unavailable for now, retryable after `Retry-After`.
     Unavailable,
     /// The request runs normally after `delay_ms`.
     Delay,

@@ -1,9 +1,9 @@
 //! Who may do what, checked once per use case. A use case of an operation asks for a
 //! [`Permit`] of that operation, and the only way to get one is [`permit`], which applies the
 //! operation's permission rule (`domain::permissions`). A front door gets the permit first —
-//! the API before it even parses the body, so that a caller without the role gets its 403
-//! whatever it sent — and hands it on; the use case cannot run without it, and checks nothing
-//! again.
+//! the API before it even parses the body, so that a caller without the role is refused for
+//! its role whatever it sent — and hands it on; the use case cannot run without it, and checks
+//! nothing again.
 
 use std::marker::PhantomData;
 

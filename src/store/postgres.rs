@@ -23,7 +23,7 @@ impl Postgres {
         let options = PgConnectOptions::from_str(url)?.application_name("partner-center-emulator");
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            // How long a request waits for a connection before it is answered 503 (retryable).
+            // How long a request waits for a connection before it is answered "unavailable" (retryable).
             // With PostgreSQL down every connection attempt is refused and sqlx retries until
             // this deadline; a request that fails and then releases its MS-RequestId claim
             // waits twice, so 3 s keeps every answer during an outage under 10 s
