@@ -24,7 +24,7 @@ OPERATIONS = {
 SUBJECTS = {
     "emulator-sqlite": "emulator, SQLite",
     "emulator-postgres": "emulator, PostgreSQL",
-    "floor": "axum floor (`bench/floor.rs`)",
+    "floor": "axum floor (`tools/bench_floor.rs`)",
     "prism": "Prism",
     "pgbench": "pgbench",
     "sqlite-floor": "SQLite, 1 writer (`bench/sqlite_floor.py`)",

@@ -3,11 +3,11 @@
 //! `kill -9`, a SIGTERM), and afterwards reads every acknowledged write back.
 //!
 //! ```text
-//! reliability_load setup  <base-url> <state.json> [--customers N]
-//! reliability_load load   <base-url> <state.json> <ledger.json> --scenario outage|kill|sigterm
+//! reliability-load setup  <base-url> <state.json> [--customers N]
+//! reliability-load load   <base-url> <state.json> <ledger.json> --scenario outage|kill|sigterm
 //!                         --stop-file F --marks F [--concurrency N] [--max-seconds S]
 //!                         [--bound-ms MS] [--reads] [--probe-ready] [--records F.csv]
-//! reliability_load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
+//! reliability-load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
 //! ```
 //!
 //! `load` runs until the stop file exists (or `--max-seconds`), then reads the marks file the
@@ -30,7 +30,7 @@ fn now_ms() -> i64 {
 }
 
 fn die(message: impl std::fmt::Display) -> ! {
-    eprintln!("reliability_load: {message}");
+    eprintln!("reliability-load: {message}");
     std::process::exit(2)
 }
 
@@ -515,7 +515,7 @@ fn write_records(path: &str, records: &[Record]) {
         ));
     }
     if let Err(e) = std::fs::write(path, csv) {
-        eprintln!("reliability_load: {path}: {e}");
+        eprintln!("reliability-load: {path}: {e}");
     }
 }
 
