@@ -1,14 +1,15 @@
-//! TestApp: the real emulator on 127.0.0.1:0 with a database of its own, and one helper per
-//! endpoint. `PCE_TEST_BACKEND=postgres` runs the suite against PostgreSQL (a fresh database per
-//! test on `PCE_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/postgres);
-//! otherwise each test gets its own SQLite file in the temp directory.
+//! TestApp: the real emulator on 127.0.0.1:0 with a database of its own (`support/database.rs`),
+//! and one helper per endpoint. `PCE_TEST_BACKEND=postgres` runs the suite against PostgreSQL.
 
 use partner_center_emulator::config::{Cli, Config};
 use partner_center_emulator::{build_state, serve};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
-use sqlx::Connection;
 use tokio::net::TcpListener;
+
+#[path = "../support/database.rs"]
+mod database;
+pub use database::fresh_database_url;
 
 pub const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 pub const CLOUD_TEMPLATE: &str = "998b88de-aa99-4388-a42c-1b3517d49490";
@@ -23,23 +24,6 @@ pub struct TestApp {
 pub struct Persona {
     pub tenant_id: String,
     pub token: String,
-}
-
-/// A fresh database URL for the backend under test.
-pub async fn fresh_database_url() -> String {
-    if std::env::var("PCE_TEST_BACKEND").as_deref() == Ok("postgres") {
-        let admin_url = std::env::var("PCE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-        let name = format!("pce_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
-        let (prefix, _) = admin_url.rsplit_once('/').expect("database in URL");
-        format!("{prefix}/{name}")
-    } else {
-        let dir = std::env::temp_dir().join("pce-tests");
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        format!("sqlite://{}/{}.db", dir.display(), uuid::Uuid::new_v4().simple())
-    }
 }
 
 impl TestApp {
