@@ -56,12 +56,6 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Service(e.into())
-    }
-}
-
 /// The fixed parts of an error: status, code, name and the description clients read.
 struct Shape {
     status: StatusCode,
