@@ -186,15 +186,17 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Authentication>() {
-            Some(Authentication(result)) => result.clone().map_err(ApiError::Service),
+        // Taken, not copied: the handler is the last to need it.
+        match parts.extensions.remove::<Authentication>() {
+            Some(Authentication(result)) => result.map_err(ApiError::Service),
             None => Err(ApiError::Service(ServiceError::Unauthenticated(TokenError::Missing))),
         }
     }
 }
 
 /// The outcome of authenticating a request's bearer token, put in the request's extensions once
-/// by the authentication layer; the layers and the handler that need the caller read it there.
+/// by the authentication layer; the layers that need the caller read it there, and the handler
+/// takes it.
 #[derive(Clone)]
 pub struct Authentication(pub Result<Caller, ServiceError>);
 

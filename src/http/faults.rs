@@ -2,9 +2,9 @@
 //! them, that answer matching API requests with 429, 500 or 503, add latency, or hang, so that
 //! users can test their retry logic. Each rule counts its hits; a rule with a count stops after it.
 
-use axum::extract::{MatchedPath, Path, Request, State};
+use axum::extract::{MatchedPath, Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Json;
@@ -87,28 +87,29 @@ fn resolve_operation(operation: &str) -> Option<Operation> {
         .map(|(m, route)| (m.to_string(), route.to_string()))
 }
 
-/// The layer around every API route: the rule that hits the request, if any, decides what it gets.
-pub async fn inject_faults(State(ctx): State<AppState>, req: Request, next: Next) -> Response {
-    let partner =
-        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.as_str());
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str());
-    let method = req.method().as_str();
-    let target = FaultTarget { method, route, path: req.uri().path(), partner_tenant_id: partner };
-    let rule = match faults::rule_hitting(&ctx, &target).await {
+/// The rule that hits the request, if any, decides what it gets: an error answer (returned), a
+/// delay (after which the request goes on: None), or no answer at all.
+pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
+    let partner = req.extensions.get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.as_str());
+    let route = req.extensions.get::<MatchedPath>().map(|m| m.as_str());
+    let target = FaultTarget { method: req.method.as_str(), route, path: req.uri.path(), partner_tenant_id: partner };
+    let rule = match faults::rule_hitting(ctx, &target).await {
         Ok(Some(rule)) => rule,
-        Ok(None) => return next.run(req).await,
-        Err(e) => return ApiError::from(e).into_response(),
+        Ok(None) => return None,
+        Err(e) => return Some(ApiError::from(e).into_response()),
     };
     tracing::info!(rule = %rule.id, effect = rule.effect.as_str(), "fault injected");
     match rule.effect {
         FaultEffect::Delay => {
             tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
-            next.run(req).await
+            None
         }
         // Ended by the client giving up, or by the emulator's request timeout (503 990504).
         FaultEffect::Hang => std::future::pending().await,
-        effect => ApiError::InjectedFault { effect, rule_id: rule.id, retry_after_seconds: rule.retry_after_seconds }
-            .into_response(),
+        effect => Some(
+            ApiError::InjectedFault { effect, rule_id: rule.id, retry_after_seconds: rule.retry_after_seconds }
+                .into_response(),
+        ),
     }
 }
 

@@ -9,15 +9,16 @@
 //! the admin's first password, as the lost first answer did, until the entry is forgotten.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 use super::error::ApiError;
 use super::extract::Authentication;
-use super::middleware::RequestIds;
+use super::middleware::RequestContext;
 use crate::app::AppState;
 use crate::service::retries::{self, Claim, NewClaim};
 use crate::store::StoredResponse;
@@ -25,8 +26,10 @@ use crate::store::StoredResponse;
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
-pub async fn replay_retries(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let request_id = req.extensions().get::<RequestIds>().and_then(|ids| ids.client_request_id.clone());
+/// Run the request, or replay its kept answer, or refuse it (see the module's description).
+pub async fn replay_retries(state: &AppState, req: Request, next: Next) -> Response {
+    let request_id =
+        req.extensions().get::<Arc<RequestContext>>().and_then(|context| context.ids.client_request_id.clone());
     let Some(request_id) = request_id.filter(|_| req.method() == Method::POST) else {
         return next.run(req).await;
     };
@@ -48,7 +51,7 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
         path: parts.uri.path().to_string(),
         request_hash: Sha256::digest(&request_bytes).iter().map(|b| format!("{b:02x}")).collect(),
     };
-    let mut entry = match retries::claim(&state, new_claim).await {
+    let mut entry = match retries::claim(state, new_claim).await {
         Ok((entry, Claim::Claimed)) => entry,
         Ok((_, Claim::Answered(kept))) => return replay(kept),
         Ok((_, Claim::InProgress)) => return ApiError::RequestInProgress.into_response(),
@@ -64,7 +67,7 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
 
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
     if !is_final(response.status()) {
-        retries::release(&state, &entry).await;
+        retries::release(state, &entry).await;
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -73,7 +76,7 @@ pub async fn replay_retries(State(state): State<AppState>, req: Request, next: N
     };
     entry.status = parts.status.as_u16();
     entry.body = String::from_utf8_lossy(&bytes).into_owned();
-    if let Err(e) = retries::keep_answer(&state, &entry).await {
+    if let Err(e) = retries::keep_answer(state, &entry).await {
         tracing::warn!(error = %e, "could not keep the response for retries");
     }
     Response::from_parts(parts, Body::from(bytes))

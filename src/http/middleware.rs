@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::error::{ApiError, RefusalNote};
 use super::extract::{bearer_token, Authentication};
+use super::{faults, idempotency};
 use crate::app::AppState;
 use crate::journal::JournalEntry;
 use crate::net::ConnectionInfo;
@@ -111,17 +112,28 @@ impl RequestIds {
     }
 }
 
-/// A slot the middleware puts in each request; the caller's tenant is written into it when the
-/// request is authenticated, for the journal.
-#[derive(Clone, Default)]
-pub struct TenantSlot(pub Arc<OnceLock<String>>);
+/// What the edge knows of a request from its first layer on, shared with the layers inside it
+/// through the request's extensions: its ids, and its partner once it is authenticated (for the
+/// journal).
+pub struct RequestContext {
+    pub ids: RequestIds,
+    tenant: OnceLock<String>,
+}
+
+impl RequestContext {
+    fn set_tenant(&self, tenant_id: &str) {
+        let _ = self.tenant.set(tenant_id.to_string());
+    }
+}
 
 /// Request and correlation ids echoed (or generated), MS-CV and MS-ServerId set, the JSON
 /// content type made explicit, one span per request, the limits and the timeout, and the
 /// journal entry.
 pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let ids = RequestIds::read(req.headers(), &state.ids);
+    let context =
+        Arc::new(RequestContext { ids: RequestIds::read(req.headers(), &state.ids), tenant: OnceLock::new() });
+    let ids = &context.ids;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let route = req
@@ -129,9 +141,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "<unmatched>".to_string());
-    let tenant = TenantSlot::default();
-    req.extensions_mut().insert(tenant.clone());
-    req.extensions_mut().insert(ids.clone());
+    req.extensions_mut().insert(context.clone());
 
     let span = tracing::info_span!(
         "request",
@@ -162,7 +172,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     span.record("status", status.as_u16());
     span.record("latency_ms", latency_ms);
     span.in_scope(|| tracing::info!(status = status.as_u16(), latency_ms, "request finished"));
-    set_response_headers(response.headers_mut(), &ids, &state.server_id);
+    set_response_headers(response.headers_mut(), ids, &state.server_id);
     if is_journaled(&path) {
         let note = response.extensions().get::<RefusalNote>();
         state.journal.record(JournalEntry {
@@ -171,9 +181,9 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
             method: method.to_string(),
             path,
             status: status.as_u16(),
-            partner_tenant_id: tenant.0.get().cloned(),
-            request_id: ids.request_id,
-            correlation_id: ids.correlation_id,
+            partner_tenant_id: context.tenant.get().cloned(),
+            request_id: ids.request_id.clone(),
+            correlation_id: ids.correlation_id.clone(),
             latency_ms,
             rule: note.map(|n| n.rule.to_string()),
             hint: note.map(|n| n.hint.clone()),
@@ -223,17 +233,28 @@ fn is_journaled(path: &str) -> bool {
     !(path.starts_with("/_emulator/requests") || is_probe(path) || path.starts_with("/_emulator/docs"))
 }
 
-/// The layer around every API route: a bearer token, when the request carries one, is verified
-/// once here, and the outcome is handed on in the request's extensions (`Authentication`).
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if let Some(token) = bearer_token(req.headers()) {
-        let outcome = service::authentication::authenticate(&state, token).await;
-        if let (Ok(caller), Some(slot)) = (&outcome, req.extensions().get::<TenantSlot>()) {
-            let _ = slot.0.set(caller.partner.tenant_id.clone());
-        }
-        req.extensions_mut().insert(Authentication(outcome));
+/// The layer around every API route, in order: the caller is established once (a bearer token,
+/// when the request carries one, is verified here and the outcome handed on in the request's
+/// extensions); a fault rule may hit the request; a POST claims its `MS-RequestId` or gets its
+/// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
+/// future and a service clone on every request.
+pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    authenticate(&state, &mut req).await;
+    let (parts, body) = req.into_parts();
+    match faults::inject_faults(&state, &parts).await {
+        Some(injected) => injected,
+        None => idempotency::replay_retries(&state, Request::from_parts(parts, body), next).await,
     }
-    next.run(req).await
+}
+
+/// Verify the bearer token, if any, and put the outcome in the request.
+async fn authenticate(state: &AppState, req: &mut Request) {
+    let Some(token) = bearer_token(req.headers()) else { return };
+    let outcome = service::authentication::authenticate(state, token).await;
+    if let (Ok(caller), Some(context)) = (&outcome, req.extensions().get::<Arc<RequestContext>>()) {
+        context.set_tenant(&caller.partner.tenant_id);
+    }
+    req.extensions_mut().insert(Authentication(outcome));
 }
 
 /// Liveness and readiness: open without the admin token, answered over the connection cap and

@@ -77,11 +77,7 @@ pub fn router(state: AppState) -> Router {
             api = api.route(path, handler);
         }
     }
-    // Outermost first: the caller is established once, then faults and retries may use it.
-    let api = api
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::replay_retries))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject_faults))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
+    let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::api_request));
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)

@@ -1,0 +1,131 @@
+//! Enhanced attestation: the partner creates an attestation (App-only), the customer accepts it
+//! on the acceptance page (or a test through the control plane), and the partner creates the
+//! customer's agreement with it (`acceptance::create_agreement_with_attestation`). Its routes
+//! exist from the 2025-07-10 milestone of the service date on.
+
+use chrono::Duration;
+
+use super::access::{ops, Permit};
+use super::error::{ServiceError, ServiceResult};
+use super::timeline::service_date;
+use crate::app::AppContext;
+use crate::domain::agreements::{current_template, AgreementType};
+use crate::domain::attestations::{
+    check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus,
+    EnhancedAttestation,
+};
+
+/// An attestation as a client sees it: its status by the emulator clock and the link to the
+/// page where the customer accepts it.
+pub struct AttestationState {
+    pub attestation: EnhancedAttestation,
+    pub status: AttestationStatus,
+    pub acceptance_url: String,
+}
+
+/// The acceptance page of an attestation, in its own country and language.
+pub fn acceptance_url(ctx: &AppContext, attestation: &EnhancedAttestation) -> String {
+    format!(
+        "{}/EnhancedAttestation/Accept?attestationId={}&language={}&country={}",
+        ctx.public_base_url, attestation.id, attestation.language, attestation.country
+    )
+}
+
+async fn state(ctx: &AppContext, attestation: EnhancedAttestation) -> ServiceResult<AttestationState> {
+    let status = attestation.status(ctx.clock.now().await?);
+    Ok(AttestationState { acceptance_url: acceptance_url(ctx, &attestation), status, attestation })
+}
+
+/// Enhanced attestation does not exist before its general availability.
+async fn require_availability(ctx: &AppContext) -> ServiceResult<()> {
+    let today = service_date(ctx).await?;
+    if today.enhanced_attestation_available() {
+        Ok(())
+    } else {
+        Err(ServiceError::EnhancedAttestationNotAvailable { service_date: today.date().to_string(), addressed: true })
+    }
+}
+
+/// `POST /v1/attestations/enhanced`
+pub async fn create_attestation(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::CreateEnhancedAttestation>,
+    input: &AttestationInput,
+) -> ServiceResult<AttestationState> {
+    require_availability(ctx).await?;
+    let valid = validate_attestation(input).map_err(ServiceError::Validation)?;
+    let now = ctx.clock.now().await?;
+    let attestation = EnhancedAttestation {
+        id: ctx.ids.guid(),
+        partner_tenant_id: permit.caller().partner.tenant_id.clone(),
+        country: valid.country,
+        language: valid.language,
+        company_name: valid.company_name,
+        signatory: valid.signatory,
+        created_at: now,
+        expires_at: now + Duration::days(i64::from(ctx.config.attestation_expiry_days)),
+        accepted_at: None,
+        customer_id: None,
+        agreement_id: None,
+    };
+    ctx.store.insert_attestation(&attestation).await?;
+    state(ctx, attestation).await
+}
+
+/// `GET /v1/attestations/enhanced/{id}`: a partner reads its own attestations only.
+pub async fn get_attestation(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::GetEnhancedAttestation>,
+    id: &str,
+) -> ServiceResult<AttestationState> {
+    require_availability(ctx).await?;
+    let attestation = find(ctx, id).await?;
+    if attestation.partner_tenant_id != permit.caller().partner.tenant_id {
+        return Err(ServiceError::AttestationOfAnotherPartner(attestation.id));
+    }
+    state(ctx, attestation).await
+}
+
+/// What the acceptance page shows: the attestation (the link is the key: no partner check) and
+/// the template of the agreement it accepts.
+pub struct AcceptancePage {
+    pub state: AttestationState,
+    pub template_id: String,
+}
+
+pub async fn acceptance_page(ctx: &AppContext, id: &str) -> ServiceResult<AcceptancePage> {
+    let attestation = find(ctx, id).await?;
+    let templates = ctx.store.templates().await?;
+    let template_id = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+        .map(|t| t.template_id.clone())
+        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
+    Ok(AcceptancePage { state: state(ctx, attestation).await?, template_id })
+}
+
+/// An attestation by id, whoever created it.
+async fn find(ctx: &AppContext, id: &str) -> ServiceResult<EnhancedAttestation> {
+    let id = id.trim();
+    ctx.store.attestation(id).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))
+}
+
+/// The customer accepts the agreement of a pending attestation (the acceptance page, or the
+/// control plane for tests and scripts): it is accepted now, by the emulator clock.
+pub async fn accept_attestation(ctx: &AppContext, id: &str) -> ServiceResult<AttestationState> {
+    let attestation = find(ctx, id).await?;
+    let now = ctx.clock.now().await?;
+    let refused = |refusal: AcceptanceRefusal| match refusal {
+        AcceptanceRefusal::AlreadyAccepted => ServiceError::AttestationAlreadyAccepted(attestation.id.clone()),
+        AcceptanceRefusal::Expired => ServiceError::AttestationExpired(attestation.id.clone()),
+    };
+    check_acceptable(&attestation, now).map_err(refused)?;
+    if !ctx.store.accept_attestation(&attestation.id, now).await? {
+        // Accepted (or expired) by another request in the meantime: say which.
+        let current = find(ctx, &attestation.id).await?;
+        return Err(check_acceptable(&current, now).err().map_or_else(
+            || ServiceError::AttestationAlreadyAccepted(attestation.id.clone()),
+            refused,
+        ));
+    }
+    let accepted = find(ctx, &attestation.id).await?;
+    state(ctx, accepted).await
+}
