@@ -27,6 +27,10 @@ pub struct Claims {
     /// `app` for app-only tokens, `user` for app+user tokens.
     pub idtyp: String,
     pub appid: String,
+    /// How the user signed in (`pwd`, `mfa`): an App+User call needs `mfa` from the 2026-04-01
+    /// milestone on. App-only tokens carry none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
 }
 
 impl Claims {
@@ -36,6 +40,11 @@ impl Claims {
 
     pub fn roles(&self) -> Vec<Role> {
         self.roles.iter().filter_map(|r| Role::parse(r)).collect()
+    }
+
+    /// Whether the user signed in with multi-factor authentication.
+    pub fn mfa(&self) -> bool {
+        self.amr.iter().any(|m| m == "mfa")
     }
 }
 
@@ -105,6 +114,34 @@ pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Claim
     Ok(claims)
 }
 
+/// What a form token says: the form it is for and what it is about. Signed with the access tokens'
+/// key but with an audience of its own, so that neither kind of token passes for the other.
+#[derive(Debug, Serialize, Deserialize)]
+struct FormClaims {
+    aud: String,
+    sub: String,
+}
+
+fn form_audience(form: &str) -> String {
+    format!("urn:partner-center-emulator:form:{form}")
+}
+
+/// A token that a page puts in its form, so that the form's answer is known to come from the page
+/// (where no cookie can do it, as in a page framed by another site).
+pub fn form_token(keys: &TokenKeys, form: &str, subject: &str) -> String {
+    let claims = FormClaims { aud: form_audience(form), sub: subject.to_string() };
+    encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).expect("HS256 encoding of plain claims cannot fail")
+}
+
+/// Whether `token` was made by [`form_token`] for this form and subject.
+pub fn verify_form_token(keys: &TokenKeys, form: &str, subject: &str, token: &str) -> bool {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[form_audience(form)]);
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    decode::<FormClaims>(token, &keys.decoding, &validation).is_ok_and(|data| data.claims.sub == subject)
+}
+
 /// The authenticated caller of a `/v1` route.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -112,6 +149,8 @@ pub struct Caller {
     pub user_id: String,
     pub roles: Vec<Role>,
     pub app_only: bool,
+    /// The user signed in with MFA (always false for an App-only token).
+    pub mfa: bool,
 }
 
 impl Caller {
@@ -137,6 +176,7 @@ mod tests {
             roles: vec!["AdminAgent".into(), "Nonsense".into()],
             idtyp: "user".into(),
             appid: "a".into(),
+            amr: vec!["pwd".into(), "mfa".into()],
         }
     }
 
@@ -150,7 +190,20 @@ mod tests {
         let token = mint(&keys, &claims(1000));
         let c = verify(&keys, &token, at(999)).unwrap();
         assert_eq!(c.roles(), vec![Role::AdminAgent]);
+        assert!(c.mfa());
         assert_eq!(verify(&keys, &token, at(1000)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn form_tokens_fit_one_form_and_subject_and_are_no_access_tokens() {
+        let keys = TokenKeys::from_secret("k");
+        let token = form_token(&keys, "accept", "a1");
+        assert!(verify_form_token(&keys, "accept", "a1", &token));
+        assert!(!verify_form_token(&keys, "accept", "a2", &token));
+        assert!(!verify_form_token(&keys, "other", "a1", &token));
+        assert!(!verify_form_token(&TokenKeys::from_secret("x"), "accept", "a1", &token));
+        assert!(verify(&keys, &token, at(0)).is_err(), "a form token is no access token");
+        assert!(!verify_form_token(&keys, "accept", "u", &mint(&keys, &claims(1000))));
     }
 
     #[test]

@@ -59,6 +59,17 @@ pub struct Config {
     #[arg(long, env = "PCE_DATE_AGREED_SKEW_SECONDS", default_value_t = 300)]
     pub date_agreed_skew_seconds: u32,
 
+    /// The service date: the emulator answers as Partner Center did on this day (YYYY-MM-DD), so
+    /// that the clock can run free while the rules stay those of that day (pin a day before
+    /// 2026-01-05 for the 2023 attestation flow). Default: the emulator clock's day.
+    #[arg(long, env = "PCE_SERVICE_DATE", value_parser = parse_service_date)]
+    pub service_date: Option<chrono::NaiveDate>,
+
+    /// Days (of the emulator clock) a pending enhanced attestation waits for the customer before
+    /// it expires (1 to 365).
+    #[arg(long, env = "PCE_ATTESTATION_EXPIRY_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub attestation_expiry_days: u32,
+
     /// Delay (seconds, 0 to 1800) between an attestation and the delivery of its notification email.
     #[arg(long, env = "PCE_NOTIFICATION_DELAY_SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1800))]
     pub notification_delay_seconds: u32,
@@ -126,6 +137,11 @@ impl Config {
             }
         }
     }
+}
+
+fn parse_service_date(value: &str) -> Result<chrono::NaiveDate, String> {
+    crate::domain::timeline::parse_date(value)
+        .ok_or_else(|| format!("'{value}' is not a date YYYY-MM-DD between 1900 and 9999"))
 }
 
 /// A setting that must never be printed (the admin token, the signing key): its `Debug` says
@@ -227,6 +243,12 @@ mod tests {
         let c = Cli::parse_from(["x", "--public-base-url", "https://pc.test/"]).config;
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "https://pc.test");
         assert!(Cli::try_parse_from(["x", "--notification-delay-seconds", "1801"]).is_err());
+        assert_eq!(c.service_date, None);
+        assert_eq!(c.attestation_expiry_days, 30);
+        let pinned = Cli::parse_from(["x", "--service-date", "2025-03-01"]).config.service_date;
+        assert_eq!(pinned.map(|d| d.to_string()).as_deref(), Some("2025-03-01"));
+        assert!(Cli::try_parse_from(["x", "--service-date", "2025-02-30"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--attestation-expiry-days", "0"]).is_err());
         assert_eq!(Cli::parse_from(["x", "--admin-token", " "]).config.admin_token(), None);
         assert_eq!(Cli::parse_from(["x", "--admin-token", "t"]).config.admin_token(), Some("t"));
     }

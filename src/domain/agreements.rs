@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::contact::{Contact, ContactInput};
 use super::time::{parse_timestamp, render_timestamp};
+use super::timeline::before_refresh;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum AgreementType {
@@ -101,16 +102,30 @@ pub struct Agreement {
     pub date_agreed: DateTime<Utc>,
     pub source: AgreementSource,
     pub created_at: DateTime<Utc>,
+    /// The enhanced attestation the partner confirmed with; None for a 2023 confirmation and for
+    /// a direct acceptance.
+    pub attestation_id: Option<String>,
 }
+
+/// Appended to the duplicate key of an acceptance of the agreement as it was before its 2023
+/// refresh: such an acceptance and a later one are different acceptances.
+const BEFORE_REFRESH_MARK: &str = "\u{1f}before-2023-04-01";
 
 impl Agreement {
     /// The key the database holds unique per customer, agreement type and source, so two
-    /// identical confirmations can never both be stored.
+    /// identical confirmations can never both be stored (600061). The agreement as refreshed on
+    /// 2023-04-01 is another agreement: an acceptance dated before the refresh never makes a
+    /// later one a duplicate.
     pub fn duplicate_key(&self) -> String {
-        match self.source {
+        let key = match self.source {
             AgreementSource::PartnerConfirmation => self.contact.identity_key(),
             // A customer accepts directly once per agreement type.
             AgreementSource::DirectAcceptance => "direct".to_string(),
+        };
+        if before_refresh(self.date_agreed) {
+            key + BEFORE_REFRESH_MARK
+        } else {
+            key
         }
     }
 }

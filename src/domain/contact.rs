@@ -43,12 +43,18 @@ impl Contact {
     /// Check every field and report every problem at once, each prefixed with `prefix`
     /// (e.g. `primaryContact.email: not a valid email address`).
     pub fn parse(input: &ContactInput, prefix: &str) -> Result<Contact, Vec<String>> {
+        Self::parse_named(input, |field| format!("{prefix}{field}"))
+    }
+
+    /// [`Contact::parse`] for a body that names the fields its own way: `name` turns each field's
+    /// name (`firstName`, `lastName`, `email`, `phoneNumber`) into the body's.
+    pub fn parse_named(input: &ContactInput, name: impl Fn(&str) -> String) -> Result<Contact, Vec<String>> {
         let mut problems = Vec::new();
-        let first_name = required(input.first_name.as_deref(), &format!("{prefix}firstName"), &mut problems);
-        let last_name = required(input.last_name.as_deref(), &format!("{prefix}lastName"), &mut problems);
-        let email = required(input.email.as_deref(), &format!("{prefix}email"), &mut problems);
+        let first_name = required(input.first_name.as_deref(), &name("firstName"), &mut problems);
+        let last_name = required(input.last_name.as_deref(), &name("lastName"), &mut problems);
+        let email = required(input.email.as_deref(), &name("email"), &mut problems);
         if !email.is_empty() && !is_valid_email(&email) {
-            problems.push(format!("{prefix}email: not a valid email address"));
+            problems.push(format!("{}: not a valid email address", name("email")));
         }
         let phone_number = input.phone_number.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
         if let Some(phone) = &phone_number {
@@ -56,7 +62,7 @@ impl Contact {
                 && phone.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c))
                 && phone.chars().any(|c| c.is_ascii_digit());
             if !plausible {
-                problems.push(format!("{prefix}phoneNumber: not a valid phone number"));
+                problems.push(format!("{}: not a valid phone number", name("phoneNumber")));
             }
         }
         if problems.is_empty() {

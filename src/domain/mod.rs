@@ -2,6 +2,7 @@
 //! no HTTP and no SQL. Time comes in as an argument, state comes in as values.
 
 pub mod agreements;
+pub mod attestations;
 pub mod contact;
 pub mod customers;
 pub mod faults;
@@ -12,3 +13,4 @@ pub mod partners;
 pub mod permissions;
 pub mod text;
 pub mod time;
+pub mod timeline;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::agreements::{Agreement, AgreementSource, AgreementType};
 use super::partners::Partner;
+use super::timeline::ServiceDate;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,17 +76,24 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
     }
 }
 
-/// Whether the Microsoft Customer Agreement is on record: confirmed by a partner or accepted
-/// by the customer directly.
-pub fn mca_accepted(agreements: &[Agreement]) -> bool {
-    agreements.iter().any(|a| a.agreement_type == AgreementType::MicrosoftCustomerAgreement)
+/// The Microsoft Customer Agreement acceptances that still count on `service_date` (once the 2023
+/// attestation is retired, one dated before the agreement's 2023 refresh does not).
+fn counting_mca_acceptances(agreements: &[Agreement], service_date: ServiceDate) -> impl Iterator<Item = &Agreement> {
+    agreements.iter().filter(move |a| {
+        a.agreement_type == AgreementType::MicrosoftCustomerAgreement && service_date.acceptance_counts(a.date_agreed)
+    })
 }
 
-/// Whether the customer accepted the Microsoft Customer Agreement itself (the direct-sign status).
-pub fn mca_signed_directly(agreements: &[Agreement]) -> bool {
-    agreements.iter().any(|a| {
-        a.agreement_type == AgreementType::MicrosoftCustomerAgreement && a.source == AgreementSource::DirectAcceptance
-    })
+/// Whether the Microsoft Customer Agreement is on record: confirmed by a partner or accepted by
+/// the customer directly, in an acceptance that still counts.
+pub fn mca_accepted(agreements: &[Agreement], service_date: ServiceDate) -> bool {
+    counting_mca_acceptances(agreements, service_date).next().is_some()
+}
+
+/// The customer's own acceptance of the Microsoft Customer Agreement that counts, if any (the
+/// direct-sign status).
+pub fn mca_signed_directly(agreements: &[Agreement], service_date: ServiceDate) -> Option<&Agreement> {
+    counting_mca_acceptances(agreements, service_date).find(|a| a.source == AgreementSource::DirectAcceptance)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,11 +106,15 @@ pub enum DirectAcceptanceRefusal {
 
 /// The customer's own acceptance in the admin center: once only, and not for a customer that
 /// already bought through a partner relationship without acceptance on record.
-pub fn check_direct_acceptance(agreements: &[Agreement], has_orders: bool) -> Result<(), DirectAcceptanceRefusal> {
-    if mca_signed_directly(agreements) {
+pub fn check_direct_acceptance(
+    agreements: &[Agreement],
+    has_orders: bool,
+    service_date: ServiceDate,
+) -> Result<(), DirectAcceptanceRefusal> {
+    if mca_signed_directly(agreements, service_date).is_some() {
         return Err(DirectAcceptanceRefusal::AlreadyAccepted);
     }
-    if has_orders && !mca_accepted(agreements) {
+    if has_orders && !mca_accepted(agreements, service_date) {
         return Err(DirectAcceptanceRefusal::PartnerMustConfirm);
     }
     Ok(())
@@ -127,36 +139,63 @@ mod tests {
             },
             template_id: "t".into(),
             agreement_type: t,
-            date_agreed: Utc::now(),
+            date_agreed: "2025-03-01T00:00:00Z".parse().unwrap(),
             source,
             created_at: Utc::now(),
+            attestation_id: None,
         }
+    }
+
+    fn on(date: &str) -> ServiceDate {
+        ServiceDate::new(date.parse().unwrap())
     }
 
     #[test]
     fn gate_opens_on_either_kind_of_mca_acceptance() {
         use AgreementSource::*;
         use AgreementType::*;
-        assert!(!mca_accepted(&[]));
-        assert!(!mca_accepted(&[agreement(MicrosoftCloudAgreement, PartnerConfirmation)]));
-        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)]));
-        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)]));
-        assert!(!mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)]));
-        assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)]));
+        let today = on("2026-12-02");
+        assert!(!mca_accepted(&[], today));
+        assert!(!mca_accepted(&[agreement(MicrosoftCloudAgreement, PartnerConfirmation)], today));
+        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], today));
+        assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], today));
+        assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], today).is_none());
+        assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], today).is_some());
+    }
+
+    #[test]
+    fn an_acceptance_from_before_the_refresh_stops_counting_when_the_2023_attestation_retires() {
+        use AgreementSource::*;
+        use AgreementType::*;
+        let mut old = [agreement(MicrosoftCustomerAgreement, DirectAcceptance)];
+        old[0].date_agreed = "2023-03-31T23:59:59Z".parse().unwrap();
+        assert!(mca_accepted(&old, on("2026-01-04")));
+        assert!(!mca_accepted(&old, on("2026-01-05")));
+        assert!(mca_signed_directly(&old, on("2026-01-05")).is_none());
+        assert_eq!(
+            check_direct_acceptance(&old, false, on("2026-01-04")),
+            Err(DirectAcceptanceRefusal::AlreadyAccepted)
+        );
+        assert_eq!(check_direct_acceptance(&old, false, on("2026-01-05")), Ok(()), "it may accept again");
+        assert_eq!(
+            check_direct_acceptance(&old, true, on("2026-01-05")),
+            Err(DirectAcceptanceRefusal::PartnerMustConfirm)
+        );
     }
 
     #[test]
     fn direct_acceptance_rules() {
         use AgreementSource::*;
         use AgreementType::*;
-        assert_eq!(check_direct_acceptance(&[], false), Ok(()));
-        assert_eq!(check_direct_acceptance(&[], true), Err(DirectAcceptanceRefusal::PartnerMustConfirm));
+        let today = on("2026-12-02");
+        assert_eq!(check_direct_acceptance(&[], false, today), Ok(()));
+        assert_eq!(check_direct_acceptance(&[], true, today), Err(DirectAcceptanceRefusal::PartnerMustConfirm));
         assert_eq!(
-            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], true),
+            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], true, today),
             Ok(())
         );
         assert_eq!(
-            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], false),
+            check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], false, today),
             Err(DirectAcceptanceRefusal::AlreadyAccepted)
         );
     }

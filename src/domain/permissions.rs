@@ -46,6 +46,10 @@ pub enum Operation {
     GetRelationshipRequest,
     CreateOrder,
     ListOrders,
+    CreateEnhancedAttestation,
+    GetEnhancedAttestation,
+    /// `POST /v1/customers/{id}/agreements` with an `attestationId`.
+    CreateAgreementWithAttestation,
 }
 
 /// What the permission rules need to know about a caller.
@@ -60,6 +64,8 @@ pub struct CallerFacts<'a> {
 pub enum Refusal {
     /// The operation needs an App+User token.
     AppUserTokenRequired,
+    /// The operation needs an App-only token.
+    AppOnlyTokenRequired,
     /// None of the caller's roles may perform the operation.
     RoleNotAllowed(&'static [Role]),
     /// Indirect resellers must ask their indirect provider to attest.
@@ -68,7 +74,8 @@ pub enum Refusal {
 
 struct Rule {
     app_only_allowed: bool,
-    roles: &'static [Role],
+    /// None: App+User tokens are refused whatever their roles.
+    roles: Option<&'static [Role]>,
     resellers_allowed: bool,
 }
 
@@ -80,16 +87,20 @@ const CUSTOMER_CREATORS: &[Role] = &[GlobalAdmin, UserManagementAdmin, AdminAgen
 
 fn rule(op: Operation) -> Rule {
     let (app_only_allowed, roles, resellers_allowed) = match op {
-        Operation::GetAgreementMetadata => (true, EVERYONE, true),
-        Operation::GetAgreementDocument => (true, AGENTS, true),
-        Operation::ConfirmAcceptance => (false, AGENTS, false),
-        Operation::ListCustomerAgreements => (true, READERS, true),
-        Operation::GetDirectSignStatus => (true, READERS, true),
-        Operation::CreateCustomer => (true, CUSTOMER_CREATORS, true),
-        Operation::ListCustomers | Operation::GetCustomer => (true, EVERYONE, true),
-        Operation::GetRelationshipRequest => (false, AGENTS, true),
-        Operation::CreateOrder => (true, AGENTS, true),
-        Operation::ListOrders => (true, READERS, true),
+        Operation::GetAgreementMetadata => (true, Some(EVERYONE), true),
+        Operation::GetAgreementDocument => (true, Some(AGENTS), true),
+        Operation::ConfirmAcceptance => (false, Some(AGENTS), false),
+        Operation::ListCustomerAgreements => (true, Some(READERS), true),
+        Operation::GetDirectSignStatus => (true, Some(READERS), true),
+        Operation::CreateCustomer => (true, Some(CUSTOMER_CREATORS), true),
+        Operation::ListCustomers | Operation::GetCustomer => (true, Some(EVERYONE), true),
+        Operation::GetRelationshipRequest => (false, Some(AGENTS), true),
+        Operation::CreateOrder => (true, Some(AGENTS), true),
+        Operation::ListOrders => (true, Some(READERS), true),
+        // Enhanced attestation: App-only, direct-bill partners and indirect providers.
+        Operation::CreateEnhancedAttestation
+        | Operation::GetEnhancedAttestation
+        | Operation::CreateAgreementWithAttestation => (true, None, false),
     };
     Rule { app_only_allowed, roles, resellers_allowed }
 }
@@ -102,13 +113,22 @@ pub fn authorize(op: Operation, caller: &CallerFacts) -> Result<(), Refusal> {
         if !rule.app_only_allowed {
             return Err(Refusal::AppUserTokenRequired);
         }
-    } else if !caller.roles.iter().any(|r| rule.roles.contains(r)) {
-        return Err(Refusal::RoleNotAllowed(rule.roles));
+    } else {
+        let Some(roles) = rule.roles else { return Err(Refusal::AppOnlyTokenRequired) };
+        if !caller.roles.iter().any(|r| roles.contains(r)) {
+            return Err(Refusal::RoleNotAllowed(roles));
+        }
     }
     if !rule.resellers_allowed && caller.partner_type == PartnerType::IndirectReseller {
         return Err(Refusal::IndirectResellerCannotAttest);
     }
     Ok(())
+}
+
+/// Whether a call meets Partner Center's MFA requirement (in force from the 2026-04-01 milestone):
+/// App-only calls are exempt; an App+User call needs a user who signed in with MFA.
+pub fn meets_mfa_requirement(app_only: bool, signed_in_with_mfa: bool) -> bool {
+    app_only || signed_in_with_mfa
 }
 
 #[cfg(test)]
@@ -160,12 +180,25 @@ mod tests {
             (GetRelationshipRequest, false, AGENTS),
             (CreateOrder, true, AGENTS),
             (ListOrders, true, READERS),
+            (CreateEnhancedAttestation, true, &[]),
+            (GetEnhancedAttestation, true, &[]),
+            (CreateAgreementWithAttestation, true, &[]),
         ];
         for (op, app_only_ok, roles) in table {
             assert_eq!(decide(*op, DirectBill, true, &[]).is_ok(), *app_only_ok, "{op:?} app-only");
             for role in Role::ALL {
                 assert_eq!(decide(*op, DirectBill, false, &[role]).is_ok(), roles.contains(&role), "{op:?} {role:?}");
             }
+        }
+    }
+
+    #[test]
+    fn enhanced_attestation_is_app_only_and_never_for_indirect_resellers() {
+        for op in [CreateEnhancedAttestation, GetEnhancedAttestation, CreateAgreementWithAttestation] {
+            assert_eq!(decide(op, DirectBill, true, &[]), Ok(()));
+            assert_eq!(decide(op, IndirectProvider, true, &[]), Ok(()));
+            assert_eq!(decide(op, IndirectReseller, true, &[]), Err(Refusal::IndirectResellerCannotAttest));
+            assert_eq!(decide(op, DirectBill, false, &[AdminAgent]), Err(Refusal::AppOnlyTokenRequired));
         }
     }
 

@@ -13,8 +13,9 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::agreements::ConfirmationInput;
 use crate::domain::contact::ContactInput;
+use crate::service::acceptance::{AttestedAgreementInput, ConfirmationCall};
 use crate::service::access::{ops, permit};
-use crate::service::{acceptance, agreements};
+use crate::service::{acceptance, agreements, ServiceError};
 
 /// `GET /v1/agreements?agreementType=`
 pub async fn agreement_metadata(
@@ -38,13 +39,18 @@ pub struct ConfirmationBody {
     agreement_type: Option<String>,
 }
 
-/// `POST /v1/customers/{id}/agreements`
+/// `POST /v1/customers/{id}/agreements`: a body naming an `attestationId` is the enhanced call
+/// (App-only); any other body is the 2023 confirmation, whose role is checked before the body is
+/// read, and which is retired from the 2026-01-05 milestone on.
 pub async fn confirm_acceptance(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    if body.has_member("attestationId") {
+        return create_agreement_with_attestation(&ctx, &caller, &customer_id, &body).await;
+    }
     let permit = permit::<ops::ConfirmAcceptance>(&caller)?;
     let body: ConfirmationBody = body.parse()?;
     let input = ConfirmationInput {
@@ -54,7 +60,44 @@ pub async fn confirm_acceptance(
         date_agreed: body.date_agreed,
         agreement_type: body.agreement_type,
     };
-    let agreement = acceptance::confirm_acceptance(&ctx, &permit, &customer_id, &input).await?;
+    let agreement = acceptance::confirm_acceptance(&ctx, &permit, &customer_id, &input, ConfirmationCall::Live).await?;
+    Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestedAgreementBody {
+    attestation_id: String,
+    #[serde(rename = "type")]
+    agreement_type: Option<String>,
+    /// Not allowed beside an attestation: it carries the signer and the date.
+    primary_contact: Option<Value>,
+    date_agreed: Option<Value>,
+}
+
+async fn create_agreement_with_attestation(
+    ctx: &AppState,
+    caller: &Caller,
+    customer_id: &str,
+    body: &RawJson,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let permit = permit::<ops::CreateAgreementWithAttestation>(caller)?;
+    let body: AttestedAgreementBody = body.parse()?;
+    let mixed: Vec<String> =
+        [("primaryContact", body.primary_contact.is_some()), ("dateAgreed", body.date_agreed.is_some())]
+            .into_iter()
+            .filter(|(_, sent)| *sent)
+            .map(|(field, _)| {
+                format!(
+            "{field}: not allowed with attestationId (the attestation carries the signer and the date of acceptance)"
+        )
+            })
+            .collect();
+    if !mixed.is_empty() {
+        return Err(ServiceError::Validation(mixed).into());
+    }
+    let input = AttestedAgreementInput { attestation_id: body.attestation_id, agreement_type: body.agreement_type };
+    let agreement = acceptance::create_agreement_with_attestation(ctx, &permit, customer_id, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
 }
 

@@ -18,12 +18,14 @@ use crate::domain::agreements::DirectAcceptanceInput;
 use crate::domain::contact::ContactInput;
 use crate::domain::ids::canonical_id;
 use crate::domain::time::render_timestamp;
+use crate::domain::timeline::ServiceDateSetting;
 use crate::journal::JournalFilter;
-use crate::service::agreements;
 use crate::service::control::{self, ClockChange, ClockReading, OutboxFilter, ResetScope};
 use crate::service::partners::{self, NewPartner};
 use crate::service::seed::{apply_seed, parse_seed};
+use crate::service::timeline::{self, ServiceDateChange, Timeline};
 use crate::service::tokens::{issue_token, TokenRequest};
+use crate::service::{agreements, attestations, ServiceError};
 use crate::store::OutboxMessage;
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -36,6 +38,9 @@ pub fn routes() -> Vec<RouteEntry> {
         ("GET", "/_emulator/clock", get(read_clock)),
         ("PUT", "/_emulator/clock", put(set_clock)),
         ("POST", "/_emulator/clock/advance", post(advance_clock)),
+        ("GET", "/_emulator/service-date", get(read_service_date)),
+        ("PUT", "/_emulator/service-date", put(set_service_date)),
+        ("POST", "/_emulator/attestations/{attestation_id}/accept", post(accept_attestation)),
         ("GET", "/_emulator/outbox", get(list_outbox)),
         ("DELETE", "/_emulator/outbox", delete(clear_outbox)),
         ("POST", "/_emulator/customers/{customer_id}/direct-acceptance", post(direct_acceptance)),
@@ -105,6 +110,7 @@ struct TokenBody {
     roles: Option<Vec<String>>,
     user_id: Option<String>,
     app_only: Option<bool>,
+    mfa: Option<bool>,
     expires_in_seconds: Option<i64>,
 }
 
@@ -114,6 +120,7 @@ async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>
         roles: body.roles.unwrap_or_default(),
         user_id: body.user_id,
         app_only: body.app_only.unwrap_or(false),
+        mfa: body.mfa,
         expires_in_seconds: body.expires_in_seconds,
     };
     let token = issue_token(&ctx, request).await?;
@@ -155,6 +162,60 @@ struct AdvanceBody {
 
 async fn advance_clock(State(ctx): State<AppState>, PcJson(body): PcJson<AdvanceBody>) -> ApiResult<Json<Value>> {
     Ok(clock_json(control::advance_clock(&ctx, body.seconds).await?))
+}
+
+fn timeline_json(t: &Timeline) -> Json<Value> {
+    let milestones: Vec<Value> = t
+        .milestones()
+        .into_iter()
+        .map(|(m, in_force)| {
+            json!({"date": m.date().to_string(), "name": m.name(), "description": m.description(), "inForce": in_force})
+        })
+        .collect();
+    Json(json!({
+        "serviceDate": t.service_date.date().to_string(),
+        "pinned": matches!(t.setting, ServiceDateSetting::Pinned(_)),
+        "source": t.source.as_str(),
+        "configured": t.configured.map(|d| d.to_string()),
+        "milestones": milestones,
+    }))
+}
+
+async fn read_service_date(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(timeline_json(&timeline::timeline(&ctx).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceDateBody {
+    date: Option<String>,
+    follow_clock: Option<bool>,
+    reset: Option<bool>,
+}
+
+async fn set_service_date(
+    State(ctx): State<AppState>,
+    PcJson(body): PcJson<ServiceDateBody>,
+) -> ApiResult<Json<Value>> {
+    let change = match (body.date, body.follow_clock, body.reset) {
+        (Some(date), None | Some(false), None | Some(false)) => ServiceDateChange::Pin(date),
+        (None, Some(true), None | Some(false)) => ServiceDateChange::FollowClock,
+        (None, None | Some(false), Some(true)) => ServiceDateChange::Reset,
+        _ => {
+            return Err(ServiceError::Validation(vec![
+                "send exactly one of {\"date\": \"YYYY-MM-DD\"} (pin), {\"followClock\": true} or {\"reset\": true} (the configured value)"
+                    .into(),
+            ])
+            .into())
+        }
+    };
+    Ok(timeline_json(&timeline::change_service_date(&ctx, change).await?))
+}
+
+/// The customer accepts an enhanced attestation, without a browser.
+async fn accept_attestation(State(ctx): State<AppState>, Path(attestation_id): Path<String>) -> ApiResult<Json<Value>> {
+    let accepted = attestations::accept_attestation(&ctx, &attestation_id).await?;
+    Ok(Json(wire::attestation(&accepted)))
 }
 
 fn outbox_json(m: &OutboxMessage) -> Value {

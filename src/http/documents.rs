@@ -8,12 +8,12 @@ use axum::routing::get;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::agreement_text::agreement_text;
 use super::error::ApiResult;
 use super::extract::QueryParams;
 use super::RouteEntry;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::locales;
 use crate::domain::time::render_timestamp;
 use crate::service::access::{ops, permit};
 use crate::service::documents::{self, document_uris};
@@ -46,7 +46,6 @@ pub fn download_routes() -> Vec<RouteEntry> {
 }
 
 fn render_document(link: &DocumentLink) -> String {
-    let country = locales::country(&link.country).map(|c| c.name).unwrap_or(&link.country);
     maud::html! {
         (maud::DOCTYPE)
         html lang=(link.language) {
@@ -57,20 +56,7 @@ fn render_document(link: &DocumentLink) -> String {
             }
             body style="font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5" {
                 h1 { "Microsoft Customer Agreement" }
-                p { "Template " code { (link.template_id) } " · " (country) " (" (link.country) ") · language " (link.language) }
-                p {
-                    "This document is served by the Partner Center emulator in place of the agreement "
-                    "Microsoft publishes at " a href="https://aka.ms/customeragreement" { "https://aka.ms/customeragreement" }
-                    ". It stands for the agreement a customer accepts, either directly in the Microsoft 365 "
-                    "admin center or through a partner's confirmation."
-                }
-                h2 { "1. Parties" }
-                p { "This agreement is between the customer organization and the Microsoft entity for " (country) "." }
-                h2 { "2. Acceptance" }
-                p { "The customer accepts this agreement by confirming in the Microsoft 365 admin center, or a Cloud "
-                    "Solution Provider partner confirms that the customer accepted it." }
-                h2 { "3. Purchases" }
-                p { "Purchases through a partner require acceptance of this agreement to be on record." }
+                (agreement_text(&link.template_id, &link.country, &link.language))
                 p { small { "Link valid until " (render_timestamp(link.expires_at)) " (emulator clock)." } }
             }
         }

@@ -170,6 +170,14 @@ impl IntoResponse for ApiError {
         let mut response = (shape.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {
+            Self::Service(ServiceError::MfaRequired) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "OAuth realm=\"https://login.microsoftonline.com\", error=\"insufficient_claims\"",
+                    ),
+                );
+            }
             Self::Service(ServiceError::Unauthenticated(_)) => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,

@@ -22,20 +22,22 @@ fn is_json_content_type(value: &str) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// `PrimaryContact` → `primaryContact`.
+fn normalize_key(key: &str) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
 /// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped.
 pub fn normalize_keys(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    let mut chars = k.chars();
-                    let key = match chars.next() {
-                        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-                        None => k,
-                    };
-                    (key, normalize_keys(v))
-                })
+                .map(|(k, v)| (normalize_key(&k), normalize_keys(v)))
                 .collect::<Map<String, Value>>(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(normalize_keys).collect()),
@@ -76,6 +78,15 @@ pub struct RawJson(Bytes);
 impl RawJson {
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         parse_json_body(&self.0)
+    }
+
+    /// Whether the body is a JSON object with a (non-null) member `name`, in camelCase or
+    /// PascalCase: what decides, before anything is checked, which call a request is.
+    pub fn has_member(&self, name: &str) -> bool {
+        match serde_json::from_slice::<Value>(&self.0) {
+            Ok(Value::Object(map)) => map.iter().any(|(k, v)| !v.is_null() && normalize_key(k) == name),
+            _ => false,
+        }
     }
 }
 

@@ -14,9 +14,10 @@ use super::error::{ApiError, RefusalNote};
 use super::extract::{bearer_token, Authentication};
 use super::{faults, idempotency};
 use crate::app::AppState;
+use crate::domain::permissions::meets_mfa_requirement;
 use crate::journal::JournalEntry;
 use crate::net::ConnectionInfo;
-use crate::service;
+use crate::service::{self, ServiceError};
 
 pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -33,6 +34,8 @@ const LITERAL_SEGMENTS: &[&str] = &[
     "directsignedmicrosoftcustomeragreementstatus",
     "relationshiprequests",
     "orders",
+    "attestations",
+    "enhanced",
 ];
 
 /// `/V1/Customers/{id}/Agreements/` → `/v1/customers/{id}/agreements`: literal segments of
@@ -233,28 +236,47 @@ fn is_journaled(path: &str) -> bool {
     !(path.starts_with("/_emulator/requests") || is_probe(path) || path.starts_with("/_emulator/docs"))
 }
 
+/// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
+/// header `isMfaCompliant: true|false`.
+const VALIDATE_MFA: HeaderName = HeaderName::from_static("validatemfa");
+const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
+
 /// The layer around every API route, in order: the caller is established once (a bearer token,
 /// when the request carries one, is verified here and the outcome handed on in the request's
 /// extensions); a fault rule may hit the request; a POST claims its `MS-RequestId` or gets its
 /// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
 /// future and a service clone on every request.
 pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    authenticate(&state, &mut req).await;
+    let mfa_compliant = authenticate(&state, &mut req).await;
+    let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
     let (parts, body) = req.into_parts();
-    match faults::inject_faults(&state, &parts).await {
+    let mut response = match faults::inject_faults(&state, &parts).await {
         Some(injected) => injected,
         None => idempotency::replay_retries(&state, Request::from_parts(parts, body), next).await,
+    };
+    if let (true, Some(compliant)) = (report_mfa, mfa_compliant) {
+        response
+            .headers_mut()
+            .insert(IS_MFA_COMPLIANT, HeaderValue::from_static(if compliant { "true" } else { "false" }));
     }
+    response
 }
 
-/// Verify the bearer token, if any, and put the outcome in the request.
-async fn authenticate(state: &AppState, req: &mut Request) {
-    let Some(token) = bearer_token(req.headers()) else { return };
+/// Verify the bearer token, if any, and put the outcome in the request. Returns whether the call
+/// meets the MFA requirement, when that could be judged.
+async fn authenticate(state: &AppState, req: &mut Request) -> Option<bool> {
+    let token = bearer_token(req.headers())?;
     let outcome = service::authentication::authenticate(state, token).await;
+    let compliant = match &outcome {
+        Ok(caller) => Some(meets_mfa_requirement(caller.app_only, caller.mfa)),
+        Err(ServiceError::MfaRequired) => Some(false),
+        Err(_) => None,
+    };
     if let (Ok(caller), Some(context)) = (&outcome, req.extensions().get::<Arc<RequestContext>>()) {
         context.set_tenant(&caller.partner.tenant_id);
     }
     req.extensions_mut().insert(Authentication(outcome));
+    compliant
 }
 
 /// Liveness and readiness: open without the admin token, answered over the connection cap and

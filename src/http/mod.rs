@@ -2,7 +2,10 @@
 //! the wire and the service layer and hold no rules.
 
 mod admin_center;
+mod agreement_text;
 mod agreements;
+mod attestation_page;
+mod attestations;
 mod control;
 mod customers;
 mod documents;
@@ -47,6 +50,8 @@ fn partner_center_routes() -> Vec<RouteEntry> {
         ),
         ("GET", "/v1/customers/{customer_id}/orders", get(orders::list_orders)),
         ("POST", "/v1/customers/{customer_id}/orders", post(orders::create_order)),
+        ("POST", "/v1/attestations/enhanced", post(attestations::create_attestation)),
+        ("GET", "/v1/attestations/enhanced/{attestation_id}", get(attestations::get_attestation)),
     ]
 }
 
@@ -82,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)
         .merge(admin_center::routes())
+        .merge(attestation_page::routes())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -9,6 +9,7 @@ use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
 use crate::domain::time::render_timestamp;
 use crate::service::agreements::ListedAgreement;
+use crate::service::attestations::AttestationState;
 use crate::service::seed::SeedSummary;
 
 /// `{"totalCount", "items", "links": {"self"}, "attributes": {"objectType": "Collection"}}`.
@@ -111,7 +112,33 @@ pub fn seed_summary(s: &SeedSummary) -> Value {
         "agreements": s.agreements,
         "directAcceptances": s.direct_acceptances,
         "orders": s.orders,
+        "enhancedAttestations": s.enhanced_attestations,
         "ids": s.ids,
         "credentials": credentials,
     })
+}
+
+/// An enhanced attestation (the shape is ours: Microsoft's is not public).
+pub fn attestation(state: &AttestationState) -> Value {
+    let a = &state.attestation;
+    let mut v = json!({
+        "id": a.id,
+        "status": state.status.as_str(),
+        "country": a.country,
+        "language": a.language,
+        "companyName": a.company_name,
+        "signatoryFirstName": a.signatory.first_name,
+        "signatoryLastName": a.signatory.last_name,
+        "signatoryEmail": a.signatory.email,
+        "createdDateTime": render_timestamp(a.created_at),
+        "expirationDateTime": render_timestamp(a.expires_at),
+        "acceptedDateTime": a.accepted_at.map(render_timestamp),
+        "customerId": a.customer_id,
+        "acceptanceUrl": state.acceptance_url,
+        "attributes": {"objectType": "EnhancedAttestation"},
+    });
+    if let Some(phone) = &a.signatory.phone_number {
+        v["signatoryPhoneNumber"] = json!(phone);
+    }
+    v
 }

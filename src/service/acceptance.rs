@@ -6,13 +6,17 @@ use chrono::Duration;
 use super::access::{customer_for, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::notifications::attestation_notice;
+use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{
-    current_template, validate_confirmation, validate_direct_acceptance, Agreement, AgreementSource, AgreementType,
-    ConfirmationInput, DirectAcceptanceInput,
+    current_template, validate_confirmation, validate_direct_acceptance, Agreement, AgreementSource, AgreementTemplate,
+    AgreementType, ConfirmationInput, DirectAcceptanceInput,
 };
+use crate::domain::attestations::{check_usable, UseRefusal};
 use crate::domain::customers::Customer;
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
+use crate::domain::partners::Partner;
+use crate::domain::timeline::Milestone;
 use crate::store::StoreError;
 
 /// How far ahead of the emulator clock a `dateAgreed` may be.
@@ -20,19 +24,41 @@ fn date_skew(ctx: &AppContext) -> Duration {
     Duration::seconds(i64::from(ctx.config.date_agreed_skew_seconds))
 }
 
-/// `POST /v1/customers/{id}/agreements`: every rule of a partner confirmation, then the record
-/// and its notification email, stored together.
+/// What a 2023 confirmation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmationCall {
+    /// A partner confirms now, through the API or a page: refused once the 2023 attestation is
+    /// retired on the service date.
+    Live,
+    /// A record of a confirmation made with the 2023 flow (a seed file's `agreements`): accepted
+    /// when it is dated before the retirement, whatever the service date.
+    HistoricalRecord,
+}
+
+/// `POST /v1/customers/{id}/agreements` (2023 flow): every rule of a partner confirmation, then
+/// the record and its notification email, stored together.
 pub async fn confirm_acceptance(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
     customer_id: &str,
     input: &ConfirmationInput,
+    call: ConfirmationCall,
 ) -> ServiceResult<Agreement> {
     let caller = permit.caller();
+    let today = service_date(ctx).await?;
+    if call == ConfirmationCall::Live && !today.legacy_attestation_open() {
+        return Err(ServiceError::LegacyAttestationRetired { service_date: today.date().to_string() });
+    }
     let customer = customer_for(ctx, permit, customer_id).await?;
     let templates = ctx.store.templates().await?;
     let now = ctx.clock.now().await?;
     let valid = validate_confirmation(input, &templates, now, date_skew(ctx))?;
+    if call == ConfirmationCall::HistoricalRecord && valid.date_agreed >= Milestone::LegacyAttestationRetired.start() {
+        return Err(ServiceError::Validation(vec![format!(
+            "dateAgreed: a confirmation of the 2023 flow is dated before {} (its retirement); record later ones as enhanced attestations",
+            Milestone::LegacyAttestationRetired.date()
+        )]));
+    }
     let agreement = Agreement {
         id: ctx.ids.guid(),
         customer_id: customer.id.clone(),
@@ -44,14 +70,102 @@ pub async fn confirm_acceptance(
         date_agreed: valid.date_agreed,
         source: AgreementSource::PartnerConfirmation,
         created_at: now,
+        attestation_id: None,
     };
+    store_confirmation(ctx, &caller.partner, &customer, agreement).await
+}
+
+/// A confirmation made with an enhanced attestation, as it came in.
+pub struct AttestedAgreementInput {
+    pub attestation_id: String,
+    /// Optional; the attestation confirms the Microsoft Customer Agreement.
+    pub agreement_type: Option<String>,
+}
+
+/// `POST /v1/customers/{id}/agreements` with an `attestationId`: the customer's agreement, made
+/// from an attestation the customer accepted. The attestation is bound to the customer for good.
+pub async fn create_agreement_with_attestation(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::CreateAgreementWithAttestation>,
+    customer_id: &str,
+    input: &AttestedAgreementInput,
+) -> ServiceResult<Agreement> {
+    let today = service_date(ctx).await?;
+    if !today.enhanced_attestation_available() {
+        let service_date = today.date().to_string();
+        return Err(ServiceError::EnhancedAttestationNotAvailable { service_date, addressed: false });
+    }
+    let caller = permit.caller();
+    let customer = customer_for(ctx, permit, customer_id).await?;
+    match input.agreement_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => {}
+        Some(t) => match AgreementType::parse(t) {
+            Some(AgreementType::MicrosoftCustomerAgreement) => {}
+            Some(other) => {
+                return Err(ServiceError::AgreementTypeMismatch(format!(
+                    "type {}: an enhanced attestation confirms the MicrosoftCustomerAgreement; send that type or leave it out",
+                    other.as_str()
+                )))
+            }
+            None => return Err(ServiceError::UnsupportedAgreementType(t.to_string())),
+        },
+    }
+    let id = input.attestation_id.trim();
+    let attestation =
+        ctx.store.attestation(id).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))?;
+    let now = ctx.clock.now().await?;
+    check_usable(&attestation, &caller.partner.tenant_id, now).map_err(|refusal| {
+        let id = attestation.id.clone();
+        match refusal {
+            UseRefusal::OtherPartners => ServiceError::AttestationOfAnotherPartner(id),
+            UseRefusal::NotAccepted => ServiceError::AttestationNotAccepted(id),
+            UseRefusal::Expired => ServiceError::AttestationExpired(id),
+            UseRefusal::AlreadyUsed => ServiceError::AttestationAlreadyUsed(id),
+        }
+    })?;
+    let templates = ctx.store.templates().await?;
+    let template = current_mca(&templates)?;
+    let agreement = Agreement {
+        id: ctx.ids.guid(),
+        customer_id: customer.id.clone(),
+        partner_tenant_id: Some(caller.partner.tenant_id.clone()),
+        // An App-only caller has no user.
+        user_id: (!caller.app_only).then(|| caller.user_id.clone()),
+        contact: attestation.signatory.clone(),
+        template_id: template.template_id.clone(),
+        agreement_type: template.agreement_type,
+        date_agreed: attestation.accepted_at.unwrap_or(now),
+        source: AgreementSource::PartnerConfirmation,
+        created_at: now,
+        attestation_id: Some(attestation.id.clone()),
+    };
+    store_confirmation(ctx, &caller.partner, &customer, agreement).await
+}
+
+/// Store a partner's confirmation with the notification email it triggers; the same person
+/// confirmed again for the customer is a duplicate (600061), and an attestation another request
+/// used in the meantime is used.
+async fn store_confirmation(
+    ctx: &AppContext,
+    partner: &Partner,
+    customer: &Customer,
+    agreement: Agreement,
+) -> ServiceResult<Agreement> {
     let delay = Duration::seconds(i64::from(ctx.config.notification_delay_seconds));
-    let notice = attestation_notice(ctx.ids.guid(), &caller.partner, &customer, &agreement, now, delay);
+    let notice = attestation_notice(ctx.ids.guid(), partner, customer, &agreement, agreement.created_at, delay);
     match ctx.store.insert_agreement(&agreement, Some(&notice)).await {
         Ok(()) => Ok(agreement),
         Err(StoreError::Conflict) => Err(ServiceError::PartnerConfirmedAgreementAlreadyExists),
+        Err(StoreError::Changed) => {
+            Err(ServiceError::AttestationAlreadyUsed(agreement.attestation_id.clone().unwrap_or_default()))
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+fn current_mca(templates: &[AgreementTemplate]) -> ServiceResult<&AgreementTemplate> {
+    current_template(templates, AgreementType::MicrosoftCustomerAgreement)
+        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))
 }
 
 /// The customer accepts the Microsoft Customer Agreement itself (admin center page or the
@@ -65,13 +179,12 @@ pub async fn accept_directly(
     let (contact, date_agreed) = validate_direct_acceptance(input, now, date_skew(ctx))?;
     let agreements = ctx.store.agreements(&customer.id).await?;
     let has_orders = !ctx.store.orders(&customer.id).await?.is_empty();
-    check_direct_acceptance(&agreements, has_orders).map_err(|refusal| match refusal {
+    check_direct_acceptance(&agreements, has_orders, service_date(ctx).await?).map_err(|refusal| match refusal {
         DirectAcceptanceRefusal::AlreadyAccepted => ServiceError::AlreadyAcceptedDirectly,
         DirectAcceptanceRefusal::PartnerMustConfirm => ServiceError::PartnerMustConfirmAcceptance,
     })?;
     let templates = ctx.store.templates().await?;
-    let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
+    let template = current_mca(&templates)?;
     let agreement = Agreement {
         id: ctx.ids.guid(),
         customer_id: customer.id.clone(),
@@ -83,6 +196,7 @@ pub async fn accept_directly(
         date_agreed,
         source: AgreementSource::DirectAcceptance,
         created_at: now,
+        attestation_id: None,
     };
     match ctx.store.insert_agreement(&agreement, None).await {
         Ok(()) => Ok(agreement),

@@ -47,6 +47,9 @@ pub mod ops {
         GetRelationshipRequest,
         CreateOrder,
         ListOrders,
+        CreateEnhancedAttestation,
+        GetEnhancedAttestation,
+        CreateAgreementWithAttestation,
     );
 }
 

@@ -9,10 +9,12 @@ use super::acceptance::accept_directly;
 use super::documents::{customer_document_link, document_uris};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
+use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, DirectAcceptanceInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
+use crate::domain::orders::mca_signed_directly;
 use crate::domain::partners::Partner;
 use crate::store::AdminSession;
 
@@ -65,8 +67,8 @@ pub async fn end_session(ctx: &AppContext, session: &AdminSession) -> ServiceRes
     Ok(ctx.store.delete_session(&session.id).await?)
 }
 
-/// What the agreement page shows: the document, the customer's own acceptance, and the partners'
-/// confirmations with the name of each partner.
+/// What the agreement page shows: the document, the customer's own acceptance (one that still
+/// counts on the service date), and the partners' confirmations with the name of each partner.
 pub struct AgreementView {
     pub document_uri: String,
     pub direct: Option<Agreement>,
@@ -85,7 +87,7 @@ pub async fn agreement_view(ctx: &AppContext, customer: &Customer) -> ServiceRes
         };
         confirmations.push((a.clone(), name));
     }
-    let direct = agreements.into_iter().find(|a| is_mca(a) && a.source == AgreementSource::DirectAcceptance);
+    let direct = mca_signed_directly(&agreements, service_date(ctx).await?).cloned();
     Ok(AgreementView { document_uri, direct, confirmations })
 }
 

@@ -2,6 +2,7 @@
 
 use super::access::{customer_for, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
+use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{find_template, Agreement, AgreementTemplate, AgreementTypeFilter};
 use crate::domain::orders::mca_signed_directly;
@@ -66,7 +67,8 @@ pub async fn direct_sign_status(
     customer_id: &str,
 ) -> ServiceResult<bool> {
     let customer = customer_for(ctx, permit, customer_id).await?;
-    Ok(mca_signed_directly(&ctx.store.agreements(&customer.id).await?))
+    let agreements = ctx.store.agreements(&customer.id).await?;
+    Ok(mca_signed_directly(&agreements, service_date(ctx).await?).is_some())
 }
 
 /// An agreement with the link of its template, for answers that show one agreement.

@@ -11,8 +11,7 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
-    check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus,
-    EnhancedAttestation,
+    check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
 };
 
 /// An attestation as a client sees it: its status by the emulator clock and the link to the
@@ -24,7 +23,7 @@ pub struct AttestationState {
 }
 
 /// The acceptance page of an attestation, in its own country and language.
-pub fn acceptance_url(ctx: &AppContext, attestation: &EnhancedAttestation) -> String {
+fn acceptance_url(ctx: &AppContext, attestation: &EnhancedAttestation) -> String {
     format!(
         "{}/EnhancedAttestation/Accept?attestationId={}&language={}&country={}",
         ctx.public_base_url, attestation.id, attestation.language, attestation.country
@@ -121,10 +120,9 @@ pub async fn accept_attestation(ctx: &AppContext, id: &str) -> ServiceResult<Att
     if !ctx.store.accept_attestation(&attestation.id, now).await? {
         // Accepted (or expired) by another request in the meantime: say which.
         let current = find(ctx, &attestation.id).await?;
-        return Err(check_acceptable(&current, now).err().map_or_else(
-            || ServiceError::AttestationAlreadyAccepted(attestation.id.clone()),
-            refused,
-        ));
+        return Err(check_acceptable(&current, now)
+            .err()
+            .map_or_else(|| ServiceError::AttestationAlreadyAccepted(attestation.id.clone()), refused));
     }
     let accepted = find(ctx, &attestation.id).await?;
     state(ctx, accepted).await

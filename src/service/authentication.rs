@@ -1,14 +1,23 @@
-//! Who is calling: a bearer token verified by the emulator clock, and the partner it names.
+//! Who is calling: a bearer token verified by the emulator clock, the partner it names, and,
+//! from the 2026-04-01 milestone of the service date, an MFA sign-in for App+User calls.
 
 use super::error::{ServiceError, ServiceResult};
+use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::auth::{self, Caller, TokenError};
+use crate::domain::permissions::meets_mfa_requirement;
 
-/// Verify `token` (signature, audience, expiry by the emulator clock) and load its partner.
+/// Verify `token` (signature, audience, expiry by the emulator clock), load its partner, and
+/// apply the MFA requirement in force on the service date.
 pub async fn authenticate(ctx: &AppContext, token: &str) -> ServiceResult<Caller> {
     let now = ctx.clock.now().await?;
     let claims = auth::verify(&ctx.keys, token, now).map_err(ServiceError::Unauthenticated)?;
     let partner =
         ctx.store.partner(&claims.tid).await?.ok_or(ServiceError::Unauthenticated(TokenError::UnknownPartner))?;
-    Ok(Caller { roles: claims.roles(), app_only: claims.app_only(), user_id: claims.oid, partner })
+    let caller =
+        Caller { roles: claims.roles(), app_only: claims.app_only(), mfa: claims.mfa(), user_id: claims.oid, partner };
+    if !meets_mfa_requirement(caller.app_only, caller.mfa) && service_date(ctx).await?.mfa_required() {
+        return Err(ServiceError::MfaRequired);
+    }
+    Ok(caller)
 }

@@ -47,6 +47,9 @@ pub enum ServiceError {
     PartnerConfirmedAgreementAlreadyExists,
     #[error("date agreed in future")]
     DateAgreedInFuture(String),
+    /// An App+User token without an MFA claim, from the 2026-04-01 milestone on.
+    #[error("mfa required")]
+    MfaRequired,
 
     // --- The emulator's own codes (99xxxx) ---
     #[error("validation failed")]
@@ -71,6 +74,8 @@ pub enum ServiceError {
     DocumentLinkNotFound,
     #[error("app+user token required")]
     AppUserTokenRequired,
+    #[error("app-only token required")]
+    AppOnlyTokenRequired,
     #[error("reseller cannot attest")]
     IndirectResellerCannotAttest,
     #[error("domain exists")]
@@ -87,6 +92,25 @@ pub enum ServiceError {
     PartnerAlreadyExists(String),
     #[error("fault rule not found")]
     FaultRuleNotFound(String),
+    /// Enhanced attestation does not exist yet on the service date. `addressed`: the request
+    /// addressed an enhanced-attestation route (so it is "not found"), rather than naming an
+    /// attestation in a body.
+    #[error("enhanced attestation not available")]
+    EnhancedAttestationNotAvailable { service_date: String, addressed: bool },
+    #[error("2023 attestation retired")]
+    LegacyAttestationRetired { service_date: String },
+    #[error("attestation not accepted")]
+    AttestationNotAccepted(String),
+    #[error("attestation expired")]
+    AttestationExpired(String),
+    #[error("attestation already used")]
+    AttestationAlreadyUsed(String),
+    #[error("attestation not found")]
+    AttestationNotFound(String),
+    #[error("attestation of another partner")]
+    AttestationOfAnotherPartner(String),
+    #[error("attestation already accepted")]
+    AttestationAlreadyAccepted(String),
 
     // --- Infrastructure ---
     #[error("database unavailable")]
@@ -126,6 +150,7 @@ impl ServiceError {
             Self::AgreementRequiredForPurchase(_) => described(Forbidden, 13605, "CustomerAgreementNotAccepted", ORDER_GATE_MESSAGE),
             Self::PartnerConfirmedAgreementAlreadyExists => described(Conflict, 600061, "PartnerConfirmedAgreementAlreadyExists", "A partner confirmed agreement already exists for the customer."),
             Self::DateAgreedInFuture(_) => described(Invalid, 600002, "DateAgreedInFuture", "Date of agreement cannot be greater than the current date."),
+            Self::MfaRequired => described(Unauthenticated, 900421, "MfaRequired", "Multi-factor authentication is required: the user of this App+User token did not sign in with MFA (its amr claim has no mfa)."),
             Self::Validation(_) => described(Invalid, 990401, "ValidationFailed", "The request is not valid; see data for each problem."),
             Self::UnsupportedAgreementType(t) => described(Invalid, 990410, "UnsupportedAgreementType", format!("Agreement type '{t}' is not supported. Use MicrosoftCustomerAgreement or MicrosoftCloudAgreement (or * to list every type).")),
             Self::UnknownAgreementTemplate { id, addressed, .. } => described(if *addressed { NotFound } else { Invalid }, 990411, "UnknownAgreementTemplate", format!("Agreement template '{id}' was not found.")),
@@ -136,6 +161,7 @@ impl ServiceError {
             Self::DocumentLinkExpired => described(Gone, 990416, "DocumentLinkExpired", "This agreement document link has expired; request a new one."),
             Self::DocumentLinkNotFound => described(NotFound, 990417, "DocumentLinkNotFound", "This agreement document link does not exist."),
             Self::AppUserTokenRequired => described(Forbidden, 990420, "AppUserTokenRequired", "This operation requires an App+User token; App-only tokens are not supported."),
+            Self::AppOnlyTokenRequired => described(Forbidden, 990426, "AppOnlyTokenRequired", "This operation requires an App-only token; App+User tokens are not supported."),
             Self::IndirectResellerCannotAttest => described(Forbidden, 990421, "IndirectResellerCannotAttest", "Indirect resellers can't attest on behalf of their customers. Work with your indirect provider to confirm the customer's acceptance of the Microsoft Customer Agreement."),
             Self::DomainAlreadyExists(d) => described(Conflict, 990422, "DomainAlreadyExists", format!("The domain '{d}' is already in use.")),
             Self::InvalidAssociatedPartner(_) => described(Invalid, 990423, "InvalidAssociatedPartner", "associatedPartnerId must name one of the caller's own indirect resellers, and only an indirect provider may send it."),
@@ -144,6 +170,14 @@ impl ServiceError {
             Self::PartnerNotFound(id) => described(NotFound, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
             Self::PartnerAlreadyExists(id) => described(Conflict, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
             Self::FaultRuleNotFound(id) => described(NotFound, 990435, "FaultRuleNotFound", format!("Fault rule '{id}' does not exist.")),
+            Self::EnhancedAttestationNotAvailable { service_date, addressed } => described(if *addressed { NotFound } else { Invalid }, 990440, "EnhancedAttestationNotAvailable", format!("Enhanced attestation is available from 2025-07-10 (general availability); the emulator's service date is {service_date}.")),
+            Self::LegacyAttestationRetired { .. } => described(Invalid, 990441, "LegacyAttestationRetired", "Confirming customer acceptance without an attestation was retired on 2026-01-05. Use enhanced attestation: create an attestation (POST /v1/attestations/enhanced, App-only), have the customer accept it, then send its attestationId to POST /v1/customers/{customerId}/agreements."),
+            Self::AttestationNotAccepted(id) => described(Conflict, 990442, "AttestationNotAccepted", format!("The customer has not accepted attestation '{id}' yet.")),
+            Self::AttestationExpired(id) => described(Gone, 990443, "AttestationExpired", format!("Attestation '{id}' expired before the customer accepted it; create a new one.")),
+            Self::AttestationAlreadyUsed(id) => described(Conflict, 990444, "AttestationAlreadyUsed", format!("Attestation '{id}' was already used to create an agreement.")),
+            Self::AttestationNotFound(id) => described(NotFound, 990445, "AttestationNotFound", format!("Attestation '{id}' does not exist.")),
+            Self::AttestationOfAnotherPartner(id) => described(Forbidden, 990446, "AttestationOfAnotherPartner", format!("Attestation '{id}' belongs to another partner.")),
+            Self::AttestationAlreadyAccepted(id) => described(Conflict, 990447, "AttestationAlreadyAccepted", format!("Attestation '{id}' was already accepted.")),
             Self::Unavailable(_) => described(Unavailable, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
             Self::Internal(_) => described(Internal, 990500, "InternalError", "An internal error occurred."),
         }
@@ -177,6 +211,17 @@ impl ServiceError {
             Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
             Self::Validation(problems) => problems.join("; "),
             Self::Unavailable(e) => e.to_string(),
+            Self::MfaRequired => "the token has no mfa in its amr claim and the service date is on or after 2026-04-01; \
+                mint the token with \"mfa\": true (the default), or pin an earlier service date (PUT /_emulator/service-date)"
+                .to_string(),
+            Self::LegacyAttestationRetired { service_date } => format!(
+                "the service date {service_date} is on or after 2026-01-05; use enhanced attestation, or pin an earlier \
+                 service date (PUT /_emulator/service-date) for the 2023 flow"
+            ),
+            Self::EnhancedAttestationNotAvailable { service_date, .. } => format!(
+                "the service date {service_date} is before 2025-07-10; pin a later service date or follow the clock \
+                 (PUT /_emulator/service-date)"
+            ),
             other => other.describe().description,
         }
     }
@@ -209,6 +254,7 @@ impl From<Refusal> for ServiceError {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::AppUserTokenRequired => ServiceError::AppUserTokenRequired,
+            Refusal::AppOnlyTokenRequired => ServiceError::AppOnlyTokenRequired,
             Refusal::IndirectResellerCannotAttest => ServiceError::IndirectResellerCannotAttest,
             Refusal::RoleNotAllowed(roles) => ServiceError::RoleNotAllowed(format!(
                 "the token's roles do not include any of: {}",

@@ -7,6 +7,7 @@ pub mod acceptance;
 pub mod access;
 pub mod admin_center;
 pub mod agreements;
+pub mod attestations;
 pub mod authentication;
 pub mod control;
 pub mod customers;
@@ -19,6 +20,7 @@ pub mod partners;
 pub mod passwords;
 pub mod retries;
 pub mod seed;
+pub mod timeline;
 pub mod tokens;
 
 pub use error::{ErrorKind, ServiceError, ServiceResult};

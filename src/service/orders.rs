@@ -2,6 +2,7 @@
 
 use super::access::{customer_for, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
+use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
 use crate::domain::orders::{mca_accepted, order_visible_to, validate_line_items, LineItemInput, Order};
@@ -25,10 +26,11 @@ pub async fn place_order(
         return Err(ServiceError::Validation(problems));
     };
     let agreements = ctx.store.agreements(&customer.id).await?;
-    if !mca_accepted(&agreements) {
+    if !mca_accepted(&agreements, service_date(ctx).await?) {
         return Err(ServiceError::AgreementRequiredForPurchase(format!(
-            "customer {} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer Agreement; \
-             POST /v1/customers/{}/agreements first",
+            "customer {} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer Agreement \
+             that counts on the service date (once the 2023 attestation is retired, acceptances from before 2023-04-01 \
+             do not); POST /v1/customers/{}/agreements first",
             customer.id, customer.id
         )));
     }

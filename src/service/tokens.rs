@@ -14,6 +14,8 @@ pub struct TokenRequest {
     pub roles: Vec<String>,
     pub user_id: Option<String>,
     pub app_only: bool,
+    /// Whether the user signed in with MFA (App+User tokens; default yes).
+    pub mfa: Option<bool>,
     pub expires_in_seconds: Option<i64>,
 }
 
@@ -41,6 +43,9 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
     if request.app_only && !roles.is_empty() {
         problems.push("roles: an app-only token carries no user roles".into());
     }
+    if request.app_only && request.mfa.is_some() {
+        problems.push("mfa: an app-only token has no user who signs in".into());
+    }
     let lifetime = request.expires_in_seconds.unwrap_or(DEFAULT_LIFETIME_SECONDS);
     if !(1..=MAX_TOKEN_LIFETIME_SECONDS).contains(&lifetime) {
         problems.push(format!("expiresInSeconds: must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS}"));
@@ -65,6 +70,11 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
         roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
         idtyp: if request.app_only { "app" } else { "user" }.into(),
         appid: ctx.ids.guid(),
+        amr: match (request.app_only, request.mfa.unwrap_or(true)) {
+            (true, _) => vec![],
+            (false, true) => vec!["pwd".into(), "mfa".into()],
+            (false, false) => vec!["pwd".into()],
+        },
     };
     Ok(IssuedToken { access_token: auth::mint(&ctx.keys, &claims), expires_in: lifetime })
 }

@@ -1,5 +1,5 @@
-//! The shared state every request reads — the clock, the partners, the fault rules and the
-//! agreement templates — kept in memory so that a read needs no query. The database stays the
+//! The shared state every request reads — the clock and the service date, the partners, the fault
+//! rules and the agreement templates — kept in memory so that a read needs no query. The database stays the
 //! truth: a change made here clears the cache at once, and on PostgreSQL a change made by another
 //! replica clears it when its notification arrives (`store::notify`). While that notification
 //! channel is down the cache is off and every read goes to the database.
@@ -19,6 +19,8 @@ const MAX_PARTNERS: usize = 10_000;
 #[derive(Default)]
 struct Entries {
     clock: Option<StoredClock>,
+    /// The service-date setting (itself optional: None is the configured default).
+    service_date: Option<Option<String>>,
     partners: HashMap<String, Option<Partner>>,
     fault_rules: Option<Arc<Vec<FaultRule>>>,
 }
@@ -87,6 +89,14 @@ impl SharedCache {
 
     pub fn put_clock(&self, generation: u64, clock: StoredClock) {
         self.put(generation, |e| e.clock = Some(clock));
+    }
+
+    pub fn service_date(&self) -> Option<Option<String>> {
+        self.read(|e| e.service_date.clone())
+    }
+
+    pub fn put_service_date(&self, generation: u64, setting: Option<String>) {
+        self.put(generation, |e| e.service_date = Some(setting));
     }
 
     pub fn partner(&self, tenant_id: &str) -> Option<Option<Partner>> {

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use crate::domain::agreements::{Agreement, AgreementTemplate};
+use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
@@ -42,6 +43,10 @@ pub enum StoreError {
     UnstorableText,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A conditional write found its row no longer in the state it requires (someone else
+    /// changed it in between).
+    #[error("the record changed in the meantime")]
+    Changed,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -158,6 +163,11 @@ pub trait Store: Send + Sync + 'static {
     /// Move the clock forward (or back) atomically, whether frozen or running.
     async fn advance_clock(&self, by_ms: i64) -> StoreResult<()>;
 
+    /// The stored service-date setting (`clock` or an ISO date); None: the configured default.
+    async fn service_date_setting(&self) -> StoreResult<Option<String>>;
+    /// Store the service-date setting (None: back to the configured default); the clock stays.
+    async fn set_service_date_setting(&self, setting: Option<&str>) -> StoreResult<()>;
+
     async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()>;
     async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>>;
 
@@ -179,8 +189,15 @@ pub trait Store: Send + Sync + 'static {
     async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
 
     /// Store an agreement (and the notification it triggers) in one transaction; a duplicate
-    /// (same customer, type, source and duplicate key) is a `Conflict`.
+    /// (same customer, type, source and duplicate key) is a `Conflict`. An agreement made with an
+    /// enhanced attestation binds it to the customer in the same transaction: `Changed` when the
+    /// attestation is no longer accepted and unused.
     async fn insert_agreement(&self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()>;
+
+    async fn insert_attestation(&self, attestation: &EnhancedAttestation) -> StoreResult<()>;
+    async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>>;
+    /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.
+    async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
     async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>>;
 
     async fn outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AdminSession, DocumentLink, OutboxMessage, StoreError, StoreResult, StoredClock, StoredResponse};
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
+use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;
 use crate::domain::customers::Customer;
 use crate::domain::faults::{FaultEffect, FaultRule};
@@ -31,6 +32,11 @@ fn agreement_type(value: &str) -> StoreResult<AgreementType> {
 #[derive(sqlx::FromRow)]
 pub struct SettingRow {
     pub value: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ServiceDateRow {
+    pub service_date: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -165,6 +171,7 @@ pub struct AgreementRow {
     date_agreed: DateTime<Utc>,
     source: String,
     created_at: DateTime<Utc>,
+    attestation_id: Option<String>,
 }
 
 impl TryFrom<AgreementRow> for Agreement {
@@ -187,7 +194,49 @@ impl TryFrom<AgreementRow> for Agreement {
             template_id: row.template_id,
             date_agreed: row.date_agreed,
             created_at: row.created_at,
+            attestation_id: row.attestation_id,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AttestationRow {
+    id: String,
+    partner_tenant_id: String,
+    country: String,
+    language: String,
+    company_name: String,
+    signatory_first_name: String,
+    signatory_last_name: String,
+    signatory_email: String,
+    signatory_phone_number: Option<String>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    customer_id: Option<String>,
+    agreement_id: Option<String>,
+}
+
+impl From<AttestationRow> for EnhancedAttestation {
+    fn from(row: AttestationRow) -> Self {
+        EnhancedAttestation {
+            id: row.id,
+            partner_tenant_id: row.partner_tenant_id,
+            country: row.country,
+            language: row.language,
+            company_name: row.company_name,
+            signatory: Contact {
+                first_name: row.signatory_first_name,
+                last_name: row.signatory_last_name,
+                email: row.signatory_email,
+                phone_number: row.signatory_phone_number,
+            },
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            accepted_at: row.accepted_at,
+            customer_id: row.customer_id,
+            agreement_id: row.agreement_id,
+        }
     }
 }
 

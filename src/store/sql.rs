@@ -19,6 +19,11 @@ pub const ADVANCE_CLOCK: &str = "INSERT INTO emulator_clock (id, frozen_at_ms, o
      ON CONFLICT (id) DO UPDATE SET frozen_at_ms = emulator_clock.frozen_at_ms + $1, \
      offset_ms = emulator_clock.offset_ms + $1";
 
+/// The service-date setting, in the clock's row: NULL = the configured default.
+pub const SERVICE_DATE: &str = "SELECT service_date FROM emulator_clock WHERE id = 1";
+pub const SET_SERVICE_DATE: &str = "INSERT INTO emulator_clock (id, frozen_at_ms, offset_ms, service_date) \
+     VALUES (1, NULL, 0, $1) ON CONFLICT (id) DO UPDATE SET service_date = excluded.service_date";
+
 pub const PING: &str = "SELECT 1";
 
 // --- partners and templates ----------------------------------------------------------------
@@ -79,11 +84,11 @@ pub const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, 
 /// `duplicate_key` and the unique index over (customer, type, source, duplicate key) are the
 /// duplicate rule: two identical confirmations can never both be stored.
 pub const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, \
-     last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, seq) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+     last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, \
+     attestation_id, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements))";
 pub const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
-     email, phone_number, template_id, agreement_type, date_agreed, source, created_at \
+     email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id \
      FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
 
 pub const INSERT_OUTBOX_MESSAGE: &str = "INSERT INTO outbox (id, recipient, subject, body, partner_tenant_id, \
@@ -101,6 +106,22 @@ pub const INSERT_ORDER: &str = "INSERT INTO orders (id, customer_id, partner_ten
      status, seq) VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
 pub const ORDERS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
      FROM orders WHERE customer_id = $1 ORDER BY seq, id";
+
+// --- enhanced attestations --------------------------------------------------------------------------
+
+pub const INSERT_ATTESTATION: &str = "INSERT INTO enhanced_attestations (id, partner_tenant_id, country, language, \
+     company_name, signatory_first_name, signatory_last_name, signatory_email, signatory_phone_number, created_at, \
+     expires_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM enhanced_attestations))";
+pub const ATTESTATION: &str = "SELECT id, partner_tenant_id, country, language, company_name, signatory_first_name, \
+     signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, accepted_at, customer_id, \
+     agreement_id FROM enhanced_attestations WHERE id = $1";
+/// Accepted at `$2`, only while pending and unexpired.
+pub const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_at = $2 \
+     WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2";
+/// Bound to customer `$2` and agreement `$3` for good, only when accepted and not used yet.
+pub const USE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = $2, agreement_id = $3 \
+     WHERE id = $1 AND accepted_at IS NOT NULL AND agreement_id IS NULL";
 
 // --- admin-center sessions -------------------------------------------------------------------------
 
@@ -149,6 +170,7 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM outbox",
     "DELETE FROM orders",
     "DELETE FROM agreements",
+    "DELETE FROM enhanced_attestations",
     "DELETE FROM customer_relationships",
     "DELETE FROM customers",
     "DELETE FROM document_links",
@@ -157,8 +179,8 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM emulator_clock",
 ];
 
-/// A reset of partner `$1`'s own state: its confirmations, orders, emails, kept answers and
-/// relationships. A customer no partner has a relationship with any more goes too; one that
+/// A reset of partner `$1`'s own state: its confirmations and attestations, orders, emails, kept
+/// answers and relationships. A customer no partner has a relationship with any more goes too; one that
 /// another partner still serves stays, with that partner's data.
 pub const RESET_PARTNER: &[&str] = &[
     "DELETE FROM fault_rules WHERE partner_tenant_id = $1",
@@ -166,6 +188,7 @@ pub const RESET_PARTNER: &[&str] = &[
     "DELETE FROM outbox WHERE partner_tenant_id = $1",
     "DELETE FROM orders WHERE partner_tenant_id = $1",
     "DELETE FROM agreements WHERE partner_tenant_id = $1",
+    "DELETE FROM enhanced_attestations WHERE partner_tenant_id = $1",
     "DELETE FROM customer_relationships WHERE partner_tenant_id = $1",
     "UPDATE customers SET associated_partner_id = NULL WHERE associated_partner_id = $1",
     "DELETE FROM outbox WHERE customer_id IN (SELECT id FROM customers c WHERE NOT EXISTS \

@@ -14,6 +14,7 @@ use super::{
     StoredResponse,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
+use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
@@ -149,6 +150,25 @@ impl Store for SqlStore {
         self.announce_change().await
     }
 
+    async fn service_date_setting(&self) -> StoreResult<Option<String>> {
+        if let Some(setting) = self.cache.service_date() {
+            return Ok(setting);
+        }
+        let generation = self.cache.generation();
+        let row: Option<rows::ServiceDateRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::SERVICE_DATE).fetch_optional(pool).await)?;
+        let setting = row.and_then(|r| r.service_date);
+        self.cache.put_service_date(generation, setting.clone());
+        Ok(setting)
+    }
+
+    async fn set_service_date_setting(&self, setting: Option<&str>) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::SET_SERVICE_DATE).bind(setting).execute(pool).await?;
+        });
+        self.announce_change().await
+    }
+
     async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, writer, |pool| {
             sqlx::query(sql::INSERT_PARTNER)
@@ -280,6 +300,18 @@ impl Store for SqlStore {
 
     async fn insert_agreement(&self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
         in_transaction!(self, |tx| {
+            if let Some(attestation_id) = &a.attestation_id {
+                let bound = sqlx::query(sql::USE_ATTESTATION)
+                    .bind(attestation_id)
+                    .bind(&a.customer_id)
+                    .bind(&a.id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if bound != 1 {
+                    return Err(StoreError::Changed);
+                }
+            }
             sqlx::query(sql::INSERT_AGREEMENT)
                 .bind(&a.id)
                 .bind(&a.customer_id)
@@ -295,6 +327,7 @@ impl Store for SqlStore {
                 .bind(a.source.as_str())
                 .bind(a.duplicate_key())
                 .bind(a.created_at)
+                .bind(&a.attestation_id)
                 .execute(&mut *tx)
                 .await?;
             if let Some(m) = notice {
@@ -313,6 +346,39 @@ impl Store for SqlStore {
             }
         });
         Ok(())
+    }
+
+    async fn insert_attestation(&self, at: &EnhancedAttestation) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_ATTESTATION)
+                .bind(&at.id)
+                .bind(&at.partner_tenant_id)
+                .bind(&at.country)
+                .bind(&at.language)
+                .bind(&at.company_name)
+                .bind(&at.signatory.first_name)
+                .bind(&at.signatory.last_name)
+                .bind(&at.signatory.email)
+                .bind(&at.signatory.phone_number)
+                .bind(at.created_at)
+                .bind(at.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>> {
+        let row: Option<rows::AttestationRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::ATTESTATION).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(EnhancedAttestation::from))
+    }
+
+    async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let accepted = on_pool!(self, writer, |pool| {
+            sqlx::query(sql::ACCEPT_ATTESTATION).bind(id).bind(at).execute(pool).await?.rows_affected()
+        });
+        Ok(accepted == 1)
     }
 
     async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>> {

@@ -247,7 +247,7 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
 
 #[tokio::test]
 async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let seeded = app.post_seed("application/yaml", std::fs::read_to_string("seeds/troubleshoot.yaml").unwrap()).await;
     assert_eq!(seeded.status(), 201);
     let seeded: Value = seeded.json().await.unwrap();

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn setup() -> (TestApp, Persona, String) {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, &format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..12])).await;
     app.set_clock("2026-03-01T12:00:00Z").await;
@@ -84,7 +84,7 @@ async fn future_dates_are_refused_beyond_the_skew() {
 
 #[tokio::test]
 async fn a_configured_skew_applies() {
-    let app = TestApp::spawn_with(&["--date-agreed-skew-seconds", "0"]).await;
+    let app = TestApp::spawn_2023_flow_with(&["--date-agreed-skew-seconds", "0"]).await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "skew").await;
     app.set_clock("2026-03-01T12:00:00Z").await;
@@ -196,7 +196,7 @@ async fn callers_who_may_not_attest() {
 
 #[tokio::test]
 async fn resellers_go_through_their_indirect_provider() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let provider = app.persona("IndirectProvider").await;
     let reseller = app.create_partner("IndirectReseller", Some(&provider.tenant_id)).await;
     let reseller_token = app.mint(&reseller, &["AdminAgent"], false).await;
@@ -263,7 +263,7 @@ async fn each_attestation_queues_a_notification_and_direct_acceptance_sends_none
 
 #[tokio::test]
 async fn notifications_are_delivered_after_the_configured_delay() {
-    let app = TestApp::spawn_with(&["--notification-delay-seconds", "1800"]).await;
+    let app = TestApp::spawn_2023_flow_with(&["--notification-delay-seconds", "1800"]).await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "delayed").await;
     app.set_clock("2026-03-01T12:00:00Z").await;

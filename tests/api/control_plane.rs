@@ -91,7 +91,7 @@ async fn seed_file(app: &TestApp, path: &str) -> Value {
 
 #[tokio::test]
 async fn shipped_scenarios_load_and_mean_what_they_say() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let status = |id: &str| format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus");
 
     let s = seed_file(&app, "seeds/no-acceptance.yaml").await;
@@ -209,8 +209,8 @@ async fn two_replicas_on_one_postgres_database_behave_as_one_emulator() {
     if std::env::var("PCE_TEST_BACKEND").as_deref() != Ok("postgres") {
         return;
     }
-    let one = TestApp::spawn().await;
-    let two = TestApp::spawn_on(&one.database_url, &[]).await;
+    let one = TestApp::spawn_2023_flow().await;
+    let two = TestApp::spawn_on(&one.database_url, &["--service-date", SERVICE_DATE_2023_FLOW]).await;
     // a token minted on one replica works on the other: the signing key is shared
     let p = one.persona("DirectBill").await;
     let c = two.create_customer(&p.token, "replicas").await;
@@ -247,10 +247,19 @@ async fn two_replicas_on_one_postgres_database_behave_as_one_emulator() {
         .await
         .status()
         .is_success());
+    // a service date pinned on one is the other's too
+    let pinned = json!({"date": "2026-01-05"});
+    one.control_json(Method::PUT, "/_emulator/service-date", Some(&pinned)).await;
+    let state: Value = two.control_json(Method::GET, "/_emulator/service-date", None).await;
+    assert_eq!(state["serviceDate"], "2026-01-05");
+    let r = two.confirm(&p.token, id, &confirmation("Bo", "b@x.example", "2026-03-02T00:00:00Z")).await;
+    assert_error(r, 400, 990441).await;
     one.request(Method::POST, "/_emulator/reset", None).send().await.unwrap();
     assert_error(two.get("/v1/customers", &p.token).await, 401, 800001).await;
     let clock: Value = two.control_json(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(clock["frozen"], false);
+    let state: Value = two.control_json(Method::GET, "/_emulator/service-date", None).await;
+    assert_eq!(state["serviceDate"], SERVICE_DATE_2023_FLOW, "the reset restored the configured date");
 }
 
 #[tokio::test]
@@ -262,7 +271,7 @@ async fn a_blank_admin_token_means_none() {
 
 #[tokio::test]
 async fn a_partner_reset_leaves_other_partners_data_alone() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let creator = app.persona("DirectBill").await;
     let other = app.persona("DirectBill").await;
     let c = app.create_customer(&creator.token, "sharedreset").await;

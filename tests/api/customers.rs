@@ -125,7 +125,7 @@ async fn unknown_and_unrelated_customers() {
 
 #[tokio::test]
 async fn lists_keep_creation_order_when_the_clock_is_frozen() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     app.set_clock("2026-03-01T12:00:00Z").await;
     let mut created = Vec::new();

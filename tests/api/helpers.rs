@@ -12,6 +12,10 @@ mod database;
 pub use database::fresh_database_url;
 
 pub const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
+
+/// A service date on which the 2023 attestation flow is open (before its 2026-01-05 retirement)
+/// and enhanced attestation is not yet available (before 2025-07-10): the seed document's world.
+pub const SERVICE_DATE_2023_FLOW: &str = "2025-03-01";
 pub const CLOUD_TEMPLATE: &str = "998b88de-aa99-4388-a42c-1b3517d49490";
 
 pub struct TestApp {
@@ -29,6 +33,18 @@ pub struct Persona {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(&[]).await
+    }
+
+    /// An emulator answering as Partner Center did on [`SERVICE_DATE_2023_FLOW`], for the tests of
+    /// the 2023 attestation flow (a fresh emulator is today's, where that flow is retired).
+    pub async fn spawn_2023_flow() -> TestApp {
+        Self::spawn_2023_flow_with(&[]).await
+    }
+
+    pub async fn spawn_2023_flow_with(flags: &[&str]) -> TestApp {
+        let mut all = vec!["--service-date", SERVICE_DATE_2023_FLOW];
+        all.extend_from_slice(flags);
+        Self::spawn_with(&all).await
     }
 
     /// Start with extra command-line flags (e.g. `["--notification-delay-seconds", "600"]`).

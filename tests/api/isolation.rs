@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn a_partner_never_touches_another_partners_customer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let owner = app.persona("DirectBill").await;
     let stranger = app.persona("DirectBill").await;
     let c = app.create_customer(&owner.token, "isolated").await;

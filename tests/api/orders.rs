@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn orders_are_refused_until_the_agreement_is_on_record() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "gate").await;
     let id = c["id"].as_str().unwrap();

@@ -22,7 +22,7 @@ async fn count(app: &TestApp, token: &str, path: &str) -> u64 {
 
 #[tokio::test]
 async fn every_post_replays_its_first_answer_and_writes_nothing_new() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let customer = customer_body("replayed");
     let (status, first, replayed) = post_with_id(&app, &p.token, "/v1/customers", &customer, &request_id(1)).await;
@@ -63,7 +63,7 @@ async fn every_post_replays_its_first_answer_and_writes_nothing_new() {
 
 #[tokio::test]
 async fn a_kept_answer_is_forgotten_after_24_hours_of_emulator_time() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     app.set_clock("2030-01-01T00:00:00Z").await;
     let mut p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "forgotten").await;
@@ -82,7 +82,7 @@ async fn a_kept_answer_is_forgotten_after_24_hours_of_emulator_time() {
 
 #[tokio::test]
 async fn a_retryable_failure_is_not_kept_and_the_retry_runs() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "retryable").await;
     let path = format!("/v1/customers/{}/agreements", c["id"].as_str().unwrap());
@@ -113,7 +113,7 @@ async fn burst(n: usize, make: impl Fn(usize) -> reqwest::RequestBuilder) -> Vec
 
 #[tokio::test]
 async fn two_hundred_concurrent_confirmations_with_distinct_contacts_are_all_stored() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "concurrent").await;
     let path = format!("/v1/customers/{}/agreements", c["id"].as_str().unwrap());
@@ -128,7 +128,7 @@ async fn two_hundred_concurrent_confirmations_with_distinct_contacts_are_all_sto
 
 #[tokio::test]
 async fn fifty_concurrent_identical_confirmations_store_exactly_one() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "identical").await;
     let path = format!("/v1/customers/{}/agreements", c["id"].as_str().unwrap());

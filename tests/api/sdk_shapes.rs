@@ -20,7 +20,7 @@ fn assert_camel_case(v: &Value, path: &str) {
 
 #[tokio::test]
 async fn dotnet_sdk_pascal_case_with_explicit_nulls_and_no_type() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let customer = json!({
         "CompanyProfile": {"Domain": "dotnetcustomer", "CompanyName": null, "Attributes": {"ObjectType": "CustomerCompanyProfile"}},
@@ -64,7 +64,7 @@ async fn dotnet_sdk_pascal_case_with_explicit_nulls_and_no_type() {
 
 #[tokio::test]
 async fn java_sdk_camel_case_with_attributes_and_contract_version() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, "javacustomer").await;
     let id = c["id"].as_str().unwrap();
@@ -105,7 +105,7 @@ async fn java_sdk_camel_case_with_attributes_and_contract_version() {
 
 #[tokio::test]
 async fn a_retry_with_the_same_request_id_gets_the_first_answer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let send = |path: String, body: Value, request_id: &'static str| {
         app.request(Method::POST, &path, Some(&p.token)).header("MS-RequestId", request_id).json(&body).send()

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 
 use partner_center_emulator::domain::agreements::{Agreement, AgreementSource, AgreementType};
+use partner_center_emulator::domain::attestations::EnhancedAttestation;
 use partner_center_emulator::domain::contact::Contact;
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
@@ -74,6 +75,7 @@ fn confirmation(id: &str, customer_id: &str, partner_id: &str, first_name: &str)
         date_agreed: at(-60),
         source: AgreementSource::PartnerConfirmation,
         created_at: at(0),
+        attestation_id: None,
     }
 }
 
@@ -345,4 +347,87 @@ async fn a_partner_reset_keeps_what_other_partners_serve_and_a_full_reset_keeps_
     assert_eq!(store.customer("shared").await.unwrap(), None);
     assert_eq!(store.clock().await.unwrap(), StoredClock::default());
     assert_eq!(store.templates().await.unwrap().len(), 2, "the catalog stays");
+}
+
+#[tokio::test]
+async fn the_service_date_setting_sits_beside_the_clock_and_a_reset_clears_it() {
+    let store = fresh_store().await;
+    assert_eq!(store.service_date_setting().await.unwrap(), None);
+    store.set_service_date_setting(Some("2025-03-01")).await.unwrap();
+    store.set_clock(StoredClock { frozen_at_ms: Some(5), offset_ms: 0 }).await.unwrap();
+    store.advance_clock(5).await.unwrap();
+    assert_eq!(store.service_date_setting().await.unwrap().as_deref(), Some("2025-03-01"), "clock changes keep it");
+    store.set_service_date_setting(Some("clock")).await.unwrap();
+    assert_eq!(store.service_date_setting().await.unwrap().as_deref(), Some("clock"));
+    assert_eq!(store.clock().await.unwrap().frozen_at_ms, Some(10), "and it keeps the clock");
+    store.reset(None).await.unwrap();
+    assert_eq!(store.service_date_setting().await.unwrap(), None);
+}
+
+fn attestation(id: &str, partner: &str) -> EnhancedAttestation {
+    EnhancedAttestation {
+        id: id.into(),
+        partner_tenant_id: partner.into(),
+        country: "AT".into(),
+        language: "de-DE".into(),
+        company_name: "Fabrikam GmbH".into(),
+        signatory: Contact {
+            first_name: "Megan".into(),
+            last_name: "Bowen".into(),
+            email: "megan@fabrikam.example".into(),
+            phone_number: Some("+43 1 555 0100".into()),
+        },
+        created_at: at(0),
+        expires_at: at(60),
+        accepted_at: None,
+        customer_id: None,
+        agreement_id: None,
+    }
+}
+
+#[tokio::test]
+async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
+    let store = store_with_customer().await;
+    store.insert_attestation(&attestation("at1", "p1")).await.unwrap();
+    assert_eq!(store.attestation("at1").await.unwrap(), Some(attestation("at1", "p1")));
+    assert!(!store.accept_attestation("at1", at(60)).await.unwrap(), "expired at 60");
+    assert!(store.accept_attestation("at1", at(59)).await.unwrap());
+    assert!(!store.accept_attestation("at1", at(59)).await.unwrap(), "accepted already");
+    let mut agreement = confirmation("a1", "c1", "p1", "Megan");
+    agreement.attestation_id = Some("at1".into());
+    store.insert_agreement(&agreement, None).await.unwrap();
+    let used = store.attestation("at1").await.unwrap().unwrap();
+    assert_eq!((used.customer_id.as_deref(), used.agreement_id.as_deref()), (Some("c1"), Some("a1")));
+    assert_eq!(used.accepted_at, Some(at(59)));
+    assert_eq!(store.agreements("c1").await.unwrap()[0].attestation_id.as_deref(), Some("at1"));
+    let mut again = confirmation("a2", "c1", "p1", "Other");
+    again.attestation_id = Some("at1".into());
+    assert!(matches!(store.insert_agreement(&again, None).await, Err(StoreError::Changed)), "used once");
+    // a pending attestation cannot make an agreement, and a refused agreement leaves it as it was
+    store.insert_attestation(&attestation("at2", "p1")).await.unwrap();
+    let mut pending = confirmation("a3", "c1", "p1", "Pending");
+    pending.attestation_id = Some("at2".into());
+    assert!(matches!(store.insert_agreement(&pending, None).await, Err(StoreError::Changed)));
+    store.accept_attestation("at2", at(1)).await.unwrap();
+    let mut duplicate = confirmation("a4", "c1", "p1", "Megan");
+    duplicate.attestation_id = Some("at2".into());
+    assert!(matches!(store.insert_agreement(&duplicate, None).await, Err(StoreError::Conflict)));
+    assert_eq!(store.attestation("at2").await.unwrap().unwrap().agreement_id, None, "rolled back with it");
+    assert_eq!(store.agreements("c1").await.unwrap().len(), 1);
+    store.reset(Some("p1")).await.unwrap();
+    assert_eq!(store.attestation("at2").await.unwrap(), None, "a partner reset takes its attestations");
+}
+
+#[tokio::test]
+async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() {
+    let store = store_with_customer().await;
+    let mut old = confirmation("a1", "c1", "p1", "Ana");
+    old.date_agreed = Utc.with_ymd_and_hms(2023, 3, 31, 23, 59, 59).unwrap();
+    store.insert_agreement(&old, None).await.unwrap();
+    let mut refreshed = confirmation("a2", "c1", "p1", "Ana");
+    refreshed.date_agreed = Utc.with_ymd_and_hms(2023, 4, 1, 0, 0, 0).unwrap();
+    store.insert_agreement(&refreshed, None).await.unwrap();
+    let mut again = confirmation("a3", "c1", "p1", "Ana");
+    again.date_agreed = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    assert!(matches!(store.insert_agreement(&again, None).await, Err(StoreError::Conflict)));
 }

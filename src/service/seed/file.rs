@@ -20,6 +20,8 @@ pub struct SeedFile {
     pub direct_acceptances: Vec<SeedPerson>,
     #[serde(default)]
     pub orders: Vec<SeedOrder>,
+    #[serde(default)]
+    pub enhanced_attestations: Vec<SeedAttestation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +69,23 @@ pub struct SeedOrder {
     pub quantity: Option<i64>,
     #[serde(default)]
     pub bypass_agreement_gate: bool,
+}
+
+/// An enhanced attestation a partner created, pending or (`accepted`) accepted by the customer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedAttestation {
+    pub key: String,
+    pub partner: String,
+    pub country: String,
+    pub language: String,
+    pub company_name: String,
+    pub signatory_first_name: String,
+    pub signatory_last_name: String,
+    pub signatory_email: String,
+    pub signatory_phone_number: Option<String>,
+    #[serde(default)]
+    pub accepted: bool,
 }
 
 /// Read a seed document: JSON, or YAML (a superset of JSON).
@@ -139,6 +158,15 @@ pub fn check_references(seed: &SeedFile) -> Result<(), Vec<String>> {
         }
         if !partners.contains_key(o.partner.as_str()) {
             problems.push(format!("orders: partner '{}' is not a partner key", o.partner));
+        }
+    }
+    let mut attestations = HashMap::new();
+    for a in &seed.enhanced_attestations {
+        if attestations.insert(a.key.as_str(), ()).is_some() {
+            problems.push(format!("enhancedAttestations: key '{}' is used twice", a.key));
+        }
+        if !partners.contains_key(a.partner.as_str()) {
+            problems.push(format!("enhancedAttestations.{}: partner '{}' is not a partner key", a.key, a.partner));
         }
     }
     if problems.is_empty() {

@@ -7,10 +7,13 @@ mod file;
 
 use std::collections::{BTreeMap, HashMap};
 
-pub use file::{check_references, parse_seed, SeedCustomer, SeedFile, SeedOrder, SeedPartner, SeedPerson};
+pub use file::{
+    check_references, parse_seed, SeedAttestation, SeedCustomer, SeedFile, SeedOrder, SeedPartner, SeedPerson,
+};
 
-use super::acceptance::{accept_directly, confirm_acceptance};
+use super::acceptance::{accept_directly, confirm_acceptance, ConfirmationCall};
 use super::access::{ops, permit};
+use super::attestations::{accept_attestation, create_attestation};
 use super::customers::{create_customer, NewCustomer};
 use super::error::{ServiceError, ServiceResult};
 use super::orders::place_order;
@@ -18,6 +21,7 @@ use super::partners::{create_partner, NewPartner};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::{current_template, AgreementType, ConfirmationInput, DirectAcceptanceInput};
+use crate::domain::attestations::AttestationInput;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::{Address, BillingProfile, CompanyProfileInput};
 use crate::domain::orders::{validate_line_items, LineItemInput, Order};
@@ -39,6 +43,7 @@ pub struct SeedSummary {
     pub agreements: usize,
     pub direct_acceptances: usize,
     pub orders: usize,
+    pub enhanced_attestations: usize,
     pub ids: BTreeMap<String, String>,
     pub credentials: BTreeMap<String, SeededCredentials>,
 }
@@ -60,11 +65,13 @@ pub async fn apply_seed(ctx: &AppContext, seed: SeedFile) -> ServiceResult<SeedS
     seed_agreements(ctx, &seed.agreements, &keys).await?;
     seed_direct_acceptances(ctx, &seed.direct_acceptances, &keys).await?;
     seed_orders(ctx, &seed.orders, &keys).await?;
+    seed_attestations(ctx, &seed.enhanced_attestations, &keys, &mut summary).await?;
     summary.partners = seed.partners.len();
     summary.customers = seed.customers.len();
     summary.agreements = seed.agreements.len();
     summary.direct_acceptances = seed.direct_acceptances.len();
     summary.orders = seed.orders.len();
+    summary.enhanced_attestations = seed.enhanced_attestations.len();
     Ok(summary)
 }
 
@@ -158,7 +165,8 @@ async fn seed_agreements(ctx: &AppContext, agreements: &[SeedPerson], keys: &Key
             agreement_type: None,
         };
         let customer_id = &keys.customers[&a.customer];
-        async { confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, customer_id, &input).await }
+        let call = ConfirmationCall::HistoricalRecord;
+        async { confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, customer_id, &input, call).await }
             .await
             .map_err(|e| entry_error(&format!("agreements[{i}]"), e))?;
     }
@@ -215,11 +223,50 @@ async fn seed_orders(ctx: &AppContext, orders: &[SeedOrder], keys: &Keys) -> Ser
     Ok(())
 }
 
-/// The caller a seed entry acts as: an Admin agent of the partner, with an App+User token.
+async fn seed_attestations(
+    ctx: &AppContext,
+    attestations: &[SeedAttestation],
+    keys: &Keys,
+    summary: &mut SeedSummary,
+) -> ServiceResult<()> {
+    for a in attestations {
+        let entry = format!("enhancedAttestations.{}", a.key);
+        let caller = seed_app(ctx, &keys.partners[&a.partner]).await?;
+        let input = AttestationInput {
+            country: Some(a.country.clone()),
+            language: Some(a.language.clone()),
+            company_name: Some(a.company_name.clone()),
+            signatory_first_name: Some(a.signatory_first_name.clone()),
+            signatory_last_name: Some(a.signatory_last_name.clone()),
+            signatory_email: Some(a.signatory_email.clone()),
+            signatory_phone_number: a.signatory_phone_number.clone(),
+        };
+        let created = async {
+            let created = create_attestation(ctx, &permit::<ops::CreateEnhancedAttestation>(&caller)?, &input).await?;
+            match a.accepted {
+                true => accept_attestation(ctx, &created.attestation.id).await,
+                false => Ok(created),
+            }
+        }
+        .await
+        .map_err(|e| entry_error(&entry, e))?;
+        summary.ids.insert(a.key.clone(), created.attestation.id);
+    }
+    Ok(())
+}
+
+/// The caller a seed entry acts as: an Admin agent of the partner, with an App+User token (MFA).
 async fn seed_caller(ctx: &AppContext, partner_id: &str) -> ServiceResult<Caller> {
     let partner =
         ctx.store.partner(partner_id).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner_id.into()))?;
-    Ok(Caller { partner, user_id: ctx.ids.guid(), roles: vec![Role::AdminAgent], app_only: false })
+    Ok(Caller { partner, user_id: ctx.ids.guid(), roles: vec![Role::AdminAgent], app_only: false, mfa: true })
+}
+
+/// The partner's application itself, with an App-only token (enhanced attestation).
+async fn seed_app(ctx: &AppContext, partner_id: &str) -> ServiceResult<Caller> {
+    let partner =
+        ctx.store.partner(partner_id).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner_id.into()))?;
+    Ok(Caller { partner, user_id: ctx.ids.guid(), roles: vec![], app_only: true, mfa: false })
 }
 
 fn contact(p: &SeedPerson) -> ContactInput {

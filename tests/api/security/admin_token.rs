@@ -9,7 +9,7 @@ use super::*;
 #[tokio::test]
 async fn the_control_plane_is_locked_on_every_route_when_an_admin_token_is_set() {
     let admin = format!("admin-{}", uuid::Uuid::new_v4().simple());
-    let app = TestApp::spawn_with(&["--admin-token", &admin]).await;
+    let app = TestApp::spawn_2023_flow_with(&["--admin-token", &admin]).await;
     let authorized = |method: Method, path: &str, body: Option<Value>| {
         let mut r = app.request(method, path, Some(&admin));
         if let Some(b) = body {

@@ -102,7 +102,7 @@ fn apply_edit(body: &mut Value, path: &[String], edit: &Edit) {
 #[test]
 fn fuzzed_bodies_get_a_documented_answer_never_a_5xx() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let app = rt.block_on(TestApp::spawn());
+    let app = rt.block_on(TestApp::spawn_2023_flow());
     let (persona, customer) = rt.block_on(async {
         let p = app.persona("DirectBill").await;
         let c = app.create_customer(&p.token, &unique("fuzz")).await;

@@ -109,7 +109,7 @@ async fn admin_center_session(app: &TestApp, user: &str, password: &str) -> reqw
 /// field.
 #[tokio::test]
 async fn injection_shaped_text_is_stored_and_returned_byte_for_byte() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     for (k, s) in INJECTIONS.iter().copied().enumerate() {
         let what = format!("string {k} {s:?}");
         // partner name and token user id
@@ -222,7 +222,7 @@ async fn injection_shaped_text_is_stored_and_returned_byte_for_byte() {
 /// allowed characters) are kept byte for byte; the others are refused naming the field.
 #[tokio::test]
 async fn injection_shaped_emails_are_kept_exactly_or_refused_clearly() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, &unique("emails")).await;
     let id = c["id"].as_str().unwrap();
@@ -282,7 +282,7 @@ async fn injection_shaped_emails_are_kept_exactly_or_refused_clearly() {
 /// Lengths, real NULs and whitespace: the documented limits, each a clear 400.
 #[tokio::test]
 async fn limits_on_text_are_clear_400s() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, &unique("limits")).await;
     let id = c["id"].as_str().unwrap();
@@ -332,7 +332,7 @@ async fn limits_on_text_are_clear_400s() {
 /// Query filters and headers shaped like injections match only themselves.
 #[tokio::test]
 async fn injection_shaped_filters_and_headers_match_only_themselves() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, &unique("filters")).await;
     let id = c["id"].as_str().unwrap();
@@ -451,7 +451,7 @@ async fn admin_center_pages_escape_injected_names_and_passwords_match_exactly() 
 /// not make a different person "the same".
 #[tokio::test]
 async fn contacts_differing_only_in_where_a_separator_falls_are_different() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_2023_flow().await;
     let p = app.persona("DirectBill").await;
     let c = app.create_customer(&p.token, &unique("separator")).await;
     let id = c["id"].as_str().unwrap();

@@ -319,7 +319,7 @@ async fn probe(app: &TestApp, world: &RefCell<World>, caller: usize, target: &Ta
 #[test]
 fn random_partners_with_random_ids_never_reach_another_partners_data() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let app = rt.block_on(TestApp::spawn());
+    let app = rt.block_on(TestApp::spawn_2023_flow());
     let world = RefCell::new(rt.block_on(build_world(&app)));
     let (partners, customers) = (world.borrow().partners.len(), world.borrow().customers.len());
     let config = ProptestConfig {

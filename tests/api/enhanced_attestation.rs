@@ -1,0 +1,358 @@
+//! Enhanced attestation, end to end on a fresh emulator (today's service date): create an
+//! attestation (App-only), the customer accepts it on the acceptance page, the partner creates
+//! the customer's agreement with it; and every refusal on the way.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A partner of `partner_type` with an App-only token, and a customer it created.
+struct Setup {
+    app: TestApp,
+    partner: String,
+    app_token: String,
+    customer: String,
+}
+
+async fn setup(partner_type: &str) -> Setup {
+    let app = TestApp::spawn().await;
+    let partner = app.create_partner(partner_type, None).await;
+    let app_token = app.mint(&partner, &[], true).await;
+    let customer = app.create_customer(&app_token, "fabrikam").await["id"].as_str().unwrap().to_string();
+    Setup { app, partner, app_token, customer }
+}
+
+pub fn attestation_body(first: &str, email: &str) -> Value {
+    json!({
+        "country": "AT",
+        "language": "de-DE",
+        "companyName": "Fabrikam GmbH",
+        "signatoryFirstName": first,
+        "signatoryLastName": "Bowen",
+        "signatoryEmail": email,
+        "signatoryPhoneNumber": "+43 1 555 0100"
+    })
+}
+
+async fn create(app: &TestApp, token: &str, body: &Value) -> Value {
+    let r = app.post("/v1/attestations/enhanced", token, body).await;
+    assert_eq!(r.status(), 201, "create attestation");
+    r.json().await.unwrap()
+}
+
+async fn accept_by_control_plane(app: &TestApp, id: &str) -> Value {
+    app.control_json(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await
+}
+
+async fn agreement_with(app: &TestApp, token: &str, customer: &str, attestation: &str) -> reqwest::Response {
+    app.post(&format!("/v1/customers/{customer}/agreements"), token, &json!({"attestationId": attestation})).await
+}
+
+/// The hidden form field `name` of an HTML page.
+fn form_field(page: &str, name: &str) -> String {
+    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no field {name} in {page}"));
+    let value = &page[at..];
+    let start = value.find("value=\"").unwrap() + 7;
+    value[start..start + value[start..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["status"], "pending");
+    assert_eq!(created["country"], "AT");
+    assert_eq!(created["language"], "de-DE");
+    assert_eq!(created["signatoryPhoneNumber"], "+43 1 555 0100");
+    assert_eq!(created["attributes"]["objectType"], "EnhancedAttestation");
+    assert!(created["acceptedDateTime"].is_null());
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read, created);
+
+    // before the customer accepts, the agreement is refused
+    let r = agreement_with(app, &s.app_token, &s.customer, &id).await;
+    assert_error(r, 409, 990442).await;
+
+    // the customer accepts on the acceptance page: no sign-in, the link is the key
+    let url = created["acceptanceUrl"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/EnhancedAttestation/Accept?attestationId={id}", app.base)), "{url}");
+    let page = app.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().get("x-frame-options").is_none(), "any site may frame it");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Fabrikam GmbH") && html.contains("Megan Bowen (megan@fabrikam.example)"));
+    assert!(html.contains("Austria (AT)") && html.contains("language de-DE"), "the agreement in its locale");
+    let form = [
+        ("attestationId", form_field(&html, "attestationId")),
+        ("country", form_field(&html, "country")),
+        ("language", form_field(&html, "language")),
+        ("token", form_field(&html, "token")),
+    ];
+    // without the box ticked: told what to do
+    let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Tick the box"));
+    // with a forged token: refused
+    let mut forged = form.to_vec();
+    forged[3].1 = "forged".into();
+    forged.push(("accept", "true".into()));
+    let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&forged).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let mut ticked = form.to_vec();
+    ticked.push(("accept", "true".into()));
+    let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&ticked).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let accepted_page = r.text().await.unwrap();
+    assert!(accepted_page.contains("Accepted on"), "{accepted_page}");
+    assert!(accepted_page.contains("window.parent.postMessage"), "it tells the page that frames it");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "accepted");
+    let accepted_at = read["acceptedDateTime"].as_str().unwrap().to_string();
+
+    // the partner creates the agreement with it
+    let r = agreement_with(app, &s.app_token, &s.customer, &id).await;
+    assert_eq!(r.status(), 201);
+    let agreement: Value = r.json().await.unwrap();
+    assert_eq!(
+        agreement,
+        json!({
+            "userId": null,
+            "primaryContact": {"firstName": "Megan", "lastName": "Bowen", "email": "megan@fabrikam.example", "phoneNumber": "+43 1 555 0100"},
+            "templateId": MCA_TEMPLATE,
+            "dateAgreed": accepted_at,
+            "type": "MicrosoftCustomerAgreement"
+        })
+    );
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!((read["status"].as_str(), read["customerId"].as_str()), (Some("completed"), Some(s.customer.as_str())));
+
+    // it shows in the confirmations list, opens the ordering gate and queues the email
+    let list = app
+        .get_json(
+            &format!("/v1/customers/{}/agreements?agreementType=MicrosoftCustomerAgreement", s.customer),
+            &s.app_token,
+        )
+        .await;
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["items"][0]["agreementLink"], "https://aka.ms/customeragreement");
+    assert_eq!(app.order(&s.app_token, &s.customer).await.status(), 201);
+    let outbox = app.control_json(Method::GET, &format!("/_emulator/outbox?customerId={}", s.customer), None).await;
+    assert_eq!(outbox["totalCount"], 1);
+    assert_eq!(outbox["items"][0]["to"], "megan@fabrikam.example");
+    let signed = app
+        .get_json(&format!("/v1/customers/{}/directSignedMicrosoftCustomerAgreementStatus", s.customer), &s.app_token)
+        .await;
+    assert_eq!(signed["isSigned"], false, "an attestation is no direct acceptance");
+
+    // used once, for good
+    assert_error(agreement_with(app, &s.app_token, &s.customer, &id).await, 409, 990444).await;
+    // the page now says it was accepted, and accepting again is refused
+    let again = app.http.get(url).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("Accepted on"));
+    let r = app.control(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await;
+    assert_error(r, 409, 990447).await;
+}
+
+#[tokio::test]
+async fn a_pending_attestation_expires_by_the_emulator_clock() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    app.set_clock("2026-12-02T12:00:00Z").await;
+    let token = app.mint(&s.partner, &[], true).await;
+    let created = create(app, &token, &attestation_body("Lee", "lee@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["expirationDateTime"], "2027-01-01T12:00:00.000Z", "30 days by default");
+    // tokens follow the emulator clock too: a new one after each move
+    app.set_clock("2027-01-01T11:59:59Z").await;
+    let token = app.mint(&s.partner, &[], true).await;
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &token).await;
+    assert_eq!(read["status"], "pending");
+    app.control_json(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 1}))).await;
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &token).await;
+    assert_eq!(read["status"], "expired");
+    let r = app.control(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await;
+    assert_error(r, 410, 990443).await;
+    assert_error(agreement_with(app, &token, &s.customer, id).await, 410, 990443).await;
+    let page = app.http.get(read["acceptanceUrl"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("expired"));
+    // an accepted one does not expire
+    let other = create(app, &token, &attestation_body("Bo", "bo@fabrikam.example")).await;
+    let other = other["id"].as_str().unwrap();
+    accept_by_control_plane(app, other).await;
+    app.control_json(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 90 * 86400}))).await;
+    let token = app.mint(&s.partner, &[], true).await;
+    assert_eq!(agreement_with(app, &token, &s.customer, other).await.status(), 201);
+}
+
+#[tokio::test]
+async fn a_configured_expiry_applies() {
+    let app = TestApp::spawn_with(&["--attestation-expiry-days", "2"]).await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let token = app.mint(&partner, &[], true).await;
+    app.set_clock("2026-12-02T00:00:00Z").await;
+    let created = create(&app, &token, &attestation_body("Lee", "lee@fabrikam.example")).await;
+    assert_eq!(created["expirationDateTime"], "2026-12-04T00:00:00.000Z");
+}
+
+#[tokio::test]
+async fn only_app_only_callers_of_direct_bill_partners_and_indirect_providers_attest() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let user_token = app.mint(&s.partner, &["AdminAgent"], false).await;
+    let body = attestation_body("Megan", "megan@fabrikam.example");
+    assert_error(app.post("/v1/attestations/enhanced", &user_token, &body).await, 403, 990426).await;
+    let created = create(app, &s.app_token, &body).await;
+    let id = created["id"].as_str().unwrap();
+    assert_error(app.get(&format!("/v1/attestations/enhanced/{id}"), &user_token).await, 403, 990426).await;
+    accept_by_control_plane(app, id).await;
+    // an App+User token naming an attestation is refused before anything else
+    assert_error(agreement_with(app, &user_token, &s.customer, id).await, 403, 990426).await;
+
+    let provider = app.create_partner("IndirectProvider", None).await;
+    let provider_token = app.mint(&provider, &[], true).await;
+    create(app, &provider_token, &body).await;
+    let reseller = app.create_partner("IndirectReseller", Some(&provider)).await;
+    let reseller_token = app.mint(&reseller, &[], true).await;
+    let e = assert_error(app.post("/v1/attestations/enhanced", &reseller_token, &body).await, 403, 990421).await;
+    assert!(e["description"].as_str().unwrap().contains("indirect provider"));
+}
+
+#[tokio::test]
+async fn another_partners_or_an_unknown_attestation_is_refused() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    accept_by_control_plane(app, id).await;
+    let other = app.create_partner("DirectBill", None).await;
+    let other_token = app.mint(&other, &[], true).await;
+    let other_customer = app.create_customer(&other_token, "othercustomer").await;
+    let other_customer = other_customer["id"].as_str().unwrap();
+    assert_error(app.get(&format!("/v1/attestations/enhanced/{id}"), &other_token).await, 403, 990446).await;
+    assert_error(agreement_with(app, &other_token, other_customer, id).await, 403, 990446).await;
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    assert_error(app.get(&format!("/v1/attestations/enhanced/{unknown}"), &s.app_token).await, 404, 990445).await;
+    assert_error(agreement_with(app, &s.app_token, &s.customer, unknown).await, 404, 990445).await;
+    // a customer the caller does not serve is refused as on every customer route
+    assert_error(agreement_with(app, &s.app_token, other_customer, id).await, 403, 20002).await;
+    let page = app.http.get(app.url(&format!("/EnhancedAttestation/Accept?attestationId={unknown}"))).send().await;
+    assert_eq!(page.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn the_same_signer_twice_for_a_customer_is_a_duplicate_and_leaves_the_attestation_unused() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let body = attestation_body("Megan", "megan@fabrikam.example");
+    let first = create(app, &s.app_token, &body).await;
+    let second = create(app, &s.app_token, &body).await;
+    for a in [&first, &second] {
+        accept_by_control_plane(app, a["id"].as_str().unwrap()).await;
+    }
+    assert_eq!(agreement_with(app, &s.app_token, &s.customer, first["id"].as_str().unwrap()).await.status(), 201);
+    let second_id = second["id"].as_str().unwrap();
+    assert_error(agreement_with(app, &s.app_token, &s.customer, second_id).await, 409, 600061).await;
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{second_id}"), &s.app_token).await;
+    assert_eq!(read["status"], "accepted", "the refused agreement did not use it");
+    let another = app.create_customer(&s.app_token, "anothercustomer").await;
+    assert_eq!(agreement_with(app, &s.app_token, another["id"].as_str().unwrap(), second_id).await.status(), 201);
+}
+
+#[tokio::test]
+async fn bodies_are_checked_and_an_attestation_takes_no_contact_or_date() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let r = app.post("/v1/attestations/enhanced", &s.app_token, &json!({"country": "XX"})).await;
+    let e = assert_error(r, 400, 990401).await;
+    let data: Vec<&str> = e["data"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    for field in ["signatoryFirstName", "signatoryLastName", "signatoryEmail", "companyName", "language"] {
+        assert!(data.iter().any(|d| d.starts_with(field)), "{field} in {data:?}");
+    }
+    // PascalCase like the .NET SDK, and a language the country does not offer falls back to en-US
+    let pascal = json!({"Country": "AT", "Language": "fr-FR", "CompanyName": "F", "SignatoryFirstName": "A",
+        "SignatoryLastName": "B", "SignatoryEmail": "a@b.example", "SignatoryPhoneNumber": null});
+    let created = create(app, &s.app_token, &pascal).await;
+    assert_eq!(created["language"], "en-US");
+    assert!(created.get("signatoryPhoneNumber").is_none());
+    let id = created["id"].as_str().unwrap();
+    accept_by_control_plane(app, id).await;
+    let path = format!("/v1/customers/{}/agreements", s.customer);
+    let mixed = json!({"attestationId": id, "primaryContact": {"firstName": "A"}, "dateAgreed": "2026-01-01"});
+    let e = assert_error(app.post(&path, &s.app_token, &mixed).await, 400, 990401).await;
+    assert_eq!(e["data"].as_array().unwrap().len(), 2, "{e}");
+    let cloud = json!({"attestationId": id, "type": "MicrosoftCloudAgreement"});
+    assert_error(app.post(&path, &s.app_token, &cloud).await, 400, 990412).await;
+    let typed = json!({"AttestationId": id, "Type": "MicrosoftCustomerAgreement", "UserId": null});
+    assert_eq!(app.post(&path, &s.app_token, &typed).await.status(), 201);
+}
+
+#[tokio::test]
+async fn retries_of_both_posts_replay_their_first_answer() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let send = |path: String, body: Value, request_id: &'static str| {
+        app.request(Method::POST, &path, Some(&s.app_token)).header("MS-RequestId", request_id).json(&body).send()
+    };
+    let body = attestation_body("Megan", "megan@fabrikam.example");
+    let first = send("/v1/attestations/enhanced".into(), body.clone(), "0e0e0e0e-0000-4000-8000-000000000001");
+    let first = first.await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let retry = send("/v1/attestations/enhanced".into(), body, "0e0e0e0e-0000-4000-8000-000000000001").await.unwrap();
+    assert_eq!(retry.headers()["x-pce-replayed"], "true");
+    assert_eq!(retry.json::<Value>().await.unwrap(), first, "the same attestation, not a second one");
+    let id = first["id"].as_str().unwrap();
+    accept_by_control_plane(app, id).await;
+    let path = format!("/v1/customers/{}/agreements", s.customer);
+    let made = send(path.clone(), json!({"attestationId": id}), "0e0e0e0e-0000-4000-8000-000000000002").await;
+    assert_eq!(made.unwrap().status(), 201);
+    let retry = send(path, json!({"attestationId": id}), "0e0e0e0e-0000-4000-8000-000000000002").await.unwrap();
+    assert_eq!(retry.status(), 201, "replayed, not refused as used");
+    assert_eq!(retry.headers()["x-pce-replayed"], "true");
+    let outbox = app.control_json(Method::GET, "/_emulator/outbox", None).await;
+    assert_eq!(outbox["totalCount"], 1, "one agreement, one email");
+}
+
+#[tokio::test]
+async fn a_reset_forgets_attestations_and_seeds_make_them() {
+    let s = setup("IndirectProvider").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    app.control_json(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": s.partner}))).await;
+    assert_error(app.get(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await, 404, 990445).await;
+
+    app.control_json(Method::POST, "/_emulator/reset", None).await;
+    let seeded = app.post_seed("application/yaml", std::fs::read_to_string("seeds/enhanced.yaml").unwrap()).await;
+    assert_eq!(seeded.status(), 201);
+    let seeded: Value = seeded.json().await.unwrap();
+    assert_eq!(seeded["enhancedAttestations"], 2);
+    let partner = seeded["ids"]["woodgrove"].as_str().unwrap();
+    let token = app.mint(partner, &[], true).await;
+    let pending = seeded["ids"]["pending-attestation"].as_str().unwrap();
+    let accepted = seeded["ids"]["accepted-attestation"].as_str().unwrap();
+    assert_eq!(app.get_json(&format!("/v1/attestations/enhanced/{pending}"), &token).await["status"], "pending");
+    assert_eq!(app.get_json(&format!("/v1/attestations/enhanced/{accepted}"), &token).await["status"], "accepted");
+    let customer = seeded["ids"]["tailspin"].as_str().unwrap();
+    assert_eq!(app.order(&token, customer).await.status(), 403, "not attested yet: the gate holds");
+    assert_eq!(agreement_with(app, &token, customer, accepted).await.status(), 201);
+    assert_eq!(app.order(&token, customer).await.status(), 201);
+}
+
+#[tokio::test]
+async fn deterministic_mode_gives_attestations_the_same_ids_run_to_run() {
+    async fn ids(seed: &str) -> Vec<String> {
+        let app = TestApp::spawn_with(&["--deterministic-seed", seed]).await;
+        let partner = app.create_partner("DirectBill", None).await;
+        let token = app.mint(&partner, &[], true).await;
+        let a = create(&app, &token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+        vec![partner, a["id"].as_str().unwrap().to_string()]
+    }
+    assert_eq!(ids("7").await, ids("7").await);
+    assert_ne!(ids("7").await, ids("8").await);
+}
