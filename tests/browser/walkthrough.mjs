@@ -1,5 +1,7 @@
 // The customer's side of the agreement flows, clicked through in Debian's headless Chromium.
 // A partner works over the API; the "customer" uses the emulated Microsoft 365 admin center.
+// The partner attests the 2023 way, so the emulator answers as on a service date before that
+// flow's retirement (pinned here, and restored at the end).
 // Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir node walkthrough.mjs
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -52,6 +54,9 @@ async function signIn(page, user, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+const pinned = await api('PUT', '/_emulator/service-date', { body: { date: '2025-03-01' } });
+assert.equal(pinned.status, 200, 'pin the service date of the 2023 flow');
 
 const browser = await chromium.launch({
   executablePath,
@@ -167,5 +172,6 @@ try {
   console.error(e);
 } finally {
   await browser.close();
+  await api('PUT', '/_emulator/service-date', { body: { reset: true } });
 }
 process.exit(failed ? 1 : 0);
