@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiResult;
-use super::extract::{QueryParams, RawJson};
+use super::extract::{QueryParams, RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -46,10 +46,11 @@ pub async fn confirm_acceptance(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
+    mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     if body.has_member("attestationId") {
-        return create_agreement_with_attestation(&ctx, &caller, &customer_id, &body).await;
+        return create_agreement_with_attestation(&ctx, &caller, &mut unit, &customer_id, &body).await;
     }
     let permit = permit::<ops::ConfirmAcceptance>(&caller)?;
     let body: ConfirmationBody = body.parse()?;
@@ -60,7 +61,8 @@ pub async fn confirm_acceptance(
         date_agreed: body.date_agreed,
         agreement_type: body.agreement_type,
     };
-    let agreement = acceptance::confirm_acceptance(&ctx, &permit, &customer_id, &input, ConfirmationCall::Live).await?;
+    let agreement =
+        acceptance::confirm_acceptance(&ctx, &permit, &mut *unit, &customer_id, &input, ConfirmationCall::Live).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
 }
 
@@ -78,6 +80,7 @@ pub struct AttestedAgreementBody {
 async fn create_agreement_with_attestation(
     ctx: &AppState,
     caller: &Caller,
+    unit: &mut Unit,
     customer_id: &str,
     body: &RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -97,7 +100,8 @@ async fn create_agreement_with_attestation(
         return Err(ServiceError::Validation(mixed).into());
     }
     let input = AttestedAgreementInput { attestation_id: body.attestation_id, agreement_type: body.agreement_type };
-    let agreement = acceptance::create_agreement_with_attestation(ctx, &permit, customer_id, &input).await?;
+    let agreement =
+        acceptance::create_agreement_with_attestation(ctx, &permit, &mut **unit, customer_id, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
 }
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::error::ApiResult;
-use super::extract::RawJson;
+use super::extract::{RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -18,11 +18,12 @@ use crate::service::attestations;
 pub async fn create_attestation(
     State(ctx): State<AppState>,
     caller: Caller,
+    mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
     let input: AttestationInput = body.parse()?;
-    let created = attestations::create_attestation(&ctx, &permit, &input).await?;
+    let created = attestations::create_attestation(&ctx, &permit, &mut *unit, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::attestation(&created))))
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiResult;
-use super::extract::RawJson;
+use super::extract::{RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -27,6 +27,7 @@ pub struct CustomerBody {
 pub async fn create_customer(
     State(ctx): State<AppState>,
     caller: Caller,
+    mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let permit = permit::<ops::CreateCustomer>(&caller)?;
@@ -37,7 +38,7 @@ pub async fn create_customer(
         associated_partner_id: body.associated_partner_id,
         password: None,
     };
-    let created = customers::create_customer(&ctx, &permit, input).await?;
+    let created = customers::create_customer(&ctx, &permit, &mut *unit, input).await?;
     let credentials = (created.customer.admin_user_name.as_str(), created.password.as_str());
     Ok((StatusCode::CREATED, Json(wire::customer(&created.customer, Some(credentials)))))
 }

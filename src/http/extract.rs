@@ -8,10 +8,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
+use super::idempotency::UnitSlot;
 use crate::app::AppState;
 use crate::auth::{Caller, TokenError};
 use crate::domain::text::{contains_nul, NUL_PROBLEM};
 use crate::service::ServiceError;
+use crate::store::UnitOfWork;
 
 /// A JSON request body. Keys are accepted in camelCase or PascalCase (the .NET SDK), `null`s
 /// count as absent and unknown properties are ignored.
@@ -214,6 +216,47 @@ pub struct Authentication(pub Result<Caller, ServiceError>);
 impl Authentication {
     pub fn caller(&self) -> Option<&Caller> {
         self.0.as_ref().ok()
+    }
+}
+
+/// The request's unit of work (see `idempotency.rs`), borrowed by its handler for the use case to
+/// write in; given back when the handler is done with it, for the edge to commit.
+pub struct Unit {
+    unit: Option<Box<dyn UnitOfWork>>,
+    slot: UnitSlot,
+}
+
+impl FromRequestParts<AppState> for Unit {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let slot = parts.extensions.get::<UnitSlot>().cloned();
+        match slot.as_ref().and_then(UnitSlot::take) {
+            Some(unit) => Ok(Unit { unit: Some(unit), slot: slot.unwrap_or_default() }),
+            None => Err(ApiError::Internal("this route runs without a unit of work".into())),
+        }
+    }
+}
+
+impl std::ops::Deref for Unit {
+    type Target = dyn UnitOfWork;
+
+    fn deref(&self) -> &Self::Target {
+        self.unit.as_deref().expect("a unit is held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Unit {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.unit.as_deref_mut().expect("a unit is held until dropped")
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        if let Some(unit) = self.unit.take() {
+            self.slot.put_back(unit);
+        }
     }
 }
 

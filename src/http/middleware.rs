@@ -252,7 +252,7 @@ pub async fn api_request(State(state): State<AppState>, mut req: Request, next: 
     let (parts, body) = req.into_parts();
     let mut response = match faults::inject_faults(&state, &parts).await {
         Some(injected) => injected,
-        None => idempotency::replay_retries(&state, Request::from_parts(parts, body), next).await,
+        None => idempotency::run_in_unit(&state, Request::from_parts(parts, body), next).await,
     };
     if let (true, Some(compliant)) = (report_mfa, mfa_compliant) {
         response

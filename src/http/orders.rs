@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::ApiResult;
-use super::extract::RawJson;
+use super::extract::{RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -27,6 +27,7 @@ pub async fn create_order(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
+    mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let permit = permit::<ops::CreateOrder>(&caller)?;
@@ -34,6 +35,7 @@ pub async fn create_order(
     let order = orders::place_order(
         &ctx,
         &permit,
+        &mut *unit,
         &customer_id,
         body.reference_customer_id.as_deref(),
         body.line_items.as_deref(),

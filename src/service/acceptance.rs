@@ -17,7 +17,7 @@ use crate::domain::customers::Customer;
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
 use crate::domain::partners::Partner;
 use crate::domain::timeline::Milestone;
-use crate::store::StoreError;
+use crate::store::{StoreError, UnitOfWork};
 
 /// How far ahead of the emulator clock a `dateAgreed` may be.
 fn date_skew(ctx: &AppContext) -> Duration {
@@ -40,6 +40,7 @@ pub enum ConfirmationCall {
 pub async fn confirm_acceptance(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
+    unit: &mut dyn UnitOfWork,
     customer_id: &str,
     input: &ConfirmationInput,
     call: ConfirmationCall,
@@ -72,7 +73,7 @@ pub async fn confirm_acceptance(
         created_at: now,
         attestation_id: None,
     };
-    store_confirmation(ctx, &caller.partner, &customer, agreement).await
+    store_confirmation(ctx, unit, &caller.partner, &customer, agreement).await
 }
 
 /// A confirmation made with an enhanced attestation, as it came in.
@@ -87,6 +88,7 @@ pub struct AttestedAgreementInput {
 pub async fn create_agreement_with_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateAgreementWithAttestation>,
+    unit: &mut dyn UnitOfWork,
     customer_id: &str,
     input: &AttestedAgreementInput,
 ) -> ServiceResult<Agreement> {
@@ -139,7 +141,7 @@ pub async fn create_agreement_with_attestation(
         created_at: now,
         attestation_id: Some(attestation.id.clone()),
     };
-    store_confirmation(ctx, &caller.partner, &customer, agreement).await
+    store_confirmation(ctx, unit, &caller.partner, &customer, agreement).await
 }
 
 /// Store a partner's confirmation with the notification email it triggers; the same person
@@ -147,13 +149,14 @@ pub async fn create_agreement_with_attestation(
 /// used in the meantime is used.
 async fn store_confirmation(
     ctx: &AppContext,
+    unit: &mut dyn UnitOfWork,
     partner: &Partner,
     customer: &Customer,
     agreement: Agreement,
 ) -> ServiceResult<Agreement> {
     let delay = Duration::seconds(i64::from(ctx.config.notification_delay_seconds));
     let notice = attestation_notice(ctx.ids.guid(), partner, customer, &agreement, agreement.created_at, delay);
-    match ctx.store.insert_agreement(&agreement, Some(&notice)).await {
+    match unit.insert_agreement(&agreement, Some(&notice)).await {
         Ok(()) => Ok(agreement),
         Err(StoreError::Conflict) => Err(ServiceError::PartnerConfirmedAgreementAlreadyExists),
         Err(StoreError::Changed) => {
@@ -172,6 +175,7 @@ fn current_mca(templates: &[AgreementTemplate]) -> ServiceResult<&AgreementTempl
 /// control plane's direct-acceptance route). No notification email is sent.
 pub async fn accept_directly(
     ctx: &AppContext,
+    unit: &mut dyn UnitOfWork,
     customer: &Customer,
     input: DirectAcceptanceInput<'_>,
 ) -> ServiceResult<Agreement> {
@@ -198,7 +202,7 @@ pub async fn accept_directly(
         created_at: now,
         attestation_id: None,
     };
-    match ctx.store.insert_agreement(&agreement, None).await {
+    match unit.insert_agreement(&agreement, None).await {
         Ok(()) => Ok(agreement),
         Err(StoreError::Conflict) => Err(ServiceError::AlreadyAcceptedDirectly),
         Err(e) => Err(e.into()),

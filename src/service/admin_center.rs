@@ -10,13 +10,14 @@ use super::documents::{customer_document_link, document_uris};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
 use super::timeline::service_date;
+use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, DirectAcceptanceInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::orders::mca_signed_directly;
 use crate::domain::partners::Partner;
-use crate::store::AdminSession;
+use crate::store::{AdminSession, UnitOfWork};
 
 pub const SESSION_HOURS: i64 = 8;
 
@@ -141,7 +142,16 @@ pub async fn accept_agreement(
     customer: &Customer,
     person: &ContactInput,
 ) -> ServiceResult<Agreement> {
-    accept_directly(ctx, customer, DirectAcceptanceInput { person, date_agreed: None }).await
+    in_unit!(ctx, |unit| accept_now(ctx, unit, customer, person).await).await
+}
+
+async fn accept_now(
+    ctx: &AppContext,
+    unit: &mut dyn UnitOfWork,
+    customer: &Customer,
+    person: &ContactInput,
+) -> ServiceResult<Agreement> {
+    accept_directly(ctx, unit, customer, DirectAcceptanceInput { person, date_agreed: None }).await
 }
 
 /// What became of an invitation the customer accepted.
@@ -163,10 +173,14 @@ pub async fn accept_invitation(
     person: &ContactInput,
 ) -> ServiceResult<InvitationOutcome> {
     let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(InvitationOutcome::UnknownPartner) };
-    match accept_agreement(ctx, customer, person).await {
-        Ok(_) | Err(ServiceError::AlreadyAcceptedDirectly) => {}
-        Err(e) => return Err(e),
-    }
-    ctx.store.add_relationship(&customer.id, &partner.tenant_id, ctx.clock.now().await?).await?;
-    Ok(InvitationOutcome::Accepted)
+    let now = ctx.clock.now().await?;
+    in_unit!(ctx, |unit| {
+        match accept_now(ctx, unit, customer, person).await {
+            Ok(_) | Err(ServiceError::AlreadyAcceptedDirectly) => {}
+            Err(e) => return Err(e),
+        }
+        unit.add_relationship(&customer.id, &partner.tenant_id, now).await?;
+        Ok(InvitationOutcome::Accepted)
+    })
+    .await
 }

@@ -13,6 +13,7 @@ use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
     check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
 };
+use crate::store::UnitOfWork;
 
 /// An attestation as a client sees it: its status by the emulator clock and the link to the
 /// page where the customer accepts it.
@@ -49,6 +50,7 @@ async fn require_availability(ctx: &AppContext) -> ServiceResult<()> {
 pub async fn create_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateEnhancedAttestation>,
+    unit: &mut dyn UnitOfWork,
     input: &AttestationInput,
 ) -> ServiceResult<AttestationState> {
     require_availability(ctx).await?;
@@ -67,8 +69,13 @@ pub async fn create_attestation(
         customer_id: None,
         agreement_id: None,
     };
-    ctx.store.insert_attestation(&attestation).await?;
-    state(ctx, attestation).await
+    unit.insert_attestation(&attestation).await?;
+    // The status as of `now`: nothing is read after the unit's write.
+    Ok(AttestationState {
+        acceptance_url: acceptance_url(ctx, &attestation),
+        status: attestation.status(now),
+        attestation,
+    })
 }
 
 /// `GET /v1/attestations/enhanced/{id}`: a partner reads its own attestations only.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::acceptance::accept_directly;
 use super::error::{ServiceError, ServiceResult};
+use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::clock::in_supported_range;
 use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
@@ -107,7 +108,7 @@ pub async fn accept_for_customer(
         .customer(&canonical_id(customer_id))
         .await?
         .ok_or_else(|| ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
-    accept_directly(ctx, &customer, input).await
+    in_unit!(ctx, |unit| accept_directly(ctx, unit, &customer, input).await).await
 }
 
 /// What a reset forgot.

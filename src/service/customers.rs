@@ -10,7 +10,7 @@ use crate::domain::customers::{
     Customer,
 };
 use crate::domain::ids::canonical_id;
-use crate::store::StoreError;
+use crate::store::{StoreError, UnitOfWork};
 
 pub struct NewCustomer {
     pub company_profile: Option<CompanyProfileInput>,
@@ -30,6 +30,7 @@ pub struct CreatedCustomer {
 pub async fn create_customer(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateCustomer>,
+    unit: &mut dyn UnitOfWork,
     input: NewCustomer,
 ) -> ServiceResult<CreatedCustomer> {
     let caller = permit.caller();
@@ -71,7 +72,7 @@ pub async fn create_customer(
     };
     let mut related = vec![caller.partner.tenant_id.clone()];
     related.extend(customer.associated_partner_id.clone());
-    match ctx.store.insert_customer(&customer, &related).await {
+    match unit.insert_customer(&customer, &related).await {
         Ok(()) => Ok(CreatedCustomer { customer, password }),
         Err(StoreError::Conflict) => Err(ServiceError::DomainAlreadyExists(customer.domain)),
         Err(e) => Err(e.into()),

@@ -22,5 +22,6 @@ pub mod retries;
 pub mod seed;
 pub mod timeline;
 pub mod tokens;
+pub mod unit;
 
 pub use error::{ErrorKind, ServiceError, ServiceResult};

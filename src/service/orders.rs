@@ -6,11 +6,13 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
 use crate::domain::orders::{mca_accepted, order_visible_to, validate_line_items, LineItemInput, Order};
+use crate::store::UnitOfWork;
 
 /// `POST /v1/customers/{id}/orders`
 pub async fn place_order(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateOrder>,
+    unit: &mut dyn UnitOfWork,
     customer_id: &str,
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
@@ -42,7 +44,7 @@ pub async fn place_order(
         creation_date: ctx.clock.now().await?,
         status: "completed".into(),
     };
-    ctx.store.insert_order(&order).await?;
+    unit.insert_order(&order).await?;
     Ok(order)
 }
 

@@ -3,17 +3,21 @@
 //! - `sql.rs`: every statement, written once in the SQL both databases accept;
 //! - `rows.rs`: the rows they read, and how each becomes a domain value;
 //! - `sql_store.rs`: the `Store` implementation, each method written once for both backends;
+//! - `writes.rs`: the writes of a unit of work (`UnitOfWork`), written once for both backends;
 //! - `postgres.rs`, `sqlite.rs`: what differs per backend — connection, pool settings, the
 //!   migrations in `migrations/<backend>` and, on PostgreSQL, the change feed between replicas;
+//! - `group_commit.rs`: SQLite's units of work, committed in groups on the one writer;
 //! - `cache.rs`, `notify.rs`: shared state kept in memory, and how replicas clear it.
 
 mod cache;
+mod group_commit;
 mod notify;
 mod postgres;
 mod rows;
 mod sql;
 mod sql_store;
 mod sqlite;
+mod writes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -139,13 +143,54 @@ pub struct StoredResponse {
     pub path: String,
     /// SHA-256 of the request body: only an identical retry is replayed.
     pub request_hash: String,
-    /// 0 while the first request is still running.
     pub status: u16,
     pub body: String,
-    /// Emulator time of the claim: kept answers are forgotten 24 hours after it.
+    /// Emulator time of the request: kept answers are forgotten 24 hours after it.
     pub created_at: DateTime<Utc>,
-    /// Real time of the claim (Unix ms): a claim older than the request timeout was abandoned.
+    /// Real time of the request (Unix ms).
     pub claimed_at_ms: i64,
+}
+
+/// What a unit of work found when it locked a request id.
+#[derive(Debug)]
+pub enum RequestLock {
+    /// The unit holds the id until it ends; the answer kept under it, if any.
+    Locked(Option<StoredResponse>),
+    /// Another unit (on any replica) holds it: the first request with this id still runs.
+    Busy,
+}
+
+/// The writes of one request, in one transaction committed by `commit` (dropped without it, the
+/// unit is rolled back). The HTTP edge opens it, the use case writes in it, the edge adds the
+/// rendered answer and commits: the request id, the domain write, its notification email and the
+/// kept answer are stored together or not at all. A use case reads first and writes last: reads
+/// through the store do not see the unit's writes before its commit (and on an in-memory SQLite
+/// database they wait for it), and every write of a use case that has a unit goes through it.
+#[async_trait]
+pub trait UnitOfWork: Send {
+    /// Hold request id `request_id` of `partner_tenant_id` for the rest of the unit, and read the
+    /// answer kept under it. The hold ends with the unit, however it ends.
+    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str) -> StoreResult<RequestLock>;
+    /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
+    async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()>;
+    /// An agreement and the notification it triggers; a duplicate (same customer, type, source and
+    /// duplicate key) is a `Conflict`. An agreement made with an enhanced attestation binds it to
+    /// the customer: `Changed` when the attestation is no longer accepted and unused. A refused
+    /// agreement writes nothing, and the unit goes on.
+    async fn insert_agreement(&mut self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()>;
+    async fn insert_order(&mut self, order: &Order) -> StoreResult<()>;
+    async fn insert_attestation(&mut self, attestation: &EnhancedAttestation) -> StoreResult<()>;
+    /// Record a relationship; recording an existing one again changes nothing.
+    async fn add_relationship(
+        &mut self,
+        customer_id: &str,
+        partner_tenant_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Keep the request's final answer under its id.
+    async fn keep_answer(&mut self, answer: &StoredResponse) -> StoreResult<()>;
+    /// Make every write of the unit durable; when this returns, they are on disk.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -176,25 +221,13 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()>;
     async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>>;
 
-    /// Store a customer and its relationships with `related_partners` in one transaction.
-    /// A taken domain is a `Conflict`.
-    async fn insert_customer(&self, customer: &Customer, related_partners: &[String]) -> StoreResult<()>;
     async fn customer(&self, id: &str) -> StoreResult<Option<Customer>>;
     async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>>;
     /// The partners that have a relationship with the customer.
     async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>>;
     /// Customers the partner has a relationship with, or that one of its indirect resellers has.
     async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>>;
-    /// Record a relationship; recording an existing one again changes nothing.
-    async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
 
-    /// Store an agreement (and the notification it triggers) in one transaction; a duplicate
-    /// (same customer, type, source and duplicate key) is a `Conflict`. An agreement made with an
-    /// enhanced attestation binds it to the customer in the same transaction: `Changed` when the
-    /// attestation is no longer accepted and unused.
-    async fn insert_agreement(&self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()>;
-
-    async fn insert_attestation(&self, attestation: &EnhancedAttestation) -> StoreResult<()>;
     async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>>;
     /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.
     async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
@@ -203,25 +236,18 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
     async fn clear_outbox(&self) -> StoreResult<u64>;
 
-    async fn insert_order(&self, order: &Order) -> StoreResult<()>;
     async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>>;
 
     async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;
     async fn delete_session(&self, id: &str) -> StoreResult<()>;
 
-    async fn stored_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
-    /// Claim a request id before running the request (status 0 = in progress). False when the
-    /// id is already claimed or answered.
-    async fn claim_response(&self, claim: &StoredResponse) -> StoreResult<bool>;
-    /// Drop kept answers and claims made before `before` (emulator time); returns how many.
+    /// Drop kept answers made before `before` (emulator time); returns how many.
     async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-    /// Drop one kept answer or claim.
-    async fn forget_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
-    /// Record the answer of a claimed request.
-    async fn complete_response(&self, response: &StoredResponse) -> StoreResult<()>;
-    /// Give up a claim (the request created nothing).
-    async fn release_response(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<()>;
+
+    /// A unit of work: the writes of one request, committed together, or not at all. Nothing
+    /// happens in the database until its first write (or its request-id lock).
+    fn begin(&self) -> Box<dyn UnitOfWork>;
     async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()>;
     /// Every fault rule, in the order they were added.
     async fn fault_rules(&self) -> StoreResult<Arc<Vec<FaultRule>>>;

@@ -1,13 +1,20 @@
 //! PostgreSQL: for docker-compose and several replicas sharing one database.
 
+use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Transaction;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::cache::SharedCache;
 use super::notify::{self, Echoes};
-use super::{sql, StoreError, StoreResult};
+use super::writes::{self, WriteConn};
+use super::{sql, OutboxMessage, RequestLock, StoreError, StoreResult, StoredResponse, UnitOfWork};
+use crate::domain::agreements::Agreement;
+use crate::domain::attestations::EnhancedAttestation;
+use crate::domain::customers::Customer;
+use crate::domain::orders::Order;
 
 pub(super) struct Postgres {
     pub reader: PgPool,
@@ -55,5 +62,97 @@ impl Postgres {
             .run(&self.writer)
             .await
             .map_err(|e| StoreError::Other(Arc::new(e.into())))
+    }
+}
+
+impl Postgres {
+    pub fn unit(&self) -> PgUnit {
+        PgUnit { pool: self.writer.clone(), tx: None }
+    }
+}
+
+/// A unit of work on PostgreSQL: one transaction on a pooled connection, begun at the unit's
+/// first use. A request id is held by an advisory lock of that transaction, so that it is held
+/// across replicas, and let go the moment the transaction ends, however it ends.
+pub(super) struct PgUnit {
+    pool: PgPool,
+    tx: Option<Transaction<'static, sqlx::Postgres>>,
+}
+
+impl PgUnit {
+    async fn connection(&mut self) -> StoreResult<&mut sqlx::PgConnection> {
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => self.pool.begin().await?,
+        };
+        Ok(&mut **self.tx.insert(tx))
+    }
+
+    async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
+        Ok(WriteConn::Postgres(self.connection().await?))
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for PgUnit {
+    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str) -> StoreResult<RequestLock> {
+        let key = format!("{partner_tenant_id}\u{1f}{request_id}");
+        let conn = self.connection().await?;
+        let locked: bool = sqlx::query_scalar(sql::LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?;
+        if !locked {
+            return Ok(RequestLock::Busy);
+        }
+        let kept = writes::kept_answer(&mut self.conn().await?, partner_tenant_id, request_id).await?;
+        Ok(RequestLock::Locked(kept))
+    }
+
+    async fn insert_customer(&mut self, customer: &Customer, related: &[String]) -> StoreResult<()> {
+        writes::insert_customer(&mut self.conn().await?, customer, related).await
+    }
+
+    async fn insert_agreement(&mut self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
+        writes::insert_agreement(&mut self.conn().await?, agreement, notice).await
+    }
+
+    async fn insert_order(&mut self, order: &Order) -> StoreResult<()> {
+        writes::insert_order(&mut self.conn().await?, order).await
+    }
+
+    async fn insert_attestation(&mut self, attestation: &EnhancedAttestation) -> StoreResult<()> {
+        writes::insert_attestation(&mut self.conn().await?, attestation).await
+    }
+
+    async fn add_relationship(
+        &mut self,
+        customer_id: &str,
+        partner_tenant_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        writes::add_relationship(&mut self.conn().await?, customer_id, partner_tenant_id, at).await
+    }
+
+    async fn keep_answer(&mut self, answer: &StoredResponse) -> StoreResult<()> {
+        writes::keep_answer(&mut self.conn().await?, answer).await
+    }
+
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        match self.tx.take() {
+            Some(tx) => Ok(tx.commit().await?),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for PgUnit {
+    /// Not committed: roll back now, so that the request id's lock goes at once (rather than when
+    /// the pool next uses the connection).
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = tx.rollback().await;
+                });
+            }
+        }
     }
 }

@@ -48,10 +48,12 @@ pub const DOCUMENT_LINK: &str =
 
 // --- customers and relationships ---------------------------------------------------------------
 
+/// A taken domain or admin user name inserts nothing (a conflict, reported by the row count).
 pub const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, commerce_id, domain, company_name, \
      organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
      admin_password_hash, created_at, seq) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers))";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)) \
+     ON CONFLICT DO NOTHING";
 pub const CUSTOMER: &str = "SELECT id, commerce_id, domain, company_name, organization_registration_number, \
      billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at \
      FROM customers WHERE id = $1";
@@ -82,11 +84,12 @@ pub const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, 
 // --- agreements, the outbox and orders -----------------------------------------------------------
 
 /// `duplicate_key` and the unique index over (customer, type, source, duplicate key) are the
-/// duplicate rule: two identical confirmations can never both be stored.
+/// duplicate rule: two identical confirmations can never both be stored. A duplicate inserts
+/// nothing (reported by the row count), so the transaction goes on.
 pub const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, \
      last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, \
      attestation_id, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-     (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements))";
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements)) ON CONFLICT DO NOTHING";
 pub const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
      email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id \
      FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
@@ -122,6 +125,9 @@ pub const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_
 /// Bound to customer `$2` and agreement `$3` for good, only when accepted and not used yet.
 pub const USE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = $2, agreement_id = $3 \
      WHERE id = $1 AND accepted_at IS NOT NULL AND agreement_id IS NULL";
+/// Undo `USE_ATTESTATION` for agreement `$2` (in the same transaction, when the agreement was refused).
+pub const UNUSE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = NULL, agreement_id = NULL \
+     WHERE id = $1 AND agreement_id = $2";
 
 // --- admin-center sessions -------------------------------------------------------------------------
 
@@ -132,19 +138,21 @@ pub const DELETE_SESSION: &str = "DELETE FROM admin_sessions WHERE id = $1";
 
 // --- kept answers (MS-RequestId) ---------------------------------------------------------------------
 
-pub const STORED_RESPONSE: &str = "SELECT partner_tenant_id, request_id, method, path, request_hash, status, body, \
-     created_at, claimed_at_ms FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2";
-/// A claim is a row with status 0; claiming an id that has one changes nothing.
-pub const CLAIM_RESPONSE: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, \
-     request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7) \
-     ON CONFLICT (partner_tenant_id, request_id) DO NOTHING";
-pub const COMPLETE_RESPONSE: &str =
-    "UPDATE idempotent_responses SET status = $3, body = $4 WHERE partner_tenant_id = $1 AND request_id = $2";
+/// Rows with status 0 are claims left by an earlier version of the emulator: no answer.
+pub const KEPT_ANSWER: &str = "SELECT partner_tenant_id, request_id, method, path, request_hash, status, body, \
+     created_at, claimed_at_ms FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 \
+     AND status <> 0";
+/// Written by the unit of work that holds the request id's lock, in the request's own transaction.
+pub const KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, \
+     request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (partner_tenant_id, request_id) DO UPDATE SET method = excluded.method, path = excluded.path, \
+     request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
+     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms";
 pub const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHERE created_at < $1";
-pub const FORGET_RESPONSE: &str = "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2";
-/// Only a claim (status 0) is released; a kept answer stays.
-pub const RELEASE_CLAIM: &str =
-    "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 AND status = 0";
+/// PostgreSQL only: the request id's lock, held by the unit of work's transaction (so it goes
+/// when the transaction ends, whoever ends it: a commit, a rollback, a crash of the emulator).
+/// False when another transaction, on any replica, holds it.
+pub const LOCK_REQUEST_ID: &str = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
 
 // --- fault rules ---------------------------------------------------------------------------------------
 
@@ -196,6 +204,10 @@ pub const RESET_PARTNER: &[&str] = &[
     "DELETE FROM customers WHERE NOT EXISTS \
        (SELECT 1 FROM customer_relationships r WHERE r.customer_id = customers.id)",
 ];
+
+pub const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";
+pub const COMMIT: &str = "COMMIT";
+pub const ROLLBACK: &str = "ROLLBACK";
 
 /// PostgreSQL only: tell the other replicas that shared state changed (`store::notify`).
 pub const NOTIFY: &str = "SELECT pg_notify($1, $2)";

@@ -11,7 +11,7 @@ use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
     sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Store, StoreError, StoreResult, StoredClock,
-    StoredResponse,
+    UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
@@ -87,10 +87,6 @@ impl SqlStore {
 
 fn to_vec<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
     rows.into_iter().map(T::try_from).collect()
-}
-
-fn to_json<T: serde::Serialize>(what: &str, value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 #[async_trait]
@@ -229,35 +225,6 @@ impl Store for SqlStore {
         Ok(row.map(DocumentLink::from))
     }
 
-    async fn insert_customer(&self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
-        let billing = to_json("billing_profile", &customer.billing_profile)?;
-        in_transaction!(self, |tx| {
-            sqlx::query(sql::INSERT_CUSTOMER)
-                .bind(&customer.id)
-                .bind(&customer.commerce_id)
-                .bind(&customer.domain)
-                .bind(&customer.company_name)
-                .bind(&customer.organization_registration_number)
-                .bind(&billing)
-                .bind(&customer.created_by)
-                .bind(&customer.associated_partner_id)
-                .bind(&customer.admin_user_name)
-                .bind(&customer.admin_password_hash)
-                .bind(customer.created_at)
-                .execute(&mut *tx)
-                .await?;
-            for partner in related_partners {
-                sqlx::query(sql::INSERT_RELATIONSHIP)
-                    .bind(&customer.id)
-                    .bind(partner)
-                    .bind(customer.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        });
-        Ok(())
-    }
-
     async fn customer(&self, id: &str) -> StoreResult<Option<Customer>> {
         let row: Option<rows::CustomerRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(sql::CUSTOMER).bind(id).fetch_optional(pool).await)?;
@@ -284,88 +251,6 @@ impl Store for SqlStore {
             sqlx::query_as(sql::CUSTOMERS_SERVED_BY).bind(partner_tenant_id).fetch_all(pool).await
         })?;
         to_vec(rows)
-    }
-
-    async fn add_relationship(&self, customer_id: &str, partner_tenant_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::INSERT_RELATIONSHIP_IF_ABSENT)
-                .bind(customer_id)
-                .bind(partner_tenant_id)
-                .bind(at)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    async fn insert_agreement(&self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
-        in_transaction!(self, |tx| {
-            if let Some(attestation_id) = &a.attestation_id {
-                let bound = sqlx::query(sql::USE_ATTESTATION)
-                    .bind(attestation_id)
-                    .bind(&a.customer_id)
-                    .bind(&a.id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if bound != 1 {
-                    return Err(StoreError::Changed);
-                }
-            }
-            sqlx::query(sql::INSERT_AGREEMENT)
-                .bind(&a.id)
-                .bind(&a.customer_id)
-                .bind(&a.partner_tenant_id)
-                .bind(&a.user_id)
-                .bind(&a.contact.first_name)
-                .bind(&a.contact.last_name)
-                .bind(&a.contact.email)
-                .bind(&a.contact.phone_number)
-                .bind(&a.template_id)
-                .bind(a.agreement_type.as_str())
-                .bind(a.date_agreed)
-                .bind(a.source.as_str())
-                .bind(a.duplicate_key())
-                .bind(a.created_at)
-                .bind(&a.attestation_id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(m) = notice {
-                sqlx::query(sql::INSERT_OUTBOX_MESSAGE)
-                    .bind(&m.id)
-                    .bind(&m.recipient)
-                    .bind(&m.subject)
-                    .bind(&m.body)
-                    .bind(&m.partner_tenant_id)
-                    .bind(&m.customer_id)
-                    .bind(&m.agreement_id)
-                    .bind(m.queued_at)
-                    .bind(m.deliver_at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        });
-        Ok(())
-    }
-
-    async fn insert_attestation(&self, at: &EnhancedAttestation) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::INSERT_ATTESTATION)
-                .bind(&at.id)
-                .bind(&at.partner_tenant_id)
-                .bind(&at.country)
-                .bind(&at.language)
-                .bind(&at.company_name)
-                .bind(&at.signatory.first_name)
-                .bind(&at.signatory.last_name)
-                .bind(&at.signatory.email)
-                .bind(&at.signatory.phone_number)
-                .bind(at.created_at)
-                .bind(at.expires_at)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
     }
 
     async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>> {
@@ -406,22 +291,6 @@ impl Store for SqlStore {
         Ok(done)
     }
 
-    async fn insert_order(&self, o: &Order) -> StoreResult<()> {
-        let items = to_json("line_items", &o.line_items)?;
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::INSERT_ORDER)
-                .bind(&o.id)
-                .bind(&o.customer_id)
-                .bind(&o.partner_tenant_id)
-                .bind(&items)
-                .bind(o.creation_date)
-                .bind(&o.status)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
     async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>> {
         let rows: Vec<rows::OrderRow> = on_pool!(self, reader, |pool| {
             sqlx::query_as(sql::ORDERS_OF_CUSTOMER).bind(customer_id).fetch_all(pool).await
@@ -455,41 +324,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn stored_response(&self, partner: &str, request_id: &str) -> StoreResult<Option<StoredResponse>> {
-        let row: Option<rows::StoredResponseRow> = on_pool!(self, reader, |pool| {
-            sqlx::query_as(sql::STORED_RESPONSE).bind(partner).bind(request_id).fetch_optional(pool).await
-        })?;
-        row.map(StoredResponse::try_from).transpose()
-    }
-
-    async fn claim_response(&self, r: &StoredResponse) -> StoreResult<bool> {
-        let claimed = on_pool!(self, writer, |pool| {
-            sqlx::query(sql::CLAIM_RESPONSE)
-                .bind(&r.partner_tenant_id)
-                .bind(&r.request_id)
-                .bind(&r.method)
-                .bind(&r.path)
-                .bind(&r.request_hash)
-                .bind(r.created_at)
-                .bind(r.claimed_at_ms)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        Ok(claimed == 1)
-    }
-
-    async fn complete_response(&self, r: &StoredResponse) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::COMPLETE_RESPONSE)
-                .bind(&r.partner_tenant_id)
-                .bind(&r.request_id)
-                .bind(i32::from(r.status))
-                .bind(&r.body)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+    fn begin(&self) -> Box<dyn UnitOfWork> {
+        match &self.db {
+            Db::Postgres(db) => Box::new(db.unit()),
+            Db::Sqlite(db) => Box::new(db.unit()),
+        }
     }
 
     async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64> {
@@ -497,20 +336,6 @@ impl Store for SqlStore {
             sqlx::query(sql::FORGET_RESPONSES_BEFORE).bind(before).execute(pool).await?.rows_affected()
         });
         Ok(deleted)
-    }
-
-    async fn forget_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::FORGET_RESPONSE).bind(partner).bind(request_id).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    async fn release_response(&self, partner: &str, request_id: &str) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::RELEASE_CLAIM).bind(partner).bind(request_id).execute(pool).await?;
-        });
-        Ok(())
     }
 
     async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()> {

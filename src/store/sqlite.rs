@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::group_commit::{GroupCommit, SqliteUnit};
 use super::{StoreError, StoreResult};
 
 /// One emulator process per database file: the cache of shared state is cleared by this
@@ -14,6 +15,8 @@ pub(super) struct Sqlite {
     /// One connection for every write: writers queue here, in order, instead of retrying
     /// against SQLite's write lock (busy_timeout sleeps that made p99 latency jump).
     pub writer: SqlitePool,
+    /// The units of work of concurrent requests, committed in groups on the writer.
+    group_commit: GroupCommit,
 }
 
 impl Sqlite {
@@ -59,7 +62,12 @@ impl Sqlite {
         let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&writer).await?;
         let synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"].get(synchronous as usize).copied().unwrap_or("?");
         tracing::info!(synchronous, journal_mode, "sqlite durability");
-        Ok(Self { reader, writer })
+        let group_commit = GroupCommit::start(writer.clone(), reader.clone());
+        Ok(Self { reader, writer, group_commit })
+    }
+
+    pub fn unit(&self) -> SqliteUnit {
+        self.group_commit.unit()
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {

@@ -168,26 +168,41 @@ async fn a_different_body_under_a_reused_request_id_is_refused() {
     assert_eq!(list["totalCount"], 1, "the second body created nothing");
 }
 
+/// A connection of the test's own that keeps the server from writing customers until it rolls
+/// back: the server's first request then waits inside its unit of work, holding its id.
+enum HeldWrites {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl HeldWrites {
+    async fn hold(database_url: &str) -> Self {
+        use sqlx::Connection;
+        if database_url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+            sqlx::raw_sql("BEGIN; LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE").execute(&mut conn).await.unwrap();
+            Self::Postgres(conn)
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+            Self::Sqlite(conn)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Postgres(mut c) => sqlx::raw_sql("ROLLBACK").execute(&mut c).await.map(drop),
+            Self::Sqlite(mut c) => sqlx::raw_sql("ROLLBACK").execute(&mut c).await.map(drop),
+        }
+        .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_retry_while_the_first_request_still_runs_is_told_to_wait() {
-    use sha2::Digest;
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
     let body = customer_body("inflight").to_string();
-    let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
-    let now = chrono::Utc::now();
-    let claim = partner_center_emulator::store::StoredResponse {
-        partner_tenant_id: p.tenant_id.clone(),
-        request_id: "0f0f0f0f-0000-4000-8000-0000000000bb".into(),
-        method: "POST".into(),
-        path: "/v1/customers".into(),
-        request_hash: sha2::Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
-        status: 0,
-        body: String::new(),
-        created_at: now,
-        claimed_at_ms: now.timestamp_millis(),
-    };
-    assert!(store.claim_response(&claim).await.unwrap());
     let send = || {
         app.request(Method::POST, "/v1/customers", Some(&p.token))
             .header("MS-RequestId", "0f0f0f0f-0000-4000-8000-0000000000bb")
@@ -195,10 +210,53 @@ async fn a_retry_while_the_first_request_still_runs_is_told_to_wait() {
             .body(body.clone())
             .send()
     };
-    let r = send().await.unwrap();
-    assert_eq!(r.headers()["retry-after"], "1");
-    assert_error(r, 409, 990408).await;
-    // once the first request gives up its claim, the retry runs
-    store.release_response(&p.tenant_id, "0f0f0f0f-0000-4000-8000-0000000000bb").await.unwrap();
-    assert_eq!(send().await.unwrap().status(), 201);
+    let held = HeldWrites::hold(&app.database_url).await;
+    let first = tokio::spawn(send());
+    // Whichever of the two claims the id first waits for the database; the other is told to wait.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let retry = send().await.unwrap();
+    assert_eq!(retry.headers()["retry-after"], "1");
+    assert_error(retry, 409, 990408).await;
+    assert!(!first.is_finished(), "the first request still waits for the database");
+    held.release().await;
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("x-pce-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    // once the first request is answered, the retry gets its answer
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["x-pce-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+}
+
+#[tokio::test]
+async fn a_burst_of_identical_retries_creates_one_customer() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let body = customer_body("burst").to_string();
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        sends.spawn(
+            app.request(Method::POST, "/v1/customers", Some(&p.token))
+                .header("MS-RequestId", "0f0f0f0f-0000-4000-8000-0000000000cc")
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send(),
+        );
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(answer) = sends.join_next().await {
+        let answer = answer.unwrap().unwrap();
+        match answer.status().as_u16() {
+            201 => {
+                ids.insert(answer.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+            }
+            409 => drop(assert_error(answer, 409, 990408).await),
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ids.len(), 1, "every 201 is the same customer");
+    let listed = app.get_json("/v1/customers", &p.token).await;
+    assert_eq!(listed["totalCount"], 1);
 }

@@ -18,7 +18,8 @@ use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::store::{
-    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Store, StoreError, StoredClock, StoredResponse,
+    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Store, StoreError, StoreResult, StoredClock,
+    StoredResponse,
 };
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
@@ -27,6 +28,38 @@ async fn fresh_store() -> Arc<dyn Store> {
     let store = store::connect(&database::fresh_database_url().await).await.expect("connect");
     store.migrate().await.expect("migrate");
     store
+}
+
+// The writes of the use cases go through units of work: each helper is one unit, committed.
+
+async fn insert_customer(store: &Arc<dyn Store>, customer: &Customer, related: &[String]) -> StoreResult<()> {
+    let mut unit = store.begin();
+    unit.insert_customer(customer, related).await?;
+    unit.commit().await
+}
+
+async fn insert_agreement(store: &Arc<dyn Store>, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
+    let mut unit = store.begin();
+    unit.insert_agreement(a, notice).await?;
+    unit.commit().await
+}
+
+async fn insert_order(store: &Arc<dyn Store>, order: &Order) -> StoreResult<()> {
+    let mut unit = store.begin();
+    unit.insert_order(order).await?;
+    unit.commit().await
+}
+
+async fn insert_attestation(store: &Arc<dyn Store>, attestation: &EnhancedAttestation) -> StoreResult<()> {
+    let mut unit = store.begin();
+    unit.insert_attestation(attestation).await?;
+    unit.commit().await
+}
+
+async fn add_relationship(store: &Arc<dyn Store>, customer: &str, partner: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    let mut unit = store.begin();
+    unit.add_relationship(customer, partner, at).await?;
+    unit.commit().await
 }
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -97,7 +130,7 @@ fn notice(id: &str, agreement: &Agreement, deliver_at: DateTime<Utc>) -> OutboxM
 async fn store_with_customer() -> Arc<dyn Store> {
     let store = fresh_store().await;
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
-    store.insert_customer(&customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
+    insert_customer(&store, &customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
     store
 }
 
@@ -168,7 +201,7 @@ async fn a_customer_is_stored_with_its_relationships_and_a_domain_only_once() {
     let by_user = store.customer_by_admin_user("  ADMIN@contoso.onmicrosoft.com ").await.unwrap();
     assert_eq!(by_user.map(|c| c.id), Some("c1".to_string()), "user names compare trimmed, without case");
     let taken = customer("c2", "contoso", "p1");
-    assert!(matches!(store.insert_customer(&taken, &["p1".into()]).await, Err(StoreError::Conflict)));
+    assert!(matches!(insert_customer(&store, &taken, &["p1".into()]).await, Err(StoreError::Conflict)));
     assert_eq!(store.customer("c2").await.unwrap(), None, "nothing of a refused customer is stored");
     assert_eq!(store.related_partners("c1").await.unwrap().len(), 1);
 }
@@ -179,15 +212,15 @@ async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
     store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
     store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
     store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
-    store.insert_customer(&customer("b", "second", "prov"), &["prov".into(), "res".into()]).await.unwrap();
-    store.insert_customer(&customer("a", "third", "other"), &["other".into()]).await.unwrap();
-    store.insert_customer(&customer("c", "fourth", "res"), &["res".into()]).await.unwrap();
+    insert_customer(&store, &customer("b", "second", "prov"), &["prov".into(), "res".into()]).await.unwrap();
+    insert_customer(&store, &customer("a", "third", "other"), &["other".into()]).await.unwrap();
+    insert_customer(&store, &customer("c", "fourth", "res"), &["res".into()]).await.unwrap();
     let ids = |list: Vec<Customer>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
     assert_eq!(ids(store.customers_served_by("prov").await.unwrap()), ["b", "c"]);
     assert_eq!(ids(store.customers_served_by("res").await.unwrap()), ["b", "c"]);
     assert_eq!(ids(store.customers_served_by("other").await.unwrap()), ["a"]);
-    store.add_relationship("a", "res", at(1)).await.unwrap();
-    store.add_relationship("a", "res", at(2)).await.unwrap();
+    add_relationship(&store, "a", "res", at(1)).await.unwrap();
+    add_relationship(&store, "a", "res", at(2)).await.unwrap();
     let related: Vec<String> = store.related_partners("a").await.unwrap().into_iter().map(|p| p.tenant_id).collect();
     assert_eq!(related, ["other", "res"], "in the order the relationships began, each once");
 }
@@ -196,13 +229,13 @@ async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
 async fn a_duplicate_confirmation_is_a_conflict_and_stores_nothing_not_even_its_email() {
     let store = store_with_customer().await;
     let first = confirmation("a1", "c1", "p1", "Ana");
-    store.insert_agreement(&first, Some(&notice("m1", &first, at(0)))).await.unwrap();
+    insert_agreement(&store, &first, Some(&notice("m1", &first, at(0)))).await.unwrap();
     let mut again = confirmation("a2", "c1", "p1", "ANA");
     again.contact.email = " ana@CONTOSO.example".into();
-    let refused = store.insert_agreement(&again, Some(&notice("m2", &again, at(0)))).await;
+    let refused = insert_agreement(&store, &again, Some(&notice("m2", &again, at(0)))).await;
     assert!(matches!(refused, Err(StoreError::Conflict)), "names and email compare without case");
     let other = confirmation("a3", "c1", "p1", "Bo");
-    store.insert_agreement(&other, None).await.unwrap();
+    insert_agreement(&store, &other, None).await.unwrap();
     let ids: Vec<String> = store.agreements("c1").await.unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(ids, ["a1", "a3"]);
     let all = OutboxQuery::default();
@@ -216,8 +249,8 @@ async fn the_outbox_filters_by_recipient_customer_partner_and_delivery_time() {
     let store = store_with_customer().await;
     let a = confirmation("a1", "c1", "p1", "Ana");
     let b = confirmation("a2", "c1", "p1", "Bo");
-    store.insert_agreement(&a, Some(&notice("m1", &a, at(0)))).await.unwrap();
-    store.insert_agreement(&b, Some(&notice("m2", &b, at(30)))).await.unwrap();
+    insert_agreement(&store, &a, Some(&notice("m1", &a, at(0)))).await.unwrap();
+    insert_agreement(&store, &b, Some(&notice("m2", &b, at(30)))).await.unwrap();
     let ids = |list: Vec<OutboxMessage>| list.into_iter().map(|m| m.id).collect::<Vec<_>>();
     let query = |recipient: Option<&str>, customer: Option<&str>, partner: Option<&str>, by: Option<DateTime<Utc>>| {
         OutboxQuery {
@@ -247,7 +280,7 @@ async fn orders_and_sessions_are_read_back_as_written() {
             creation_date: at(0),
             status: "completed".into(),
         };
-        store.insert_order(&order).await.unwrap();
+        insert_order(&store, &order).await.unwrap();
     }
     let orders = store.orders("c1").await.unwrap();
     assert_eq!(orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o2", "o1"], "in the order placed");
@@ -259,35 +292,132 @@ async fn orders_and_sessions_are_read_back_as_written() {
     assert_eq!(store.session("s").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn a_request_id_is_claimed_once_answered_released_or_forgotten() {
-    let store = fresh_store().await;
-    let claim = |request_id: &str, created_at| StoredResponse {
+fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
+    StoredResponse {
         partner_tenant_id: "p1".into(),
         request_id: request_id.into(),
         method: "POST".into(),
         path: "/v1/customers".into(),
         request_hash: "hash".into(),
-        status: 0,
-        body: String::new(),
+        status: 201,
+        body: "{\"id\":1}".into(),
         created_at,
         claimed_at_ms: 42,
-    };
-    assert!(store.claim_response(&claim("r1", at(0))).await.unwrap());
-    assert!(!store.claim_response(&claim("r1", at(0))).await.unwrap(), "claimed already");
-    assert_eq!(store.stored_response("p1", "r1").await.unwrap(), Some(claim("r1", at(0))));
-    let answered = StoredResponse { status: 201, body: "{\"id\":1}".into(), ..claim("r1", at(0)) };
-    store.complete_response(&answered).await.unwrap();
-    store.release_response("p1", "r1").await.unwrap();
-    assert_eq!(store.stored_response("p1", "r1").await.unwrap(), Some(answered), "an answer is not released");
-    assert!(store.claim_response(&claim("r2", at(10))).await.unwrap());
-    store.release_response("p1", "r2").await.unwrap();
-    assert_eq!(store.stored_response("p1", "r2").await.unwrap(), None, "a claim is");
-    assert!(store.claim_response(&claim("r3", at(10))).await.unwrap());
+    }
+}
+
+async fn lock(unit: &mut Box<dyn store::UnitOfWork>, request_id: &str) -> RequestLock {
+    unit.lock_request("p1", request_id).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_request_id_is_held_by_one_unit_at_a_time_and_its_answer_kept_with_the_writes() {
+    let store = store_with_customer().await;
+    let mut first = store.begin();
+    assert!(matches!(lock(&mut first, "r1").await, RequestLock::Locked(None)));
+    let mut retry = store.begin();
+    assert!(matches!(lock(&mut retry, "r1").await, RequestLock::Busy), "held by the first");
+    let mut other_partner = store.begin();
+    assert!(matches!(other_partner.lock_request("p2", "r1").await.unwrap(), RequestLock::Locked(None)));
+    drop(other_partner);
+    let agreement = confirmation("a1", "c1", "p1", "Ana");
+    first.insert_agreement(&agreement, None).await.unwrap();
+    first.keep_answer(&answer("r1", at(0))).await.unwrap();
+    assert!(store.agreements("c1").await.unwrap().is_empty(), "nothing is seen before the commit");
+    first.commit().await.unwrap();
+    drop(retry);
+    let mut retry = store.begin();
+    match lock(&mut retry, "r1").await {
+        RequestLock::Locked(Some(kept)) => assert_eq!(kept, answer("r1", at(0))),
+        other => panic!("the answer was committed with the agreement: {other:?}"),
+    }
+    assert_eq!(store.agreements("c1").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_unit_dropped_before_its_commit_stores_nothing_and_lets_its_request_id_go() {
+    let store = store_with_customer().await;
+    let mut failed = store.begin();
+    assert!(matches!(lock(&mut failed, "r1").await, RequestLock::Locked(None)));
+    failed.insert_agreement(&confirmation("a1", "c1", "p1", "Ana"), None).await.unwrap();
+    failed.keep_answer(&answer("r1", at(0))).await.unwrap();
+    drop(failed);
+    // On PostgreSQL the rollback runs on its own task: the id comes free within moments.
+    let mut retry = store.begin();
+    for _ in 0..100 {
+        match lock(&mut retry, "r1").await {
+            RequestLock::Locked(kept) => {
+                assert_eq!(kept, None, "no answer was kept");
+                break;
+            }
+            RequestLock::Busy => {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                retry = store.begin();
+            }
+        }
+    }
+    retry.insert_agreement(&confirmation("a2", "c1", "p1", "Ana"), None).await.unwrap();
+    retry.commit().await.unwrap();
+    let ids: Vec<String> = store.agreements("c1").await.unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, ["a2"], "the dropped unit's agreement is gone, so the retry's is no duplicate");
+}
+
+#[tokio::test]
+async fn a_refused_write_leaves_its_unit_usable_for_the_refusal_to_be_kept() {
+    let store = store_with_customer().await;
+    let mut unit = store.begin();
+    assert!(matches!(lock(&mut unit, "r1").await, RequestLock::Locked(None)));
+    let taken = customer("c2", "contoso", "p1");
+    assert!(matches!(unit.insert_customer(&taken, &["p1".into()]).await, Err(StoreError::Conflict)));
+    let refusal = StoredResponse { status: 409, ..answer("r1", at(0)) };
+    unit.keep_answer(&refusal).await.unwrap();
+    unit.commit().await.unwrap();
+    assert_eq!(store.customer("c2").await.unwrap(), None);
+    match lock(&mut store.begin(), "r1").await {
+        RequestLock::Locked(Some(kept)) => assert_eq!(kept.status, 409),
+        other => panic!("the refusal was kept: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_units_commit_together_and_a_failed_one_takes_none_of_the_others_down() {
+    let store = store_with_customer().await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut unit = store.begin();
+            unit.insert_agreement(&confirmation(&format!("a{i:02}"), "c1", "p1", &format!("P{i:02}")), None).await?;
+            if i % 5 == 0 {
+                return Ok(false); // dropped: rolled back
+            }
+            unit.commit().await.map(|()| true)
+        }));
+    }
+    let mut committed = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        if task.await.unwrap().unwrap() {
+            committed.push(format!("a{i:02}"));
+        }
+    }
+    let mut stored: Vec<String> = store.agreements("c1").await.unwrap().into_iter().map(|a| a.id).collect();
+    stored.sort();
+    assert_eq!(stored, committed);
+    assert_eq!(stored.len(), 19);
+}
+
+#[tokio::test]
+async fn answers_are_forgotten_by_age() {
+    let store = fresh_store().await;
+    for (id, minutes) in [("r1", 0), ("r2", 10)] {
+        let mut unit = store.begin();
+        assert!(matches!(lock(&mut unit, id).await, RequestLock::Locked(None)));
+        unit.keep_answer(&answer(id, at(minutes))).await.unwrap();
+        unit.commit().await.unwrap();
+    }
     assert_eq!(store.forget_responses(at(5)).await.unwrap(), 1, "only r1 was made before");
-    assert_eq!(store.stored_response("p1", "r1").await.unwrap(), None);
-    store.forget_response("p1", "r3").await.unwrap();
-    assert_eq!(store.stored_response("p1", "r3").await.unwrap(), None);
+    assert!(matches!(lock(&mut store.begin(), "r1").await, RequestLock::Locked(None)));
+    assert!(matches!(lock(&mut store.begin(), "r2").await, RequestLock::Locked(Some(_))));
 }
 
 #[tokio::test]
@@ -325,12 +455,12 @@ async fn a_partner_reset_keeps_what_other_partners_serve_and_a_full_reset_keeps_
     let store = fresh_store().await;
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     store.insert_partner(&partner("p2", PartnerType::DirectBill, None), at(0)).await.unwrap();
-    store.insert_customer(&customer("own", "own", "p1"), &["p1".into()]).await.unwrap();
-    store.insert_customer(&customer("shared", "shared", "p1"), &["p1".into(), "p2".into()]).await.unwrap();
+    insert_customer(&store, &customer("own", "own", "p1"), &["p1".into()]).await.unwrap();
+    insert_customer(&store, &customer("shared", "shared", "p1"), &["p1".into(), "p2".into()]).await.unwrap();
     let mine = confirmation("a1", "shared", "p1", "Ana");
     let theirs = confirmation("a2", "shared", "p2", "Bo");
-    store.insert_agreement(&mine, Some(&notice("m1", &mine, at(0)))).await.unwrap();
-    store.insert_agreement(&theirs, Some(&notice("m2", &theirs, at(0)))).await.unwrap();
+    insert_agreement(&store, &mine, Some(&notice("m1", &mine, at(0)))).await.unwrap();
+    insert_agreement(&store, &theirs, Some(&notice("m2", &theirs, at(0)))).await.unwrap();
     store.set_clock(StoredClock { frozen_at_ms: Some(7), offset_ms: 0 }).await.unwrap();
 
     store.reset(Some("p1")).await.unwrap();
@@ -388,30 +518,30 @@ fn attestation(id: &str, partner: &str) -> EnhancedAttestation {
 #[tokio::test]
 async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
     let store = store_with_customer().await;
-    store.insert_attestation(&attestation("at1", "p1")).await.unwrap();
+    insert_attestation(&store, &attestation("at1", "p1")).await.unwrap();
     assert_eq!(store.attestation("at1").await.unwrap(), Some(attestation("at1", "p1")));
     assert!(!store.accept_attestation("at1", at(60)).await.unwrap(), "expired at 60");
     assert!(store.accept_attestation("at1", at(59)).await.unwrap());
     assert!(!store.accept_attestation("at1", at(59)).await.unwrap(), "accepted already");
     let mut agreement = confirmation("a1", "c1", "p1", "Megan");
     agreement.attestation_id = Some("at1".into());
-    store.insert_agreement(&agreement, None).await.unwrap();
+    insert_agreement(&store, &agreement, None).await.unwrap();
     let used = store.attestation("at1").await.unwrap().unwrap();
     assert_eq!((used.customer_id.as_deref(), used.agreement_id.as_deref()), (Some("c1"), Some("a1")));
     assert_eq!(used.accepted_at, Some(at(59)));
     assert_eq!(store.agreements("c1").await.unwrap()[0].attestation_id.as_deref(), Some("at1"));
     let mut again = confirmation("a2", "c1", "p1", "Other");
     again.attestation_id = Some("at1".into());
-    assert!(matches!(store.insert_agreement(&again, None).await, Err(StoreError::Changed)), "used once");
+    assert!(matches!(insert_agreement(&store, &again, None).await, Err(StoreError::Changed)), "used once");
     // a pending attestation cannot make an agreement, and a refused agreement leaves it as it was
-    store.insert_attestation(&attestation("at2", "p1")).await.unwrap();
+    insert_attestation(&store, &attestation("at2", "p1")).await.unwrap();
     let mut pending = confirmation("a3", "c1", "p1", "Pending");
     pending.attestation_id = Some("at2".into());
-    assert!(matches!(store.insert_agreement(&pending, None).await, Err(StoreError::Changed)));
+    assert!(matches!(insert_agreement(&store, &pending, None).await, Err(StoreError::Changed)));
     store.accept_attestation("at2", at(1)).await.unwrap();
     let mut duplicate = confirmation("a4", "c1", "p1", "Megan");
     duplicate.attestation_id = Some("at2".into());
-    assert!(matches!(store.insert_agreement(&duplicate, None).await, Err(StoreError::Conflict)));
+    assert!(matches!(insert_agreement(&store, &duplicate, None).await, Err(StoreError::Conflict)));
     assert_eq!(store.attestation("at2").await.unwrap().unwrap().agreement_id, None, "rolled back with it");
     assert_eq!(store.agreements("c1").await.unwrap().len(), 1);
     store.reset(Some("p1")).await.unwrap();
@@ -423,11 +553,11 @@ async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() 
     let store = store_with_customer().await;
     let mut old = confirmation("a1", "c1", "p1", "Ana");
     old.date_agreed = Utc.with_ymd_and_hms(2023, 3, 31, 23, 59, 59).unwrap();
-    store.insert_agreement(&old, None).await.unwrap();
+    insert_agreement(&store, &old, None).await.unwrap();
     let mut refreshed = confirmation("a2", "c1", "p1", "Ana");
     refreshed.date_agreed = Utc.with_ymd_and_hms(2023, 4, 1, 0, 0, 0).unwrap();
-    store.insert_agreement(&refreshed, None).await.unwrap();
+    insert_agreement(&store, &refreshed, None).await.unwrap();
     let mut again = confirmation("a3", "c1", "p1", "Ana");
     again.date_agreed = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-    assert!(matches!(store.insert_agreement(&again, None).await, Err(StoreError::Conflict)));
+    assert!(matches!(insert_agreement(&store, &again, None).await, Err(StoreError::Conflict)));
 }

@@ -18,6 +18,7 @@ use super::customers::{create_customer, NewCustomer};
 use super::error::{ServiceError, ServiceResult};
 use super::orders::place_order;
 use super::partners::{create_partner, NewPartner};
+use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::{current_template, AgreementType, ConfirmationInput, DirectAcceptanceInput};
@@ -104,9 +105,10 @@ async fn seed_customers(
     for c in customers {
         let caller = seed_caller(ctx, &keys.partners[&c.partner]).await?;
         let input = new_customer(c, c.associated_partner.as_ref().map(|k| keys.partners[k].clone()));
-        let created = async { create_customer(ctx, &permit::<ops::CreateCustomer>(&caller)?, input).await }
-            .await
-            .map_err(|e| entry_error(&format!("customers.{}", c.key), e))?;
+        let created = in_unit!(ctx, |unit| create_customer(ctx, &permit::<ops::CreateCustomer>(&caller)?, unit, input)
+            .await)
+        .await
+        .map_err(|e| entry_error(&format!("customers.{}", c.key), e))?;
         summary.ids.insert(c.key.clone(), created.customer.id.clone());
         summary.credentials.insert(
             c.key.clone(),
@@ -166,9 +168,11 @@ async fn seed_agreements(ctx: &AppContext, agreements: &[SeedPerson], keys: &Key
         };
         let customer_id = &keys.customers[&a.customer];
         let call = ConfirmationCall::HistoricalRecord;
-        async { confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, customer_id, &input, call).await }
-            .await
-            .map_err(|e| entry_error(&format!("agreements[{i}]"), e))?;
+        in_unit!(ctx, |unit| {
+            confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, unit, customer_id, &input, call).await
+        })
+        .await
+        .map_err(|e| entry_error(&format!("agreements[{i}]"), e))?;
     }
     Ok(())
 }
@@ -181,13 +185,10 @@ async fn seed_direct_acceptances(ctx: &AppContext, acceptances: &[SeedPerson], k
             .await?
             .ok_or_else(|| ServiceError::Internal("seeded customer vanished".into()))?;
         let person = contact(a);
-        accept_directly(
-            ctx,
-            &customer,
-            DirectAcceptanceInput { person: &person, date_agreed: a.date_agreed.as_deref() },
-        )
-        .await
-        .map_err(|e| entry_error(&format!("directAcceptances[{i}]"), e))?;
+        let input = DirectAcceptanceInput { person: &person, date_agreed: a.date_agreed.as_deref() };
+        in_unit!(ctx, |unit| accept_directly(ctx, unit, &customer, input).await)
+            .await
+            .map_err(|e| entry_error(&format!("directAcceptances[{i}]"), e))?;
     }
     Ok(())
 }
@@ -212,12 +213,14 @@ async fn seed_orders(ctx: &AppContext, orders: &[SeedOrder], keys: &Keys) -> Ser
                 creation_date: ctx.clock.now().await?,
                 status: "completed".into(),
             };
-            ctx.store.insert_order(&order).await?;
+            in_unit!(ctx, |unit| Ok(unit.insert_order(&order).await?)).await?;
         } else {
             let caller = seed_caller(ctx, &keys.partners[&o.partner]).await?;
-            async { place_order(ctx, &permit::<ops::CreateOrder>(&caller)?, customer_id, None, Some(&items)).await }
-                .await
-                .map_err(|e| entry_error(&entry, e))?;
+            in_unit!(ctx, |unit| {
+                place_order(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, customer_id, None, Some(&items)).await
+            })
+            .await
+            .map_err(|e| entry_error(&entry, e))?;
         }
     }
     Ok(())
@@ -242,7 +245,8 @@ async fn seed_attestations(
             signatory_phone_number: a.signatory_phone_number.clone(),
         };
         let created = async {
-            let created = create_attestation(ctx, &permit::<ops::CreateEnhancedAttestation>(&caller)?, &input).await?;
+            let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
+            let created = in_unit!(ctx, |unit| create_attestation(ctx, &permit, unit, &input).await).await?;
             match a.accepted {
                 true => accept_attestation(ctx, &created.attestation.id).await,
                 false => Ok(created),
