@@ -8,13 +8,17 @@
 //!                         --stop-file F --marks F [--concurrency N] [--max-seconds S]
 //!                         [--bound-ms MS] [--reads] [--probe-ready] [--records F.csv]
 //! reliability-load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
+//! reliability-load retry  <base-url> <state.json> <ledger.json>
 //! ```
 //!
 //! `load` runs until the stop file exists (or `--max-seconds`), then reads the marks file the
 //! script wrote (`<name> <unix-ms>` per line: `outage_start`, `outage_end`, `pg_back`, `kill`,
 //! `sigterm`), prints its figures, writes the ledger of acknowledged and unacknowledged writes,
 //! and exits 1 when a property does not hold. `verify` exits 1 when an acknowledged write is
-//! missing. Figures are printed as `figure <name> <value>` lines.
+//! missing. `retry` sends every unacknowledged write again, as a client would, with its
+//! MS-RequestId and body: a write that was stored must be answered with its kept answer (a replay),
+//! one that was not must run anew, and each must be stored exactly once; it exits 1 otherwise.
+//! Figures are printed as `figure <name> <value>` lines.
 
 use reqwest::Client;
 use serde_json::{json, Value};
@@ -83,6 +87,7 @@ async fn main() {
         "setup" => setup(&args).await,
         "load" => load(&args).await,
         "verify" => verify(&args).await,
+        "retry" => retry(&args).await,
         other => die(format!("unknown command {other}")),
     };
     std::process::exit(code);
@@ -214,8 +219,11 @@ struct Record {
     key: String,
     /// A created customer's id, from the 201 body.
     created_id: Option<String>,
-    /// The MS-RequestId sent with a write (to find it in the emulator's log).
+    /// The MS-RequestId sent with a write (to find it in the emulator's log, and to retry it).
     request_id: String,
+    /// A write's path and body, to retry it.
+    path: String,
+    body: Value,
 }
 
 impl Record {
@@ -297,8 +305,20 @@ async fn send(request: reqwest::RequestBuilder, kind: Kind, customer: String, ke
         Err(e) => (Outcome::Transport { class: transport_class(&e), detail: error_chain(&e) }, None),
     };
     let done_ms = now_ms();
-    let request_id = String::new();
-    Record { kind, sent_ms, done_ms, latency: started.elapsed(), outcome, customer, key, created_id, request_id }
+    let (request_id, path, body) = (String::new(), String::new(), Value::Null);
+    Record {
+        kind,
+        sent_ms,
+        done_ms,
+        latency: started.elapsed(),
+        outcome,
+        customer,
+        key,
+        created_id,
+        request_id,
+        path,
+        body,
+    }
 }
 
 /// The script's marks: `<name> <unix-ms>` per line, in the order they happened.
@@ -421,12 +441,16 @@ async fn load(args: &Args) -> i32 {
                 let request_id = uuid::Uuid::new_v4().to_string();
                 let mut record = if n % customer_every == 0 {
                     let domain = format!("r{run}n{n}");
+                    let (path, body) = ("/v1/customers".to_string(), customer_body(&domain));
                     let req = http
-                        .post(format!("{base}/v1/customers"))
+                        .post(format!("{base}{path}"))
                         .bearer_auth(&token)
                         .header("MS-RequestId", &request_id)
-                        .json(&customer_body(&domain));
-                    send(req, Kind::Customer, String::new(), format!("{domain}.onmicrosoft.com")).await
+                        .json(&body);
+                    let mut record =
+                        send(req, Kind::Customer, String::new(), format!("{domain}.onmicrosoft.com")).await;
+                    (record.path, record.body) = (path, body);
+                    record
                 } else if reads && n % 4 == 1 {
                     let req = http
                         .get(format!("{base}/v1/customers/{customer}/agreements?agreementType=*"))
@@ -434,17 +458,21 @@ async fn load(args: &Args) -> i32 {
                     send(req, Kind::Read, customer, String::new()).await
                 } else {
                     let email = format!("w{run}n{n}@reliability.example");
+                    let path = format!("/v1/customers/{customer}/agreements");
+                    let body = json!({
+                        "primaryContact": {"firstName": "Rel", "lastName": format!("W{n}"), "email": email},
+                        "templateId": MCA_TEMPLATE,
+                        "dateAgreed": "2024-01-01T00:00:00Z",
+                        "type": "MicrosoftCustomerAgreement"
+                    });
                     let req = http
-                        .post(format!("{base}/v1/customers/{customer}/agreements"))
+                        .post(format!("{base}{path}"))
                         .bearer_auth(&token)
                         .header("MS-RequestId", &request_id)
-                        .json(&json!({
-                            "primaryContact": {"firstName": "Rel", "lastName": format!("W{n}"), "email": email},
-                            "templateId": MCA_TEMPLATE,
-                            "dateAgreed": "2024-01-01T00:00:00Z",
-                            "type": "MicrosoftCustomerAgreement"
-                        }));
-                    send(req, Kind::Agreement, customer, email).await
+                        .json(&body);
+                    let mut record = send(req, Kind::Agreement, customer, email).await;
+                    (record.path, record.body) = (path, body);
+                    record
                 };
                 record.request_id = request_id;
                 let failed = record.status().is_none();
@@ -537,7 +565,7 @@ fn write_ledger(path: &str, records: &[Record]) {
             (false, kind) => unacked.push(json!({
                 "kind": if kind == Kind::Customer { "customer" } else { "agreement" },
                 "customer": r.customer, "key": r.key, "outcome": outcome, "sentMs": r.sent_ms,
-                "requestId": r.request_id
+                "requestId": r.request_id, "path": r.path, "body": r.body
             })),
         }
     }
@@ -846,4 +874,108 @@ async fn verify(args: &Args) -> i32 {
         }
     }
     code
+}
+
+/// How many times each key is stored: customers by domain, acceptances by customer and email.
+async fn stored_counts(http: &Client, base: &str, token: &str, unacked: &[Value]) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    let listed =
+        expect_json(http.get(format!("{base}/v1/customers")).bearer_auth(token).send().await, 200, "GET /v1/customers")
+            .await;
+    for c in listed["items"].as_array().into_iter().flatten() {
+        if let Some(domain) = c["companyProfile"]["domain"].as_str() {
+            *counts.entry(format!("customer {}", domain.to_ascii_lowercase())).or_default() += 1;
+        }
+    }
+    let customers: HashSet<&str> =
+        unacked.iter().filter(|u| u["kind"] == "agreement").filter_map(|u| u["customer"].as_str()).collect();
+    for customer in customers {
+        let body = expect_json(
+            http.get(format!("{base}/v1/customers/{customer}/agreements?agreementType=*"))
+                .bearer_auth(token)
+                .send()
+                .await,
+            200,
+            "GET /v1/customers/{id}/agreements",
+        )
+        .await;
+        for a in body["items"].as_array().into_iter().flatten() {
+            if let Some(email) = a["primaryContact"]["email"].as_str() {
+                *counts.entry(format!("agreement {customer} {}", email.to_ascii_lowercase())).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+fn stored_key(u: &Value) -> String {
+    let key = u["key"].as_str().unwrap_or_default().to_ascii_lowercase();
+    match u["kind"].as_str() {
+        Some("customer") => format!("customer {key}"),
+        _ => format!("agreement {} {key}", u["customer"].as_str().unwrap_or_default()),
+    }
+}
+
+/// Retry every unacknowledged write with its MS-RequestId, as a client would after the fault.
+async fn retry(args: &Args) -> i32 {
+    let base = args.pos(1, "base url");
+    let state = read_json(&args.pos(2, "state file"));
+    let ledger = read_json(&args.pos(3, "ledger file"));
+    let token = state["token"].as_str().unwrap_or_else(|| die("state: token")).to_string();
+    let http = client(Duration::from_secs(30), 4);
+    let unacked: Vec<Value> = ledger["unacked"].as_array().cloned().unwrap_or_default();
+    let before = stored_counts(&http, &base, &token, &unacked).await;
+    let mut checks = Checks { failures: Vec::new() };
+    let (mut replayed, mut ran_anew, mut wrong) = (0, 0, Vec::new());
+    let mut slowest = Duration::ZERO;
+    for u in &unacked {
+        let key = stored_key(u);
+        let stored = before.get(&key).copied().unwrap_or(0);
+        let started = Instant::now();
+        let response = http
+            .post(format!("{base}{}", u["path"].as_str().unwrap_or_default()))
+            .bearer_auth(&token)
+            .header("MS-RequestId", u["requestId"].as_str().unwrap_or_default())
+            .json(&u["body"])
+            .send()
+            .await
+            .unwrap_or_else(|e| die(format!("retry of {key}: {e}")));
+        slowest = slowest.max(started.elapsed());
+        let status = response.status().as_u16();
+        let replay = response.headers().get("x-pce-replayed").is_some();
+        let body = response.text().await.unwrap_or_default();
+        match (status, replay, stored) {
+            (201, true, 1) => replayed += 1,
+            (201, false, 0) => ran_anew += 1,
+            _ => wrong.push(format!(
+                "{key} ({}, MS-RequestId {}): stored {stored} time(s) before the retry, which got {status}{}: {body}",
+                u["outcome"].as_str().unwrap_or_default(),
+                u["requestId"].as_str().unwrap_or_default(),
+                if replay { " (replayed)" } else { "" },
+            )),
+        }
+    }
+    let after = stored_counts(&http, &base, &token, &unacked).await;
+    let not_once: Vec<String> = unacked
+        .iter()
+        .map(stored_key)
+        .filter(|k| after.get(k).copied().unwrap_or(0) != 1)
+        .map(|k| format!("{k}: stored {} time(s)", after.get(&k).copied().unwrap_or(0)))
+        .collect();
+    println!("== retry of the unacknowledged writes, with their MS-RequestId");
+    figure("unacknowledged writes retried", unacked.len());
+    figure("  stored before: answered with the kept answer", replayed);
+    figure("  not stored: run anew", ran_anew);
+    figure("  anything else (990408, 409, a replay of nothing)", wrong.len());
+    figure("slowest retry", secs(slowest));
+    for w in wrong.iter().take(10) {
+        println!("       {w}");
+    }
+    for n in not_once.iter().take(10) {
+        println!("       {n}");
+    }
+    checks
+        .require(wrong.is_empty(), "every retry is a replay of a stored write or a new run of one that was not stored");
+    checks.require(not_once.is_empty(), "after the retries every write is stored exactly once");
+    i32::from(!checks.failures.is_empty())
 }

@@ -18,8 +18,8 @@ use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::store::{
-    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Store, StoreError, StoreResult, StoredClock,
-    StoredResponse,
+    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Store, StoreError, StoreResult,
+    StoredClock, StoredResponse,
 };
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
@@ -560,4 +560,63 @@ async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() 
     let mut again = confirmation("a3", "c1", "p1", "Ana");
     again.date_agreed = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
     assert!(matches!(insert_agreement(&store, &again, None).await, Err(StoreError::Conflict)));
+}
+
+/// PostgreSQL: a second replica on the same database sees the id held by the first.
+#[tokio::test]
+async fn a_request_id_held_on_one_replica_is_busy_on_another() {
+    let url = database::fresh_database_url().await;
+    if !url.starts_with("postgres") {
+        // An SQLite file belongs to one emulator process: there is no second replica to ask.
+        return;
+    }
+    let first = store::connect(&url).await.unwrap();
+    first.migrate().await.unwrap();
+    let second = store::connect(&url).await.unwrap();
+    let mut holding = first.begin();
+    assert!(matches!(lock(&mut holding, "r1").await, RequestLock::Locked(None)));
+    let mut retry = second.begin();
+    assert!(matches!(lock(&mut retry, "r1").await, RequestLock::Busy), "held on the other replica");
+    holding.keep_answer(&answer("r1", at(0))).await.unwrap();
+    holding.commit().await.unwrap();
+    drop(retry);
+    assert!(matches!(lock(&mut second.begin(), "r1").await, RequestLock::Locked(Some(_))));
+}
+
+/// PostgreSQL: the database drops the unit's connection between its statements (as a restart
+/// or a failover would). Nothing of the unit is stored, its id is free, and the retry runs anew.
+#[tokio::test]
+async fn a_unit_whose_connection_dies_between_statements_stores_nothing() {
+    use sqlx::Connection;
+    let url = database::fresh_database_url().await;
+    if !url.starts_with("postgres") {
+        // SQLite runs in the emulator's process: it dies with it (the kill -9 check of the
+        // reliability script).
+        return;
+    }
+    let store = store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    let mut unit = store.begin();
+    assert!(matches!(lock(&mut unit, "r1").await, RequestLock::Locked(None)));
+    unit.insert_customer(&customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty());
+    let kept = unit.keep_answer(&answer("r1", at(0))).await;
+    assert!(matches!(kept, Err(StoreError::Unavailable(_))), "{kept:?}");
+    drop(unit);
+    let mut retry = store.begin();
+    assert!(matches!(lock(&mut retry, "r1").await, RequestLock::Locked(None)), "no answer, and the id is free");
+    assert_eq!(store.customer("c1").await.unwrap(), None, "nothing of the unit was stored");
+    retry.insert_customer(&customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
+    retry.keep_answer(&answer("r1", at(0))).await.unwrap();
+    retry.commit().await.unwrap();
+    assert!(store.customer("c1").await.unwrap().is_some());
 }
