@@ -184,16 +184,6 @@ pub fn check_associated_partner(
     }
 }
 
-/// A partner may act for a customer when it has a relationship with it, or when one of its own
-/// indirect resellers does (an indirect provider serves its resellers' customers).
-pub fn partner_serves_customer(caller: &Partner, related_partners: &[Partner]) -> bool {
-    related_partners.iter().any(|p| {
-        p.tenant_id == caller.tenant_id
-            || (caller.partner_type == PartnerType::IndirectProvider
-                && p.indirect_provider_id.as_deref() == Some(caller.tenant_id.as_str()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,16 +267,5 @@ mod tests {
             check_associated_partner(&direct, Some("r1"), Some(&own)),
             Err(AssociatedPartnerError::CallerIsNotIndirectProvider)
         );
-    }
-
-    #[test]
-    fn providers_serve_their_resellers_customers() {
-        let provider = partner("prov", PartnerType::IndirectProvider, None);
-        let own = partner("r1", PartnerType::IndirectReseller, Some("prov"));
-        let stranger = partner("d", PartnerType::DirectBill, None);
-        assert!(partner_serves_customer(&provider, std::slice::from_ref(&own)));
-        assert!(partner_serves_customer(&own, std::slice::from_ref(&own)));
-        assert!(!partner_serves_customer(&stranger, std::slice::from_ref(&own)));
-        assert!(!partner_serves_customer(&own, std::slice::from_ref(&provider)));
     }
 }

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::agreements::{Agreement, AgreementSource, AgreementType};
-use super::partners::Partner;
 use super::timeline::ServiceDate;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,16 +22,6 @@ pub struct Order {
     pub line_items: Vec<LineItem>,
     pub creation_date: DateTime<Utc>,
     pub status: String,
-}
-
-/// A partner sees the orders it placed, and an indirect provider those of its own resellers;
-/// never another partner's orders for a customer they share.
-pub fn order_visible_to(order: &Order, caller: &Partner, related_partners: &[Partner]) -> bool {
-    order.partner_tenant_id == caller.tenant_id
-        || related_partners.iter().any(|p| {
-            p.tenant_id == order.partner_tenant_id
-                && p.indirect_provider_id.as_deref() == Some(caller.tenant_id.as_str())
-        })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -198,33 +187,6 @@ mod tests {
             check_direct_acceptance(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], false, today),
             Err(DirectAcceptanceRefusal::AlreadyAccepted)
         );
-    }
-
-    #[test]
-    fn orders_are_seen_by_their_partner_and_its_indirect_provider() {
-        use crate::domain::partners::PartnerType;
-        let p = |id: &str, t, provider: Option<&str>| Partner {
-            tenant_id: id.into(),
-            name: id.into(),
-            partner_type: t,
-            indirect_provider_id: provider.map(Into::into),
-        };
-        let provider = p("prov", PartnerType::IndirectProvider, None);
-        let reseller = p("res", PartnerType::IndirectReseller, Some("prov"));
-        let stranger = p("other", PartnerType::DirectBill, None);
-        let related = vec![reseller.clone(), stranger.clone()];
-        let order = |by: &str| Order {
-            id: "o".into(),
-            customer_id: "c".into(),
-            partner_tenant_id: by.into(),
-            line_items: vec![],
-            creation_date: Utc::now(),
-            status: "completed".into(),
-        };
-        assert!(order_visible_to(&order("res"), &reseller, &related));
-        assert!(order_visible_to(&order("res"), &provider, &related));
-        assert!(!order_visible_to(&order("res"), &stranger, &related));
-        assert!(!order_visible_to(&order("other"), &reseller, &related));
     }
 
     #[test]

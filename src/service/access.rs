@@ -10,9 +10,12 @@ use std::marker::PhantomData;
 use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::auth::Caller;
-use crate::domain::customers::{partner_serves_customer, Customer};
+use crate::domain::agreements::Agreement;
+use crate::domain::customers::Customer;
 use crate::domain::ids::canonical_id;
+use crate::domain::orders::Order;
 use crate::domain::permissions::{authorize, Operation};
+use crate::store::Seen;
 
 /// An operation guarded by a permission rule, as a type: `Permit<'_, ops::ConfirmAcceptance>`.
 pub trait Guarded {
@@ -78,18 +81,40 @@ pub async fn customer_for<O: Guarded>(
     permit: &Permit<'_, O>,
     customer_id: &str,
 ) -> ServiceResult<Customer> {
-    let caller = permit.caller();
-    let customer = ctx
-        .store
-        .customer(&canonical_id(customer_id))
-        .await?
-        .ok_or_else(|| ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
-    let related = ctx.store.related_partners(&customer.id).await?;
-    if !partner_serves_customer(&caller.partner, &related) {
-        return Err(ServiceError::NoRelationship(format!(
+    let partner = &permit.caller().partner.tenant_id;
+    served(permit, customer_id, ctx.store.customer_seen_by(&canonical_id(customer_id), partner).await?)
+}
+
+/// The agreements of the customer `customer_id` names, in the order recorded, if the permitted
+/// caller serves it (as `customer_for`).
+pub async fn agreements_for<O: Guarded>(
+    ctx: &AppContext,
+    permit: &Permit<'_, O>,
+    customer_id: &str,
+) -> ServiceResult<Vec<Agreement>> {
+    let partner = &permit.caller().partner.tenant_id;
+    served(permit, customer_id, ctx.store.agreements_seen_by(&canonical_id(customer_id), partner).await?)
+}
+
+/// The orders of the customer `customer_id` names that the permitted caller may see, if it
+/// serves the customer (as `customer_for`).
+pub async fn orders_for<O: Guarded>(
+    ctx: &AppContext,
+    permit: &Permit<'_, O>,
+    customer_id: &str,
+) -> ServiceResult<Vec<Order>> {
+    let partner = &permit.caller().partner.tenant_id;
+    served(permit, customer_id, ctx.store.orders_seen_by(&canonical_id(customer_id), partner).await?)
+}
+
+/// What the store saw, as the caller is told it.
+fn served<T, O: Guarded>(permit: &Permit<'_, O>, customer_id: &str, seen: Seen<T>) -> ServiceResult<T> {
+    match seen {
+        Seen::Served(value) => Ok(value),
+        Seen::NoSuchCustomer => Err(ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'"))),
+        Seen::NotServed => Err(ServiceError::NoRelationship(format!(
             "partner {} has no relationship with customer {customer_id}",
-            caller.partner.tenant_id
-        )));
+            permit.caller().partner.tenant_id
+        ))),
     }
-    Ok(customer)
 }

@@ -1,10 +1,11 @@
 //! Reading agreements: the template catalog, a customer's confirmations and its direct-sign status.
 
-use super::access::{customer_for, ops, Permit};
+use super::access::{agreements_for, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{find_template, Agreement, AgreementTemplate, AgreementTypeFilter};
+use crate::domain::ids::canonical_id;
 use crate::domain::orders::mca_signed_directly;
 
 /// The `agreementType` parameter: omitted means the Cloud Agreement, `*` every type.
@@ -42,13 +43,10 @@ pub async fn customer_agreements(
     customer_id: &str,
     agreement_type: Option<&str>,
 ) -> ServiceResult<CustomerAgreements> {
-    let customer = customer_for(ctx, permit, customer_id).await?;
+    let agreements = agreements_for(ctx, permit, customer_id).await?;
     let filter = type_filter(agreement_type)?;
     let templates = ctx.store.templates().await?;
-    let items = ctx
-        .store
-        .agreements(&customer.id)
-        .await?
+    let items = agreements
         .into_iter()
         .filter(|a| filter.matches(a.agreement_type))
         .map(|agreement| ListedAgreement {
@@ -56,7 +54,7 @@ pub async fn customer_agreements(
             agreement,
         })
         .collect();
-    Ok(CustomerAgreements { customer_id: customer.id, items })
+    Ok(CustomerAgreements { customer_id: canonical_id(customer_id), items })
 }
 
 /// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`: whether the customer
@@ -66,8 +64,7 @@ pub async fn direct_sign_status(
     permit: &Permit<'_, ops::GetDirectSignStatus>,
     customer_id: &str,
 ) -> ServiceResult<bool> {
-    let customer = customer_for(ctx, permit, customer_id).await?;
-    let agreements = ctx.store.agreements(&customer.id).await?;
+    let agreements = agreements_for(ctx, permit, customer_id).await?;
     Ok(mca_signed_directly(&agreements, service_date(ctx).await?).is_some())
 }
 

@@ -1,11 +1,11 @@
 //! Orders: placing one behind the Microsoft Customer Agreement gate, and listing them.
 
-use super::access::{customer_for, ops, Permit};
+use super::access::{agreements_for, ops, orders_for, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
-use crate::domain::orders::{mca_accepted, order_visible_to, validate_line_items, LineItemInput, Order};
+use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
 use crate::store::UnitOfWork;
 
 /// `POST /v1/customers/{id}/orders`
@@ -17,28 +17,28 @@ pub async fn place_order(
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
 ) -> ServiceResult<Order> {
-    let customer = customer_for(ctx, permit, customer_id).await?;
+    let agreements = agreements_for(ctx, permit, customer_id).await?;
+    let customer_id = canonical_id(customer_id);
     let mut problems = Vec::new();
     // Ids are GUIDs, compared without regard to case like the id in the path.
-    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && canonical_id(r) != customer.id) {
+    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && canonical_id(r) != customer_id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
     let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();
     let Some(line_items) = items.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
-    let agreements = ctx.store.agreements(&customer.id).await?;
     if !mca_accepted(&agreements, service_date(ctx).await?) {
         return Err(ServiceError::AgreementRequiredForPurchase(format!(
             "customer {} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer Agreement \
              that counts on the service date (once the 2023 attestation is retired, acceptances from before 2023-04-01 \
              do not); POST /v1/customers/{}/agreements first",
-            customer.id, customer.id
+            customer_id, customer_id
         )));
     }
     let order = Order {
         id: ctx.ids.guid(),
-        customer_id: customer.id,
+        customer_id,
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         line_items,
         creation_date: ctx.clock.now().await?,
@@ -61,10 +61,6 @@ pub async fn list_orders(
     permit: &Permit<'_, ops::ListOrders>,
     customer_id: &str,
 ) -> ServiceResult<CustomerOrders> {
-    let customer = customer_for(ctx, permit, customer_id).await?;
-    let related = ctx.store.related_partners(&customer.id).await?;
-    let partner = &permit.caller().partner;
-    let orders =
-        ctx.store.orders(&customer.id).await?.into_iter().filter(|o| order_visible_to(o, partner, &related)).collect();
-    Ok(CustomerOrders { customer_id: customer.id, orders })
+    let orders = orders_for(ctx, permit, customer_id).await?;
+    Ok(CustomerOrders { customer_id: canonical_id(customer_id), orders })
 }

@@ -151,6 +151,15 @@ pub struct StoredResponse {
     pub claimed_at_ms: i64,
 }
 
+/// A customer's data as a partner asked for it: read with the access check, in one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen<T> {
+    NoSuchCustomer,
+    /// The customer exists; the partner does not serve it.
+    NotServed,
+    Served(T),
+}
+
 /// What a unit of work found when it locked a request id.
 #[derive(Debug)]
 pub enum RequestLock {
@@ -227,6 +236,13 @@ pub trait Store: Send + Sync + 'static {
     async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>>;
     /// Customers the partner has a relationship with, or that one of its indirect resellers has.
     async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>>;
+    /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
+    async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>>;
+    /// The agreements of customer `id`, in the order recorded, if the partner serves it.
+    async fn agreements_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Agreement>>>;
+    /// The orders of customer `id` the partner may see — the ones it placed and, for an indirect
+    /// provider, the ones its related resellers placed — if it serves the customer.
+    async fn orders_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Order>>>;
 
     async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>>;
     /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AdminSession, DocumentLink, OutboxMessage, StoreError, StoreResult, StoredClock, StoredResponse};
+use super::{AdminSession, DocumentLink, OutboxMessage, Seen, StoreError, StoreResult, StoredClock, StoredResponse};
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;
@@ -378,4 +378,45 @@ impl TryFrom<FaultRuleRow> for FaultRule {
             hits: to_u64(row.hits),
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SeenCustomerRow {
+    #[sqlx(flatten)]
+    pub customer: CustomerRow,
+    pub served: bool,
+}
+
+/// A row of a list read with its access check (`sql::AGREEMENTS_SEEN_BY`, `sql::ORDERS_SEEN_BY`):
+/// whether the caller serves the customer, and an item unless the row stands for none.
+pub struct SeenRow<T> {
+    pub served: bool,
+    pub item: Option<T>,
+}
+
+impl<'r, R, T> sqlx::FromRow<'r, R> for SeenRow<T>
+where
+    R: sqlx::Row,
+    T: sqlx::FromRow<'r, R>,
+    &'static str: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let item_id: Option<String> = row.try_get("id")?;
+        Ok(SeenRow { served: row.try_get("seen_served")?, item: item_id.map(|_| T::from_row(row)).transpose()? })
+    }
+}
+
+/// The rows of a list read with its access check, as the store answers it.
+pub fn seen_list<R, T>(rows: Vec<SeenRow<R>>) -> StoreResult<Seen<Vec<T>>>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    let Some(first) = rows.first() else { return Ok(Seen::NoSuchCustomer) };
+    if !first.served {
+        return Ok(Seen::NotServed);
+    }
+    let items = rows.into_iter().filter_map(|r| r.item).map(T::try_from).collect::<StoreResult<Vec<T>>>()?;
+    Ok(Seen::Served(items))
 }

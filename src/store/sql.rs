@@ -61,13 +61,65 @@ pub const CUSTOMER: &str = "SELECT id, commerce_id, domain, company_name, organi
 pub const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_name, \
      organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
      admin_password_hash, created_at FROM customers WHERE admin_user_name = $1";
-/// The customers partner `$1` has a relationship with, or one of its indirect resellers has.
-pub const CUSTOMERS_SERVED_BY: &str = "SELECT c.id, c.commerce_id, c.domain, c.company_name, \
-     c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
-     c.admin_user_name, c.admin_password_hash, c.created_at FROM customers c WHERE EXISTS ( \
-       SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
-       WHERE r.customer_id = c.id AND (p.tenant_id = $1 OR p.indirect_provider_id = $1)) \
-     ORDER BY c.seq, c.id";
+/// Whether the partner `$partner` serves the customer `$customer` (SQL expressions): it has a
+/// relationship with it, or one of its indirect resellers has. The one place of this rule: reads
+/// check access in the statement that reads the data.
+macro_rules! served_by {
+    ($customer:literal, $partner:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
+             WHERE r.customer_id = ",
+            $customer,
+            " AND (p.tenant_id = ",
+            $partner,
+            " OR p.indirect_provider_id = ",
+            $partner,
+            "))"
+        )
+    };
+}
+
+/// The customers partner `$1` serves.
+pub const CUSTOMERS_SERVED_BY: &str = concat!(
+    "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
+     c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
+     FROM customers c WHERE ",
+    served_by!("c.id", "$1"),
+    " ORDER BY c.seq, c.id"
+);
+/// Customer `$1`, and whether partner `$2` serves it.
+pub const CUSTOMER_SEEN_BY: &str = concat!(
+    "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
+     c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1"
+);
+/// The agreements of customer `$1` if partner `$2` serves it, in the order recorded: one row per
+/// agreement, each with whether the customer is served (`seen_served`), or a single row
+/// without an agreement when there is none to show; no row when there is no such customer.
+pub const AGREEMENTS_SEEN_BY: &str = concat!(
+    "WITH seen AS (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, a.id, a.customer_id, a.partner_tenant_id, \
+     a.user_id, a.first_name, a.last_name, a.email, a.phone_number, a.template_id, a.agreement_type, a.date_agreed, \
+     a.source, a.created_at, a.attestation_id \
+     FROM seen LEFT JOIN agreements a ON a.customer_id = seen.id AND seen.served ORDER BY a.seq, a.id"
+);
+/// The orders of customer `$1` that partner `$2` may see, as `AGREEMENTS_SEEN_BY` reads agreements:
+/// the orders it placed and, for an indirect provider, those its related resellers placed.
+pub const ORDERS_SEEN_BY: &str = concat!(
+    "WITH seen AS (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, o.id, o.customer_id, o.partner_tenant_id, \
+     o.line_items, o.creation_date, o.status \
+     FROM seen LEFT JOIN orders o ON o.customer_id = seen.id AND seen.served AND (o.partner_tenant_id = $2 \
+       OR EXISTS (SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
+         WHERE r.customer_id = o.customer_id AND r.partner_tenant_id = o.partner_tenant_id \
+         AND p.indirect_provider_id = $2)) \
+     ORDER BY o.seq, o.id"
+);
 
 pub const INSERT_RELATIONSHIP: &str =
     "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
-    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Store, StoreError, StoreResult, StoredClock,
+    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Seen, Store, StoreError, StoreResult, StoredClock,
     UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
@@ -251,6 +251,31 @@ impl Store for SqlStore {
             sqlx::query_as(sql::CUSTOMERS_SERVED_BY).bind(partner_tenant_id).fetch_all(pool).await
         })?;
         to_vec(rows)
+    }
+
+    async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>> {
+        let row: Option<rows::SeenCustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::CUSTOMER_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_optional(pool).await
+        })?;
+        Ok(match row {
+            None => Seen::NoSuchCustomer,
+            Some(row) if !row.served => Seen::NotServed,
+            Some(row) => Seen::Served(Customer::try_from(row.customer)?),
+        })
+    }
+
+    async fn agreements_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Agreement>>> {
+        let rows: Vec<rows::SeenRow<rows::AgreementRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::AGREEMENTS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        rows::seen_list(rows)
+    }
+
+    async fn orders_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Order>>> {
+        let rows: Vec<rows::SeenRow<rows::OrderRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::ORDERS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        rows::seen_list(rows)
     }
 
     async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>> {

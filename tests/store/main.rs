@@ -18,7 +18,7 @@ use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::store::{
-    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Store, StoreError, StoreResult,
+    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Seen, Store, StoreError, StoreResult,
     StoredClock, StoredResponse,
 };
 
@@ -619,4 +619,54 @@ async fn a_unit_whose_connection_dies_between_statements_stores_nothing() {
     retry.keep_answer(&answer("r1", at(0))).await.unwrap();
     retry.commit().await.unwrap();
     assert!(store.customer("c1").await.unwrap().is_some());
+}
+
+/// Reads check access in the statement that reads the data: a partner serves a customer it has a
+/// relationship with, and an indirect provider the customers of its own resellers.
+#[tokio::test]
+async fn reads_come_with_their_access_check() {
+    let store = fresh_store().await;
+    store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
+    store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
+    store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    insert_customer(&store, &customer("c1", "shared", "res"), &["res".into()]).await.unwrap();
+    add_relationship(&store, "c1", "other", at(1)).await.unwrap();
+    insert_customer(&store, &customer("c2", "empty", "res"), &["res".into()]).await.unwrap();
+    for (i, by) in ["res", "other", "prov"].into_iter().enumerate() {
+        let order = Order {
+            id: format!("o{i}-{by}"),
+            customer_id: "c1".into(),
+            partner_tenant_id: by.into(),
+            line_items: vec![LineItem { line_item_number: 0, offer_id: "offer".into(), quantity: 1 }],
+            creation_date: at(0),
+            status: "completed".into(),
+        };
+        insert_order(&store, &order).await.unwrap();
+    }
+    let agreement = confirmation("a1", "c1", "res", "Ana");
+    insert_agreement(&store, &agreement, None).await.unwrap();
+
+    for partner in ["res", "prov", "other"] {
+        assert!(matches!(store.customer_seen_by("c1", partner).await.unwrap(), Seen::Served(c) if c.id == "c1"));
+        assert_eq!(store.agreements_seen_by("c1", partner).await.unwrap(), Seen::Served(vec![agreement.clone()]));
+    }
+    let stranger = partner("stranger", PartnerType::DirectBill, None);
+    store.insert_partner(&stranger, at(0)).await.unwrap();
+    assert_eq!(store.customer_seen_by("c1", "stranger").await.unwrap(), Seen::NotServed);
+    assert_eq!(store.agreements_seen_by("c1", "stranger").await.unwrap(), Seen::NotServed);
+    assert_eq!(store.orders_seen_by("c1", "stranger").await.unwrap(), Seen::NotServed);
+    assert_eq!(store.customer_seen_by("nope", "res").await.unwrap(), Seen::NoSuchCustomer);
+    assert_eq!(store.agreements_seen_by("nope", "res").await.unwrap(), Seen::NoSuchCustomer);
+    assert_eq!(store.orders_seen_by("nope", "res").await.unwrap(), Seen::NoSuchCustomer);
+    assert_eq!(store.agreements_seen_by("c2", "res").await.unwrap(), Seen::Served(vec![]), "served, with none");
+    assert_eq!(store.orders_seen_by("c2", "prov").await.unwrap(), Seen::Served(vec![]));
+
+    let order_ids = |seen: Seen<Vec<Order>>| match seen {
+        Seen::Served(orders) => orders.into_iter().map(|o| o.id).collect::<Vec<_>>(),
+        other => panic!("served: {other:?}"),
+    };
+    // each partner sees the orders it placed; the provider also those of its own reseller
+    assert_eq!(order_ids(store.orders_seen_by("c1", "res").await.unwrap()), ["o0-res"]);
+    assert_eq!(order_ids(store.orders_seen_by("c1", "other").await.unwrap()), ["o1-other"]);
+    assert_eq!(order_ids(store.orders_seen_by("c1", "prov").await.unwrap()), ["o0-res", "o2-prov"]);
 }
