@@ -18,29 +18,36 @@ use crate::domain::orders::Order;
 
 pub(super) struct Postgres {
     pub reader: PgPool,
-    /// The same pool: PostgreSQL takes concurrent writers.
+    /// The connections of units of work (and of the few writes made outside one). A pool of its
+    /// own: a unit holds its connection from the request id's lock to the commit and reads through
+    /// `reader` meanwhile, so that reads never wait for connections that units hold.
     pub writer: PgPool,
     echoes: Arc<Echoes>,
 }
+
+/// Connections per pool, per replica: 2 x 10 and the change feed's listener, so that three
+/// replicas (docker-compose.yml) stay within PostgreSQL's default of 100 connections.
+const POOL_SIZE: u32 = 10;
 
 impl Postgres {
     /// Connect, and start listening for other replicas' changes of shared state, which clear
     /// `cache` (off until the change feed listens).
     pub async fn connect(url: &str, cache: Arc<SharedCache>) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("partner-center-emulator");
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            // How long a request waits for a connection before it is answered "unavailable" (retryable).
-            // With PostgreSQL down every connection attempt is refused and sqlx retries until
-            // this deadline; a request that fails and then releases its MS-RequestId claim
-            // waits twice, so 3 s keeps every answer during an outage under 10 s
-            // (.ci/reliability checks it) while riding out a restart shorter than that.
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_with(options)
-            .await?;
+        let pool = || {
+            PgPoolOptions::new()
+                .max_connections(POOL_SIZE)
+                // How long a request waits for a connection before it is answered "unavailable"
+                // (retryable). With PostgreSQL down every connection attempt is refused and sqlx
+                // retries until this deadline: 3 s keeps every answer during an outage well under
+                // 10 s (.ci/reliability checks it) while riding out a restart shorter than that.
+                .acquire_timeout(Duration::from_secs(3))
+        };
+        let reader = pool().connect_with(options.clone()).await?;
+        let writer = pool().connect_with(options).await?;
         let echoes = Arc::new(Echoes::default());
-        notify::spawn_listener(pool.clone(), cache, echoes.clone());
-        Ok(Self { writer: pool.clone(), reader: pool, echoes })
+        notify::spawn_listener(reader.clone(), cache, echoes.clone());
+        Ok(Self { reader, writer, echoes })
     }
 
     /// Tell every replica (this one included) that shared state changed, and wait briefly for
