@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::domain::partners::Partner;
 use crate::domain::permissions::{CallerFacts, Role};
@@ -52,6 +54,7 @@ impl Claims {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    verified: Arc<VerifiedTokens>,
 }
 
 impl TokenKeys {
@@ -59,7 +62,33 @@ impl TokenKeys {
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            verified: Arc::default(),
         }
+    }
+}
+
+/// The claims of tokens whose signature and audience these keys verified, by the token's text:
+/// a client sends the same token many times, and its signature is checked once. What can change
+/// while a token lives — the emulator clock (expiry), its partner, the MFA rule of the service
+/// date — is judged on every request. Bounded: when full, it starts over (the next use of each
+/// token verifies it again).
+#[derive(Default)]
+struct VerifiedTokens(Mutex<HashMap<Box<str>, Arc<Claims>>>);
+
+/// Tokens remembered at most: a test suite's or a few tools' worth.
+const VERIFIED_TOKENS: usize = 1024;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Arc<Claims>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: Arc<Claims>) {
+        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= VERIFIED_TOKENS {
+            entries.clear();
+        }
+        entries.insert(token.into(), claims);
     }
 }
 
@@ -94,24 +123,33 @@ pub fn mint(keys: &TokenKeys, claims: &Claims) -> String {
 
 /// Verify signature, algorithm and audience; expiry is judged by the emulator clock (`now`).
 /// `nbf` is not judged: tests move the clock into the past and their tokens must keep working.
-pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Arc<Claims>, TokenError> {
+    let claims = match keys.verified.get(token) {
+        Some(claims) => claims,
+        None => {
+            let claims = Arc::new(decode_access_token(keys, token)?);
+            keys.verified.remember(token, claims.clone());
+            claims
+        }
+    };
+    if claims.exp <= now.timestamp() {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
+}
+
+/// The claims of an access token signed with these keys for the Partner Center audience.
+fn decode_access_token(keys: &TokenKeys, token: &str) -> Result<Claims, TokenError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&[AUDIENCE]);
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.required_spec_claims.clear();
-    let claims = decode::<Claims>(token, &keys.decoding, &validation)
-        .map_err(|e| match e.kind() {
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::InvalidAudience => TokenError::WrongAudience,
-            _ => TokenError::Malformed,
-        })?
-        .claims;
-    let now = now.timestamp();
-    if claims.exp <= now {
-        return Err(TokenError::Expired);
-    }
-    Ok(claims)
+    decode::<Claims>(token, &keys.decoding, &validation).map(|data| data.claims).map_err(|e| match e.kind() {
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        ErrorKind::InvalidAudience => TokenError::WrongAudience,
+        _ => TokenError::Malformed,
+    })
 }
 
 /// What a form token says: the form it is for and what it is about. Signed with the access tokens'
@@ -192,6 +230,24 @@ mod tests {
         assert_eq!(c.roles(), vec![Role::AdminAgent]);
         assert!(c.mfa());
         assert_eq!(verify(&keys, &token, at(1000)), Err(TokenError::Expired));
+        assert!(verify(&keys, &token, at(10)).is_ok(), "a remembered token's expiry is judged on every use");
+    }
+
+    #[test]
+    fn a_remembered_token_is_one_these_keys_verified_and_the_memory_is_bounded() {
+        let keys = TokenKeys::from_secret("k");
+        let token = mint(&keys, &claims(1000));
+        verify(&keys, &token, at(0)).unwrap();
+        let other_keys = TokenKeys::from_secret("x");
+        assert_eq!(verify(&other_keys, &token, at(0)), Err(TokenError::BadSignature));
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert_eq!(verify(&keys, &tampered, at(0)), Err(TokenError::BadSignature), "only the exact text is remembered");
+        for exp in 0..(VERIFIED_TOKENS as i64 + 5) {
+            verify(&keys, &mint(&keys, &claims(2000 + exp)), at(0)).unwrap();
+        }
+        assert!(keys.verified.0.lock().unwrap().len() <= VERIFIED_TOKENS);
+        assert!(verify(&keys, &token, at(0)).is_ok(), "verified again after being forgotten");
     }
 
     #[test]

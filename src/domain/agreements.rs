@@ -30,7 +30,7 @@ impl AgreementType {
 }
 
 /// The `agreementType` query parameter of the read operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AgreementTypeFilter {
     Only(AgreementType),
     All,

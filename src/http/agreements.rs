@@ -1,32 +1,61 @@
 //! Agreement metadata, partner confirmations and the direct-sign status.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use super::error::ApiResult;
 use super::extract::{QueryParams, RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::agreements::ConfirmationInput;
+use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
 use crate::domain::contact::ContactInput;
 use crate::service::acceptance::{AttestedAgreementInput, ConfirmationCall};
 use crate::service::access::{ops, permit};
 use crate::service::{acceptance, agreements, ServiceError};
 
+/// The answers of `GET /v1/agreements`, rendered once per filter: the catalog does not change
+/// while the emulator runs, and this is the operation clients call most.
+#[derive(Clone, Default)]
+pub struct RenderedCatalog(Arc<RwLock<HashMap<AgreementTypeFilter, Bytes>>>);
+
+impl RenderedCatalog {
+    fn get(&self, filter: AgreementTypeFilter) -> Option<Bytes> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).get(&filter).cloned()
+    }
+
+    fn keep(&self, filter: AgreementTypeFilter, answer: Bytes) {
+        self.0.write().unwrap_or_else(|p| p.into_inner()).insert(filter, answer);
+    }
+}
+
 /// `GET /v1/agreements?agreementType=`
 pub async fn agreement_metadata(
-    State(ctx): State<AppState>,
+    ctx: AppState,
     caller: Caller,
     query: QueryParams,
-) -> ApiResult<Json<Value>> {
+    rendered: RenderedCatalog,
+) -> ApiResult<Response> {
     let permit = permit::<ops::GetAgreementMetadata>(&caller)?;
-    let templates = agreements::agreement_metadata(&ctx, &permit, query.get("agreementType")).await?;
-    let items: Vec<Value> = templates.iter().map(wire::agreement_metadata).collect();
-    Ok(Json(wire::collection(&items, "/agreements")))
+    let filter = agreements::catalog_filter(query.get("agreementType"))?;
+    let answer = match rendered.get(filter) {
+        Some(answer) => answer,
+        None => {
+            let templates = agreements::agreement_metadata(&ctx, &permit, filter).await?;
+            let items: Vec<Value> = templates.iter().map(wire::agreement_metadata).collect();
+            let answer = Bytes::from(wire::collection(&items, "/agreements").to_string());
+            rendered.keep(filter, answer.clone());
+            answer
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(wire::JSON_CONTENT_TYPE))], answer).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -157,7 +157,7 @@ fn replay(kept: StoredResponse) -> Response {
     let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::wire::JSON_CONTENT_TYPE));
     headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     response
 }

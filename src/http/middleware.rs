@@ -225,9 +225,11 @@ fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &s
             headers.insert(name, value);
         }
     }
-    let is_json = headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
+    let bare_json = content_type
+        .is_some_and(|v| v.starts_with(b"application/json") && v != super::wire::JSON_CONTENT_TYPE.as_bytes());
+    if bare_json {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::wire::JSON_CONTENT_TYPE));
     }
 }
 

@@ -18,7 +18,7 @@ mod orders;
 mod spec;
 mod wire;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -26,7 +26,9 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::AppState;
+use crate::auth::Caller;
 use error::ApiError;
+use extract::QueryParams;
 
 /// One route: method, path (in the router's spelling) and handler.
 pub type RouteEntry = (&'static str, &'static str, MethodRouter<AppState>);
@@ -35,7 +37,12 @@ pub type RouteEntry = (&'static str, &'static str, MethodRouter<AppState>);
 /// requests are matched without regard to case by `middleware::rewrite_request_path`).
 fn partner_center_routes() -> Vec<RouteEntry> {
     vec![
-        ("GET", "/v1/agreements", get(agreements::agreement_metadata)),
+        ("GET", "/v1/agreements", {
+            let rendered = agreements::RenderedCatalog::default();
+            get(move |State(ctx): State<AppState>, caller: Caller, query: QueryParams| {
+                agreements::agreement_metadata(ctx, caller, query, rendered.clone())
+            })
+        }),
         ("GET", "/v1/agreementtemplates/{template_id}/document", get(documents::document_link)),
         ("GET", "/v1/customers", get(customers::list_customers)),
         ("POST", "/v1/customers", post(customers::create_customer)),

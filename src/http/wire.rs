@@ -13,6 +13,9 @@ use crate::service::attestations::AttestationState;
 use crate::service::seed::SeedSummary;
 
 /// `{"totalCount", "items", "links": {"self"}, "attributes": {"objectType": "Collection"}}`.
+/// The content type of every JSON answer, with its charset as Partner Center sends it.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
 pub fn collection<T: Serialize>(items: &[T], self_uri: &str) -> Value {
     json!({
         "totalCount": items.len(),

@@ -13,15 +13,20 @@ fn type_filter(agreement_type: Option<&str>) -> ServiceResult<AgreementTypeFilte
     AgreementTypeFilter::parse(agreement_type).map_err(ServiceError::UnsupportedAgreementType)
 }
 
-/// `GET /v1/agreements?agreementType=`: the templates of the catalog of that type.
+/// The `agreementType` parameter of `GET /v1/agreements`, checked.
+pub fn catalog_filter(agreement_type: Option<&str>) -> ServiceResult<AgreementTypeFilter> {
+    type_filter(agreement_type)
+}
+
+/// `GET /v1/agreements?agreementType=`: the templates of the catalog of that type. The catalog
+/// does not change while the emulator runs: the same filter always gives the same templates.
 pub async fn agreement_metadata(
     ctx: &AppContext,
     _permit: &Permit<'_, ops::GetAgreementMetadata>,
-    agreement_type: Option<&str>,
+    filter: AgreementTypeFilter,
 ) -> ServiceResult<Vec<AgreementTemplate>> {
-    let filter = type_filter(agreement_type)?;
     let templates = ctx.store.templates().await?;
-    Ok(templates.into_iter().filter(|t| filter.matches(t.agreement_type)).collect())
+    Ok(templates.iter().filter(|t| filter.matches(t.agreement_type)).cloned().collect())
 }
 
 /// An agreement in a customer's list, with the link of its template.

@@ -14,8 +14,13 @@ pub async fn authenticate(ctx: &AppContext, token: &str) -> ServiceResult<Caller
     let claims = auth::verify(&ctx.keys, token, now).map_err(ServiceError::Unauthenticated)?;
     let partner =
         ctx.store.partner(&claims.tid).await?.ok_or(ServiceError::Unauthenticated(TokenError::UnknownPartner))?;
-    let caller =
-        Caller { roles: claims.roles(), app_only: claims.app_only(), mfa: claims.mfa(), user_id: claims.oid, partner };
+    let caller = Caller {
+        roles: claims.roles(),
+        app_only: claims.app_only(),
+        mfa: claims.mfa(),
+        user_id: claims.oid.clone(),
+        partner,
+    };
     if !meets_mfa_requirement(caller.app_only, caller.mfa) && service_date(ctx).await?.mfa_required() {
         return Err(ServiceError::MfaRequired);
     }

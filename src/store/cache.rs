@@ -31,7 +31,7 @@ pub struct SharedCache {
     enabled: AtomicBool,
     entries: RwLock<Entries>,
     /// Templates are written by migrations only.
-    templates: OnceLock<Vec<AgreementTemplate>>,
+    templates: OnceLock<Arc<[AgreementTemplate]>>,
 }
 
 impl SharedCache {
@@ -120,11 +120,11 @@ impl SharedCache {
         self.put(generation, |e| e.fault_rules = Some(rules));
     }
 
-    pub fn templates(&self) -> Option<Vec<AgreementTemplate>> {
+    pub fn templates(&self) -> Option<Arc<[AgreementTemplate]>> {
         self.templates.get().cloned()
     }
 
-    pub fn put_templates(&self, templates: Vec<AgreementTemplate>) {
+    pub fn put_templates(&self, templates: Arc<[AgreementTemplate]>) {
         let _ = self.templates.set(templates);
     }
 }

@@ -225,7 +225,7 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()>;
     async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>>;
 
-    async fn templates(&self) -> StoreResult<Vec<AgreementTemplate>>;
+    async fn templates(&self) -> StoreResult<Arc<[AgreementTemplate]>>;
 
     async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()>;
     async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>>;

@@ -191,13 +191,13 @@ impl Store for SqlStore {
         Ok(partner)
     }
 
-    async fn templates(&self) -> StoreResult<Vec<AgreementTemplate>> {
+    async fn templates(&self) -> StoreResult<Arc<[AgreementTemplate]>> {
         if let Some(templates) = self.cache.templates() {
             return Ok(templates);
         }
         let rows: Vec<rows::TemplateRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(sql::TEMPLATES).fetch_all(pool).await)?;
-        let templates: Vec<AgreementTemplate> = to_vec(rows)?;
+        let templates: Arc<[AgreementTemplate]> = to_vec(rows)?.into();
         self.cache.put_templates(templates.clone());
         Ok(templates)
     }

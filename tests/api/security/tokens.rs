@@ -185,3 +185,43 @@ async fn tokens_signed_with_the_real_key_are_still_judged_on_their_claims() {
     app.set_clock("2026-03-01T11:59:59Z").await;
     assert_eq!(app.get("/v1/agreements", &expired).await.status(), 200);
 }
+
+/// The emulator remembers tokens it verified; what can change while a token lives is judged on
+/// every use of it all the same: expiry by the emulator clock, the MFA rule of the service date,
+/// and whether its partner still exists.
+#[tokio::test]
+async fn a_token_used_again_is_judged_again_on_the_clock_the_service_date_and_its_partner() {
+    let app = TestApp::spawn().await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
+    let app = &app;
+    let service_date = |date: &'static str| async move {
+        app.control(Method::PUT, "/_emulator/service-date", Some(&json!({ "date": date }))).await
+    };
+    assert_eq!(service_date("2026-03-01").await.status(), 200);
+    let tenant_id = app.create_partner("DirectBill", None).await;
+    let minted = app
+        .control_json(
+            Method::POST,
+            "/_emulator/tokens",
+            Some(&json!({"partnerTenantId": tenant_id, "roles": ["AdminAgent"], "mfa": false, "expiresInSeconds": 60})),
+        )
+        .await;
+    let token = minted["access_token"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        assert_eq!(app.get("/v1/agreements", &token).await.status(), 200);
+    }
+    // the MFA requirement of 2026-04-01 applies to the token already verified
+    assert_eq!(service_date("2026-04-02").await.status(), 200);
+    assert_error(app.get("/v1/agreements", &token).await, 401, 900421).await;
+    assert_eq!(service_date("2026-03-01").await.status(), 200);
+    assert_eq!(app.get("/v1/agreements", &token).await.status(), 200);
+    // expiry follows the emulator clock, forwards and back
+    app.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 61}))).await;
+    expect_401(app.get("/v1/agreements", &token).await, "expired by the moved clock").await;
+    app.set_clock("2026-03-01T12:00:30Z").await;
+    assert_eq!(app.get("/v1/agreements", &token).await.status(), 200);
+    // a reset takes the partner: its token no longer works
+    assert_eq!(app.control(Method::POST, "/_emulator/reset", None).await.status(), 200);
+    app.set_clock("2026-03-01T12:00:30Z").await;
+    expect_401(app.get("/v1/agreements", &token).await, "partner gone after a reset").await;
+}
