@@ -49,8 +49,10 @@ pub async fn agreement_metadata(
         Some(answer) => answer,
         None => {
             let templates = agreements::agreement_metadata(&ctx, &permit, filter).await?;
-            let items: Vec<Value> = templates.iter().map(wire::agreement_metadata).collect();
-            let answer = Bytes::from(wire::collection(&items, "/agreements").to_string());
+            let items: Vec<_> = templates.iter().map(wire::agreement_metadata).collect();
+            let answer = serde_json::to_vec(&wire::collection(&items, "/agreements"))
+                .map_err(|e| ServiceError::Internal(format!("the catalog could not be rendered: {e}")))?;
+            let answer = Bytes::from(answer);
             rendered.keep(filter, answer.clone());
             answer
         }
@@ -77,7 +79,7 @@ pub async fn confirm_acceptance(
     Path(customer_id): Path<String>,
     mut unit: Unit,
     body: RawJson,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     if body.has_member("attestationId") {
         return create_agreement_with_attestation(&ctx, &caller, &mut unit, &customer_id, &body).await;
     }
@@ -92,7 +94,7 @@ pub async fn confirm_acceptance(
     };
     let agreement =
         acceptance::confirm_acceptance(&ctx, &permit, &mut *unit, &customer_id, &input, ConfirmationCall::Live).await?;
-    Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
+    Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,7 +114,7 @@ async fn create_agreement_with_attestation(
     unit: &mut Unit,
     customer_id: &str,
     body: &RawJson,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     let permit = permit::<ops::CreateAgreementWithAttestation>(caller)?;
     let body: AttestedAgreementBody = body.parse()?;
     let mixed: Vec<String> =
@@ -131,7 +133,7 @@ async fn create_agreement_with_attestation(
     let input = AttestedAgreementInput { attestation_id: body.attestation_id, agreement_type: body.agreement_type };
     let agreement =
         acceptance::create_agreement_with_attestation(ctx, &permit, &mut **unit, customer_id, &input).await?;
-    Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))))
+    Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))).into_response())
 }
 
 /// `GET /v1/customers/{id}/agreements?agreementType=`
@@ -140,11 +142,12 @@ pub async fn list_customer_agreements(
     caller: Caller,
     Path(customer_id): Path<String>,
     query: QueryParams,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let permit = permit::<ops::ListCustomerAgreements>(&caller)?;
     let list = agreements::customer_agreements(&ctx, &permit, &customer_id, query.get("agreementType")).await?;
-    let items: Vec<Value> = list.items.iter().map(wire::listed_agreement).collect();
-    Ok(Json(wire::collection(&items, &format!("/customers/{}/agreements", list.customer_id))))
+    let items: Vec<_> = list.items.iter().map(wire::listed_agreement).collect();
+    let self_uri = format!("/customers/{}/agreements", list.customer_id);
+    Ok(Json(wire::collection(&items, &self_uri)).into_response())
 }
 
 /// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`

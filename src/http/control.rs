@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Json;
 use serde::Deserialize;
@@ -261,11 +262,11 @@ async fn direct_acceptance(
     State(ctx): State<AppState>,
     Path(customer_id): Path<String>,
     PcJson(body): PcJson<DirectAcceptanceBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     let input = DirectAcceptanceInput { person: &body.person, date_agreed: body.date_agreed.as_deref() };
     let agreement = control::accept_for_customer(&ctx, &customer_id, input).await?;
     let listed = agreements::with_link(&ctx, agreement).await?;
-    Ok((StatusCode::CREATED, Json(wire::listed_agreement(&listed))))
+    Ok((StatusCode::CREATED, Json(wire::listed_agreement(&listed))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -44,11 +45,11 @@ pub async fn create_customer(
 }
 
 /// `GET /v1/customers`
-pub async fn list_customers(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn list_customers(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Response> {
     let permit = permit::<ops::ListCustomers>(&caller)?;
     let items: Vec<Value> =
         customers::list_customers(&ctx, &permit).await?.iter().map(|c| wire::customer(c, None)).collect();
-    Ok(Json(wire::collection(&items, "/customers")))
+    Ok(Json(wire::collection(&items, "/customers")).into_response())
 }
 
 /// `GET /v1/customers/{id}`

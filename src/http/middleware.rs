@@ -41,6 +41,9 @@ const LITERAL_SEGMENTS: &[&str] = &[
 /// `/V1/Customers/{id}/Agreements/` → `/v1/customers/{id}/agreements`: literal segments of
 /// `/v1` paths match without regard to case; identifiers keep theirs.
 pub fn normalize_path(path: &str) -> Option<String> {
+    if !needs_normalizing(path) {
+        return None;
+    }
     let trimmed = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let mut segments = trimmed.split('/');
     segments.next(); // leading empty segment
@@ -60,6 +63,21 @@ pub fn normalize_path(path: &str) -> Option<String> {
         .collect();
     let normalized = format!("/{}", rewritten.join("/"));
     (normalized != path).then_some(normalized)
+}
+
+/// Whether `normalize_path` would change `path`: most paths arrive as the router spells them, and
+/// this tells so without allocating.
+fn needs_normalizing(path: &str) -> bool {
+    if path.len() > 1 && path.ends_with('/') {
+        return true;
+    }
+    let mut segments = path.split('/').skip(1);
+    match segments.next() {
+        Some(first) if first.eq_ignore_ascii_case("v1") => std::iter::once(first)
+            .chain(segments)
+            .any(|s| LITERAL_SEGMENTS.iter().any(|lit| *lit != s && lit.eq_ignore_ascii_case(s))),
+        _ => false,
+    }
 }
 
 /// Runs before routing (the router is wrapped in it).
@@ -139,11 +157,8 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     let ids = &context.ids;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "<unmatched>".to_string());
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("<unmatched>", MatchedPath::as_str);
     req.extensions_mut().insert(context.clone());
 
     let span = tracing::info_span!(
@@ -206,7 +221,7 @@ fn refuse_early(state: &AppState, req: &Request) -> Option<ApiError> {
     if headers_size(req.headers()) > state.config.max_header_bytes {
         return Some(ApiError::HeadersTooLarge(state.config.max_header_bytes));
     }
-    let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().to_ascii_lowercase().contains("%00"));
+    let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().contains("%00"));
     if encoded_nul {
         return Some(ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into()));
     }

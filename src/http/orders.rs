@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
@@ -49,9 +50,10 @@ pub async fn list_orders(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let permit = permit::<ops::ListOrders>(&caller)?;
     let list = orders::list_orders(&ctx, &permit, &customer_id).await?;
     let items: Vec<Value> = list.orders.iter().map(wire::order).collect();
-    Ok(Json(wire::collection(&items, &format!("/customers/{}/orders", list.customer_id))))
+    let self_uri = format!("/customers/{}/orders", list.customer_id);
+    Ok(Json(wire::collection(&items, &self_uri)).into_response())
 }

@@ -12,44 +12,113 @@ use crate::service::agreements::ListedAgreement;
 use crate::service::attestations::AttestationState;
 use crate::service::seed::SeedSummary;
 
-/// `{"totalCount", "items", "links": {"self"}, "attributes": {"objectType": "Collection"}}`.
 /// The content type of every JSON answer, with its charset as Partner Center sends it.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
-pub fn collection<T: Serialize>(items: &[T], self_uri: &str) -> Value {
-    json!({
-        "totalCount": items.len(),
-        "items": items,
-        "links": {"self": {"uri": self_uri, "method": "GET", "headers": []}},
-        "attributes": {"objectType": "Collection"},
-    })
+// The answers read most often are rendered from typed shapes rather than built as `Value` trees
+// first. Their fields are declared in alphabetical order: the order every answer's keys have
+// (serde_json's maps are sorted), so that both renderings give the same bytes.
+
+/// `{"attributes": {"objectType": "Collection"}, "items", "links": {"self"}, "totalCount"}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection<'a, T: Serialize> {
+    attributes: ObjectType,
+    items: &'a [T],
+    links: SelfLink<'a>,
+    total_count: usize,
 }
 
-pub fn agreement_metadata(t: &AgreementTemplate) -> Value {
-    json!({
-        "templateId": t.template_id,
-        "agreementType": t.agreement_type.as_str(),
-        "agreementLink": t.agreement_link,
-        "versionRank": t.version_rank,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObjectType {
+    object_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct SelfLink<'a> {
+    #[serde(rename = "self")]
+    this: Link<'a>,
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    headers: [(); 0],
+    method: &'static str,
+    uri: &'a str,
+}
+
+pub fn collection<'a, T: Serialize>(items: &'a [T], self_uri: &'a str) -> Collection<'a, T> {
+    Collection {
+        attributes: ObjectType { object_type: "Collection" },
+        items,
+        links: SelfLink { this: Link { headers: [], method: "GET", uri: self_uri } },
+        total_count: items.len(),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateAnswer<'a> {
+    agreement_link: &'a str,
+    agreement_type: &'static str,
+    template_id: &'a str,
+    version_rank: i32,
+}
+
+pub fn agreement_metadata(t: &AgreementTemplate) -> TemplateAnswer<'_> {
+    TemplateAnswer {
+        agreement_link: &t.agreement_link,
+        agreement_type: t.agreement_type.as_str(),
+        template_id: &t.template_id,
+        version_rank: t.version_rank,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementAnswer<'a> {
+    /// Only in lists (where it may be null): absent from the confirm operation's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agreement_link: Option<Option<&'a str>>,
+    date_agreed: String,
+    primary_contact: ContactAnswer<'a>,
+    template_id: &'a str,
+    #[serde(rename = "type")]
+    agreement_type: &'static str,
+    user_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactAnswer<'a> {
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<&'a str>,
 }
 
 /// An agreement as the confirm operation returns it (no `agreementLink`, no `attributes`).
-pub fn agreement(a: &Agreement) -> Value {
-    json!({
-        "userId": a.user_id,
-        "primaryContact": a.contact,
-        "templateId": a.template_id,
-        "dateAgreed": render_timestamp(a.date_agreed),
-        "type": a.agreement_type.as_str(),
-    })
+pub fn agreement(a: &Agreement) -> AgreementAnswer<'_> {
+    AgreementAnswer {
+        agreement_link: None,
+        date_agreed: render_timestamp(a.date_agreed),
+        primary_contact: ContactAnswer {
+            email: &a.contact.email,
+            first_name: &a.contact.first_name,
+            last_name: &a.contact.last_name,
+            phone_number: a.contact.phone_number.as_deref(),
+        },
+        template_id: &a.template_id,
+        agreement_type: a.agreement_type.as_str(),
+        user_id: a.user_id.as_deref(),
+    }
 }
 
 /// An agreement in the confirmations list: adds `agreementLink`, its template's link.
-pub fn listed_agreement(listed: &ListedAgreement) -> Value {
-    let mut v = agreement(&listed.agreement);
-    v["agreementLink"] = json!(listed.agreement_link);
-    v
+pub fn listed_agreement(listed: &ListedAgreement) -> AgreementAnswer<'_> {
+    AgreementAnswer { agreement_link: Some(listed.agreement_link.as_deref()), ..agreement(&listed.agreement) }
 }
 
 pub fn customer(c: &Customer, credentials: Option<(&str, &str)>) -> Value {
