@@ -98,7 +98,7 @@ pub const CUSTOMER_SEEN_BY: &str = concat!(
 /// agreement, each with whether the customer is served (`seen_served`), or a single row
 /// without an agreement when there is none to show; no row when there is no such customer.
 pub const AGREEMENTS_SEEN_BY: &str = concat!(
-    "WITH seen AS (SELECT c.id, ",
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
     served_by!("c.id", "$2"),
     " AS served FROM customers c WHERE c.id = $1) \
      SELECT seen.served AS seen_served, a.id, a.customer_id, a.partner_tenant_id, \
@@ -109,7 +109,7 @@ pub const AGREEMENTS_SEEN_BY: &str = concat!(
 /// The orders of customer `$1` that partner `$2` may see, as `AGREEMENTS_SEEN_BY` reads agreements:
 /// the orders it placed and, for an indirect provider, those its related resellers placed.
 pub const ORDERS_SEEN_BY: &str = concat!(
-    "WITH seen AS (SELECT c.id, ",
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
     served_by!("c.id", "$2"),
     " AS served FROM customers c WHERE c.id = $1) \
      SELECT seen.served AS seen_served, o.id, o.customer_id, o.partner_tenant_id, \
