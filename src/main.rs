@@ -4,11 +4,6 @@ use partner_center_emulator::{build_state, serve, telemetry};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
-/// mimalloc rather than the system's allocator: a request makes a few dozen small allocations,
-/// and glibc's malloc and free were a third of the instructions of a catalog request.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
