@@ -1,16 +1,20 @@
 -- wrk script of the benchmark: one operation per run, chosen by the first argument.
 --
---   wrk -t2 -c64 -d10s -s bench/load.lua http://127.0.0.1:PORT -- OP TOKEN READ_FILE WRITE_FILE RUN
+--   wrk -t2 -c64 -d10s -s bench/load.lua http://127.0.0.1:PORT -- OP TOKEN READ_FILE WRITE_FILE RUN \
+--       [APP_TOKEN ATTESTATION_START ATTESTATION_BLOCK]
 --
 -- OP is one of
---   catalog  GET /v1/agreements?agreementType=*                      (token check + catalog)
---   read     GET /v1/customers/{id}/agreements?agreementType=*       (over the read customers)
---   write    POST /v1/customers/{id}/agreements                      (over the write customers)
---   mixed    4 reads, then 1 write, in turn                          (80% reads, 20% writes)
+--   catalog   GET /v1/agreements?agreementType=*                     (token check + catalog)
+--   read      GET /v1/customers/{id}/agreements?agreementType=*      (over the read customers)
+--   write     POST /v1/customers/{id}/agreements                     (2023 confirmation, write customers)
+--   mixed     4 reads, then 1 write, in turn                         (80% reads, 20% writes)
+--   attest    POST /v1/attestations/enhanced                         (App-only: a new attestation)
+--   attested  POST /v1/customers/{id}/agreements {"attestationId"}   (App-only: one accepted attestation each)
 -- READ_FILE and WRITE_FILE hold one customer id a line. RUN is a number unique to this wrk run
 -- within one database: with the thread number and a per-thread counter it makes every write's
 -- contact and MS-RequestId distinct, so no write is refused as a duplicate (600061) and none is
--- replayed as a retry.
+-- replayed as a retry. `attested` uses the accepted attestations bench/run prepared for the run:
+-- thread t takes ids ATTESTATION_START + (t - 1) * ATTESTATION_BLOCK + its counter.
 --
 -- done() prints one line starting with WRK that bench/run parses. "status" counts answers with
 -- HTTP status >= 400 (wrk's own count); connect/read/write/timeout are socket errors.
@@ -41,6 +45,9 @@ function init(args)
   readers = lines(args[3])
   writers = lines(args[4])
   run = tonumber(args[5]) or 0
+  app_token = args[6] or token
+  attestation_start = tonumber(args[7]) or 0
+  attestation_block = tonumber(args[8]) or 0
   counter = 0
   headers = { ["Authorization"] = "Bearer " .. token }
   catalog = wrk.format("GET", "/v1/agreements?agreementType=*", headers)
@@ -49,6 +56,10 @@ end
 local function read_request()
   local customer = readers[(counter % #readers) + 1]
   return wrk.format("GET", "/v1/customers/" .. customer .. "/agreements?agreementType=*", headers)
+end
+
+local function request_id()
+  return string.format("%08x-%04x-4000-8000-%012x", run, thread_number, counter)
 end
 
 local function write_request()
@@ -61,7 +72,32 @@ local function write_request()
   local h = {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
-    ["MS-RequestId"] = string.format("%08x-%04x-4000-8000-%012x", run, thread_number, counter),
+    ["MS-RequestId"] = request_id(),
+  }
+  return wrk.format("POST", "/v1/customers/" .. customer .. "/agreements", h, body)
+end
+
+local function attest_request()
+  local tag = string.format("r%dt%dn%d", run, thread_number, counter)
+  local body = '{"country":"US","language":"en-US","companyName":"Bench ' .. tag
+    .. '","signatoryFirstName":"Bench","signatoryLastName":"S' .. tag
+    .. '","signatoryEmail":"' .. tag .. '@bench.example"}'
+  local h = {
+    ["Authorization"] = "Bearer " .. app_token,
+    ["Content-Type"] = "application/json",
+    ["MS-RequestId"] = request_id(),
+  }
+  return wrk.format("POST", "/v1/attestations/enhanced", h, body)
+end
+
+local function attested_request()
+  local customer = writers[(counter % #writers) + 1]
+  local n = attestation_start + (thread_number - 1) * attestation_block + counter
+  local body = string.format('{"attestationId":"00000000-0000-4000-c000-%012d"}', n)
+  local h = {
+    ["Authorization"] = "Bearer " .. app_token,
+    ["Content-Type"] = "application/json",
+    ["MS-RequestId"] = request_id(),
   }
   return wrk.format("POST", "/v1/customers/" .. customer .. "/agreements", h, body)
 end
@@ -77,6 +113,10 @@ function request()
   elseif op == "mixed" then
     if counter % 5 == 0 then return write_request() end
     return read_request()
+  elseif op == "attest" then
+    return attest_request()
+  elseif op == "attested" then
+    return attested_request()
   end
   error("unknown operation " .. tostring(op))
 end
