@@ -29,17 +29,51 @@ const RELEASE: &str = "RELEASE SAVEPOINT unit";
 const ROLLBACK_UNIT: &str = "ROLLBACK TO SAVEPOINT unit";
 
 /// The transaction the units of the current group write in.
+///
+/// Requests can be cancelled at any await (a client that hangs up, the request timeout), and a
+/// statement sent to SQLite runs even when the future that sent it is dropped. So the group never
+/// lets its connection go while a transaction may be open on it: the connection enters the group
+/// before `BEGIN` is sent and leaves it only after `COMMIT` or `ROLLBACK`, and what SQLite says
+/// settles what the flags cannot know (a `BEGIN` sent by a cancelled unit, a `COMMIT` with
+/// nothing begun).
 #[derive(Default)]
 struct Group {
-    /// The writer connection, while a transaction is open on it.
+    /// The writer connection, from the group's first write to its end.
     conn: Option<PoolConnection<Sqlite>>,
+    /// `BEGIN` ran on `conn`.
+    begun: bool,
     /// A unit was dropped in the middle of its writes: its savepoint is still open.
     dangling: bool,
     /// The units that finished their writes and wait for the commit.
     waiting: Vec<oneshot::Sender<StoreResult<()>>>,
 }
 
+/// SQLite's refusals that say the transaction is already in the state asked for.
+fn already(e: &sqlx::Error) -> bool {
+    let message = match e {
+        sqlx::Error::Database(db) => db.message(),
+        _ => return false,
+    };
+    message.contains("within a transaction") || message.contains("no transaction is active")
+}
+
 impl Group {
+    /// The writer connection with the group's transaction open on it.
+    async fn open(&mut self, writer: &SqlitePool) -> StoreResult<&mut SqliteConnection> {
+        if self.conn.is_none() {
+            self.conn = Some(writer.acquire().await?);
+            self.begun = false;
+        }
+        let conn = self.conn.as_mut().ok_or(StoreError::Corrupt("no writer connection".into()))?;
+        if !self.begun {
+            match sqlx::query(sql::BEGIN_IMMEDIATE).execute(&mut **conn).await {
+                Err(e) if !already(&e) => return Err(e.into()),
+                _ => self.begun = true,
+            }
+        }
+        Ok(&mut **conn)
+    }
+
     /// Roll back what a dropped unit left; the transaction is then as the last finished unit left it.
     async fn settle(&mut self) -> StoreResult<()> {
         if let (true, Some(conn)) = (self.dangling, self.conn.as_mut()) {
@@ -50,19 +84,35 @@ impl Group {
         Ok(())
     }
 
-    /// Commit the group (or roll it back when no unit finished) and tell the waiting units.
+    /// Commit the group (or roll it back when no unit finished), tell the waiting units, and give
+    /// the connection back.
     async fn close(&mut self) {
-        let Some(mut conn) = self.conn.take() else { return };
+        if self.conn.is_none() {
+            return;
+        }
+        let committing = !self.waiting.is_empty();
         let outcome: StoreResult<()> = async {
             self.settle().await?;
-            let end = if self.waiting.is_empty() { sql::ROLLBACK } else { sql::COMMIT };
-            sqlx::query(end).execute(&mut *conn).await?;
-            Ok(())
+            let conn = self.conn.as_mut().ok_or(StoreError::Corrupt("no writer connection".into()))?;
+            let end = if committing { sql::COMMIT } else { sql::ROLLBACK };
+            match sqlx::query(end).execute(&mut **conn).await {
+                // Nothing was begun: each write committed on its own (a savepoint outside a
+                // transaction is one).
+                Err(e) if !already(&e) => Err(e.into()),
+                _ => Ok(()),
+            }
         }
         .await;
         if outcome.is_err() {
-            let _ = sqlx::query(sql::ROLLBACK).execute(&mut *conn).await;
+            if let Some(conn) = self.conn.as_mut() {
+                if sqlx::query(sql::ROLLBACK).execute(&mut **conn).await.is_err() {
+                    // In a state nobody can vouch for: the pool opens a new connection instead.
+                    conn.close_on_drop();
+                }
+            }
         }
+        self.conn = None;
+        self.begun = false;
         self.dangling = false;
         for unit in self.waiting.drain(..) {
             let _ = unit.send(outcome.clone());
@@ -141,13 +191,8 @@ impl SqliteUnit {
         if self.held.is_none() {
             let mut group = self.group.clone().lock_owned().await;
             group.settle().await?;
-            if group.conn.is_none() {
-                let mut conn = self.writer.acquire().await?;
-                sqlx::query(sql::BEGIN_IMMEDIATE).execute(&mut *conn).await?;
-                group.conn = Some(conn);
-            }
-            let conn = group.conn.as_mut().ok_or(StoreError::Corrupt("no writer connection".into()))?;
-            sqlx::query(SAVEPOINT).execute(&mut **conn).await?;
+            let conn = group.open(&self.writer).await?;
+            sqlx::query(SAVEPOINT).execute(&mut *conn).await?;
             self.held = Some(group);
         }
         let group = self.held.as_mut().ok_or(StoreError::Corrupt("no group".into()))?;
@@ -220,11 +265,16 @@ impl UnitOfWork for SqliteUnit {
 }
 
 impl Drop for SqliteUnit {
+    /// Not committed: its savepoint is rolled back by the next user of the group. The committer is
+    /// woken in any case, so that a group left open by a unit cancelled half-way through opening
+    /// it gives its connection back.
     fn drop(&mut self) {
-        if let (false, Some(mut group)) = (self.finished, self.held.take()) {
-            group.dangling = true;
-            drop(group);
-            self.wake.notify_one();
+        if self.finished {
+            return;
         }
+        if let Some(mut group) = self.held.take() {
+            group.dangling = true;
+        }
+        self.wake.notify_one();
     }
 }

@@ -670,3 +670,32 @@ async fn reads_come_with_their_access_check() {
     assert_eq!(order_ids(store.orders_seen_by("c1", "other").await.unwrap()), ["o1-other"]);
     assert_eq!(order_ids(store.orders_seen_by("c1", "prov").await.unwrap()), ["o0-res", "o2-prov"]);
 }
+
+/// Requests are cancelled at any await (a client hangs up, the request timeout), and SQLite runs a
+/// statement even when the future that sent it is gone: units cancelled at every point of their
+/// work leave the writer usable, for units and for the store's other writes alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_cancelled_at_any_point_leave_the_writer_usable() {
+    let store = store_with_customer().await;
+    for i in 0..300u64 {
+        let store = store.clone();
+        let task = tokio::spawn(async move {
+            let mut unit = store.begin();
+            let _ = unit.lock_request("p1", &format!("r{i}")).await;
+            let _ = unit.insert_agreement(&confirmation(&format!("c{i}"), "c1", "p1", &format!("C{i}")), None).await;
+            let _ = unit.keep_answer(&answer(&format!("r{i}"), at(0))).await;
+            let _ = unit.commit().await;
+        });
+        // Cancel it after a varying time: before, during or after any of its statements.
+        tokio::time::sleep(std::time::Duration::from_micros(i * 37 % 1500)).await;
+        task.abort();
+        let _ = task.await;
+    }
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        insert_agreement(&store, &confirmation("after", "c1", "p1", "After"), None).await.unwrap();
+        store.insert_partner(&partner("p9", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    })
+    .await;
+    assert!(done.is_ok(), "the writer was left stuck");
+    assert!(store.agreements("c1").await.unwrap().iter().any(|a| a.id == "after"));
+}
