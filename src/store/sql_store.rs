@@ -205,15 +205,16 @@ impl Store for SqlStore {
     async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()> {
         // Links that expired over a day (of emulator time) ago are gone for good.
         let forgotten_before = link.expires_at - chrono::Duration::days(1);
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::DELETE_DOCUMENT_LINKS_EXPIRED_BEFORE).bind(forgotten_before).execute(pool).await?;
+        // One transaction, one commit.
+        in_transaction!(self, |tx| {
+            sqlx::query(sql::DELETE_DOCUMENT_LINKS_EXPIRED_BEFORE).bind(forgotten_before).execute(&mut *tx).await?;
             sqlx::query(sql::INSERT_DOCUMENT_LINK)
                 .bind(&link.id)
                 .bind(&link.template_id)
                 .bind(&link.country)
                 .bind(&link.language)
                 .bind(link.expires_at)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
         });
         Ok(())

@@ -43,7 +43,7 @@ impl Sqlite {
         let reader = if in_memory {
             SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
         } else {
-            SqlitePoolOptions::new().max_connections(8)
+            SqlitePoolOptions::new().max_connections(4)
         }
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options.clone())
