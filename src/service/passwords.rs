@@ -1,23 +1,26 @@
 //! Customer admin passwords: stored only as argon2id hashes (PHC strings, 7 MiB and 5 passes:
 //! OWASP's equivalent of the crate's default 19 MiB and 2 passes, with a third of the memory,
-//! which the emulator's resident size under load is mostly made of). The working memory is taken
-//! from a small pool and given back after each computation, instead of being allocated and freed
-//! every time, which left the process holding hundreds of MiB of freed blocks under load. Hashes
-//! made with other parameters (earlier versions) still verify with their own.
+//! which the emulator's resident size under load is mostly made of). Computations take turns on
+//! one block of working memory, kept from one to the next: a block per concurrent computation kept
+//! 28 MiB resident for good after four customers were created at once, and blocks allocated and
+//! freed each time stay resident in glibc's arenas all the same. One hash takes about 20 ms of a
+//! core. Hashes made with other parameters (earlier versions) still verify with their own.
 
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::Mutex;
 
-/// Working memory for argon2, reused across computations (at most one per core is in use).
-static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+/// The working memory of argon2: one block, held by one computation at a time (they run on the
+/// blocking threads, `passwords::off_thread`).
+static MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
 
 fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    let reused = MEMORY.lock().unwrap_or_else(|p| p.into_inner()).pop().filter(|m| m.len() == blocks);
-    let mut memory = reused.unwrap_or_else(|| vec![Block::default(); blocks]);
-    let result = work(&mut memory);
-    MEMORY.lock().unwrap_or_else(|p| p.into_inner()).push(memory);
-    result
+    let mut memory = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+    if memory.len() != blocks {
+        // A hash made with other parameters: the block is made to its size.
+        *memory = vec![Block::default(); blocks];
+    }
+    work(&mut memory)
 }
 
 /// The raw argon2id output for `password` under `params` and the decoded `salt`.
@@ -74,13 +77,11 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that never matches"))
 }
 
-/// At most one argon2 computation per core at a time: each takes tens of milliseconds, and more
-/// in parallel only adds memory, not throughput.
+/// One argon2 computation at a time (they share one block of working memory, `MEMORY`): the
+/// others wait here, without holding a blocking thread.
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
-    })
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    &PERMITS
 }
 
 /// Run an argon2 computation on the blocking pool, so it never stalls the async workers that
