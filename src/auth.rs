@@ -100,6 +100,10 @@ pub enum TokenError {
     WrongAudience,
     Expired,
     UnknownPartner,
+    /// The header names extensions (`crit`) that must be understood: the emulator knows none.
+    CriticalExtension,
+    /// `idtyp` is neither `app` nor `user`.
+    UnknownTokenType,
 }
 
 impl TokenError {
@@ -113,6 +117,10 @@ impl TokenError {
             TokenError::WrongAudience => "the token's audience is not https://api.partnercenter.microsoft.com",
             TokenError::Expired => "the token expired by the emulator clock; mint a new one or move the clock back",
             TokenError::UnknownPartner => "the token's partner (tid) does not exist here (was the emulator reset?)",
+            TokenError::CriticalExtension => {
+                "the token's header lists critical extensions (crit) this emulator does not understand (RFC 7515 §4.1.11)"
+            }
+            TokenError::UnknownTokenType => "the token's idtyp is neither app (App-only) nor user (App+User)",
         }
     }
 }
@@ -145,11 +153,30 @@ fn decode_access_token(keys: &TokenKeys, token: &str) -> Result<Claims, TokenErr
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.required_spec_claims.clear();
-    decode::<Claims>(token, &keys.decoding, &validation).map(|data| data.claims).map_err(|e| match e.kind() {
-        ErrorKind::InvalidSignature => TokenError::BadSignature,
-        ErrorKind::InvalidAudience => TokenError::WrongAudience,
-        _ => TokenError::Malformed,
-    })
+    let claims =
+        decode::<Claims>(token, &keys.decoding, &validation).map(|data| data.claims).map_err(|e| match e.kind() {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience,
+            _ => TokenError::Malformed,
+        })?;
+    if names_critical_extensions(token) {
+        return Err(TokenError::CriticalExtension);
+    }
+    if !matches!(claims.idtyp.as_str(), "app" | "user") {
+        return Err(TokenError::UnknownTokenType);
+    }
+    Ok(claims)
+}
+
+/// Whether the JOSE header of a (signature-checked) token has a `crit` member. The header type of
+/// the JWT library does not carry it, so the header is read here as plain JSON.
+fn names_critical_extensions(token: &str) -> bool {
+    use base64::Engine;
+    let Some(header) = token.split('.').next() else { return false };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header.trim_end_matches('=')) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).is_ok_and(|h| h.contains_key("crit"))
 }
 
 /// What a form token says: the form it is for and what it is about. Signed with the access tokens'
@@ -278,5 +305,29 @@ mod tests {
         );
         assert_eq!(verify(&keys, &unsigned, at(0)), Err(TokenError::Malformed));
         assert_eq!(verify(&keys, "garbage", at(0)), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn critical_extensions_and_unknown_token_types_are_refused() {
+        let keys = TokenKeys::from_secret("k");
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some("JWT".into());
+        let with_crit = {
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let head = b64.encode(r#"{"alg":"HS256","typ":"JWT","crit":["exp"],"exp":1}"#);
+            let body = b64.encode(serde_json::to_vec(&claims(1000)).unwrap());
+            let signing_input = format!("{head}.{body}");
+            let signature =
+                jsonwebtoken::crypto::sign(signing_input.as_bytes(), &keys.encoding, Algorithm::HS256).unwrap();
+            format!("{signing_input}.{signature}")
+        };
+        assert_eq!(verify(&keys, &with_crit, at(0)), Err(TokenError::CriticalExtension));
+        let mut odd = claims(1000);
+        odd.idtyp = "device".into();
+        assert_eq!(
+            verify(&keys, &encode(&header, &odd, &keys.encoding).unwrap(), at(0)),
+            Err(TokenError::UnknownTokenType)
+        );
+        assert!(verify(&keys, &encode(&header, &claims(1000), &keys.encoding).unwrap(), at(0)).is_ok());
     }
 }

@@ -98,6 +98,23 @@ pub struct Config {
     #[arg(long, env = "PCE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
+    /// Seconds a client has, from the first byte of a request, to send all of its headers; a
+    /// connection that sends them slower (a slowloris) is closed (1 to 300).
+    #[arg(long, env = "PCE_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request before it is closed (1 to 3600).
+    #[arg(long, env = "PCE_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_seconds: u64,
+
+    /// Failed sign-ins of one user name that lock it (1 to 1000), as Microsoft's sign-in does.
+    #[arg(long, env = "PCE_SIGN_IN_LOCKOUT_THRESHOLD", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub sign_in_lockout_threshold: u32,
+
+    /// Seconds (of the emulator clock) a locked user name stays locked (1 to 86400).
+    #[arg(long, env = "PCE_SIGN_IN_LOCKOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86400))]
+    pub sign_in_lockout_seconds: u32,
+
     /// Seed file (JSON or YAML) loaded at start; the emulator is ready only after it loaded.
     #[arg(long, env = "PCE_SEED")]
     pub seed: Option<std::path::PathBuf>,

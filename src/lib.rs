@@ -57,7 +57,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = net::CappedListener::new(listener, state.config.max_connections);
+    let timeouts = net::ReadTimeouts {
+        headers: std::time::Duration::from_secs(state.config.header_read_timeout_seconds),
+        idle: std::time::Duration::from_secs(state.config.idle_timeout_seconds),
+    };
+    let listener = net::CappedListener::new(listener, state.config.max_connections, timeouts);
     let router = http::router(state);
     let app = tower::util::MapRequestLayer::new(http::middleware::rewrite_request_path).layer(router);
     axum::serve(

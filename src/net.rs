@@ -1,43 +1,106 @@
-//! The listening socket with a cap on open connections. A connection beyond the cap is still
-//! accepted, so that its client hears why (503 990434 with `Connection: close`) instead of
-//! waiting in the kernel's backlog; it is closed after that one answer.
+//! The listening socket: a cap on open connections, and the time a connection may take to send a
+//! request.
+//!
+//! - A connection beyond the cap is still accepted, so that its client hears why (503 990434 with
+//!   `Connection: close`) instead of waiting in the kernel's backlog; it is closed after that one
+//!   answer.
+//! - A connection must send the complete headers of a request within the header-read timeout: of
+//!   its first request from the moment it was accepted, of a later one from its first byte. While
+//!   no request runs, a kept-alive connection may wait for its next request for the idle timeout.
+//!   A connection past either is closed: slow clients (a slowloris) cannot hold places under the
+//!   cap. Bodies and answers are bounded by the request timeout instead.
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, Sleep};
 
-pub struct CappedListener {
-    inner: TcpListener,
-    open: Arc<AtomicUsize>,
+/// The open connections, against the cap.
+#[derive(Debug)]
+pub struct Connections {
+    open: AtomicUsize,
     max: usize,
 }
 
-impl CappedListener {
-    pub fn new(inner: TcpListener, max: usize) -> Self {
-        Self { inner, open: Arc::new(AtomicUsize::new(0)), max }
+impl Connections {
+    /// No new connection would be served: the next one is refused with 503 990434.
+    pub fn at_cap(&self) -> bool {
+        self.open.load(Ordering::Acquire) >= self.max
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
     }
 }
 
-/// An accepted connection; it frees its place under the cap when it closes.
+/// How long a connection may take to send a request's headers, and to start its next request.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadTimeouts {
+    pub headers: Duration,
+    pub idle: Duration,
+}
+
+pub struct CappedListener {
+    inner: TcpListener,
+    connections: Arc<Connections>,
+    timeouts: ReadTimeouts,
+}
+
+impl CappedListener {
+    pub fn new(inner: TcpListener, max: usize, timeouts: ReadTimeouts) -> Self {
+        Self { inner, connections: Arc::new(Connections { open: AtomicUsize::new(0), max }), timeouts }
+    }
+}
+
+/// What a connection is waiting for, and until when.
+#[derive(Debug, Clone, Copy)]
+enum Waiting {
+    /// Its first request (from the accept): the header-read timeout.
+    FirstRequest,
+    /// Its next request, nothing of it received yet: the idle timeout.
+    NextRequest,
+    /// The rest of a request's headers (from its first byte): the header-read timeout.
+    Headers,
+    /// Nothing: a request runs.
+    Nothing,
+}
+
+/// An accepted connection: it frees its place under the cap when it closes, and it is closed when
+/// it takes too long to send a request.
 pub struct CountedStream {
     stream: TcpStream,
     /// None for a connection over the cap (it holds no place).
-    open: Option<Arc<AtomicUsize>>,
+    connections: Option<Arc<Connections>>,
+    /// Every open connection (for readiness).
+    all: Arc<Connections>,
+    /// The requests of this connection (shared with them, `ConnectionInfo`).
+    requests: Arc<Requests>,
+    timeouts: ReadTimeouts,
+    waiting: Waiting,
+    deadline: Pin<Box<Sleep>>,
 }
 
 impl Drop for CountedStream {
     fn drop(&mut self) {
-        if let Some(open) = &self.open {
-            open.fetch_sub(1, Ordering::AcqRel);
+        if let Some(connections) = &self.connections {
+            connections.open.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+}
+
+impl CountedStream {
+    fn wait_for(&mut self, waiting: Waiting, limit: Duration) {
+        self.waiting = waiting;
+        self.deadline.as_mut().reset(Instant::now() + limit);
     }
 }
 
@@ -50,12 +113,24 @@ impl Listener for CappedListener {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
+                    let max = self.connections.max;
                     let placed = self
+                        .connections
                         .open
-                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max).then_some(n + 1))
+                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
                         .is_ok();
-                    let open = placed.then(|| self.open.clone());
-                    return (CountedStream { stream, open }, addr);
+                    let connections = placed.then(|| self.connections.clone());
+                    let deadline = Box::pin(tokio::time::sleep(self.timeouts.headers));
+                    let io = CountedStream {
+                        stream,
+                        connections,
+                        all: self.connections.clone(),
+                        requests: Arc::default(),
+                        timeouts: self.timeouts,
+                        waiting: Waiting::FirstRequest,
+                        deadline,
+                    };
+                    return (io, addr);
                 }
                 // Out of file descriptors and the like: wait instead of spinning.
                 Err(e) => {
@@ -72,22 +147,87 @@ impl Listener for CappedListener {
 }
 
 /// What a request knows of its connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnectionInfo {
     pub remote: SocketAddr,
     /// The connection arrived while the cap was reached.
     pub over_cap: bool,
+    /// Every open connection, for readiness.
+    pub connections: Arc<Connections>,
+    requests: Arc<Requests>,
+}
+
+/// The requests of one connection, as the connection's reads see them.
+#[derive(Debug, Default)]
+struct Requests {
+    running: AtomicUsize,
+    /// A request began since the connection last looked: its wait is over.
+    began: AtomicBool,
+}
+
+impl ConnectionInfo {
+    /// Mark a request of this connection as running until the guard is dropped: meanwhile the
+    /// connection is not waiting for a request, and no read timeout applies.
+    pub fn request_running(&self) -> RunningRequest {
+        self.requests.running.fetch_add(1, Ordering::AcqRel);
+        self.requests.began.store(true, Ordering::Release);
+        RunningRequest(self.requests.clone())
+    }
+}
+
+/// A running request of a connection (see `ConnectionInfo::request_running`).
+pub struct RunningRequest(Arc<Requests>);
+
+impl Drop for RunningRequest {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Connected<IncomingStream<'_, CappedListener>> for ConnectionInfo {
     fn connect_info(stream: IncomingStream<'_, CappedListener>) -> Self {
-        ConnectionInfo { remote: *stream.remote_addr(), over_cap: stream.io().open.is_none() }
+        let io = stream.io();
+        ConnectionInfo {
+            remote: *stream.remote_addr(),
+            over_cap: io.connections.is_none(),
+            connections: io.all.clone(),
+            requests: io.requests.clone(),
+        }
     }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_string())
 }
 
 impl AsyncRead for CountedStream {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let this = &mut *self;
+        let began = this.requests.began.swap(false, Ordering::AcqRel);
+        if this.requests.running.load(Ordering::Acquire) > 0 {
+            this.waiting = Waiting::Nothing;
+            return Pin::new(&mut this.stream).poll_read(cx, buf);
+        }
+        if began || matches!(this.waiting, Waiting::Nothing) {
+            // The last request ended: the next one may take the idle timeout to begin.
+            let idle = this.timeouts.idle;
+            this.wait_for(Waiting::NextRequest, idle);
+        }
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(timed_out(match this.waiting {
+                Waiting::NextRequest => "idle connection closed",
+                _ => "request headers not received in time",
+            })));
+        }
+        let filled = buf.filled().len();
+        let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Waiting::NextRequest) = (&read, this.waiting) {
+            if buf.filled().len() > filled {
+                let headers = this.timeouts.headers;
+                this.wait_for(Waiting::Headers, headers);
+            }
+        }
+        read
     }
 }
 

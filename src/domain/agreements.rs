@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::contact::{Contact, ContactInput};
-use super::time::{parse_timestamp, render_timestamp};
+use super::time::{parse_timestamp, render_timestamp, TIMESTAMP_FORM};
 use super::timeline::before_refresh;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -250,7 +250,7 @@ fn parse_date_agreed(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, String>
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(raw) => {
-            parse_timestamp(raw).map(Some).ok_or_else(|| format!("dateAgreed: '{raw}' is not an ISO 8601 date-time"))
+            parse_timestamp(raw).map(Some).ok_or_else(|| format!("dateAgreed: '{raw}' is not {TIMESTAMP_FORM}"))
         }
     }
 }
@@ -418,7 +418,7 @@ mod tests {
         assert!(matches!(direct(Some("2026-03-01T12:05:01Z")), Err(ConfirmationError::DateAgreedInFuture { .. })));
         assert_eq!(
             direct(Some("soon")),
-            Err(ConfirmationError::Invalid(vec!["dateAgreed: 'soon' is not an ISO 8601 date-time".into()]))
+            Err(ConfirmationError::Invalid(vec![format!("dateAgreed: 'soon' is not {TIMESTAMP_FORM}")]))
         );
         let nobody = ContactInput::default();
         assert!(matches!(
@@ -444,7 +444,7 @@ mod tests {
             check(&bad_date),
             Err(ConfirmationError::Invalid(vec![
                 "primaryContact.email: not a valid email address".into(),
-                "dateAgreed: 'last tuesday' is not an ISO 8601 date-time".into()
+                format!("dateAgreed: 'last tuesday' is not {TIMESTAMP_FORM}")
             ]))
         );
     }

@@ -11,6 +11,7 @@ pub mod locales;
 pub mod orders;
 pub mod partners;
 pub mod permissions;
+pub mod sign_in;
 pub mod text;
 pub mod time;
 pub mod timeline;

@@ -2,10 +2,18 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// What `parse_timestamp` reads, for the messages that refuse anything else.
+pub const TIMESTAMP_FORM: &str =
+    "an ISO 8601 date-time in the years 1900 to 9999, such as 2026-03-01T12:00:00Z (second 60, a leap second, is not accepted)";
+
 /// Timestamps from clients are read for the years 1900 to 9999: every backend stores those, and
-/// nothing about an agreement happened earlier.
+/// nothing about an agreement happened earlier. A leap second (second 60) is refused: the
+/// emulator would have to echo an instant that .NET's `DateTime`, Java's `Instant` and
+/// JavaScript's `Date` cannot read, and the two backends would store it differently.
 pub fn parse_timestamp(value: &str) -> Option<DateTime<Utc>> {
-    parse_any_timestamp(value).filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
+    parse_any_timestamp(value)
+        .filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
+        .filter(|t| chrono::Timelike::nanosecond(t) < 1_000_000_000)
 }
 
 fn parse_any_timestamp(value: &str) -> Option<DateTime<Utc>> {
@@ -48,5 +56,14 @@ mod tests {
         assert!(parse_timestamp("yesterday").is_none());
         assert!(parse_timestamp("-5000-01-01T00:00:00").is_none());
         assert!(parse_timestamp("1899-12-31T23:59:59Z").is_none());
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_in_every_form() {
+        assert!(parse_timestamp("2016-12-31T23:59:60Z").is_none());
+        assert!(parse_timestamp("2016-12-31T23:59:60.500Z").is_none());
+        assert!(parse_timestamp("2017-01-01T00:59:60+01:00").is_none());
+        assert!(parse_timestamp("2016-12-31T23:59:60").is_none());
+        assert!(parse_timestamp("2016-12-31T23:59:59.999Z").is_some());
     }
 }

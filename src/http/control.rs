@@ -3,11 +3,11 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -21,6 +21,7 @@ use crate::domain::ids::canonical_id;
 use crate::domain::time::render_timestamp;
 use crate::domain::timeline::ServiceDateSetting;
 use crate::journal::JournalFilter;
+use crate::net::ConnectionInfo;
 use crate::service::control::{self, ClockChange, ClockReading, OutboxFilter, ResetScope};
 use crate::service::partners::{self, NewPartner};
 use crate::service::seed::{apply_seed, parse_seed};
@@ -45,6 +46,9 @@ pub fn routes() -> Vec<RouteEntry> {
         ("GET", "/_emulator/outbox", get(list_outbox)),
         ("DELETE", "/_emulator/outbox", delete(clear_outbox)),
         ("POST", "/_emulator/customers/{customer_id}/direct-acceptance", post(direct_acceptance)),
+        ("GET", "/_emulator/sign-in-lockouts", get(list_sign_in_lockouts)),
+        ("DELETE", "/_emulator/sign-in-lockouts", delete(unlock_all_sign_ins)),
+        ("DELETE", "/_emulator/sign-in-lockouts/{user_name}", delete(unlock_sign_in)),
         ("POST", "/_emulator/reset", post(reset)),
         ("POST", "/_emulator/seed", post(seed)),
         ("GET", "/_emulator/requests", get(list_requests)),
@@ -59,7 +63,15 @@ async fn health() -> Json<Value> {
 }
 
 /// Ready when the database answers, migrated, within 2 s; otherwise 503 (retryable) at once.
-async fn ready(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+/// Ready: the database answers, and a new API connection would be served (not while the
+/// connection cap is reached).
+async fn ready(
+    State(ctx): State<AppState>,
+    connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
+) -> ApiResult<Json<Value>> {
+    if let Some(Extension(ConnectInfo(info))) = connection.filter(|c| c.0 .0.connections.at_cap()) {
+        return Err(ApiError::TooManyConnections(info.connections.max()));
+    }
     control::check_ready(&ctx).await?;
     Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
 }
@@ -243,6 +255,29 @@ async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResu
     };
     let items: Vec<Value> = control::outbox(&ctx, filter).await?.iter().map(outbox_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn list_sign_in_lockouts(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let items: Vec<Value> = control::sign_in_lockouts(&ctx)
+        .await?
+        .iter()
+        .map(|l| {
+            json!({
+                "userName": l.user_name,
+                "failures": l.failures,
+                "lockedUntil": l.locked_until.map(render_timestamp),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn unlock_all_sign_ins(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"unlocked": control::unlock_sign_ins(&ctx, None).await?})))
+}
+
+async fn unlock_sign_in(State(ctx): State<AppState>, Path(user_name): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"unlocked": control::unlock_sign_ins(&ctx, Some(&user_name)).await?})))
 }
 
 async fn clear_outbox(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {

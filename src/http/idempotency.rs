@@ -104,6 +104,8 @@ async fn claim_request_id(
     let partner =
         req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
     let (Some(request_id), Some(partner)) = (request_id, partner) else { return Ok((req, None)) };
+    // One id however its letters are cased: a GUID is the same GUID in upper case.
+    let request_id = request_id.to_ascii_lowercase();
     let (parts, body) = req.into_parts();
     let request_bytes = to_bytes(body, state.config.max_body_bytes)
         .await

@@ -108,28 +108,33 @@ pub struct RequestIds {
     pub cv: String,
     /// The `MS-RequestId` the client sent, if it sent a usable one: what makes a retry safe.
     pub client_request_id: Option<String>,
+    /// The client sent an `MS-RequestId` longer than `MAX_REQUEST_ID_LEN`: the request is refused.
+    request_id_too_long: bool,
 }
 
-/// A header value a client sent, trimmed; blank or over 128 characters counts as not sent.
-fn client_header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(str::to_string)
+/// The longest `MS-RequestId` taken (a GUID is 36 characters).
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A header value a client sent, trimmed; blank counts as not sent.
+fn client_header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl RequestIds {
     fn read(headers: &HeaderMap, ids: &crate::ids::Ids) -> Self {
-        let client_request_id = client_header(headers, &MS_REQUEST_ID);
+        let sent = client_header(headers, &MS_REQUEST_ID);
+        let request_id_too_long = sent.is_some_and(|v| v.len() > MAX_REQUEST_ID_LEN);
+        let client_request_id = sent.filter(|_| !request_id_too_long).map(str::to_string);
         let request_id = client_request_id.clone().unwrap_or_else(|| ids.guid());
-        let correlation_id = client_header(headers, &MS_CORRELATION_ID).unwrap_or_else(|| ids.guid());
+        // A correlation id over the limit is replaced, not refused: it only ties log lines together.
+        let correlation_id = client_header(headers, &MS_CORRELATION_ID)
+            .filter(|v| v.len() <= MAX_REQUEST_ID_LEN)
+            .map_or_else(|| ids.guid(), str::to_string);
         let cv = match headers.get(&MS_CV).and_then(|v| v.to_str().ok()) {
             Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
             _ => format!("{}.0", ids.token(16)),
         };
-        Self { request_id, correlation_id, cv, client_request_id }
+        Self { request_id, correlation_id, cv, client_request_id, request_id_too_long }
     }
 }
 
@@ -152,6 +157,8 @@ impl RequestContext {
 /// journal entry.
 pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
+    // The connection is busy with this request: its read timeouts wait (`net`).
+    let _running = req.extensions().get::<ConnectInfo<ConnectionInfo>>().map(|c| c.0.request_running());
     let context =
         Arc::new(RequestContext { ids: RequestIds::read(req.headers(), &state.ids), tenant: OnceLock::new() });
     let ids = &context.ids;
@@ -171,7 +178,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         latency_ms = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
-    let refusal = refuse_early(&state, &req);
+    let refusal = refuse_early(&state, &req, ids);
     let response = async {
         if let Some(refusal) = refusal {
             return refusal.into_response();
@@ -212,7 +219,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
 
 /// The limits checked before routing: the connection cap (probes are answered even over it: an
 /// orchestrator must not restart a busy emulator), the size of the headers, and an encoded NUL.
-fn refuse_early(state: &AppState, req: &Request) -> Option<ApiError> {
+fn refuse_early(state: &AppState, req: &Request, ids: &RequestIds) -> Option<ApiError> {
     let over_cap = !is_probe(req.uri().path())
         && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
     if over_cap {
@@ -221,6 +228,11 @@ fn refuse_early(state: &AppState, req: &Request) -> Option<ApiError> {
     if headers_size(req.headers()) > state.config.max_header_bytes {
         return Some(ApiError::HeadersTooLarge(state.config.max_header_bytes));
     }
+    if ids.request_id_too_long {
+        return Some(ApiError::InvalidRequest(format!(
+            "MS-RequestId: at most {MAX_REQUEST_ID_LEN} characters (a GUID is 36); a retry must send the same value"
+        )));
+    }
     let encoded_nul = req.uri().path_and_query().is_some_and(|pq| pq.as_str().contains("%00"));
     if encoded_nul {
         return Some(ApiError::InvalidRequest("the path or query contains an encoded NUL character (%00)".into()));
@@ -228,7 +240,8 @@ fn refuse_early(state: &AppState, req: &Request) -> Option<ApiError> {
     None
 }
 
-/// Partner Center's `MS-*` headers, and the JSON content type with its charset.
+/// Partner Center's `MS-*` headers, the JSON content type with its charset, and the security
+/// headers every answer carries (`nosniff`; on pages, a referrer policy).
 fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &str) {
     for (name, value) in [
         (MS_REQUEST_ID, ids.request_id.as_str()),
@@ -239,6 +252,11 @@ fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &s
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);
         }
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
+    if content_type.is_some_and(|v| v.starts_with(b"text/html")) && !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     }
     let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
     let bare_json = content_type

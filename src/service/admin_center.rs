@@ -9,6 +9,7 @@ use super::acceptance::accept_directly;
 use super::documents::{customer_document_link, document_uris};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
+use super::sign_in::{sign_in, SignIn};
 use super::timeline::service_date;
 use super::unit::in_unit;
 use crate::app::AppContext;
@@ -26,14 +27,17 @@ pub fn session_key(cookie_value: &str) -> String {
     Sha256::digest(cookie_value.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Check the customer admin's credentials. Unknown users are checked against a decoy hash, so
-/// the answer (and its timing) does not reveal whether the user exists.
-pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> ServiceResult<Option<Customer>> {
-    let customer = ctx.store.customer_by_admin_user(user_name).await?;
-    let hash = customer.as_ref().map_or(decoy_hash(), |c| c.admin_password_hash.as_str()).to_string();
-    let password = password.to_string();
-    let matches = off_thread(move || verify_password(&password, &hash)).await;
-    Ok(customer.filter(|_| matches))
+/// Check the customer admin's credentials, under the sign-in lockout. Unknown users are checked
+/// against a decoy hash, so the answer (and its timing) does not reveal whether the user exists.
+pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> ServiceResult<SignIn<Customer>> {
+    sign_in(ctx, user_name, async {
+        let customer = ctx.store.customer_by_admin_user(user_name).await?;
+        let hash = customer.as_ref().map_or(decoy_hash(), |c| c.admin_password_hash.as_str()).to_string();
+        let password = password.to_string();
+        let matches = off_thread(move || verify_password(&password, &hash)).await;
+        Ok(customer.filter(|_| matches))
+    })
+    .await
 }
 
 /// Start a session; returns the cookie value (the stored session carries only its hash).

@@ -10,7 +10,8 @@ use crate::app::AppContext;
 use crate::clock::in_supported_range;
 use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
 use crate::domain::ids::canonical_id;
-use crate::domain::time::parse_timestamp;
+use crate::domain::sign_in::lockout_key;
+use crate::domain::time::{parse_timestamp, TIMESTAMP_FORM};
 use crate::store::{OutboxMessage, OutboxQuery, StoreError};
 
 /// The emulator clock: its instant and whether it is frozen.
@@ -43,7 +44,7 @@ pub async fn set_clock(ctx: &AppContext, change: ClockChange) -> ServiceResult<C
                 ]));
             };
             let now = parse_timestamp(&raw)
-                .ok_or_else(|| ServiceError::Validation(vec![format!("now: '{raw}' is not an RFC 3339 instant")]))?;
+                .ok_or_else(|| ServiceError::Validation(vec![format!("now: '{raw}' is not {TIMESTAMP_FORM}")]))?;
             if !in_supported_range(now) {
                 return Err(ServiceError::Validation(vec![format!(
                     "now: '{raw}' is outside 1970-01-01 to 9999-12-31"
@@ -95,6 +96,30 @@ pub async fn outbox(ctx: &AppContext, filter: OutboxFilter) -> ServiceResult<Vec
 /// Empty the outbox; returns how many emails went.
 pub async fn clear_outbox(ctx: &AppContext) -> ServiceResult<u64> {
     Ok(ctx.store.clear_outbox().await?)
+}
+
+/// A user name's failed sign-ins and lock, as the control plane shows them.
+pub struct SignInLockout {
+    pub user_name: String,
+    pub failures: u32,
+    /// Until when it is locked, if it is now (by the emulator clock).
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Every user name with failed sign-ins or a lock.
+pub async fn sign_in_lockouts(ctx: &AppContext) -> ServiceResult<Vec<SignInLockout>> {
+    let now = ctx.clock.now().await?;
+    let all = ctx.store.all_sign_in_failures().await?;
+    Ok(all
+        .into_iter()
+        .map(|(user_name, f)| SignInLockout { user_name, failures: f.failures, locked_until: f.locked_at(now) })
+        .collect())
+}
+
+/// Unlock one user name (any spelling of it), or every one; how many were unlocked.
+pub async fn unlock_sign_ins(ctx: &AppContext, user_name: Option<&str>) -> ServiceResult<u64> {
+    let key = user_name.map(lockout_key);
+    Ok(ctx.store.clear_sign_in_failures(key.as_deref()).await?)
 }
 
 /// The customer accepts the agreement itself, without a browser.

@@ -20,6 +20,7 @@ pub mod partners;
 pub mod passwords;
 pub mod retries;
 pub mod seed;
+pub mod sign_in;
 pub mod timeline;
 pub mod tokens;
 pub mod unit;

@@ -29,6 +29,7 @@ use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
 use crate::domain::partners::Partner;
+use crate::domain::sign_in::SignInFailures;
 
 pub use sql_store::SqlStore;
 
@@ -253,6 +254,20 @@ pub trait Store: Send + Sync + 'static {
     async fn clear_outbox(&self) -> StoreResult<u64>;
 
     async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>>;
+
+    /// The failed sign-ins of a user name (`domain::sign_in::lockout_key`).
+    async fn sign_in_failures(&self, user_name: &str) -> StoreResult<SignInFailures>;
+    /// Count a failed sign-in of a user name: the `threshold`-th locks it until `lock_until`, and the
+    /// count starts again. Returns the count and lock as they are now.
+    async fn record_sign_in_failure(
+        &self,
+        user_name: &str,
+        threshold: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<SignInFailures>;
+    /// Forget the failures (and lock) of one user name, or of every one; how many were forgotten.
+    async fn clear_sign_in_failures(&self, user_name: Option<&str>) -> StoreResult<u64>;
+    async fn all_sign_in_failures(&self) -> StoreResult<Vec<(String, SignInFailures)>>;
 
     async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;

@@ -12,6 +12,7 @@ use crate::domain::customers::Customer;
 use crate::domain::faults::{FaultEffect, FaultRule};
 use crate::domain::orders::Order;
 use crate::domain::partners::{Partner, PartnerType};
+use crate::domain::sign_in::SignInFailures;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
@@ -419,4 +420,23 @@ where
     }
     let items = rows.into_iter().filter_map(|r| r.item).map(T::try_from).collect::<StoreResult<Vec<T>>>()?;
     Ok(Seen::Served(items))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SignInFailuresRow {
+    failures: i32,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+impl From<SignInFailuresRow> for SignInFailures {
+    fn from(row: SignInFailuresRow) -> Self {
+        SignInFailures { failures: u32::try_from(row.failures).unwrap_or(0), locked_until: row.locked_until }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct NamedSignInFailuresRow {
+    pub user_name: String,
+    #[sqlx(flatten)]
+    pub failures: SignInFailuresRow,
 }

@@ -219,6 +219,22 @@ pub const RECORD_FAULT_HIT: &str =
 pub const DELETE_FAULT_RULE: &str = "DELETE FROM fault_rules WHERE id = $1";
 pub const DELETE_FAULT_RULES: &str = "DELETE FROM fault_rules";
 
+// --- sign-in lockout ----------------------------------------------------------------------------------
+
+pub const SIGN_IN_FAILURES: &str = "SELECT failures, locked_until FROM sign_in_failures WHERE user_name = $1";
+/// Count a failure of user name `$1`; the `$2`-th locks it until `$3` and the count starts again.
+/// One statement: concurrent failures (on any replica) are all counted.
+pub const RECORD_SIGN_IN_FAILURE: &str = "INSERT INTO sign_in_failures (user_name, failures, locked_until) \
+     VALUES ($1, CASE WHEN 1 >= $2 THEN 0 ELSE 1 END, CASE WHEN 1 >= $2 THEN $3 ELSE NULL END) \
+     ON CONFLICT (user_name) DO UPDATE SET \
+     failures = CASE WHEN sign_in_failures.failures + 1 >= $2 THEN 0 ELSE sign_in_failures.failures + 1 END, \
+     locked_until = CASE WHEN sign_in_failures.failures + 1 >= $2 THEN $3 ELSE sign_in_failures.locked_until END \
+     RETURNING failures, locked_until";
+pub const CLEAR_SIGN_IN_FAILURES: &str = "DELETE FROM sign_in_failures WHERE user_name = $1";
+pub const CLEAR_ALL_SIGN_IN_FAILURES: &str = "DELETE FROM sign_in_failures";
+pub const ALL_SIGN_IN_FAILURES: &str =
+    "SELECT user_name, failures, locked_until FROM sign_in_failures ORDER BY user_name";
+
 // --- reset ----------------------------------------------------------------------------------------------
 
 /// A full reset: everything partners and customers did; the template catalog and the signing
@@ -227,6 +243,7 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM fault_rules",
     "DELETE FROM idempotent_responses",
     "DELETE FROM admin_sessions",
+    "DELETE FROM sign_in_failures",
     "DELETE FROM outbox",
     "DELETE FROM orders",
     "DELETE FROM agreements",

@@ -19,6 +19,7 @@ use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
 use crate::domain::orders::Order;
 use crate::domain::partners::Partner;
+use crate::domain::sign_in::SignInFailures;
 
 /// A connected database.
 pub(super) enum Db {
@@ -322,6 +323,47 @@ impl Store for SqlStore {
             sqlx::query_as(sql::ORDERS_OF_CUSTOMER).bind(customer_id).fetch_all(pool).await
         })?;
         to_vec(rows)
+    }
+
+    async fn sign_in_failures(&self, user_name: &str) -> StoreResult<SignInFailures> {
+        let row: Option<rows::SignInFailuresRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::SIGN_IN_FAILURES).bind(user_name).fetch_optional(pool).await
+        })?;
+        Ok(row.map(SignInFailures::from).unwrap_or_default())
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        user_name: &str,
+        threshold: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<SignInFailures> {
+        let threshold = i32::try_from(threshold).unwrap_or(i32::MAX);
+        let row: rows::SignInFailuresRow = on_pool!(self, writer, |pool| {
+            sqlx::query_as(sql::RECORD_SIGN_IN_FAILURE)
+                .bind(user_name)
+                .bind(threshold)
+                .bind(lock_until)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(row.into())
+    }
+
+    async fn clear_sign_in_failures(&self, user_name: Option<&str>) -> StoreResult<u64> {
+        let cleared = on_pool!(self, writer, |pool| {
+            match user_name {
+                Some(name) => sqlx::query(sql::CLEAR_SIGN_IN_FAILURES).bind(name).execute(pool).await?.rows_affected(),
+                None => sqlx::query(sql::CLEAR_ALL_SIGN_IN_FAILURES).execute(pool).await?.rows_affected(),
+            }
+        });
+        Ok(cleared)
+    }
+
+    async fn all_sign_in_failures(&self) -> StoreResult<Vec<(String, SignInFailures)>> {
+        let rows: Vec<rows::NamedSignInFailuresRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::ALL_SIGN_IN_FAILURES).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(|r| (r.user_name, r.failures.into())).collect())
     }
 
     async fn insert_session(&self, s: &AdminSession) -> StoreResult<()> {

@@ -310,3 +310,73 @@ async fn sign_out_ends_the_session() {
     assert_eq!(r.status(), 303);
     assert_eq!(v.get("/AdminPortal/Home").await.status(), 303);
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_user_name_for_a_while_by_the_emulator_clock() {
+    let app = TestApp::spawn_with(&["--sign-in-lockout-threshold", "3", "--sign-in-lockout-seconds", "120"]).await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
+    let p = app.persona("DirectBill").await;
+    let (_, user, password) = customer_with_credentials(&app, &p.token, "lockout").await;
+    let v = Visitor::new(&app);
+    for _ in 0..2 {
+        assert_eq!(v.sign_in(&user, "wrong", "/AdminPortal/Home").await.status(), 401);
+    }
+    // the third failure locks the name; the right password does not get in while it is locked
+    let locked = v.sign_in(&user.to_uppercase(), "wrong", "/AdminPortal/Home").await;
+    assert_eq!(locked.status(), 429, "any spelling of the name counts");
+    assert_eq!(locked.headers()["retry-after"], "120");
+    assert!(locked.text().await.unwrap().contains("AADSTS50053"));
+    let still = v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    assert_eq!(still.status(), 429);
+    // the journal tells each attempt and the lockout
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    let sign_ins: Vec<&Value> =
+        journal["items"].as_array().unwrap().iter().filter(|e| e["path"] == "/AdminPortal/SignIn").collect();
+    let rules: Vec<&str> = sign_ins.iter().filter_map(|e| e["rule"].as_str()).collect();
+    assert!(rules.contains(&"SignInFailed") && rules.contains(&"SignInLockedOut"), "{rules:?}");
+    let hints: Vec<&str> = sign_ins.iter().filter_map(|e| e["hint"].as_str()).collect();
+    assert!(hints.iter().any(|h| h.contains("failed sign-in 2 of 3")), "{hints:?}");
+    let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(lockouts["items"][0]["userName"], user.to_lowercase());
+    assert_eq!(lockouts["items"][0]["lockedUntil"], "2026-03-01T12:02:00.000Z");
+    // the lock ends with the emulator clock
+    app.control(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": 121}))).await;
+    let r = v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    assert_eq!(r.status(), 303, "signed in once the lock is over");
+}
+
+#[tokio::test]
+async fn unknown_user_names_lock_out_alike_and_the_control_plane_unlocks() {
+    let app = TestApp::spawn_with(&["--sign-in-lockout-threshold", "2"]).await;
+    let p = app.persona("DirectBill").await;
+    let (_, user, password) = customer_with_credentials(&app, &p.token, "unlockme").await;
+    let v = Visitor::new(&app);
+    let nobody = "nobody@nowhere.onmicrosoft.com";
+    for name in [nobody, &user] {
+        assert_eq!(v.sign_in(name, "wrong", "/AdminPortal/Home").await.status(), 401);
+        assert_eq!(v.sign_in(name, "wrong", "/AdminPortal/Home").await.status(), 429, "{name}");
+    }
+    let a = v.sign_in(nobody, "wrong", "/AdminPortal/Home").await.text().await.unwrap();
+    let b = v.sign_in(&user, "wrong", "/AdminPortal/Home").await.text().await.unwrap();
+    assert_eq!(a.replace(nobody, ""), b.replace(&user, ""), "the lockout reveals no account");
+    let unlocked =
+        app.control_json(Method::DELETE, &format!("/_emulator/sign-in-lockouts/{}", user.to_uppercase()), None).await;
+    assert_eq!(unlocked["unlocked"], 1);
+    assert_eq!(v.sign_in(&user, &password, "/AdminPortal/Home").await.status(), 303);
+    assert_eq!(v.sign_in(nobody, "x", "/AdminPortal/Home").await.status(), 429, "the other name stays locked");
+    assert_eq!(app.control_json(Method::DELETE, "/_emulator/sign-in-lockouts", None).await["unlocked"], 1);
+    assert_eq!(v.sign_in(nobody, "x", "/AdminPortal/Home").await.status(), 401);
+}
+
+#[tokio::test]
+async fn every_page_says_nosniff_and_keeps_its_address_to_itself() {
+    let app = TestApp::spawn().await;
+    let v = Visitor::new(&app);
+    for path in ["/AdminPortal/SignIn", "/_emulator/docs", "/AdminPortal/Home"] {
+        let r = v.get(path).await;
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        if r.headers().get("content-type").is_some_and(|t| t.to_str().unwrap().starts_with("text/html")) {
+            assert_eq!(r.headers()["referrer-policy"], "same-origin", "{path}");
+        }
+    }
+}

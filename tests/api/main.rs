@@ -15,4 +15,6 @@ mod reliability;
 mod sdk_shapes;
 mod security;
 mod service_date;
+mod slow_clients;
 mod spec;
+mod strict_inputs;

@@ -245,7 +245,7 @@ async fn oversized_headers_get_431_in_the_error_shape() {
     assert_eq!(app.get("/v1/agreements", &p.token).await.status(), 200);
 }
 
-async fn raw_get(addr: &str, path: &str) -> (tokio::net::TcpStream, String) {
+pub(crate) async fn raw_get(addr: &str, path: &str) -> (tokio::net::TcpStream, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -261,8 +261,10 @@ async fn connections_beyond_the_cap_are_told_to_retry_and_closed() {
     let (_held_a, a) = raw_get(&addr, "/_emulator/clock").await;
     let (_held_b, b) = raw_get(&addr, "/_emulator/clock").await;
     assert!(a.starts_with("HTTP/1.1 200") && b.starts_with("HTTP/1.1 200"), "{a}\n{b}");
-    let (_, probe) = raw_get(&addr, "/_emulator/ready").await;
-    assert!(probe.starts_with("HTTP/1.1 200"), "probes are answered over the cap: {probe}");
+    let (_, health) = raw_get(&addr, "/_emulator/health").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "probes are answered over the cap: {health}");
+    let (_, ready) = raw_get(&addr, "/_emulator/ready").await;
+    assert!(ready.starts_with("HTTP/1.1 503") && ready.contains("990434"), "not ready at the cap: {ready}");
     let (mut third, c) = raw_get(&addr, "/_emulator/clock").await;
     assert!(c.starts_with("HTTP/1.1 503"), "{c}");
     assert!(c.contains("990434") && c.to_ascii_lowercase().contains("retry-after: 1"), "{c}");

@@ -13,12 +13,15 @@ use axum::Router;
 use chrono::Utc;
 use maud::Markup;
 
-use super::error::status_of;
+use super::error::{status_of, RefusalNote};
 use super::extract::QueryParams;
 use crate::app::AppState;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
+use crate::domain::sign_in::LOCKED_OUT;
+use crate::domain::time::render_timestamp;
 use crate::service::admin_center::{self as center, InvitationOutcome, SESSION_HOURS};
+use crate::service::sign_in::SignIn;
 use crate::service::{ErrorKind, ServiceError};
 use crate::store::AdminSession;
 use pages::PersonFields;
@@ -268,14 +271,33 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
     }
     let password = field(&fields, "password").unwrap_or_default();
     let customer = match center::authenticate(&ctx, &user_name, password).await {
-        Ok(c) => c,
+        Ok(SignIn::Accepted(customer)) => customer,
+        Ok(SignIn::Refused { failures, threshold }) => {
+            let mut response = page(
+                StatusCode::UNAUTHORIZED,
+                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
+            );
+            let hint = format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout");
+            response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
+            return response;
+        }
+        Ok(SignIn::LockedOut { until, seconds_left }) => {
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(LOCKED_OUT)),
+            );
+            if let Ok(value) = HeaderValue::from_str(&seconds_left.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            let hint = format!(
+                "'{user_name}' is locked until {} by the emulator clock (AADSTS50053); \
+                 DELETE /_emulator/sign-in-lockouts/{{userName}} unlocks it",
+                render_timestamp(until)
+            );
+            response.extensions_mut().insert(RefusalNote { rule: "SignInLockedOut", hint });
+            return response;
+        }
         Err(e) => return error_page(e, None),
-    };
-    let Some(customer) = customer else {
-        return page(
-            StatusCode::UNAUTHORIZED,
-            pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
-        );
     };
     let (cookie_value, _) = match center::start_session(&ctx, &customer).await {
         Ok(s) => s,

@@ -180,6 +180,24 @@ async fn tokens_signed_with_the_real_key_are_still_judged_on_their_claims() {
     for (what, token) in cases {
         expect_401(app.get("/v1/agreements", &token).await, what).await;
     }
+    // a critical header extension the emulator does not understand, and an unknown token type
+    let head = B64.encode(r#"{"alg":"HS256","typ":"JWT","crit":["exp"],"exp":1}"#);
+    let signing_input = format!("{head}.{}", B64.encode(serde_json::to_vec(&claims).unwrap()));
+    let signature = jsonwebtoken::crypto::sign(
+        signing_input.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(KEY.as_bytes()),
+        hs256,
+    )
+    .unwrap();
+    let with_crit = format!("{signing_input}.{signature}");
+    let device = sign(&with(&|c| c["idtyp"] = json!("device")), KEY, hs256);
+    for (token, reason) in [(&with_crit, "critical extensions (crit)"), (&device, "idtyp is neither app")] {
+        expect_401(app.get("/v1/agreements", token).await, reason).await;
+        // why, for the developer: in the request journal (a client is told no more than 401 800001)
+        let journal = app.control_json(Method::GET, "/_emulator/requests?status=401", None).await;
+        let hint = journal["items"][0]["hint"].as_str().unwrap_or_default().to_string();
+        assert!(hint.contains(reason), "{hint}");
+    }
     // moving the clock back revives the expired token: expiry follows the emulator clock
     let expired = sign(&with(&|c| c["exp"] = json!(now)), KEY, hs256);
     app.set_clock("2026-03-01T11:59:59Z").await;

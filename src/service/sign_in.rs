@@ -1,0 +1,66 @@
+//! Sign-in with a password wherever the emulator offers one (the admin center now; the partner
+//! dashboard and the token endpoint's password grant use the same): the lockout is judged
+//! before the password, and every outcome is counted.
+
+use chrono::{DateTime, Duration};
+use std::future::Future;
+
+use super::error::ServiceResult;
+use crate::app::AppContext;
+use crate::domain::sign_in::{lockout_key, LockoutPolicy};
+
+/// What became of a sign-in.
+#[derive(Debug)]
+pub enum SignIn<T> {
+    Accepted(T),
+    /// Wrong user name or password: the `failures`-th failure of `threshold`.
+    Refused {
+        failures: u32,
+        threshold: u32,
+    },
+    /// Locked (by this attempt or before it) until `until`, that is `seconds_left` from now by the
+    /// emulator clock; no password was checked.
+    LockedOut {
+        until: DateTime<chrono::Utc>,
+        seconds_left: i64,
+    },
+}
+
+pub fn lockout_policy(ctx: &AppContext) -> LockoutPolicy {
+    LockoutPolicy {
+        threshold: ctx.config.sign_in_lockout_threshold,
+        duration: Duration::seconds(i64::from(ctx.config.sign_in_lockout_seconds)),
+    }
+}
+
+/// Sign `user_name` in with `check`, which checks the password and gives the account when it
+/// matches (it is not run while the user name is locked).
+pub async fn sign_in<T, F>(ctx: &AppContext, user_name: &str, check: F) -> ServiceResult<SignIn<T>>
+where
+    F: Future<Output = ServiceResult<Option<T>>>,
+{
+    let policy = lockout_policy(ctx);
+    let key = lockout_key(user_name);
+    let now = ctx.clock.now().await?;
+    let before = ctx.store.sign_in_failures(&key).await?;
+    let locked_out =
+        |until: DateTime<chrono::Utc>| SignIn::LockedOut { until, seconds_left: (until - now).num_seconds().max(1) };
+    if let Some(until) = before.locked_at(now) {
+        return Ok(locked_out(until));
+    }
+    match check.await? {
+        Some(account) => {
+            if before.failures > 0 || before.locked_until.is_some() {
+                ctx.store.clear_sign_in_failures(Some(&key)).await?;
+            }
+            Ok(SignIn::Accepted(account))
+        }
+        None => {
+            let after = ctx.store.record_sign_in_failure(&key, policy.threshold, now + policy.duration).await?;
+            Ok(match after.locked_at(now) {
+                Some(until) => locked_out(until),
+                None => SignIn::Refused { failures: after.failures, threshold: policy.threshold },
+            })
+        }
+    }
+}
