@@ -9,6 +9,7 @@
 //!                         [--bound-ms MS] [--reads] [--probe-ready] [--records F.csv]
 //! reliability-load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
 //! reliability-load retry  <base-url> <state.json> <ledger.json>
+//! reliability-load slowloris <base-url> --connections N --seconds S --bound-ms MS
 //! ```
 //!
 //! `load` runs until the stop file exists (or `--max-seconds`), then reads the marks file the
@@ -88,6 +89,7 @@ async fn main() {
         "load" => load(&args).await,
         "verify" => verify(&args).await,
         "retry" => retry(&args).await,
+        "slowloris" => slowloris(&args).await,
         other => die(format!("unknown command {other}")),
     };
     std::process::exit(code);
@@ -977,5 +979,92 @@ async fn retry(args: &Args) -> i32 {
     checks
         .require(wrong.is_empty(), "every retry is a replay of a stored write or a new run of one that was not stored");
     checks.require(not_once.is_empty(), "after the retries every write is stored exactly once");
+    i32::from(!checks.failures.is_empty())
+}
+
+/// A slowloris: `--connections` connections that send a request's headers a byte every 200 ms
+/// and, when the emulator closes them, open again, for `--seconds`; meanwhile a client asks for
+/// `/_emulator/clock` twice a second, retrying at once on 503 990434 (the connection cap), and the
+/// readiness probe is polled. Every request of the client must succeed within `--bound-ms` of
+/// its first attempt, and readiness must have said 503 while the slow ones held the cap.
+async fn slowloris(args: &Args) -> i32 {
+    use tokio::io::AsyncWriteExt;
+    let base = args.pos(1, "base url");
+    let connections = args.num("connections", 100) as usize;
+    let seconds = args.num("seconds", 15);
+    let bound = Duration::from_millis(args.num("bound-ms", 5000));
+    let addr = base.trim_start_matches("http://").to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reopened = Arc::new(AtomicU64::new(0));
+    let mut slow = Vec::new();
+    for _ in 0..connections {
+        let (addr, stop, reopened) = (addr.clone(), stop.clone(), reopened.clone());
+        slow.push(tokio::spawn(async move {
+            let request = b"GET /_emulator/clock HTTP/1.1\r\nHost: slow\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                for byte in request.iter().take(request.len() - 2) {
+                    if stop.load(Ordering::Relaxed) || stream.write_all(&[*byte]).await.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                reopened.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let http = client(Duration::from_secs(30), 0);
+    let started = Instant::now();
+    let (mut served, mut slowest, mut attempts_total, mut late) = (0u64, Duration::ZERO, 0u64, Vec::new());
+    let (mut ready_503, mut ready_checks) = (0u64, 0u64);
+    while started.elapsed() < Duration::from_secs(seconds) {
+        ready_checks += 1;
+        if let Ok(r) = http.get(format!("{base}/_emulator/ready")).send().await {
+            if r.status().as_u16() == 503 {
+                ready_503 += 1;
+            }
+        }
+        let first = Instant::now();
+        let mut attempts = 0u64;
+        loop {
+            attempts += 1;
+            match http.get(format!("{base}/_emulator/clock")).send().await {
+                Ok(r) if r.status().is_success() => break,
+                Ok(r) if r.status().as_u16() == 503 => {}
+                Ok(r) => die(format!("unexpected status {} for the client's request", r.status())),
+                Err(_) => {}
+            }
+            if first.elapsed() > bound * 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let took = first.elapsed();
+        attempts_total += attempts;
+        served += 1;
+        slowest = slowest.max(took);
+        if took > bound {
+            late.push(took);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in slow {
+        let _ = task.await;
+    }
+    println!("== slowloris: {connections} slow connections for {seconds} s");
+    figure("slow connections closed by the emulator and reopened", reopened.load(Ordering::Relaxed));
+    figure("client requests", served);
+    figure("  attempts (503 990434 retried)", attempts_total);
+    figure("  slowest, from the first attempt to its 2xx", secs(slowest));
+    figure("readiness checks answered 503", format!("{ready_503} of {ready_checks}"));
+    let mut checks = Checks { failures: Vec::new() };
+    checks.require(late.is_empty(), format!("every client request succeeded within {}", secs(bound)));
+    checks.require(reopened.load(Ordering::Relaxed) > 0, "the emulator closed slow connections");
+    checks.require(ready_503 > 0, "readiness said 503 while the slow connections held the cap");
     i32::from(!checks.failures.is_empty())
 }
