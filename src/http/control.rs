@@ -351,12 +351,20 @@ async fn seed(
     let body = body.map_err(|r| body_rejection(&ctx, r))?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if !matches!(essence.as_str(), "application/json" | "application/yaml" | "application/x-yaml" | "text/yaml") {
+    let json = essence == "application/json" || essence.ends_with("+json");
+    let yaml = matches!(essence.as_str(), "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml");
+    if !json && !yaml {
         return Err(ApiError::UnsupportedMediaType(format!(
-            "Content-Type was '{content_type}'; send application/json or application/yaml"
+            "Content-Type was '{content_type}'; a seed is JSON (application/json) or YAML (application/yaml, \
+             application/x-yaml, text/yaml)"
         )));
     }
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::MalformedBody("body: not UTF-8".into()))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::MalformedBody(
+            "body: the seed is empty (with curl's --data-binary @FILE, check that FILE exists where curl runs)".into(),
+        ));
+    }
     let seed = parse_seed(text).map_err(ApiError::MalformedBody)?;
     Ok((StatusCode::CREATED, Json(wire::seed_summary(&apply_seed(&ctx, seed).await?))))
 }

@@ -185,6 +185,7 @@ pub fn seed_summary(s: &SeedSummary) -> Value {
         "directAcceptances": s.direct_acceptances,
         "orders": s.orders,
         "enhancedAttestations": s.enhanced_attestations,
+        "unchanged": s.unchanged,
         "ids": s.ids,
         "credentials": credentials,
     })

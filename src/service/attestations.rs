@@ -53,11 +53,22 @@ pub async fn create_attestation(
     unit: &mut dyn UnitOfWork,
     input: &AttestationInput,
 ) -> ServiceResult<AttestationState> {
+    create_attestation_as(ctx, permit, unit, input, ctx.ids.guid()).await
+}
+
+/// Create an attestation (see `create_attestation`) with the id the caller names (a seed does).
+pub async fn create_attestation_as(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::CreateEnhancedAttestation>,
+    unit: &mut dyn UnitOfWork,
+    input: &AttestationInput,
+    id: String,
+) -> ServiceResult<AttestationState> {
     require_availability(ctx).await?;
     let valid = validate_attestation(input).map_err(ServiceError::Validation)?;
     let now = ctx.clock.now().await?;
     let attestation = EnhancedAttestation {
-        id: ctx.ids.guid(),
+        id,
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         country: valid.country,
         language: valid.language,

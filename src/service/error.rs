@@ -112,6 +112,14 @@ pub enum ServiceError {
     #[error("attestation already accepted")]
     AttestationAlreadyAccepted(String),
 
+    // --- Seeds ---
+    /// A seed entry was refused by a rule: the rule's own code, with the entry named.
+    #[error("seed entry {entry} refused")]
+    SeedEntryRefused { entry: String, cause: Box<ServiceError> },
+    /// A seed entry names a record that is stored with other values.
+    #[error("seed entry {entry} differs from what is stored")]
+    SeedEntryDiffers { entry: String, detail: String },
+
     // --- Infrastructure ---
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
@@ -178,6 +186,8 @@ impl ServiceError {
             Self::AttestationNotFound(id) => described(NotFound, 990445, "AttestationNotFound", format!("Attestation '{id}' does not exist.")),
             Self::AttestationOfAnotherPartner(id) => described(Forbidden, 990446, "AttestationOfAnotherPartner", format!("Attestation '{id}' belongs to another partner.")),
             Self::AttestationAlreadyAccepted(id) => described(Conflict, 990447, "AttestationAlreadyAccepted", format!("Attestation '{id}' was already accepted.")),
+            Self::SeedEntryRefused { cause, .. } => cause.describe(),
+            Self::SeedEntryDiffers { .. } => described(Conflict, 990436, "SeedEntryDiffers", "A seed entry names a record that is already stored with other values; see data."),
             Self::Unavailable(_) => described(Unavailable, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),
             Self::Internal(_) => described(Internal, 990500, "InternalError", "An internal error occurred."),
         }
@@ -191,6 +201,11 @@ impl ServiceError {
     pub fn data(&self) -> Vec<String> {
         match self {
             Self::Validation(problems) => problems.clone(),
+            Self::SeedEntryRefused { entry, cause } => match cause.data() {
+                problems if !problems.is_empty() => problems.into_iter().map(|p| format!("{entry}: {p}")).collect(),
+                _ => vec![format!("{entry}: {}", cause.hint())],
+            },
+            Self::SeedEntryDiffers { entry, detail } => vec![format!("{entry}: {detail}")],
             _ => Vec::new(),
         }
     }
@@ -210,6 +225,7 @@ impl ServiceError {
             | Self::Internal(h) => h.clone(),
             Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
             Self::Validation(problems) => problems.join("; "),
+            Self::SeedEntryRefused { .. } | Self::SeedEntryDiffers { .. } => self.data().join("; "),
             Self::Unavailable(e) => e.to_string(),
             Self::MfaRequired => "the token has no mfa in its amr claim and the service date is on or after 2026-04-01; \
                 mint the token with \"mfa\": true (the default), or pin an earlier service date (PUT /_emulator/service-date)"

@@ -8,6 +8,14 @@ use crate::domain::ids::canonical_id;
 use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
 use crate::store::UnitOfWork;
 
+/// An order as it is asked for.
+pub struct NewOrder<'a> {
+    /// The order's id when the caller names it (a seed does); generated otherwise.
+    pub id: Option<String>,
+    pub reference_customer_id: Option<&'a str>,
+    pub line_items: Option<&'a [LineItemInput]>,
+}
+
 /// `POST /v1/customers/{id}/orders`
 pub async fn place_order(
     ctx: &AppContext,
@@ -17,6 +25,18 @@ pub async fn place_order(
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
 ) -> ServiceResult<Order> {
+    place_order_as(ctx, permit, unit, customer_id, NewOrder { id: None, reference_customer_id, line_items }).await
+}
+
+/// Place an order (see `place_order`), with the id the caller names, if any.
+pub async fn place_order_as(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::CreateOrder>,
+    unit: &mut dyn UnitOfWork,
+    customer_id: &str,
+    new: NewOrder<'_>,
+) -> ServiceResult<Order> {
+    let NewOrder { id, reference_customer_id, line_items } = new;
     let agreements = agreements_for(ctx, permit, customer_id).await?;
     let customer_id = canonical_id(customer_id);
     let mut problems = Vec::new();
@@ -37,7 +57,7 @@ pub async fn place_order(
         )));
     }
     let order = Order {
-        id: ctx.ids.guid(),
+        id: id.unwrap_or_else(|| ctx.ids.guid()),
         customer_id,
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         line_items,

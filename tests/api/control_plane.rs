@@ -157,6 +157,89 @@ async fn bad_seeds_are_refused_before_anything_is_written() {
     assert!(e["data"][0].as_str().unwrap().starts_with("partners.p: partnerType"));
 }
 
+/// Every shipped scenario, applied twice: the second run changes nothing and says so.
+#[tokio::test]
+async fn a_seed_applied_again_leaves_the_same_state() {
+    let app = TestApp::spawn_2023_flow().await;
+    for path in ["seeds/attested.yaml", "seeds/direct-signed.yaml", "seeds/indirect.yaml", "seeds/troubleshoot.yaml"] {
+        let first = seed_file(&app, path).await;
+        let outbox = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
+        let second = seed_file(&app, path).await;
+        assert_eq!(first["ids"], second["ids"], "{path}: the same ids");
+        let entries: u64 =
+            ["partners", "customers", "agreements", "directAcceptances", "orders", "enhancedAttestations"]
+                .iter()
+                .map(|section| second[section].as_u64().unwrap())
+                .sum();
+        let unchanged: u64 = second["unchanged"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(unchanged, entries, "{path}: every entry found as it is: {second}");
+        let again = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
+        assert_eq!(outbox["totalCount"], again["totalCount"], "{path}: no new email");
+    }
+    let t = app.mint("4f1c2a10-0000-4000-8000-000000000006", &["AdminAgent"], false).await;
+    let customers = app.get_json("/v1/customers", &t).await;
+    assert_eq!(customers["totalCount"], 1);
+    let orders =
+        app.get_json(&format!("/v1/customers/{}/orders", customers["items"][0]["id"].as_str().unwrap()), &t).await;
+    assert_eq!(orders["totalCount"], 1, "the order was not placed twice");
+}
+
+#[tokio::test]
+async fn a_seed_entry_that_differs_from_what_is_stored_is_refused_by_name() {
+    let app = TestApp::spawn_2023_flow().await;
+    let seed = |company: &str, quantity: u32, date: &str| {
+        json!({
+            "partners": [{"key": "p", "name": "P", "partnerType": "DirectBill"}],
+            "customers": [{"key": "c", "partner": "p", "domain": "seedagain", "companyName": company, "password": "Seed-Again-1!"}],
+            "agreements": [{"customer": "c", "partner": "p", "firstName": "A", "lastName": "B", "email": "a@b.example", "dateAgreed": date}],
+            "orders": [{"key": "first", "customer": "c", "partner": "p", "offerId": "o", "quantity": quantity}]
+        })
+    };
+    let first =
+        app.control(Method::POST, "/_emulator/seed", Some(&seed("Seed Again", 1, "2024-01-01T00:00:00Z"))).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let same =
+        app.control_json(Method::POST, "/_emulator/seed", Some(&seed("Seed Again", 1, "2024-01-01T00:00:00Z"))).await;
+    assert_eq!(same["credentials"]["c"]["password"], "Seed-Again-1!");
+    assert_eq!(same["ids"], first["ids"]);
+    let r = app.control(Method::POST, "/_emulator/seed", Some(&seed("Another Name", 1, "2024-01-01T00:00:00Z"))).await;
+    let e = assert_error(r, 409, 990436).await;
+    assert!(
+        e["data"][0].as_str().unwrap().starts_with("customers.c: the stored customer's company name is 'Seed Again'"),
+        "{e}"
+    );
+    let r = app.control(Method::POST, "/_emulator/seed", Some(&seed("Seed Again", 1, "2024-02-01T00:00:00Z"))).await;
+    let e = assert_error(r, 409, 990436).await;
+    assert!(e["data"][0].as_str().unwrap().starts_with("agreements[0]: it was accepted on 2024-01-01"), "{e}");
+    let r = app.control(Method::POST, "/_emulator/seed", Some(&seed("Seed Again", 3, "2024-01-01T00:00:00Z"))).await;
+    let e = assert_error(r, 409, 990436).await;
+    assert!(e["data"][0].as_str().unwrap().starts_with("orders.first: its quantity is 1"), "{e}");
+    // a refusal by a rule names the entry too, with the rule's code
+    let future = json!({
+        "partners": [{"key": "p", "name": "P", "partnerType": "DirectBill"}],
+        "customers": [{"key": "c", "partner": "p", "domain": "seedagain", "companyName": "Seed Again"}],
+        "agreements": [{"customer": "c", "partner": "p", "firstName": "Z", "lastName": "Z", "email": "z@b.example", "dateAgreed": "2099-01-01T00:00:00Z"}]
+    });
+    let r = app.control(Method::POST, "/_emulator/seed", Some(&future)).await;
+    let e: Value = r.json().await.unwrap();
+    assert!(e["data"][0].as_str().unwrap().starts_with("agreements[0]: "), "{e}");
+    // YAML by its media types; an empty body is refused with a hint
+    assert_eq!(app.post_seed("text/yaml", "partners: []").await.status(), 201);
+    let e = assert_error(app.post_seed("application/yaml", "  ").await, 400, 990400).await;
+    assert!(e["data"][0].as_str().unwrap().contains("the seed is empty"), "{e}");
+}
+
+#[tokio::test]
+async fn a_seed_file_at_start_can_be_given_again_on_the_next_start() {
+    let url = fresh_database_url().await;
+    let first = TestApp::spawn_on(&url, &["--seed", "seeds/attested.yaml"]).await;
+    drop(first);
+    let second = TestApp::spawn_on(&url, &["--seed", "seeds/attested.yaml"]).await;
+    let t = second.mint("4f1c2a10-0000-4000-8000-000000000002", &["AdminAgent"], false).await;
+    assert_eq!(second.get_json("/v1/customers", &t).await["totalCount"], 1);
+}
+
 #[tokio::test]
 async fn a_seed_file_given_at_start_is_loaded_before_the_emulator_is_ready() {
     let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml"]).await;

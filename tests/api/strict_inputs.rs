@@ -14,7 +14,10 @@ async fn a_leap_second_is_refused_in_a_body_and_in_a_clock_setting() {
     for date in ["2016-12-31T23:59:60Z", "2016-12-31T23:59:60.500+00:00", "2017-01-01T00:59:60+01:00"] {
         let r = app.confirm(&p.token, id, &confirmation("Ana", "ana@x.example", date)).await;
         let body = assert_error(r, 400, 990401).await;
-        assert!(body["data"][0].as_str().unwrap().contains("second 60, a leap second, is not accepted"), "{date}: {body}");
+        assert!(
+            body["data"][0].as_str().unwrap().contains("second 60, a leap second, is not accepted"),
+            "{date}: {body}"
+        );
     }
     let r = app.control(Method::PUT, "/_emulator/clock", Some(&json!({"now": "2016-12-31T23:59:60Z"}))).await;
     let body: Value = r.json().await.unwrap();

@@ -63,6 +63,8 @@ pub struct SeedPerson {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedOrder {
+    /// Names the order, so that applying the seed again finds it instead of placing another.
+    pub key: String,
     pub customer: String,
     pub partner: String,
     pub offer_id: String,
@@ -152,7 +154,11 @@ pub fn check_references(seed: &SeedFile) -> Result<(), Vec<String>> {
             _ => {}
         }
     }
+    let mut orders = HashMap::new();
     for o in &seed.orders {
+        if orders.insert(o.key.as_str(), ()).is_some() {
+            problems.push(format!("orders: key '{}' is used twice", o.key));
+        }
         if !customers.contains_key(o.customer.as_str()) {
             problems.push(format!("orders: customer '{}' is not a customer key", o.customer));
         }
@@ -196,7 +202,7 @@ mod tests {
                 "customers": [{"key": "c", "partner": "q", "domain": "x"}],
                 "agreements": [{"customer": "zz", "partner": "p", "firstName": "A", "lastName": "B", "email": "a@b.co"}],
                 "directAcceptances": [{"customer": "c", "partner": "p", "firstName": "A", "lastName": "B", "email": "a@b.co"}],
-                "orders": [{"customer": "c", "partner": "x", "offerId": "o"}]}"#,
+                "orders": [{"key": "o1", "customer": "c", "partner": "x", "offerId": "o"}]}"#,
         )
         .unwrap();
         let problems = check_references(&seed).unwrap_err();

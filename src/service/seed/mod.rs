@@ -4,6 +4,7 @@
 //! the troubleshoot scenario).
 
 mod file;
+mod matching;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,30 +14,35 @@ pub use file::{
 
 use super::acceptance::{accept_directly, confirm_acceptance, ConfirmationCall};
 use super::access::{ops, permit};
-use super::attestations::{accept_attestation, create_attestation};
+use super::attestations::{accept_attestation, create_attestation_as};
 use super::customers::{create_customer, NewCustomer};
-use super::error::{ServiceError, ServiceResult};
-use super::orders::place_order;
+use super::error::{ErrorKind, ServiceError, ServiceResult};
+use super::orders::{place_order_as, NewOrder};
 use super::partners::{create_partner, NewPartner};
+use super::passwords::{off_thread, verify_password};
 use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::auth::Caller;
-use crate::domain::agreements::{current_template, AgreementType, ConfirmationInput, DirectAcceptanceInput};
+use crate::domain::agreements::{
+    current_template, AgreementSource, AgreementType, ConfirmationInput, DirectAcceptanceInput,
+};
 use crate::domain::attestations::AttestationInput;
 use crate::domain::contact::ContactInput;
-use crate::domain::customers::{Address, BillingProfile, CompanyProfileInput};
+use crate::domain::customers::{parse_domain, Address, BillingProfile, CompanyProfileInput};
+use crate::domain::ids::canonical_id;
 use crate::domain::orders::{validate_line_items, LineItemInput, Order};
 use crate::domain::permissions::Role;
 use crate::domain::time::render_timestamp;
 
-/// A customer's first admin, as seeded.
+/// A customer's first admin, as seeded. The password is known when this seed created the customer
+/// or names it; of a customer an earlier run created without one, it is not.
 pub struct SeededCredentials {
     pub user_name: String,
-    pub password: String,
+    pub password: Option<String>,
 }
 
-/// What a seed created: how many entries of each section, the id given to each key, and each
-/// customer's credentials.
+/// What a seed did: how many entries of each section it holds, how many of them were already
+/// stored as they are (and left alone), the id given to each key, and each customer's credentials.
 #[derive(Default)]
 pub struct SeedSummary {
     pub partners: usize,
@@ -45,8 +51,15 @@ pub struct SeedSummary {
     pub direct_acceptances: usize,
     pub orders: usize,
     pub enhanced_attestations: usize,
+    pub unchanged: BTreeMap<&'static str, usize>,
     pub ids: BTreeMap<String, String>,
     pub credentials: BTreeMap<String, SeededCredentials>,
+}
+
+impl SeedSummary {
+    fn unchanged(&mut self, section: &'static str) {
+        *self.unchanged.entry(section).or_default() += 1;
+    }
 }
 
 /// The ids given so far, by key.
@@ -56,16 +69,20 @@ struct Keys {
     customers: HashMap<String, String>,
 }
 
-/// Apply a seed: its references are checked first, then each section runs in order.
+/// Apply a seed: its references are checked first, then each section runs in order. A seed can be
+/// applied again: every entry is matched by its natural key (a partner's tenant id, a customer's
+/// domain, a confirmation's or acceptance's contact, an order's or attestation's key); one that is
+/// stored as the entry says is left alone, one stored with other values is refused by name
+/// (`matching.rs`).
 pub async fn apply_seed(ctx: &AppContext, seed: SeedFile) -> ServiceResult<SeedSummary> {
     check_references(&seed).map_err(ServiceError::Validation)?;
     let mut keys = Keys::default();
     let mut summary = SeedSummary::default();
     seed_partners(ctx, &seed.partners, &mut keys, &mut summary).await?;
     seed_customers(ctx, &seed.customers, &mut keys, &mut summary).await?;
-    seed_agreements(ctx, &seed.agreements, &keys).await?;
-    seed_direct_acceptances(ctx, &seed.direct_acceptances, &keys).await?;
-    seed_orders(ctx, &seed.orders, &keys).await?;
+    seed_agreements(ctx, &seed.agreements, &keys, &mut summary).await?;
+    seed_direct_acceptances(ctx, &seed.direct_acceptances, &keys, &mut summary).await?;
+    seed_orders(ctx, &seed.orders, &keys, &mut summary).await?;
     seed_attestations(ctx, &seed.enhanced_attestations, &keys, &mut summary).await?;
     summary.partners = seed.partners.len();
     summary.customers = seed.customers.len();
@@ -83,15 +100,26 @@ async fn seed_partners(
     summary: &mut SeedSummary,
 ) -> ServiceResult<()> {
     for p in partners {
-        let input = NewPartner {
-            tenant_id: p.tenant_id.clone(),
-            name: Some(p.name.clone()),
-            partner_type: Some(p.partner_type.clone()),
-            indirect_provider_id: p.indirect_provider.as_ref().map(|k| keys.partners[k].clone()),
+        let entry = format!("partners.{}", p.key);
+        let tenant_id = match &p.tenant_id {
+            Some(id) => canonical_id(id),
+            None => seeded_id("partner", &p.key),
         };
-        let partner = create_partner(ctx, input).await.map_err(|e| entry_error(&format!("partners.{}", p.key), e))?;
-        summary.ids.insert(p.key.clone(), partner.tenant_id.clone());
-        keys.partners.insert(p.key.clone(), partner.tenant_id);
+        let provider_id = p.indirect_provider.as_ref().map(|k| keys.partners[k].clone());
+        if let Some(stored) = ctx.store.partner(&tenant_id).await? {
+            matching::partner(&stored, p, provider_id.as_deref()).map_err(|d| differs(&entry, d))?;
+            summary.unchanged("partners");
+        } else {
+            let input = NewPartner {
+                tenant_id: Some(tenant_id.clone()),
+                name: Some(p.name.clone()),
+                partner_type: Some(p.partner_type.clone()),
+                indirect_provider_id: provider_id,
+            };
+            create_partner(ctx, input).await.map_err(|e| entry_error(&entry, e))?;
+        }
+        summary.ids.insert(p.key.clone(), tenant_id.clone());
+        keys.partners.insert(p.key.clone(), tenant_id);
     }
     Ok(())
 }
@@ -103,18 +131,40 @@ async fn seed_customers(
     summary: &mut SeedSummary,
 ) -> ServiceResult<()> {
     for c in customers {
-        let caller = seed_caller(ctx, &keys.partners[&c.partner]).await?;
-        let input = new_customer(c, c.associated_partner.as_ref().map(|k| keys.partners[k].clone()));
-        let created = in_unit!(ctx, |unit| create_customer(ctx, &permit::<ops::CreateCustomer>(&caller)?, unit, input)
-            .await)
-        .await
-        .map_err(|e| entry_error(&format!("customers.{}", c.key), e))?;
-        summary.ids.insert(c.key.clone(), created.customer.id.clone());
-        summary.credentials.insert(
-            c.key.clone(),
-            SeededCredentials { user_name: created.customer.admin_user_name.clone(), password: created.password },
-        );
-        keys.customers.insert(c.key.clone(), created.customer.id);
+        let entry = format!("customers.{}", c.key);
+        let partner_id = &keys.partners[&c.partner];
+        let associated = c.associated_partner.as_ref().map(|k| keys.partners[k].clone());
+        let domain = parse_domain(&c.domain).map_err(|p| entry_error(&entry, ServiceError::Validation(vec![p])))?;
+        let (customer, password) = match ctx.store.customer_by_admin_user(&format!("admin@{domain}")).await? {
+            Some(stored) => {
+                let related = ctx.store.related_partners(&stored.id).await?;
+                matching::customer(&stored, &related, c, partner_id, associated.as_deref())
+                    .map_err(|d| differs(&entry, d))?;
+                if let Some(password) = &c.password {
+                    let (password, hash) = (password.clone(), stored.admin_password_hash.clone());
+                    if !off_thread(move || verify_password(&password, &hash)).await {
+                        return Err(differs(&entry, "its admin's password is another than the entry's".into()));
+                    }
+                }
+                summary.unchanged("customers");
+                (stored, c.password.clone())
+            }
+            None => {
+                let caller = seed_caller(ctx, partner_id).await?;
+                let input = new_customer(c, associated);
+                let created =
+                    in_unit!(ctx, |unit| create_customer(ctx, &permit::<ops::CreateCustomer>(&caller)?, unit, input)
+                        .await)
+                    .await
+                    .map_err(|e| entry_error(&entry, e))?;
+                (created.customer, Some(created.password))
+            }
+        };
+        summary.ids.insert(c.key.clone(), customer.id.clone());
+        summary
+            .credentials
+            .insert(c.key.clone(), SeededCredentials { user_name: customer.admin_user_name.clone(), password });
+        keys.customers.insert(c.key.clone(), customer.id);
     }
     Ok(())
 }
@@ -152,9 +202,23 @@ fn new_customer(c: &SeedCustomer, associated_partner_id: Option<String>) -> NewC
     }
 }
 
-async fn seed_agreements(ctx: &AppContext, agreements: &[SeedPerson], keys: &Keys) -> ServiceResult<()> {
+async fn seed_agreements(
+    ctx: &AppContext,
+    agreements: &[SeedPerson],
+    keys: &Keys,
+    summary: &mut SeedSummary,
+) -> ServiceResult<()> {
     for (i, a) in agreements.iter().enumerate() {
-        let caller = seed_caller(ctx, &keys.partners[a.partner.as_deref().unwrap_or_default()]).await?;
+        let entry = format!("agreements[{i}]");
+        let partner_id = &keys.partners[a.partner.as_deref().unwrap_or_default()];
+        let customer_id = &keys.customers[&a.customer];
+        let stored = ctx.store.agreements(customer_id).await?;
+        if let Some(existing) = matching::same_person(&stored, AgreementSource::PartnerConfirmation, a) {
+            matching::confirmation(existing, a, partner_id).map_err(|d| differs(&entry, d))?;
+            summary.unchanged("agreements");
+            continue;
+        }
+        let caller = seed_caller(ctx, partner_id).await?;
         let date = match &a.date_agreed {
             Some(d) => d.clone(),
             None => render_timestamp(ctx.clock.now().await?),
@@ -166,37 +230,60 @@ async fn seed_agreements(ctx: &AppContext, agreements: &[SeedPerson], keys: &Key
             date_agreed: Some(date),
             agreement_type: None,
         };
-        let customer_id = &keys.customers[&a.customer];
         let call = ConfirmationCall::HistoricalRecord;
         in_unit!(ctx, |unit| {
             confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, unit, customer_id, &input, call).await
         })
         .await
-        .map_err(|e| entry_error(&format!("agreements[{i}]"), e))?;
+        .map_err(|e| entry_error(&entry, e))?;
     }
     Ok(())
 }
 
-async fn seed_direct_acceptances(ctx: &AppContext, acceptances: &[SeedPerson], keys: &Keys) -> ServiceResult<()> {
+async fn seed_direct_acceptances(
+    ctx: &AppContext,
+    acceptances: &[SeedPerson],
+    keys: &Keys,
+    summary: &mut SeedSummary,
+) -> ServiceResult<()> {
     for (i, a) in acceptances.iter().enumerate() {
+        let entry = format!("directAcceptances[{i}]");
         let customer = ctx
             .store
             .customer(&keys.customers[&a.customer])
             .await?
             .ok_or_else(|| ServiceError::Internal("seeded customer vanished".into()))?;
+        let stored = ctx.store.agreements(&customer.id).await?;
+        if let Some(existing) = matching::same_person(&stored, AgreementSource::DirectAcceptance, a) {
+            matching::direct_acceptance(existing, a).map_err(|d| differs(&entry, d))?;
+            summary.unchanged("directAcceptances");
+            continue;
+        }
         let person = contact(a);
         let input = DirectAcceptanceInput { person: &person, date_agreed: a.date_agreed.as_deref() };
         in_unit!(ctx, |unit| accept_directly(ctx, unit, &customer, input).await)
             .await
-            .map_err(|e| entry_error(&format!("directAcceptances[{i}]"), e))?;
+            .map_err(|e| entry_error(&entry, e))?;
     }
     Ok(())
 }
 
-async fn seed_orders(ctx: &AppContext, orders: &[SeedOrder], keys: &Keys) -> ServiceResult<()> {
-    for (i, o) in orders.iter().enumerate() {
-        let entry = format!("orders[{i}]");
+async fn seed_orders(
+    ctx: &AppContext,
+    orders: &[SeedOrder],
+    keys: &Keys,
+    summary: &mut SeedSummary,
+) -> ServiceResult<()> {
+    for o in orders {
+        let entry = format!("orders.{}", o.key);
         let customer_id = &keys.customers[&o.customer];
+        let partner_id = &keys.partners[&o.partner];
+        let id = seeded_id("order", &format!("{customer_id}/{}", o.key));
+        if let Some(stored) = ctx.store.orders(customer_id).await?.into_iter().find(|s| s.id == id) {
+            matching::order(&stored, o, partner_id).map_err(|d| differs(&entry, d))?;
+            summary.unchanged("orders");
+            continue;
+        }
         let items = [LineItemInput {
             line_item_number: Some(0),
             offer_id: Some(o.offer_id.clone()),
@@ -206,18 +293,19 @@ async fn seed_orders(ctx: &AppContext, orders: &[SeedOrder], keys: &Keys) -> Ser
             let line_items =
                 validate_line_items(Some(&items)).map_err(|p| entry_error(&entry, ServiceError::Validation(p)))?;
             let order = Order {
-                id: ctx.ids.guid(),
+                id,
                 customer_id: customer_id.clone(),
-                partner_tenant_id: keys.partners[&o.partner].clone(),
+                partner_tenant_id: partner_id.clone(),
                 line_items,
                 creation_date: ctx.clock.now().await?,
                 status: "completed".into(),
             };
             in_unit!(ctx, |unit| Ok(unit.insert_order(&order).await?)).await?;
         } else {
-            let caller = seed_caller(ctx, &keys.partners[&o.partner]).await?;
+            let caller = seed_caller(ctx, partner_id).await?;
+            let order = NewOrder { id: Some(id), reference_customer_id: None, line_items: Some(&items) };
             in_unit!(ctx, |unit| {
-                place_order(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, customer_id, None, Some(&items)).await
+                place_order_as(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, customer_id, order).await
             })
             .await
             .map_err(|e| entry_error(&entry, e))?;
@@ -234,7 +322,15 @@ async fn seed_attestations(
 ) -> ServiceResult<()> {
     for a in attestations {
         let entry = format!("enhancedAttestations.{}", a.key);
-        let caller = seed_app(ctx, &keys.partners[&a.partner]).await?;
+        let partner_id = &keys.partners[&a.partner];
+        let id = seeded_id("attestation", &format!("{partner_id}/{}", a.key));
+        if let Some(stored) = ctx.store.attestation(&id).await? {
+            matching::attestation(&stored, a, partner_id).map_err(|d| differs(&entry, d))?;
+            summary.unchanged("enhancedAttestations");
+            summary.ids.insert(a.key.clone(), id);
+            continue;
+        }
+        let caller = seed_app(ctx, partner_id).await?;
         let input = AttestationInput {
             country: Some(a.country.clone()),
             language: Some(a.language.clone()),
@@ -244,33 +340,43 @@ async fn seed_attestations(
             signatory_email: Some(a.signatory_email.clone()),
             signatory_phone_number: a.signatory_phone_number.clone(),
         };
-        let created = async {
+        async {
             let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
-            let created = in_unit!(ctx, |unit| create_attestation(ctx, &permit, unit, &input).await).await?;
-            match a.accepted {
-                true => accept_attestation(ctx, &created.attestation.id).await,
-                false => Ok(created),
+            let created =
+                in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, id.clone()).await).await?;
+            if a.accepted {
+                accept_attestation(ctx, &created.attestation.id).await?;
             }
+            Ok(())
         }
         .await
         .map_err(|e| entry_error(&entry, e))?;
-        summary.ids.insert(a.key.clone(), created.attestation.id);
+        summary.ids.insert(a.key.clone(), id);
     }
     Ok(())
+}
+
+/// The id a seed gives an entry that names none: the same for the same key in every run (a
+/// name-based GUID), so that the seed can be applied again.
+fn seeded_id(kind: &str, key: &str) -> String {
+    let namespace = uuid::Uuid::from_u128(0x6d6f_6b65_2d70_6365_2d73_6565_6473_0001);
+    uuid::Uuid::new_v5(&namespace, format!("{kind}:{key}").as_bytes()).to_string()
 }
 
 /// The caller a seed entry acts as: an Admin agent of the partner, with an App+User token (MFA).
 async fn seed_caller(ctx: &AppContext, partner_id: &str) -> ServiceResult<Caller> {
     let partner =
         ctx.store.partner(partner_id).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner_id.into()))?;
-    Ok(Caller { partner, user_id: ctx.ids.guid(), roles: vec![Role::AdminAgent], app_only: false, mfa: true })
+    let user_id = seeded_id("seed-user", partner_id);
+    Ok(Caller { partner, user_id, roles: vec![Role::AdminAgent], app_only: false, mfa: true })
 }
 
 /// The partner's application itself, with an App-only token (enhanced attestation).
 async fn seed_app(ctx: &AppContext, partner_id: &str) -> ServiceResult<Caller> {
     let partner =
         ctx.store.partner(partner_id).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner_id.into()))?;
-    Ok(Caller { partner, user_id: ctx.ids.guid(), roles: vec![], app_only: true, mfa: false })
+    let app_id = seeded_id("seed-app", partner_id);
+    Ok(Caller { partner, user_id: app_id, roles: vec![], app_only: true, mfa: false })
 }
 
 fn contact(p: &SeedPerson) -> ContactInput {
@@ -289,15 +395,18 @@ async fn mca_template_id(ctx: &AppContext) -> ServiceResult<String> {
         .ok_or_else(|| ServiceError::Internal("no current Customer Agreement template".into()))
 }
 
-/// Name the seed entry in a refusal, keeping the refusal's own code.
+/// Name the seed entry in a refusal, keeping the refusal's own code. A failure of the emulator
+/// itself is not the entry's doing: it goes on as it is.
 fn entry_error(entry: &str, e: ServiceError) -> ServiceError {
-    match e {
-        ServiceError::Validation(problems) => {
-            ServiceError::Validation(problems.into_iter().map(|p| format!("{entry}: {p}")).collect())
-        }
-        other => {
+    match e.kind() {
+        ErrorKind::Internal | ErrorKind::Unavailable => e,
+        _ => {
             tracing::warn!(entry, "seed entry refused");
-            other
+            ServiceError::SeedEntryRefused { entry: entry.to_string(), cause: Box::new(e) }
         }
     }
+}
+
+fn differs(entry: &str, detail: String) -> ServiceError {
+    ServiceError::SeedEntryDiffers { entry: entry.to_string(), detail }
 }
