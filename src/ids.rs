@@ -1,34 +1,74 @@
 //! Generated identifiers and secrets: random by default, reproducible from a seed in
 //! deterministic mode.
+//!
+//! In deterministic mode each kind of id has a stream of its own, so that an id depends only on
+//! how many ids of its kind were made before it: request ids (which every request without an
+//! `MS-RequestId` takes, probes and reads included) never shift a customer's id, and a refusal
+//! decided before anything is made takes none.
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
+use std::collections::HashMap;
 use std::sync::Mutex;
+
+/// The kinds of generated values, each with its own stream in deterministic mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    Partner,
+    Customer,
+    CommerceId,
+    Password,
+    Agreement,
+    Notification,
+    Order,
+    Attestation,
+    FaultRule,
+    DocumentLink,
+    /// A token's user (`oid`) or application (`appid`) when the request names none.
+    TokenSubject,
+    /// Request and correlation ids and correlation vectors of requests that sent none.
+    Request,
+}
+
+impl IdKind {
+    fn stream(self) -> u64 {
+        self as u64 + 1
+    }
+}
 
 pub struct Ids {
     seed: Option<u64>,
-    rng: Mutex<StdRng>,
-}
-
-fn generator(seed: Option<u64>) -> StdRng {
-    match seed {
-        Some(seed) => StdRng::seed_from_u64(seed),
-        None => StdRng::from_entropy(),
-    }
+    /// Deterministic mode: a generator per kind. Otherwise one generator for every kind.
+    streams: Mutex<HashMap<IdKind, StdRng>>,
+    random: Mutex<StdRng>,
 }
 
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Ids {
     pub fn new(seed: Option<u64>) -> Self {
-        Self { seed, rng: Mutex::new(generator(seed)) }
+        Self { seed, streams: Mutex::default(), random: Mutex::new(StdRng::from_entropy()) }
     }
 
-    /// In deterministic mode, start the sequence again (after a full reset, the same calls give
+    /// In deterministic mode, start every stream again (after a full reset, the same calls give
     /// the same ids again).
     pub fn restart(&self) {
         if self.seed.is_some() {
-            *self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = generator(self.seed);
+            self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        }
+    }
+
+    /// Run `draw` on the generator of `kind`.
+    fn with<T>(&self, kind: IdKind, draw: impl FnOnce(&mut StdRng) -> T) -> T {
+        match self.seed {
+            Some(seed) => {
+                let mut streams = self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let rng = streams
+                    .entry(kind)
+                    .or_insert_with(|| StdRng::seed_from_u64(seed ^ kind.stream().wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+                draw(rng)
+            }
+            None => draw(&mut self.random.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
         }
     }
 
@@ -39,26 +79,21 @@ impl Ids {
         (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
     }
 
-    fn fill(&self, bytes: &mut [u8]) {
-        self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).fill_bytes(bytes);
-    }
-
     /// A version-4 GUID, lower case.
-    pub fn guid(&self) -> String {
+    pub fn guid(&self, kind: IdKind) -> String {
         let mut bytes = [0u8; 16];
-        self.fill(&mut bytes);
+        self.with(kind, |rng| rng.fill_bytes(&mut bytes));
         uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
     }
 
     /// A URL-safe random token of `len` characters.
-    pub fn token(&self, len: usize) -> String {
-        let mut rng = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    pub fn token(&self, kind: IdKind, len: usize) -> String {
+        self.with(kind, |rng| (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect())
     }
 
     /// A password that satisfies Microsoft 365 complexity rules (upper, lower, digit, symbol).
     pub fn password(&self) -> String {
-        format!("{}!{}a7Q", self.token(12), self.token(3))
+        format!("{}!{}a7Q", self.token(IdKind::Password, 12), self.token(IdKind::Password, 3))
     }
 }
 
@@ -69,15 +104,26 @@ mod tests {
     #[test]
     fn seeded_ids_repeat_and_random_ones_do_not() {
         let (a, b) = (Ids::new(Some(7)), Ids::new(Some(7)));
-        assert_eq!(a.guid(), b.guid());
+        assert_eq!(a.guid(IdKind::Customer), b.guid(IdKind::Customer));
         assert_eq!(a.password(), b.password());
         let r = Ids::new(None);
-        assert_ne!(r.guid(), r.guid());
-        let first = a.guid();
+        assert_ne!(r.guid(IdKind::Customer), r.guid(IdKind::Customer));
+        let second = a.guid(IdKind::Customer);
         a.restart();
-        assert_eq!(a.guid(), Ids::new(Some(7)).guid());
-        assert_ne!(first, a.guid());
+        let again = a.guid(IdKind::Customer);
+        assert_eq!(again, Ids::new(Some(7)).guid(IdKind::Customer), "the stream starts again");
+        assert_ne!(second, again);
         assert_ne!(Ids::new(Some(7)).secret(32), Ids::new(Some(7)).secret(32));
-        assert!(uuid::Uuid::parse_str(&r.guid()).is_ok());
+        assert!(uuid::Uuid::parse_str(&r.guid(IdKind::Request)).is_ok());
+    }
+
+    #[test]
+    fn each_kind_has_its_own_stream() {
+        let (a, b) = (Ids::new(Some(7)), Ids::new(Some(7)));
+        for _ in 0..5 {
+            a.guid(IdKind::Request);
+        }
+        assert_eq!(a.guid(IdKind::Customer), b.guid(IdKind::Customer), "requests do not shift customers");
+        assert_ne!(Ids::new(Some(7)).guid(IdKind::Customer), Ids::new(Some(7)).guid(IdKind::Partner));
     }
 }

@@ -15,6 +15,7 @@ use super::extract::{bearer_token, Authentication};
 use super::{faults, idempotency};
 use crate::app::AppState;
 use crate::domain::permissions::meets_mfa_requirement;
+use crate::ids::IdKind;
 use crate::journal::JournalEntry;
 use crate::net::ConnectionInfo;
 use crate::service::{self, ServiceError};
@@ -125,14 +126,14 @@ impl RequestIds {
         let sent = client_header(headers, &MS_REQUEST_ID);
         let request_id_too_long = sent.is_some_and(|v| v.len() > MAX_REQUEST_ID_LEN);
         let client_request_id = sent.filter(|_| !request_id_too_long).map(str::to_string);
-        let request_id = client_request_id.clone().unwrap_or_else(|| ids.guid());
+        let request_id = client_request_id.clone().unwrap_or_else(|| ids.guid(IdKind::Request));
         // A correlation id over the limit is replaced, not refused: it only ties log lines together.
         let correlation_id = client_header(headers, &MS_CORRELATION_ID)
             .filter(|v| v.len() <= MAX_REQUEST_ID_LEN)
-            .map_or_else(|| ids.guid(), str::to_string);
+            .map_or_else(|| ids.guid(IdKind::Request), str::to_string);
         let cv = match headers.get(&MS_CV).and_then(|v| v.to_str().ok()) {
             Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
-            _ => format!("{}.0", ids.token(16)),
+            _ => format!("{}.0", ids.token(IdKind::Request, 16)),
         };
         Self { request_id, correlation_id, cv, client_request_id, request_id_too_long }
     }

@@ -17,6 +17,7 @@ use crate::domain::customers::Customer;
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
 use crate::domain::partners::Partner;
 use crate::domain::timeline::Milestone;
+use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
 /// How far ahead of the emulator clock a `dateAgreed` may be.
@@ -61,7 +62,7 @@ pub async fn confirm_acceptance(
         )]));
     }
     let agreement = Agreement {
-        id: ctx.ids.guid(),
+        id: ctx.ids.guid(IdKind::Agreement),
         customer_id: customer.id.clone(),
         partner_tenant_id: Some(caller.partner.tenant_id.clone()),
         user_id: Some(caller.user_id.clone()),
@@ -128,7 +129,7 @@ pub async fn create_agreement_with_attestation(
     let templates = ctx.store.templates().await?;
     let template = current_mca(&templates)?;
     let agreement = Agreement {
-        id: ctx.ids.guid(),
+        id: ctx.ids.guid(IdKind::Agreement),
         customer_id: customer.id.clone(),
         partner_tenant_id: Some(caller.partner.tenant_id.clone()),
         // An App-only caller has no user.
@@ -155,7 +156,14 @@ async fn store_confirmation(
     agreement: Agreement,
 ) -> ServiceResult<Agreement> {
     let delay = Duration::seconds(i64::from(ctx.config.notification_delay_seconds));
-    let notice = attestation_notice(ctx.ids.guid(), partner, customer, &agreement, agreement.created_at, delay);
+    let notice = attestation_notice(
+        ctx.ids.guid(IdKind::Notification),
+        partner,
+        customer,
+        &agreement,
+        agreement.created_at,
+        delay,
+    );
     match unit.insert_agreement(&agreement, Some(&notice)).await {
         Ok(()) => Ok(agreement),
         Err(StoreError::Conflict) => Err(ServiceError::PartnerConfirmedAgreementAlreadyExists),
@@ -190,7 +198,7 @@ pub async fn accept_directly(
     let templates = ctx.store.templates().await?;
     let template = current_mca(&templates)?;
     let agreement = Agreement {
-        id: ctx.ids.guid(),
+        id: ctx.ids.guid(IdKind::Agreement),
         customer_id: customer.id.clone(),
         partner_tenant_id: None,
         user_id: None,

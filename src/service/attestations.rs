@@ -13,6 +13,7 @@ use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
     check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
 };
+use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
 /// An attestation as a client sees it: its status by the emulator clock and the link to the
@@ -53,7 +54,7 @@ pub async fn create_attestation(
     unit: &mut dyn UnitOfWork,
     input: &AttestationInput,
 ) -> ServiceResult<AttestationState> {
-    create_attestation_as(ctx, permit, unit, input, ctx.ids.guid()).await
+    create_attestation_as(ctx, permit, unit, input, ctx.ids.guid(IdKind::Attestation)).await
 }
 
 /// Create an attestation (see `create_attestation`) with the id the caller names (a seed does).

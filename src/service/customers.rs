@@ -10,6 +10,7 @@ use crate::domain::customers::{
     Customer,
 };
 use crate::domain::ids::canonical_id;
+use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
 pub struct NewCustomer {
@@ -55,11 +56,16 @@ pub async fn create_customer(
         })
     })?;
 
+    // A taken domain is refused before any id is made (deterministic ids shift only with what was
+    // created); the unique index still decides a race.
+    if ctx.store.customer_by_admin_user(&format!("admin@{}", profile.domain)).await?.is_some() {
+        return Err(ServiceError::DomainAlreadyExists(profile.domain));
+    }
     let now = ctx.clock.now().await?;
     let password = input.password.unwrap_or_else(|| ctx.ids.password());
     let customer = Customer {
-        id: ctx.ids.guid(),
-        commerce_id: ctx.ids.guid(),
+        id: ctx.ids.guid(IdKind::Customer),
+        commerce_id: ctx.ids.guid(IdKind::CommerceId),
         admin_user_name: format!("admin@{}", profile.domain),
         domain: profile.domain,
         company_name: profile.company_name,

@@ -8,6 +8,7 @@ use crate::app::AppContext;
 use crate::domain::agreements::{current_template, find_template, AgreementTemplate, AgreementType};
 use crate::domain::customers::Customer;
 use crate::domain::locales::{resolve_document_locale, LocaleError};
+use crate::ids::IdKind;
 use crate::store::DocumentLink;
 
 pub const LINK_LIFETIME_MINUTES: i64 = 5;
@@ -68,7 +69,7 @@ async fn issue_document_link(
         LocaleError::UnknownCountry(c) => ServiceError::UnknownCountry(c),
     })?;
     let link = DocumentLink {
-        id: ctx.ids.token(40),
+        id: ctx.ids.token(IdKind::DocumentLink, 40),
         template_id: template.template_id.clone(),
         country: locale.country.to_string(),
         language: locale.language.to_string(),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::domain::faults::{validate_rule, FaultRule, FaultRuleInput, FaultTarget, Operation};
+use crate::ids::IdKind;
 
 /// Check and store a rule; `resolve_operation` turns an operation name into (method, route).
 pub async fn add_rule(
@@ -14,7 +15,8 @@ pub async fn add_rule(
     input: &FaultRuleInput,
     resolve_operation: impl Fn(&str) -> Option<Operation>,
 ) -> ServiceResult<FaultRule> {
-    let rule = validate_rule(input, ctx.ids.guid(), resolve_operation).map_err(ServiceError::Validation)?;
+    let rule =
+        validate_rule(input, ctx.ids.guid(IdKind::FaultRule), resolve_operation).map_err(ServiceError::Validation)?;
     ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
     Ok(rule)
 }

@@ -6,6 +6,7 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
 use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
+use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
 /// An order as it is asked for.
@@ -57,7 +58,7 @@ pub async fn place_order_as(
         )));
     }
     let order = Order {
-        id: id.unwrap_or_else(|| ctx.ids.guid()),
+        id: id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order)),
         customer_id,
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         line_items,

@@ -4,6 +4,7 @@ use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::domain::ids::canonical_id;
 use crate::domain::partners::{check_partner_shape, Partner, PartnerShapeError, PartnerType};
+use crate::ids::IdKind;
 use crate::store::StoreError;
 
 pub struct NewPartner {
@@ -30,7 +31,7 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
         }),
     };
     let tenant_id = match input.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => ctx.ids.guid(),
+        None => ctx.ids.guid(IdKind::Partner),
         Some(raw) => match uuid::Uuid::parse_str(raw) {
             Ok(id) => id.to_string(),
             Err(_) => {

@@ -5,6 +5,7 @@ use super::partners::get_partner;
 use crate::app::AppContext;
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
 use crate::domain::permissions::Role;
+use crate::ids::IdKind;
 
 pub const MAX_TOKEN_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
 const DEFAULT_LIFETIME_SECONDS: i64 = 3600;
@@ -66,10 +67,10 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
         nbf: now,
         exp: now + lifetime,
         tid: partner.tenant_id.clone(),
-        oid: request.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid()),
+        oid: request.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid(IdKind::TokenSubject)),
         roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
         idtyp: if request.app_only { "app" } else { "user" }.into(),
-        appid: ctx.ids.guid(),
+        appid: ctx.ids.guid(IdKind::TokenSubject),
         amr: match (request.app_only, request.mfa.unwrap_or(true)) {
             (true, _) => vec![],
             (false, true) => vec!["pwd".into(), "mfa".into()],

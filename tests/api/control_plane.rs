@@ -277,6 +277,28 @@ async fn generated_ids(app: &TestApp) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn deterministic_ids_do_not_shift_with_probes_reads_or_refusals() {
+    let quiet = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "42"]).await).await;
+    let busy = TestApp::spawn_with(&["--deterministic-seed", "42"]).await;
+    for _ in 0..3 {
+        busy.control(Method::GET, "/_emulator/health", None).await;
+        busy.control(Method::GET, "/_emulator/ready", None).await;
+        busy.control(Method::GET, "/_emulator/clock", None).await;
+    }
+    // a partner whose id the request names takes none from the stream
+    let named =
+        json!({"tenantId": "0a0b0c0d-0000-4000-8000-000000000001", "name": "Named", "partnerType": "DirectBill"});
+    busy.control_json(Method::POST, "/_emulator/partners", Some(&named)).await;
+    let token = busy.mint("0a0b0c0d-0000-4000-8000-000000000001", &["AdminAgent"], false).await;
+    busy.get("/v1/agreements", &token).await;
+    busy.get("/v1/customers", &token).await;
+    assert_eq!(busy.post("/v1/customers", &token, &json!({"companyProfile": {}})).await.status(), 400);
+    let after = generated_ids(&busy).await;
+    assert_eq!(quiet[..4], after[..4], "partner, customer, commerce id and password are the same");
+    assert_ne!(quiet[4], after[4], "request ids have their own stream");
+}
+
+#[tokio::test]
 async fn deterministic_mode_reproduces_ids_run_to_run() {
     let a = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "42"]).await).await;
     let b = generated_ids(&TestApp::spawn_with(&["--deterministic-seed", "42"]).await).await;
