@@ -173,9 +173,9 @@ proptest! {
         judge(parse_json_body::<BillingProfile>(&bytes))?;
     }
 
-    /// Arbitrary JSON: anything but an object is malformed; an object with a NUL anywhere is
-    /// refused (PostgreSQL cannot store it); any other object parses as a plain value to its
-    /// normalised form, and into the body types or a 400 naming the body.
+    /// Arbitrary JSON: anything but an object is malformed; an object without a NUL parses as a
+    /// plain value to its normalised form; any object parses into the body types or gets a 400
+    /// naming the body (a NUL in a member that is read: PostgreSQL cannot store it).
     #[test]
     fn arbitrary_json_parses_or_is_refused(value in json_value(), object in json_object()) {
         let bytes = serde_json::to_vec(&value).unwrap();
@@ -183,18 +183,12 @@ proptest! {
             prop_assert!(matches!(parse_json_body::<Value>(&bytes), Err(ApiError::MalformedBody(m)) if m == "body: expected a JSON object"));
         }
         let bytes = serde_json::to_vec(&object).unwrap();
-        match parse_json_body::<Value>(&bytes) {
-            Ok(v) => {
-                prop_assert!(!contains_nul(&object));
-                // (as serde_json reads it back: its float parsing may differ in the last digit)
-                let reread: Value = serde_json::from_slice(&bytes).unwrap();
-                prop_assert_eq!(v, normalize_keys(reread));
-            }
-            Err(ApiError::Service(ServiceError::Validation(p))) => {
-                prop_assert!(contains_nul(&object));
-                prop_assert!(p[0].contains("NUL"), "{:?}", p);
-            }
-            Err(other) => prop_assert!(false, "unexpected {:?}", other),
+        if !contains_nul(&object) {
+            let v = parse_json_body::<Value>(&bytes);
+            prop_assert!(v.is_ok(), "{:?}", v);
+            // (as serde_json reads it back: its float parsing may differ in the last digit)
+            let reread: Value = serde_json::from_slice(&bytes).unwrap();
+            prop_assert_eq!(v.unwrap(), normalize_keys(reread));
         }
         judge(parse_json_body::<AnyBody>(&bytes))?;
     }
@@ -234,11 +228,16 @@ proptest! {
         prop_assert_eq!(a.phone_number, phone);
     }
 
-    /// A NUL anywhere in a body, however deep, is refused.
+    /// A NUL in a member that is read is refused, whatever else the body holds; one anywhere in
+    /// an unknown member, however deep, is ignored with it.
     #[test]
-    fn a_nul_anywhere_is_refused(object in json_object(), path in proptest::collection::vec(json_key(), 1..4), before in ".{0,5}", after in ".{0,5}") {
-        let mut body = object;
-        let mut slot = &mut body;
+    fn a_nul_in_a_read_member_is_refused_and_one_in_an_unknown_member_ignored(object in json_object(), path in proptest::collection::vec(json_key(), 1..4), before in ".{0,5}", after in ".{0,5}") {
+        let mut read = json!({"sdkExtra": object.clone(), "primaryContact": {"firstName": "Ana"}});
+        read["primaryContact"]["firstName"] = json!(format!("{before}\u{0}{after}"));
+        let refused = matches!(parse_json_body::<AnyBody>(&serde_json::to_vec(&read).unwrap()), Err(ApiError::Service(ServiceError::Validation(p))) if p[0].contains("NUL"));
+        prop_assert!(refused);
+        let mut body = json!({"sdkExtra": object, "templateId": "t"});
+        let mut slot = &mut body["sdkExtra"];
         for key in &path {
             if !slot.is_object() {
                 *slot = json!({});
@@ -246,8 +245,8 @@ proptest! {
             slot = slot.as_object_mut().unwrap().entry(key.clone()).or_insert(Value::Null);
         }
         *slot = json!(format!("{before}\u{0}{after}"));
-        let refused = matches!(parse_json_body::<Value>(&serde_json::to_vec(&body).unwrap()), Err(ApiError::Service(ServiceError::Validation(p))) if p[0].contains("NUL"));
-        prop_assert!(refused);
+        let taken = parse_json_body::<AnyBody>(&serde_json::to_vec(&body).unwrap());
+        prop_assert!(taken.as_ref().is_ok_and(|b| b.template_id.as_deref() == Some("t")), "{:?}", taken);
     }
 }
 
@@ -441,7 +440,7 @@ proptest! {
     #![proptest_config(config(512))]
 
     /// Any four strings: never a panic; Ok exactly when the names are present and at most 256
-    /// characters, the email is present and valid and the phone (if any) plausible; the stored
+    /// characters as sent, the email is present and valid and the phone (if any) plausible; the stored
     /// values are the trimmed inputs.
     #[test]
     fn any_contact_is_parsed_or_refused_with_its_fields_named(
@@ -449,9 +448,11 @@ proptest! {
         email in proptest::option::of(prop_oneof![any_text(), valid_email()]), phone in proptest::option::of(any_text()),
     ) {
         let input = ContactInput { first_name: first.clone(), last_name: last.clone(), email: email.clone(), phone_number: phone.clone() };
-        let name_ok = |n: &Option<String>| n.as_deref().map(str::trim).is_some_and(|n| !n.is_empty() && n.chars().count() <= 256);
-        let phone_ok = phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).is_none_or(|p| {
-            p.len() <= 40 && p.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c)) && p.chars().any(|c| c.is_ascii_digit())
+        // lengths as sent, spaces around included (openapi.yaml's maxLength)
+        let name_ok = |n: &Option<String>| n.as_deref().is_some_and(|n| !n.trim().is_empty() && n.chars().count() <= 256);
+        let sent_phone_ok = phone.as_deref().is_none_or(|p| p.chars().count() <= 40);
+        let phone_ok = sent_phone_ok && phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).is_none_or(|p| {
+            p.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c)) && p.chars().any(|c| c.is_ascii_digit())
         });
         let acceptable = name_ok(&first) && name_ok(&last) && phone_ok
             && email.as_deref().map(str::trim).is_some_and(|e| !e.is_empty() && is_valid_email(e));
@@ -497,13 +498,14 @@ proptest! {
         }
     }
 
-    /// The duplicate rule: the identity ignores case and surrounding spaces ...
+    /// The duplicate rule: the identity ignores case and surrounding spaces (a phone is padded
+    /// only within its 40 characters as sent) ...
     #[test]
     fn identity_ignores_case_and_surrounding_space(first in "[ -~]{1,12}", last in "[ -~]{1,12}", email in valid_email(), phone in proptest::option::of(valid_phone()), pad in "[ \t]{0,2}") {
         prop_assume!(!first.trim().is_empty() && !last.trim().is_empty());
         let contact = |f: String, l: String, e: String, p: Option<String>| Contact::parse(&ContactInput { first_name: Some(f), last_name: Some(l), email: Some(e), phone_number: p }, "").unwrap();
         let a = contact(first.clone(), last.clone(), email.clone(), phone.clone());
-        let b = contact(format!("{pad}{}", first.to_uppercase()), format!("{}{pad}", last.to_lowercase()), email.to_uppercase(), phone.map(|p| format!("{pad}{p}")));
+        let b = contact(format!("{pad}{}", first.to_uppercase()), format!("{}{pad}", last.to_lowercase()), email.to_uppercase(), phone.map(|p| if p.len() + pad.len() <= 40 { format!("{pad}{p}") } else { p }));
         prop_assert_eq!(a.identity_key(), b.identity_key());
     }
 

@@ -23,13 +23,17 @@ pub struct ContactInput {
     pub phone_number: Option<String>,
 }
 
-const MAX_NAME_LEN: usize = 256;
+/// The longest text a person's or company's field may hold (names, addresses, emails).
+pub const MAX_NAME_LEN: usize = 256;
 
+/// A required text: not blank, and at most [`MAX_NAME_LEN`] characters as sent (spaces around
+/// it included, as openapi.yaml's `maxLength` counts them); stored trimmed.
 fn required(value: Option<&str>, field: &str, problems: &mut Vec<String>) -> String {
-    let value = value.map(str::trim).unwrap_or_default();
+    let sent = value.unwrap_or_default();
+    let value = sent.trim();
     if value.is_empty() {
         problems.push(format!("{field}: is required"));
-    } else if value.chars().count() > MAX_NAME_LEN {
+    } else if sent.chars().count() > MAX_NAME_LEN {
         problems.push(format!("{field}: must be at most {MAX_NAME_LEN} characters"));
     }
     value.to_string()
@@ -56,9 +60,10 @@ impl Contact {
         if !email.is_empty() && !is_valid_email(&email) {
             problems.push(format!("{}: not a valid email address", name("email")));
         }
+        let sent_phone_len = input.phone_number.as_deref().map_or(0, |p| p.chars().count());
         let phone_number = input.phone_number.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
         if let Some(phone) = &phone_number {
-            let plausible = phone.len() <= 40
+            let plausible = sent_phone_len <= 40
                 && phone.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c))
                 && phone.chars().any(|c| c.is_ascii_digit());
             if !plausible {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::contact::is_valid_email;
+use super::contact::{is_valid_email, MAX_NAME_LEN};
 use super::locales;
 use super::partners::{Partner, PartnerType};
 
@@ -93,6 +93,38 @@ fn require(value: &Option<String>, field: &str, problems: &mut Vec<String>) {
     }
 }
 
+/// Every text of a profile holds at most [`MAX_NAME_LEN`] characters as sent, as the contacts'
+/// names do: nothing a client sends is stored unbounded.
+fn too_long(company: Option<&CompanyProfileInput>, billing: &BillingProfile, problems: &mut Vec<String>) {
+    let a = billing.default_address.clone().unwrap_or_default();
+    let texts = [
+        ("companyProfile.companyName", company.and_then(|c| c.company_name.as_deref())),
+        (
+            "companyProfile.organizationRegistrationNumber",
+            company.and_then(|c| c.organization_registration_number.as_deref()),
+        ),
+        ("billingProfile.email", billing.email.as_deref()),
+        ("billingProfile.culture", billing.culture.as_deref()),
+        ("billingProfile.language", billing.language.as_deref()),
+        ("billingProfile.companyName", billing.company_name.as_deref()),
+        ("billingProfile.firstName", billing.first_name.as_deref()),
+        ("billingProfile.lastName", billing.last_name.as_deref()),
+        ("billingProfile.defaultAddress.firstName", a.first_name.as_deref()),
+        ("billingProfile.defaultAddress.lastName", a.last_name.as_deref()),
+        ("billingProfile.defaultAddress.addressLine1", a.address_line1.as_deref()),
+        ("billingProfile.defaultAddress.addressLine2", a.address_line2.as_deref()),
+        ("billingProfile.defaultAddress.city", a.city.as_deref()),
+        ("billingProfile.defaultAddress.state", a.state.as_deref()),
+        ("billingProfile.defaultAddress.postalCode", a.postal_code.as_deref()),
+        ("billingProfile.defaultAddress.phoneNumber", a.phone_number.as_deref()),
+    ];
+    for (field, value) in texts {
+        if value.is_some_and(|v| v.chars().count() > MAX_NAME_LEN) {
+            problems.push(format!("{field}: must be at most {MAX_NAME_LEN} characters"));
+        }
+    }
+}
+
 /// Validate a create-customer body and report every problem at once.
 pub fn validate_customer_profile(
     company: Option<&CompanyProfileInput>,
@@ -137,6 +169,7 @@ pub fn validate_customer_profile(
             }
         }
     }
+    too_long(company, billing, &mut problems);
     match (domain, problems.is_empty()) {
         (Some(domain), true) => {
             let company_name = company

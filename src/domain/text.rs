@@ -16,6 +16,11 @@ pub fn contains_nul(value: &Value) -> bool {
     }
 }
 
+/// Whether `text` holds a control character (NUL, a line break, a tab, …).
+pub fn has_control_character(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

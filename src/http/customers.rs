@@ -1,20 +1,22 @@
 //! Customers and the reseller relationship request.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::ApiResult;
-use super::extract::{RawJson, Unit};
+use super::error::{ApiError, ApiResult};
+use super::extract::{QueryParams, RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::customers::{BillingProfile, CompanyProfileInput};
+use crate::domain::paging;
 use crate::service::access::{ops, permit};
-use crate::service::customers::{self, NewCustomer};
+use crate::service::customers::{self, NewCustomer, PageRequest};
+use crate::service::ServiceError;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,12 +46,37 @@ pub async fn create_customer(
     Ok((StatusCode::CREATED, Json(wire::customer(&created.customer, Some(credentials)))))
 }
 
-/// `GET /v1/customers`
-pub async fn list_customers(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Response> {
+/// The request header that carries a continuation token, as Partner Center names it.
+pub const CONTINUATION_TOKEN_HEADER: &str = "MS-ContinuationToken";
+
+/// `GET /v1/customers[?size=N]`, with `MS-ContinuationToken` for the pages after the first.
+pub async fn list_customers(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    query: QueryParams,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let permit = permit::<ops::ListCustomers>(&caller)?;
-    let items: Vec<Value> =
-        customers::list_customers(&ctx, &permit).await?.iter().map(|c| wire::customer(c, None)).collect();
-    Ok(Json(wire::collection(&items, "/customers")).into_response())
+    let size = match query.get("size") {
+        None => None,
+        Some(raw) => Some(paging::parse_page_size(raw).map_err(ApiError::InvalidQueryParameter)?),
+    };
+    let continuation = match headers.get(CONTINUATION_TOKEN_HEADER) {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| invalid_token())?.to_string()),
+    };
+    let page = customers::list_customers(&ctx, &permit, PageRequest { size, continuation }).await?;
+    let items: Vec<Value> = page.customers.iter().map(|c| wire::customer(c, None)).collect();
+    Ok(match page.size {
+        None => Json(wire::collection(&items, "/customers")).into_response(),
+        Some(size) => {
+            Json(wire::page(&items, &format!("/customers?size={size}"), page.next.as_deref())).into_response()
+        }
+    })
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::Service(ServiceError::InvalidContinuationToken(paging::TokenProblem::NotIssuedHere.explain().to_string()))
 }
 
 /// `GET /v1/customers/{id}`

@@ -49,6 +49,9 @@ pub enum ApiError {
     AdminTokenRequired,
     #[error("timeout")]
     Timeout,
+    /// `GET /_emulator/tls/certificate` while no HTTPS listener runs.
+    #[error("no https listener")]
+    HttpsListenerNotRunning,
     /// A failure of the HTTP edge itself: a handler panicked, an answer could not be buffered.
     #[error("internal error: {0}")]
     Internal(String),
@@ -105,6 +108,7 @@ impl ApiError {
             Self::AdminTokenRequired => shape(S::UNAUTHORIZED, 990432, "AdminTokenRequired", "The emulator's control plane requires the admin token (Authorization: Bearer <PCE_ADMIN_TOKEN>)."),
             Self::HeadersTooLarge(limit) => shape(S::REQUEST_HEADER_FIELDS_TOO_LARGE, 990433, "RequestHeadersTooLarge", format!("The request headers are larger than {limit} bytes in all.")),
             Self::TooManyConnections(limit) => shape(S::SERVICE_UNAVAILABLE, 990434, "TooManyConnections", format!("The emulator already holds its limit of {limit} open connections. Retry later.")),
+            Self::HttpsListenerNotRunning => shape(S::NOT_FOUND, 990448, "HttpsListenerNotRunning", "No HTTPS listener runs, so there is no certificate to export: start the emulator with --tls-listen (PCE_TLS_LISTEN), e.g. --tls-listen 127.0.0.1:8443."),
             Self::Timeout => shape(S::SERVICE_UNAVAILABLE, 990504, "RequestTimeout", "The request took too long and was abandoned. Retry later."),
             Self::Internal(_) => shape(S::INTERNAL_SERVER_ERROR, 990500, "InternalError", "An internal error occurred."),
         }
@@ -166,6 +170,8 @@ impl IntoResponse for ApiError {
             "isRetryable": retry_after.is_some(),
             "data": self.data(),
             "source": "PartnerFD",
+            "parameters": {},
+            "errorMessageExtended": format!("InternalErrorCode={}", shape.code),
         });
         let mut response = (shape.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();

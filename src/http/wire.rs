@@ -57,6 +57,24 @@ pub fn collection<'a, T: Serialize>(items: &'a [T], self_uri: &'a str) -> Collec
     }
 }
 
+/// One page of a paged collection: the collection envelope with, when more remain, the
+/// `continuationToken` and a `links.next` that carries it in the `MS-ContinuationToken` header.
+pub fn page(items: &[Value], self_uri: &str, next: Option<&str>) -> Value {
+    let link = |headers: Value| json!({"headers": headers, "method": "GET", "uri": self_uri});
+    let mut links = json!({"self": link(json!([]))});
+    let mut body = json!({
+        "attributes": {"objectType": "Collection"},
+        "items": items,
+        "totalCount": items.len(),
+    });
+    if let Some(token) = next {
+        links["next"] = link(json!([{"key": "MS-ContinuationToken", "value": token}]));
+        body["continuationToken"] = json!(token);
+    }
+    body["links"] = links;
+    body
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateAnswer<'a> {

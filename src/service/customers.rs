@@ -10,6 +10,7 @@ use crate::domain::customers::{
     Customer,
 };
 use crate::domain::ids::canonical_id;
+use crate::domain::paging::{self, Continuation};
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
@@ -85,9 +86,60 @@ pub async fn create_customer(
     }
 }
 
-/// `GET /v1/customers`: the customers the caller serves, itself or through its resellers.
-pub async fn list_customers(ctx: &AppContext, permit: &Permit<'_, ops::ListCustomers>) -> ServiceResult<Vec<Customer>> {
-    Ok(ctx.store.customers_served_by(&permit.caller().partner.tenant_id).await?)
+/// Which page of `GET /v1/customers` a request asks for.
+#[derive(Debug, Default)]
+pub struct PageRequest {
+    /// `size`: at most this many customers; every customer when neither this nor a token is sent.
+    pub size: Option<u32>,
+    /// `MS-ContinuationToken`: go on from where an earlier page ended.
+    pub continuation: Option<String>,
+}
+
+/// A page of the partner's customers and, when more remain, the token for the next one.
+pub struct CustomersPage {
+    pub customers: Vec<Customer>,
+    /// The page size in force: asked for, or carried by the continuation token.
+    pub size: Option<u32>,
+    pub next: Option<String>,
+}
+
+/// `GET /v1/customers`: the customers the caller serves, itself or through its resellers, in the
+/// order they were created; paged when the request asks for it (`size`, then the continuation
+/// token of each page).
+pub async fn list_customers(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::ListCustomers>,
+    page: PageRequest,
+) -> ServiceResult<CustomersPage> {
+    let partner = &permit.caller().partner.tenant_id;
+    let continuation = match &page.continuation {
+        None => None,
+        Some(token) => Some(
+            paging::open(ctx.keys.continuation_key(), partner, token)
+                .map_err(|problem| ServiceError::InvalidContinuationToken(problem.explain().to_string()))?,
+        ),
+    };
+    if let Some(c) = &continuation {
+        if ctx.store.customer_position(&c.after.id).await?.as_ref() != Some(&c.after) {
+            return Err(ServiceError::StaleContinuationToken);
+        }
+    }
+    let Some(size) = page.size.or(continuation.as_ref().map(|c| c.size)) else {
+        let all = ctx.store.customers_served_by(partner, None, u32::MAX).await?;
+        return Ok(CustomersPage { customers: all.into_iter().map(|(_, c)| c).collect(), size: None, next: None });
+    };
+    // One more than the page holds tells whether another page follows.
+    let after = continuation.as_ref().map(|c| &c.after);
+    let mut found = ctx.store.customers_served_by(partner, after, size + 1).await?;
+    let more = found.len() > size as usize;
+    found.truncate(size as usize);
+    let next = match found.last() {
+        Some((last, _)) if more => {
+            Some(paging::seal(ctx.keys.continuation_key(), partner, &Continuation { size, after: last.clone() }))
+        }
+        _ => None,
+    };
+    Ok(CustomersPage { customers: found.into_iter().map(|(_, c)| c).collect(), size: Some(size), next })
 }
 
 /// `GET /v1/customers/{id}`

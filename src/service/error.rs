@@ -92,6 +92,16 @@ pub enum ServiceError {
     PartnerAlreadyExists(String),
     #[error("fault rule not found")]
     FaultRuleNotFound(String),
+    /// A partner user with this user name exists (control plane).
+    #[error("user name taken")]
+    UserNameTaken(String),
+    /// An `MS-ContinuationToken` that was not issued here, was altered, or belongs to another
+    /// partner.
+    #[error("invalid continuation token")]
+    InvalidContinuationToken(String),
+    /// An `MS-ContinuationToken` whose page ended on a customer that no longer exists (a reset).
+    #[error("stale continuation token")]
+    StaleContinuationToken,
     /// Enhanced attestation does not exist yet on the service date. `addressed`: the request
     /// addressed an enhanced-attestation route (so it is "not found"), rather than naming an
     /// attestation in a body.
@@ -177,6 +187,9 @@ impl ServiceError {
             Self::AlreadyAcceptedDirectly => described(Conflict, 990425, "AgreementAlreadyAccepted", "The customer has already accepted the Microsoft Customer Agreement."),
             Self::PartnerNotFound(id) => described(NotFound, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
             Self::PartnerAlreadyExists(id) => described(Conflict, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
+            Self::UserNameTaken(name) => described(Conflict, 990439, "UserNameTaken", format!("A user named '{name}' already exists.")),
+            Self::InvalidContinuationToken(_) => described(Invalid, 990437, "InvalidContinuationToken", "The MS-ContinuationToken header is not a continuation token issued for this partner; see data."),
+            Self::StaleContinuationToken => described(Invalid, 990438, "StaleContinuationToken", "The MS-ContinuationToken refers to a list that no longer exists (the emulator was reset since). Start again from the first page, without MS-ContinuationToken."),
             Self::FaultRuleNotFound(id) => described(NotFound, 990435, "FaultRuleNotFound", format!("Fault rule '{id}' does not exist.")),
             Self::EnhancedAttestationNotAvailable { service_date, addressed } => described(if *addressed { NotFound } else { Invalid }, 990440, "EnhancedAttestationNotAvailable", format!("Enhanced attestation is available from 2025-07-10 (general availability); the emulator's service date is {service_date}.")),
             Self::LegacyAttestationRetired { .. } => described(Invalid, 990441, "LegacyAttestationRetired", "Confirming customer acceptance without an attestation was retired on 2026-01-05. Use enhanced attestation: create an attestation (POST /v1/attestations/enhanced, App-only), have the customer accept it, then send its attestationId to POST /v1/customers/{customerId}/agreements."),
@@ -206,6 +219,7 @@ impl ServiceError {
                 _ => vec![format!("{entry}: {}", cause.hint())],
             },
             Self::SeedEntryDiffers { entry, detail } => vec![format!("{entry}: {detail}")],
+            Self::InvalidContinuationToken(why) => vec![why.clone()],
             _ => Vec::new(),
         }
     }
@@ -222,6 +236,7 @@ impl ServiceError {
             | Self::DateAgreedInFuture(h)
             | Self::AgreementTypeMismatch(h)
             | Self::InvalidAssociatedPartner(h)
+            | Self::InvalidContinuationToken(h)
             | Self::Internal(h) => h.clone(),
             Self::UnknownAgreementTemplate { hint, .. } | Self::AgreementTemplateRetired { hint, .. } => hint.clone(),
             Self::Validation(problems) => problems.join("; "),

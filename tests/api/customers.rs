@@ -1,6 +1,7 @@
 //! Customers (§2.6): create, list, read; validation, domains, roles, associated resellers.
 
 use crate::helpers::*;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -150,4 +151,118 @@ async fn lists_keep_creation_order_when_the_clock_is_frozen() {
         .map(|a| a["primaryContact"]["firstName"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["Ann", "Bob", "Cat", "Dan"]);
+}
+
+/// The ids of a page and the continuation token it hands out, checking the envelope on the way.
+fn page_ids(page: &Value, size: u64) -> (Vec<String>, Option<String>) {
+    let ids: Vec<String> = page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().into()).collect();
+    assert_eq!(page["totalCount"], ids.len(), "totalCount counts the page's items: {page}");
+    assert_eq!(page["attributes"]["objectType"], "Collection");
+    assert_eq!(page["links"]["self"]["uri"], format!("/customers?size={size}"));
+    let token = page["continuationToken"].as_str().map(str::to_string);
+    match &token {
+        Some(token) => {
+            let next = &page["links"]["next"];
+            assert_eq!(
+                (next["method"].as_str(), next["uri"].as_str()),
+                (Some("GET"), Some(&*format!("/customers?size={size}")))
+            );
+            assert_eq!(next["headers"], json!([{"key": "MS-ContinuationToken", "value": token}]));
+        }
+        None => assert!(page["links"].get("next").is_none(), "no next link on the last page: {page}"),
+    }
+    (ids, token)
+}
+
+#[tokio::test]
+async fn customers_are_paged_with_size_and_continuation_tokens_in_creation_order() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(app.create_customer(&p.token, &format!("paged{i}")).await["id"].as_str().unwrap().to_string());
+    }
+    // The Java SDK's query(buildIndexedQuery(2)): ?size=2, then the token of each page, same path.
+    let first = app.get_json("/v1/customers?size=2", &p.token).await;
+    let (mut seen, mut token) = page_ids(&first, 2);
+    let mut pages = 1;
+    while let Some(t) = token {
+        let r = app
+            .request(Method::GET, "/v1/customers?size=2", Some(&p.token))
+            .header("MS-ContinuationToken", &t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (ids, next) = page_ids(&r.json().await.unwrap(), 2);
+        assert!(!ids.is_empty(), "a token is handed out only when more remain");
+        seen.extend(ids);
+        token = next;
+        pages += 1;
+    }
+    assert_eq!((pages, &seen), (3, &created), "every customer once, in creation order");
+
+    // The token carries the size: the next link's path without ?size works too.
+    let r = app
+        .request(Method::GET, "/v1/customers", Some(&p.token))
+        .header("MS-ContinuationToken", first["continuationToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(page_ids(&body, 2).0, created[2..4]);
+
+    // Without size, every customer at once, as before.
+    let all = app.get_json("/v1/customers", &p.token).await;
+    assert_eq!((all["totalCount"].as_u64(), all.get("continuationToken")), (Some(5), None));
+    // A size as large as the list: one page, no token.
+    assert_eq!(page_ids(&app.get_json("/v1/customers?size=5", &p.token).await, 5).1, None);
+}
+
+#[tokio::test]
+async fn bad_sizes_and_bad_stale_or_foreign_continuation_tokens_are_refused_clearly() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let other = app.persona("DirectBill").await;
+    for i in 0..3 {
+        app.create_customer(&p.token, &format!("tokens{i}")).await;
+    }
+    for size in ["0", "501", "-1", "", "two", "1.5"] {
+        let e = assert_error(app.get(&format!("/v1/customers?size={size}"), &p.token).await, 400, 990406).await;
+        assert!(e["data"][0].as_str().unwrap().contains("size"), "{e}");
+    }
+    let token = app.get_json("/v1/customers?size=1", &p.token).await["continuationToken"].as_str().unwrap().to_string();
+    let with_token = |token: String, bearer: String| {
+        app.request(Method::GET, "/v1/customers", Some(&bearer)).header("MS-ContinuationToken", token).send()
+    };
+    // Altered, made up, or issued to another partner.
+    let mut altered = token.clone().into_bytes();
+    altered[3] ^= 1;
+    for bad in [String::from_utf8(altered).unwrap(), "abc".into(), format!("{token}x")] {
+        let e = assert_error(with_token(bad, p.token.clone()).await.unwrap(), 400, 990437).await;
+        assert!(e["data"][0].as_str().unwrap().contains("not one this emulator issued"), "{e}");
+    }
+    let e = assert_error(with_token(token.clone(), other.token.clone()).await.unwrap(), 400, 990437).await;
+    assert!(e["data"][0].as_str().unwrap().contains("another partner"), "{e}");
+
+    // After a reset the customer a page ended on no longer exists, even for a partner of the same
+    // tenant id: the token is stale.
+    let tenant = "6f0c2a53-3d1e-4b7a-9c55-2e8f3a9b7d10";
+    async fn fixed_partner(app: &TestApp, tenant: &str) -> String {
+        let partner = json!({"tenantId": tenant, "name": "Stable", "partnerType": "DirectBill"});
+        assert_eq!(app.control(Method::POST, "/_emulator/partners", Some(&partner)).await.status(), 201);
+        app.mint(tenant, &["AdminAgent"], false).await
+    }
+    let bearer = fixed_partner(&app, tenant).await;
+    for i in 0..2 {
+        app.create_customer(&bearer, &format!("stale{i}")).await;
+    }
+    let token = app.get_json("/v1/customers?size=1", &bearer).await["continuationToken"].as_str().unwrap().to_string();
+    assert_eq!(app.control(Method::POST, "/_emulator/reset", None).await.status(), 200);
+    let bearer = fixed_partner(&app, tenant).await;
+    for i in 0..2 {
+        app.create_customer(&bearer, &format!("fresh{i}")).await;
+    }
+    let e = assert_error(with_token(token, bearer).await.unwrap(), 400, 990438).await;
+    assert!(e["description"].as_str().unwrap().contains("Start again from the first page"), "{e}");
 }
