@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -55,15 +56,25 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     verified: Arc<VerifiedTokens>,
+    /// Seals continuation tokens (`domain::paging`): derived from the signing secret, so that
+    /// every replica sharing the secret reads the others' tokens, and distinct from it.
+    continuation: [u8; 32],
 }
 
 impl TokenKeys {
     pub fn from_secret(secret: &str) -> Self {
+        let continuation = Sha256::new().chain_update(b"MS-ContinuationToken\n").chain_update(secret).finalize().into();
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             verified: Arc::default(),
+            continuation,
         }
+    }
+
+    /// The key that seals continuation tokens.
+    pub fn continuation_key(&self) -> &[u8] {
+        &self.continuation
     }
 }
 
@@ -132,18 +143,30 @@ pub fn mint(keys: &TokenKeys, claims: &Claims) -> String {
 /// Verify signature, algorithm and audience; expiry is judged by the emulator clock (`now`).
 /// `nbf` is not judged: tests move the clock into the past and their tokens must keep working.
 pub fn verify(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Result<Arc<Claims>, TokenError> {
-    let claims = match keys.verified.get(token) {
+    let claims = verify_signature(keys, token)?;
+    check_expiry(&claims, now)?;
+    Ok(claims)
+}
+
+/// Signature, algorithm and audience only: expiry is judged apart (`check_expiry`), by the clock
+/// of the token's partner.
+pub fn verify_signature(keys: &TokenKeys, token: &str) -> Result<Arc<Claims>, TokenError> {
+    Ok(match keys.verified.get(token) {
         Some(claims) => claims,
         None => {
             let claims = Arc::new(decode_access_token(keys, token)?);
             keys.verified.remember(token, claims.clone());
             claims
         }
-    };
+    })
+}
+
+/// Expired at `now` (the emulator clock's)?
+pub fn check_expiry(claims: &Claims, now: DateTime<Utc>) -> Result<(), TokenError> {
     if claims.exp <= now.timestamp() {
         return Err(TokenError::Expired);
     }
-    Ok(claims)
+    Ok(())
 }
 
 /// The claims of an access token signed with these keys for the Partner Center audience.
@@ -205,6 +228,58 @@ pub fn verify_form_token(keys: &TokenKeys, form: &str, subject: &str, token: &st
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
     decode::<FormClaims>(token, &keys.decoding, &validation).is_ok_and(|data| data.claims.sub == subject)
+}
+
+/// The audience of refresh tokens: never the Partner Center API's, so a refresh token is no
+/// access token.
+const REFRESH_AUDIENCE: &str = "urn:partner-center-emulator:refresh-token";
+
+/// What a refresh token of the emulated sign-in service holds: the user, the app it was issued to
+/// and when it expires by the emulator clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    pub aud: String,
+    /// The user's object id.
+    pub sub: String,
+    pub tid: String,
+    /// The client id of the app.
+    pub azp: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// Makes every refresh token distinct.
+    pub jti: String,
+}
+
+pub fn mint_refresh(
+    keys: &TokenKeys,
+    user_id: &str,
+    tenant_id: &str,
+    client_id: &str,
+    iat: i64,
+    exp: i64,
+    jti: &str,
+) -> String {
+    let claims = RefreshClaims {
+        aud: REFRESH_AUDIENCE.into(),
+        sub: user_id.into(),
+        tid: tenant_id.into(),
+        azp: client_id.into(),
+        iat,
+        exp,
+        jti: jti.into(),
+    };
+    encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).expect("HS256 encoding of plain claims cannot fail")
+}
+
+/// The claims of a refresh token signed with these keys (expiry is the caller's to judge, by the
+/// emulator clock); None when it was not issued here or was altered.
+pub fn read_refresh(keys: &TokenKeys, token: &str) -> Option<RefreshClaims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[REFRESH_AUDIENCE]);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.required_spec_claims.clear();
+    decode::<RefreshClaims>(token.trim(), &keys.decoding, &validation).ok().map(|data| data.claims)
 }
 
 /// The authenticated caller of a `/v1` route.

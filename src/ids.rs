@@ -28,6 +28,10 @@ pub enum IdKind {
     TokenSubject,
     /// Request and correlation ids and correlation vectors of requests that sent none.
     Request,
+    /// Client ids of app registrations, and their secrets.
+    AppRegistration,
+    /// Object ids of partner users, and the passwords chosen for them.
+    PartnerUser,
 }
 
 impl IdKind {

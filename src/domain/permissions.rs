@@ -30,6 +30,21 @@ impl Role {
     pub fn parse(value: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(value.trim()))
     }
+
+    /// The roles of `names`; each name that is no role adds a `roles: …` problem.
+    pub fn parse_all(names: &[String], problems: &mut Vec<String>) -> Vec<Role> {
+        names
+            .iter()
+            .filter_map(|r| {
+                Role::parse(r).or_else(|| {
+                    problems.push(format!(
+                        "roles: '{r}' is not one of AdminAgent, SalesAgent, HelpdeskAgent, GlobalAdmin, UserManagementAdmin"
+                    ));
+                    None
+                })
+            })
+            .collect()
+    }
 }
 
 /// Every operation of the emulated `/v1` API.

@@ -104,6 +104,14 @@ mod tests {
     use argon2::{PasswordHasher, PasswordVerifier};
 
     #[test]
+    fn the_published_development_password_hash_verifies_with_the_emulators_parameters() {
+        use crate::domain::identities::development::{USER_PASSWORD, USER_PASSWORD_HASH};
+        assert!(verify_password(USER_PASSWORD, USER_PASSWORD_HASH));
+        assert!(!verify_password("Pce-Development-Passw0rd ", USER_PASSWORD_HASH));
+        assert!(USER_PASSWORD_HASH.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "the parameters of hash_password");
+    }
+
+    #[test]
     fn hashes_verify_only_their_password() {
         let h = hash_password("Secret!1");
         assert!(h.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"));

@@ -4,6 +4,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::partners::get_partner;
 use crate::app::AppContext;
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
+use crate::clock;
 use crate::domain::permissions::Role;
 use crate::ids::IdKind;
 
@@ -29,18 +30,7 @@ pub struct IssuedToken {
 /// expiry is judged by the emulator clock.
 pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResult<IssuedToken> {
     let mut problems = Vec::new();
-    let roles: Vec<Role> = request
-        .roles
-        .iter()
-        .filter_map(|r| {
-            Role::parse(r).or_else(|| {
-                problems.push(format!(
-                    "roles: '{r}' is not one of AdminAgent, SalesAgent, HelpdeskAgent, GlobalAdmin, UserManagementAdmin"
-                ));
-                None
-            })
-        })
-        .collect();
+    let roles = Role::parse_all(&request.roles, &mut problems);
     if request.app_only && !roles.is_empty() {
         problems.push("roles: an app-only token carries no user roles".into());
     }
@@ -59,23 +49,55 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
         return Err(ServiceError::Validation(problems));
     };
     let partner = get_partner(ctx, &tenant_id).await?;
-    let now = ctx.clock.now().await?.timestamp();
-    let claims = Claims {
+    // The partner's own clock, when it has one: its tokens are judged by it.
+    let now = clock::as_partner(partner.tenant_id.clone(), ctx.clock.now()).await?.timestamp();
+    let claims = access_claims(AccessGrant {
+        partner_tenant_id: &partner.tenant_id,
+        subject: request.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid(IdKind::TokenSubject)),
+        app_id: ctx.ids.guid(IdKind::TokenSubject),
+        roles: &roles,
+        app_only: request.app_only,
+        mfa: request.mfa.unwrap_or(true),
+        issued_at: now,
+        lifetime,
+    });
+    Ok(IssuedToken { access_token: auth::mint(&ctx.keys, &claims), expires_in: lifetime })
+}
+
+/// What an access token grants: to whom, through which app, with which roles.
+pub struct AccessGrant<'a> {
+    pub partner_tenant_id: &'a str,
+    /// The user's object id (App+User) or the app's (App-only): `oid`.
+    pub subject: String,
+    /// The client id of the app: `appid`.
+    pub app_id: String,
+    pub roles: &'a [Role],
+    pub app_only: bool,
+    /// Whether the user signed in with MFA (ignored for App-only tokens).
+    pub mfa: bool,
+    /// Unix seconds by the emulator clock.
+    pub issued_at: i64,
+    pub lifetime: i64,
+}
+
+/// The claims of an access token for the Partner Center API, as Microsoft's sign-in service
+/// shapes them; the control plane and the emulated token endpoint both mint these.
+pub fn access_claims(grant: AccessGrant<'_>) -> Claims {
+    Claims {
         aud: AUDIENCE.into(),
-        iss: format!("{ISSUER_PREFIX}{}/", partner.tenant_id),
-        iat: now,
-        nbf: now,
-        exp: now + lifetime,
-        tid: partner.tenant_id.clone(),
-        oid: request.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid(IdKind::TokenSubject)),
-        roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
-        idtyp: if request.app_only { "app" } else { "user" }.into(),
-        appid: ctx.ids.guid(IdKind::TokenSubject),
-        amr: match (request.app_only, request.mfa.unwrap_or(true)) {
+        iss: format!("{ISSUER_PREFIX}{}/", grant.partner_tenant_id),
+        iat: grant.issued_at,
+        nbf: grant.issued_at,
+        exp: grant.issued_at + grant.lifetime,
+        tid: grant.partner_tenant_id.to_string(),
+        oid: grant.subject,
+        roles: grant.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        idtyp: if grant.app_only { "app" } else { "user" }.into(),
+        appid: grant.app_id,
+        amr: match (grant.app_only, grant.mfa) {
             (true, _) => vec![],
             (false, true) => vec!["pwd".into(), "mfa".into()],
             (false, false) => vec!["pwd".into()],
         },
-    };
-    Ok(IssuedToken { access_token: auth::mint(&ctx.keys, &claims), expires_in: lifetime })
+    }
 }

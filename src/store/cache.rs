@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-use super::StoredClock;
+use super::{PartnerTime, StoredClock};
 use crate::domain::agreements::AgreementTemplate;
 use crate::domain::faults::FaultRule;
 use crate::domain::partners::Partner;
@@ -23,6 +23,7 @@ struct Entries {
     service_date: Option<Option<String>>,
     partners: HashMap<String, Option<Partner>>,
     fault_rules: Option<Arc<Vec<FaultRule>>>,
+    partner_times: Option<Arc<HashMap<String, PartnerTime>>>,
 }
 
 pub struct SharedCache {
@@ -118,6 +119,14 @@ impl SharedCache {
 
     pub fn put_fault_rules(&self, generation: u64, rules: Arc<Vec<FaultRule>>) {
         self.put(generation, |e| e.fault_rules = Some(rules));
+    }
+
+    pub fn partner_times(&self) -> Option<Arc<HashMap<String, PartnerTime>>> {
+        self.read(|e| e.partner_times.clone())
+    }
+
+    pub fn put_partner_times(&self, generation: u64, times: Arc<HashMap<String, PartnerTime>>) {
+        self.put(generation, |e| e.partner_times = Some(times));
     }
 
     pub fn templates(&self) -> Option<Arc<[AgreementTemplate]>> {

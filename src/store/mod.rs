@@ -21,13 +21,16 @@ mod writes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
+use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::orders::Order;
+use crate::domain::paging::Position;
 use crate::domain::partners::Partner;
 use crate::domain::sign_in::SignInFailures;
 
@@ -117,6 +120,13 @@ pub struct OutboxQuery {
     pub partner_tenant_id: Option<String>,
     /// Only messages whose delivery time has come by this instant; None lists pending ones too.
     pub delivered_by: Option<DateTime<Utc>>,
+}
+
+/// What a partner persona has of its own (`partner_time`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartnerTime {
+    pub clock: Option<StoredClock>,
+    pub service_date: Option<String>,
 }
 
 /// The emulator clock as stored: frozen at an instant, or running with an offset from real time.
@@ -220,13 +230,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The stored service-date setting (`clock` or an ISO date); None: the configured default.
     async fn service_date_setting(&self) -> StoreResult<Option<String>>;
+    /// Every partner's own clock and service-date setting (`partner_time`), by tenant id.
+    async fn partner_times(&self) -> StoreResult<Arc<HashMap<String, PartnerTime>>>;
+    /// Give a partner its own clock (None: back to the emulator's).
+    async fn set_partner_clock(&self, partner_tenant_id: &str, clock: Option<StoredClock>) -> StoreResult<()>;
+    /// Give a partner its own service-date setting (None: back to the emulator's).
+    async fn set_partner_service_date(&self, partner_tenant_id: &str, setting: Option<&str>) -> StoreResult<()>;
     /// Store the service-date setting (None: back to the configured default); the clock stays.
     async fn set_service_date_setting(&self, setting: Option<&str>) -> StoreResult<()>;
 
     async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()>;
     async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>>;
+    /// The first `limit` partners in the order they were created, and how many there are.
+    async fn partners(&self, limit: u32) -> StoreResult<(Vec<Partner>, u64)>;
 
     async fn templates(&self) -> StoreResult<Arc<[AgreementTemplate]>>;
+
+    /// Conflict when the client id is taken.
+    async fn insert_app_registration(&self, app: &AppRegistration) -> StoreResult<()>;
+    async fn app_registration(&self, client_id: &str) -> StoreResult<Option<AppRegistration>>;
+    async fn app_registrations(&self, partner_tenant_id: &str) -> StoreResult<Vec<AppRegistration>>;
+    /// Conflict when the id or the user name is taken.
+    async fn insert_partner_user(&self, user: &PartnerUser) -> StoreResult<()>;
+    /// The user with this (normalized) user name.
+    async fn partner_user_by_name(&self, user_name: &str) -> StoreResult<Option<PartnerUser>>;
+    async fn partner_user(&self, id: &str) -> StoreResult<Option<PartnerUser>>;
+    async fn partner_users(&self, partner_tenant_id: &str) -> StoreResult<Vec<PartnerUser>>;
 
     async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()>;
     async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>>;
@@ -235,8 +264,17 @@ pub trait Store: Send + Sync + 'static {
     async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>>;
     /// The partners that have a relationship with the customer.
     async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>>;
-    /// Customers the partner has a relationship with, or that one of its indirect resellers has.
-    async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>>;
+    /// Customers the partner has a relationship with, or that one of its indirect resellers has,
+    /// in the order they were created: at most `limit`, those after `after` when given, each with
+    /// its position in that order.
+    async fn customers_served_by(
+        &self,
+        partner_tenant_id: &str,
+        after: Option<&Position>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Position, Customer)>>;
+    /// Where customer `id` stands in the order of creation, if it exists.
+    async fn customer_position(&self, id: &str) -> StoreResult<Option<Position>>;
     /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
     async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>>;
     /// The agreements of customer `id`, in the order recorded, if the partner serves it.
@@ -292,17 +330,115 @@ pub trait Store: Send + Sync + 'static {
     async fn reset(&self, partner_tenant_id: Option<&str>) -> StoreResult<()>;
 }
 
-/// Open the store that `database_url` names: `postgres://` or `postgresql://` for PostgreSQL,
-/// anything else (`sqlite:`, a file path) for SQLite.
+/// A database URL the emulator cannot use as given: what to change.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DatabaseUrlError(pub String);
+
+/// Which database a URL names, for people (never with a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Postgres { host: String, port: u16, database: String },
+    SqliteFile(std::path::PathBuf),
+    SqliteMemory,
+}
+
+impl std::fmt::Display for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Postgres { host, port, database } => write!(f, "PostgreSQL at {host}:{port}, database '{database}'"),
+            Self::SqliteFile(path) => write!(f, "SQLite file {}", path.display()),
+            Self::SqliteMemory => write!(f, "SQLite in memory (nothing is kept after the process ends)"),
+        }
+    }
+}
+
+/// Read a database URL: `postgres://` or `postgresql://` for PostgreSQL, `sqlite:` or a plain file
+/// path for SQLite; any other scheme is refused.
+pub fn locate(database_url: &str) -> Result<DatabaseLocation, DatabaseUrlError> {
+    let url = database_url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url).map_err(|e| {
+            DatabaseUrlError(format!("DATABASE_URL is not a PostgreSQL URL the emulator can read: {e}"))
+        })?;
+        return Ok(DatabaseLocation::Postgres {
+            host: options.get_host().to_string(),
+            port: options.get_port(),
+            database: options.get_database().unwrap_or("postgres").to_string(),
+        });
+    }
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(DatabaseLocation::SqliteMemory);
+    }
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or_default();
+        return Ok(DatabaseLocation::SqliteFile(absolute(path)));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        return Err(DatabaseUrlError(format!(
+            "DATABASE_URL names a '{scheme}' database, which the emulator does not support: use \
+             postgres://USER@HOST:PORT/DATABASE, sqlite:PATH (sqlite::memory: for a throwaway database) or a file path"
+        )));
+    }
+    Ok(DatabaseLocation::SqliteFile(absolute(url)))
+}
+
+fn absolute(path: &str) -> std::path::PathBuf {
+    let path = std::path::Path::new(path);
+    std::env::current_dir().map(|dir| dir.join(path)).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Open the store that `database_url` names (see `locate`). A failure says which database, and
+/// what to check.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    let store = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        // Off until the change feed from the other replicas listens.
-        let cache = Arc::new(cache::SharedCache::new(false));
-        SqlStore::new(sql_store::Db::Postgres(postgres::Postgres::connect(database_url, cache.clone()).await?), cache)
-    } else {
-        // One process per file: only this process changes shared state.
-        let cache = Arc::new(cache::SharedCache::new(true));
-        SqlStore::new(sql_store::Db::Sqlite(sqlite::Sqlite::connect(database_url).await?), cache)
+    let location = locate(database_url)?;
+    let store = match &location {
+        DatabaseLocation::Postgres { host, port, database } => {
+            // Off until the change feed from the other replicas listens.
+            let cache = Arc::new(cache::SharedCache::new(false));
+            let unreachable = |e: &dyn std::fmt::Display| {
+                anyhow::anyhow!(
+                    "cannot connect to PostgreSQL at {host}:{port}, database '{database}': {e}. Is the server \
+                     running and reachable from here, and does the database exist? (DATABASE_URL)"
+                )
+            };
+            // One connection first: a pool that cannot connect only says that it timed out.
+            postgres::Postgres::probe(database_url).await.map_err(|e| unreachable(&e))?;
+            let db = postgres::Postgres::connect(database_url, cache.clone()).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot connect to PostgreSQL at {host}:{port}, database '{database}': {e:#}. Is the server \
+                     running and reachable from here, and does the database exist? (DATABASE_URL)"
+                )
+            })?;
+            SqlStore::new(sql_store::Db::Postgres(db), cache)
+        }
+        DatabaseLocation::SqliteFile(_) | DatabaseLocation::SqliteMemory => {
+            // One process per file: only this process changes shared state.
+            let cache = Arc::new(cache::SharedCache::new(true));
+            let db = sqlite::Sqlite::connect(database_url).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open the {location}: {e}. Does its directory exist, and may this user write there? \
+                     (DATABASE_URL)"
+                )
+            })?;
+            SqlStore::new(sql_store::Db::Sqlite(db), cache)
+        }
     };
     Ok(Arc::new(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_read_or_refused_with_what_to_use() {
+        let pg = locate("postgres://app:secret@db.example:5433/emulator").unwrap();
+        assert_eq!(pg.to_string(), "PostgreSQL at db.example:5433, database 'emulator'");
+        assert!(matches!(locate("sqlite::memory:").unwrap(), DatabaseLocation::SqliteMemory));
+        assert!(locate("sqlite://data/pce.db").unwrap().to_string().ends_with("data/pce.db"));
+        assert!(locate("pce.db").unwrap().to_string().starts_with("SQLite file /"));
+        let refused = locate("mysql://root@localhost/pce").unwrap_err().to_string();
+        assert!(refused.contains("'mysql'") && refused.contains("postgres://"), "{refused}");
+    }
 }

@@ -50,6 +50,18 @@ impl Postgres {
         Ok(Self { reader, writer, echoes })
     }
 
+    /// Open one connection and close it: the error of a server that cannot be reached, as the
+    /// driver tells it.
+    pub async fn probe(url: &str) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let options = PgConnectOptions::from_str(url)?;
+        let connection = tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer within 10 s"))??;
+        connection.close().await?;
+        Ok(())
+    }
+
     /// Tell every replica (this one included) that shared state changed, and wait briefly for
     /// the notification to come back, so that the others have heard before the client does.
     pub async fn announce_change(&self, cache: &SharedCache) -> StoreResult<()> {

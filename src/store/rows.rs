@@ -10,8 +10,11 @@ use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;
 use crate::domain::customers::Customer;
 use crate::domain::faults::{FaultEffect, FaultRule};
+use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::orders::Order;
+use crate::domain::paging::Position;
 use crate::domain::partners::{Partner, PartnerType};
+use crate::domain::permissions::Role;
 use crate::domain::sign_in::SignInFailures;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -381,6 +384,21 @@ impl TryFrom<FaultRuleRow> for FaultRule {
     }
 }
 
+/// A customer with its position in creation order.
+#[derive(sqlx::FromRow)]
+pub struct PositionedCustomerRow {
+    position_seq: i64,
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+}
+
+impl PositionedCustomerRow {
+    pub fn into_pair(self) -> StoreResult<(Position, Customer)> {
+        let customer = Customer::try_from(self.customer)?;
+        Ok((Position { seq: self.position_seq, id: customer.id.clone() }, customer))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct SeenCustomerRow {
     #[sqlx(flatten)]
@@ -439,4 +457,83 @@ pub struct NamedSignInFailuresRow {
     pub user_name: String,
     #[sqlx(flatten)]
     pub failures: SignInFailuresRow,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AppRegistrationRow {
+    client_id: String,
+    partner_tenant_id: String,
+    display_name: String,
+    secret_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AppRegistrationRow> for AppRegistration {
+    fn from(row: AppRegistrationRow) -> Self {
+        AppRegistration {
+            client_id: row.client_id,
+            partner_tenant_id: row.partner_tenant_id,
+            display_name: row.display_name,
+            secret_hash: row.secret_hash,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PartnerUserRow {
+    id: String,
+    partner_tenant_id: String,
+    user_name: String,
+    display_name: String,
+    password_hash: String,
+    /// Comma separated.
+    roles: String,
+    mfa: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// Roles as the `roles` column keeps them.
+pub fn roles_column(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+impl TryFrom<PartnerUserRow> for PartnerUser {
+    type Error = StoreError;
+
+    fn try_from(row: PartnerUserRow) -> StoreResult<Self> {
+        let roles = row
+            .roles
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| Role::parse(r).ok_or_else(|| corrupt("roles", r)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(PartnerUser {
+            id: row.id,
+            partner_tenant_id: row.partner_tenant_id,
+            user_name: row.user_name,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            roles,
+            mfa: row.mfa,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PartnerTimeRow {
+    pub partner_tenant_id: String,
+    has_clock: bool,
+    offset_ms: i64,
+    frozen_at_ms: Option<i64>,
+    service_date: Option<String>,
+}
+
+impl PartnerTimeRow {
+    pub fn into_time(self) -> (String, super::PartnerTime) {
+        let clock =
+            self.has_clock.then_some(StoredClock { frozen_at_ms: self.frozen_at_ms, offset_ms: self.offset_ms });
+        (self.partner_tenant_id, super::PartnerTime { clock, service_date: self.service_date })
+    }
 }

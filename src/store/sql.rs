@@ -28,11 +28,41 @@ pub const PING: &str = "SELECT 1";
 
 // --- partners and templates ----------------------------------------------------------------
 
+pub const PARTNER_TIMES: &str =
+    "SELECT partner_tenant_id, has_clock, offset_ms, frozen_at_ms, service_date FROM partner_time";
+pub const SET_PARTNER_CLOCK: &str = "INSERT INTO partner_time (partner_tenant_id, has_clock, offset_ms, frozen_at_ms) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (partner_tenant_id) DO UPDATE SET has_clock = excluded.has_clock, \
+     offset_ms = excluded.offset_ms, frozen_at_ms = excluded.frozen_at_ms";
+pub const SET_PARTNER_SERVICE_DATE: &str =
+    "INSERT INTO partner_time (partner_tenant_id, has_clock, offset_ms, service_date) \
+     VALUES ($1, FALSE, 0, $2) ON CONFLICT (partner_tenant_id) DO UPDATE SET service_date = excluded.service_date";
+
 pub const INSERT_PARTNER: &str =
     "INSERT INTO partners (tenant_id, name, partner_type, indirect_provider_id, created_at) \
      VALUES ($1, $2, $3, $4, $5)";
 pub const PARTNER: &str =
     "SELECT tenant_id, name, partner_type, indirect_provider_id FROM partners WHERE tenant_id = $1";
+pub const FIRST_PARTNERS: &str = "SELECT tenant_id, name, partner_type, indirect_provider_id FROM partners \
+     ORDER BY created_at, tenant_id LIMIT $1";
+pub const PARTNER_COUNT: &str = "SELECT COUNT(*) FROM partners";
+
+// --- sign-in identities ---------------------------------------------------------------------------------
+pub const INSERT_APP_REGISTRATION: &str = "INSERT INTO app_registrations \
+     (client_id, partner_tenant_id, display_name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
+pub const APP_REGISTRATION: &str = "SELECT client_id, partner_tenant_id, display_name, secret_hash, created_at \
+     FROM app_registrations WHERE client_id = $1";
+pub const APP_REGISTRATIONS_OF: &str = "SELECT client_id, partner_tenant_id, display_name, secret_hash, created_at \
+     FROM app_registrations WHERE partner_tenant_id = $1 ORDER BY created_at, client_id";
+pub const INSERT_PARTNER_USER: &str = "INSERT INTO partner_users \
+     (id, partner_tenant_id, user_name, display_name, password_hash, roles, mfa, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const PARTNER_USER_BY_NAME: &str =
+    "SELECT id, partner_tenant_id, user_name, display_name, password_hash, roles, mfa, \
+     created_at FROM partner_users WHERE user_name = $1";
+pub const PARTNER_USER: &str = "SELECT id, partner_tenant_id, user_name, display_name, password_hash, roles, mfa, \
+     created_at FROM partner_users WHERE id = $1";
+pub const PARTNER_USERS_OF: &str = "SELECT id, partner_tenant_id, user_name, display_name, password_hash, roles, mfa, \
+     created_at FROM partner_users WHERE partner_tenant_id = $1 ORDER BY created_at, user_name";
 
 pub const TEMPLATES: &str = "SELECT template_id, agreement_type, agreement_link, version_rank, accepts_confirmations, \
      has_document FROM agreement_templates ORDER BY agreement_type DESC, version_rank DESC, template_id";
@@ -80,13 +110,16 @@ macro_rules! served_by {
 }
 
 /// The customers partner `$1` serves.
+/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order.
 pub const CUSTOMERS_SERVED_BY: &str = concat!(
-    "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
-     c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
+    "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, \
+     c.billing_profile, c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
      FROM customers c WHERE ",
     served_by!("c.id", "$1"),
-    " ORDER BY c.seq, c.id"
+    " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3)) ORDER BY c.seq, c.id LIMIT $4"
 );
+/// Where customer `$1` stands in creation order.
+pub const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
 /// Customer `$1`, and whether partner `$2` serves it.
 pub const CUSTOMER_SEEN_BY: &str = concat!(
     "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
@@ -252,6 +285,9 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM customers",
     "DELETE FROM document_links",
     "UPDATE partners SET indirect_provider_id = NULL",
+    "DELETE FROM partner_time",
+    "DELETE FROM app_registrations",
+    "DELETE FROM partner_users",
     "DELETE FROM partners",
     "DELETE FROM emulator_clock",
 ];
@@ -260,6 +296,7 @@ pub const RESET_EVERYTHING: &[&str] = &[
 /// answers and relationships. A customer no partner has a relationship with any more goes too; one that
 /// another partner still serves stays, with that partner's data.
 pub const RESET_PARTNER: &[&str] = &[
+    "DELETE FROM partner_time WHERE partner_tenant_id = $1",
     "DELETE FROM fault_rules WHERE partner_tenant_id = $1",
     "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
     "DELETE FROM outbox WHERE partner_tenant_id = $1",

@@ -5,19 +5,22 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
-    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, Seen, Store, StoreError, StoreResult, StoredClock,
-    UnitOfWork,
+    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerTime, Seen, Store, StoreError, StoreResult,
+    StoredClock, UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::customers::Customer;
 use crate::domain::faults::FaultRule;
+use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::orders::Order;
+use crate::domain::paging::Position;
 use crate::domain::partners::Partner;
 use crate::domain::sign_in::SignInFailures;
 
@@ -166,6 +169,104 @@ impl Store for SqlStore {
         self.announce_change().await
     }
 
+    async fn partner_times(&self) -> StoreResult<Arc<HashMap<String, PartnerTime>>> {
+        if let Some(times) = self.cache.partner_times() {
+            return Ok(times);
+        }
+        let generation = self.cache.generation();
+        let rows: Vec<rows::PartnerTimeRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER_TIMES).fetch_all(pool).await)?;
+        let times = Arc::new(rows.into_iter().map(rows::PartnerTimeRow::into_time).collect::<HashMap<_, _>>());
+        self.cache.put_partner_times(generation, times.clone());
+        Ok(times)
+    }
+
+    async fn set_partner_clock(&self, partner_tenant_id: &str, clock: Option<StoredClock>) -> StoreResult<()> {
+        let stored = clock.unwrap_or_default();
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::SET_PARTNER_CLOCK)
+                .bind(partner_tenant_id)
+                .bind(clock.is_some())
+                .bind(stored.offset_ms)
+                .bind(stored.frozen_at_ms)
+                .execute(pool)
+                .await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn set_partner_service_date(&self, partner_tenant_id: &str, setting: Option<&str>) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::SET_PARTNER_SERVICE_DATE).bind(partner_tenant_id).bind(setting).execute(pool).await?;
+        });
+        self.announce_change().await
+    }
+
+    async fn insert_app_registration(&self, app: &AppRegistration) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_APP_REGISTRATION)
+                .bind(&app.client_id)
+                .bind(&app.partner_tenant_id)
+                .bind(&app.display_name)
+                .bind(&app.secret_hash)
+                .bind(app.created_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn app_registration(&self, client_id: &str) -> StoreResult<Option<AppRegistration>> {
+        let row: Option<rows::AppRegistrationRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::APP_REGISTRATION).bind(client_id).fetch_optional(pool).await
+        })?;
+        Ok(row.map(AppRegistration::from))
+    }
+
+    async fn app_registrations(&self, partner_tenant_id: &str) -> StoreResult<Vec<AppRegistration>> {
+        let rows: Vec<rows::AppRegistrationRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::APP_REGISTRATIONS_OF).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        Ok(rows.into_iter().map(AppRegistration::from).collect())
+    }
+
+    async fn insert_partner_user(&self, user: &PartnerUser) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_PARTNER_USER)
+                .bind(&user.id)
+                .bind(&user.partner_tenant_id)
+                .bind(&user.user_name)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(rows::roles_column(&user.roles))
+                .bind(user.mfa)
+                .bind(user.created_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn partner_user_by_name(&self, user_name: &str) -> StoreResult<Option<PartnerUser>> {
+        let row: Option<rows::PartnerUserRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::PARTNER_USER_BY_NAME).bind(user_name).fetch_optional(pool).await
+        })?;
+        row.map(PartnerUser::try_from).transpose()
+    }
+
+    async fn partner_user(&self, id: &str) -> StoreResult<Option<PartnerUser>> {
+        let row: Option<rows::PartnerUserRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER_USER).bind(id).fetch_optional(pool).await)?;
+        row.map(PartnerUser::try_from).transpose()
+    }
+
+    async fn partner_users(&self, partner_tenant_id: &str) -> StoreResult<Vec<PartnerUser>> {
+        let rows: Vec<rows::PartnerUserRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::PARTNER_USERS_OF).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        rows.into_iter().map(PartnerUser::try_from).collect()
+    }
+
     async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, writer, |pool| {
             sqlx::query(sql::INSERT_PARTNER)
@@ -190,6 +291,15 @@ impl Store for SqlStore {
         let partner = row.map(Partner::try_from).transpose()?;
         self.cache.put_partner(generation, tenant_id, partner.clone());
         Ok(partner)
+    }
+
+    async fn partners(&self, limit: u32) -> StoreResult<(Vec<Partner>, u64)> {
+        let (rows, count): (Vec<rows::PartnerRow>, (i64,)) = on_pool!(self, reader, |pool| {
+            let rows = sqlx::query_as(sql::FIRST_PARTNERS).bind(i64::from(limit)).fetch_all(pool).await?;
+            let count = sqlx::query_as(sql::PARTNER_COUNT).fetch_one(pool).await?;
+            (rows, count)
+        });
+        Ok((to_vec(rows)?, u64::try_from(count.0).unwrap_or_default()))
     }
 
     async fn templates(&self) -> StoreResult<Arc<[AgreementTemplate]>> {
@@ -248,11 +358,30 @@ impl Store for SqlStore {
         to_vec(rows)
     }
 
-    async fn customers_served_by(&self, partner_tenant_id: &str) -> StoreResult<Vec<Customer>> {
-        let rows: Vec<rows::CustomerRow> = on_pool!(self, reader, |pool| {
-            sqlx::query_as(sql::CUSTOMERS_SERVED_BY).bind(partner_tenant_id).fetch_all(pool).await
+    async fn customers_served_by(
+        &self,
+        partner_tenant_id: &str,
+        after: Option<&Position>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Position, Customer)>> {
+        let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
+        let rows: Vec<rows::PositionedCustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::CUSTOMERS_SERVED_BY)
+                .bind(partner_tenant_id)
+                .bind(after_seq)
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
         })?;
-        to_vec(rows)
+        rows.into_iter().map(rows::PositionedCustomerRow::into_pair).collect()
+    }
+
+    async fn customer_position(&self, id: &str) -> StoreResult<Option<Position>> {
+        let seq: Option<i64> = on_pool!(self, reader, |pool| {
+            sqlx::query_scalar(sql::CUSTOMER_POSITION).bind(id).fetch_optional(pool).await
+        })?;
+        Ok(seq.map(|seq| Position { seq, id: id.to_string() }))
     }
 
     async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>> {

@@ -16,6 +16,7 @@ use partner_center_emulator::domain::contact::Contact;
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::orders::{LineItem, Order};
+use partner_center_emulator::domain::paging::Position;
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::store::{
     self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Seen, Store, StoreError, StoreResult,
@@ -167,6 +168,22 @@ async fn partners_are_stored_once_and_read_back() {
 }
 
 #[tokio::test]
+async fn partners_are_listed_in_the_order_they_were_created_with_their_count() {
+    let store = fresh_store().await;
+    assert_eq!(store.partners(20).await.unwrap(), (vec![], 0));
+    let (a, b, c) = (
+        partner("b-second", PartnerType::DirectBill, None),
+        partner("a-third", PartnerType::DirectBill, None),
+        partner("c-first", PartnerType::IndirectProvider, None),
+    );
+    store.insert_partner(&a, at(1)).await.unwrap();
+    store.insert_partner(&b, at(2)).await.unwrap();
+    store.insert_partner(&c, at(0)).await.unwrap();
+    assert_eq!(store.partners(20).await.unwrap(), (vec![c.clone(), a.clone(), b], 3));
+    assert_eq!(store.partners(2).await.unwrap(), (vec![c, a], 3), "the first ones, and how many there are");
+}
+
+#[tokio::test]
 async fn the_template_catalog_lists_the_customer_agreement_first() {
     let store = fresh_store().await;
     let templates = store.templates().await.unwrap();
@@ -215,10 +232,16 @@ async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
     insert_customer(&store, &customer("b", "second", "prov"), &["prov".into(), "res".into()]).await.unwrap();
     insert_customer(&store, &customer("a", "third", "other"), &["other".into()]).await.unwrap();
     insert_customer(&store, &customer("c", "fourth", "res"), &["res".into()]).await.unwrap();
-    let ids = |list: Vec<Customer>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.customers_served_by("prov").await.unwrap()), ["b", "c"]);
-    assert_eq!(ids(store.customers_served_by("res").await.unwrap()), ["b", "c"]);
-    assert_eq!(ids(store.customers_served_by("other").await.unwrap()), ["a"]);
+    let ids = |list: Vec<(Position, Customer)>| list.into_iter().map(|(_, c)| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.customers_served_by("prov", None, u32::MAX).await.unwrap()), ["b", "c"]);
+    assert_eq!(ids(store.customers_served_by("res", None, u32::MAX).await.unwrap()), ["b", "c"]);
+    assert_eq!(ids(store.customers_served_by("other", None, u32::MAX).await.unwrap()), ["a"]);
+    // A page: at most `limit`, after a position, which names its customer.
+    let first = store.customers_served_by("prov", None, 1).await.unwrap();
+    assert_eq!(ids(first.clone()), ["b"]);
+    assert_eq!(store.customer_position("b").await.unwrap().as_ref(), Some(&first[0].0));
+    assert_eq!(ids(store.customers_served_by("prov", Some(&first[0].0), 5).await.unwrap()), ["c"]);
+    assert_eq!(store.customer_position("nobody").await.unwrap(), None);
     add_relationship(&store, "a", "res", at(1)).await.unwrap();
     add_relationship(&store, "a", "res", at(2)).await.unwrap();
     let related: Vec<String> = store.related_partners("a").await.unwrap().into_iter().map(|p| p.tenant_id).collect();

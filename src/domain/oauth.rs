@@ -1,0 +1,170 @@
+//! The emulated sign-in service's refusals, as Microsoft's identity platform words them: an OAuth
+//! `error`, an `AADSTS` code and its message. One place for every refusal of the token endpoint.
+
+use super::sign_in::LOCKED_OUT;
+
+/// The scope (v2 endpoint) and resource (v1 endpoint) of the Partner Center API.
+pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partnercenter.microsoft.com";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OAuthRefusal {
+    /// A required form parameter is missing or empty.
+    MissingParameter(&'static str),
+    UnsupportedGrantType(String),
+    /// The tenant in the path is neither a partner's tenant id nor `common` / `organizations`.
+    TenantNotFound(String),
+    /// No app registration with this client id (in this tenant).
+    ApplicationNotFound {
+        client_id: String,
+        tenant: String,
+    },
+    /// `client_credentials` without a secret.
+    ClientSecretRequired,
+    InvalidClientSecret(String),
+    /// The v2 `scope` does not ask for the Partner Center API.
+    InvalidScope(String),
+    /// The v1 `resource` is not the Partner Center API.
+    InvalidResource(String),
+    /// Wrong user name or password (an unknown user name too: the answer reveals no account).
+    InvalidCredentials,
+    LockedOut,
+    /// A refresh token that was not issued here, was altered, or whose user is gone.
+    InvalidRefreshToken,
+    RefreshTokenExpired,
+    /// A user of another tenant signing in through a tenant-specific path.
+    UserNotInTenant {
+        tenant: String,
+    },
+    /// Two ways of sending the client's credentials that disagree (form and Basic header).
+    ConflictingClientCredentials,
+    /// A form value holds a NUL character.
+    NulCharacter(String),
+}
+
+/// What the client reads: the OAuth error, whether it is the client's authentication that
+/// failed (HTTP 401), and the AADSTS code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub error: &'static str,
+    pub unauthorized_client: bool,
+    pub code: u32,
+    pub message: String,
+}
+
+impl OAuthRefusal {
+    pub fn describe(&self) -> Refusal {
+        let (error, code, message) = match self {
+            Self::MissingParameter(name) => {
+                ("invalid_request", 900144, format!("The request body must contain the following parameter: '{name}'."))
+            }
+            Self::UnsupportedGrantType(grant) => (
+                "unsupported_grant_type",
+                70003,
+                format!("The app requested an unsupported grant type '{grant}'. The emulator supports client_credentials, password and refresh_token."),
+            ),
+            Self::TenantNotFound(tenant) => (
+                "invalid_request",
+                90002,
+                format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            ),
+            Self::ApplicationNotFound { client_id, tenant } => (
+                "unauthorized_client",
+                700016,
+                format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant."),
+            ),
+            Self::ClientSecretRequired => (
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.".into(),
+            ),
+            Self::InvalidClientSecret(client_id) => (
+                "invalid_client",
+                7000215,
+                format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+            ),
+            Self::InvalidScope(scope) => (
+                "invalid_scope",
+                70011,
+                format!("The provided value for the input parameter 'scope' is not valid. The scope '{scope}' does not ask for {PARTNER_CENTER_RESOURCE}/.default or {PARTNER_CENTER_RESOURCE}/user_impersonation."),
+            ),
+            Self::InvalidResource(resource) => (
+                "invalid_resource",
+                500011,
+                format!("The resource principal named {resource} was not found in the tenant. The emulator issues tokens for {PARTNER_CENTER_RESOURCE} only."),
+            ),
+            Self::InvalidCredentials => {
+                ("invalid_grant", 50126, "Error validating credentials due to invalid username or password.".into())
+            }
+            Self::LockedOut => ("invalid_grant", 50053, LOCKED_OUT.into()),
+            Self::InvalidRefreshToken => ("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.".into()),
+            Self::RefreshTokenExpired => (
+                "invalid_grant",
+                700082,
+                "The refresh token has expired due to inactivity. The token was issued on a date too far in the past by the emulator clock.".into(),
+            ),
+            Self::UserNotInTenant { tenant } => (
+                "invalid_grant",
+                50034,
+                format!("The user account does not exist in the '{tenant}' directory. To sign into this application, the account must be added to the directory."),
+            ),
+            Self::NulCharacter(name) => (
+                "invalid_request",
+                90100,
+                format!("The request is malformed: the parameter '{name}' holds a NUL character (U+0000)."),
+            ),
+            Self::ConflictingClientCredentials => (
+                "invalid_request",
+                90014,
+                "The client credentials were sent both in the Authorization header and in the body, and they differ.".into(),
+            ),
+        };
+        Refusal { error, unauthorized_client: error == "invalid_client", code, message }
+    }
+}
+
+/// Whether a v2 `scope` asks for the Partner Center API (`…/.default` for App-only tokens,
+/// `…/user_impersonation` or `…/.default` for users; `openid`, `profile` and `offline_access` may
+/// come beside it).
+pub fn scope_asks_for_partner_center(scope: &str) -> bool {
+    let wanted =
+        [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation")];
+    let mut asked = false;
+    for item in scope.split_whitespace() {
+        if wanted.iter().any(|w| w.eq_ignore_ascii_case(item)) {
+            asked = true;
+        } else if !["openid", "profile", "offline_access", "email"].contains(&item) {
+            return false;
+        }
+    }
+    asked
+}
+
+/// Whether a v1 `resource` is the Partner Center API (with or without a trailing slash).
+pub fn is_partner_center_resource(resource: &str) -> bool {
+    resource.trim_end_matches('/').eq_ignore_ascii_case(PARTNER_CENTER_RESOURCE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_must_ask_for_the_partner_center_api() {
+        assert!(scope_asks_for_partner_center("https://api.partnercenter.microsoft.com/.default"));
+        assert!(scope_asks_for_partner_center(
+            "openid offline_access https://api.partnercenter.microsoft.com/user_impersonation"
+        ));
+        assert!(!scope_asks_for_partner_center("https://graph.microsoft.com/.default"));
+        assert!(!scope_asks_for_partner_center("openid"));
+        assert!(!scope_asks_for_partner_center(""));
+        assert!(is_partner_center_resource("https://api.partnercenter.microsoft.com/"));
+        assert!(!is_partner_center_resource("https://graph.windows.net"));
+    }
+
+    #[test]
+    fn only_client_authentication_failures_are_unauthorized() {
+        assert!(OAuthRefusal::InvalidClientSecret("x".into()).describe().unauthorized_client);
+        assert!(!OAuthRefusal::InvalidCredentials.describe().unauthorized_client);
+        assert_eq!(OAuthRefusal::LockedOut.describe().code, 50053);
+    }
+}

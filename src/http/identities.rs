@@ -1,0 +1,105 @@
+//! The control plane's app registrations and partner users: what the emulated token endpoint
+//! signs in (`http::oauth`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiResult;
+use super::extract::{OptionalPcJson, PcJson};
+use super::RouteEntry;
+use crate::app::AppState;
+use crate::domain::identities::{AppRegistration, PartnerUser};
+use crate::domain::time::render_timestamp;
+use crate::service::identities::{self, NewUser};
+
+pub fn routes() -> Vec<RouteEntry> {
+    vec![
+        ("POST", "/_emulator/partners/{tenant_id}/applications", post(create_app)),
+        ("GET", "/_emulator/partners/{tenant_id}/applications", get(list_apps)),
+        ("POST", "/_emulator/partners/{tenant_id}/users", post(create_user)),
+        ("GET", "/_emulator/partners/{tenant_id}/users", get(list_users)),
+    ]
+}
+
+fn app_json(ctx: &AppState, app: &AppRegistration) -> Value {
+    json!({
+        "clientId": app.client_id,
+        "displayName": app.display_name,
+        "partnerTenantId": app.partner_tenant_id,
+        "tokenEndpoint": format!("{}/{}/oauth2/v2.0/token", ctx.public_base_url, app.partner_tenant_id),
+        "createdDateTime": render_timestamp(app.created_at),
+    })
+}
+
+fn user_json(user: &PartnerUser) -> Value {
+    json!({
+        "id": user.id,
+        "userName": user.user_name,
+        "displayName": user.display_name,
+        "partnerTenantId": user.partner_tenant_id,
+        "roles": user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "mfa": user.mfa,
+        "createdDateTime": render_timestamp(user.created_at),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AppBody {
+    display_name: Option<String>,
+}
+
+async fn create_app(
+    State(ctx): State<AppState>,
+    Path(tenant_id): Path<String>,
+    OptionalPcJson(body): OptionalPcJson<AppBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let created = identities::create_app(&ctx, &tenant_id, body.unwrap_or_default().display_name).await?;
+    let mut answer = app_json(&ctx, &created.app);
+    answer["clientSecret"] = json!(created.client_secret);
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn list_apps(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+    let apps = identities::apps_of(&ctx, &tenant_id).await?;
+    let items: Vec<Value> = apps.iter().map(|a| app_json(&ctx, a)).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserBody {
+    user_name: Option<String>,
+    password: Option<String>,
+    display_name: Option<String>,
+    roles: Option<Vec<String>>,
+    mfa: Option<bool>,
+}
+
+async fn create_user(
+    State(ctx): State<AppState>,
+    Path(tenant_id): Path<String>,
+    PcJson(body): PcJson<UserBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let input = NewUser {
+        user_name: body.user_name,
+        password: body.password,
+        display_name: body.display_name,
+        roles: body.roles,
+        mfa: body.mfa,
+    };
+    let created = identities::create_user(&ctx, &tenant_id, input).await?;
+    let mut answer = user_json(&created.user);
+    answer["password"] = json!(created.password);
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn list_users(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+    let users = identities::users_of(&ctx, &tenant_id).await?;
+    let items: Vec<Value> = users.iter().map(user_json).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}

@@ -1,0 +1,300 @@
+//! The emulated sign-in service on the wire: the token endpoint in its v2 and v1 forms and the
+//! discovery documents, shaped like Microsoft's identity platform (form posts in, JSON out,
+//! refusals as `error` / `error_description` with their AADSTS codes).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::error::{ApiError, RefusalNote};
+use super::middleware::RequestContext;
+use super::RouteEntry;
+use crate::app::AppState;
+use crate::domain::oauth::{OAuthRefusal, PARTNER_CENTER_RESOURCE};
+use crate::net::ConnectionInfo;
+use crate::service::oauth::{self, Endpoint, GrantError, Granted, TokenForm};
+use axum::extract::ConnectInfo;
+
+/// `GET /_emulator/tls/certificate`: the certificate the HTTPS listener serves, to trust (open:
+/// it holds no secret).
+pub fn certificate_routes() -> Vec<RouteEntry> {
+    vec![("GET", "/_emulator/tls/certificate", get(tls_certificate))]
+}
+
+async fn tls_certificate(State(ctx): State<AppState>) -> Response {
+    match ctx.tls.get() {
+        Some(tls) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"))], tls.certificate_pem.clone())
+                .into_response()
+        }
+        None => ApiError::HttpsListenerNotRunning.into_response(),
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
+        .route("/{tenant}/oauth2/token", post(token_v1))
+        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery_v2))
+        .route("/{tenant}/.well-known/openid-configuration", get(discovery_v1))
+        .route("/common/userrealm/{user_name}", get(user_realm))
+}
+
+async fn token_v2(
+    State(ctx): State<AppState>,
+    Path(tenant): Path<String>,
+    Extension(context): Extension<Arc<RequestContext>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(ctx, Endpoint::V2, tenant, context, headers, body).await
+}
+
+async fn token_v1(
+    State(ctx): State<AppState>,
+    Path(tenant): Path<String>,
+    Extension(context): Extension<Arc<RequestContext>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    token(ctx, Endpoint::V1, tenant, context, headers, body).await
+}
+
+async fn token(
+    ctx: AppState,
+    endpoint: Endpoint,
+    tenant: String,
+    context: Arc<RequestContext>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let outcome = match read_form(&headers, &body) {
+        Ok(form) => oauth::grant(&ctx, endpoint, &tenant, form).await,
+        Err(refusal) => Err(GrantError::Refused(refusal)),
+    };
+    let now = ctx.clock.now().await.unwrap_or_else(|_| Utc::now());
+    match outcome {
+        Ok(granted) => no_store(Json(answer(endpoint, &granted)).into_response()),
+        Err(GrantError::Refused(refusal)) => refused(&refusal, &context, now),
+        Err(GrantError::Failed(e)) => ApiError::Service(e).into_response(),
+    }
+}
+
+/// The form of a token request, with the client's credentials from an `Authorization: Basic`
+/// header when it sends them there (`client_secret_basic`).
+fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    // The sign-in service reads nothing but a form: anything else lacks every parameter.
+    let fields: Vec<(String, String)> = if is_form {
+        serde_urlencoded::from_bytes(body).map_err(|_| OAuthRefusal::MissingParameter("grant_type"))?
+    } else {
+        Vec::new()
+    };
+    // No value the sign-in service reads may hold a NUL (PostgreSQL cannot store it): both
+    // backends refuse it alike.
+    if let Some((name, _)) = fields.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(OAuthRefusal::NulCharacter(name.replace('\0', "")));
+    }
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut form = TokenForm {
+        grant_type: field("grant_type"),
+        client_id: field("client_id"),
+        client_secret: field("client_secret"),
+        scope: field("scope"),
+        resource: field("resource"),
+        username: field("username"),
+        password: field("password"),
+        refresh_token: field("refresh_token"),
+    };
+    if let Some((id, secret)) = basic_credentials(headers) {
+        if form.client_id.as_ref().is_some_and(|f| f != &id)
+            || form.client_secret.as_ref().is_some_and(|f| f != &secret)
+        {
+            return Err(OAuthRefusal::ConflictingClientCredentials);
+        }
+        form.client_id = Some(id);
+        form.client_secret = Some(secret);
+    }
+    Ok(form)
+}
+
+/// `Authorization: Basic base64(urlencode(client_id):urlencode(client_secret))` (RFC 6749 §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((percent_decode(id)?, percent_decode(secret)?))
+}
+
+/// `%XX` escapes decoded, nothing else changed (`+` stays `+`, `&` stays `&`); None when the
+/// result is not UTF-8 or an escape is broken.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The success answer: v2 with numbers, v1 with the strings and the `resource` it has always sent.
+fn answer(endpoint: Endpoint, granted: &Granted) -> Value {
+    let mut body = match endpoint {
+        Endpoint::V2 => json!({
+            "token_type": "Bearer",
+            "scope": granted.scope,
+            "expires_in": granted.expires_in,
+            "ext_expires_in": granted.expires_in,
+            "access_token": granted.access_token,
+        }),
+        Endpoint::V1 => json!({
+            "token_type": "Bearer",
+            "expires_in": granted.expires_in.to_string(),
+            "ext_expires_in": granted.expires_in.to_string(),
+            "expires_on": (granted.issued_at + granted.expires_in).to_string(),
+            "not_before": granted.issued_at.to_string(),
+            "resource": PARTNER_CENTER_RESOURCE,
+            "access_token": granted.access_token,
+        }),
+    };
+    if let Some(refresh) = &granted.refresh_token {
+        body["refresh_token"] = json!(refresh);
+        if endpoint == Endpoint::V1 {
+            body["scope"] = json!(granted.scope);
+        }
+    }
+    body
+}
+
+/// A refusal as the sign-in service words it; the request journal records its AADSTS code.
+fn refused(refusal: &OAuthRefusal, context: &RequestContext, now: DateTime<Utc>) -> Response {
+    let described = refusal.describe();
+    let timestamp = now.format("%Y-%m-%d %H:%M:%SZ").to_string();
+    let (trace_id, correlation_id) = (&context.ids.request_id, &context.ids.correlation_id);
+    let body = json!({
+        "error": described.error,
+        "error_description": format!(
+            "AADSTS{}: {} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
+            described.code, described.message
+        ),
+        "error_codes": [described.code],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": format!("https://login.microsoftonline.com/error?code={}", described.code),
+    });
+    let status = if described.unauthorized_client { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+    let mut response = no_store((status, Json(body)).into_response());
+    response.extensions_mut().insert(RefusalNote {
+        rule: described.error,
+        hint: format!("AADSTS{}: {}", described.code, described.message),
+    });
+    response
+}
+
+/// Token answers are never cached.
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn discovery_v2(
+    State(ctx): State<AppState>,
+    Path(tenant): Path<String>,
+    connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
+) -> Json<Value> {
+    Json(discovery(base_for(&ctx, connection), &tenant, "oauth2/v2.0"))
+}
+
+async fn discovery_v1(
+    State(ctx): State<AppState>,
+    Path(tenant): Path<String>,
+    connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
+) -> Json<Value> {
+    Json(discovery(base_for(&ctx, connection), &tenant, "oauth2"))
+}
+
+/// The root of the endpoints a discovery document names: HTTPS for a client that came over HTTPS
+/// (Microsoft's libraries insist on it), the public base URL otherwise.
+fn base_for(ctx: &AppState, connection: Option<Extension<ConnectInfo<ConnectionInfo>>>) -> &str {
+    match (connection, ctx.tls.get()) {
+        (Some(Extension(ConnectInfo(info))), Some(tls)) if info.secure => &tls.base_url,
+        _ => &ctx.public_base_url,
+    }
+}
+
+/// The OpenID Connect discovery document of a tenant: where its token endpoint is and what it
+/// supports. Tokens are HS256 under the emulator's key, so there is no `jwks_uri`; the
+/// authorization endpoint is listed because libraries expect it, but interactive sign-in is not
+/// emulated.
+fn discovery(base: &str, tenant: &str, path: &str) -> Value {
+    let issuer_tenant = if ["common", "organizations"].iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
+        "{tenantid}".to_string()
+    } else {
+        tenant.to_lowercase()
+    };
+    json!({
+        "issuer": format!("https://sts.windows.net/{issuer_tenant}/"),
+        "token_endpoint": format!("{base}/{tenant}/{path}/token"),
+        "authorization_endpoint": format!("{base}/{tenant}/{path}/authorize"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "grant_types_supported": ["client_credentials", "password", "refresh_token"],
+        "response_types_supported": ["token"],
+        "scopes_supported": [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation"), "openid", "offline_access"],
+        "id_token_signing_alg_values_supported": ["HS256"],
+        "tenant_region_scope": null,
+        "cloud_instance_name": "partner-center-emulator",
+    })
+}
+
+/// `GET /common/userrealm/{userName}`: the home realm discovery Microsoft's libraries make before
+/// a password sign-in. Every account of the emulator is managed (no federation).
+async fn user_realm(Path(user_name): Path<String>) -> Json<Value> {
+    let domain = user_name.rsplit_once('@').map(|(_, d)| d.to_lowercase()).unwrap_or_default();
+    Json(json!({
+        "ver": "1.0",
+        "account_type": "Managed",
+        "domain_name": domain,
+        "cloud_instance_name": "partner-center-emulator",
+        "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_decode_escapes_only() {
+        assert_eq!(percent_decode("a%26b+c%3Ad").as_deref(), Some("a&b+c:d"));
+        assert_eq!(percent_decode("x&y=z").as_deref(), Some("x&y=z"));
+        assert_eq!(percent_decode("bad%2"), None);
+        assert_eq!(percent_decode("bad%zz"), None);
+    }
+}

@@ -1,0 +1,435 @@
+//! The emulated sign-in service: the token endpoint's grants and refusals, the development
+//! identities, app registrations and users made through the control plane, and the tokens it
+//! issues working on the API.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const DEV_TENANT: &str = "7e57da7a-0000-4000-8000-00000000d001";
+const DEV_CLIENT: &str = "7e57da7a-0000-4000-8000-00000000a991";
+const DEV_SECRET: &str = "pce-development-client-secret-not-for-production";
+const DEV_USER: &str = "admin@contoso-dev.onmicrosoft.com";
+const DEV_PASSWORD: &str = "Pce-Development-Passw0rd";
+const SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+
+async fn token(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = reqwest::Client::new().post(app.url(path)).form(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    assert_eq!(r.headers()["cache-control"], "no-store, no-cache");
+    (status, r.json().await.unwrap())
+}
+
+/// A refusal in the sign-in service's shape with this AADSTS code.
+fn assert_aadsts(answer: &(u16, Value), status: u16, error: &str, code: u64) {
+    let (s, body) = answer;
+    assert_eq!((*s, body["error"].as_str()), (status, Some(error)), "{body}");
+    assert_eq!(body["error_codes"], json!([code]), "{body}");
+    let description = body["error_description"].as_str().unwrap();
+    assert!(description.starts_with(&format!("AADSTS{code}: ")), "{description}");
+    assert!(description.contains(body["trace_id"].as_str().unwrap()), "{description}");
+    assert!(description.contains(body["correlation_id"].as_str().unwrap()), "{description}");
+    assert_eq!(body["error_uri"], format!("https://login.microsoftonline.com/error?code={code}"));
+}
+
+#[tokio::test]
+async fn the_development_app_gets_an_app_only_token_that_the_api_accepts() {
+    let app = TestApp::spawn().await;
+    let (status, body) = token(
+        &app,
+        &format!("/{DEV_TENANT}/oauth2/v2.0/token"),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEV_CLIENT),
+            ("client_secret", DEV_SECRET),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["token_type"].as_str(), body["expires_in"].as_i64()), (Some("Bearer"), Some(3600)));
+    assert!(body.get("refresh_token").is_none(), "client credentials get no refresh token");
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(app.post("/v1/customers", access, &customer_body("devapp")).await.status(), 201);
+    // App-only: the enhanced attestation route takes it, an App+User-only route does not.
+    assert_error(app.get("/v1/customers/relationshiprequests", access).await, 403, 990420).await;
+
+    // The secret in a Basic header (client_secret_basic) works alike.
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/{DEV_TENANT}/oauth2/v2.0/token")))
+        .basic_auth(DEV_CLIENT, Some(DEV_SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", SCOPE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_development_user_signs_in_with_a_password_and_refreshes_on_both_versions() {
+    let app = TestApp::spawn().await;
+    let scope = "https://api.partnercenter.microsoft.com/user_impersonation offline_access";
+    let signed_in = token(
+        &app,
+        "/organizations/oauth2/v2.0/token",
+        &[
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", DEV_USER),
+            ("password", DEV_PASSWORD),
+            ("scope", scope),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.0, 200, "{}", signed_in.1);
+    let access = signed_in.1["access_token"].as_str().unwrap();
+    // App+User with the user's role and an MFA sign-in: today's service date takes it.
+    let r = app.get("/v1/customers/relationshiprequests", access).await;
+    assert_eq!(r.status(), 200);
+    let created = app.create_customer(access, "devuser").await;
+    let id = created["id"].as_str().unwrap();
+    // The 2023 confirmation records the user's id: the development user's.
+    let app_2023 = TestApp::spawn_2023_flow().await;
+    let (_, t) = token(
+        &app_2023,
+        "/common/oauth2/v2.0/token",
+        &[
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", DEV_USER),
+            ("password", DEV_PASSWORD),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    let c = app_2023.create_customer(t["access_token"].as_str().unwrap(), "devuser2023").await;
+    let r = app_2023
+        .confirm(
+            t["access_token"].as_str().unwrap(),
+            c["id"].as_str().unwrap(),
+            &confirmation("Megan", "megan@devuser.example", "2025-02-01T00:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["userId"], "7e57da7a-0000-4000-8000-00000000e5e1");
+
+    // The v1 endpoint refreshes with a resource, and answers in its own shape (strings).
+    let refresh = signed_in.1["refresh_token"].as_str().unwrap();
+    let (status, v1) = token(
+        &app,
+        &format!("/{DEV_TENANT}/oauth2/token"),
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", DEV_CLIENT),
+            ("refresh_token", refresh),
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{v1}");
+    assert_eq!(
+        (v1["expires_in"].as_str(), v1["resource"].as_str()),
+        (Some("3600"), Some("https://api.partnercenter.microsoft.com"))
+    );
+    let refreshed = v1["access_token"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/v1/customers/{id}"), refreshed).await.status(), 200);
+    // A refresh token is no access token.
+    assert_error(app.get(&format!("/v1/customers/{id}"), refresh).await, 401, 800001).await;
+}
+
+#[tokio::test]
+async fn control_plane_apps_and_users_sign_in_and_their_secrets_are_shown_once() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("IndirectProvider").await;
+    let r = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/partners/{}/applications", p.tenant_id),
+            Some(&json!({"displayName": "Billing sync"})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let (client, secret) = (created["clientId"].as_str().unwrap(), created["clientSecret"].as_str().unwrap());
+    assert_eq!(created["tokenEndpoint"], app.url(&format!("/{}/oauth2/v2.0/token", p.tenant_id)));
+    let listed =
+        app.control_json(Method::GET, &format!("/_emulator/partners/{}/applications", p.tenant_id), None).await;
+    assert_eq!(listed["totalCount"], 1);
+    assert!(listed["items"][0].get("clientSecret").is_none(), "the secret is shown once");
+
+    let body = json!({"userName": "Sam@Provider.onmicrosoft.com", "roles": ["SalesAgent"], "mfa": false});
+    let r = app.control(Method::POST, &format!("/_emulator/partners/{}/users", p.tenant_id), Some(&body)).await;
+    assert_eq!(r.status(), 201);
+    let user: Value = r.json().await.unwrap();
+    assert_eq!(
+        (user["userName"].as_str(), user["roles"].clone()),
+        (Some("sam@provider.onmicrosoft.com"), json!(["SalesAgent"]))
+    );
+    let password = user["password"].as_str().unwrap();
+    let again = app.control(Method::POST, &format!("/_emulator/partners/{}/users", p.tenant_id), Some(&body)).await;
+    assert_error(again, 409, 990439).await;
+    let listed = app.control_json(Method::GET, &format!("/_emulator/partners/{}/users", p.tenant_id), None).await;
+    assert!(listed["items"][0].get("password").is_none());
+
+    // The user signs in through the partner's app, in the partner's tenant.
+    let (status, t) = token(
+        &app,
+        &format!("/{}/oauth2/v2.0/token", p.tenant_id),
+        &[
+            ("grant_type", "password"),
+            ("client_id", client),
+            ("client_secret", secret),
+            ("username", "SAM@provider.onmicrosoft.com"),
+            ("password", password),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{t}");
+    // mfa: false — today's service date wants MFA on App+User calls.
+    assert_error(app.get("/v1/customers", t["access_token"].as_str().unwrap()).await, 401, 900421).await;
+    // …and not in another partner's tenant.
+    let other = app.persona("DirectBill").await;
+    let wrong_tenant = token(
+        &app,
+        &format!("/{}/oauth2/v2.0/token", other.tenant_id),
+        &[
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", "sam@provider.onmicrosoft.com"),
+            ("password", password),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_aadsts(&wrong_tenant, 400, "unauthorized_client", 700016);
+
+    // Bad users are named.
+    let bad = json!({"userName": "not a name", "password": "short", "roles": ["Owner"]});
+    let e = assert_error(
+        app.control(Method::POST, &format!("/_emulator/partners/{}/users", p.tenant_id), Some(&bad)).await,
+        400,
+        990401,
+    )
+    .await;
+    assert_eq!(e["data"].as_array().unwrap().len(), 3, "{e}");
+}
+
+#[tokio::test]
+async fn refusals_speak_the_sign_in_services_language() {
+    let app = TestApp::spawn().await;
+    let v2 = format!("/{DEV_TENANT}/oauth2/v2.0/token");
+    let cc = |extra: &'static [(&'static str, &'static str)]| {
+        let mut form = vec![("grant_type", "client_credentials"), ("client_id", DEV_CLIENT), ("scope", SCOPE)];
+        form.extend_from_slice(extra);
+        form
+    };
+    assert_aadsts(&token(&app, &v2, &cc(&[("client_secret", "wrong")])).await, 401, "invalid_client", 7000215);
+    assert_aadsts(&token(&app, &v2, &cc(&[])).await, 401, "invalid_client", 7000216);
+    assert_aadsts(&token(&app, &v2, &[("client_id", DEV_CLIENT)]).await, 400, "invalid_request", 900144);
+    assert_aadsts(
+        &token(&app, &v2, &[("grant_type", "authorization_code"), ("client_id", DEV_CLIENT), ("scope", SCOPE)]).await,
+        400,
+        "unsupported_grant_type",
+        70003,
+    );
+    assert_aadsts(
+        &token(
+            &app,
+            &v2,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", DEV_CLIENT),
+                ("client_secret", DEV_SECRET),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+        .await,
+        400,
+        "invalid_scope",
+        70011,
+    );
+    assert_aadsts(
+        &token(
+            &app,
+            &format!("/{DEV_TENANT}/oauth2/token"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", DEV_CLIENT),
+                ("client_secret", DEV_SECRET),
+                ("resource", "https://graph.windows.net"),
+            ],
+        )
+        .await,
+        400,
+        "invalid_resource",
+        500011,
+    );
+    let unknown_tenant = "/0f0f0f0f-0000-4000-8000-000000000000/oauth2/v2.0/token";
+    assert_aadsts(
+        &token(&app, unknown_tenant, &cc(&[("client_secret", DEV_SECRET)])).await,
+        400,
+        "invalid_request",
+        90002,
+    );
+    let unknown_app = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "0f0f0f0f-0000-4000-8000-000000000001"),
+        ("client_secret", "x"),
+        ("scope", SCOPE),
+    ];
+    assert_aadsts(&token(&app, &v2, &unknown_app).await, 400, "unauthorized_client", 700016);
+    let forged = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", "eyJhbGciOiJIUzI1NiJ9.e30.x"),
+        ("scope", SCOPE),
+    ];
+    assert_aadsts(&token(&app, &v2, &forged).await, 400, "invalid_grant", 9002313);
+    // A JSON body is no form: every parameter is missing.
+    let r = reqwest::Client::new()
+        .post(app.url(&v2))
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_aadsts(&(r.status().as_u16(), r.json().await.unwrap()), 400, "invalid_request", 900144);
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_user_out_with_aadsts50053_and_reveal_no_account() {
+    let app = TestApp::spawn_with(&["--sign-in-lockout-threshold", "2"]).await;
+    let v2 = "/common/oauth2/v2.0/token";
+    let attempt = |user: &'static str, password: &'static str| {
+        [
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", user),
+            ("password", password),
+            ("scope", SCOPE),
+        ]
+    };
+    let unknown = token(&app, v2, &attempt("nobody@contoso-dev.onmicrosoft.com", "whatever1")).await;
+    let wrong = token(&app, v2, &attempt(DEV_USER, "whatever1")).await;
+    assert_aadsts(&unknown, 400, "invalid_grant", 50126);
+    assert_aadsts(&wrong, 400, "invalid_grant", 50126);
+    assert_aadsts(&token(&app, v2, &attempt(DEV_USER, "whatever2")).await, 400, "invalid_grant", 50053);
+    assert_aadsts(&token(&app, v2, &attempt(DEV_USER, DEV_PASSWORD)).await, 400, "invalid_grant", 50053);
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    let rules: Vec<&str> = journal["items"].as_array().unwrap().iter().filter_map(|e| e["rule"].as_str()).collect();
+    assert!(rules.contains(&"invalid_grant"), "{rules:?}");
+    // The control plane unlocks; then the right password works.
+    app.control(Method::DELETE, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(token(&app, v2, &attempt(DEV_USER, DEV_PASSWORD)).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_reset_restores_the_development_identities_and_voids_other_users_refresh_tokens() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let user: Value = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/partners/{}/users", p.tenant_id),
+            Some(&json!({"userName": "kim@direct.onmicrosoft.com", "password": "Kim-passw0rd"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, t) = token(
+        &app,
+        "/common/oauth2/v2.0/token",
+        &[
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", "kim@direct.onmicrosoft.com"),
+            ("password", "Kim-passw0rd"),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(user["roles"], json!(["AdminAgent"]));
+    assert_eq!(app.control(Method::POST, "/_emulator/reset", None).await.status(), 200);
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ("scope", SCOPE),
+    ];
+    assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &refresh).await, 400, "invalid_grant", 9002313);
+    let dev = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEV_CLIENT),
+        ("client_secret", DEV_SECRET),
+        ("scope", SCOPE),
+    ];
+    assert_eq!(token(&app, &format!("/{DEV_TENANT}/oauth2/v2.0/token"), &dev).await.0, 200);
+    let discovery: Value = reqwest::get(app.url(&format!("/{DEV_TENANT}/v2.0/.well-known/openid-configuration")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["token_endpoint"], app.url(&format!("/{DEV_TENANT}/oauth2/v2.0/token")));
+    assert_eq!(discovery["issuer"], format!("https://sts.windows.net/{DEV_TENANT}/"));
+}
+
+#[tokio::test]
+async fn passwords_are_taken_as_sent_and_odd_forms_are_refused_alike_on_both_backends() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let body = json!({"userName": "spaces@direct.onmicrosoft.com", "password": "  Spaced Passw0rd "});
+    assert_eq!(
+        app.control(Method::POST, &format!("/_emulator/partners/{}/users", p.tenant_id), Some(&body)).await.status(),
+        201
+    );
+    let sign_in = |password: &'static str| {
+        [
+            ("grant_type", "password"),
+            ("client_id", DEV_CLIENT),
+            ("username", "spaces@direct.onmicrosoft.com"),
+            ("password", password),
+            ("scope", SCOPE),
+        ]
+    };
+    assert_eq!(token(&app, "/common/oauth2/v2.0/token", &sign_in("  Spaced Passw0rd ")).await.0, 200);
+    assert_aadsts(
+        &token(&app, "/common/oauth2/v2.0/token", &sign_in("Spaced Passw0rd")).await,
+        400,
+        "invalid_grant",
+        50126,
+    );
+    // A NUL anywhere in the form: the same refusal on SQLite and PostgreSQL, and nothing stored.
+    assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &sign_in("a\u{0}b")).await, 400, "invalid_request", 90100);
+    let locks = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(locks["items"].as_array().unwrap().len(), 1, "only the one wrong password counted: {locks}");
+    // A refresh token of a user of one partner, sent through another partner's tenant path.
+    let (_, t) = token(&app, "/common/oauth2/v2.0/token", &sign_in("  Spaced Passw0rd ")).await;
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ("scope", SCOPE),
+    ];
+    assert_aadsts(
+        &token(&app, &format!("/{DEV_TENANT}/oauth2/v2.0/token"), &refresh).await,
+        400,
+        "invalid_grant",
+        50034,
+    );
+}
+
+#[tokio::test]
+async fn a_basic_header_secret_is_read_as_written() {
+    let app = TestApp::spawn().await;
+    // The secret's characters are not form syntax: a wrong secret with & and + stays wrong.
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/{DEV_TENANT}/oauth2/v2.0/token")))
+        .basic_auth(DEV_CLIENT, Some("x&y+z"))
+        .form(&[("grant_type", "client_credentials"), ("scope", SCOPE)])
+        .send()
+        .await
+        .unwrap();
+    assert_aadsts(&(r.status().as_u16(), r.json().await.unwrap()), 401, "invalid_client", 7000215);
+}
