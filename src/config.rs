@@ -32,9 +32,24 @@ pub enum Command {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Address and port to listen on.
+    /// Address and port to listen on: an IP address or a host name (`localhost:8080`), and a port.
     #[arg(long, env = "PCE_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    pub listen: ListenAddr,
+
+    /// Also serve HTTPS on this address and port (e.g. `127.0.0.1:8443`), for clients that insist on
+    /// an https authority (Microsoft's authentication libraries). Off by default.
+    #[arg(long, env = "PCE_TLS_LISTEN")]
+    pub tls_listen: Option<ListenAddr>,
+
+    /// PEM certificate chain for --tls-listen. Default: a self-signed certificate for localhost,
+    /// 127.0.0.1, ::1 and the --tls-listen host, made once and kept in the database (so it stays
+    /// the same across restarts and replicas); GET /_emulator/tls/certificate exports it.
+    #[arg(long, env = "PCE_TLS_CERTIFICATE", requires_all = ["tls_key", "tls_listen"])]
+    pub tls_certificate: Option<std::path::PathBuf>,
+
+    /// PEM private key of --tls-certificate.
+    #[arg(long, env = "PCE_TLS_KEY", requires_all = ["tls_certificate", "tls_listen"])]
+    pub tls_key: Option<std::path::PathBuf>,
 
     /// Database: a postgres:// URL, a sqlite: URL (sqlite::memory: for a throwaway database) or a file path.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://partner-center-emulator.db", hide_env_values = true)]
@@ -293,5 +308,59 @@ mod tests {
         );
         assert_eq!(DatabaseUrl::from("sqlite://x.db").redacted(), "sqlite://x.db");
         assert_eq!(DatabaseUrl::from("postgres://u@h/d").redacted(), "postgres://u@h/d");
+    }
+}
+
+/// Where to listen: a host (an IP address, `[v6]`, or a name to resolve) and a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenAddr {
+    pub host: String,
+    pub port: u16,
+}
+
+impl ListenAddr {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl std::fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl std::str::FromStr for ListenAddr {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let problem = || format!("'{raw}' is not HOST:PORT (for example 127.0.0.1:8080, localhost:8080 or [::1]:8080)");
+        let (host, port) = raw.trim().rsplit_once(':').ok_or_else(problem)?;
+        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        if host.is_empty() || (host.contains(':') && !raw.contains('[')) {
+            return Err(problem());
+        }
+        let port = port.parse::<u16>().map_err(|_| format!("'{raw}': the port must be a number from 0 to 65535"))?;
+        Ok(ListenAddr { host: host.to_string(), port })
+    }
+}
+
+#[cfg(test)]
+mod listen_tests {
+    use super::ListenAddr;
+
+    #[test]
+    fn listen_addresses_take_names_and_both_ip_families() {
+        let parse = |raw: &str| raw.parse::<ListenAddr>();
+        assert_eq!(parse("localhost:8080").unwrap(), ListenAddr { host: "localhost".into(), port: 8080 });
+        assert_eq!(parse("[::1]:0").unwrap().host, "::1");
+        assert_eq!(parse("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert!(parse("8080").is_err());
+        assert!(parse("localhost:http").unwrap_err().contains("the port must be a number"));
+        assert!(parse("::1:80").is_err(), "an IPv6 address needs brackets");
     }
 }

@@ -154,6 +154,8 @@ pub struct ConnectionInfo {
     pub over_cap: bool,
     /// Every open connection, for readiness.
     pub connections: Arc<Connections>,
+    /// The connection came through the HTTPS listener.
+    pub secure: bool,
     requests: Arc<Requests>,
 }
 
@@ -184,14 +186,139 @@ impl Drop for RunningRequest {
     }
 }
 
+impl CountedStream {
+    fn info(&self, remote: SocketAddr, secure: bool) -> ConnectionInfo {
+        ConnectionInfo {
+            remote,
+            over_cap: self.connections.is_none(),
+            connections: self.all.clone(),
+            secure,
+            requests: self.requests.clone(),
+        }
+    }
+}
+
 impl Connected<IncomingStream<'_, CappedListener>> for ConnectionInfo {
     fn connect_info(stream: IncomingStream<'_, CappedListener>) -> Self {
-        let io = stream.io();
-        ConnectionInfo {
-            remote: *stream.remote_addr(),
-            over_cap: io.connections.is_none(),
-            connections: io.all.clone(),
-            requests: io.requests.clone(),
+        stream.io().info(*stream.remote_addr(), false)
+    }
+}
+
+/// The HTTPS listener: a [`CappedListener`] whose connections speak TLS. The handshake runs in
+/// the connection's own task, on its first read or write, not in the accept loop, so a slow
+/// handshake delays no other client; it is bounded by the header-read timeout like the request
+/// it precedes.
+pub struct TlsListener {
+    inner: CappedListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    pub fn new(inner: CappedListener, acceptor: tokio_rustls::TlsAcceptor) -> Self {
+        Self { inner, acceptor }
+    }
+}
+
+/// A TLS connection: handshaking, then streaming.
+pub struct TlsStream {
+    state: TlsState,
+    /// What the connection's requests know of it, taken before the handshake.
+    info: ConnectionInfo,
+}
+
+enum TlsState {
+    Handshaking(Box<tokio_rustls::Accept<CountedStream>>),
+    Streaming(Box<tokio_rustls::server::TlsStream<CountedStream>>),
+    Failed,
+}
+
+impl TlsStream {
+    /// Drive the handshake; ready when it is done (or failed).
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let TlsState::Handshaking(accept) = &mut self.state {
+            match Pin::new(accept.as_mut()).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(stream)) => self.state = TlsState::Streaming(Box::new(stream)),
+                Poll::Ready(Err(e)) => {
+                    self.state = TlsState::Failed;
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The stream once the handshake is done (driving it when it is not).
+    fn poll_streaming(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<Pin<&mut tokio_rustls::server::TlsStream<CountedStream>>>> {
+        match self.poll_handshake(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {}
+        }
+        match &mut self.state {
+            TlsState::Streaming(stream) => Poll::Ready(Ok(Pin::new(stream.as_mut()))),
+            _ => Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "TLS handshake failed"))),
+        }
+    }
+}
+
+impl Listener for TlsListener {
+    type Io = TlsStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = self.inner.accept().await;
+        let info = stream.info(addr, true);
+        (TlsStream { state: TlsState::Handshaking(Box::new(self.acceptor.accept(stream))), info }, addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for ConnectionInfo {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        stream.io().info.clone()
+    }
+}
+
+impl AsyncRead for TlsStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().poll_streaming(cx) {
+            Poll::Ready(Ok(stream)) => stream.poll_read(cx, buf),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncWrite for TlsStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut().poll_streaming(cx) {
+            Poll::Ready(Ok(stream)) => stream.poll_write(cx, buf),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut().poll_streaming(cx) {
+            Poll::Ready(Ok(stream)) => stream.poll_flush(cx),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match &mut this.state {
+            TlsState::Streaming(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+            // Nothing was said over TLS yet: there is nothing to close politely.
+            _ => Poll::Ready(Ok(())),
         }
     }
 }

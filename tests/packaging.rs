@@ -635,3 +635,114 @@ fn compose_database_url_matches_the_postgres_credentials() {
     let test = healthcheck_test(postgres).join(" ");
     assert!(test.contains(&database) && test.contains(&user), "postgres healthcheck `{test}` checks another database");
 }
+
+/// A compose duration (`40s`, `1m`, `1m30s`, `500ms`) in seconds.
+fn compose_duration_seconds(text: &str) -> f64 {
+    let mut total = 0.0;
+    let mut number = String::new();
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&next) = chars.peek() {
+            if next.is_ascii_alphabetic() {
+                unit.push(next);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let value: f64 = number.parse().unwrap_or_else(|_| panic!("bad duration {text:?}"));
+        total += value
+            * match unit.as_str() {
+                "h" => 3600.0,
+                "m" => 60.0,
+                "s" => 1.0,
+                "ms" => 0.001,
+                other => panic!("unknown unit {other:?} in {text:?}"),
+            };
+        number.clear();
+    }
+    assert!(number.is_empty(), "duration {text:?} lacks a unit");
+    total
+}
+
+#[test]
+fn compose_duration_parser_understands_units() {
+    assert_eq!(compose_duration_seconds("40s"), 40.0);
+    assert_eq!(compose_duration_seconds("1m30s"), 90.0);
+    assert_eq!(compose_duration_seconds("1h"), 3600.0);
+    assert_eq!(compose_duration_seconds("1500ms"), 1.5);
+}
+
+#[test]
+fn compose_stop_grace_outlasts_the_request_timeout() {
+    use clap::Parser;
+    // Compose's default grace is 10 s; on SIGTERM the emulator lets requests in flight finish,
+    // and one may run up to the request timeout.
+    let cli = partner_center_emulator::config::Cli::try_parse_from([BINARY]).expect("default configuration");
+    let timeout = cli.config.request_timeout_seconds as f64;
+    let compose = compose();
+    let grace = service(&compose, "emulator")
+        .get("stop_grace_period")
+        .and_then(Value::as_str)
+        .map(compose_duration_seconds)
+        .unwrap_or(10.0);
+    assert!(grace > timeout, "stop_grace_period {grace} s is not longer than the request timeout {timeout} s");
+}
+
+/// The emulator service's entrypoint as the container receives it (compose turns `$$` into `$`).
+fn compose_entrypoint(emulator: &Value) -> Vec<String> {
+    match emulator.get("entrypoint") {
+        Some(Value::Sequence(items)) => {
+            items.iter().map(|v| v.as_str().expect("entrypoint item").replace("$$", "$")).collect()
+        }
+        other => panic!("the emulator's entrypoint is not a list: {other:?}"),
+    }
+}
+
+#[test]
+fn compose_public_base_url_follows_pce_port() {
+    let compose = compose();
+    let emulator = service(&compose, "emulator");
+    // The port variable the container sees is the one the ports mapping publishes.
+    let ports = emulator.get("ports").and_then(Value::as_sequence).expect("ports");
+    let published = ports.iter().filter_map(Value::as_str).find(|p| p.contains("PCE_PORT")).expect("PCE_PORT mapping");
+    let port_default = with_defaults(published).rsplit_once(':').expect("host:container").0.to_string();
+    assert_eq!(env_var(emulator, "PCE_PORT").as_deref(), Some(port_default.as_str()));
+    let entrypoint = compose_entrypoint(emulator);
+    let command: Vec<String> = emulator
+        .get("command")
+        .and_then(Value::as_sequence)
+        .map(|c| c.iter().map(|v| v.as_str().expect("command item").to_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(command, ["serve"]);
+
+    // Run the entrypoint with a stand-in binary that reports what it was given.
+    let dir = std::env::temp_dir().join(format!("pce-compose-entrypoint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join(BINARY);
+    std::fs::write(&fake, "#!/bin/sh\necho \"$PCE_PUBLIC_BASE_URL $*\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |port: &str, base: &str| {
+        let out = Command::new(&entrypoint[0])
+            .args(&entrypoint[1..])
+            .args(&command)
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+            .env("PCE_PORT", port)
+            .env("PCE_PUBLIC_BASE_URL", base)
+            .output()
+            .expect("run the entrypoint");
+        assert!(out.status.success(), "entrypoint failed: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(run(&port_default, ""), "http://localhost:8080 serve");
+    assert_eq!(run("9090", ""), "http://localhost:9090 serve");
+    assert_eq!(run("127.0.0.1:9000-9002", ""), "http://localhost:9000 serve");
+    assert_eq!(run("9000-9002", "https://pce.example"), "https://pce.example serve");
+    std::fs::remove_dir_all(&dir).ok();
+}
