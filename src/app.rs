@@ -27,6 +27,17 @@ pub struct AppContext {
     /// The value of the `MS-ServerId` response header.
     pub server_id: String,
     pub journal: Journal,
+    /// The HTTPS listener, when one runs (`--tls-listen`): set once it is bound.
+    pub tls: std::sync::OnceLock<TlsEndpoint>,
+}
+
+/// What the emulator tells of its HTTPS listener.
+#[derive(Debug, Clone)]
+pub struct TlsEndpoint {
+    /// The certificate (chain) it serves, PEM: what a client must trust.
+    pub certificate_pem: String,
+    /// `https://<host>:<port>`: the root of links given to clients that came over HTTPS.
+    pub base_url: String,
 }
 
 pub type AppState = Arc<AppContext>;
@@ -46,6 +57,7 @@ impl AppContext {
             keys: TokenKeys::from_secret(&signing_key),
             public_base_url: config.public_base_url(bound),
             journal: Journal::new(JOURNAL_CAPACITY),
+            tls: std::sync::OnceLock::new(),
             server_id: config.server_id.clone().unwrap_or_else(default_server_id),
             ids,
             store,

@@ -29,6 +29,48 @@ pub fn in_supported_range(t: DateTime<Utc>) -> bool {
     matches!((first, last), (Some(first), Some(last)) if t >= first && t <= last)
 }
 
+tokio::task_local! {
+    /// The partner persona the current request acts for (`as_partner`).
+    static PARTNER: String;
+}
+
+/// Run `work` as partner `tenant_id`: where the partner has its own clock or service date (the
+/// control plane's `partnerTenantId`), they are the ones `work` reads and changes.
+pub async fn as_partner<F: std::future::Future>(tenant_id: String, work: F) -> F::Output {
+    PARTNER.scope(tenant_id, work).await
+}
+
+/// The partner persona the current request acts for, if any.
+pub fn current_partner() -> Option<String> {
+    PARTNER.try_with(Clone::clone).ok()
+}
+
+/// `f` of the partner persona the current request acts for (without copying its id).
+pub fn with_current_partner<T>(f: impl FnOnce(Option<&str>) -> T) -> T {
+    let mut f = Some(f);
+    match PARTNER.try_with(|p| (f.take().expect("called once"))(Some(p.as_str()))) {
+        Ok(value) => value,
+        Err(_) => (f.take().expect("called once"))(None),
+    }
+}
+
+/// A stored clock moved by `by_ms`, frozen or running.
+pub fn advanced(clock: StoredClock, by_ms: i64) -> StoredClock {
+    match clock.frozen_at_ms {
+        Some(at) => StoredClock { frozen_at_ms: Some(at.saturating_add(by_ms)), offset_ms: clock.offset_ms },
+        None => StoredClock { frozen_at_ms: None, offset_ms: clock.offset_ms.saturating_add(by_ms) },
+    }
+}
+
+/// Whose clock is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockScope {
+    /// The emulator's, shared by every partner without a clock of its own.
+    Emulator,
+    /// This partner's own.
+    Partner(String),
+}
+
 #[derive(Clone)]
 pub struct Clock {
     store: Arc<dyn Store>,
@@ -39,26 +81,63 @@ impl Clock {
         Self { store }
     }
 
+    /// The clock in force for the current request: the partner's own when it has one.
+    async fn in_force(&self) -> StoreResult<(StoredClock, ClockScope)> {
+        // Most requests act for a partner without a clock of its own: no allocation for them.
+        if PARTNER.try_with(|_| ()).is_ok() {
+            let times = self.store.partner_times().await?;
+            if !times.is_empty() {
+                let own = PARTNER.try_with(|p| times.get(p).and_then(|t| t.clock).map(|c| (c, p.clone())));
+                if let Ok(Some((clock, partner))) = own {
+                    return Ok((clock, ClockScope::Partner(partner)));
+                }
+            }
+        }
+        Ok((self.store.clock().await?, ClockScope::Emulator))
+    }
+
     pub async fn now(&self) -> StoreResult<DateTime<Utc>> {
+        Ok(emulated_now(self.in_force().await?.0, Utc::now()))
+    }
+
+    /// The emulator's own clock, whatever partner the request acts for: for what is judged
+    /// where no partner is known (document links opened without a token).
+    pub async fn emulator_now(&self) -> StoreResult<DateTime<Utc>> {
         Ok(emulated_now(self.store.clock().await?, Utc::now()))
     }
 
-    /// The current emulated instant and whether the clock is frozen.
-    pub async fn read(&self) -> StoreResult<(DateTime<Utc>, bool)> {
-        let stored = self.store.clock().await?;
-        Ok((emulated_now(stored, Utc::now()), stored.frozen_at_ms.is_some()))
+    /// The current emulated instant, whether the clock is frozen, and whose clock it is.
+    pub async fn read(&self) -> StoreResult<(DateTime<Utc>, bool, ClockScope)> {
+        let (stored, scope) = self.in_force().await?;
+        Ok((emulated_now(stored, Utc::now()), stored.frozen_at_ms.is_some(), scope))
     }
 
+    /// Set the clock: the current partner's own when a request acts for one, else the emulator's.
     pub async fn set(&self, now: DateTime<Utc>, frozen: bool) -> StoreResult<()> {
-        self.store.set_clock(clock_set_to(now, frozen, Utc::now())).await
+        let clock = clock_set_to(now, frozen, Utc::now());
+        match current_partner() {
+            Some(partner) => self.store.set_partner_clock(&partner, Some(clock)).await,
+            None => self.store.set_clock(clock).await,
+        }
     }
 
+    /// Back to real time; for a partner, back to the emulator's clock.
     pub async fn reset(&self) -> StoreResult<()> {
-        self.store.set_clock(StoredClock::default()).await
+        match current_partner() {
+            Some(partner) => self.store.set_partner_clock(&partner, None).await,
+            None => self.store.set_clock(StoredClock::default()).await,
+        }
     }
 
+    /// Move the clock; a partner without a clock of its own starts one from the emulator's.
     pub async fn advance(&self, by: chrono::Duration) -> StoreResult<()> {
-        self.store.advance_clock(by.num_milliseconds()).await
+        match current_partner() {
+            Some(partner) => {
+                let (stored, _) = self.in_force().await?;
+                self.store.set_partner_clock(&partner, Some(advanced(stored, by.num_milliseconds()))).await
+            }
+            None => self.store.advance_clock(by.num_milliseconds()).await,
+        }
     }
 }
 

@@ -104,7 +104,7 @@ pub fn validate_attestation(input: &AttestationInput) -> Result<ValidAttestation
     let company_name = input.company_name.as_deref().map(str::trim).unwrap_or_default();
     if company_name.is_empty() {
         problems.push("companyName: is required".to_string());
-    } else if company_name.chars().count() > MAX_COMPANY_NAME_LEN {
+    } else if input.company_name.as_deref().unwrap_or_default().chars().count() > MAX_COMPANY_NAME_LEN {
         problems.push(format!("companyName: must be at most {MAX_COMPANY_NAME_LEN} characters"));
     }
     let country = input.country.as_deref().map(str::trim).filter(|c| !c.is_empty());

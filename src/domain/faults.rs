@@ -160,7 +160,7 @@ pub fn validate_rule(
         }
     };
     let operation = match input.operation.as_deref().map(str::trim) {
-        None => None,
+        None | Some("") => None,
         Some(op) => {
             let resolved = resolve_operation(op);
             if resolved.is_none() {
@@ -171,6 +171,14 @@ pub fn validate_rule(
             resolved
         }
     };
+    // An empty condition would silently match everything: leaving it out (or null) says that.
+    for (name, value) in
+        [("operation", &input.operation), ("path", &input.path), ("partnerTenantId", &input.partner_tenant_id)]
+    {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            problems.push(format!("{name} is empty: leave it out (or send null) to match every request"));
+        }
+    }
     let path = input.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
     if let Some(p) = path {
         if !p.starts_with('/') || p.len() > 2048 || p.chars().any(char::is_control) {

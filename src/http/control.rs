@@ -53,8 +53,6 @@ pub fn routes() -> Vec<RouteEntry> {
         ("POST", "/_emulator/seed", post(seed)),
         ("GET", "/_emulator/requests", get(list_requests)),
         ("DELETE", "/_emulator/requests", delete(clear_requests)),
-        ("GET", "/_emulator/openapi.yaml", get(super::spec::openapi_yaml)),
-        ("GET", "/_emulator/docs", get(super::spec::docs)),
     ]
 }
 
@@ -145,11 +143,31 @@ async fn mint_token(State(ctx): State<AppState>, PcJson(body): PcJson<TokenBody>
 }
 
 fn clock_json(reading: ClockReading) -> Json<Value> {
-    Json(json!({"now": render_timestamp(reading.now), "frozen": reading.frozen}))
+    let mut body = json!({"now": render_timestamp(reading.now), "frozen": reading.frozen});
+    if let Some(partner) = reading.partner_tenant_id {
+        body["partnerTenantId"] = json!(partner);
+    }
+    Json(body)
 }
 
-async fn read_clock(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    Ok(clock_json(control::read_clock(&ctx).await?))
+/// `?partnerTenantId=`: the partner persona whose own clock or service date the call reads or
+/// changes (the emulator's without it).
+async fn for_partner<T>(
+    ctx: &AppState,
+    query: &QueryParams,
+    work: impl std::future::Future<Output = Result<T, ServiceError>>,
+) -> ApiResult<T> {
+    match query.get("partnerTenantId") {
+        None => Ok(work.await?),
+        Some(raw) if raw.trim().is_empty() => {
+            Err(ApiError::InvalidQueryParameter("partnerTenantId: empty; send a partner persona's tenant id".into()))
+        }
+        Some(raw) => Ok(partners::acting_as(ctx, raw.trim(), work).await?),
+    }
+}
+
+async fn read_clock(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
+    Ok(clock_json(for_partner(&ctx, &query, control::read_clock(&ctx)).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,12 +178,16 @@ struct ClockBody {
     reset: Option<bool>,
 }
 
-async fn set_clock(State(ctx): State<AppState>, PcJson(body): PcJson<ClockBody>) -> ApiResult<Json<Value>> {
+async fn set_clock(
+    State(ctx): State<AppState>,
+    query: QueryParams,
+    PcJson(body): PcJson<ClockBody>,
+) -> ApiResult<Json<Value>> {
     let change = match body.reset {
         Some(true) => ClockChange::Reset,
         _ => ClockChange::Set { now: body.now, frozen: body.frozen.unwrap_or(true) },
     };
-    Ok(clock_json(control::set_clock(&ctx, change).await?))
+    Ok(clock_json(for_partner(&ctx, &query, control::set_clock(&ctx, change)).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,8 +195,12 @@ struct AdvanceBody {
     seconds: Option<f64>,
 }
 
-async fn advance_clock(State(ctx): State<AppState>, PcJson(body): PcJson<AdvanceBody>) -> ApiResult<Json<Value>> {
-    Ok(clock_json(control::advance_clock(&ctx, body.seconds).await?))
+async fn advance_clock(
+    State(ctx): State<AppState>,
+    query: QueryParams,
+    PcJson(body): PcJson<AdvanceBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(clock_json(for_partner(&ctx, &query, control::advance_clock(&ctx, body.seconds)).await?))
 }
 
 fn timeline_json(t: &Timeline) -> Json<Value> {
@@ -185,17 +211,21 @@ fn timeline_json(t: &Timeline) -> Json<Value> {
             json!({"date": m.date().to_string(), "name": m.name(), "description": m.description(), "inForce": in_force})
         })
         .collect();
-    Json(json!({
+    let mut body = json!({
         "serviceDate": t.service_date.date().to_string(),
         "pinned": matches!(t.setting, ServiceDateSetting::Pinned(_)),
         "source": t.source.as_str(),
         "configured": t.configured.map(|d| d.to_string()),
         "milestones": milestones,
-    }))
+    });
+    if let Some(partner) = &t.partner_tenant_id {
+        body["partnerTenantId"] = json!(partner);
+    }
+    Json(body)
 }
 
-async fn read_service_date(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    Ok(timeline_json(&timeline::timeline(&ctx).await?))
+async fn read_service_date(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
+    Ok(timeline_json(&for_partner(&ctx, &query, timeline::timeline(&ctx)).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +238,7 @@ struct ServiceDateBody {
 
 async fn set_service_date(
     State(ctx): State<AppState>,
+    query: QueryParams,
     PcJson(body): PcJson<ServiceDateBody>,
 ) -> ApiResult<Json<Value>> {
     let change = match (body.date, body.follow_clock, body.reset) {
@@ -222,7 +253,7 @@ async fn set_service_date(
             .into())
         }
     };
-    Ok(timeline_json(&timeline::change_service_date(&ctx, change).await?))
+    Ok(timeline_json(&for_partner(&ctx, &query, timeline::change_service_date(&ctx, change)).await?))
 }
 
 /// The customer accepts an enhanced attestation, without a browser.
@@ -321,7 +352,7 @@ async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson
 
 async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
     let status = match query.get("status") {
-        None | Some("") => None,
+        None => None,
         Some(raw) => Some(
             raw.parse::<u16>()
                 .map_err(|_| ApiError::InvalidQueryParameter(format!("status: '{raw}' is not an HTTP status code")))?,

@@ -33,9 +33,15 @@ fn normalize_key(key: &str) -> String {
     }
 }
 
-/// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped.
+/// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped; a number with
+/// an integer value written with a fraction or exponent (`843.0`, `1e3`) is that integer, as JSON
+/// Schema counts it.
 pub fn normalize_keys(value: Value) -> Value {
     match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64().and_then(integral) {
+            Some(i) => Value::Number(i.into()),
+            None => Value::Number(n),
+        },
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .filter(|(_, v)| !v.is_null())
@@ -47,16 +53,41 @@ pub fn normalize_keys(value: Value) -> Value {
     }
 }
 
+/// The integer a float stands for, when it has no fraction and fits an `i64`.
+fn integral(f: f64) -> Option<i64> {
+    // 2^63 is exactly representable; every integral float below it in magnitude fits an i64.
+    (f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0).then_some(f as i64)
+}
+
 /// Parse a body already read as bytes: the shared path of every JSON body.
 pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(format!("body: {e}")))?;
     if !value.is_object() {
         return Err(ApiError::MalformedBody("body: expected a JSON object".into()));
     }
+    let value = normalize_keys(value);
     if contains_nul(&value) {
-        return Err(invalid(format!("body: {NUL_PROBLEM}")));
+        // Unknown members are ignored whatever they hold (the SDKs send their own); a NUL in a
+        // member the emulator reads is refused. Each text holding a NUL is swapped for a value
+        // no member the emulator reads accepts as text: if the body still reads, the NULs were
+        // all in ignored members.
+        return serde_json::from_value(mask_nul_text(value)).map_err(|_| invalid(format!("body: {NUL_PROBLEM}")));
     }
-    serde_json::from_value(normalize_keys(value)).map_err(|e| invalid(format!("body: {e}")))
+    serde_json::from_value(value).map_err(|e| invalid(format!("body: {e}")))
+}
+
+/// Each string holding a NUL replaced by an object (`{"\u0000": null}`), which no text, number
+/// or enumeration member accepts.
+fn mask_nul_text(value: Value) -> Value {
+    match value {
+        Value::String(s) if s.contains('\0') => Value::Object(Map::from_iter([("\0".to_string(), Value::Bool(true))])),
+        Value::Array(items) => Value::Array(items.into_iter().map(mask_nul_text).collect()),
+        // A member whose name holds a NUL is none the emulator reads: it goes.
+        Value::Object(map) => Value::Object(
+            map.into_iter().filter(|(k, _)| !k.contains('\0')).map(|(k, v)| (k, mask_nul_text(v))).collect(),
+        ),
+        other => other,
+    }
 }
 
 fn invalid(problem: String) -> ApiError {
@@ -143,7 +174,7 @@ impl QueryParams {
 
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {
-            None | Some("") => Ok(None),
+            None => Ok(None),
             Some("true" | "1") => Ok(Some(true)),
             Some("false" | "0") => Ok(Some(false)),
             Some(other) => Err(ApiError::InvalidQueryParameter(format!("{name}: '{other}' is not true or false"))),
@@ -280,10 +311,34 @@ mod tests {
     }
 
     #[test]
-    fn nul_characters_are_refused_anywhere_in_a_body() {
-        assert!(parse_json_body::<Value>(br#"{"a": {"b": ["x\u0000"]}}"#).is_err());
-        assert!(parse_json_body::<Value>(br#"{"a\u0000": 1}"#).is_err());
-        assert!(parse_json_body::<Value>(br#"{"a": "fine"}"#).is_ok());
+    fn nul_characters_are_refused_anywhere_in_what_is_read() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Nested {
+            a: Vec<Vec<String>>,
+        }
+        assert!(parse_json_body::<Nested>(br#"{"a": [["x\u0000"]]}"#).is_err());
+        assert_eq!(parse_json_body::<Nested>(br#"{"a": [["fine"]]}"#).unwrap().a, vec![vec!["fine".to_string()]]);
+    }
+
+    #[test]
+    fn nul_characters_in_ignored_members_are_ignored_with_them() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Known {
+            name: Option<String>,
+            count: Option<u32>,
+        }
+        let known = parse_json_body::<Known>(br#"{"Name": "a", "sdk\u0000": "x\u0000", "extra": {"b": ["\u0000"]}}"#);
+        let known = known.unwrap();
+        assert_eq!((known.name.as_deref(), known.count), (Some("a"), None));
+        assert!(parse_json_body::<Known>(br#"{"name": "a\u0000"}"#).is_err());
+        assert!(parse_json_body::<Known>(br#"{"count": "\u0000"}"#).is_err());
+    }
+
+    #[test]
+    fn integer_valued_numbers_are_integers() {
+        assert_eq!(normalize_keys(json!({"a": 843.0, "b": 1.5, "c": [2e3]})), json!({"a": 843, "b": 1.5, "c": [2000]}));
+        assert_eq!(normalize_keys(json!({"a": 1e300})), json!({"a": 1e300}));
+        assert_eq!(normalize_keys(json!({"a": -0.0})), json!({"a": 0}));
     }
 
     #[test]

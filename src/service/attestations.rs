@@ -33,7 +33,9 @@ fn acceptance_url(ctx: &AppContext, attestation: &EnhancedAttestation) -> String
 }
 
 async fn state(ctx: &AppContext, attestation: EnhancedAttestation) -> ServiceResult<AttestationState> {
-    let status = attestation.status(ctx.clock.now().await?);
+    // Its status by its partner's clock, wherever it is read from (the API, the acceptance page).
+    let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;
+    let status = attestation.status(now);
     Ok(AttestationState { acceptance_url: acceptance_url(ctx, &attestation), status, attestation })
 }
 
@@ -130,7 +132,8 @@ async fn find(ctx: &AppContext, id: &str) -> ServiceResult<EnhancedAttestation> 
 /// control plane for tests and scripts): it is accepted now, by the emulator clock.
 pub async fn accept_attestation(ctx: &AppContext, id: &str) -> ServiceResult<AttestationState> {
     let attestation = find(ctx, id).await?;
-    let now = ctx.clock.now().await?;
+    // Created on its partner's clock (its own, when it has one): accepted and expired by it too.
+    let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;
     let refused = |refusal: AcceptanceRefusal| match refusal {
         AcceptanceRefusal::AlreadyAccepted => ServiceError::AttestationAlreadyAccepted(attestation.id.clone()),
         AcceptanceRefusal::Expired => ServiceError::AttestationExpired(attestation.id.clone()),

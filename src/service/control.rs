@@ -7,22 +7,28 @@ use super::acceptance::accept_directly;
 use super::error::{ServiceError, ServiceResult};
 use super::unit::in_unit;
 use crate::app::AppContext;
-use crate::clock::in_supported_range;
+use crate::clock::{in_supported_range, ClockScope};
 use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
 use crate::domain::ids::canonical_id;
 use crate::domain::sign_in::lockout_key;
-use crate::domain::time::{parse_timestamp, TIMESTAMP_FORM};
+use crate::domain::time::{parse_timestamp, render_timestamp, TIMESTAMP_FORM};
 use crate::store::{OutboxMessage, OutboxQuery, StoreError};
 
 /// The emulator clock: its instant and whether it is frozen.
 pub struct ClockReading {
     pub now: DateTime<Utc>,
     pub frozen: bool,
+    /// The partner whose own clock this is; None for the emulator's.
+    pub partner_tenant_id: Option<String>,
 }
 
 pub async fn read_clock(ctx: &AppContext) -> ServiceResult<ClockReading> {
-    let (now, frozen) = ctx.clock.read().await?;
-    Ok(ClockReading { now, frozen })
+    let (now, frozen, scope) = ctx.clock.read().await?;
+    let partner_tenant_id = match scope {
+        ClockScope::Partner(partner) => Some(partner),
+        ClockScope::Emulator => None,
+    };
+    Ok(ClockReading { now, frozen, partner_tenant_id })
 }
 
 /// What a client asks of the clock.
@@ -98,6 +104,54 @@ pub async fn clear_outbox(ctx: &AppContext) -> ServiceResult<u64> {
     Ok(ctx.store.clear_outbox().await?)
 }
 
+/// What an earlier run left in the database that changes how the emulator answers, in words, for
+/// the start-up log: a moved or frozen clock, a pinned service date, fault rules, locked sign-ins.
+pub async fn carried_over(ctx: &AppContext) -> ServiceResult<Vec<String>> {
+    let mut found = Vec::new();
+    let clock = ctx.store.clock().await?;
+    if let Some(ms) = clock.frozen_at_ms {
+        let at = DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), render_timestamp);
+        found.push(format!("the emulator clock is frozen at {at} (PUT /_emulator/clock {{\"reset\": true}} runs it with real time again)"));
+    } else if clock.offset_ms != 0 {
+        let (direction, ms) =
+            if clock.offset_ms > 0 { ("ahead of", clock.offset_ms) } else { ("behind", -clock.offset_ms) };
+        found.push(format!(
+            "the emulator clock runs {} s {direction} real time (PUT /_emulator/clock {{\"reset\": true}} resets it)",
+            ms / 1000
+        ));
+    }
+    if let Some(setting) = ctx.store.service_date_setting().await? {
+        found.push(format!(
+            "the service date was set to '{setting}' through the control plane (PUT /_emulator/service-date {{\"reset\": true}} goes back to the configured one)"
+        ));
+    }
+    let times = ctx.store.partner_times().await?;
+    let (clocks, dates) = (
+        times.values().filter(|t| t.clock.is_some()).count(),
+        times.values().filter(|t| t.service_date.is_some()).count(),
+    );
+    if clocks + dates > 0 {
+        found.push(format!(
+            "{clocks} partner persona(s) have a clock of their own and {dates} a service date of their own \
+             (GET /_emulator/clock?partnerTenantId=…; a reset of the partner or of everything removes them)"
+        ));
+    }
+    let rules = ctx.store.fault_rules().await?.len();
+    if rules > 0 {
+        found.push(format!(
+            "{rules} fault rule(s) are active (GET /_emulator/faults; DELETE /_emulator/faults removes them)"
+        ));
+    }
+    let now = ctx.clock.now().await?;
+    let locked = ctx.store.all_sign_in_failures().await?.iter().filter(|(_, f)| f.locked_at(now).is_some()).count();
+    if locked > 0 {
+        found.push(format!(
+            "{locked} user name(s) are locked out of sign-in (DELETE /_emulator/sign-in-lockouts unlocks them)"
+        ));
+    }
+    Ok(found)
+}
+
 /// A user name's failed sign-ins and lock, as the control plane shows them.
 pub struct SignInLockout {
     pub user_name: String,
@@ -117,7 +171,17 @@ pub async fn sign_in_lockouts(ctx: &AppContext) -> ServiceResult<Vec<SignInLocko
 }
 
 /// Unlock one user name (any spelling of it), or every one; how many were unlocked.
+/// The longest user name a sign-in lockout can be asked about.
+pub const MAX_USER_NAME_LEN: usize = 256;
+
 pub async fn unlock_sign_ins(ctx: &AppContext, user_name: Option<&str>) -> ServiceResult<u64> {
+    // No user name is longer (an email address is at most 256 characters): a longer one is a mistake.
+    if let Some(name) = user_name.filter(|n| n.chars().count() > MAX_USER_NAME_LEN) {
+        return Err(ServiceError::Validation(vec![format!(
+            "userName: at most {MAX_USER_NAME_LEN} characters (this one has {})",
+            name.chars().count()
+        )]));
+    }
     let key = user_name.map(lockout_key);
     Ok(ctx.store.clear_sign_in_failures(key.as_deref()).await?)
 }
@@ -154,6 +218,7 @@ pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&str>) -> Service
         None => {
             ctx.journal.clear();
             ctx.ids.restart();
+            super::identities::ensure_development_identities(ctx).await?;
             ResetScope::Everything
         }
     })

@@ -73,16 +73,17 @@ async fn issue_document_link(
         template_id: template.template_id.clone(),
         country: locale.country.to_string(),
         language: locale.language.to_string(),
-        expires_at: ctx.clock.now().await? + Duration::minutes(LINK_LIFETIME_MINUTES),
+        // Opened without a token, so judged by the emulator's clock: minted by it too.
+        expires_at: ctx.clock.emulator_now().await? + Duration::minutes(LINK_LIFETIME_MINUTES),
     };
     ctx.store.insert_document_link(&link).await?;
     Ok(link)
 }
 
-/// A link that exists and has not expired by the emulator clock.
+/// A link that exists and has not expired by the emulator's clock (never a partner's own).
 pub async fn live_link(ctx: &AppContext, link_id: &str) -> ServiceResult<DocumentLink> {
     let link = ctx.store.document_link(link_id).await?.ok_or(ServiceError::DocumentLinkNotFound)?;
-    if ctx.clock.now().await? >= link.expires_at {
+    if ctx.clock.emulator_now().await? >= link.expires_at {
         return Err(ServiceError::DocumentLinkExpired);
     }
     Ok(link)

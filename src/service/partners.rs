@@ -74,3 +74,25 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
 pub async fn get_partner(ctx: &AppContext, tenant_id: &str) -> ServiceResult<Partner> {
     ctx.store.partner(&canonical_id(tenant_id)).await?.ok_or_else(|| ServiceError::PartnerNotFound(tenant_id.into()))
 }
+
+/// The first partners created (at most `limit`) and how many there are, for the landing page.
+pub struct PartnerList {
+    pub first: Vec<Partner>,
+    pub total: u64,
+}
+
+pub async fn list_partners(ctx: &AppContext, limit: u32) -> ServiceResult<PartnerList> {
+    let (first, total) = ctx.store.partners(limit).await?;
+    Ok(PartnerList { first, total })
+}
+
+/// Run `work` as partner `tenant_id` (any spelling of an existing persona's GUID): its own clock
+/// and service date, where it has them, are the ones `work` reads and changes.
+pub async fn acting_as<T>(
+    ctx: &AppContext,
+    tenant_id: &str,
+    work: impl std::future::Future<Output = ServiceResult<T>>,
+) -> ServiceResult<T> {
+    let partner = get_partner(ctx, tenant_id).await?;
+    crate::clock::as_partner(partner.tenant_id, work).await
+}

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
+use crate::clock;
 use crate::domain::timeline::{parse_date, Milestone, ServiceDate, ServiceDateSetting};
 
 /// Where the setting in force comes from.
@@ -18,6 +19,8 @@ pub enum SettingSource {
     Configuration,
     /// Nothing set: the emulator clock's day.
     Default,
+    /// The partner persona's own setting (`?partnerTenantId=` on the control plane).
+    Partner,
 }
 
 impl SettingSource {
@@ -26,6 +29,7 @@ impl SettingSource {
             Self::ControlPlane => "controlPlane",
             Self::Configuration => "configuration",
             Self::Default => "default",
+            Self::Partner => "partner",
         }
     }
 }
@@ -36,6 +40,8 @@ pub struct Timeline {
     pub setting: ServiceDateSetting,
     pub source: SettingSource,
     pub configured: Option<NaiveDate>,
+    /// The partner persona whose view this is (`?partnerTenantId=`); None for the emulator's.
+    pub partner_tenant_id: Option<String>,
 }
 
 impl Timeline {
@@ -47,24 +53,40 @@ impl Timeline {
 
 /// The service date now: the rules in force for this request.
 pub async fn service_date(ctx: &AppContext) -> ServiceResult<ServiceDate> {
-    Ok(timeline(ctx).await?.service_date)
+    let (setting, _) = setting_in_force(ctx).await?;
+    Ok(setting.service_date(ctx.clock.now().await?))
 }
 
 pub async fn timeline(ctx: &AppContext) -> ServiceResult<Timeline> {
+    let (setting, source) = setting_in_force(ctx).await?;
+    let service_date = setting.service_date(ctx.clock.now().await?);
+    let partner_tenant_id = clock::current_partner();
+    Ok(Timeline { service_date, setting, source, configured: ctx.config.service_date, partner_tenant_id })
+}
+
+/// The setting in force and where it comes from: the partner's own, the control plane's, the
+/// configuration's, or none (the clock's day).
+async fn setting_in_force(ctx: &AppContext) -> ServiceResult<(ServiceDateSetting, SettingSource)> {
     let configured = ctx.config.service_date;
-    let (setting, source) = match ctx.store.service_date_setting().await? {
-        Some(stored) => {
-            let setting = ServiceDateSetting::parse(&stored)
-                .ok_or_else(|| ServiceError::Internal(format!("stored service date '{stored}' is not readable")))?;
-            (setting, SettingSource::ControlPlane)
-        }
-        None => match configured {
+    let readable = |stored: &str| {
+        ServiceDateSetting::parse(stored)
+            .ok_or_else(|| ServiceError::Internal(format!("stored service date '{stored}' is not readable")))
+    };
+    let times = match clock::with_current_partner(|p| p.is_some()) {
+        true => Some(ctx.store.partner_times().await?),
+        false => None,
+    };
+    let own = times.as_ref().filter(|t| !t.is_empty()).and_then(|times| {
+        clock::with_current_partner(|p| p.and_then(|p| times.get(p)).and_then(|t| t.service_date.clone()))
+    });
+    Ok(match (own, ctx.store.service_date_setting().await?) {
+        (Some(stored), _) => (readable(&stored)?, SettingSource::Partner),
+        (None, Some(stored)) => (readable(&stored)?, SettingSource::ControlPlane),
+        (None, None) => match configured {
             Some(date) => (ServiceDateSetting::Pinned(date), SettingSource::Configuration),
             None => (ServiceDateSetting::FollowClock, SettingSource::Default),
         },
-    };
-    let service_date = setting.service_date(ctx.clock.now().await?);
-    Ok(Timeline { service_date, setting, source, configured })
+    })
 }
 
 /// What a client asks of the service date.
@@ -88,6 +110,10 @@ pub async fn change_service_date(ctx: &AppContext, change: ServiceDateChange) ->
         ServiceDateChange::FollowClock => Some(ServiceDateSetting::FollowClock.as_stored()),
         ServiceDateChange::Reset => None,
     };
-    ctx.store.set_service_date_setting(stored.as_deref()).await?;
+    match clock::current_partner() {
+        // A partner's reset goes back to the emulator's setting.
+        Some(partner) => ctx.store.set_partner_service_date(&partner, stored.as_deref()).await?,
+        None => ctx.store.set_service_date_setting(stored.as_deref()).await?,
+    }
     timeline(ctx).await
 }

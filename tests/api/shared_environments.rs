@@ -1,0 +1,148 @@
+//! One emulator shared by several test suites (a compose stack): each suite's partner persona may
+//! have its own clock and service date, and its own reset, without touching the others'.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn json_of(r: reqwest::Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_runs_on_its_own_clock_and_service_date_and_the_others_do_not_notice() {
+    let app = TestApp::spawn().await;
+    let a = app.create_partner("DirectBill", None).await;
+    let b = app.persona("DirectBill").await;
+
+    // Suite A pins the 2023 flow for itself and freezes its own clock.
+    let clock = json_of(
+        app.control(
+            Method::PUT,
+            &format!("/_emulator/clock?partnerTenantId={a}"),
+            Some(&json!({"now": "2026-03-01T12:00:00Z", "frozen": true})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(clock, json!({"now": "2026-03-01T12:00:00.000Z", "frozen": true, "partnerTenantId": a}));
+    let date = json_of(
+        app.control(
+            Method::PUT,
+            &format!("/_emulator/service-date?partnerTenantId={}", a.to_uppercase()),
+            Some(&json!({"date": "2025-03-01"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!((date["serviceDate"].as_str(), date["source"].as_str()), (Some("2025-03-01"), Some("partner")));
+    assert_eq!(date["partnerTenantId"], a);
+
+    // The emulator's clock and service date are untouched.
+    let global = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    assert_eq!((global["frozen"].as_bool(), global.get("partnerTenantId")), (Some(false), None));
+    let global_date = app.control_json(Method::GET, "/_emulator/service-date", None).await;
+    assert_eq!(global_date["source"], "default");
+
+    // A's token, minted on A's clock, works; A confirms as in 2023, dated on its clock.
+    let a_token = app.mint(&a, &["AdminAgent"], false).await;
+    let customer = app.create_customer(&a_token, "ownclock").await;
+    let id = customer["id"].as_str().unwrap();
+    let r = app.confirm(&a_token, id, &confirmation("Megan", "megan@ownclock.example", "2026-03-01T09:00:00Z")).await;
+    assert_eq!(r.status(), 201);
+    // A date after A's now is in the future for A, though not for the emulator's clock.
+    let future =
+        app.confirm(&a_token, id, &confirmation("Alex", "alex@ownclock.example", "2026-03-02T00:00:00Z")).await;
+    assert_error(future, 400, 600002).await;
+
+    // B lives on today's service date: the 2023 confirmation is retired for B.
+    let b_customer = app.create_customer(&b.token, "sharedclock").await;
+    let refused = app
+        .confirm(
+            &b.token,
+            b_customer["id"].as_str().unwrap(),
+            &confirmation("Ana", "ana@shared.example", "2026-03-01T09:00:00Z"),
+        )
+        .await;
+    assert_error(refused, 400, 990441).await;
+
+    // A moves its clock on; a partner reset gives it back the emulator's clock and date.
+    let moved = app
+        .control_json(
+            Method::POST,
+            &format!("/_emulator/clock/advance?partnerTenantId={a}"),
+            Some(&json!({"seconds": 3600})),
+        )
+        .await;
+    assert_eq!(moved["now"], "2026-03-01T13:00:00.000Z");
+    app.control(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": a}))).await;
+    let after = app.control_json(Method::GET, &format!("/_emulator/clock?partnerTenantId={a}"), None).await;
+    assert_eq!((after["frozen"].as_bool(), after.get("partnerTenantId")), (Some(false), None), "{after}");
+    let after_date = app.control_json(Method::GET, &format!("/_emulator/service-date?partnerTenantId={a}"), None).await;
+    assert_eq!(after_date["source"], "default");
+}
+
+#[tokio::test]
+async fn a_clock_of_its_own_judges_a_partners_tokens_and_unknown_partners_are_named() {
+    let app = TestApp::spawn().await;
+    let a = app.create_partner("DirectBill", None).await;
+    // Frozen in the past: tokens minted now on A's clock expire an hour later on A's clock, and
+    // are judged by it although the emulator's clock is long past that.
+    app.control(
+        Method::PUT,
+        &format!("/_emulator/clock?partnerTenantId={a}"),
+        Some(&json!({"now": "2025-02-01T08:00:00Z"})),
+    )
+    .await;
+    let app_only = app.mint(&a, &[], true).await;
+    assert_eq!(app.get("/v1/customers", &app_only).await.status(), 200);
+    app.control(
+        Method::POST,
+        &format!("/_emulator/clock/advance?partnerTenantId={a}"),
+        Some(&json!({"seconds": 3601})),
+    )
+    .await;
+    assert_error(app.get("/v1/customers", &app_only).await, 401, 800001).await;
+
+    let unknown =
+        app.control(Method::GET, "/_emulator/clock?partnerTenantId=0f0f0f0f-0000-4000-8000-000000000000", None).await;
+    assert_error(unknown, 404, 990430).await;
+    assert_error(app.control(Method::GET, "/_emulator/service-date?partnerTenantId=", None).await, 400, 990406).await;
+}
+
+#[tokio::test]
+async fn an_attestation_lives_on_its_partners_clock_wherever_it_is_accepted() {
+    let app = TestApp::spawn().await;
+    let a = app.create_partner("DirectBill", None).await;
+    // A's clock stands in 2025 (its service date follows it: enhanced attestation exists). The
+    // attestation expires 30 days later by A's clock, long before the emulator's now.
+    app.control(
+        Method::PUT,
+        &format!("/_emulator/clock?partnerTenantId={a}"),
+        Some(&json!({"now": "2025-09-01T00:00:00Z"})),
+    )
+    .await;
+    let app_only = app.mint(&a, &[], true).await;
+    let created = json_of(
+        app.post(
+            "/v1/attestations/enhanced",
+            &app_only,
+            &crate::enhanced_attestation::attestation_body("Megan", "megan@own.example"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(created["expirationDateTime"], "2025-10-01T00:00:00.000Z");
+    let id = created["id"].as_str().unwrap();
+    // Accepted without a token (the control plane, as the acceptance page does): by A's clock.
+    let accepted =
+        json_of(app.control(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await, 200).await;
+    assert_eq!(
+        (accepted["status"].as_str(), accepted["acceptedDateTime"].as_str()),
+        (Some("accepted"), Some("2025-09-01T00:00:00.000Z"))
+    );
+}
