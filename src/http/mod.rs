@@ -13,7 +13,10 @@ pub mod error;
 pub mod extract;
 mod faults;
 mod idempotency;
+mod identities;
+mod landing;
 pub mod middleware;
+mod oauth;
 mod orders;
 mod spec;
 mod wire;
@@ -62,14 +65,34 @@ fn partner_center_routes() -> Vec<RouteEntry> {
     ]
 }
 
-/// Every API route: the emulated `/v1` API, the control plane and the document downloads.
-/// The router is built from this list, and the spec parity test reads it.
+/// Who may call a group of API routes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// The emulated API and the document links: the `/v1` layer (token, faults, retries).
+    Api,
+    /// The control plane: the admin token, when one is configured.
+    AdminToken,
+    /// The contract and its reference page: anyone (no state, no secret).
+    Open,
+}
+
+/// The API routes by guard. The router is built from this list, and the spec parity test reads it.
+fn guarded_routes() -> Vec<(Guard, Vec<RouteEntry>)> {
+    vec![
+        (Guard::Api, partner_center_routes()),
+        (Guard::AdminToken, control::routes()),
+        (Guard::AdminToken, faults::routes()),
+        (Guard::AdminToken, identities::routes()),
+        (Guard::Api, documents::download_routes()),
+        (Guard::Open, spec::routes()),
+        (Guard::Open, oauth::certificate_routes()),
+    ]
+}
+
+/// Every API route: the emulated `/v1` API, the control plane, the document downloads and the
+/// contract.
 pub fn api_routes() -> Vec<RouteEntry> {
-    let mut routes = partner_center_routes();
-    routes.extend(control::routes());
-    routes.extend(faults::routes());
-    routes.extend(documents::download_routes());
-    routes
+    guarded_routes().into_iter().flat_map(|(_, routes)| routes).collect()
 }
 
 /// (method, path) of every API route, for the OpenAPI parity test.
@@ -82,19 +105,26 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let mut api = Router::new();
     let mut control_plane = Router::new();
-    for (_, path, handler) in api_routes() {
-        if path.starts_with("/_emulator") {
-            control_plane = control_plane.route(path, handler);
-        } else {
-            api = api.route(path, handler);
+    let mut open = Router::new();
+    for (guard, routes) in guarded_routes() {
+        for (_, path, handler) in routes {
+            match guard {
+                Guard::Api => api = api.route(path, handler),
+                Guard::AdminToken => control_plane = control_plane.route(path, handler),
+                Guard::Open => open = open.route(path, handler),
+            }
         }
     }
     let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::api_request));
     let control_plane =
         control_plane.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_admin_token));
     api.merge(control_plane)
+        .merge(open)
+        .merge(spec::asset_routes())
+        .merge(landing::routes())
         .merge(admin_center::routes())
         .merge(attestation_page::routes())
+        .merge(oauth::routes())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -103,8 +133,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn route_not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::RouteNotFound(format!("no route for {method} {}", uri.path()))
+/// An unknown admin-center page is answered with a page that says where to go; any other unknown
+/// path with Partner Center's JSON error.
+async fn route_not_found(method: Method, uri: Uri) -> Response {
+    if admin_center::is_admin_center_path(uri.path()) {
+        return admin_center::page_not_found(uri.path());
+    }
+    ApiError::RouteNotFound(format!("no route for {method} {}", uri.path())).into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {

@@ -58,7 +58,7 @@ impl TestApp {
         let mut args = vec!["partner-center-emulator", "--listen", "127.0.0.1:0", "--database-url", database_url];
         args.extend_from_slice(flags);
         let config: Config = <Cli as clap::Parser>::parse_from(args).config;
-        let listener = TcpListener::bind(config.listen).await.expect("bind");
+        let listener = TcpListener::bind((config.listen.host.as_str(), config.listen.port)).await.expect("bind");
         let bound = listener.local_addr().unwrap();
         let state = build_state(config, bound).await.expect("build state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -214,6 +214,9 @@ pub async fn assert_error(r: Response, status: u16, code: u64) -> Value {
         assert!(body[field].as_str().is_some_and(|s| !s.is_empty()), "{field} in {body}");
     }
     assert!(body["data"].is_array());
+    assert_eq!(body["source"], "PartnerFD");
+    assert_eq!(body["parameters"], json!({}), "parameters in {body}");
+    assert_eq!(body["errorMessageExtended"], format!("InternalErrorCode={code}"), "errorMessageExtended in {body}");
     let injected = body["data"][0].as_str().is_some_and(|d| d.contains("fault rule"));
     assert_eq!(body["isRetryable"].as_bool(), Some(status == 503 || status == 429 || code == 990408 || injected));
     body

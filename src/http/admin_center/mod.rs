@@ -42,6 +42,17 @@ pub fn routes() -> Router<AppState> {
         .route("/AdminPortal/Partners/{partner_id}", get(partner_details))
 }
 
+/// Whether a path is under the admin center (`/AdminPortal`, in any letter case).
+pub fn is_admin_center_path(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    first.eq_ignore_ascii_case("AdminPortal")
+}
+
+/// An admin-center page that does not exist: a 404 page with the way back, not JSON.
+pub fn page_not_found(path: &str) -> Response {
+    page(StatusCode::NOT_FOUND, pages::not_found(path))
+}
+
 fn page(status: StatusCode, markup: Markup) -> Response {
     let mut response = (status, Html(markup.into_string())).into_response();
     let headers = response.headers_mut();

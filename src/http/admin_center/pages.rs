@@ -283,3 +283,22 @@ pub fn message(title: &str, signed_in: Option<(&Customer, &str)>, text: &str) ->
         },
     )
 }
+
+pub fn not_found(path: &str) -> Markup {
+    layout(
+        "Page not found",
+        None,
+        html! {
+            div.card {
+                h1 { "Page not found" }
+                div.error role="alert" { "The admin center has no page at " code { (path) } "." }
+                p { "Start from the admin center's home page (you are asked to sign in first, with the admin user's credentials returned when the customer was created), or from the emulator's home page." }
+                p {
+                    a.button href="/AdminPortal/Home" { "Go to the admin center home" }
+                    " "
+                    a href="/" { "Emulator home page" }
+                }
+            }
+        },
+    )
+}

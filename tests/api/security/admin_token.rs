@@ -4,8 +4,8 @@ use super::*;
 
 /// With `PCE_ADMIN_TOKEN` set, every `/_emulator` route of the route table (so routes added
 /// later are covered too) answers 401/990432 to a missing or wrong token, changes nothing, and
-/// works with the right one; health and readiness stay open; `/v1`, document links and the
-/// admin center never need it.
+/// works with the right one; health, readiness, the contract and its reference page stay open;
+/// `/v1`, document links and the admin center never need it.
 #[tokio::test]
 async fn the_control_plane_is_locked_on_every_route_when_an_admin_token_is_set() {
     let admin = format!("admin-{}", uuid::Uuid::new_v4().simple());
@@ -80,7 +80,13 @@ async fn the_control_plane_is_locked_on_every_route_when_an_admin_token_is_set()
         ("a partner's access token", Some(format!("Bearer {jwt}"))),
     ];
     for (method, path, body) in &routes {
-        let open = path == "/_emulator/health" || path == "/_emulator/ready";
+        let open = ["/_emulator/health", "/_emulator/ready", "/_emulator/openapi.yaml", "/_emulator/docs"]
+            .contains(&path.as_str());
+        // The certificate of the HTTPS listener is public: open, and 404 990448 without a listener.
+        if path == "/_emulator/tls/certificate" {
+            assert_error(app.request(method.clone(), path, None).send().await.unwrap(), 404, 990448).await;
+            continue;
+        }
         for (what, authorization) in &wrong {
             let mut r = app.request(method.clone(), path, None);
             if let Some(a) = authorization {

@@ -295,8 +295,9 @@ async fn limits_on_text_are_clear_400s() {
     let too_long = format!("{emoji_256}x");
     let r = app.confirm(&p.token, id, &confirmation(&too_long, "ana@contoso.example", "2025-01-01T00:00:00Z")).await;
     assert_refused(r, "primaryContact.firstName:", "257 characters").await;
-    // free-text customer fields hold long text exactly (the body limit is the bound)
-    let long = format!("{}'; DROP TABLE customers;--", "\u{05D0}\\".repeat(4000));
+    // free-text customer fields hold 256 characters exactly, and refuse more
+    let long = format!("{}'; DROP TABLE customers;--", "\u{05D0}\\".repeat(115));
+    assert_eq!(long.chars().count(), 256);
     let mut body = full_customer_body(&unique("long"));
     set(&mut body, "/billingProfile/defaultAddress/addressLine2", &long);
     let r = app.post("/v1/customers", &p.token, &body).await;
@@ -304,6 +305,14 @@ async fn limits_on_text_are_clear_400s() {
     let created: Value = r.json().await.unwrap();
     let read = app.get_json(&format!("/v1/customers/{}", created["id"].as_str().unwrap()), &p.token).await;
     assert_eq!(read["billingProfile"]["defaultAddress"]["addressLine2"], long.as_str());
+    let mut body = full_customer_body(&unique("longer"));
+    set(&mut body, "/billingProfile/defaultAddress/addressLine2", &format!("{long}x"));
+    assert_refused(
+        app.post("/v1/customers", &p.token, &body).await,
+        "billingProfile.defaultAddress.addressLine2: must be at most 256 characters",
+        "257 characters",
+    )
+    .await;
     // a real NUL is refused everywhere (PostgreSQL cannot store it; both backends answer alike)
     for field in CUSTOMER_TEXT_FIELDS {
         let mut body = full_customer_body(&unique("nul"));

@@ -1,0 +1,218 @@
+//! The landing page at `/`: what this server is, the state of its control plane (unless an admin
+//! token guards it), and where to go next. A page, not an API route: it is not in `openapi.yaml`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::app::AppState;
+use crate::domain::identities::development;
+use crate::domain::time::render_timestamp;
+use crate::domain::timeline::ServiceDateSetting;
+use crate::service::control::{self, ClockReading};
+use crate::service::partners::{self, PartnerList};
+use crate::service::timeline::{self, SettingSource, Timeline};
+
+/// How many partners the page lists by name.
+const PARTNERS_LISTED: u32 = 20;
+
+/// No script at all; the style sheet is inline.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+const STYLE: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;font-family:"Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#f5f5f5;line-height:1.5}
+header{background:#0f6cbd;color:#fff;padding:.75rem 1rem}
+header h1{margin:0;font-size:1.4rem}
+.badge{display:inline-block;background:#fff;color:#0f6cbd;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;vertical-align:middle;margin-left:.5rem}
+main{max-width:52rem;margin:1.5rem auto;padding:0 1rem}
+.card{background:#fff;border:1px solid #d1d1d1;border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
+h2{font-size:1.15rem;margin-top:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
+pre{background:#f0f0f0;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
+code{overflow-wrap:anywhere}
+a:focus{outline:3px solid #ffb900;outline-offset:2px}
+@media (max-width:30rem){dl{grid-template-columns:1fr}}
+"#;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(landing))
+}
+
+/// The control plane's state as the page shows it; `None` when the admin token guards it.
+struct Shown {
+    timeline: Option<Timeline>,
+    clock: Option<ClockReading>,
+    partners: Option<PartnerList>,
+}
+
+async fn landing(State(ctx): State<AppState>) -> Response {
+    let guarded = ctx.config.admin_token().is_some();
+    let shown = if guarded {
+        None
+    } else {
+        // A part that cannot be read is left out and logged: the page still shows the links.
+        let timeline = timeline::timeline(&ctx).await.inspect_err(|e| log_unreadable("service date", e)).ok();
+        let clock = control::read_clock(&ctx).await.inspect_err(|e| log_unreadable("clock", e)).ok();
+        let partners =
+            partners::list_partners(&ctx, PARTNERS_LISTED).await.inspect_err(|e| log_unreadable("partners", e)).ok();
+        Some(Shown { timeline, clock, partners })
+    };
+    let mut response = (StatusCode::OK, Html(page(&ctx.public_base_url, shown.as_ref()).into_string())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+fn log_unreadable(what: &str, e: &crate::service::ServiceError) {
+    tracing::warn!(error = %e.hint(), "landing page: the {what} could not be read");
+}
+
+fn service_date_source(t: &Timeline) -> &'static str {
+    match (t.source, t.setting) {
+        (SettingSource::ControlPlane, ServiceDateSetting::Pinned(_)) => {
+            "pinned through the control plane (PUT /_emulator/service-date)"
+        }
+        (SettingSource::ControlPlane, ServiceDateSetting::FollowClock) => {
+            "follows the emulator clock's day (set through the control plane)"
+        }
+        (SettingSource::Configuration, _) => "pinned by configuration (--service-date, PCE_SERVICE_DATE)",
+        (SettingSource::Default, _) => "follows the emulator clock's day (the default: today's service)",
+        // The landing page shows the emulator's setting, never a partner's own.
+        (SettingSource::Partner, _) => "a partner persona's own setting",
+    }
+}
+
+fn state(shown: &Shown) -> Markup {
+    html! {
+        dl {
+            dt { "Service date" }
+            dd id="service-date" {
+                @if let Some(t) = &shown.timeline {
+                    strong { (t.service_date.date().to_string()) } " — " (service_date_source(t))
+                    @let pinned = matches!(t.setting, ServiceDateSetting::Pinned(_));
+                    " (" @if pinned { "pinned" } @else { "not pinned" } ")"
+                } @else { "could not be read (see the log)" }
+            }
+            dt { "Emulator clock" }
+            dd id="clock" {
+                @if let Some(c) = &shown.clock {
+                    code { (render_timestamp(c.now)) } " — "
+                    @if c.frozen { "frozen" } @else { "running" }
+                } @else { "could not be read (see the log)" }
+            }
+            dt { "Partners" }
+            dd id="partners" {
+                @if let Some(p) = &shown.partners {
+                    @if p.total == 0 {
+                        "none yet (POST /_emulator/partners creates one)"
+                    } @else {
+                        (p.total)
+                        @if p.total > p.first.len() as u64 { " (the first " (p.first.len()) " by creation)" }
+                        ul {
+                            @for partner in &p.first {
+                                li { (partner.name) " · " (partner.partner_type.as_str()) " · " code { (partner.tenant_id) } }
+                            }
+                        }
+                    }
+                } @else { "could not be read (see the log)" }
+            }
+        }
+    }
+}
+
+fn page(base: &str, shown: Option<&Shown>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Partner Center emulator" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "Partner Center emulator" span.badge { "Emulator — not Microsoft" } }
+                }
+                main {
+                    div.card {
+                        p {
+                            "A local emulator of Microsoft Partner Center's customer-agreement API (agreements, attestation, customers, orders), "
+                            "with the customer's side in an emulated Microsoft 365 admin center and a control plane for tests. "
+                            "It is not a Microsoft service and talks to none: everything it answers comes from its own database."
+                        }
+                        p { "Version " strong id="version" { (env!("CARGO_PKG_VERSION")) } "." }
+                    }
+                    section.card aria-labelledby="state-heading" {
+                        h2 id="state-heading" { "State" }
+                        @match shown {
+                            Some(shown) => (state(shown)),
+                            None => p id="state-guarded" {
+                                "The control plane requires the admin token (--admin-token, PCE_ADMIN_TOKEN), so its state is not shown here. "
+                                "Read it from the JSON endpoints below with " code { "Authorization: Bearer <admin token>" } "."
+                            },
+                        }
+                    }
+                    section.card aria-labelledby="links-heading" {
+                        h2 id="links-heading" { "Where to go" }
+                        ul {
+                            li { a href="/_emulator/docs" { "API reference" } " — every operation with its parameters, bodies, schemas and examples" }
+                            li { a href="/_emulator/openapi.yaml" { "openapi.yaml" } " — the contract (OpenAPI 3.1)" }
+                            li { a href="/AdminPortal/Home" { "The customer's Microsoft 365 admin center" } " (emulated; sign in with a customer's admin user)" }
+                        }
+                        p { "Control plane (JSON" @if shown.is_none() { ", admin token required" } "):" }
+                        ul {
+                            li { a href="/_emulator/service-date" { "service date" } " and its milestones" }
+                            li { a href="/_emulator/clock" { "emulator clock" } }
+                            li { a href="/_emulator/outbox" { "outbox" } " (notification emails)" }
+                            li { a href="/_emulator/requests" { "request journal" } " (why a request was refused)" }
+                            li { a href="/_emulator/faults" { "fault rules" } }
+                            li { a href="/_emulator/ready" { "readiness" } }
+                        }
+                    }
+                    section.card aria-labelledby="start-heading" {
+                        h2 id="start-heading" { "Quick start" }
+                        p { "From the repository: start the emulator, and run the tests (README.md, \"Two commands\")." }
+                        pre { code { "cargo run --release\ncargo test" } }
+                        p { "A first call: create a partner persona, mint its token, read the agreement metadata." }
+                        pre { code { (quick_start(base)) } }
+                        p {
+                            "Or get a token as your code does from Microsoft's sign-in service, with the development app \
+                             (README.md, \"Tokens from the emulated sign-in service\"):"
+                        }
+                        pre { code { (sign_in_start(base)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn quick_start(base: &str) -> String {
+    format!(
+        "E={base}\n\
+         PARTNER=$(curl -s -X POST $E/_emulator/partners -H 'content-type: application/json' \\\n  \
+         -d '{{\"name\": \"Contoso Cloud Partner\", \"partnerType\": \"DirectBill\"}}' | jq -r .tenantId)\n\
+         TOKEN=$(curl -s -X POST $E/_emulator/tokens -H 'content-type: application/json' \\\n  \
+         -d \"{{\\\"partnerTenantId\\\": \\\"$PARTNER\\\", \\\"appOnly\\\": true}}\" | jq -r .access_token)\n\
+         curl -s \"$E/v1/agreements?agreementType=MicrosoftCustomerAgreement\" -H \"Authorization: Bearer $TOKEN\""
+    )
+}
+
+fn sign_in_start(base: &str) -> String {
+    format!(
+        "curl -s {base}/{tenant}/oauth2/v2.0/token -d grant_type=client_credentials \\\n  \
+         -d client_id={client} \\\n  -d client_secret={secret} \\\n  \
+         -d scope=https://api.partnercenter.microsoft.com/.default",
+        tenant = development::PARTNER_TENANT_ID,
+        client = development::CLIENT_ID,
+        secret = development::CLIENT_SECRET,
+    )
+}
