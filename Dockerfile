@@ -8,8 +8,8 @@
 
 # ---------------------------------------------------------------------------------------------
 # Builder: compiles the release binary. Files read at compile time must be present here: the
-# SQL migrations (embedded by sqlx::migrate!) and openapi.yaml (served by the emulator,
-# include_str!). tests/packaging.rs derives that list from the sources and checks it.
+# SQL migrations (embedded by sqlx::migrate!), openapi.yaml and the API reference page's assets
+# (the vendored Redoc bundle, served by the emulator, include_str!/include_bytes!). tests/packaging.rs derives that list from the sources and checks it.
 # ---------------------------------------------------------------------------------------------
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /build
@@ -27,6 +27,7 @@ RUN mkdir -p src \
 # The real sources. `touch` makes cargo rebuild the crate itself rather than reuse the dummy.
 COPY migrations ./migrations
 COPY openapi.yaml ./
+COPY assets ./assets
 COPY src ./src
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \

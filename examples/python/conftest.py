@@ -1,0 +1,101 @@
+"""pytest fixtures that start the Partner Center emulator for a test session and tear it down.
+
+Copy this file next to your tests. It starts the emulator binary named by PCE_BIN (default: the
+release build of this repository, built on demand) on a free port with a throwaway in-memory
+database, waits for /_emulator/ready, and stops it after the session. Tokens come from the
+emulator's sign-in service with the development app and user that every fresh database holds,
+exactly as your code gets them from Microsoft's: no control-plane call is needed.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEV_TENANT = "7e57da7a-0000-4000-8000-00000000d001"
+DEV_CLIENT_ID = "7e57da7a-0000-4000-8000-00000000a991"
+DEV_CLIENT_SECRET = "pce-development-client-secret-not-for-production"
+DEV_USER = "admin@contoso-dev.onmicrosoft.com"
+DEV_PASSWORD = "Pce-Development-Passw0rd"
+SCOPE = "https://api.partnercenter.microsoft.com/.default"
+
+
+def _binary() -> str:
+    if "PCE_BIN" in os.environ:
+        return os.environ["PCE_BIN"]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPOSITORY, check=True)
+    return str(REPOSITORY / "target" / "release" / "partner-center-emulator")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The base URL of a running emulator, e.g. http://127.0.0.1:41234."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, RUST_LOG="warn")
+    process = subprocess.Popen(
+        [_binary(), "--listen", f"127.0.0.1:{port}", "--database-url", "sqlite::memory:"], env=env
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_emulator/ready", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not become ready (exit code {process.poll()})")
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def reset(emulator):
+    """A clean state for one test (the development identities are made again)."""
+    urllib.request.urlopen(urllib.request.Request(f"{emulator}/_emulator/reset", method="POST"))
+    return emulator
+
+
+def request_token(base: str, form: dict, tenant: str = DEV_TENANT) -> dict:
+    """POST a form to the emulated token endpoint and return its JSON answer."""
+    data = urllib.parse.urlencode(form).encode()
+    with urllib.request.urlopen(f"{base}/{tenant}/oauth2/v2.0/token", data=data) as answer:
+        return json.load(answer)
+
+
+@pytest.fixture
+def app_token(emulator) -> str:
+    """An App-only access token of the development app (client credentials)."""
+    return request_token(
+        emulator,
+        {"grant_type": "client_credentials", "client_id": DEV_CLIENT_ID,
+         "client_secret": DEV_CLIENT_SECRET, "scope": SCOPE},
+    )["access_token"]
+
+
+@pytest.fixture
+def user_token(emulator) -> str:
+    """An App+User access token of the development Admin agent (password grant, with MFA)."""
+    return request_token(
+        emulator,
+        {"grant_type": "password", "client_id": DEV_CLIENT_ID, "username": DEV_USER,
+         "password": DEV_PASSWORD, "scope": SCOPE},
+    )["access_token"]

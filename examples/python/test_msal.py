@@ -1,0 +1,73 @@
+"""Microsoft's authentication library (MSAL for Python) against the emulator's HTTPS listener.
+
+MSAL insists on an https authority: the emulator serves one with --tls-listen, and its
+self-signed certificate (GET /_emulator/tls/certificate) is what the client trusts.
+"""
+
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_TENANT, SCOPE, _binary, _free_port
+
+msal = pytest.importorskip("msal")
+
+
+@pytest.fixture(scope="module")
+def https_emulator(tmp_path_factory):
+    port, tls_port = _free_port(), _free_port()
+    process = subprocess.Popen(
+        [_binary(), "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{tls_port}",
+         "--database-url", "sqlite::memory:"],
+        env=dict(os.environ, RUST_LOG="warn"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/tls/certificate") as answer:
+                    certificate = answer.read()
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        trust = tmp_path_factory.mktemp("tls") / "emulator.pem"
+        trust.write_bytes(certificate)
+        yield f"https://localhost:{tls_port}", str(trust)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_msal_gets_an_app_only_token_from_the_emulator(https_emulator, monkeypatch):
+    authority, trust = https_emulator
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", trust)
+    app = msal.ConfidentialClientApplication(
+        DEV_CLIENT_ID,
+        client_credential=DEV_CLIENT_SECRET,
+        authority=f"{authority}/{DEV_TENANT}",
+        validate_authority=False,
+        instance_discovery=False,
+    )
+    result = app.acquire_token_for_client(scopes=[SCOPE])
+    assert result.get("token_type") == "Bearer", result
+    request = urllib.request.Request(f"{authority}/v1/agreements?agreementType=MicrosoftCustomerAgreement")
+    request.add_header("Authorization", f"Bearer {result['access_token']}")
+    import ssl
+    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=trust)) as answer:
+        assert answer.status == 200
+
+
+def test_a_wrong_secret_is_an_msal_error_with_its_aadsts_code(https_emulator, monkeypatch):
+    authority, trust = https_emulator
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", trust)
+    app = msal.ConfidentialClientApplication(
+        DEV_CLIENT_ID, client_credential="wrong", authority=f"{authority}/{DEV_TENANT}",
+        validate_authority=False, instance_discovery=False,
+    )
+    result = app.acquire_token_for_client(scopes=[SCOPE])
+    assert result["error"] == "invalid_client" and result["error_codes"] == [7000215], result
