@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::contact::{is_valid_email, MAX_NAME_LEN};
+use super::contact::{is_valid_email, ContactInput, MAX_NAME_LEN};
 use super::locales;
 use super::partners::{Partner, PartnerType};
 
@@ -61,6 +61,21 @@ pub struct Customer {
     pub admin_user_name: String,
     pub admin_password_hash: String,
     pub created_at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The customer's primary contact as its profile gives it: the billing profile's names (or
+    /// the default address's), its email and the address's phone number. The person a partner
+    /// attests for, and the one the admin center suggests, unless changed.
+    pub fn primary_contact(&self) -> ContactInput {
+        let address = self.billing_profile.default_address.clone().unwrap_or_default();
+        ContactInput {
+            first_name: self.billing_profile.first_name.clone().or(address.first_name),
+            last_name: self.billing_profile.last_name.clone().or(address.last_name),
+            email: self.billing_profile.email.clone(),
+            phone_number: address.phone_number,
+        }
+    }
 }
 
 /// A customer profile that passed validation.

@@ -33,6 +33,13 @@ fn countries() -> &'static HashMap<&'static str, Country> {
     })
 }
 
+/// Every country, by name.
+pub fn all_countries() -> Vec<&'static Country> {
+    let mut all: Vec<&'static Country> = countries().values().collect();
+    all.sort_by(|a, b| a.name.cmp(b.name));
+    all
+}
+
 pub fn country_count() -> usize {
     countries().len()
 }

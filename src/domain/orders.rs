@@ -85,6 +85,30 @@ pub fn mca_signed_directly(agreements: &[Agreement], service_date: ServiceDate) 
     counting_mca_acceptances(agreements, service_date).find(|a| a.source == AgreementSource::DirectAcceptance)
 }
 
+/// How the Microsoft Customer Agreement stands for a customer, at a glance (the partner
+/// dashboard's customer list and Account page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McaStanding {
+    /// The customer accepted it itself, in an acceptance that still counts.
+    AcceptedByCustomer,
+    /// A partner confirmed (attested) the customer's acceptance.
+    ConfirmedByPartner,
+    /// Not on record: the customer cannot buy (13605).
+    NotAccepted,
+}
+
+/// The standing of the agreement: the customer's own acceptance first, then a partner's
+/// confirmation; either lets the customer buy, by the same rule as the ordering gate.
+pub fn mca_standing(agreements: &[Agreement], service_date: ServiceDate) -> McaStanding {
+    if mca_signed_directly(agreements, service_date).is_some() {
+        McaStanding::AcceptedByCustomer
+    } else if mca_accepted(agreements, service_date) {
+        McaStanding::ConfirmedByPartner
+    } else {
+        McaStanding::NotAccepted
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DirectAcceptanceRefusal {
     /// The customer already accepted the agreement directly.
@@ -150,6 +174,25 @@ mod tests {
         assert!(mca_accepted(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], today));
         assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, PartnerConfirmation)], today).is_none());
         assert!(mca_signed_directly(&[agreement(MicrosoftCustomerAgreement, DirectAcceptance)], today).is_some());
+    }
+
+    #[test]
+    fn standing_prefers_the_customers_own_acceptance_and_follows_the_gate() {
+        use AgreementSource::*;
+        use AgreementType::*;
+        let today = on("2026-12-02");
+        let confirmed = agreement(MicrosoftCustomerAgreement, PartnerConfirmation);
+        let direct = agreement(MicrosoftCustomerAgreement, DirectAcceptance);
+        assert_eq!(mca_standing(&[], today), McaStanding::NotAccepted);
+        assert_eq!(
+            mca_standing(&[agreement(MicrosoftCloudAgreement, PartnerConfirmation)], today),
+            McaStanding::NotAccepted
+        );
+        assert_eq!(mca_standing(std::slice::from_ref(&confirmed), today), McaStanding::ConfirmedByPartner);
+        assert_eq!(mca_standing(&[confirmed, direct], today), McaStanding::AcceptedByCustomer);
+        let mut old = agreement(MicrosoftCustomerAgreement, PartnerConfirmation);
+        old.date_agreed = "2023-03-31T23:59:59Z".parse().unwrap();
+        assert_eq!(mca_standing(std::slice::from_ref(&old), on("2026-01-05")), McaStanding::NotAccepted);
     }
 
     #[test]

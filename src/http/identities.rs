@@ -1,5 +1,5 @@
 //! The control plane's app registrations and partner users: what the emulated token endpoint
-//! signs in (`http::oauth`).
+//! signs in (`http::oauth`), and the partner dashboard's one-time sign-in links.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +14,7 @@ use super::RouteEntry;
 use crate::app::AppState;
 use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::time::render_timestamp;
+use crate::service::dashboard_sessions;
 use crate::service::identities::{self, NewUser};
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<RouteEntry> {
         ("GET", "/_emulator/partners/{tenant_id}/applications", get(list_apps)),
         ("POST", "/_emulator/partners/{tenant_id}/users", post(create_user)),
         ("GET", "/_emulator/partners/{tenant_id}/users", get(list_users)),
+        ("POST", "/_emulator/partners/{tenant_id}/users/{user_id}/sign-in-links", post(create_sign_in_link)),
     ]
 }
 
@@ -102,4 +104,22 @@ async fn list_users(State(ctx): State<AppState>, Path(tenant_id): Path<String>) 
     let users = identities::users_of(&ctx, &tenant_id).await?;
     let items: Vec<Value> = users.iter().map(user_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+/// A one-time link that signs the user in to the emulated Partner Center dashboard (for browser
+/// tests): open it once, within its lifetime.
+async fn create_sign_in_link(
+    State(ctx): State<AppState>,
+    Path((tenant_id, user_id)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let link = dashboard_sessions::issue_sign_in_link(&ctx, &tenant_id, &user_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "url": link.url,
+            "expiresDateTime": render_timestamp(link.expires_at),
+            "userId": link.user.id,
+            "userName": link.user.user_name,
+        })),
+    ))
 }

@@ -8,10 +8,12 @@ mod attestation_page;
 mod attestations;
 mod control;
 mod customers;
+mod dashboard;
 mod documents;
 pub mod error;
 pub mod extract;
 mod faults;
+mod html;
 mod idempotency;
 mod identities;
 mod landing;
@@ -123,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(spec::asset_routes())
         .merge(landing::routes())
         .merge(admin_center::routes())
+        .merge(dashboard::routes())
         .merge(attestation_page::routes())
         .merge(oauth::routes())
         .fallback(route_not_found)
@@ -133,11 +136,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// An unknown admin-center page is answered with a page that says where to go; any other unknown
+/// An unknown admin-center or dashboard page is answered with a page that says where to go; any other unknown
 /// path with Partner Center's JSON error.
 async fn route_not_found(method: Method, uri: Uri) -> Response {
     if admin_center::is_admin_center_path(uri.path()) {
         return admin_center::page_not_found(uri.path());
+    }
+    if dashboard::is_dashboard_path(uri.path()) {
+        return dashboard::page_not_found(uri.path());
     }
     ApiError::RouteNotFound(format!("no route for {method} {}", uri.path())).into_response()
 }

@@ -10,7 +10,7 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{
     current_template, validate_confirmation, validate_direct_acceptance, Agreement, AgreementSource, AgreementTemplate,
-    AgreementType, ConfirmationInput, DirectAcceptanceInput,
+    AgreementType, ConfirmationInput, DirectAcceptanceInput, ValidConfirmation,
 };
 use crate::domain::attestations::{check_usable, UseRefusal};
 use crate::domain::customers::Customer;
@@ -46,21 +46,58 @@ pub async fn confirm_acceptance(
     input: &ConfirmationInput,
     call: ConfirmationCall,
 ) -> ServiceResult<Agreement> {
-    let caller = permit.caller();
+    confirmation_open(ctx, call).await?;
+    let customer = customer_for(ctx, permit, customer_id).await?;
+    record_confirmation(ctx, permit, unit, &customer, input, call).await
+}
+
+/// A live confirmation for a customer created in the same unit of work (the dashboard's Add
+/// customer wizard): the customer and its confirmation are stored together, or neither is.
+pub async fn confirm_acceptance_of_new_customer(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::ConfirmAcceptance>,
+    unit: &mut dyn UnitOfWork,
+    customer: &Customer,
+    input: &ConfirmationInput,
+) -> ServiceResult<Agreement> {
+    confirmation_open(ctx, ConfirmationCall::Live).await?;
+    record_confirmation(ctx, permit, unit, customer, input, ConfirmationCall::Live).await
+}
+
+/// A live 2023 confirmation is refused once that flow is retired on the service date.
+async fn confirmation_open(ctx: &AppContext, call: ConfirmationCall) -> ServiceResult<()> {
     let today = service_date(ctx).await?;
     if call == ConfirmationCall::Live && !today.legacy_attestation_open() {
         return Err(ServiceError::LegacyAttestationRetired { service_date: today.date().to_string() });
     }
-    let customer = customer_for(ctx, permit, customer_id).await?;
+    Ok(())
+}
+
+/// Every rule of a confirmation's content that needs no customer: contact, template, type and a
+/// date that is not in the future by the emulator clock.
+pub async fn check_confirmation(ctx: &AppContext, input: &ConfirmationInput) -> ServiceResult<ValidConfirmation> {
     let templates = ctx.store.templates().await?;
     let now = ctx.clock.now().await?;
-    let valid = validate_confirmation(input, &templates, now, date_skew(ctx))?;
+    Ok(validate_confirmation(input, &templates, now, date_skew(ctx))?)
+}
+
+async fn record_confirmation(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::ConfirmAcceptance>,
+    unit: &mut dyn UnitOfWork,
+    customer: &Customer,
+    input: &ConfirmationInput,
+    call: ConfirmationCall,
+) -> ServiceResult<Agreement> {
+    let caller = permit.caller();
+    let valid = check_confirmation(ctx, input).await?;
     if call == ConfirmationCall::HistoricalRecord && valid.date_agreed >= Milestone::LegacyAttestationRetired.start() {
         return Err(ServiceError::Validation(vec![format!(
             "dateAgreed: a confirmation of the 2023 flow is dated before {} (its retirement); record later ones as enhanced attestations",
             Milestone::LegacyAttestationRetired.date()
         )]));
     }
+    let now = ctx.clock.now().await?;
     let agreement = Agreement {
         id: ctx.ids.guid(IdKind::Agreement),
         customer_id: customer.id.clone(),
@@ -74,7 +111,7 @@ pub async fn confirm_acceptance(
         created_at: now,
         attestation_id: None,
     };
-    store_confirmation(ctx, unit, &caller.partner, &customer, agreement).await
+    store_confirmation(ctx, unit, &caller.partner, customer, agreement).await
 }
 
 /// A confirmation made with an enhanced attestation, as it came in.

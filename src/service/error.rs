@@ -95,6 +95,9 @@ pub enum ServiceError {
     /// A partner user with this user name exists (control plane).
     #[error("user name taken")]
     UserNameTaken(String),
+    /// No user with this id belongs to the partner (control plane).
+    #[error("user not found")]
+    UserNotFound(String),
     /// An `MS-ContinuationToken` that was not issued here, was altered, or belongs to another
     /// partner.
     #[error("invalid continuation token")]
@@ -188,6 +191,7 @@ impl ServiceError {
             Self::PartnerNotFound(id) => described(NotFound, 990430, "PartnerNotFound", format!("Partner '{id}' does not exist in this emulator.")),
             Self::PartnerAlreadyExists(id) => described(Conflict, 990431, "PartnerAlreadyExists", format!("A partner with tenant id '{id}' already exists.")),
             Self::UserNameTaken(name) => described(Conflict, 990439, "UserNameTaken", format!("A user named '{name}' already exists.")),
+            Self::UserNotFound(id) => described(NotFound, 990449, "UserNotFound", format!("Partner user '{id}' does not exist for this partner.")),
             Self::InvalidContinuationToken(_) => described(Invalid, 990437, "InvalidContinuationToken", "The MS-ContinuationToken header is not a continuation token issued for this partner; see data."),
             Self::StaleContinuationToken => described(Invalid, 990438, "StaleContinuationToken", "The MS-ContinuationToken refers to a list that no longer exists (the emulator was reset since). Start again from the first page, without MS-ContinuationToken."),
             Self::FaultRuleNotFound(id) => described(NotFound, 990435, "FaultRuleNotFound", format!("Fault rule '{id}' does not exist.")),

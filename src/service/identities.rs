@@ -4,7 +4,7 @@
 
 use super::error::{ServiceError, ServiceResult};
 use super::partners::get_partner;
-use super::passwords::hash_password_off_thread;
+use super::passwords::{decoy_hash, hash_password_off_thread, off_thread, verify_password};
 use crate::app::AppContext;
 use crate::domain::identities::{
     check_new_user, development, normalize_user_name, secret_hash, AppRegistration, PartnerUser, MAX_DISPLAY_NAME,
@@ -108,6 +108,20 @@ pub async fn create_user(ctx: &AppContext, partner_tenant_id: &str, input: NewUs
         Err(StoreError::Conflict) => Err(ServiceError::UserNameTaken(user.user_name)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The partner user whose password this is (the token endpoint's password grant and the partner
+/// dashboard's sign-in), checked off the async workers; unknown users are checked against a decoy
+/// hash, so neither the answer nor its timing reveals whether the user exists.
+pub async fn user_by_password(
+    ctx: &AppContext,
+    user_name: &str,
+    password: String,
+) -> ServiceResult<Option<PartnerUser>> {
+    let user = ctx.store.partner_user_by_name(&normalize_user_name(user_name)).await?;
+    let hash = user.as_ref().map_or(decoy_hash(), |u| u.password_hash.as_str()).to_string();
+    let matches = off_thread(move || verify_password(&password, &hash)).await;
+    Ok(user.filter(|_| matches))
 }
 
 /// `GET /_emulator/partners/{tenantId}/applications`

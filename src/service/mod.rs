@@ -11,6 +11,8 @@ pub mod attestations;
 pub mod authentication;
 pub mod control;
 pub mod customers;
+pub mod dashboard;
+pub mod dashboard_sessions;
 pub mod documents;
 pub mod error;
 pub mod faults;

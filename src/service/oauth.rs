@@ -4,13 +4,13 @@
 //! tokens for a partner user, whose sign-in the lockout guards as every password sign-in.
 
 use super::error::ServiceError;
-use super::passwords::{decoy_hash, off_thread, verify_password};
+use super::identities::user_by_password;
 use super::sign_in::{sign_in, SignIn};
 use super::tokens::{access_claims, AccessGrant};
 use crate::app::AppContext;
 use crate::auth;
 use crate::clock;
-use crate::domain::identities::{normalize_user_name, secret_matches, AppRegistration, PartnerUser, MAX_USER_NAME};
+use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser, MAX_USER_NAME};
 use crate::domain::ids::canonical_id;
 use crate::domain::oauth::{is_partner_center_resource, scope_asks_for_partner_center, OAuthRefusal};
 
@@ -141,7 +141,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
             // The password as sent: spaces around it are part of it.
             let password =
                 form.password.clone().filter(|p| !p.is_empty()).ok_or(OAuthRefusal::MissingParameter("password"))?;
-            let user = match sign_in(ctx, user_name, check_password(ctx, user_name, password)).await? {
+            let user = match sign_in(ctx, user_name, user_by_password(ctx, user_name, password)).await? {
                 SignIn::Accepted(user) => user,
                 SignIn::Refused { .. } => return Err(OAuthRefusal::InvalidCredentials.into()),
                 SignIn::LockedOut { .. } => return Err(OAuthRefusal::LockedOut.into()),
@@ -217,19 +217,6 @@ fn check_secret(app: &AppRegistration, secret: &str) -> Result<(), OAuthRefusal>
     } else {
         Err(OAuthRefusal::InvalidClientSecret(app.client_id.clone()))
     }
-}
-
-/// The user whose password this is, checked off the async workers; unknown users are checked
-/// against a decoy hash, so neither the answer nor its timing reveals whether the user exists.
-async fn check_password(
-    ctx: &AppContext,
-    user_name: &str,
-    password: String,
-) -> Result<Option<PartnerUser>, ServiceError> {
-    let user = ctx.store.partner_user_by_name(&normalize_user_name(user_name)).await?;
-    let hash = user.as_ref().map_or(decoy_hash(), |u| u.password_hash.as_str()).to_string();
-    let matches = off_thread(move || verify_password(&password, &hash)).await;
-    Ok(user.filter(|_| matches))
 }
 
 /// An App+User access token for `user` through `app`, and a refresh token.

@@ -145,6 +145,25 @@ pub struct AdminSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A signed-in partner user in the emulated Partner Center dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerSession {
+    /// SHA-256 of the cookie value, hex.
+    pub id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A one-time link that signs a partner user in to the dashboard (for browser tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInLink {
+    /// SHA-256 of the link's token, hex.
+    pub id: String,
+    pub user_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The first answer to a POST, replayed when the caller retries with the same MS-RequestId.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
@@ -310,6 +329,13 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
     async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;
     async fn delete_session(&self, id: &str) -> StoreResult<()>;
+
+    async fn insert_partner_session(&self, session: &PartnerSession) -> StoreResult<()>;
+    async fn partner_session(&self, id: &str) -> StoreResult<Option<PartnerSession>>;
+    async fn delete_partner_session(&self, id: &str) -> StoreResult<()>;
+    async fn insert_sign_in_link(&self, link: &SignInLink) -> StoreResult<()>;
+    /// The link with this id, removed in the same statement: a link signs in once.
+    async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>>;
 
     /// Drop kept answers made before `before` (emulator time); returns how many.
     async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64>;

@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AdminSession, DocumentLink, OutboxMessage, Seen, StoreError, StoreResult, StoredClock, StoredResponse};
+use super::{
+    AdminSession, DocumentLink, OutboxMessage, PartnerSession, Seen, SignInLink, StoreError, StoreResult, StoredClock,
+    StoredResponse,
+};
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;
@@ -315,6 +318,33 @@ impl From<SessionRow> for AdminSession {
             csrf_token: row.csrf_token,
             expires_at: row.expires_at,
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PartnerSessionRow {
+    id: String,
+    user_id: String,
+    csrf_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<PartnerSessionRow> for PartnerSession {
+    fn from(row: PartnerSessionRow) -> Self {
+        PartnerSession { id: row.id, user_id: row.user_id, csrf_token: row.csrf_token, expires_at: row.expires_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SignInLinkRow {
+    id: String,
+    user_id: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<SignInLinkRow> for SignInLink {
+    fn from(row: SignInLinkRow) -> Self {
+        SignInLink { id: row.id, user_id: row.user_id, expires_at: row.expires_at }
     }
 }
 

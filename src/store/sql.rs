@@ -221,6 +221,16 @@ pub const INSERT_SESSION: &str =
 pub const SESSION: &str = "SELECT id, customer_id, csrf_token, expires_at FROM admin_sessions WHERE id = $1";
 pub const DELETE_SESSION: &str = "DELETE FROM admin_sessions WHERE id = $1";
 
+// --- partner dashboard sessions and one-time sign-in links ------------------------------------------
+
+pub const INSERT_PARTNER_SESSION: &str =
+    "INSERT INTO partner_sessions (id, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)";
+pub const PARTNER_SESSION: &str = "SELECT id, user_id, csrf_token, expires_at FROM partner_sessions WHERE id = $1";
+pub const DELETE_PARTNER_SESSION: &str = "DELETE FROM partner_sessions WHERE id = $1";
+pub const INSERT_SIGN_IN_LINK: &str = "INSERT INTO partner_sign_in_links (id, user_id, expires_at) VALUES ($1, $2, $3)";
+/// One statement: of two requests with the same link, one gets it.
+pub const TAKE_SIGN_IN_LINK: &str = "DELETE FROM partner_sign_in_links WHERE id = $1 RETURNING id, user_id, expires_at";
+
 // --- kept answers (MS-RequestId) ---------------------------------------------------------------------
 
 /// Rows with status 0 are claims left by an earlier version of the emulator: no answer.
@@ -287,6 +297,8 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "UPDATE partners SET indirect_provider_id = NULL",
     "DELETE FROM partner_time",
     "DELETE FROM app_registrations",
+    "DELETE FROM partner_sessions",
+    "DELETE FROM partner_sign_in_links",
     "DELETE FROM partner_users",
     "DELETE FROM partners",
     "DELETE FROM emulator_clock",

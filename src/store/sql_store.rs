@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
-    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerTime, Seen, Store, StoreError, StoreResult,
-    StoredClock, UnitOfWork,
+    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, PartnerTime, Seen, SignInLink, Store,
+    StoreError, StoreResult, StoredClock, UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
@@ -519,6 +519,50 @@ impl Store for SqlStore {
             sqlx::query(sql::DELETE_SESSION).bind(id).execute(pool).await?;
         });
         Ok(())
+    }
+
+    async fn insert_partner_session(&self, s: &PartnerSession) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_PARTNER_SESSION)
+                .bind(&s.id)
+                .bind(&s.user_id)
+                .bind(&s.csrf_token)
+                .bind(s.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn partner_session(&self, id: &str) -> StoreResult<Option<PartnerSession>> {
+        let row: Option<rows::PartnerSessionRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER_SESSION).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(PartnerSession::from))
+    }
+
+    async fn delete_partner_session(&self, id: &str) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::DELETE_PARTNER_SESSION).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn insert_sign_in_link(&self, link: &SignInLink) -> StoreResult<()> {
+        on_pool!(self, writer, |pool| {
+            sqlx::query(sql::INSERT_SIGN_IN_LINK)
+                .bind(&link.id)
+                .bind(&link.user_id)
+                .bind(link.expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>> {
+        let row: Option<rows::SignInLinkRow> =
+            on_pool!(self, writer, |pool| sqlx::query_as(sql::TAKE_SIGN_IN_LINK).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(SignInLink::from))
     }
 
     fn begin(&self) -> Box<dyn UnitOfWork> {

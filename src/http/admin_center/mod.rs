@@ -7,14 +7,14 @@ mod pages;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
-use maud::Markup;
 
 use super::error::{status_of, RefusalNote};
 use super::extract::QueryParams;
+use super::html::{cookie, field, form_fields, page, set_cookie, tokens_match};
 use crate::app::AppState;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
@@ -53,20 +53,6 @@ pub fn page_not_found(path: &str) -> Response {
     page(StatusCode::NOT_FOUND, pages::not_found(path))
 }
 
-fn page(status: StatusCode, markup: Markup) -> Response {
-    let mut response = (status, Html(markup.into_string())).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    response
-}
-
 /// The status and the sentence a page shows for a refusal: the description the API would have
 /// sent, or a plain apology for a failure of the emulator (whose details only go to the log).
 fn refusal(e: ServiceError) -> (StatusCode, String) {
@@ -86,24 +72,6 @@ fn error_page(e: ServiceError, signed_in: Option<(&Customer, &str)>) -> Response
     page(status, pages::message("Something went wrong", signed_in, &text))
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn set_cookie(ctx: &AppState, name: &str, value: &str, max_age_seconds: i64) -> HeaderValue {
-    let secure = if ctx.public_base_url.starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"))
-        .expect("cookie values are URL-safe tokens")
-}
-
 /// Only pages of this admin center: `/AdminPortal/...`, with no control character and no
 /// backslash (browsers drop tabs and newlines, so `/\t/evil` would become `//evil`).
 pub fn safe_return_url(candidate: Option<&str>) -> String {
@@ -113,20 +81,6 @@ pub fn safe_return_url(candidate: Option<&str>) -> String {
         }
         _ => "/AdminPortal/Home".to_string(),
     }
-}
-
-/// The fields of a posted form; NUL characters are dropped (no stored text may hold one).
-fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    fields.into_iter().map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-fn tokens_match(a: Option<&str>, b: &str) -> bool {
-    a.is_some_and(|a| a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
 }
 
 /// The signed-in customer, or a redirect to the sign-in page that comes back to `uri`.
@@ -144,12 +98,12 @@ async fn require_session(ctx: &AppState, headers: &HeaderMap, uri: &Uri) -> Resu
 }
 
 fn person_from_profile(customer: &Customer) -> PersonFields {
-    let address = customer.billing_profile.default_address.clone().unwrap_or_default();
+    let contact = customer.primary_contact();
     PersonFields {
-        first_name: customer.billing_profile.first_name.clone().or(address.first_name).unwrap_or_default(),
-        last_name: customer.billing_profile.last_name.clone().or(address.last_name).unwrap_or_default(),
-        email: customer.billing_profile.email.clone().unwrap_or_default(),
-        phone_number: address.phone_number.unwrap_or_default(),
+        first_name: contact.first_name.unwrap_or_default(),
+        last_name: contact.last_name.unwrap_or_default(),
+        email: contact.email.unwrap_or_default(),
+        phone_number: contact.phone_number.unwrap_or_default(),
     }
 }
 
@@ -470,13 +424,5 @@ mod tests {
             assert_eq!(safe_return_url(Some(bad)), "/AdminPortal/Home", "{bad}");
         }
         assert_eq!(safe_return_url(None), "/AdminPortal/Home");
-    }
-
-    #[test]
-    fn cookies_are_read_by_exact_name() {
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; pce_session=abc; pce_session_x=2"));
-        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
-        assert_eq!(cookie(&h, "missing"), None);
     }
 }

@@ -1,0 +1,504 @@
+//! The partner's side, as the emulated Partner Center dashboard sees it: the customer list, the
+//! Add customer wizard, a customer's Account page with its agreement section, and the
+//! reseller-relationship invitation. Every action goes through the same use cases, permission
+//! rules and units of work as the API; what a page may offer follows from the same decisions.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::acceptance::{check_confirmation, confirm_acceptance, confirm_acceptance_of_new_customer, ConfirmationCall};
+use super::access::{agreements_for, customer_for, ops, permit};
+use super::customers::{create_customer, invitation_url, list_customers, NewCustomer, PageRequest};
+use super::dashboard_sessions::SignedIn;
+use super::error::{ServiceError, ServiceResult};
+use super::retries::{claim, keep_answer, Claim, NewClaim};
+use super::timeline::service_date;
+use super::unit::in_unit;
+use crate::app::AppContext;
+use crate::auth::Caller;
+use crate::domain::agreements::{
+    current_template, Agreement, AgreementSource, AgreementType, ConfirmationInput, ValidConfirmation,
+};
+use crate::domain::contact::ContactInput;
+use crate::domain::customers::{validate_customer_profile, Address, BillingProfile, CompanyProfileInput, Customer};
+use crate::domain::orders::{mca_standing, McaStanding};
+use crate::domain::timeline::ServiceDate;
+
+/// Customers per page of the list.
+pub const PAGE_SIZE: usize = 20;
+
+/// What the signed-in user may do about a customer's agreement: one decision, from the same
+/// permission rule as the API's 2023 confirmation and the service date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttestationControl {
+    /// The user may attest (the wizard's first choice, the Account page's Update).
+    Open,
+    /// The user's roles don't include Admin agent or Sales agent.
+    NotForRole,
+    /// Indirect resellers can't attest: their indirect provider (named) must.
+    IndirectReseller { provider: String },
+    /// On this service date the 2023 attestation is retired: attestation goes through the
+    /// enhanced attestation API.
+    Retired { service_date: NaiveDate },
+}
+
+pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceResult<AttestationControl> {
+    match permit::<ops::ConfirmAcceptance>(caller) {
+        Ok(_) => {}
+        Err(ServiceError::IndirectResellerCannotAttest) => {
+            let provider = match &caller.partner.indirect_provider_id {
+                Some(id) => ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name),
+                None => "your indirect provider".to_string(),
+            };
+            return Ok(AttestationControl::IndirectReseller { provider });
+        }
+        Err(ServiceError::RoleNotAllowed(_) | ServiceError::AppUserTokenRequired) => {
+            return Ok(AttestationControl::NotForRole)
+        }
+        Err(e) => return Err(e),
+    }
+    let today = service_date(ctx).await?;
+    if !today.legacy_attestation_open() {
+        return Ok(AttestationControl::Retired { service_date: today.date() });
+    }
+    Ok(AttestationControl::Open)
+}
+
+/// The emulator clock's today (for the date fields' hints).
+pub async fn today(ctx: &AppContext) -> ServiceResult<NaiveDate> {
+    Ok(ctx.clock.now().await?.date_naive())
+}
+
+/// Whether the user may add customers (the API's customer-creation rule).
+pub fn may_add_customers(caller: &Caller) -> bool {
+    permit::<ops::CreateCustomer>(caller).is_ok()
+}
+
+/// Whether the user may send reseller-relationship invitations (the API's rule for the link).
+pub fn may_invite(caller: &Caller) -> bool {
+    permit::<ops::GetRelationshipRequest>(caller).is_ok()
+}
+
+// --- Customers ----------------------------------------------------------------------------------
+
+pub struct CustomerRow {
+    pub customer: Customer,
+    pub standing: McaStanding,
+}
+
+pub struct CustomerList {
+    pub rows: Vec<CustomerRow>,
+    /// Customers matching the search, on every page.
+    pub matching: usize,
+    /// 1-based.
+    pub page: usize,
+    pub pages: usize,
+}
+
+/// The customers the partner serves (itself or through its resellers), newest last, those whose
+/// company name, domain or Microsoft ID contains `search` (any letter case), a page at a time.
+pub async fn customers(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    search: &str,
+    page: usize,
+) -> ServiceResult<CustomerList> {
+    let permit = permit::<ops::ListCustomers>(signed_in.caller())?;
+    let all = list_customers(ctx, &permit, PageRequest::default()).await?.customers;
+    let needle = search.trim().to_lowercase();
+    let matching: Vec<Customer> = all
+        .into_iter()
+        .filter(|c| {
+            needle.is_empty()
+                || c.company_name.to_lowercase().contains(&needle)
+                || c.domain.contains(&needle)
+                || c.id.contains(&needle)
+        })
+        .collect();
+    let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
+    let page = page.clamp(1, pages);
+    let today = service_date(ctx).await?;
+    let mut rows = Vec::new();
+    for customer in matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+        let agreements = ctx.store.agreements(&customer.id).await?;
+        rows.push(CustomerRow { standing: mca_standing(&agreements, today), customer: customer.clone() });
+    }
+    Ok(CustomerList { rows, matching: matching.len(), page, pages })
+}
+
+// --- Account page -------------------------------------------------------------------------------
+
+/// One acceptance of the Microsoft Customer Agreement, as the Account page lists it.
+pub struct AcceptanceEntry {
+    pub agreement: Agreement,
+    /// The confirming partner's name; None for the customer's own acceptance.
+    pub partner_name: Option<String>,
+    /// The confirming user's name, when the user belongs to this partner.
+    pub user_name: Option<String>,
+    /// Whether it still counts on the service date (an acceptance of the agreement before its
+    /// 2023 refresh stops counting when the 2023 attestation retires).
+    pub counts: bool,
+}
+
+pub struct AccountView {
+    pub customer: Customer,
+    pub standing: McaStanding,
+    /// None when the user's roles may not read the customer's agreements.
+    pub acceptances: Option<Vec<AcceptanceEntry>>,
+    pub control: AttestationControl,
+    /// The person an Update suggests: the customer's primary contact.
+    pub primary_contact: ContactInput,
+    pub today: NaiveDate,
+}
+
+pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &str) -> ServiceResult<AccountView> {
+    let caller = signed_in.caller();
+    let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
+    let service_day = service_date(ctx).await?;
+    let stored = ctx.store.agreements(&customer.id).await?;
+    let standing = mca_standing(&stored, service_day);
+    let acceptances = match permit::<ops::ListCustomerAgreements>(caller) {
+        Ok(readable) => {
+            Some(acceptance_entries(ctx, agreements_for(ctx, &readable, &customer.id).await?, service_day).await?)
+        }
+        Err(ServiceError::RoleNotAllowed(_)) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(AccountView {
+        primary_contact: customer.primary_contact(),
+        customer,
+        standing,
+        acceptances,
+        control: attestation_control(ctx, caller).await?,
+        today: today(ctx).await?,
+    })
+}
+
+async fn acceptance_entries(
+    ctx: &AppContext,
+    agreements: Vec<Agreement>,
+    service_day: ServiceDate,
+) -> ServiceResult<Vec<AcceptanceEntry>> {
+    let mut entries = Vec::new();
+    for agreement in agreements.into_iter().filter(|a| a.agreement_type == AgreementType::MicrosoftCustomerAgreement) {
+        let partner_name = match &agreement.partner_tenant_id {
+            Some(id) => Some(ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name)),
+            None => None,
+        };
+        let user_name = match (&agreement.user_id, agreement.source) {
+            (Some(id), AgreementSource::PartnerConfirmation) => ctx.store.partner_user(id).await?.map(|u| u.user_name),
+            _ => None,
+        };
+        let counts = service_day.acceptance_counts(agreement.date_agreed);
+        entries.push(AcceptanceEntry { agreement, partner_name, user_name, counts });
+    }
+    Ok(entries)
+}
+
+/// The person and date a partner user attests, as typed in a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+    /// `YYYY-MM-DD`.
+    pub date_agreed: String,
+}
+
+impl AttestationForm {
+    /// This form with the blank person fields filled from `contact` (the primary contact).
+    pub fn or_contact(&self, contact: &ContactInput) -> AttestationForm {
+        let pick = |typed: &str, default: &Option<String>| {
+            if typed.trim().is_empty() {
+                default.clone().unwrap_or_default()
+            } else {
+                typed.to_string()
+            }
+        };
+        AttestationForm {
+            first_name: pick(&self.first_name, &contact.first_name),
+            last_name: pick(&self.last_name, &contact.last_name),
+            email: pick(&self.email, &contact.email),
+            phone_number: pick(&self.phone_number, &contact.phone_number),
+            date_agreed: self.date_agreed.clone(),
+        }
+    }
+}
+
+/// The form as the API's confirmation body: the current Microsoft Customer Agreement template,
+/// the date at the start of the day (UTC).
+async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> ServiceResult<ConfirmationInput> {
+    let date = form.date_agreed.trim();
+    let date_agreed = if date.is_empty() {
+        None
+    } else {
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+            ServiceError::Validation(vec![format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD")])
+        })?;
+        Some(format!("{day}T00:00:00Z"))
+    };
+    let templates = ctx.store.templates().await?;
+    let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
+    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
+    Ok(ConfirmationInput {
+        contact: ContactInput {
+            first_name: Some(form.first_name.clone()),
+            last_name: Some(form.last_name.clone()),
+            email: Some(form.email.clone()),
+            phone_number: optional(&form.phone_number),
+        },
+        contact_given: true,
+        template_id: Some(template.template_id.clone()),
+        date_agreed,
+        agreement_type: None,
+    })
+}
+
+/// The Account page's **Update**: a new confirmation through the API's use case (an identical one
+/// is a duplicate, 600061); earlier ones stay.
+pub async fn attest(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    customer_id: &str,
+    form: &AttestationForm,
+) -> ServiceResult<Agreement> {
+    let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;
+    let input = confirmation_input(ctx, form).await?;
+    in_unit!(ctx, |unit| confirm_acceptance(ctx, &permit, unit, customer_id, &input, ConfirmationCall::Live).await)
+        .await
+}
+
+// --- Add customer ---------------------------------------------------------------------------------
+
+/// The Add customer form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerForm {
+    pub company_name: String,
+    /// The initial domain's prefix (`contoso` for `contoso.onmicrosoft.com`), or the whole name.
+    pub domain: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    pub language: String,
+    pub culture: String,
+    /// The partner attests (Some), or the customer will accept in the admin center (None).
+    pub attestation: Option<AttestationForm>,
+}
+
+impl CustomerForm {
+    fn optional(value: &str) -> Option<String> {
+        Some(value.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// The form as the API's customer body.
+    fn as_new_customer(&self) -> NewCustomer {
+        let text = |v: &str| Some(v.to_string());
+        NewCustomer {
+            company_profile: Some(CompanyProfileInput {
+                domain: text(&self.domain),
+                company_name: text(&self.company_name),
+                organization_registration_number: None,
+            }),
+            billing_profile: Some(BillingProfile {
+                email: text(&self.email),
+                culture: text(&self.culture),
+                language: text(&self.language),
+                company_name: text(&self.company_name),
+                first_name: None,
+                last_name: None,
+                default_address: Some(Address {
+                    first_name: text(&self.first_name),
+                    last_name: text(&self.last_name),
+                    address_line1: text(&self.address_line1),
+                    address_line2: Self::optional(&self.address_line2),
+                    city: text(&self.city),
+                    state: text(&self.state),
+                    postal_code: text(&self.postal_code),
+                    country: text(&self.country),
+                    phone_number: Self::optional(&self.phone_number),
+                }),
+            }),
+            associated_partner_id: None,
+            password: None,
+        }
+    }
+
+    /// The primary contact the form names.
+    fn primary_contact(&self) -> ContactInput {
+        ContactInput {
+            first_name: Some(self.first_name.clone()),
+            last_name: Some(self.last_name.clone()),
+            email: Some(self.email.clone()),
+            phone_number: Self::optional(&self.phone_number),
+        }
+    }
+
+    /// The attestation with the person defaulted to the primary contact.
+    pub fn attestation_with_person(&self) -> Option<AttestationForm> {
+        self.attestation.as_ref().map(|a| a.or_contact(&self.primary_contact()))
+    }
+}
+
+/// What **Next: Review** shows: the profile and the confirmation as they will be stored.
+pub struct Review {
+    pub domain: String,
+    pub attestation: Option<ValidConfirmation>,
+}
+
+/// **Next: Review**: every rule of the API's customer creation and confirmation that can be
+/// judged before anything is stored.
+pub async fn review_new_customer(ctx: &AppContext, signed_in: &SignedIn, form: &CustomerForm) -> ServiceResult<Review> {
+    let caller = signed_in.caller();
+    permit::<ops::CreateCustomer>(caller)?;
+    let profile = validate_customer_profile(
+        form.as_new_customer().company_profile.as_ref(),
+        form.as_new_customer().billing_profile.as_ref(),
+    )
+    .map_err(ServiceError::Validation)?;
+    if ctx.store.customer_by_admin_user(&format!("admin@{}", profile.domain)).await?.is_some() {
+        return Err(ServiceError::DomainAlreadyExists(profile.domain));
+    }
+    let attestation = match form.attestation_with_person() {
+        None => None,
+        Some(attestation) => {
+            permit::<ops::ConfirmAcceptance>(caller)?;
+            let today = service_date(ctx).await?;
+            if !today.legacy_attestation_open() {
+                return Err(ServiceError::LegacyAttestationRetired { service_date: today.date().to_string() });
+            }
+            Some(check_confirmation(ctx, &confirmation_input(ctx, &attestation).await?).await?)
+        }
+    };
+    Ok(Review { domain: profile.domain, attestation })
+}
+
+/// What **Submit** made: the customer, its first admin's password (shown once, on the
+/// Confirmation), and the confirmation when the partner attested.
+pub struct Submitted {
+    pub customer: Customer,
+    pub password: String,
+    pub confirmation: Option<Agreement>,
+    pub link: AdminCenterLinks,
+}
+
+/// The admin-center links a partner sends its new customer.
+pub struct AdminCenterLinks {
+    pub sign_in: String,
+    pub agreement: String,
+}
+
+pub fn admin_center_links(ctx: &AppContext) -> AdminCenterLinks {
+    AdminCenterLinks {
+        sign_in: format!("{}/AdminPortal/SignIn", ctx.public_base_url),
+        agreement: format!("{}/AdminPortal/Home?ref=/BillingAccounts/agreement", ctx.public_base_url),
+    }
+}
+
+/// What a submission's kept answer holds.
+#[derive(Serialize, Deserialize)]
+struct KeptSubmission {
+    customer_id: String,
+    password: String,
+    confirmation_id: Option<String>,
+}
+
+/// How many times a submission waits for an earlier request with the same form to finish.
+const WAIT_ROUNDS: u32 = 100;
+
+/// **Submit**: the customer and, when the partner attests, its confirmation, in one unit of work
+/// (both, or neither). The form's submission id makes it safe to send again: a double click or a
+/// refresh gets the first submission's customer and credentials, as an `MS-RequestId` retry does.
+pub async fn submit_new_customer(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+    form: &CustomerForm,
+) -> ServiceResult<Submitted> {
+    let caller = signed_in.caller();
+    let create = permit::<ops::CreateCustomer>(caller)?;
+    let request_hash: String =
+        Sha256::digest(serde_json::to_vec(form).unwrap_or_default()).iter().map(|b| format!("{b:02x}")).collect();
+    for _ in 0..WAIT_ROUNDS {
+        let new_claim = NewClaim {
+            partner_tenant_id: caller.partner.tenant_id.clone(),
+            request_id: format!("dashboard-{}", submission_id.trim()),
+            method: "POST".into(),
+            path: "/dashboard/customers/new".into(),
+            request_hash: request_hash.clone(),
+        };
+        let kept = in_unit!(ctx, |unit| {
+            let (mut entry, claimed) = claim(ctx, unit, new_claim).await?;
+            match claimed {
+                Claim::Run => {
+                    let created = create_customer(ctx, &create, unit, form.as_new_customer()).await?;
+                    let confirmation = match form.attestation_with_person() {
+                        None => None,
+                        Some(attestation) => {
+                            let confirm = permit::<ops::ConfirmAcceptance>(caller)?;
+                            let input = confirmation_input(ctx, &attestation).await?;
+                            Some(
+                                confirm_acceptance_of_new_customer(ctx, &confirm, unit, &created.customer, &input)
+                                    .await?,
+                            )
+                        }
+                    };
+                    let kept = KeptSubmission {
+                        customer_id: created.customer.id.clone(),
+                        password: created.password,
+                        confirmation_id: confirmation.map(|a| a.id),
+                    };
+                    entry.status = 201;
+                    entry.body = serde_json::to_string(&kept)
+                        .map_err(|e| ServiceError::Internal(format!("a submission could not be kept: {e}")))?;
+                    keep_answer(unit, &entry).await?;
+                    Ok(Some(kept))
+                }
+                Claim::Answered(answer) => serde_json::from_str::<KeptSubmission>(&answer.body)
+                    .map(Some)
+                    .map_err(|e| ServiceError::Internal(format!("a kept submission could not be read: {e}"))),
+                Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![
+                    "form: this form was already submitted with other values; start again from Add customer".into(),
+                ])),
+                Claim::InProgress => Ok(None),
+            }
+        })
+        .await?;
+        if let Some(kept) = kept {
+            return submitted(ctx, kept).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(ServiceError::Internal("an earlier submission of this form is still running".into()))
+}
+
+async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Submitted> {
+    let customer = ctx
+        .store
+        .customer(&kept.customer_id)
+        .await?
+        .ok_or_else(|| ServiceError::TenantNotFound(format!("customer {} no longer exists", kept.customer_id)))?;
+    let confirmation = match &kept.confirmation_id {
+        Some(id) => ctx.store.agreements(&customer.id).await?.into_iter().find(|a| &a.id == id),
+        None => None,
+    };
+    Ok(Submitted { customer, password: kept.password, confirmation, link: admin_center_links(ctx) })
+}
+
+// --- Reseller relationship ----------------------------------------------------------------------
+
+/// The invitation link of **Request a reseller relationship** (the API's
+/// `GET /v1/customers/relationshiprequests`, with the delegated-admin choice).
+pub fn relationship_request(ctx: &AppContext, signed_in: &SignedIn, delegated_admin: bool) -> ServiceResult<String> {
+    let permit = permit::<ops::GetRelationshipRequest>(signed_in.caller())?;
+    Ok(invitation_url(ctx, &permit.caller().partner.tenant_id, delegated_admin))
+}

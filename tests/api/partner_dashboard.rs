@@ -1,0 +1,434 @@
+//! The emulated Partner Center dashboard over HTTP (a cookie-keeping client, no JavaScript):
+//! sign-in by password and by one-time link, CSRF, the Add customer wizard (once however often
+//! Submit is sent), the Account page's Update, the same refusals as the API, and the read-only
+//! view on today's service date. The browser walk-through (`tests/browser/dashboard.mjs`) clicks
+//! the same flows.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct PartnerUser {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn csrf_of(html: &str) -> String {
+    hidden(html, "csrf")
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("{name} field in {html}")) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+impl PartnerUser {
+    fn new(app: &TestApp) -> PartnerUser {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        PartnerUser { http, base: app.base.clone() }
+    }
+
+    /// A user of `tenant_id` with `roles`, signed in through a one-time link.
+    async fn signed_in(app: &TestApp, tenant_id: &str, roles: &[&str]) -> PartnerUser {
+        let user = create_user(app, tenant_id, roles).await;
+        let link = sign_in_link(app, tenant_id, user["id"].as_str().unwrap()).await;
+        let visitor = PartnerUser::new(app);
+        let r = visitor.http.get(link["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        visitor
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        r.text().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
+    }
+}
+
+async fn create_user(app: &TestApp, tenant_id: &str, roles: &[&str]) -> Value {
+    let r = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/partners/{tenant_id}/users"),
+            Some(&json!({"userName": format!("u{}@partner.example", rand_suffix()), "roles": roles})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+async fn sign_in_link(app: &TestApp, tenant_id: &str, user_id: &str) -> Value {
+    let r = app
+        .control(Method::POST, &format!("/_emulator/partners/{tenant_id}/users/{user_id}/sign-in-links"), None)
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+fn rand_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..10].to_string()
+}
+
+/// The Add customer form's fields for `domain`; with `attest`, the partner attests on that date.
+fn wizard(domain: &str, attest: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("companyName", format!("{domain} Ltd")),
+        ("domain", domain.to_string()),
+        ("firstName", "Megan".into()),
+        ("lastName", "Bowen".into()),
+        ("email", format!("megan@{domain}.example")),
+        ("phoneNumber", String::new()),
+        ("language", "en".into()),
+        ("country", "US".into()),
+        ("addressLine1", "1 Microsoft Way".into()),
+        ("addressLine2", String::new()),
+        ("city", "Redmond".into()),
+        ("state", "WA".into()),
+        ("postalCode", "98052".into()),
+    ];
+    match attest {
+        Some(date) => {
+            fields.push(("agreement", "partner".into()));
+            fields.push(("dateAgreed", date.into()));
+        }
+        None => fields.push(("agreement", "customer".into())),
+    }
+    fields
+}
+
+async fn wizard_step(
+    user: &PartnerUser,
+    state: &[(&str, String)],
+    fields: &[(&str, String)],
+    step: &str,
+) -> reqwest::Response {
+    let mut all: Vec<(&str, &str)> = state.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+    all.push(("step", step));
+    user.post("/dashboard/customers/new", &all).await
+}
+
+/// The wizard's hidden state (CSRF token and submission id) from its first page.
+async fn open_wizard(user: &PartnerUser) -> Vec<(&'static str, String)> {
+    let page = user.page("/dashboard/customers/new").await;
+    vec![("csrf", csrf_of(&page)), ("submission", hidden(&page, "submission"))]
+}
+
+async fn customer_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let list = app.get_json("/v1/customers", token).await;
+    list["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_sign_in_link_signs_in_once_into_an_http_only_session() {
+    let app = TestApp::spawn().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let user = create_user(&app, &partner, &["AdminAgent"]).await;
+    let link = sign_in_link(&app, &partner, user["id"].as_str().unwrap()).await;
+    assert_eq!(link["userName"], user["userName"]);
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/dashboard/signin/link?token=", app.base)), "{url}");
+
+    let visitor = PartnerUser::new(&app);
+    let r = visitor.get("/dashboard/customers").await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/dashboard/signin?returnUrl="));
+
+    let r = visitor.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/dashboard/customers");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pce_partner_session="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let page = visitor.page("/dashboard/customers").await;
+    assert!(page.contains("You have no customers yet."));
+    assert!(page.contains("Emulated"), "marked as emulated");
+
+    // The link works once.
+    let again = PartnerUser::new(&app);
+    let r = again.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("already used"));
+
+    // Another partner's user is not this partner's.
+    let other = app.create_partner("DirectBill", None).await;
+    let r = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/partners/{other}/users/{}/sign-in-links", user["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_error(r, 404, 990449).await;
+
+    // Signing out needs the form's token, then ends the session.
+    let page = visitor.page("/dashboard/customers").await;
+    assert_eq!(visitor.post("/dashboard/signout", &[("csrf", "wrong")]).await.status(), 403);
+    let r = visitor.post("/dashboard/signout", &[("csrf", &csrf_of(&page))]).await;
+    assert_eq!(location(&r), "/dashboard/signin");
+    assert_eq!(visitor.get("/dashboard/customers").await.status(), 303);
+}
+
+#[tokio::test]
+async fn partner_users_sign_in_with_their_password() {
+    let app = TestApp::spawn().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let user = create_user(&app, &partner, &["SalesAgent"]).await;
+    let (name, password) = (user["userName"].as_str().unwrap(), user["password"].as_str().unwrap());
+    let visitor = PartnerUser::new(&app);
+    let form = visitor.page("/dashboard/signin?returnUrl=/dashboard/customers/new").await;
+    let csrf = csrf_of(&form);
+    let fields = |password: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("returnUrl", "/dashboard/customers/new".to_string()),
+            ("userName", name.to_string()),
+            ("password", password.to_string()),
+        ]
+    };
+    let wrong: Vec<(&str, String)> = fields("not-the-password");
+    let r = visitor.post("/dashboard/signin", &wrong.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("Your account or password is incorrect."));
+    let mut right = fields("");
+    right[3].1 = password.to_string();
+    let r = visitor.post("/dashboard/signin", &right.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/dashboard/customers/new");
+    assert!(visitor.page("/dashboard/customers/new").await.contains("Add customer"));
+
+    // Without the sign-in page's token, nothing is checked.
+    let stranger = PartnerUser::new(&app);
+    let r = stranger.post("/dashboard/signin", &[("userName", name), ("password", password)]).await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
+    let app = TestApp::spawn_2023_flow().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let user = PartnerUser::signed_in(&app, &partner, &["AdminAgent"]).await;
+    let token = app.mint(&partner, &["AdminAgent"], false).await;
+    let state = open_wizard(&user).await;
+    let fields = wizard("dashattest", Some("2025-02-10"));
+
+    let review = wizard_step(&user, &state, &fields, "review").await;
+    assert_eq!(review.status(), 200);
+    let review = review.text().await.unwrap();
+    assert!(review.contains("Review") && review.contains("dashattest.onmicrosoft.com"));
+    assert!(review.contains("2025-02-10") && review.contains("Megan Bowen"), "the primary contact by default");
+    assert!(customer_ids(&app, &token).await.is_empty(), "Review stores nothing");
+
+    let first = wizard_step(&user, &state, &fields, "submit").await;
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    assert!(first.contains("Confirmation"));
+    let again = wizard_step(&user, &state, &fields, "submit").await.text().await.unwrap();
+    let ids = customer_ids(&app, &token).await;
+    assert_eq!(ids.len(), 1, "a second Submit makes no second customer");
+    let id = &ids[0];
+    for page in [&first, &again] {
+        assert!(page.contains(id.as_str()));
+        assert!(page.contains("admin@dashattest.onmicrosoft.com"));
+    }
+    assert_eq!(between(&first, "id=\"adminPassword\">", "<"), between(&again, "id=\"adminPassword\">", "<"));
+
+    // What the page did shows in the API: the confirmation, its user, the email; and the order goes through.
+    let agreements =
+        app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=MicrosoftCustomerAgreement"), &token).await;
+    assert_eq!(agreements["totalCount"], 1);
+    assert_eq!(agreements["items"][0]["primaryContact"]["email"], "megan@dashattest.example");
+    assert!(agreements["items"][0]["dateAgreed"].as_str().unwrap().starts_with("2025-02-10"));
+    let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
+    assert_eq!(outbox["totalCount"], 1, "the customer's notification is queued");
+    assert_eq!(app.order(&token, id).await.status(), 201);
+
+    // The account page shows how and by whom.
+    let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(account.contains("Confirmed by partner") && account.contains("Megan Bowen"));
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap() + start.len();
+    &text[from..from + text[from..].find(end).unwrap()]
+}
+
+#[tokio::test]
+async fn the_wizard_refuses_what_the_api_refuses_in_words() {
+    let app = TestApp::spawn_2023_flow().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let user = PartnerUser::signed_in(&app, &partner, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+
+    let future = wizard("dashfuture", Some("2999-01-01"));
+    let r = wizard_step(&user, &state, &future, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Agreement acceptance date: Date of agreement cannot be greater than the current date."),
+        "{page}"
+    );
+    assert!(page.contains("value=\"dashfuture\""), "the form keeps what was typed");
+
+    let mut missing = wizard("dashmissing", None);
+    missing.retain(|(k, _)| *k != "city");
+    let page = wizard_step(&user, &state, &missing, "review").await.text().await.unwrap();
+    assert!(page.contains("City: is required"), "{page}");
+
+    let mut bad_date = wizard("dashbaddate", Some("10/02/2025"));
+    bad_date.push(("accepterEmail", "not-an-email".into()));
+    let page = wizard_step(&user, &state, &bad_date, "review").await.text().await.unwrap();
+    assert!(page.contains("enter it as YYYY-MM-DD"), "{page}");
+}
+
+#[tokio::test]
+async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let customer = app.create_customer(&p.token, "dashupdate").await;
+    let id = customer["id"].as_str().unwrap();
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
+    assert_eq!(app.order(&p.token, id).await.status(), 403, "no acceptance yet: 13605");
+
+    let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(account.contains("Not accepted: can&#39;t purchase") || account.contains("Not accepted: can't purchase"));
+    assert!(account.contains("?update=agreement"), "Update is offered to a Sales agent");
+    let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
+    assert!(form.contains("value=\"Ana\""), "the primary contact is suggested");
+    let csrf = csrf_of(&form);
+    let save = |date: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("FirstName", "Ana".into()),
+            ("LastName", "Lee".into()),
+            ("Email", "ana@contoso.example".into()),
+            ("Phone", String::new()),
+            ("dateAgreed", date.to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let user = &user;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            user.post(&format!("/dashboard/customers/{id}/account/agreement"), &fields).await
+        }
+    };
+    let r = post(save("2025-01-15")).await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).ends_with("/account?saved=agreement"));
+    assert_eq!(app.order(&p.token, id).await.status(), 201);
+
+    let r = post(save("2025-01-15")).await;
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("600061") && page.contains("already exists"), "{page}");
+    let r = post(save("2999-12-31")).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Date of agreement cannot be greater than the current date."));
+
+    let mut another = save("2025-01-16");
+    another[3].1 = "it@contoso.example".into();
+    let r = post(another).await;
+    assert_eq!(r.status(), 303, "another person is another confirmation");
+    let agreements = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &p.token).await;
+    assert_eq!(agreements["totalCount"], 2, "earlier confirmations stay");
+}
+
+#[tokio::test]
+async fn helpdesk_agents_and_indirect_resellers_see_no_attestation_control() {
+    let app = TestApp::spawn_2023_flow().await;
+    let provider = app.create_partner("IndirectProvider", None).await;
+    let reseller = app.create_partner("IndirectReseller", Some(&provider)).await;
+    let reseller_token = app.mint(&reseller, &["AdminAgent"], false).await;
+    let customer = app.create_customer(&reseller_token, "dashreseller").await;
+    let id = customer["id"].as_str().unwrap();
+
+    let agent = PartnerUser::signed_in(&app, &reseller, &["AdminAgent"]).await;
+    let account = agent.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(
+        account.contains("Indirect resellers can") && account.contains("IndirectProvider partner"),
+        "names the provider"
+    );
+    assert!(!account.contains("?update=agreement"));
+    let wizard_page = agent.page("/dashboard/customers/new").await;
+    assert!(!wizard_page.contains("value=\"partner\""), "no attestation choice in the wizard");
+    let r = agent
+        .post(
+            &format!("/dashboard/customers/{id}/account/agreement"),
+            &[
+                ("csrf", &csrf_of(&account)),
+                ("FirstName", "A"),
+                ("LastName", "B"),
+                ("Email", "a@b.example"),
+                ("dateAgreed", "2025-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Indirect resellers can"));
+
+    let direct = app.persona("DirectBill").await;
+    let c = app.create_customer(&direct.token, "dashhelpdesk").await;
+    let helpdesk = PartnerUser::signed_in(&app, &direct.tenant_id, &["HelpdeskAgent"]).await;
+    let account = helpdesk.page(&format!("/dashboard/customers/{}/account", c["id"].as_str().unwrap())).await;
+    assert!(account.contains("Only Admin agents and Sales agents"));
+    assert!(!account.contains("?update=agreement"));
+    let list = helpdesk.page("/dashboard/customers").await;
+    assert!(list.contains("dashhelpdesk") && !list.contains("Add customer"), "Helpdesk agents can't add customers");
+}
+
+#[tokio::test]
+async fn on_todays_service_date_the_agreement_section_is_read_only() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "dashtoday").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let account = user.page(&format!("/dashboard/customers/{}/account", c["id"].as_str().unwrap())).await;
+    assert!(account.contains("enhanced attestation") && account.contains("/v1/attestations/enhanced"));
+    assert!(!account.contains("?update=agreement"));
+    let wizard_page = user.page("/dashboard/customers/new").await;
+    assert!(!wizard_page.contains("value=\"partner\""));
+    assert!(wizard_page
+        .contains("Customer will be asked to accept Microsoft Customer Agreement in Microsoft 365 Admin Center"));
+}
+
+#[tokio::test]
+async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    for n in 0..23 {
+        app.create_customer(&p.token, &format!("dashlist{n:02}")).await;
+    }
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["HelpdeskAgent"]).await;
+    let first = user.page("/dashboard/customers").await;
+    assert!(
+        first.contains("Page 1 of 2 (23 customers)") && first.contains("dashlist00") && !first.contains("dashlist22")
+    );
+    let second = user.page("/dashboard/customers?q=&page=2").await;
+    assert!(second.contains("dashlist22") && !second.contains("dashlist00.onmicrosoft.com"));
+    let found = user.page("/dashboard/customers?q=LIST07").await;
+    assert!(found.contains("dashlist07") && !found.contains("dashlist08") && found.contains("(1 customer)"));
+
+    let r = user.get("/dashboard/nowhere").await;
+    assert_eq!(r.status(), 404);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+}

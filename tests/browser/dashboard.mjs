@@ -1,0 +1,336 @@
+// The partner's side of the agreement flows, clicked through the emulated Partner Center dashboard
+// in Debian's headless Chromium; what the pages did is checked through the API, and the customer's
+// side through the emulated admin center. The attestation scenarios pin a service date before the
+// 2023 attestation's retirement; the last one runs at today's date (the read-only view).
+// Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir [DOCS_SCREENSHOTS=docs] node dashboard.mjs
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const base = process.env.PCE_BASE ?? 'http://127.0.0.1:8080';
+const shots = process.env.SCREENSHOTS ?? 'screenshots';
+const docs = process.env.DOCS_SCREENSHOTS;
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+mkdirSync(shots, { recursive: true });
+
+async function api(method, route, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+const suffix = Date.now().toString(36);
+
+async function partner(name, partnerType = 'DirectBill', indirectProviderId) {
+  const p = await api('POST', '/_emulator/partners', { body: { name, partnerType, indirectProviderId } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const t = await api('POST', '/_emulator/tokens', { body: { partnerTenantId: p.body.tenantId, roles: ['AdminAgent'] } });
+  return { id: p.body.tenantId, name, token: t.body.access_token };
+}
+
+async function user(partnerId, roles) {
+  const u = await api('POST', `/_emulator/partners/${partnerId}/users`, {
+    body: { userName: `${roles[0].toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@${suffix}.example`, displayName: `${roles[0]} of ${partnerId.slice(0, 4)}`, roles },
+  });
+  assert.equal(u.status, 201, JSON.stringify(u.body));
+  return u.body;
+}
+
+/// A page signed in as a new user of `partnerId` through a one-time link.
+async function signedIn(browser, partnerId, roles, viewport = { width: 1200, height: 900 }) {
+  const u = await user(partnerId, roles);
+  const link = await api('POST', `/_emulator/partners/${partnerId}/users/${u.id}/sign-in-links`);
+  assert.equal(link.status, 201);
+  const page = await (await browser.newContext({ viewport })).newPage();
+  await page.goto(link.body.url);
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  return page;
+}
+
+const order = (id) => ({ referenceCustomerId: id, lineItems: [{ lineItemNumber: 0, offerId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K5BC', quantity: 1 }] });
+
+let step = 0;
+async function shot(page, name, docName) {
+  step += 1;
+  const file = path.join(shots, `dashboard-${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  screenshot ${file}`);
+  if (docs && docName) copyFileSync(file, path.join(docs, `dashboard-${docName}.png`));
+}
+
+async function fillAccountInfo(page, domain) {
+  await page.getByLabel('Company name').fill(`${domain} Ltd`);
+  await page.getByLabel(/^Domain name/).fill(domain);
+  const contact = page.getByRole('group', { name: 'Account info' });
+  await contact.getByLabel('First name').fill('Megan');
+  await contact.getByLabel('Last name').fill('Bowen');
+  await contact.getByLabel('Email address').fill(`megan@${domain}.example`);
+  await page.getByLabel('Address line 1').fill('1 Microsoft Way');
+  await page.getByLabel('City').fill('Redmond');
+  await page.getByLabel('State or province').fill('WA');
+  await page.getByLabel('ZIP or postal code').fill('98052');
+}
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+const pinned = await api('PUT', '/_emulator/service-date', { body: { date: '2025-03-01' } });
+assert.equal(pinned.status, 200, 'pin the service date of the 2023 flow');
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failed = false;
+try {
+  const contoso = await partner(`Contoso Partner ${suffix}`);
+
+  // 1. Sign in with the password form; add a customer and attest in the wizard; the API lets it buy.
+  console.log('add a customer with attestation');
+  const agent = await user(contoso.id, ['AdminAgent']);
+  const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  await page.goto(`${base}/dashboard/customers`);
+  await page.getByRole('heading', { name: 'Sign in to Partner Center' }).waitFor();
+  await shot(page, 'sign-in', 'sign-in');
+  await page.getByLabel('Email or user name').fill(agent.userName);
+  await page.getByLabel('Password').fill(agent.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  await page.getByRole('link', { name: 'Add customer' }).click();
+  await page.getByRole('heading', { name: 'Add customer' }).waitFor();
+  const attested = `attested${suffix}`;
+  await fillAccountInfo(page, attested);
+  await page.getByLabel(/I confirm it on the customer's behalf/).check();
+  await page.getByLabel('Agreement acceptance date').fill('2025-02-10');
+  await shot(page, 'add-customer', 'add-customer');
+  await page.getByRole('button', { name: 'Next: Review' }).click();
+  await page.getByRole('heading', { name: 'Review' }).waitFor();
+  await page.getByText('Megan Bowen, megan@').first().waitFor();
+  await shot(page, 'review', 'review');
+  await page.getByRole('button', { name: 'Submit' }).dblclick();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  await shot(page, 'confirmation-attested', 'confirmation');
+  const attestedId = (await page.locator('#customerId').textContent()).trim();
+  await page.reload(); // a refresh sends Submit again
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  assert.equal((await page.locator('#customerId').textContent()).trim(), attestedId, 'a refresh shows the same customer');
+  const mine = await api('GET', '/v1/customers', { token: contoso.token });
+  assert.equal(mine.body.items.filter((c) => c.companyProfile.domain.startsWith(attested)).length, 1, 'one customer however often Submit was sent');
+  const confirmed = await api('GET', `/v1/customers/${attestedId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
+  assert.equal(confirmed.body.totalCount, 1);
+  assert.equal(confirmed.body.items[0].userId, agent.id, 'the confirmation names the dashboard user');
+  assert.equal((await api('POST', `/v1/customers/${attestedId}/orders`, { token: contoso.token, body: order(attestedId) })).status, 201);
+  const outbox = await api('GET', `/_emulator/outbox?includePending=true&customerId=${attestedId}`);
+  assert.equal(outbox.body.totalCount, 1, 'the notification email is queued');
+  await page.getByRole('link', { name: "Go to the customer's account" }).click();
+  await page.getByRole('heading', { name: 'Microsoft Customer Agreement' }).waitFor();
+  await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
+  await shot(page, 'account-confirmed', 'account');
+
+  // 2. The customer will accept in the admin center: refused order (13605), acceptance, then the order.
+  console.log('add a customer who accepts in the admin center');
+  await page.goto(`${base}/dashboard/customers/new`);
+  const direct = `direct${suffix}`;
+  await fillAccountInfo(page, direct);
+  await page.getByLabel(/Customer will be asked to accept/).check();
+  await page.getByRole('button', { name: 'Next: Review' }).click();
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  await shot(page, 'confirmation-direct');
+  const directId = (await page.locator('#customerId').textContent()).trim();
+  const adminUser = (await page.locator('#adminUserName').textContent()).trim();
+  const adminPassword = (await page.locator('#adminPassword').textContent()).trim();
+  const acceptanceLink = await page.locator('#acceptanceLink').getAttribute('href');
+  assert.equal(acceptanceLink, `${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);
+  const refused = await api('POST', `/v1/customers/${directId}/orders`, { token: contoso.token, body: order(directId) });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, 13605);
+  const customerPage = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+  await customerPage.goto(acceptanceLink);
+  await customerPage.getByLabel('Email or user name').fill(adminUser);
+  await customerPage.getByLabel('Password').fill(adminPassword);
+  await customerPage.getByRole('button', { name: 'Sign in' }).click();
+  await customerPage.getByLabel(/I have read and I accept/).check();
+  await customerPage.getByRole('button', { name: 'Accept' }).click();
+  await customerPage.getByText('You accepted the Microsoft Customer Agreement').waitFor();
+  assert.equal((await api('POST', `/v1/customers/${directId}/orders`, { token: contoso.token, body: order(directId) })).status, 201);
+  await page.goto(`${base}/dashboard/customers/${directId}/account`);
+  await page.locator('#mcaState').getByText('Accepted by customer').waitFor();
+  assert.equal((await api('GET', `/_emulator/outbox?includePending=true&customerId=${directId}`)).body.totalCount, 0, 'no email for a direct acceptance');
+
+  // 3. Attest an existing customer through Update; a future date and a duplicate are refused in the form.
+  console.log('attest an existing customer through Update');
+  const existing = await api('POST', '/v1/customers', {
+    token: contoso.token,
+    body: {
+      companyProfile: { domain: `existing${suffix}` },
+      billingProfile: { email: `it@existing${suffix}.example`, culture: 'en-US', language: 'en', companyName: `Existing ${suffix}`,
+        defaultAddress: { firstName: 'Ana', lastName: 'Lee', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
+    },
+  });
+  assert.equal(existing.status, 201);
+  const existingId = existing.body.id;
+  await page.goto(`${base}/dashboard/customers?q=existing${suffix}`);
+  await page.getByRole('link', { name: `Existing ${suffix}` }).click();
+  await page.getByRole('link', { name: 'Update' }).click();
+  await page.getByRole('heading', { name: "Confirm the customer's acceptance" }).waitFor();
+  assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'the primary contact is suggested');
+  await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').getByText('Date of agreement cannot be greater than the current date.').waitFor();
+  await shot(page, 'update-future-date', 'update-refused');
+  await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Your confirmation was saved.').waitFor();
+  await shot(page, 'update-saved');
+  assert.equal((await api('POST', `/v1/customers/${existingId}/orders`, { token: contoso.token, body: order(existingId) })).status, 201);
+  await page.getByRole('link', { name: 'Update' }).click();
+  await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').getByText(/600061/).waitFor();
+  const listed = await api('GET', `/v1/customers/${existingId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
+  assert.equal(listed.body.totalCount, 1, 'the duplicate was not recorded');
+  // the wizard refuses a future date too
+  await page.goto(`${base}/dashboard/customers/new`);
+  await fillAccountInfo(page, `future${suffix}`);
+  await page.getByLabel(/I confirm it on the customer's behalf/).check();
+  await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
+  await page.getByRole('button', { name: 'Next: Review' }).click();
+  await page.getByRole('alert').getByText('Agreement acceptance date: Date of agreement cannot be greater than the current date.', { exact: false }).waitFor();
+  assert.equal(await page.getByLabel('Company name').inputValue(), `future${suffix} Ltd`, 'the form keeps what was typed');
+
+  // 4. A Helpdesk agent and an indirect reseller see no attestation control.
+  console.log('helpdesk agent and indirect reseller');
+  const helpdesk = await signedIn(browser, contoso.id, ['HelpdeskAgent']);
+  await helpdesk.goto(`${base}/dashboard/customers/${existingId}/account`);
+  await helpdesk.getByText('Only Admin agents and Sales agents').waitFor();
+  assert.equal(await helpdesk.getByRole('link', { name: 'Update' }).count(), 0);
+  assert.equal(await helpdesk.getByRole('link', { name: 'Add customer' }).count(), 0);
+  await shot(helpdesk, 'helpdesk-account');
+  const provider = await partner(`Fabrikam Distribution ${suffix}`, 'IndirectProvider');
+  const reseller = await partner(`Litware Reseller ${suffix}`, 'IndirectReseller', provider.id);
+  const resold = await api('POST', '/v1/customers', { token: reseller.token, body: {
+    companyProfile: { domain: `resold${suffix}` },
+    billingProfile: { email: `it@resold${suffix}.example`, culture: 'en-US', language: 'en', companyName: `Resold ${suffix}`,
+      defaultAddress: { firstName: 'Ana', lastName: 'Lee', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
+  } });
+  assert.equal(resold.status, 201);
+  const resellerPage = await signedIn(browser, reseller.id, ['AdminAgent']);
+  await resellerPage.goto(`${base}/dashboard/customers/${resold.body.id}/account`);
+  await resellerPage.getByText(`Your indirect provider, Fabrikam Distribution ${suffix}, must confirm`).waitFor();
+  assert.equal(await resellerPage.getByRole('link', { name: 'Update' }).count(), 0);
+  await shot(resellerPage, 'reseller-account', 'reseller-account');
+  await resellerPage.goto(`${base}/dashboard/customers/new`);
+  assert.equal(await resellerPage.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
+  // the provider attests for its reseller's customer
+  const providerPage = await signedIn(browser, provider.id, ['AdminAgent']);
+  await providerPage.goto(`${base}/dashboard/customers/${resold.body.id}/account?update=agreement`);
+  await providerPage.getByLabel('Agreement acceptance date').fill('2025-02-01');
+  await providerPage.getByRole('button', { name: 'Save' }).click();
+  await providerPage.getByText('Your confirmation was saved.').waitFor();
+  await providerPage.locator('#mcaState').getByText('Confirmed by partner').waitFor();
+
+  // 5. The reseller-relationship email: its link works in the admin center.
+  console.log('request a reseller relationship');
+  const outsider = await partner(`Northwind Other Partner ${suffix}`);
+  const invited = await api('POST', '/v1/customers', { token: outsider.token, body: {
+    companyProfile: { domain: `invited${suffix}` },
+    billingProfile: { email: `it@invited${suffix}.example`, culture: 'en-US', language: 'en', companyName: `Invited ${suffix}`,
+      defaultAddress: { firstName: 'Lee', lastName: 'Gu', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
+  } });
+  assert.equal(invited.status, 201);
+  await page.goto(`${base}/dashboard/customers`);
+  await page.getByRole('link', { name: 'Request a reseller relationship' }).click();
+  await page.getByRole('heading', { name: 'Request a reseller relationship' }).waitFor();
+  await page.getByLabel(/Include delegated administration privileges/).check();
+  let text = await page.getByLabel(/Email text/).inputValue();
+  assert.match(text, /DAP=true/, 'the delegated-admin option changes the link');
+  await page.getByLabel(/Include delegated administration privileges/).uncheck();
+  await page.getByLabel(/Email text/).fill((await page.getByLabel(/Email text/).inputValue()).replace('Dear customer', 'Dear Invited team'));
+  const mailto = await page.getByRole('link', { name: 'Open in email' }).getAttribute('href');
+  assert.ok(mailto.startsWith('mailto:?subject=') && decodeURIComponent(mailto).includes('Dear Invited team'), 'Open in email carries the edited text');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.getByRole('button', { name: 'Copy to clipboard' }).click();
+  await page.getByText('Copied to the clipboard.').waitFor();
+  await shot(page, 'relationship-request', 'relationship-request');
+  text = await page.getByLabel(/Email text/).inputValue();
+  const invitation = text.match(/https?:\/\/\S+/)[0];
+  assert.ok(invitation.includes(`partnerId=${contoso.id}`) && invitation.includes('DAP=false'), invitation);
+  await page.getByRole('link', { name: 'Done' }).click();
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  const invitee = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+  await invitee.goto(invitation);
+  await invitee.getByLabel('Email or user name').fill(invited.body.userCredentials.userName);
+  await invitee.getByLabel('Password').fill(invited.body.userCredentials.password);
+  await invitee.getByRole('button', { name: 'Sign in' }).click();
+  await invitee.getByText(`${contoso.name} would like to be your reseller`).waitFor();
+  await invitee.getByLabel(/I authorize/).check();
+  await invitee.getByRole('button', { name: 'Accept and authorize' }).click();
+  await invitee.getByText('You work with').waitFor();
+  await page.goto(`${base}/dashboard/customers?q=invited${suffix}`);
+  await page.getByRole('link', { name: `Invited ${suffix}` }).waitFor();
+  await shot(page, 'customers', 'customers');
+
+  // 6. The keyboard only: add a customer who will accept in the admin center.
+  console.log('keyboard-only run');
+  const keys = await signedIn(browser, contoso.id, ['SalesAgent']);
+  const press = (key, times = 1) => (async () => { for (let i = 0; i < times; i += 1) await keys.keyboard.press(key); })();
+  const focused = () => keys.evaluate(() => document.activeElement && (document.activeElement.labels?.[0]?.textContent || document.activeElement.textContent || '').trim());
+  async function tabTo(name) {
+    for (let i = 0; i < 80; i += 1) {
+      await press('Tab');
+      if ((await focused()).startsWith(name)) return;
+    }
+    throw new Error(`Tab never reached ${name}`);
+  }
+  await tabTo('Add customer');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Add customer' }).waitFor();
+  const keyboardDomain = `keys${suffix}`;
+  for (const [label, value] of [['Company name', `${keyboardDomain} Ltd`], ['Domain name', keyboardDomain], ['First name', 'Kim'], ['Last name', 'Akers'], ['Email address', `kim@${keyboardDomain}.example`], ['Address line 1', '1 Main St'], ['City', 'Seattle'], ['State or province', 'WA'], ['ZIP or postal code', '98101']]) {
+    await tabTo(label);
+    await keys.keyboard.type(value);
+  }
+  await tabTo('Customer will be asked');
+  await press('Space');
+  await tabTo('Next: Review');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Review' }).waitFor();
+  await tabTo('Submit');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  const keyboardId = (await keys.locator('#customerId').textContent()).trim();
+  assert.equal((await api('GET', `/v1/customers/${keyboardId}`, { token: contoso.token })).status, 200);
+
+  // 7. A narrow screen.
+  const phone = await signedIn(browser, contoso.id, ['AdminAgent'], { width: 360, height: 740 });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, 'no horizontal scrolling on a narrow screen');
+  await shot(phone, 'customers-narrow');
+
+  // 8. Today's service date: the attestation controls give way to a read-only view.
+  console.log("today's service date");
+  assert.equal((await api('PUT', '/_emulator/service-date', { body: { reset: true } })).status, 200);
+  await page.goto(`${base}/dashboard/customers/${attestedId}/account`);
+  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
+  await shot(page, 'account-read-only', 'account-read-only');
+  await page.goto(`${base}/dashboard/customers/new`);
+  assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
+  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  console.log(`dashboard walk-through passed (${today()})`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  await api('PUT', '/_emulator/service-date', { body: { reset: true } });
+}
+process.exit(failed ? 1 : 0);
