@@ -96,6 +96,7 @@ async fn announce(state: &AppState, location: &DatabaseLocation, bound: SocketAd
     tracing::info!("landing page: {base}/");
     tracing::info!("API and control plane: {base}/v1, {base}/_emulator");
     tracing::info!("API reference: {base}/_emulator/docs (openapi.yaml: {base}/_emulator/openapi.yaml)");
+    tracing::info!("partner's Partner Center dashboard: {base}/dashboard/customers");
     tracing::info!("customer's Microsoft 365 admin center: {base}/AdminPortal/Home");
     tracing::info!("sign-in service (token endpoint): {base}/{{tenant}}/oauth2/v2.0/token");
     if let Some(tls) = state.tls.get() {

@@ -165,6 +165,7 @@ fn page(base: &str, shown: Option<&Shown>) -> Markup {
                         ul {
                             li { a href="/_emulator/docs" { "API reference" } " — every operation with its parameters, bodies, schemas and examples" }
                             li { a href="/_emulator/openapi.yaml" { "openapi.yaml" } " — the contract (OpenAPI 3.1)" }
+                            li { a href="/dashboard/customers" { "The partner's Partner Center dashboard" } " (emulated; sign in with a partner user, such as the development user below)" }
                             li { a href="/AdminPortal/Home" { "The customer's Microsoft 365 admin center" } " (emulated; sign in with a customer's admin user)" }
                         }
                         p { "Control plane (JSON" @if shown.is_none() { ", admin token required" } "):" }

@@ -78,6 +78,7 @@ async fn the_landing_page_says_what_this_is_shows_the_state_and_links_everywhere
         "/_emulator/docs",
         "/_emulator/openapi.yaml",
         "/AdminPortal/Home",
+        "/dashboard/customers",
         "/_emulator/service-date",
         "/_emulator/clock",
         "/_emulator/outbox",

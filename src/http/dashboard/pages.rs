@@ -8,7 +8,6 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::domain::locales::all_countries;
 use crate::domain::orders::McaStanding;
-use crate::domain::time::render_timestamp;
 use crate::service::dashboard::{
     AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
 };
@@ -19,6 +18,7 @@ body{margin:0;font-family:"Segoe UI",system-ui,-apple-system,sans-serif;color:#1
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;color:#1b1b1b;padding:.4rem;z-index:2}
 header{background:#243a5e;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}
 header a,header button{color:#fff}
+header>*{min-width:0;overflow-wrap:anywhere}
 header .brand{font-weight:600;font-size:1.1rem;text-decoration:none}
 .emulated{display:inline-block;background:#fff;color:#243a5e;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;margin-left:.4rem}
 .layout{display:flex;flex-wrap:wrap;max-width:72rem;margin:0 auto}
@@ -50,6 +50,7 @@ a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outli
 .info{border-left:4px solid #0f6cbd;background:#eff6fc;padding:.75rem 1rem;margin:1rem 0}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1dfdd;vertical-align:top}
+td{overflow-wrap:anywhere}td.date{white-space:nowrap;overflow-wrap:normal}
 th{font-weight:600}
 .state{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.9rem;white-space:nowrap}
 .state.ok{background:#dff6dd;color:#0e5c0e}.state.no{background:#fde7e9;color:#a80000}
@@ -546,8 +547,8 @@ pub fn account(p: &AccountPage) -> Markup {
                                             @if !entry.counts { br; em { "Accepted before the agreement's 2023 refresh: no longer counts." } }
                                         }
                                         td { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
-                                        td { (entry.agreement.date_agreed.date_naive()) }
-                                        td { (render_timestamp(entry.agreement.created_at)) }
+                                        td.date { (entry.agreement.date_agreed.date_naive()) }
+                                        td.date { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
                                     }
                                 }
                             }
