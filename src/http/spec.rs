@@ -147,7 +147,8 @@ pub async fn docs() -> Response {
                     p { "This page renders the API description with JavaScript. Without it, read "
                         a href="/_emulator/openapi.yaml" { "openapi.yaml" } " itself." }
                 }
-                div id="redoc" data-spec-url="/_emulator/openapi.yaml" {}
+                // The page's main landmark: what Redoc renders (its menu and the operations).
+                main id="redoc" data-spec-url="/_emulator/openapi.yaml" {}
                 script src={ "/_emulator/docs/assets/" (REDOC_DIR) "/redoc.standalone.js" } {}
                 script src="/_emulator/docs/assets/docs.js" {}
             }
