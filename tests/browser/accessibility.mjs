@@ -65,6 +65,25 @@ const attestation = await api('POST', '/v1/attestations/enhanced', {
 assert.equal(attestation.status, 201, JSON.stringify(attestation.body));
 const { acceptanceUrl } = attestation.body;
 const unknownId = '00000000-0000-4000-8000-000000000000';
+const partnerUser = await api('POST', `/_emulator/partners/${contoso.id}/users`, {
+  body: { userName: `agent@${suffix}.example`, displayName: 'Dashboard agent', roles: ['AdminAgent'] },
+});
+assert.equal(partnerUser.status, 201, JSON.stringify(partnerUser.body));
+const signInLink = await api('POST', `/_emulator/partners/${contoso.id}/users/${partnerUser.body.id}/sign-in-links`);
+assert.equal(signInLink.status, 201, JSON.stringify(signInLink.body));
+const serviceDate = (date) => api('PUT', '/_emulator/service-date', { body: date ? { date } : { reset: true } });
+
+async function fillNewCustomer(page, domain) {
+  await page.getByLabel('Company name').fill(`${domain} Ltd`);
+  await page.getByLabel(/^Domain name/).fill(domain);
+  const info = page.getByRole('group', { name: 'Account info' });
+  await info.getByLabel('First name').fill('Kim');
+  await info.getByLabel('Last name').fill('Akers');
+  await info.getByLabel('Email address').fill(`kim@${domain}.example`);
+  for (const [label, value] of [['Address line 1', '1 Main St'], ['City', 'Seattle'], ['State or province', 'WA'], ['ZIP or postal code', '98101']]) {
+    await page.getByLabel(label).fill(value);
+  }
+}
 
 async function signIn(page, user, pass) {
   await page.getByLabel('Email or user name').fill(user);
@@ -100,7 +119,8 @@ const redocExclusions = [
 
 // Each entry: the page's label, how to get there (in the context it runs in), what to exclude.
 // `context` is 'visitor' (no session), 'customer' (signed in through the form, in order) or
-// 'narrow' (a phone-sized screen).
+// 'narrow' (a phone-sized screen); 'partner' is a partner user of the dashboard, signed in through a
+// one-time link.
 const pages = [
   { context: 'visitor', label: 'landing page /', visit: go('/') },
   {
@@ -194,7 +214,80 @@ const pages = [
     },
   },
 
+  { context: 'visitor', label: 'dashboard sign-in /dashboard/signin', visit: go('/dashboard/signin') },
+  { context: 'visitor', label: 'dashboard sign-in link not valid', visit: go('/dashboard/signin/link?token=not-a-link') },
+  { context: 'visitor', label: 'dashboard 404 /dashboard/nope', visit: go('/dashboard/nope') },
+  {
+    context: 'partner',
+    label: 'dashboard customers /dashboard/customers',
+    visit: async (page) => {
+      await page.goto(signInLink.body.url);
+      await page.getByRole('heading', { name: 'Customers' }).waitFor();
+    },
+  },
+  { context: 'partner', label: 'dashboard customers (no match)', visit: go('/dashboard/customers?q=nothing-matches') },
+  { context: 'partner', label: "dashboard add customer (today's service date)", visit: go('/dashboard/customers/new') },
+  {
+    context: 'partner',
+    label: 'dashboard add customer (refused fields)',
+    visit: async (page) => {
+      await page.locator('[required]').evaluateAll((fields) => fields.forEach((f) => f.removeAttribute('required')));
+      await page.getByRole('button', { name: 'Next: Review' }).click();
+      await page.getByRole('alert').waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard review',
+    visit: async (page) => {
+      await page.goto(`${base}/dashboard/customers/new`);
+      await fillNewCustomer(page, `a11y${suffix}`);
+      await page.getByRole('button', { name: 'Next: Review' }).click();
+      await page.getByRole('heading', { name: 'Review' }).waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard confirmation',
+    visit: async (page) => {
+      await page.getByRole('button', { name: 'Submit' }).click();
+      await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: "dashboard account (today's service date: read-only)",
+    visit: go(`/dashboard/customers/${fabrikam.id}/account`),
+  },
+  { context: 'partner', label: 'dashboard customer not found', visit: go(`/dashboard/customers/${unknownId}/account`) },
+  { context: 'partner', label: 'dashboard relationship request', visit: go('/dashboard/customers/relationship-request?dap=true') },
+  {
+    context: 'partner',
+    label: 'dashboard add customer with attestation (2023 flow)',
+    visit: async (page) => {
+      await serviceDate('2025-03-01');
+      await page.goto(`${base}/dashboard/customers/new`);
+      await page.getByLabel(/I confirm it on the customer's behalf/).check();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard account Update form (2023 flow)',
+    visit: go(`/dashboard/customers/${fabrikam.id}/account?update=agreement`),
+  },
+  {
+    context: 'partner',
+    label: 'dashboard account Update refused (future date)',
+    visit: async (page) => {
+      await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('alert').waitFor();
+      await serviceDate(null);
+    },
+  },
+
   { context: 'narrow', label: 'sign-in on a narrow screen', visit: go('/AdminPortal/SignIn') },
+  { context: 'narrow', label: 'dashboard sign-in on a narrow screen', visit: go('/dashboard/signin') },
   { context: 'narrow', label: 'landing page on a narrow screen', visit: go('/') },
 ];
 
@@ -207,6 +300,7 @@ const browser = await chromium.launch({
 const contexts = {
   visitor: { viewport: { width: 1280, height: 900 } },
   customer: { viewport: { width: 1100, height: 800 } },
+  partner: { viewport: { width: 1200, height: 900 } },
   narrow: { viewport: { width: 360, height: 740 }, isMobile: true },
 };
 const opened = new Map();
@@ -239,6 +333,7 @@ try {
   }
 } finally {
   await browser.close();
+  await serviceDate(null);
 }
 console.log(`accessibility: ${pages.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length ? 1 : 0);
