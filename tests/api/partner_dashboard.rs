@@ -432,3 +432,32 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
     assert_eq!(r.status(), 404);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn enhanced_attestations_made_through_the_api_show_on_the_account_page() {
+    let app = TestApp::spawn().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let app_token = app.mint(&partner, &[], true).await;
+    let customer = app.create_customer(&app_token, "dashenhanced").await;
+    let id = customer["id"].as_str().unwrap();
+    let body = json!({
+        "country": "US", "language": "en-US", "companyName": "dashenhanced Ltd",
+        "signatoryFirstName": "Chloe", "signatoryLastName": "Martin", "signatoryEmail": "chloe@dashenhanced.example"
+    });
+    let r = app.post("/v1/attestations/enhanced", &app_token, &body).await;
+    assert_eq!(r.status(), 201);
+    let attestation: Value = r.json().await.unwrap();
+    let attestation_id = attestation["id"].as_str().unwrap();
+    app.control_json(Method::POST, &format!("/_emulator/attestations/{attestation_id}/accept"), None).await;
+    let r = app
+        .post(&format!("/v1/customers/{id}/agreements"), &app_token, &json!({"attestationId": attestation_id}))
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let user = PartnerUser::signed_in(&app, &partner, &["HelpdeskAgent"]).await;
+    let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(account.contains("Enhanced attestation by DirectBill partner"), "{account}");
+    assert!(account.contains("Chloe Martin") && account.contains("Confirmed by partner"));
+    let list = user.page("/dashboard/customers?q=dashenhanced").await;
+    assert!(list.contains("Confirmed by partner"));
+}
