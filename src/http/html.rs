@@ -6,7 +6,15 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::Markup;
 
+use super::error::RefusalNote;
 use crate::app::AppState;
+use crate::domain::sign_in::LOCKED_OUT;
+use crate::domain::time::render_timestamp;
+use crate::service::sign_in::SignIn;
+
+/// What a sign-in page says for a wrong user name or password (the same whether or not the user
+/// exists).
+pub const SIGN_IN_FAILED: &str = "Your account or password is incorrect.";
 
 /// A page: never cached, never framed, scripts and forms from this site only.
 pub fn page(status: StatusCode, markup: Markup) -> Response {
@@ -58,6 +66,38 @@ pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> 
 /// Whether a posted CSRF token is the expected one (compared in constant time).
 pub fn tokens_match(a: Option<&str>, b: &str) -> bool {
     a.is_some_and(|a| a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
+}
+
+/// The account a password sign-in let in, or the sign-in page again (drawn by `form` with the
+/// message to show): 401 for a wrong user name or password, 429 with `Retry-After` while the user
+/// name is locked; either with the request journal's note.
+pub(super) fn signed_in_account<T>(
+    outcome: SignIn<T>,
+    user_name: &str,
+    form: impl Fn(&str) -> Markup,
+) -> Result<T, Box<Response>> {
+    match outcome {
+        SignIn::Accepted(account) => Ok(account),
+        SignIn::Refused { failures, threshold } => {
+            let mut response = page(StatusCode::UNAUTHORIZED, form(SIGN_IN_FAILED));
+            let hint = format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout");
+            response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
+            Err(Box::new(response))
+        }
+        SignIn::LockedOut { until, seconds_left } => {
+            let mut response = page(StatusCode::TOO_MANY_REQUESTS, form(LOCKED_OUT));
+            if let Ok(value) = HeaderValue::from_str(&seconds_left.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            let hint = format!(
+                "'{user_name}' is locked until {} by the emulator clock (AADSTS50053); \
+                 DELETE /_emulator/sign-in-lockouts/{{userName}} unlocks it",
+                render_timestamp(until)
+            );
+            response.extensions_mut().insert(RefusalNote { rule: "SignInLockedOut", hint });
+            Err(Box::new(response))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,29 +6,25 @@ mod pages;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 
-use super::error::{status_of, RefusalNote};
+use super::error::status_of;
 use super::extract::QueryParams;
-use super::html::{cookie, field, form_fields, page, set_cookie, tokens_match};
+use super::html::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::app::AppState;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
-use crate::domain::sign_in::LOCKED_OUT;
-use crate::domain::time::render_timestamp;
 use crate::service::admin_center::{self as center, InvitationOutcome, SESSION_HOURS};
-use crate::service::sign_in::SignIn;
 use crate::service::{ErrorKind, ServiceError};
 use crate::store::AdminSession;
 use pages::PersonFields;
 
 const SESSION_COOKIE: &str = "pce_session";
 const SIGN_IN_CSRF_COOKIE: &str = "pce_signin_csrf";
-const SIGN_IN_FAILED: &str = "Your account or password is incorrect.";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -236,32 +232,12 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
     }
     let password = field(&fields, "password").unwrap_or_default();
     let customer = match center::authenticate(&ctx, &user_name, password).await {
-        Ok(SignIn::Accepted(customer)) => customer,
-        Ok(SignIn::Refused { failures, threshold }) => {
-            let mut response = page(
-                StatusCode::UNAUTHORIZED,
-                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
-            );
-            let hint = format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout");
-            response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
-            return response;
-        }
-        Ok(SignIn::LockedOut { until, seconds_left }) => {
-            let mut response = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(LOCKED_OUT)),
-            );
-            if let Ok(value) = HeaderValue::from_str(&seconds_left.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            let hint = format!(
-                "'{user_name}' is locked until {} by the emulator clock (AADSTS50053); \
-                 DELETE /_emulator/sign-in-lockouts/{{userName}} unlocks it",
-                render_timestamp(until)
-            );
-            response.extensions_mut().insert(RefusalNote { rule: "SignInLockedOut", hint });
-            return response;
-        }
+        Ok(outcome) => match signed_in_account(outcome, &user_name, |message| {
+            pages::sign_in(&return_url, &expected_csrf, &user_name, Some(message))
+        }) {
+            Ok(customer) => customer,
+            Err(refused) => return *refused,
+        },
         Err(e) => return error_page(e, None),
     };
     let (cookie_value, _) = match center::start_session(&ctx, &customer).await {

@@ -14,22 +14,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 
-use super::error::{status_of, RefusalNote};
+use super::error::status_of;
 use super::extract::QueryParams;
-use super::html::{cookie, field, form_fields, page, set_cookie, tokens_match};
+use super::html::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::app::AppState;
 use crate::clock;
-use crate::domain::sign_in::LOCKED_OUT;
-use crate::domain::time::render_timestamp;
 use crate::service::dashboard::{self as board, AttestationForm, CustomerForm};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn, SESSION_HOURS};
-use crate::service::sign_in::SignIn;
 use crate::service::{ErrorKind, ServiceError};
 use pages::{Chrome, Section};
 
 const SESSION_COOKIE: &str = "pce_partner_session";
 const SIGN_IN_CSRF_COOKIE: &str = "pce_partner_signin_csrf";
-const SIGN_IN_FAILED: &str = "Your account or password is incorrect.";
 const HOME: &str = "/dashboard/customers";
 
 pub fn routes() -> Router<AppState> {
@@ -229,32 +225,12 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
     }
     let password = field(&fields, "password").unwrap_or_default();
     let user = match sessions::authenticate(&ctx, &user_name, password).await {
-        Ok(SignIn::Accepted(user)) => user,
-        Ok(SignIn::Refused { failures, threshold }) => {
-            let mut response = page(
-                StatusCode::UNAUTHORIZED,
-                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(SIGN_IN_FAILED)),
-            );
-            let hint = format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout");
-            response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
-            return response;
-        }
-        Ok(SignIn::LockedOut { until, seconds_left }) => {
-            let mut response = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                pages::sign_in(&return_url, &expected_csrf, &user_name, Some(LOCKED_OUT)),
-            );
-            if let Ok(value) = HeaderValue::from_str(&seconds_left.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            let hint = format!(
-                "'{user_name}' is locked until {} by the emulator clock (AADSTS50053); \
-                 DELETE /_emulator/sign-in-lockouts/{{userName}} unlocks it",
-                render_timestamp(until)
-            );
-            response.extensions_mut().insert(RefusalNote { rule: "SignInLockedOut", hint });
-            return response;
-        }
+        Ok(outcome) => match signed_in_account(outcome, &user_name, |message| {
+            pages::sign_in(&return_url, &expected_csrf, &user_name, Some(message))
+        }) {
+            Ok(user) => user,
+            Err(refused) => return *refused,
+        },
         Err(e) => return error_page(e, None),
     };
     match sessions::start_session(&ctx, &user).await {
