@@ -3,25 +3,12 @@
 // customer ticks the box and accepts inside the frame, and the embedding page receives the
 // completion message. Then the partner creates the customer's agreement over the API.
 // Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir node acceptance_page.mjs
-import { chromium } from 'playwright-core';
+import { api, base, launch, shots } from './support.mjs';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-const base = process.env.PCE_BASE ?? 'http://127.0.0.1:8080';
-const shots = process.env.SCREENSHOTS ?? 'screenshots';
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
 
-async function api(method, route, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 
 // Today's service (the emulator's default): the partner's application uses an App-only token.
 const state = await api('GET', '/_emulator/service-date');
@@ -64,11 +51,7 @@ const checkout = createServer((req, res) => {
 await new Promise((resolve) => checkout.listen(0, 'localhost', resolve));
 const checkoutUrl = `http://localhost:${checkout.address().port}/checkout`;
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let failed = false;
 try {
   const page = await (await browser.newContext({ viewport: { width: 1000, height: 1100 } })).newPage();

@@ -4,25 +4,12 @@
 // Exits non-zero when a page has a serious or critical finding. To scan another page, add an
 // entry to `pages` below.
 // Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir node accessibility.mjs
-import { chromium } from 'playwright-core';
+import { api, base, launch, shots } from './support.mjs';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { scan } from './axe.mjs';
 
-const base = process.env.PCE_BASE ?? 'http://127.0.0.1:8080';
-const shots = process.env.SCREENSHOTS ?? 'screenshots';
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
 
-async function api(method, route, { token, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 
 async function partner(name, { appOnly = false } = {}) {
   const p = await api('POST', '/_emulator/partners', { body: { name, partnerType: 'DirectBill' } });
@@ -279,6 +266,7 @@ const pages = [
     context: 'partner',
     label: 'dashboard account Update refused (future date)',
     visit: async (page) => {
+      await page.getByLabel('Agreement acceptance date').evaluate((input) => input.removeAttribute('max'));
       await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('alert').waitFor();
@@ -291,11 +279,7 @@ const pages = [
   { context: 'narrow', label: 'landing page on a narrow screen', visit: go('/') },
 ];
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 // The pages' Content-Security-Policy would stop axe's script: the contexts bypass it.
 const contexts = {
   visitor: { viewport: { width: 1280, height: 900 } },

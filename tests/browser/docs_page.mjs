@@ -2,21 +2,12 @@
 // Redoc renders the operations with their parameters and schemas, and no request leaves the
 // emulator's host.
 // Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir node docs_page.mjs
-import { chromium } from 'playwright-core';
+import { api, base, launch, shots } from './support.mjs';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-const base = process.env.PCE_BASE ?? 'http://127.0.0.1:8080';
-const shots = process.env.SCREENSHOTS ?? 'screenshots';
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let failed = false;
 try {
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();

@@ -3,25 +3,12 @@
 // The partner attests the 2023 way, so the emulator answers as on a service date before that
 // flow's retirement (pinned here, and restored at the end).
 // Usage: PCE_BASE=http://127.0.0.1:8080 SCREENSHOTS=dir node walkthrough.mjs
-import { chromium } from 'playwright-core';
+import { api, base, launch, shots } from './support.mjs';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const base = process.env.PCE_BASE ?? 'http://127.0.0.1:8080';
-const shots = process.env.SCREENSHOTS ?? 'screenshots';
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-mkdirSync(shots, { recursive: true });
 
-async function api(method, route, { token, body, contentType = 'application/json' } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = contentType;
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const r = await fetch(base + route, { method, headers, body: payload });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 
 async function partner(name) {
   const p = await api('POST', '/_emulator/partners', { body: { name, partnerType: 'DirectBill' } });
@@ -58,11 +45,7 @@ async function signIn(page, user, password) {
 const pinned = await api('PUT', '/_emulator/service-date', { body: { date: '2025-03-01' } });
 assert.equal(pinned.status, 200, 'pin the service date of the 2023 flow');
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let failed = false;
 try {
   // 1. Agreement-only invitation: the customer signs in with the keyboard and accepts the MCA.
