@@ -154,6 +154,17 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The status and the description a client reads (a page shows the same sentence).
+    pub fn status_and_description(&self) -> (StatusCode, String) {
+        let shape = self.shape();
+        if shape.status.is_server_error() {
+            tracing::error!(code = shape.code, error = %self.hint(), "request failed");
+        }
+        (shape.status, shape.description)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let shape = self.shape();

@@ -183,17 +183,17 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     let refusal = refuse_early(&state, &req, ids);
     let response = async {
         if let Some(refusal) = refusal {
-            return refusal.into_response();
+            return super::answer(&path, refusal);
         }
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
-            Err(_) => ApiError::Timeout.into_response(),
+            Err(_) => super::answer(&path, ApiError::Timeout),
         }
     }
     .instrument(span.clone())
     .await;
 
-    let mut response = in_error_shape(response, state.config.max_body_bytes);
+    let mut response = in_error_shape(&path, response, state.config.max_body_bytes);
     // Whole microseconds in the log; milliseconds with three decimals in the journal.
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let latency_ms = latency_us as f64 / 1000.0;
@@ -340,20 +340,19 @@ fn headers_size(headers: &HeaderMap) -> usize {
 
 /// A safety net at the edge: any 4xx that left in plain text (an axum rejection no extractor of
 /// ours translated, such as a path segment that is not UTF-8) is answered in the error format.
-fn in_error_shape(response: Response, body_limit: usize) -> Response {
+fn in_error_shape(path: &str, response: Response, body_limit: usize) -> Response {
     let status = response.status();
     let plain = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     if !(status.is_client_error() && plain) {
         return response;
     }
-    match status {
-        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit).into_response(),
-        axum::http::StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::MethodNotAllowed("method not allowed".into()).into_response()
-        }
-        axum::http::StatusCode::NOT_FOUND => ApiError::RouteNotFound("not found".into()).into_response(),
-        _ => ApiError::InvalidRequest(format!("rejected with {status}")).into_response(),
-    }
+    let error = match status {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit),
+        axum::http::StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed("method not allowed".into()),
+        axum::http::StatusCode::NOT_FOUND => ApiError::RouteNotFound("not found".into()),
+        _ => ApiError::InvalidRequest(format!("rejected with {status}")),
+    };
+    super::answer(path, error)
 }
 
 /// When an admin token is configured, every `/_emulator` route requires it.

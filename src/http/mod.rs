@@ -149,5 +149,19 @@ async fn route_not_found(method: Method, uri: Uri) -> Response {
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path())).into_response()
+    answer(uri.path(), ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path())))
+}
+
+/// An error of the HTTP edge (a bad path, a method, a size, a timeout) as its caller reads it: on
+/// a page of the admin center or the dashboard, a page that says it and leads back; anywhere
+/// else, Partner Center's JSON error.
+pub fn answer(path: &str, e: ApiError) -> Response {
+    if admin_center::is_admin_center_path(path) || dashboard::is_dashboard_path(path) {
+        let (status, text) = e.status_and_description();
+        if admin_center::is_admin_center_path(path) {
+            return admin_center::refusal_page(status, &text);
+        }
+        return dashboard::refusal_page(status, &text);
+    }
+    e.into_response()
 }

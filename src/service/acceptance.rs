@@ -64,6 +64,12 @@ pub async fn confirm_acceptance_of_new_customer(
     record_confirmation(ctx, permit, unit, customer, input, ConfirmationCall::Live).await
 }
 
+/// Whether a partner may confirm the 2023 way today: refused (990441) once that flow is retired
+/// on the service date. The API's confirmation and the dashboard's controls both ask here.
+pub async fn live_confirmation_open(ctx: &AppContext) -> ServiceResult<()> {
+    confirmation_open(ctx, ConfirmationCall::Live).await
+}
+
 /// A live 2023 confirmation is refused once that flow is retired on the service date.
 async fn confirmation_open(ctx: &AppContext, call: ConfirmationCall) -> ServiceResult<()> {
     let today = service_date(ctx).await?;
@@ -211,7 +217,8 @@ async fn store_confirmation(
     }
 }
 
-fn current_mca(templates: &[AgreementTemplate]) -> ServiceResult<&AgreementTemplate> {
+/// The current Microsoft Customer Agreement template, which confirmations and acceptances record.
+pub fn current_mca(templates: &[AgreementTemplate]) -> ServiceResult<&AgreementTemplate> {
     current_template(templates, AgreementType::MicrosoftCustomerAgreement)
         .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))
 }

@@ -59,9 +59,7 @@ pub async fn create_customer(
 
     // A taken domain is refused before any id is made (deterministic ids shift only with what was
     // created); the unique index still decides a race.
-    if ctx.store.customer_by_admin_user(&format!("admin@{}", profile.domain)).await?.is_some() {
-        return Err(ServiceError::DomainAlreadyExists(profile.domain));
-    }
+    check_domain_free(ctx, &profile.domain).await?;
     let now = ctx.clock.now().await?;
     let password = input.password.unwrap_or_else(|| ctx.ids.password());
     let customer = Customer {
@@ -84,6 +82,14 @@ pub async fn create_customer(
         Err(StoreError::Conflict) => Err(ServiceError::DomainAlreadyExists(customer.domain)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A customer's domain must not be in use (its admin's user name is made from it).
+pub async fn check_domain_free(ctx: &AppContext, domain: &str) -> ServiceResult<()> {
+    if ctx.store.customer_by_admin_user(&format!("admin@{domain}")).await?.is_some() {
+        return Err(ServiceError::DomainAlreadyExists(domain.to_string()));
+    }
+    Ok(())
 }
 
 /// Which page of `GET /v1/customers` a request asks for.

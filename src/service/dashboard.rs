@@ -7,19 +7,20 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::acceptance::{check_confirmation, confirm_acceptance, confirm_acceptance_of_new_customer, ConfirmationCall};
+use super::acceptance::{
+    check_confirmation, confirm_acceptance, confirm_acceptance_of_new_customer, current_mca, live_confirmation_open,
+    ConfirmationCall,
+};
 use super::access::{agreements_for, customer_for, ops, permit};
-use super::customers::{create_customer, invitation_url, list_customers, NewCustomer, PageRequest};
+use super::customers::{check_domain_free, create_customer, invitation_url, list_customers, NewCustomer, PageRequest};
 use super::dashboard_sessions::SignedIn;
 use super::error::{ServiceError, ServiceResult};
-use super::retries::{claim, keep_answer, Claim, NewClaim};
+use super::retries::{claim, keep_answer, Claim, NewClaim, KEEP_HOURS};
 use super::timeline::service_date;
 use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::auth::Caller;
-use crate::domain::agreements::{
-    current_template, Agreement, AgreementSource, AgreementType, ConfirmationInput, ValidConfirmation,
-};
+use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, ConfirmationInput, ValidConfirmation};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::{validate_customer_profile, Address, BillingProfile, CompanyProfileInput, Customer};
 use crate::domain::orders::{mca_standing, McaStanding};
@@ -40,7 +41,7 @@ pub enum AttestationControl {
     IndirectReseller { provider: String },
     /// On this service date the 2023 attestation is retired: attestation goes through the
     /// enhanced attestation API.
-    Retired { service_date: NaiveDate },
+    Retired { service_date: String },
 }
 
 pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceResult<AttestationControl> {
@@ -58,11 +59,13 @@ pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceRe
         }
         Err(e) => return Err(e),
     }
-    let today = service_date(ctx).await?;
-    if !today.legacy_attestation_open() {
-        return Ok(AttestationControl::Retired { service_date: today.date() });
+    match live_confirmation_open(ctx).await {
+        Ok(()) => Ok(AttestationControl::Open),
+        Err(ServiceError::LegacyAttestationRetired { service_date }) => {
+            Ok(AttestationControl::Retired { service_date })
+        }
+        Err(e) => Err(e),
     }
-    Ok(AttestationControl::Open)
 }
 
 /// The emulator clock's today (for the date fields' hints).
@@ -160,7 +163,8 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &str) 
     let standing = mca_standing(&stored, service_day);
     let acceptances = match permit::<ops::ListCustomerAgreements>(caller) {
         Ok(readable) => {
-            Some(acceptance_entries(ctx, agreements_for(ctx, &readable, &customer.id).await?, service_day).await?)
+            let agreements = agreements_for(ctx, &readable, &customer.id).await?;
+            Some(acceptance_entries(ctx, caller, agreements, service_day).await?)
         }
         Err(ServiceError::RoleNotAllowed(_)) => None,
         Err(e) => return Err(e),
@@ -177,6 +181,7 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &str) 
 
 async fn acceptance_entries(
     ctx: &AppContext,
+    caller: &Caller,
     agreements: Vec<Agreement>,
     service_day: ServiceDate,
 ) -> ServiceResult<Vec<AcceptanceEntry>> {
@@ -187,7 +192,12 @@ async fn acceptance_entries(
             None => None,
         };
         let user_name = match (&agreement.user_id, agreement.source) {
-            (Some(id), AgreementSource::PartnerConfirmation) => ctx.store.partner_user(id).await?.map(|u| u.user_name),
+            (Some(id), AgreementSource::PartnerConfirmation) => ctx
+                .store
+                .partner_user(id)
+                .await?
+                .filter(|u| u.partner_tenant_id == caller.partner.tenant_id)
+                .map(|u| u.user_name),
             _ => None,
         };
         let counts = service_day.acceptance_counts(agreement.date_agreed);
@@ -208,20 +218,19 @@ pub struct AttestationForm {
 }
 
 impl AttestationForm {
-    /// This form with the blank person fields filled from `contact` (the primary contact).
+    /// This form, or, when no person field was typed in, the same with `contact` (the primary
+    /// contact) as the person. A person partly typed in stays as typed: the rules then say what
+    /// is missing, rather than mixing two people.
     pub fn or_contact(&self, contact: &ContactInput) -> AttestationForm {
-        let pick = |typed: &str, default: &Option<String>| {
-            if typed.trim().is_empty() {
-                default.clone().unwrap_or_default()
-            } else {
-                typed.to_string()
-            }
-        };
+        let typed = [&self.first_name, &self.last_name, &self.email, &self.phone_number];
+        if typed.iter().any(|field| !field.trim().is_empty()) {
+            return self.clone();
+        }
         AttestationForm {
-            first_name: pick(&self.first_name, &contact.first_name),
-            last_name: pick(&self.last_name, &contact.last_name),
-            email: pick(&self.email, &contact.email),
-            phone_number: pick(&self.phone_number, &contact.phone_number),
+            first_name: contact.first_name.clone().unwrap_or_default(),
+            last_name: contact.last_name.clone().unwrap_or_default(),
+            email: contact.email.clone().unwrap_or_default(),
+            phone_number: contact.phone_number.clone().unwrap_or_default(),
             date_agreed: self.date_agreed.clone(),
         }
     }
@@ -240,8 +249,7 @@ async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> Service
         Some(format!("{day}T00:00:00Z"))
     };
     let templates = ctx.store.templates().await?;
-    let template = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
-        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
+    let template = current_mca(&templates)?;
     let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
     Ok(ConfirmationInput {
         contact: ContactInput {
@@ -289,10 +297,22 @@ pub struct CustomerForm {
     pub state: String,
     pub postal_code: String,
     pub country: String,
+    /// `en`, `de`, `es`, `fr`, `it` or `ja`; the culture follows from it.
     pub language: String,
-    pub culture: String,
     /// The partner attests (Some), or the customer will accept in the admin center (None).
     pub attestation: Option<AttestationForm>,
+}
+
+/// The culture of a language the form offers.
+fn culture_of(language: &str) -> &'static str {
+    match language {
+        "de" => "de-DE",
+        "es" => "es-ES",
+        "fr" => "fr-FR",
+        "it" => "it-IT",
+        "ja" => "ja-JP",
+        _ => "en-US",
+    }
 }
 
 impl CustomerForm {
@@ -311,7 +331,7 @@ impl CustomerForm {
             }),
             billing_profile: Some(BillingProfile {
                 email: text(&self.email),
-                culture: text(&self.culture),
+                culture: Some(culture_of(&self.language).to_string()),
                 language: text(&self.language),
                 company_name: text(&self.company_name),
                 first_name: None,
@@ -360,26 +380,28 @@ pub struct Review {
 pub async fn review_new_customer(ctx: &AppContext, signed_in: &SignedIn, form: &CustomerForm) -> ServiceResult<Review> {
     let caller = signed_in.caller();
     permit::<ops::CreateCustomer>(caller)?;
-    let profile = validate_customer_profile(
-        form.as_new_customer().company_profile.as_ref(),
-        form.as_new_customer().billing_profile.as_ref(),
-    )
-    .map_err(ServiceError::Validation)?;
-    if ctx.store.customer_by_admin_user(&format!("admin@{}", profile.domain)).await?.is_some() {
-        return Err(ServiceError::DomainAlreadyExists(profile.domain));
-    }
-    let attestation = match form.attestation_with_person() {
+    let new = form.as_new_customer();
+    let profile = validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref())
+        .map_err(ServiceError::Validation)?;
+    check_domain_free(ctx, &profile.domain).await?;
+    let attestation = match attestation_input(ctx, caller, form).await? {
+        Some(input) => Some(check_confirmation(ctx, &input).await?),
         None => None,
-        Some(attestation) => {
-            permit::<ops::ConfirmAcceptance>(caller)?;
-            let today = service_date(ctx).await?;
-            if !today.legacy_attestation_open() {
-                return Err(ServiceError::LegacyAttestationRetired { service_date: today.date().to_string() });
-            }
-            Some(check_confirmation(ctx, &confirmation_input(ctx, &attestation).await?).await?)
-        }
     };
     Ok(Review { domain: profile.domain, attestation })
+}
+
+/// The confirmation a form asks for, as the API's body, once the user may confirm the 2023 way
+/// today; `None` when the customer will accept in the admin center.
+async fn attestation_input(
+    ctx: &AppContext,
+    caller: &Caller,
+    form: &CustomerForm,
+) -> ServiceResult<Option<ConfirmationInput>> {
+    let Some(attestation) = form.attestation_with_person() else { return Ok(None) };
+    permit::<ops::ConfirmAcceptance>(caller)?;
+    live_confirmation_open(ctx).await?;
+    Ok(Some(confirmation_input(ctx, &attestation).await?))
 }
 
 /// What **Submit** made: the customer, its first admin's password (shown once, on the
@@ -412,8 +434,9 @@ struct KeptSubmission {
     confirmation_id: Option<String>,
 }
 
-/// How many times a submission waits for an earlier request with the same form to finish.
-const WAIT_ROUNDS: u32 = 100;
+/// How many times (100 ms apart) a submission waits for an earlier request with the same form to
+/// finish: well within the request timeout.
+const WAIT_ROUNDS: u32 = 50;
 
 /// **Submit**: the customer and, when the partner attests, its confirmation, in one unit of work
 /// (both, or neither). The form's submission id makes it safe to send again: a double click or a
@@ -431,9 +454,9 @@ pub async fn submit_new_customer(
     for _ in 0..WAIT_ROUNDS {
         let new_claim = NewClaim {
             partner_tenant_id: caller.partner.tenant_id.clone(),
-            request_id: format!("dashboard-{}", submission_id.trim()),
+            request_id: submission_request_id(submission_id),
             method: "POST".into(),
-            path: "/dashboard/customers/new".into(),
+            path: SUBMISSION_PATH.into(),
             request_hash: request_hash.clone(),
         };
         let kept = in_unit!(ctx, |unit| {
@@ -478,8 +501,36 @@ pub async fn submit_new_customer(
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    Err(ServiceError::Internal("an earlier submission of this form is still running".into()))
+    Err(ServiceError::Validation(vec![
+        "form: this form is still being submitted; reload the page in a moment to see its confirmation".into(),
+    ]))
 }
+
+/// The Confirmation of a submission made before, if this form was submitted (a Back to the review
+/// after Submit shows it again rather than refusing the customer's domain as taken).
+pub async fn earlier_submission(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+) -> ServiceResult<Option<Submitted>> {
+    let request_id = submission_request_id(submission_id);
+    let Some(kept) = ctx.store.kept_answer(&signed_in.partner.tenant_id, &request_id).await? else { return Ok(None) };
+    let fresh = kept.created_at > ctx.clock.now().await? - chrono::Duration::hours(KEEP_HOURS);
+    if kept.path != SUBMISSION_PATH || !fresh {
+        return Ok(None);
+    }
+    match serde_json::from_str::<KeptSubmission>(&kept.body) {
+        Ok(submission) => Ok(Some(submitted(ctx, submission).await?)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Where a form submission's answer is kept: the partner's request ids, in a namespace of its own.
+fn submission_request_id(submission_id: &str) -> String {
+    format!("dashboard-{}", submission_id.trim())
+}
+
+const SUBMISSION_PATH: &str = "/dashboard/customers/new";
 
 async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Submitted> {
     let customer = ctx

@@ -337,6 +337,10 @@ pub trait Store: Send + Sync + 'static {
     /// The link with this id, removed in the same statement: a link signs in once.
     async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>>;
 
+    /// The answer kept under a partner's request id, if any (read outside any unit: a page that
+    /// shows what an earlier request made).
+    async fn kept_answer(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
+
     /// Drop kept answers made before `before` (emulator time); returns how many.
     async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 

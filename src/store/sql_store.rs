@@ -12,7 +12,7 @@ use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
     sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, PartnerTime, Seen, SignInLink, Store,
-    StoreError, StoreResult, StoredClock, UnitOfWork,
+    StoreError, StoreResult, StoredClock, StoredResponse, UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
@@ -570,6 +570,13 @@ impl Store for SqlStore {
             Db::Postgres(db) => Box::new(db.unit()),
             Db::Sqlite(db) => Box::new(db.unit()),
         }
+    }
+
+    async fn kept_answer(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>> {
+        let row: Option<rows::StoredResponseRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(sql::KEPT_ANSWER).bind(partner_tenant_id).bind(request_id).fetch_optional(pool).await
+        })?;
+        row.map(StoredResponse::try_from).transpose()
     }
 
     async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64> {

@@ -228,8 +228,12 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     let partner = app.create_partner("DirectBill", None).await;
     let user = PartnerUser::signed_in(&app, &partner, &["AdminAgent"]).await;
     let token = app.mint(&partner, &["AdminAgent"], false).await;
+    let form = user.page("/dashboard/customers/new").await;
+    assert!(form.contains("value=\"partner\""), "an Admin agent may attest in the wizard");
     let state = open_wizard(&user).await;
     let fields = wizard("dashattest", Some("2025-02-10"));
+    let no_csrf: Vec<(&str, String)> = state.iter().filter(|(k, _)| *k != "csrf").cloned().collect();
+    assert_eq!(wizard_step(&user, &no_csrf, &fields, "submit").await.status(), 403, "no form token, no customer");
 
     let review = wizard_step(&user, &state, &fields, "review").await;
     assert_eq!(review.status(), 200);
@@ -251,6 +255,9 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
         assert!(page.contains("admin@dashattest.onmicrosoft.com"));
     }
     assert_eq!(between(&first, "id=\"adminPassword\">", "<"), between(&again, "id=\"adminPassword\">", "<"));
+    // Back to the review after Submit shows the Confirmation again, not "domain in use".
+    let back = wizard_step(&user, &state, &fields, "review").await.text().await.unwrap();
+    assert!(back.contains("Confirmation") && back.contains(id.as_str()), "{back}");
 
     // What the page did shows in the API: the confirmation, its user, the email; and the order goes through.
     let agreements =
@@ -294,6 +301,19 @@ async fn the_wizard_refuses_what_the_api_refuses_in_words() {
     let page = wizard_step(&user, &state, &missing, "review").await.text().await.unwrap();
     assert!(page.contains("City: is required"), "{page}");
 
+    let mut partial = wizard("dashpartial", Some("2025-02-10"));
+    partial.push(("accepterFirstName", "Ana".into()));
+    let page = wizard_step(&user, &state, &partial, "review").await.text().await.unwrap();
+    assert!(
+        page.contains("Last name of the person who accepted"),
+        "a partly typed person is not mixed with the contact: {page}"
+    );
+
+    let no_submission: Vec<(&str, String)> = state.iter().filter(|(k, _)| *k != "submission").cloned().collect();
+    let r = wizard_step(&user, &no_submission, &wizard("dashnosub", None), "review").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Start again from Add customer"));
+
     let mut bad_date = wizard("dashbaddate", Some("10/02/2025"));
     bad_date.push(("accepterEmail", "not-an-email".into()));
     let page = wizard_step(&user, &state, &bad_date, "review").await.text().await.unwrap();
@@ -332,6 +352,9 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
             user.post(&format!("/dashboard/customers/{id}/account/agreement"), &fields).await
         }
     };
+    let mut forged = save("2025-01-15");
+    forged[0].1 = "forged".into();
+    assert_eq!(post(forged).await.status(), 403, "Update needs the form's token");
     let r = post(save("2025-01-15")).await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).ends_with("/account?saved=agreement"));
@@ -428,9 +451,27 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
     let found = user.page("/dashboard/customers?q=LIST07").await;
     assert!(found.contains("dashlist07") && !found.contains("dashlist08") && found.contains("(1 customer)"));
 
-    let r = user.get("/dashboard/nowhere").await;
+    for (path, status) in
+        [("/dashboard/nowhere", 404), ("/dashboard/customers/%FF/account", 400), ("/dashboard/customers?q=%00", 400)]
+    {
+        let r = user.get(path).await;
+        assert_eq!(r.status(), status, "{path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path} answers a page");
+    }
+    let r = user.get("/dashboard/signout").await;
+    assert_eq!(r.status(), 405);
+    assert!(r.text().await.unwrap().contains("Request refused"), "a method a page does not take is a page too");
+    let r = user.get(&format!("/dashboard/customers/{}/account", "00000000-0000-4000-8000-000000000000")).await;
     assert_eq!(r.status(), 404);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("Tenant not found"));
+    let last = user.page("/dashboard/customers?page=99999999999999999999").await;
+    assert!(last.contains("Page 1 of 2"), "a page number out of range shows the first page");
+    assert_eq!(user.get("/dashboard/customers/relationship-request").await.status(), 403, "not for a Helpdesk agent");
+    let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
+    let invite = agent.page("/dashboard/customers/relationship-request?dap=true").await;
+    let link = format!("partnerId={}&amp;msppId=0&amp;DAP=true", p.tenant_id);
+    assert!(invite.contains(&link) && invite.contains("mailto:?subject="), "{invite}");
+    assert!(agent.page("/dashboard/customers/relationship-request").await.contains("DAP=false"));
 }
 
 #[tokio::test]
@@ -460,4 +501,23 @@ async fn enhanced_attestations_made_through_the_api_show_on_the_account_page() {
     assert!(account.contains("Chloe Martin") && account.contains("Confirmed by partner"));
     let list = user.page("/dashboard/customers?q=dashenhanced").await;
     assert!(list.contains("Confirmed by partner"));
+}
+
+#[tokio::test]
+async fn two_submits_at_once_make_one_customer_and_the_same_confirmation() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let fields = wizard("dashtwice", Some("2025-02-10"));
+    let (a, b) =
+        tokio::join!(wizard_step(&user, &state, &fields, "submit"), wizard_step(&user, &state, &fields, "submit"));
+    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
+    let ids = customer_ids(&app, &p.token).await;
+    assert_eq!(ids.len(), 1, "one customer");
+    assert_eq!(between(&a, "id=\"customerId\">", "<"), ids[0]);
+    assert_eq!(between(&a, "id=\"adminPassword\">", "<"), between(&b, "id=\"adminPassword\">", "<"));
+    let agreements = app.get_json(&format!("/v1/customers/{}/agreements?agreementType=*", ids[0]), &p.token).await;
+    assert_eq!(agreements["totalCount"], 1, "one confirmation");
 }

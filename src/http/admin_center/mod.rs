@@ -49,6 +49,12 @@ pub fn page_not_found(path: &str) -> Response {
     page(StatusCode::NOT_FOUND, pages::not_found(path))
 }
 
+/// A request the HTTP edge refused before any page ran (a malformed path, a method, a size): a
+/// page that says why.
+pub fn refusal_page(status: StatusCode, text: &str) -> Response {
+    page(status, pages::message("Request refused", None, text))
+}
+
 /// The status and the sentence a page shows for a refusal: the description the API would have
 /// sent, or a plain apology for a failure of the emulator (whose details only go to the log).
 fn refusal(e: ServiceError) -> (StatusCode, String) {

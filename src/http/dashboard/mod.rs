@@ -54,6 +54,12 @@ pub fn page_not_found(path: &str) -> Response {
     page(StatusCode::NOT_FOUND, pages::not_found(path))
 }
 
+/// A request the HTTP edge refused before any page ran (a malformed path, a method, a size): a
+/// page that says why.
+pub fn refusal_page(status: StatusCode, text: &str) -> Response {
+    page(status, pages::message("Request refused", None, text))
+}
+
 async fn script() -> Response {
     let mut response = pages::SCRIPT.into_response();
     let headers = response.headers_mut();
@@ -192,12 +198,30 @@ async fn as_partner<F: std::future::Future<Output = Response>>(signed_in: &Signe
 
 // --- Sign-in ------------------------------------------------------------------------------------
 
+/// A sign-in form's CSRF token: the browser's cookie when it holds one of ours, else a new one.
+fn sign_in_token(ctx: &AppState, headers: &HeaderMap) -> String {
+    cookie(headers, SIGN_IN_CSRF_COOKIE)
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| ctx.ids.secret(32))
+}
+
 async fn sign_in_form(State(ctx): State<AppState>, headers: HeaderMap, query: QueryParams) -> Response {
-    let csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_else(|| ctx.ids.secret(32));
+    let csrf = sign_in_token(&ctx, &headers);
     let return_url = safe_return_url(query.get("returnUrl"));
     let mut response = page(StatusCode::OK, pages::sign_in(&return_url, &csrf, "", None));
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&ctx, SIGN_IN_CSRF_COOKIE, &csrf, 3600));
     response
+}
+
+/// A new sign-in replaces the session the browser had, if any.
+async fn end_earlier_session(ctx: &AppState, headers: &HeaderMap) {
+    if let Some(value) = cookie(headers, SESSION_COOKIE) {
+        if let Ok(Some(earlier)) = sessions::session_for(ctx, &value, Utc::now()).await {
+            if let Err(e) = sessions::end_session(ctx, &earlier).await {
+                tracing::warn!(error = %e.hint(), "an earlier dashboard session could not be ended");
+            }
+        }
+    }
 }
 
 fn signed_in_response(ctx: &AppState, cookie_value: &str, to: &str) -> Response {
@@ -233,13 +257,14 @@ async fn sign_in(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -
         },
         Err(e) => return error_page(e, None),
     };
+    end_earlier_session(&ctx, &headers).await;
     match sessions::start_session(&ctx, &user).await {
         Ok(cookie_value) => signed_in_response(&ctx, &cookie_value, &return_url),
         Err(e) => error_page(e, None),
     }
 }
 
-async fn sign_in_with_link(State(ctx): State<AppState>, query: QueryParams) -> Response {
+async fn sign_in_with_link(State(ctx): State<AppState>, headers: HeaderMap, query: QueryParams) -> Response {
     let token = query.get("token").unwrap_or_default();
     let user = match sessions::redeem_sign_in_link(&ctx, token, Utc::now()).await {
         Ok(Some(user)) => user,
@@ -256,6 +281,7 @@ async fn sign_in_with_link(State(ctx): State<AppState>, query: QueryParams) -> R
         }
         Err(e) => return error_page(e, None),
     };
+    end_earlier_session(&ctx, &headers).await;
     match sessions::start_session(&ctx, &user).await {
         Ok(cookie_value) => signed_in_response(&ctx, &cookie_value, HOME),
         Err(e) => error_page(e, None),
@@ -312,15 +338,6 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
 
 fn customer_form(fields: &[(String, String)]) -> CustomerForm {
     let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
-    let language = get("language");
-    let culture = match language.as_str() {
-        "de" => "de-DE",
-        "es" => "es-ES",
-        "fr" => "fr-FR",
-        "it" => "it-IT",
-        "ja" => "ja-JP",
-        _ => "en-US",
-    };
     CustomerForm {
         company_name: get("companyName"),
         domain: get("domain"),
@@ -334,8 +351,7 @@ fn customer_form(fields: &[(String, String)]) -> CustomerForm {
         state: get("state"),
         postal_code: get("postalCode"),
         country: get("country"),
-        culture: culture.to_string(),
-        language,
+        language: get("language"),
         attestation: (field(fields, "agreement") == Some("partner")).then(|| AttestationForm {
             first_name: get("accepterFirstName"),
             last_name: get("accepterLastName"),
@@ -419,30 +435,36 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
     };
     let step = field(&fields, "step").unwrap_or("review").to_string();
     as_partner(&signed_in, async {
-        let with_problems = |problems: Vec<String>, status: StatusCode| {
-            let form = &form;
-            let submission = &submission;
-            let ctx = &ctx;
-            let signed_in = &signed_in;
+        let form_again = |problems: Vec<String>, submission: String, status: StatusCode| {
+            let (ctx, signed_in, form) = (&ctx, &signed_in, &form);
             async move {
-                render_new_customer(ctx, signed_in, FormPage { form, problems: &problems, submission, status }).await
+                let p = FormPage { form, problems: &problems, submission: &submission, status };
+                render_new_customer(ctx, signed_in, p).await
             }
         };
+        let confirmation = |submitted: &board::Submitted| {
+            page(StatusCode::OK, pages::confirmation(&chrome(&signed_in, Section::Customers), submitted))
+        };
         match step.as_str() {
-            "edit" => with_problems(Vec::new(), StatusCode::OK).await,
+            "edit" => form_again(Vec::new(), submission, StatusCode::OK).await,
             "submit" => match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
-                Ok(submitted) => {
-                    page(StatusCode::OK, pages::confirmation(&chrome(&signed_in, Section::Customers), &submitted))
-                }
-                Err(e) if is_refusal(&e) => with_problems(refusal_text(&e), status_of(&e)).await,
+                Ok(submitted) => confirmation(&submitted),
+                // Nothing was kept under this submission: the corrected form is a new one.
+                Err(e) if is_refusal(&e) => form_again(refusal_text(&e), ctx.ids.secret(32), status_of(&e)).await,
                 Err(e) => error_page(e, Some(&signed_in)),
             },
-            _ => match board::review_new_customer(&ctx, &signed_in, &form).await {
-                Ok(review) => page(
-                    StatusCode::OK,
-                    pages::review(&chrome(&signed_in, Section::Customers), &form, &review, &submission),
-                ),
-                Err(e) if is_refusal(&e) => with_problems(refusal_text(&e), status_of(&e)).await,
+            // Next: Review, or Back to the review after Submit: a form already submitted shows its
+            // Confirmation again.
+            _ => match board::earlier_submission(&ctx, &signed_in, &submission).await {
+                Ok(Some(submitted)) => confirmation(&submitted),
+                Ok(None) => match board::review_new_customer(&ctx, &signed_in, &form).await {
+                    Ok(review) => page(
+                        StatusCode::OK,
+                        pages::review(&chrome(&signed_in, Section::Customers), &form, &review, &submission),
+                    ),
+                    Err(e) if is_refusal(&e) => form_again(refusal_text(&e), submission, status_of(&e)).await,
+                    Err(e) => error_page(e, Some(&signed_in)),
+                },
                 Err(e) => error_page(e, Some(&signed_in)),
             },
         }

@@ -8,6 +8,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::domain::locales::all_countries;
 use crate::domain::orders::McaStanding;
+use crate::domain::timeline::Milestone;
 use crate::service::dashboard::{
     AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
 };
@@ -52,7 +53,7 @@ table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1dfdd;vertical-align:top}
 td{overflow-wrap:anywhere}td.date{white-space:nowrap;overflow-wrap:normal}
 th{font-weight:600}
-.state{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.9rem;white-space:nowrap}
+.state{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.9rem}
 .state.ok{background:#dff6dd;color:#0e5c0e}.state.no{background:#fde7e9;color:#a80000}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
 code,.secret{overflow-wrap:anywhere;font-family:Consolas,monospace}
@@ -239,7 +240,7 @@ fn control_note(control: &AttestationControl) -> Option<Markup> {
             strong { (provider) } ", must confirm that the customer accepted the Microsoft Customer Agreement."
         }),
         AttestationControl::Retired { service_date } => Some(html! {
-            "Since January 5, 2026, partners confirm a customer's acceptance with enhanced attestation, through the API: "
+            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation, through the API: "
             code { "POST /v1/attestations/enhanced" } ", which the customer accepts, then "
             code { "POST /v1/customers/{customerId}/agreements" } " with its " code { "attestationId" } ". "
             "The emulator's service date is " (service_date) "."
@@ -265,8 +266,8 @@ fn person_inputs(prefix: &str, person: &AttestationForm, required: bool, hint: O
 fn date_input(name: &str, value: &str, today: NaiveDate) -> Markup {
     html! {
         label for=(name) { "Agreement acceptance date"
-            span.hint id={ (name) "Hint" } { "The date the customer accepted; not later than today, " (today) ", by the emulator clock." } }
-        input type="date" id=(name) name=(name) aria-describedby={ (name) "Hint" } value=(value);
+            span.hint id={ (name) "Hint" } { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
+        input type="date" id=(name) name=(name) max=(today) aria-describedby={ (name) "Hint" } value=(value);
     }
 }
 
@@ -367,8 +368,10 @@ pub fn new_customer(p: &NewCustomerPage) -> Markup {
                             }
                             div.nested {
                                 (date_input("dateAgreed", &person.date_agreed, p.today))
-                                h3 { "Person who accepted the agreement" }
-                                (person_inputs("accepter", &person, false, Some("Leave these empty to use the primary contact.")))
+                                fieldset {
+                                    legend { "Person who accepted the agreement" }
+                                    (person_inputs("accepter", &person, false, Some("Leave these empty to use the primary contact.")))
+                                }
                             }
                         }
                         label.choice for="agreementCustomer" {
