@@ -336,6 +336,9 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_sign_in_link(&self, link: &SignInLink) -> StoreResult<()>;
     /// The link with this id, removed in the same statement: a link signs in once.
     async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>>;
+    /// Drop the sessions (admin center and dashboard) and sign-in links that ended at or before
+    /// `now`; returns how many.
+    async fn forget_expired_sign_ins(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// The answer kept under a partner's request id, if any (read outside any unit: a page that
     /// shows what an earlier request made).

@@ -230,6 +230,12 @@ pub const DELETE_PARTNER_SESSION: &str = "DELETE FROM partner_sessions WHERE id 
 pub const INSERT_SIGN_IN_LINK: &str = "INSERT INTO partner_sign_in_links (id, user_id, expires_at) VALUES ($1, $2, $3)";
 /// One statement: of two requests with the same link, one gets it.
 pub const TAKE_SIGN_IN_LINK: &str = "DELETE FROM partner_sign_in_links WHERE id = $1 RETURNING id, user_id, expires_at";
+/// Sessions of both front doors and sign-in links that ended at or before `$1` (real time).
+pub const FORGET_EXPIRED_SIGN_INS: [&str; 3] = [
+    "DELETE FROM admin_sessions WHERE expires_at <= $1",
+    "DELETE FROM partner_sessions WHERE expires_at <= $1",
+    "DELETE FROM partner_sign_in_links WHERE expires_at <= $1",
+];
 
 // --- kept answers (MS-RequestId) ---------------------------------------------------------------------
 

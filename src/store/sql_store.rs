@@ -565,6 +565,16 @@ impl Store for SqlStore {
         Ok(row.map(SignInLink::from))
     }
 
+    async fn forget_expired_sign_ins(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut forgotten = 0;
+        for statement in sql::FORGET_EXPIRED_SIGN_INS {
+            forgotten += on_pool!(self, writer, |pool| {
+                sqlx::query(statement).bind(now).execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(forgotten)
+    }
+
     fn begin(&self) -> Box<dyn UnitOfWork> {
         match &self.db {
             Db::Postgres(db) => Box::new(db.unit()),

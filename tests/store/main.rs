@@ -15,12 +15,14 @@ use partner_center_emulator::domain::attestations::EnhancedAttestation;
 use partner_center_emulator::domain::contact::Contact;
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
+use partner_center_emulator::domain::identities::PartnerUser;
 use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::paging::Position;
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
+use partner_center_emulator::domain::permissions::Role;
 use partner_center_emulator::store::{
-    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Seen, Store, StoreError, StoreResult,
-    StoredClock, StoredResponse,
+    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, RequestLock, Seen, SignInLink, Store,
+    StoreError, StoreResult, StoredClock, StoredResponse,
 };
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
@@ -313,6 +315,38 @@ async fn orders_and_sessions_are_read_back_as_written() {
     assert_eq!(store.session("s").await.unwrap(), Some(session));
     store.delete_session("s").await.unwrap();
     assert_eq!(store.session("s").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn ended_sessions_and_sign_in_links_are_forgotten_and_live_ones_kept() {
+    let store = store_with_customer().await;
+    let user = PartnerUser {
+        id: "u1".into(),
+        partner_tenant_id: "p1".into(),
+        user_name: "agent@p1.example".into(),
+        display_name: "Agent".into(),
+        password_hash: "not-a-hash".into(),
+        roles: vec![Role::AdminAgent],
+        mfa: true,
+        created_at: at(0),
+    };
+    store.insert_partner_user(&user).await.unwrap();
+    for (id, ends) in [("ended", at(10)), ("live", at(11))] {
+        let admin = AdminSession { id: id.into(), customer_id: "c1".into(), csrf_token: "t".into(), expires_at: ends };
+        store.insert_session(&admin).await.unwrap();
+        let partner_session =
+            PartnerSession { id: id.into(), user_id: "u1".into(), csrf_token: "t".into(), expires_at: ends };
+        store.insert_partner_session(&partner_session).await.unwrap();
+        store.insert_sign_in_link(&SignInLink { id: id.into(), user_id: "u1".into(), expires_at: ends }).await.unwrap();
+    }
+    assert_eq!(store.forget_expired_sign_ins(at(10)).await.unwrap(), 3, "one of each ended at that instant");
+    assert_eq!(store.session("ended").await.unwrap(), None);
+    assert_eq!(store.partner_session("ended").await.unwrap(), None);
+    assert_eq!(store.take_sign_in_link("ended").await.unwrap(), None);
+    assert!(store.session("live").await.unwrap().is_some());
+    assert!(store.partner_session("live").await.unwrap().is_some());
+    assert!(store.take_sign_in_link("live").await.unwrap().is_some());
+    assert_eq!(store.forget_expired_sign_ins(at(60)).await.unwrap(), 2, "the link was taken; two sessions left");
 }
 
 fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
