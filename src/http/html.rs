@@ -8,6 +8,7 @@ use maud::Markup;
 
 use super::error::RefusalNote;
 use crate::app::AppState;
+use crate::domain::identities::MAX_USER_NAME;
 use crate::domain::sign_in::LOCKED_OUT;
 use crate::domain::time::render_timestamp;
 use crate::service::sign_in::SignIn;
@@ -81,6 +82,12 @@ pub(super) fn signed_in_account<T>(
         SignIn::Refused { failures, threshold } => {
             let mut response = page(StatusCode::UNAUTHORIZED, form(SIGN_IN_FAILED));
             let hint = format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout");
+            response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
+            Err(Box::new(response))
+        }
+        SignIn::NotAUserName => {
+            let mut response = page(StatusCode::UNAUTHORIZED, form(SIGN_IN_FAILED));
+            let hint = format!("a user name over {MAX_USER_NAME} characters: no account has one; not counted");
             response.extensions_mut().insert(RefusalNote { rule: "SignInFailed", hint });
             Err(Box::new(response))
         }

@@ -78,6 +78,12 @@ pub fn may_add_customers(caller: &Caller) -> bool {
     permit::<ops::CreateCustomer>(caller).is_ok()
 }
 
+/// Whether the user may read customers' agreements (the API's rule for their list): what the API
+/// refuses a user, the pages do not show either, the agreement's state at a glance included.
+pub fn may_read_agreements(caller: &Caller) -> bool {
+    permit::<ops::ListCustomerAgreements>(caller).is_ok()
+}
+
 /// Whether the user may send reseller-relationship invitations (the API's rule for the link).
 pub fn may_invite(caller: &Caller) -> bool {
     permit::<ops::GetRelationshipRequest>(caller).is_ok()
@@ -87,7 +93,8 @@ pub fn may_invite(caller: &Caller) -> bool {
 
 pub struct CustomerRow {
     pub customer: Customer,
-    pub standing: McaStanding,
+    /// None when the user's roles may not read the customer's agreements (as in the API).
+    pub standing: Option<McaStanding>,
 }
 
 pub struct CustomerList {
@@ -122,10 +129,12 @@ pub async fn customers(
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
     let page = page.clamp(1, pages);
     let today = service_date(ctx).await?;
+    let shows_standing = may_read_agreements(signed_in.caller());
     let mut rows = Vec::new();
     for customer in matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
-        let agreements = ctx.store.agreements(&customer.id).await?;
-        rows.push(CustomerRow { standing: mca_standing(&agreements, today), customer: customer.clone() });
+        let standing =
+            if shows_standing { Some(mca_standing(&ctx.store.agreements(&customer.id).await?, today)) } else { None };
+        rows.push(CustomerRow { standing, customer: customer.clone() });
     }
     Ok(CustomerList { rows, matching: matching.len(), page, pages })
 }
@@ -146,7 +155,8 @@ pub struct AcceptanceEntry {
 
 pub struct AccountView {
     pub customer: Customer,
-    pub standing: McaStanding,
+    /// None when the user's roles may not read the customer's agreements (as in the API).
+    pub standing: Option<McaStanding>,
     /// None when the user's roles may not read the customer's agreements.
     pub acceptances: Option<Vec<AcceptanceEntry>>,
     pub control: AttestationControl,
@@ -159,14 +169,13 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &str) 
     let caller = signed_in.caller();
     let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
     let service_day = service_date(ctx).await?;
-    let stored = ctx.store.agreements(&customer.id).await?;
-    let standing = mca_standing(&stored, service_day);
-    let acceptances = match permit::<ops::ListCustomerAgreements>(caller) {
+    let (standing, acceptances) = match permit::<ops::ListCustomerAgreements>(caller) {
         Ok(readable) => {
+            let standing = mca_standing(&ctx.store.agreements(&customer.id).await?, service_day);
             let agreements = agreements_for(ctx, &readable, &customer.id).await?;
-            Some(acceptance_entries(ctx, caller, agreements, service_day).await?)
+            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?))
         }
-        Err(ServiceError::RoleNotAllowed(_)) => None,
+        Err(ServiceError::RoleNotAllowed(_)) => (None, None),
         Err(e) => return Err(e),
     };
     Ok(AccountView {
@@ -449,8 +458,7 @@ pub async fn submit_new_customer(
 ) -> ServiceResult<Submitted> {
     let caller = signed_in.caller();
     let create = permit::<ops::CreateCustomer>(caller)?;
-    let request_hash: String =
-        Sha256::digest(serde_json::to_vec(form).unwrap_or_default()).iter().map(|b| format!("{b:02x}")).collect();
+    let request_hash = form_hash(form);
     for _ in 0..WAIT_ROUNDS {
         let new_claim = NewClaim {
             partner_tenant_id: caller.partner.tenant_id.clone(),
@@ -506,23 +514,46 @@ pub async fn submit_new_customer(
     ]))
 }
 
-/// The Confirmation of a submission made before, if this form was submitted (a Back to the review
-/// after Submit shows it again rather than refusing the customer's domain as taken).
+/// What became of a form's submission id before this request.
+pub enum EarlierSubmission {
+    /// Never submitted: the form goes on to its review under the same id.
+    None,
+    /// Submitted with these very values: its Confirmation (a Back to the review after Submit shows
+    /// it again rather than refusing the customer's domain as taken).
+    Same(Box<Submitted>),
+    /// Submitted with other values (the browser's Back past the Confirmation, then an edit): the
+    /// edited form is a new customer, under a new submission id.
+    OtherValues,
+}
+
+/// Whether this form's submission id was used, and with which values.
 pub async fn earlier_submission(
     ctx: &AppContext,
     signed_in: &SignedIn,
     submission_id: &str,
-) -> ServiceResult<Option<Submitted>> {
+    form: &CustomerForm,
+) -> ServiceResult<EarlierSubmission> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
     let request_id = submission_request_id(submission_id);
-    let Some(kept) = ctx.store.kept_answer(&signed_in.partner.tenant_id, &request_id).await? else { return Ok(None) };
+    let Some(kept) = ctx.store.kept_answer(&signed_in.partner.tenant_id, &request_id).await? else {
+        return Ok(EarlierSubmission::None);
+    };
     let fresh = kept.created_at > ctx.clock.now().await? - chrono::Duration::hours(KEEP_HOURS);
     if kept.path != SUBMISSION_PATH || !fresh {
-        return Ok(None);
+        return Ok(EarlierSubmission::None);
+    }
+    if kept.request_hash != form_hash(form) {
+        return Ok(EarlierSubmission::OtherValues);
     }
     match serde_json::from_str::<KeptSubmission>(&kept.body) {
-        Ok(submission) => Ok(Some(submitted(ctx, submission).await?)),
-        Err(_) => Ok(None),
+        Ok(submission) => Ok(EarlierSubmission::Same(Box::new(submitted(ctx, submission).await?))),
+        Err(_) => Ok(EarlierSubmission::None),
     }
+}
+
+/// SHA-256 of the form's values, in hex: what tells a repeat of a submission from an edited form.
+fn form_hash(form: &CustomerForm) -> String {
+    Sha256::digest(serde_json::to_vec(form).unwrap_or_default()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a form submission's answer is kept: the partner's request ids, in a namespace of its own.

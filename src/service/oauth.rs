@@ -10,7 +10,7 @@ use super::tokens::{access_claims, AccessGrant};
 use crate::app::AppContext;
 use crate::auth;
 use crate::clock;
-use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser, MAX_USER_NAME};
+use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
 use crate::domain::ids::canonical_id;
 use crate::domain::oauth::{is_partner_center_resource, scope_asks_for_partner_center, OAuthRefusal};
 
@@ -135,15 +135,12 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                 check_secret(&app, secret)?;
             }
             let user_name = required(&form.username, "username")?;
-            if user_name.chars().count() > MAX_USER_NAME {
-                return Err(OAuthRefusal::InvalidCredentials.into());
-            }
             // The password as sent: spaces around it are part of it.
             let password =
                 form.password.clone().filter(|p| !p.is_empty()).ok_or(OAuthRefusal::MissingParameter("password"))?;
             let user = match sign_in(ctx, user_name, user_by_password(ctx, user_name, password)).await? {
                 SignIn::Accepted(user) => user,
-                SignIn::Refused { .. } => return Err(OAuthRefusal::InvalidCredentials.into()),
+                SignIn::Refused { .. } | SignIn::NotAUserName => return Err(OAuthRefusal::InvalidCredentials.into()),
                 SignIn::LockedOut { .. } => return Err(OAuthRefusal::LockedOut.into()),
             };
             if let Some(tenant) = &tenant {

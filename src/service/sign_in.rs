@@ -7,6 +7,7 @@ use std::future::Future;
 
 use super::error::ServiceResult;
 use crate::app::AppContext;
+use crate::domain::identities::MAX_USER_NAME;
 use crate::domain::sign_in::{lockout_key, LockoutPolicy};
 
 /// What became of a sign-in.
@@ -18,6 +19,9 @@ pub enum SignIn<T> {
         failures: u32,
         threshold: u32,
     },
+    /// A user name longer than any account's can be: refused like a wrong password, without
+    /// storing a count for it (a stream of long made-up names would otherwise fill the table).
+    NotAUserName,
     /// Locked (by this attempt or before it) until `until`, that is `seconds_left` from now by the
     /// emulator clock; no password was checked.
     LockedOut {
@@ -39,6 +43,9 @@ pub async fn sign_in<T, F>(ctx: &AppContext, user_name: &str, check: F) -> Servi
 where
     F: Future<Output = ServiceResult<Option<T>>>,
 {
+    if user_name.chars().count() > MAX_USER_NAME {
+        return Ok(SignIn::NotAUserName);
+    }
     let policy = lockout_policy(ctx);
     let key = lockout_key(user_name);
     let now = ctx.clock.now().await?;

@@ -521,3 +521,66 @@ async fn two_submits_at_once_make_one_customer_and_the_same_confirmation() {
     let agreements = app.get_json(&format!("/v1/customers/{}/agreements?agreementType=*", ids[0]), &p.token).await;
     assert_eq!(agreements["totalCount"], 1, "one confirmation");
 }
+
+#[tokio::test]
+async fn roles_that_may_not_read_agreements_see_no_agreement_state() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let c = app.create_customer(&p.token, "dashglobal").await;
+    let id = c["id"].as_str().unwrap();
+    // The API refuses a Global admin the customer's agreements ...
+    let global_token = app.mint(&p.tenant_id, &["GlobalAdmin"], false).await;
+    let r = app.get(&format!("/v1/customers/{id}/agreements?agreementType=*"), &global_token).await;
+    assert_eq!(r.status(), 403);
+    // ... so the pages show no state for them, in the list or on the Account page.
+    let global = PartnerUser::signed_in(&app, &p.tenant_id, &["GlobalAdmin"]).await;
+    let list = global.page("/dashboard/customers").await;
+    assert!(list.contains("dashglobal") && list.contains("Not shown to your roles"), "{list}");
+    assert!(!list.contains("Not accepted"));
+    let account = global.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(!account.contains("id=\"mcaState\"") && !account.contains("Not accepted"), "{account}");
+    assert!(account.contains("Your roles can't see this customer's agreements"));
+    // A Helpdesk agent may read them, and sees the state.
+    let helpdesk = PartnerUser::signed_in(&app, &p.tenant_id, &["HelpdeskAgent"]).await;
+    assert!(helpdesk.page("/dashboard/customers").await.contains("Not accepted: can't purchase"));
+}
+
+#[tokio::test]
+async fn a_form_edited_after_its_submission_is_a_new_customer_not_the_old_confirmation() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let first = wizard("dashfirst", None);
+    assert_eq!(wizard_step(&user, &state, &first, "submit").await.status(), 200);
+    // The browser's Back past the Confirmation re-sends the form with its used submission id;
+    // the user types another customer and asks for its review.
+    let second = wizard("dashsecond", None);
+    let review = wizard_step(&user, &state, &second, "review").await.text().await.unwrap();
+    assert!(review.contains("Review") && review.contains("dashsecond.onmicrosoft.com"), "{review}");
+    assert!(!review.contains("Confirmation"), "not the first customer's Confirmation");
+    let fresh = hidden(&review, "submission");
+    assert_ne!(fresh, state[1].1, "the edited form goes on under a new submission id");
+    let next = vec![("csrf", state[0].1.clone()), ("submission", fresh)];
+    let done = wizard_step(&user, &next, &second, "submit").await.text().await.unwrap();
+    assert!(done.contains("Confirmation") && done.contains("admin@dashsecond.onmicrosoft.com"), "{done}");
+    assert_eq!(customer_ids(&app, &p.token).await.len(), 2);
+    // The same values again under the first id still show the first Confirmation.
+    let again = wizard_step(&user, &state, &first, "review").await.text().await.unwrap();
+    assert!(again.contains("Confirmation") && again.contains("admin@dashfirst.onmicrosoft.com"));
+}
+
+#[tokio::test]
+async fn a_user_name_longer_than_any_account_is_refused_without_a_count() {
+    let app = TestApp::spawn().await;
+    let visitor = PartnerUser::new(&app);
+    let csrf = csrf_of(&visitor.page("/dashboard/signin").await);
+    let long = format!("{}@partner.example", "u".repeat(200));
+    for _ in 0..3 {
+        let r = visitor.post("/dashboard/signin", &[("csrf", &csrf), ("userName", &long), ("password", "x")]).await;
+        assert_eq!(r.status(), 401);
+        assert!(r.text().await.unwrap().contains("Your account or password is incorrect."));
+    }
+    let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
+}

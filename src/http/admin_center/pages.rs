@@ -85,7 +85,7 @@ pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="returnUrl" value=(return_url);
                     label for="userName" { "Email or user name" }
-                    input type="email" id="userName" name="userName" autocomplete="username" required value=(user_name);
+                    input type="text" inputmode="email" id="userName" name="userName" autocomplete="username" spellcheck="false" autocapitalize="none" required value=(user_name);
                     label for="password" { "Password" }
                     input type="password" id="password" name="password" autocomplete="current-password" required;
                     button type="submit" { "Sign in" }

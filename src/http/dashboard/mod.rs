@@ -19,7 +19,7 @@ use super::extract::QueryParams;
 use super::html::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::app::AppState;
 use crate::clock;
-use crate::service::dashboard::{self as board, AttestationForm, CustomerForm};
+use crate::service::dashboard::{self as board, AttestationForm, CustomerForm, EarlierSubmission};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn, SESSION_HOURS};
 use crate::service::{ErrorKind, ServiceError};
 use pages::{Chrome, Section};
@@ -455,18 +455,23 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
             },
             // Next: Review, or Back to the review after Submit: a form already submitted shows its
             // Confirmation again.
-            _ => match board::earlier_submission(&ctx, &signed_in, &submission).await {
-                Ok(Some(submitted)) => confirmation(&submitted),
-                Ok(None) => match board::review_new_customer(&ctx, &signed_in, &form).await {
+            _ => {
+                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
+                    Ok(EarlierSubmission::Same(submitted)) => return confirmation(&submitted),
+                    Ok(EarlierSubmission::None) => submission,
+                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
+                    Err(e) if is_refusal(&e) => return form_again(refusal_text(&e), submission, status_of(&e)).await,
+                    Err(e) => return error_page(e, Some(&signed_in)),
+                };
+                match board::review_new_customer(&ctx, &signed_in, &form).await {
                     Ok(review) => page(
                         StatusCode::OK,
                         pages::review(&chrome(&signed_in, Section::Customers), &form, &review, &submission),
                     ),
                     Err(e) if is_refusal(&e) => form_again(refusal_text(&e), submission, status_of(&e)).await,
                     Err(e) => error_page(e, Some(&signed_in)),
-                },
-                Err(e) => error_page(e, Some(&signed_in)),
-            },
+                }
+            }
         }
     })
     .await

@@ -154,7 +154,7 @@ pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="returnUrl" value=(return_url);
                     label for="userName" { "Email or user name" }
-                    input type="email" id="userName" name="userName" autocomplete="username" required value=(user_name);
+                    input type="text" inputmode="email" id="userName" name="userName" autocomplete="username" spellcheck="false" autocapitalize="none" required value=(user_name);
                     label for="password" { "Password" }
                     input type="password" id="password" name="password" autocomplete="current-password" required;
                     button type="submit" { "Sign in" }
@@ -164,12 +164,15 @@ pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str
     )
 }
 
-fn standing_badge(standing: McaStanding) -> Markup {
+/// The agreement's state at a glance; for roles that may not read agreements, a dash that says
+/// so to a screen reader.
+fn standing_badge(standing: Option<McaStanding>) -> Markup {
     html! {
         @match standing {
-            McaStanding::AcceptedByCustomer => span.state.ok { "Accepted by customer" },
-            McaStanding::ConfirmedByPartner => span.state.ok { "Confirmed by partner" },
-            McaStanding::NotAccepted => span.state.no { "Not accepted: can't purchase" },
+            Some(McaStanding::AcceptedByCustomer) => span.state.ok { "Accepted by customer" },
+            Some(McaStanding::ConfirmedByPartner) => span.state.ok { "Confirmed by partner" },
+            Some(McaStanding::NotAccepted) => span.state.no { "Not accepted: can't purchase" },
+            None => span title="Your roles can't see agreements" { span aria-hidden="true" { "—" } span.visually-hidden { "Not shown to your roles" } },
         }
     }
 }
@@ -531,7 +534,9 @@ pub fn account(p: &AccountPage) -> Markup {
             }
             section.card aria-labelledby="mcaHeading" {
                 h2 id="mcaHeading" { "Microsoft Customer Agreement" }
-                p { "Status: " span id="mcaState" { (standing_badge(view.standing)) } }
+                @if view.standing.is_some() {
+                    p { "Status: " span id="mcaState" { (standing_badge(view.standing)) } }
+                }
                 @match &view.acceptances {
                     None => p { "Your roles can't see this customer's agreements: Admin, Sales and Helpdesk agents can." },
                     Some(list) if list.is_empty() => p id="acceptances" { "No one has accepted the agreement for this customer yet." },
