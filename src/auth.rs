@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::domain::partners::Partner;
@@ -84,7 +83,7 @@ impl TokenKeys {
 /// date — is judged on every request. Bounded: when full, it starts over (the next use of each
 /// token verifies it again).
 #[derive(Default)]
-struct VerifiedTokens(Mutex<HashMap<Box<str>, Arc<Claims>>>);
+struct VerifiedTokens(Mutex<foldhash::HashMap<Box<str>, Arc<Claims>>>);
 
 /// Tokens remembered at most: a test suite's or a few tools' worth.
 const VERIFIED_TOKENS: usize = 1024;

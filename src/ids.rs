@@ -95,6 +95,16 @@ impl Ids {
         self.with(kind, |rng| (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect())
     }
 
+    /// The base of a new correlation vector (`MS-CV`): 16 base64 characters, as Microsoft's are
+    /// (one random byte each, without the per-character range draw of `token`: every request
+    /// that sends no `MS-CV` makes one).
+    pub fn correlation_vector(&self) -> String {
+        const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut bytes = [0u8; 16];
+        self.with(IdKind::Request, |rng| rng.fill_bytes(&mut bytes));
+        bytes.iter().map(|b| BASE64[usize::from(b & 63)] as char).collect()
+    }
+
     /// A password that satisfies Microsoft 365 complexity rules (upper, lower, digit, symbol).
     pub fn password(&self) -> String {
         format!("{}!{}a7Q", self.token(IdKind::Password, 12), self.token(IdKind::Password, 3))
@@ -119,6 +129,11 @@ mod tests {
         assert_ne!(second, again);
         assert_ne!(Ids::new(Some(7)).secret(32), Ids::new(Some(7)).secret(32));
         assert!(uuid::Uuid::parse_str(&r.guid(IdKind::Request)).is_ok());
+        let cv = r.correlation_vector();
+        assert_eq!(cv.len(), 16);
+        assert!(cv.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/'), "{cv}");
+        assert_ne!(cv, r.correlation_vector());
+        assert_eq!(a.correlation_vector(), b.correlation_vector(), "reproducible in deterministic mode");
     }
 
     #[test]

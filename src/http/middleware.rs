@@ -134,7 +134,7 @@ impl RequestIds {
             .map_or_else(|| ids.guid(IdKind::Request), str::to_string);
         let cv = match headers.get(&MS_CV).and_then(|v| v.to_str().ok()) {
             Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
-            _ => format!("{}.0", ids.token(IdKind::Request, 16)),
+            _ => format!("{}.0", ids.correlation_vector()),
         };
         Self { request_id, correlation_id, cv, client_request_id, request_id_too_long }
     }
@@ -247,6 +247,8 @@ fn refuse_early(state: &AppState, req: &Request, ids: &RequestIds) -> Option<Api
 /// Partner Center's `MS-*` headers, the JSON content type with its charset, and the security
 /// headers every answer carries (`nosniff`; on pages, a referrer policy).
 fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &str) {
+    // Room for the headers below in one step, not one growth of the map after another.
+    headers.reserve(8);
     for (name, value) in [
         (MS_REQUEST_ID, ids.request_id.as_str()),
         (MS_CORRELATION_ID, ids.correlation_id.as_str()),

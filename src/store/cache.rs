@@ -4,11 +4,10 @@
 //! replica clears it when its notification arrives (`store::notify`). While that notification
 //! channel is down the cache is off and every read goes to the database.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-use super::{PartnerTime, StoredClock};
+use super::{PartnerTimes, StoredClock};
 use crate::domain::agreements::AgreementTemplate;
 use crate::domain::faults::FaultRule;
 use crate::domain::partners::Partner;
@@ -21,9 +20,9 @@ struct Entries {
     clock: Option<StoredClock>,
     /// The service-date setting (itself optional: None is the configured default).
     service_date: Option<Option<String>>,
-    partners: HashMap<String, Option<Partner>>,
+    partners: foldhash::HashMap<String, Option<Partner>>,
     fault_rules: Option<Arc<Vec<FaultRule>>>,
-    partner_times: Option<Arc<HashMap<String, PartnerTime>>>,
+    partner_times: Option<Arc<PartnerTimes>>,
 }
 
 pub struct SharedCache {
@@ -121,11 +120,11 @@ impl SharedCache {
         self.put(generation, |e| e.fault_rules = Some(rules));
     }
 
-    pub fn partner_times(&self) -> Option<Arc<HashMap<String, PartnerTime>>> {
+    pub fn partner_times(&self) -> Option<Arc<PartnerTimes>> {
         self.read(|e| e.partner_times.clone())
     }
 
-    pub fn put_partner_times(&self, generation: u64, times: Arc<HashMap<String, PartnerTime>>) {
+    pub fn put_partner_times(&self, generation: u64, times: Arc<PartnerTimes>) {
         self.put(generation, |e| e.partner_times = Some(times));
     }
 

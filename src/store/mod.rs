@@ -21,7 +21,6 @@ mod writes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::agreements::{Agreement, AgreementTemplate};
@@ -121,6 +120,10 @@ pub struct OutboxQuery {
     /// Only messages whose delivery time has come by this instant; None lists pending ones too.
     pub delivered_by: Option<DateTime<Utc>>,
 }
+
+/// The partner personas that have a clock or service date of their own, by tenant id (read on
+/// every request: a fast hasher).
+pub type PartnerTimes = foldhash::HashMap<String, PartnerTime>;
 
 /// What a partner persona has of its own (`partner_time`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -250,7 +253,7 @@ pub trait Store: Send + Sync + 'static {
     /// The stored service-date setting (`clock` or an ISO date); None: the configured default.
     async fn service_date_setting(&self) -> StoreResult<Option<String>>;
     /// Every partner's own clock and service-date setting (`partner_time`), by tenant id.
-    async fn partner_times(&self) -> StoreResult<Arc<HashMap<String, PartnerTime>>>;
+    async fn partner_times(&self) -> StoreResult<Arc<PartnerTimes>>;
     /// Give a partner its own clock (None: back to the emulator's).
     async fn set_partner_clock(&self, partner_tenant_id: &str, clock: Option<StoredClock>) -> StoreResult<()>;
     /// Give a partner its own service-date setting (None: back to the emulator's).

@@ -5,13 +5,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
-    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, PartnerTime, Seen, SignInLink, Store,
+    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, PartnerTimes, Seen, SignInLink, Store,
     StoreError, StoreResult, StoredClock, StoredResponse, UnitOfWork,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
@@ -169,14 +168,14 @@ impl Store for SqlStore {
         self.announce_change().await
     }
 
-    async fn partner_times(&self) -> StoreResult<Arc<HashMap<String, PartnerTime>>> {
+    async fn partner_times(&self) -> StoreResult<Arc<PartnerTimes>> {
         if let Some(times) = self.cache.partner_times() {
             return Ok(times);
         }
         let generation = self.cache.generation();
         let rows: Vec<rows::PartnerTimeRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER_TIMES).fetch_all(pool).await)?;
-        let times = Arc::new(rows.into_iter().map(rows::PartnerTimeRow::into_time).collect::<HashMap<_, _>>());
+        let times = Arc::new(rows.into_iter().map(rows::PartnerTimeRow::into_time).collect::<PartnerTimes>());
         self.cache.put_partner_times(generation, times.clone());
         Ok(times)
     }
