@@ -76,7 +76,9 @@ pub fn check_new_user(user_name: &str, password: Option<&str>, display_name: Opt
             "userName: '{user_name}' is not a user principal name such as ana@contoso.onmicrosoft.com \
              (one @, a domain with a dot inside it, no spaces or control characters)"
         ));
-    } else if user_name.chars().count() > MAX_USER_NAME {
+    } else if normalize_user_name(user_name).chars().count() > MAX_USER_NAME {
+        // Counted as stored (lower case can be longer: 'İ' is two characters), so that no account
+        // has a name a sign-in would refuse as too long.
         problems.push(format!("userName: longer than {MAX_USER_NAME} characters"));
     }
     if let Some(password) = password {
@@ -140,6 +142,18 @@ mod tests {
             assert_eq!(check_new_user(bad, None, None).len(), 1, "{bad}");
         }
         assert_eq!(normalize_user_name(" Ana@Contoso.com "), "ana@contoso.com");
+    }
+
+    #[test]
+    fn a_user_name_is_counted_as_it_is_stored() {
+        let name = format!("{}@b.co", "\u{130}".repeat(60)); // 'İ' lower-cases to two characters
+        assert!(name.chars().count() <= MAX_USER_NAME && is_user_principal_name(&name));
+        assert!(normalize_user_name(&name).chars().count() > MAX_USER_NAME);
+        assert_eq!(
+            check_new_user(&name, None, None),
+            vec![format!("userName: longer than {MAX_USER_NAME} characters")]
+        );
+        assert!(check_new_user(&format!("{}@b.co", "i".repeat(100)), None, None).is_empty());
     }
 
     #[test]

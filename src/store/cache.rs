@@ -4,6 +4,7 @@
 //! replica clears it when its notification arrives (`store::notify`). While that notification
 //! channel is down the cache is off and every read goes to the database.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -20,7 +21,8 @@ struct Entries {
     clock: Option<StoredClock>,
     /// The service-date setting (itself optional: None is the configured default).
     service_date: Option<Option<String>>,
-    partners: foldhash::HashMap<String, Option<Partner>>,
+    /// Keyed by tenant ids from requests (unknown ones too): the standard, flood-resistant hasher.
+    partners: HashMap<String, Option<Partner>>,
     fault_rules: Option<Arc<Vec<FaultRule>>>,
     partner_times: Option<Arc<PartnerTimes>>,
 }

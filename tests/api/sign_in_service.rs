@@ -321,6 +321,21 @@ async fn wrong_passwords_lock_the_user_out_with_aadsts50053_and_reveal_no_accoun
     // The control plane unlocks; then the right password works.
     app.control(Method::DELETE, "/_emulator/sign-in-lockouts", None).await;
     assert_eq!(token(&app, v2, &attempt(DEV_USER, DEV_PASSWORD)).await.0, 200);
+
+    // A user name longer than any account's is refused like a wrong password, and counts nothing.
+    let long = format!("{}@contoso-dev.onmicrosoft.com", "u".repeat(100));
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", DEV_CLIENT),
+        ("username", long.as_str()),
+        ("password", "whatever1"),
+        ("scope", SCOPE),
+    ];
+    for _ in 0..3 {
+        assert_aadsts(&token(&app, v2, &form).await, 400, "invalid_grant", 50126);
+    }
+    let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
 }
 
 #[tokio::test]

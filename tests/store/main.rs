@@ -347,6 +347,16 @@ async fn ended_sessions_and_sign_in_links_are_forgotten_and_live_ones_kept() {
     assert!(store.partner_session("live").await.unwrap().is_some());
     assert!(store.take_sign_in_link("live").await.unwrap().is_some());
     assert_eq!(store.forget_expired_sign_ins(at(60)).await.unwrap(), 2, "the link was taken; two sessions left");
+
+    // Fractions of a second order as instants do (SQLite keeps the timestamps as text).
+    let half_past = at(70) + Duration::milliseconds(500);
+    store
+        .insert_sign_in_link(&SignInLink { id: "ms".into(), user_id: "u1".into(), expires_at: half_past })
+        .await
+        .unwrap();
+    assert_eq!(store.forget_expired_sign_ins(at(70)).await.unwrap(), 0, "not yet at the whole second before");
+    assert_eq!(store.forget_expired_sign_ins(half_past - Duration::microseconds(1)).await.unwrap(), 0);
+    assert_eq!(store.forget_expired_sign_ins(at(70) + Duration::milliseconds(600)).await.unwrap(), 1);
 }
 
 fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
