@@ -2,8 +2,8 @@
 //! and secret, for App-only tokens) and its users (user name and password, for App+User tokens),
 //! with the rules for making them and the development identities every database starts with.
 
+use super::digest::sha256_hex;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::permissions::Role;
 use super::text::has_control_character;
@@ -46,7 +46,7 @@ pub fn normalize_user_name(user_name: &str) -> String {
 
 /// The hash a client secret is kept as.
 pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(secret)
 }
 
 /// Whether `secret` is the secret whose hash is `hash`.

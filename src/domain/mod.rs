@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod attestations;
 pub mod contact;
 pub mod customers;
+pub mod digest;
 pub mod faults;
 pub mod identities;
 pub mod ids;

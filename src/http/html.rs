@@ -4,7 +4,7 @@
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use maud::Markup;
+use maud::{html, Markup};
 
 use super::error::RefusalNote;
 use crate::app::AppState;
@@ -12,6 +12,15 @@ use crate::domain::identities::MAX_USER_NAME;
 use crate::domain::sign_in::LOCKED_OUT;
 use crate::domain::time::render_timestamp;
 use crate::service::sign_in::SignIn;
+
+/// The user-name field of a sign-in form (`id` and `name` `userName`): text rather than `email`,
+/// which browsers refuse for user names Entra ID allows (non-ASCII local parts).
+pub(super) fn user_name_field(user_name: &str) -> Markup {
+    html! {
+        input type="text" inputmode="email" id="userName" name="userName" autocomplete="username"
+            spellcheck="false" autocapitalize="none" required value=(user_name);
+    }
+}
 
 /// What a sign-in page says for a wrong user name or password (the same whether or not the user
 /// exists).

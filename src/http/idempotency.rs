@@ -16,12 +16,12 @@
 //! customer creation holds the admin's first password, as the lost first answer did, until the
 //! entry is forgotten.
 
+use crate::domain::digest::sha256_hex;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 
 use super::error::ApiError;
@@ -115,7 +115,7 @@ async fn claim_request_id(
         request_id,
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
-        request_hash: Sha256::digest(&request_bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        request_hash: sha256_hex(&request_bytes),
     };
     match retries::claim(state, unit, new_claim).await {
         Ok((entry, Claim::Run)) => Ok((Request::from_parts(parts, Body::from(request_bytes)), Some(entry))),

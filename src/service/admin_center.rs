@@ -2,14 +2,14 @@
 //! agreement and invitation pages show, and accepting the reseller relationship together with
 //! the agreement.
 
+use crate::domain::digest::sha256_hex;
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
 
 use super::acceptance::accept_directly;
 use super::documents::{customer_document_link, document_uris};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
-use super::sign_in::{sign_in, SignIn};
+use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
 use super::timeline::service_date;
 use super::unit::in_unit;
 use crate::app::AppContext;
@@ -24,7 +24,7 @@ pub const SESSION_HOURS: i64 = 8;
 
 /// Sessions are stored under the SHA-256 of the cookie value, so the table holds no usable secret.
 pub fn session_key(cookie_value: &str) -> String {
-    Sha256::digest(cookie_value.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(cookie_value)
 }
 
 /// Check the customer admin's credentials, under the sign-in lockout. Unknown users are checked
@@ -38,16 +38,6 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
         Ok(customer.filter(|_| matches))
     })
     .await
-}
-
-/// Sessions and sign-in links that have ended are dropped whenever a new one starts, so a
-/// long-lived shared emulator does not keep every sign-in it ever saw. Housekeeping only: they are
-/// refused when used whether or not they were dropped, so a failure here is logged and the
-/// sign-in goes on.
-pub async fn forget_expired_sign_ins(ctx: &AppContext) {
-    if let Err(e) = ctx.store.forget_expired_sign_ins(Utc::now()).await {
-        tracing::warn!(error = %e, "ended sessions and sign-in links could not be dropped; they stay until the next sign-in");
-    }
 }
 
 /// Start a session; returns the cookie value (the stored session carries only its hash).

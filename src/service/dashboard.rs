@@ -3,9 +3,9 @@
 //! reseller-relationship invitation. Every action goes through the same use cases, permission
 //! rules and units of work as the API; what a page may offer follows from the same decisions.
 
+use crate::domain::digest::sha256_hex;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::acceptance::{
     check_confirmation, confirm_acceptance, confirm_acceptance_of_new_customer, current_mca, live_confirmation_open,
@@ -553,7 +553,7 @@ pub async fn earlier_submission(
 
 /// SHA-256 of the form's values, in hex: what tells a repeat of a submission from an edited form.
 fn form_hash(form: &CustomerForm) -> String {
-    Sha256::digest(serde_json::to_vec(form).unwrap_or_default()).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(serde_json::to_vec(form).unwrap_or_default())
 }
 
 /// Where a form submission's answer is kept: the partner's request ids, in a namespace of its own.

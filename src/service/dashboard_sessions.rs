@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::admin_center::{forget_expired_sign_ins, session_key};
+use super::admin_center::session_key;
 use super::error::{ServiceError, ServiceResult};
 use super::identities::user_by_password;
 use super::partners::get_partner;
-use super::sign_in::{sign_in, SignIn};
+use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::identities::PartnerUser;

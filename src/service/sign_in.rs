@@ -1,8 +1,8 @@
-//! Sign-in with a password wherever the emulator offers one (the admin center now; the partner
-//! dashboard and the token endpoint's password grant use the same): the lockout is judged
-//! before the password, and every outcome is counted.
+//! Sign-in with a password wherever the emulator offers one (the admin center, the partner
+//! dashboard and the token endpoint's password grant): the lockout is judged before the password,
+//! and every outcome is counted. Also the housekeeping of the sessions and links sign-ins leave.
 
-use chrono::{DateTime, Duration};
+use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 
 use super::error::ServiceResult;
@@ -25,7 +25,7 @@ pub enum SignIn<T> {
     /// Locked (by this attempt or before it) until `until`, that is `seconds_left` from now by the
     /// emulator clock; no password was checked.
     LockedOut {
-        until: DateTime<chrono::Utc>,
+        until: DateTime<Utc>,
         seconds_left: i64,
     },
 }
@@ -51,7 +51,7 @@ where
     let now = ctx.clock.now().await?;
     let before = ctx.store.sign_in_failures(&key).await?;
     let locked_out =
-        |until: DateTime<chrono::Utc>| SignIn::LockedOut { until, seconds_left: (until - now).num_seconds().max(1) };
+        |until: DateTime<Utc>| SignIn::LockedOut { until, seconds_left: (until - now).num_seconds().max(1) };
     if let Some(until) = before.locked_at(now) {
         return Ok(locked_out(until));
     }
@@ -69,5 +69,15 @@ where
                 None => SignIn::Refused { failures: after.failures, threshold: policy.threshold },
             })
         }
+    }
+}
+
+/// Sessions and sign-in links that have ended are dropped whenever a new one starts, so a
+/// long-lived shared emulator does not keep every sign-in it ever saw. Housekeeping only: they are
+/// refused when used whether or not they were dropped, so a failure here is logged and the
+/// sign-in goes on.
+pub async fn forget_expired_sign_ins(ctx: &AppContext) {
+    if let Err(e) = ctx.store.forget_expired_sign_ins(Utc::now()).await {
+        tracing::warn!(error = %e, "ended sessions and sign-in links could not be dropped; they stay until the next sign-in");
     }
 }

@@ -1,6 +1,7 @@
 //! The admin-center pages, rendered on the server (maud): plain HTML forms that work with the
 //! keyboard and on a narrow screen, every input labelled, errors shown on the page.
 
+use crate::http::html::user_name_field;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::domain::agreements::Agreement;
@@ -85,7 +86,7 @@ pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="returnUrl" value=(return_url);
                     label for="userName" { "Email or user name" }
-                    input type="text" inputmode="email" id="userName" name="userName" autocomplete="username" spellcheck="false" autocapitalize="none" required value=(user_name);
+                    (user_name_field(user_name))
                     label for="password" { "Password" }
                     input type="password" id="password" name="password" autocomplete="current-password" required;
                     button type="submit" { "Sign in" }

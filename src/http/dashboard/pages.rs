@@ -3,6 +3,7 @@
 //! change. One small script (`/dashboard/assets/dashboard.js`) adds Copy to clipboard; every
 //! page works without it.
 
+use crate::http::html::user_name_field;
 use chrono::NaiveDate;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -154,7 +155,7 @@ pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="returnUrl" value=(return_url);
                     label for="userName" { "Email or user name" }
-                    input type="text" inputmode="email" id="userName" name="userName" autocomplete="username" spellcheck="false" autocapitalize="none" required value=(user_name);
+                    (user_name_field(user_name))
                     label for="password" { "Password" }
                     input type="password" id="password" name="password" autocomplete="current-password" required;
                     button type="submit" { "Sign in" }
