@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod domain;
 pub mod http;
 pub mod ids;
@@ -97,7 +98,7 @@ pub async fn serve_with_tls(
     };
     let max_connections = state.config.max_connections;
     let router = http::router(state);
-    let app = tower::util::MapRequestLayer::new(http::middleware::rewrite_request_path).layer(router);
+    let app = tower::util::MapRequestLayer::new(http::edge::layers::rewrite_request_path).layer(router);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;

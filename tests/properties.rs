@@ -22,8 +22,8 @@ use partner_center_emulator::domain::locales::{
 };
 use partner_center_emulator::domain::orders::{validate_line_items, LineItemInput, MAX_QUANTITY};
 use partner_center_emulator::domain::time::{parse_timestamp, render_timestamp};
-use partner_center_emulator::http::error::ApiError;
-use partner_center_emulator::http::extract::{normalize_keys, parse_json_body};
+use partner_center_emulator::http::edge::error::ApiError;
+use partner_center_emulator::http::edge::extract::{normalize_keys, parse_json_body};
 use partner_center_emulator::service::ServiceError;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

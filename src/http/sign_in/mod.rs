@@ -1,4 +1,4 @@
-//! The emulated sign-in service on the wire: the token endpoint in its v2 and v1 forms and the
+//! The front door of the emulated sign-in service: the token endpoint in its v2 and v1 forms and the
 //! discovery documents, shaped like Microsoft's identity platform (form posts in, JSON out,
 //! refusals as `error` / `error_description` with their AADSTS codes).
 
@@ -15,32 +15,15 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::error::{ApiError, RefusalNote};
-use super::middleware::RequestContext;
-use super::RouteEntry;
 use crate::app::AppState;
 use crate::domain::oauth::{OAuthRefusal, PARTNER_CENTER_RESOURCE};
+use crate::http::edge::error::{ApiError, RefusalNote};
+use crate::http::edge::request::RequestContext;
 use crate::net::ConnectionInfo;
 use crate::service::oauth::{self, Endpoint, GrantError, Granted, TokenForm};
 use axum::extract::ConnectInfo;
 
-/// `GET /_emulator/tls/certificate`: the certificate the HTTPS listener serves, to trust (open:
-/// it holds no secret).
-pub fn certificate_routes() -> Vec<RouteEntry> {
-    vec![("GET", "/_emulator/tls/certificate", get(tls_certificate))]
-}
-
-async fn tls_certificate(State(ctx): State<AppState>) -> Response {
-    match ctx.tls.get() {
-        Some(tls) => {
-            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"))], tls.certificate_pem.clone())
-                .into_response()
-        }
-        None => ApiError::HttpsListenerNotRunning.into_response(),
-    }
-}
-
-pub fn routes() -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
         .route("/{tenant}/oauth2/token", post(token_v1))

@@ -3,7 +3,7 @@
 //! change. One small script (`/dashboard/assets/dashboard.js`) adds Copy to clipboard; every
 //! page works without it.
 
-use crate::http::html::user_name_field;
+use crate::http::web::kit::user_name_field;
 use chrono::NaiveDate;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 

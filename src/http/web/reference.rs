@@ -1,43 +1,17 @@
-//! The published contract: `openapi.yaml` compiled into the binary and served as is, and the API
-//! reference page that renders it in the browser with Redoc, whose bundle is vendored in
-//! `assets/vendor/` and compiled into the binary too (no CDN, no network, no Node.js at build
-//! time). All of it is open without the admin token: it holds no state and no secret.
+//! The API reference page: the contract (`crate::contract`) rendered in the browser with Redoc,
+//! whose bundle is vendored in `assets/vendor/` and compiled into the binary too (no CDN, no
+//! network, no Node.js at build time). Open without the admin token: it holds no state and no
+//! secret.
 
+use crate::app::AppState;
+use crate::http::edge::error::ApiError;
+use crate::http::edge::RouteEntry;
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, PreEscaped, DOCTYPE};
-use serde_json::Value;
-use std::sync::OnceLock;
-
-use super::error::ApiError;
-use super::RouteEntry;
-use crate::app::AppState;
-
-pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
-
-pub async fn openapi_yaml() -> Response {
-    ([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], OPENAPI_YAML).into_response()
-}
-
-fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| serde_yaml::from_str(OPENAPI_YAML).unwrap_or(Value::Null))
-}
-
-/// The method (upper case) and path of the operation with this `operationId` (any case).
-pub fn operation_route(operation_id: &str) -> Option<(String, String)> {
-    spec()["paths"].as_object()?.iter().find_map(|(path, item)| {
-        METHODS.iter().find_map(|method| {
-            let id = item.get(*method)?.get("operationId")?.as_str()?;
-            id.eq_ignore_ascii_case(operation_id).then(|| (method.to_ascii_uppercase(), path.clone()))
-        })
-    })
-}
-
-const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
 /// The vendored Redoc release: the directory under `assets/vendor/` and the URL segment of its
 /// files (a new version is a new URL, so the long cache lifetime below never serves a stale bundle).
@@ -58,32 +32,32 @@ pub const ASSETS: &[Asset] = &[
     Asset {
         path: "redoc-2.5.4/redoc.standalone.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../assets/vendor/redoc-2.5.4/redoc.standalone.js"),
+        bytes: include_bytes!("../../../assets/vendor/redoc-2.5.4/redoc.standalone.js"),
         immutable: true,
     },
     // The licences travel with the binary that ships the bundle.
     Asset {
         path: "redoc-2.5.4/LICENSE",
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../../assets/vendor/redoc-2.5.4/LICENSE"),
+        bytes: include_bytes!("../../../assets/vendor/redoc-2.5.4/LICENSE"),
         immutable: true,
     },
     Asset {
         path: "redoc-2.5.4/redoc.standalone.js.LICENSE.txt",
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../../assets/vendor/redoc-2.5.4/redoc.standalone.js.LICENSE.txt"),
+        bytes: include_bytes!("../../../assets/vendor/redoc-2.5.4/redoc.standalone.js.LICENSE.txt"),
         immutable: true,
     },
     Asset {
         path: "redoc-2.5.4/d87bcbdbea8f8f5aa26f.worker.js.LICENSE.txt",
         content_type: "text/plain; charset=utf-8",
-        bytes: include_bytes!("../../assets/vendor/redoc-2.5.4/d87bcbdbea8f8f5aa26f.worker.js.LICENSE.txt"),
+        bytes: include_bytes!("../../../assets/vendor/redoc-2.5.4/d87bcbdbea8f8f5aa26f.worker.js.LICENSE.txt"),
         immutable: true,
     },
     Asset {
         path: "docs.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../assets/docs/docs.js"),
+        bytes: include_bytes!("../../../assets/docs/docs.js"),
         immutable: false,
     },
 ];
@@ -98,10 +72,9 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
      img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
 
-/// The contract and its reference page: API routes (in `openapi.yaml`) that never require the
-/// admin token.
+/// The reference page: a route of `openapi.yaml` that never requires the admin token.
 pub fn routes() -> Vec<RouteEntry> {
-    vec![("GET", "/_emulator/openapi.yaml", get(openapi_yaml)), ("GET", "/_emulator/docs", get(docs))]
+    vec![("GET", "/_emulator/docs", get(docs))]
 }
 
 /// The docs page's static files (pages' assets, not API routes).
@@ -119,8 +92,8 @@ async fn asset(Path(path): Path<String>) -> Response {
 
 /// The API reference: an empty page that loads Redoc and `docs.js`, which render
 /// `/_emulator/openapi.yaml`.
-pub async fn docs() -> Response {
-    let info = &spec()["info"];
+async fn docs() -> Response {
+    let info = &crate::contract::document()["info"];
     let title = info["title"].as_str().unwrap_or("Partner Center emulator");
     let page = html! {
         (DOCTYPE)

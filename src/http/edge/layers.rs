@@ -1,30 +1,25 @@
 //! Layers around every request: Partner Center's MS-* headers, the trace span, the timeout,
 //! the journal entry, and the case-insensitive path rewrite that runs before routing.
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use std::sync::{Arc, OnceLock};
+use axum::response::Response;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-use super::error::{ApiError, RefusalNote};
-use super::extract::{bearer_token, Authentication};
-use super::{faults, idempotency};
+use super::error::{ApiError, RefusalNote, JSON_CONTENT_TYPE};
+use super::request::{
+    RequestContext, RequestIds, MAX_REQUEST_ID_LEN, MS_CORRELATION_ID, MS_CV, MS_REQUEST_ID, MS_SERVER_ID,
+};
 use crate::app::AppState;
-use crate::clock;
-use crate::domain::permissions::meets_mfa_requirement;
-use crate::ids::IdKind;
 use crate::journal::JournalEntry;
 use crate::net::ConnectionInfo;
-use crate::service::{self, ServiceError};
 
-pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
-pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
-pub const MS_CV: HeaderName = HeaderName::from_static("ms-cv");
-pub const MS_SERVER_ID: HeaderName = HeaderName::from_static("ms-serverid");
+/// How a refusal of the edge is answered on a path: a page on the sites' paths, Partner Center's
+/// JSON error elsewhere. The router, which knows the front doors, decides.
+pub type Answer = fn(&str, ApiError) -> Response;
 
 /// The literal path segments of the emulated API, in the spelling the router uses.
 const LITERAL_SEGMENTS: &[&str] = &[
@@ -100,69 +95,18 @@ pub fn rewrite_request_path(mut req: Request) -> Request {
     req
 }
 
-/// The ids of a request, read once from its headers (or generated) and put in its extensions.
-#[derive(Debug, Clone)]
-pub struct RequestIds {
-    /// Echoed in `MS-RequestId`: the client's, or a generated one.
-    pub request_id: String,
-    pub correlation_id: String,
-    /// `MS-CV`: the client's with `.1` appended, or a generated one.
-    pub cv: String,
-    /// The `MS-RequestId` the client sent, if it sent a usable one: what makes a retry safe.
-    pub client_request_id: Option<String>,
-    /// The client sent an `MS-RequestId` longer than `MAX_REQUEST_ID_LEN`: the request is refused.
-    request_id_too_long: bool,
-}
-
-/// The longest `MS-RequestId` taken (a GUID is 36 characters).
-pub const MAX_REQUEST_ID_LEN: usize = 128;
-
-/// A header value a client sent, trimmed; blank counts as not sent.
-fn client_header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
-}
-
-impl RequestIds {
-    fn read(headers: &HeaderMap, ids: &crate::ids::Ids) -> Self {
-        let sent = client_header(headers, &MS_REQUEST_ID);
-        let request_id_too_long = sent.is_some_and(|v| v.len() > MAX_REQUEST_ID_LEN);
-        let client_request_id = sent.filter(|_| !request_id_too_long).map(str::to_string);
-        let request_id = client_request_id.clone().unwrap_or_else(|| ids.guid(IdKind::Request));
-        // A correlation id over the limit is replaced, not refused: it only ties log lines together.
-        let correlation_id = client_header(headers, &MS_CORRELATION_ID)
-            .filter(|v| v.len() <= MAX_REQUEST_ID_LEN)
-            .map_or_else(|| ids.guid(IdKind::Request), str::to_string);
-        let cv = match headers.get(&MS_CV).and_then(|v| v.to_str().ok()) {
-            Some(cv) if !cv.is_empty() && cv.len() < 100 => format!("{cv}.1"),
-            _ => format!("{}.0", ids.correlation_vector()),
-        };
-        Self { request_id, correlation_id, cv, client_request_id, request_id_too_long }
-    }
-}
-
-/// What the edge knows of a request from its first layer on, shared with the layers inside it
-/// through the request's extensions: its ids, and its partner once it is authenticated (for the
-/// journal).
-pub struct RequestContext {
-    pub ids: RequestIds,
-    tenant: OnceLock<String>,
-}
-
-impl RequestContext {
-    fn set_tenant(&self, tenant_id: &str) {
-        let _ = self.tenant.set(tenant_id.to_string());
-    }
-}
-
 /// Request and correlation ids echoed (or generated), MS-CV and MS-ServerId set, the JSON
 /// content type made explicit, one span per request, the limits and the timeout, and the
 /// journal entry.
-pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    State((state, answer)): State<(AppState, Answer)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     // The connection is busy with this request: its read timeouts wait (`net`).
     let _running = req.extensions().get::<ConnectInfo<ConnectionInfo>>().map(|c| c.0.request_running());
-    let context =
-        Arc::new(RequestContext { ids: RequestIds::read(req.headers(), &state.ids), tenant: OnceLock::new() });
+    let context = Arc::new(RequestContext::new(RequestIds::read(req.headers(), &state.ids)));
     let ids = &context.ids;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -183,17 +127,17 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     let refusal = refuse_early(&state, &req, ids);
     let response = async {
         if let Some(refusal) = refusal {
-            return super::answer(&path, refusal);
+            return answer(&path, refusal);
         }
         match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
-            Err(_) => super::answer(&path, ApiError::Timeout),
+            Err(_) => answer(&path, ApiError::Timeout),
         }
     }
     .instrument(span.clone())
     .await;
 
-    let mut response = in_error_shape(&path, response, state.config.max_body_bytes);
+    let mut response = in_error_shape(&path, response, state.config.max_body_bytes, answer);
     // Whole microseconds in the log; milliseconds with three decimals in the journal.
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let latency_ms = latency_us as f64 / 1000.0;
@@ -210,7 +154,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
             method: method.to_string(),
             path,
             status: status.as_u16(),
-            partner_tenant_id: context.tenant.get().cloned(),
+            partner_tenant_id: context.tenant().cloned(),
             request_id: ids.request_id.clone(),
             correlation_id: ids.correlation_id.clone(),
             latency_ms,
@@ -265,10 +209,10 @@ fn set_response_headers(headers: &mut HeaderMap, ids: &RequestIds, server_id: &s
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     }
     let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
-    let bare_json = content_type
-        .is_some_and(|v| v.starts_with(b"application/json") && v != super::wire::JSON_CONTENT_TYPE.as_bytes());
+    let bare_json =
+        content_type.is_some_and(|v| v.starts_with(b"application/json") && v != JSON_CONTENT_TYPE.as_bytes());
     if bare_json {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::wire::JSON_CONTENT_TYPE));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     }
 }
 
@@ -277,61 +221,9 @@ fn is_journaled(path: &str) -> bool {
     !(path.starts_with("/_emulator/requests") || is_probe(path) || path.starts_with("/_emulator/docs"))
 }
 
-/// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
-/// header `isMfaCompliant: true|false`.
-const VALIDATE_MFA: HeaderName = HeaderName::from_static("validatemfa");
-const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
-
-/// The layer around every API route, in order: the caller is established once (a bearer token,
-/// when the request carries one, is verified here and the outcome handed on in the request's
-/// extensions); a fault rule may hit the request; a POST claims its `MS-RequestId` or gets its
-/// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
-/// future and a service clone on every request.
-pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let mfa_compliant = authenticate(&state, &mut req).await;
-    let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
-    let partner =
-        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
-    let (parts, body) = req.into_parts();
-    let handled = async {
-        match faults::inject_faults(&state, &parts).await {
-            Some(injected) => injected,
-            None => idempotency::run_in_unit(&state, Request::from_parts(parts, body), next).await,
-        }
-    };
-    // The caller's partner: its own clock and service date, when it has them, rule the request.
-    let mut response = match partner {
-        Some(partner) => clock::as_partner(partner, handled).await,
-        None => handled.await,
-    };
-    if let (true, Some(compliant)) = (report_mfa, mfa_compliant) {
-        response
-            .headers_mut()
-            .insert(IS_MFA_COMPLIANT, HeaderValue::from_static(if compliant { "true" } else { "false" }));
-    }
-    response
-}
-
-/// Verify the bearer token, if any, and put the outcome in the request. Returns whether the call
-/// meets the MFA requirement, when that could be judged.
-async fn authenticate(state: &AppState, req: &mut Request) -> Option<bool> {
-    let token = bearer_token(req.headers())?;
-    let outcome = service::authentication::authenticate(state, token).await;
-    let compliant = match &outcome {
-        Ok(caller) => Some(meets_mfa_requirement(caller.app_only, caller.mfa)),
-        Err(ServiceError::MfaRequired) => Some(false),
-        Err(_) => None,
-    };
-    if let (Ok(caller), Some(context)) = (&outcome, req.extensions().get::<Arc<RequestContext>>()) {
-        context.set_tenant(&caller.partner.tenant_id);
-    }
-    req.extensions_mut().insert(Authentication(outcome));
-    compliant
-}
-
 /// Liveness and readiness: open without the admin token, answered over the connection cap and
 /// left out of the journal, so that any orchestrator can probe a busy emulator.
-fn is_probe(path: &str) -> bool {
+pub fn is_probe(path: &str) -> bool {
     matches!(path, "/_emulator/health" | "/_emulator/ready")
 }
 
@@ -342,7 +234,7 @@ fn headers_size(headers: &HeaderMap) -> usize {
 
 /// A safety net at the edge: any 4xx that left in plain text (an axum rejection no extractor of
 /// ours translated, such as a path segment that is not UTF-8) is answered in the error format.
-fn in_error_shape(path: &str, response: Response, body_limit: usize) -> Response {
+fn in_error_shape(path: &str, response: Response, body_limit: usize, answer: Answer) -> Response {
     let status = response.status();
     let plain = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     if !(status.is_client_error() && plain) {
@@ -354,30 +246,7 @@ fn in_error_shape(path: &str, response: Response, body_limit: usize) -> Response
         axum::http::StatusCode::NOT_FOUND => ApiError::RouteNotFound("not found".into()),
         _ => ApiError::InvalidRequest(format!("rejected with {status}")),
     };
-    super::answer(path, error)
-}
-
-/// When an admin token is configured, every `/_emulator` route requires it.
-/// Liveness and readiness stay open so that any orchestrator can probe them.
-pub async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    let probe = is_probe(req.uri().path());
-    if let Some(expected) = state.config.admin_token().filter(|_| !probe) {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-            return ApiError::AdminTokenRequired.into_response();
-        }
-    }
-    next.run(req).await
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    answer(path, error)
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::error::ApiResult;
-use super::extract::{RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::attestations::AttestationInput;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::{RawJson, Unit};
 use crate::service::access::{ops, permit};
 use crate::service::attestations;
 

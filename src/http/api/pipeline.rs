@@ -1,4 +1,6 @@
-//! The unit of work of an API write, and safe retries.
+//! The API's pipeline: the layer around every `/v1` route (and the document links). In order: the
+//! caller is established once from the bearer token; a fault rule may hit the request; a POST
+//! runs in its unit of work, once under its `MS-RequestId`; then the handler runs.
 //!
 //! Every `/v1` POST runs in one unit of work (one transaction): the edge opens it, the handler's
 //! use case writes in it (see [`Unit`]), and the edge commits it once the answer is final — so a
@@ -18,41 +20,105 @@
 
 use crate::domain::digest::sha256_hex;
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::error::ApiError;
-use super::extract::Authentication;
-use super::middleware::RequestContext;
 use crate::app::AppState;
+use crate::clock;
+use crate::domain::faults::{FaultEffect, FaultTarget};
+use crate::domain::permissions::meets_mfa_requirement;
+use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
+use crate::http::edge::extract::bearer_token;
+use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::retries::{self, Claim, NewClaim};
-use crate::service::ServiceError;
+use crate::service::{self, faults, ServiceError};
 use crate::store::{StoredResponse, UnitOfWork};
+
+/// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
+/// header `isMfaCompliant: true|false`.
+const VALIDATE_MFA: HeaderName = HeaderName::from_static("validatemfa");
+const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
+
+/// The layer around every API route, in order: the caller is established once (a bearer token,
+/// when the request carries one, is verified here and the outcome handed on in the request's
+/// extensions); a fault rule may hit the request; a POST claims its `MS-RequestId` or gets its
+/// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
+/// future and a service clone on every request.
+pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let mfa_compliant = authenticate(&state, &mut req).await;
+    let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    let partner =
+        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
+    let (parts, body) = req.into_parts();
+    let handled = async {
+        match inject_faults(&state, &parts).await {
+            Some(injected) => injected,
+            None => run_in_unit(&state, Request::from_parts(parts, body), next).await,
+        }
+    };
+    // The caller's partner: its own clock and service date, when it has them, rule the request.
+    let mut response = match partner {
+        Some(partner) => clock::as_partner(partner, handled).await,
+        None => handled.await,
+    };
+    if let (true, Some(compliant)) = (report_mfa, mfa_compliant) {
+        response
+            .headers_mut()
+            .insert(IS_MFA_COMPLIANT, HeaderValue::from_static(if compliant { "true" } else { "false" }));
+    }
+    response
+}
+
+/// Verify the bearer token, if any, and put the outcome in the request. Returns whether the call
+/// meets the MFA requirement, when that could be judged.
+async fn authenticate(state: &AppState, req: &mut Request) -> Option<bool> {
+    let token = bearer_token(req.headers())?;
+    let outcome = service::authentication::authenticate(state, token).await;
+    let compliant = match &outcome {
+        Ok(caller) => Some(meets_mfa_requirement(caller.app_only, caller.mfa)),
+        Err(ServiceError::MfaRequired) => Some(false),
+        Err(_) => None,
+    };
+    if let (Ok(caller), Some(context)) = (&outcome, req.extensions().get::<Arc<RequestContext>>()) {
+        context.set_tenant(&caller.partner.tenant_id);
+    }
+    req.extensions_mut().insert(Authentication(outcome));
+    compliant
+}
+
+/// The rule that hits the request, if any, decides what it gets: an error answer (returned), a
+/// delay (after which the request goes on: None), or no answer at all.
+pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
+    let partner = req.extensions.get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.as_str());
+    let route = req.extensions.get::<MatchedPath>().map(|m| m.as_str());
+    let target = FaultTarget { method: req.method.as_str(), route, path: req.uri.path(), partner_tenant_id: partner };
+    let rule = match faults::rule_hitting(ctx, &target).await {
+        Ok(Some(rule)) => rule,
+        Ok(None) => return None,
+        Err(e) => return Some(ApiError::from(e).into_response()),
+    };
+    tracing::info!(rule = %rule.id, effect = rule.effect.as_str(), "fault injected");
+    match rule.effect {
+        FaultEffect::Delay => {
+            tokio::time::sleep(Duration::from_millis(rule.delay_ms)).await;
+            None
+        }
+        // Ended by the client giving up, or by the emulator's request timeout (503 990504).
+        FaultEffect::Hang => std::future::pending().await,
+        effect => Some(
+            ApiError::InjectedFault { effect, rule_id: rule.id, retry_after_seconds: rule.retry_after_seconds }
+                .into_response(),
+        ),
+    }
+}
 
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
-
-/// Where the request's unit of work waits while no one uses it: in the request's extensions, from
-/// which the handler borrows it (see [`Unit`]).
-#[derive(Clone, Default)]
-pub struct UnitSlot(Arc<Mutex<Option<Box<dyn UnitOfWork>>>>);
-
-impl UnitSlot {
-    fn holding(unit: Box<dyn UnitOfWork>) -> Self {
-        Self(Arc::new(Mutex::new(Some(unit))))
-    }
-
-    pub(super) fn take(&self) -> Option<Box<dyn UnitOfWork>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-
-    pub(super) fn put_back(&self, unit: Box<dyn UnitOfWork>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(unit);
-    }
-}
 
 /// Run a POST in a unit of work, or replay its kept answer, or refuse it (see the module's
 /// description). Other methods write nothing through a unit and run as they come.
@@ -159,7 +225,7 @@ fn replay(kept: StoredResponse) -> Response {
     let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(super::wire::JSON_CONTENT_TYPE));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     response
 }

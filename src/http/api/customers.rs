@@ -7,13 +7,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, ApiResult};
-use super::extract::{QueryParams, RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::customers::{BillingProfile, CompanyProfileInput};
 use crate::domain::paging;
+use crate::http::edge::error::{ApiError, ApiResult};
+use crate::http::edge::extract::{QueryParams, RawJson, Unit};
 use crate::service::access::{ops, permit};
 use crate::service::customers::{self, NewCustomer, PageRequest};
 use crate::service::ServiceError;

@@ -7,12 +7,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::ApiResult;
-use super::extract::{RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::orders::LineItemInput;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::{RawJson, Unit};
 use crate::service::access::{ops, permit};
 use crate::service::orders;
 

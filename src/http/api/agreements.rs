@@ -10,13 +10,13 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::error::ApiResult;
-use super::extract::{QueryParams, RawJson, Unit};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
 use crate::domain::contact::ContactInput;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::{QueryParams, RawJson, Unit};
 use crate::service::acceptance::{AttestedAgreementInput, ConfirmationCall};
 use crate::service::access::{ops, permit};
 use crate::service::{acceptance, agreements, ServiceError};

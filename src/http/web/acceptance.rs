@@ -16,13 +16,13 @@ use axum::Router;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::agreement_text::agreement_text;
-use super::error::status_of;
-use super::extract::QueryParams;
 use crate::app::{AppContext, AppState};
 use crate::auth::{form_token, verify_form_token};
 use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::resolve_document_locale;
 use crate::domain::time::render_timestamp;
+use crate::http::edge::error::status_of;
+use crate::http::edge::extract::QueryParams;
 use crate::service::attestations::{self, AcceptancePage, AttestationState};
 use crate::service::{ErrorKind, ServiceError};
 

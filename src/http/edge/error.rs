@@ -9,6 +9,9 @@ use serde_json::json;
 use crate::domain::faults::FaultEffect;
 use crate::service::{ErrorKind, ServiceError};
 
+/// The content type of every JSON answer, with its charset as Partner Center sends it.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
 /// What the request journal records about a refusal: the rule and a hint for the developer.
 #[derive(Debug, Clone)]
 pub struct RefusalNote {

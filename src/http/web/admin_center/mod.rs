@@ -12,12 +12,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 
-use super::error::status_of;
-use super::extract::QueryParams;
-use super::html::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::app::AppState;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
+use crate::http::edge::error::status_of;
+use crate::http::edge::extract::QueryParams;
+use crate::http::web::kit::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::service::admin_center::{self as center, InvitationOutcome, SESSION_HOURS};
 use crate::service::{ErrorKind, ServiceError};
 use crate::store::AdminSession;
@@ -36,12 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/AdminPortal/Invitation/Accept", post(accept_invitation_form))
         .route("/AdminPortal/Partners", get(partners))
         .route("/AdminPortal/Partners/{partner_id}", get(partner_details))
-}
-
-/// Whether a path is under the admin center (`/AdminPortal`, in any letter case).
-pub fn is_admin_center_path(path: &str) -> bool {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-    first.eq_ignore_ascii_case("AdminPortal")
 }
 
 /// An admin-center page that does not exist: a 404 page with the way back, not JSON.

@@ -1,7 +1,7 @@
 //! The admin-center pages, rendered on the server (maud): plain HTML forms that work with the
 //! keyboard and on a narrow screen, every input labelled, errors shown on the page.
 
-use crate::http::html::user_name_field;
+use crate::http::web::kit::user_name_field;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::domain::agreements::Agreement;

@@ -14,11 +14,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 
-use super::error::status_of;
-use super::extract::QueryParams;
-use super::html::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::app::AppState;
 use crate::clock;
+use crate::http::edge::error::status_of;
+use crate::http::edge::extract::QueryParams;
+use crate::http::web::kit::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::service::dashboard::{self as board, AttestationForm, CustomerForm, EarlierSubmission};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn, SESSION_HOURS};
 use crate::service::{ErrorKind, ServiceError};
@@ -41,12 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/customers/{customer_id}/account", get(account))
         .route("/dashboard/customers/{customer_id}/account/agreement", post(update_agreement))
         .route("/dashboard/assets/dashboard.js", get(script))
-}
-
-/// Whether a path is under the dashboard (`/dashboard`, in any letter case).
-pub fn is_dashboard_path(path: &str) -> bool {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-    first.eq_ignore_ascii_case("dashboard")
 }
 
 /// A dashboard page that does not exist: a 404 page with the way back, not JSON.

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use super::idempotency::UnitSlot;
+use super::request::{Authentication, UnitSlot};
 use crate::app::AppState;
 use crate::auth::{Caller, TokenError};
 use crate::domain::text::{contains_nul, NUL_PROBLEM};
@@ -225,7 +225,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The caller, as the authentication layer (`middleware::authenticate`) established it.
+/// The caller, as the API's pipeline established it.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -238,19 +238,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The outcome of authenticating a request's bearer token, put in the request's extensions once
-/// by the authentication layer; the layers that need the caller read it there, and the handler
-/// takes it.
-#[derive(Clone)]
-pub struct Authentication(pub Result<Caller, ServiceError>);
-
-impl Authentication {
-    pub fn caller(&self) -> Option<&Caller> {
-        self.0.as_ref().ok()
-    }
-}
-
-/// The request's unit of work (see `idempotency.rs`), borrowed by its handler for the use case to
+/// The request's unit of work (opened by the API's pipeline), borrowed by its handler for the use case to
 /// write in; given back when the handler is done with it, for the edge to commit.
 pub struct Unit {
     unit: Option<Box<dyn UnitOfWork>>,

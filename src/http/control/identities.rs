@@ -8,12 +8,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::ApiResult;
-use super::extract::{OptionalPcJson, PcJson};
-use super::RouteEntry;
 use crate::app::AppState;
 use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::time::render_timestamp;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::{OptionalPcJson, PcJson};
+use crate::http::edge::RouteEntry;
 use crate::service::dashboard_sessions;
 use crate::service::identities::{self, NewUser};
 

@@ -6,16 +6,16 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup};
 
-use super::error::RefusalNote;
 use crate::app::AppState;
 use crate::domain::identities::MAX_USER_NAME;
 use crate::domain::sign_in::LOCKED_OUT;
 use crate::domain::time::render_timestamp;
+use crate::http::edge::error::RefusalNote;
 use crate::service::sign_in::SignIn;
 
 /// The user-name field of a sign-in form (`id` and `name` `userName`): text rather than `email`,
 /// which browsers refuse for user names Entra ID allows (non-ASCII local parts).
-pub(super) fn user_name_field(user_name: &str) -> Markup {
+pub fn user_name_field(user_name: &str) -> Markup {
     html! {
         input type="text" inputmode="email" id="userName" name="userName" autocomplete="username"
             spellcheck="false" autocapitalize="none" required value=(user_name);
@@ -81,7 +81,7 @@ pub fn tokens_match(a: Option<&str>, b: &str) -> bool {
 /// The account a password sign-in let in, or the sign-in page again (drawn by `form` with the
 /// message to show): 401 for a wrong user name or password, 429 with `Retry-After` while the user
 /// name is locked; either with the request journal's note.
-pub(super) fn signed_in_account<T>(
+pub fn signed_in_account<T>(
     outcome: SignIn<T>,
     user_name: &str,
     form: impl Fn(&str) -> Markup,

@@ -1,0 +1,98 @@
+//! The front door of the emulated Partner Center API: the `/v1` operations and the agreement
+//! document links they hand out, behind the API's pipeline (token, faults, running a POST once).
+//! Handlers translate between the wire and the use cases and hold no rules.
+
+mod agreements;
+mod attestations;
+mod customers;
+mod documents;
+mod orders;
+pub mod pipeline;
+pub mod wire;
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::edge::extract::QueryParams;
+use super::edge::RouteEntry;
+use crate::app::AppState;
+use crate::auth::Caller;
+
+/// The `/v1` routes of the emulated Partner Center API (paths in the router's lower-case spelling;
+/// requests are matched without regard to case by `edge::layers::rewrite_request_path`), and the
+/// document links.
+pub fn routes() -> Vec<RouteEntry> {
+    let mut routes = vec![
+        ("GET", "/v1/agreements", {
+            let rendered = agreements::RenderedCatalog::default();
+            get(move |State(ctx): State<AppState>, caller: Caller, query: QueryParams| {
+                agreements::agreement_metadata(ctx, caller, query, rendered.clone())
+            })
+        }),
+        ("GET", "/v1/agreementtemplates/{template_id}/document", get(documents::document_link)),
+        ("GET", "/v1/customers", get(customers::list_customers)),
+        ("POST", "/v1/customers", post(customers::create_customer)),
+        ("GET", "/v1/customers/relationshiprequests", get(customers::relationship_request)),
+        ("GET", "/v1/customers/{customer_id}", get(customers::get_customer)),
+        ("GET", "/v1/customers/{customer_id}/agreements", get(agreements::list_customer_agreements)),
+        ("POST", "/v1/customers/{customer_id}/agreements", post(agreements::confirm_acceptance)),
+        (
+            "GET",
+            "/v1/customers/{customer_id}/directsignedmicrosoftcustomeragreementstatus",
+            get(agreements::direct_sign_status),
+        ),
+        ("GET", "/v1/customers/{customer_id}/orders", get(orders::list_orders)),
+        ("POST", "/v1/customers/{customer_id}/orders", post(orders::create_order)),
+        ("POST", "/v1/attestations/enhanced", post(attestations::create_attestation)),
+        ("GET", "/v1/attestations/enhanced/{attestation_id}", get(attestations::get_attestation)),
+    ];
+    routes.extend(documents::download_routes());
+    routes
+}
+
+/// The API's routes behind its pipeline.
+pub fn router(state: AppState) -> Router<AppState> {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
+        .route_layer(axum::middleware::from_fn_with_state(state, pipeline::api_request))
+}
+
+/// `METHOD /route` (any spelling of the route's placeholders) or an `operationId` of
+/// openapi.yaml → the API route it names, as (method, route in the router's spelling). Only API
+/// routes can be named: the control plane is never faulted.
+pub fn resolve_operation(operation: &str) -> Option<(String, String)> {
+    let shape = |path: &str| {
+        path.split('/')
+            .map(|s| if s.starts_with('{') { "{}".to_string() } else { s.to_ascii_lowercase() })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (method, path) = match operation.split_once(' ') {
+        Some((method, path)) => (method.trim().to_ascii_uppercase(), shape(path.trim())),
+        None => crate::contract::operation_route(operation).map(|(method, path)| (method, shape(&path)))?,
+    };
+    routes()
+        .into_iter()
+        .map(|(m, route, _)| (m, route))
+        .find(|(m, route)| *m == method && shape(route) == path)
+        .map(|(m, route)| (m.to_string(), route.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_resolve_by_route_or_operation_id() {
+        let confirm = Some(("POST".to_string(), "/v1/customers/{customer_id}/agreements".to_string()));
+        assert_eq!(resolve_operation("POST /v1/customers/{customer_id}/agreements"), confirm);
+        assert_eq!(resolve_operation("post /V1/Customers/{customer-tenant-id}/Agreements"), confirm);
+        assert_eq!(resolve_operation("confirmCustomerAcceptance"), confirm);
+        assert_eq!(resolve_operation("GET /v1/agreements").map(|(m, _)| m), Some("GET".to_string()));
+        assert_eq!(resolve_operation("reset"), None, "the control plane is never faulted");
+        assert_eq!(resolve_operation("DELETE /v1/agreements"), None);
+        assert_eq!(resolve_operation("noSuchOperation"), None);
+    }
+}

@@ -1,0 +1,51 @@
+//! The customer's side without a browser: accepting an enhanced attestation, or the agreement
+//! directly, as the acceptance page and the admin center would.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::domain::agreements::DirectAcceptanceInput;
+use crate::domain::contact::ContactInput;
+use crate::http::api::wire;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::PcJson;
+use crate::http::edge::RouteEntry;
+use crate::service::{agreements, attestations, control};
+
+pub fn routes() -> Vec<RouteEntry> {
+    vec![
+        ("POST", "/_emulator/attestations/{attestation_id}/accept", post(accept_attestation)),
+        ("POST", "/_emulator/customers/{customer_id}/direct-acceptance", post(direct_acceptance)),
+    ]
+}
+
+/// The customer accepts an enhanced attestation, without a browser.
+async fn accept_attestation(State(ctx): State<AppState>, Path(attestation_id): Path<String>) -> ApiResult<Json<Value>> {
+    let accepted = attestations::accept_attestation(&ctx, &attestation_id).await?;
+    Ok(Json(wire::attestation(&accepted)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectAcceptanceBody {
+    #[serde(flatten)]
+    person: ContactInput,
+    date_agreed: Option<String>,
+}
+
+async fn direct_acceptance(
+    State(ctx): State<AppState>,
+    Path(customer_id): Path<String>,
+    PcJson(body): PcJson<DirectAcceptanceBody>,
+) -> ApiResult<Response> {
+    let input = DirectAcceptanceInput { person: &body.person, date_agreed: body.date_agreed.as_deref() };
+    let agreement = control::accept_for_customer(&ctx, &customer_id, input).await?;
+    let listed = agreements::with_link(&ctx, agreement).await?;
+    Ok((StatusCode::CREATED, Json(wire::listed_agreement(&listed))).into_response())
+}

@@ -1,0 +1,49 @@
+//! The outbox: the notification emails Partner Center would have sent.
+
+use axum::extract::State;
+use axum::routing::{delete, get};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::domain::time::render_timestamp;
+use crate::http::edge::error::ApiResult;
+use crate::http::edge::extract::QueryParams;
+use crate::http::edge::RouteEntry;
+use crate::service::control::{self, OutboxFilter};
+use crate::store::OutboxMessage;
+
+pub fn routes() -> Vec<RouteEntry> {
+    vec![("GET", "/_emulator/outbox", get(list_outbox)), ("DELETE", "/_emulator/outbox", delete(clear_outbox))]
+}
+
+fn outbox_json(m: &OutboxMessage) -> Value {
+    json!({
+        "id": m.id,
+        "to": m.recipient,
+        "subject": m.subject,
+        "body": m.body,
+        "partnerTenantId": m.partner_tenant_id,
+        "customerId": m.customer_id,
+        "agreementId": m.agreement_id,
+        "queuedAt": render_timestamp(m.queued_at),
+        "deliverAt": render_timestamp(m.deliver_at),
+    })
+}
+
+async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
+    let filter = |name: &str| query.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let filter = OutboxFilter {
+        include_pending: query.bool("includePending")?.unwrap_or(false),
+        to: filter("to"),
+        customer_id: filter("customerId"),
+        partner_tenant_id: filter("partnerTenantId"),
+    };
+    let items: Vec<Value> = control::outbox(&ctx, filter).await?.iter().map(outbox_json).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
+}
+
+async fn clear_outbox(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let deleted = control::clear_outbox(&ctx).await?;
+    Ok(Json(json!({"deleted": deleted})))
+}
