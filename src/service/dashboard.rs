@@ -15,7 +15,7 @@ use super::access::{agreements_for, customer_for, ops, permit};
 use super::customers::{check_domain_free, create_customer, invitation_url, list_customers, NewCustomer, PageRequest};
 use super::dashboard_sessions::SignedIn;
 use super::error::{ServiceError, ServiceResult};
-use super::retries::{claim, keep_answer, Claim, NewClaim, KEEP_HOURS};
+use super::run_once::{claim, keep, kept_answer, Claim, OnceRequest, WhileRunning, ANSWERED};
 use super::timeline::service_date;
 use super::unit::in_unit;
 use crate::app::AppContext;
@@ -443,13 +443,10 @@ struct KeptSubmission {
     confirmation_id: Option<String>,
 }
 
-/// How many times (100 ms apart) a submission waits for an earlier request with the same form to
-/// finish: well within the request timeout.
-const WAIT_ROUNDS: u32 = 50;
-
 /// **Submit**: the customer and, when the partner attests, its confirmation, in one unit of work
-/// (both, or neither). The form's submission id makes it safe to send again: a double click or a
-/// refresh gets the first submission's customer and credentials, as an `MS-RequestId` retry does.
+/// (both, or neither), run once under the form's submission id: a double click or a refresh gets
+/// the first submission's customer and credentials, as an `MS-RequestId` retry does — after
+/// waiting for the first Submit to end, if it still runs.
 pub async fn submit_new_customer(
     ctx: &AppContext,
     signed_in: &SignedIn,
@@ -458,60 +455,50 @@ pub async fn submit_new_customer(
 ) -> ServiceResult<Submitted> {
     let caller = signed_in.caller();
     let create = permit::<ops::CreateCustomer>(caller)?;
-    let request_hash = form_hash(form);
-    for _ in 0..WAIT_ROUNDS {
-        let new_claim = NewClaim {
-            partner_tenant_id: caller.partner.tenant_id.clone(),
-            request_id: submission_request_id(submission_id),
-            method: "POST".into(),
-            path: SUBMISSION_PATH.into(),
-            request_hash: request_hash.clone(),
-        };
-        let kept = in_unit!(ctx, |unit| {
-            let (mut entry, claimed) = claim(ctx, unit, new_claim).await?;
-            match claimed {
-                Claim::Run => {
-                    let created = create_customer(ctx, &create, unit, form.as_new_customer()).await?;
-                    let confirmation = match form.attestation_with_person() {
-                        None => None,
-                        Some(attestation) => {
-                            let confirm = permit::<ops::ConfirmAcceptance>(caller)?;
-                            let input = confirmation_input(ctx, &attestation).await?;
-                            Some(
-                                confirm_acceptance_of_new_customer(ctx, &confirm, unit, &created.customer, &input)
-                                    .await?,
-                            )
-                        }
-                    };
-                    let kept = KeptSubmission {
-                        customer_id: created.customer.id.clone(),
-                        password: created.password,
-                        confirmation_id: confirmation.map(|a| a.id),
-                    };
-                    entry.status = 201;
-                    entry.body = serde_json::to_string(&kept)
-                        .map_err(|e| ServiceError::Internal(format!("a submission could not be kept: {e}")))?;
-                    keep_answer(unit, &entry).await?;
-                    Ok(Some(kept))
-                }
-                Claim::Answered(answer) => serde_json::from_str::<KeptSubmission>(&answer.body)
-                    .map(Some)
-                    .map_err(|e| ServiceError::Internal(format!("a kept submission could not be read: {e}"))),
-                Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![
-                    "form: this form was already submitted with other values; start again from Add customer".into(),
-                ])),
-                Claim::InProgress => Ok(None),
+    let request = OnceRequest {
+        partner_tenant_id: caller.partner.tenant_id.clone(),
+        request_id: submission_request_id(submission_id),
+        verb: SUBMISSION.into(),
+        target: ADD_CUSTOMER.into(),
+        digest: form_hash(form),
+    };
+    let kept = in_unit!(ctx, |unit| {
+        match claim(ctx, unit, request, WhileRunning::Wait).await? {
+            Claim::Run(ticket) => {
+                let created = create_customer(ctx, &create, unit, form.as_new_customer()).await?;
+                let confirmation = match form.attestation_with_person() {
+                    None => None,
+                    Some(attestation) => {
+                        let confirm = permit::<ops::ConfirmAcceptance>(caller)?;
+                        let input = confirmation_input(ctx, &attestation).await?;
+                        Some(confirm_acceptance_of_new_customer(ctx, &confirm, unit, &created.customer, &input).await?)
+                    }
+                };
+                let kept = KeptSubmission {
+                    customer_id: created.customer.id.clone(),
+                    password: created.password,
+                    confirmation_id: confirmation.map(|a| a.id),
+                };
+                let body = serde_json::to_string(&kept)
+                    .map_err(|e| ServiceError::Internal(format!("a submission could not be kept: {e}")))?;
+                keep(unit, ticket, ANSWERED, body).await?;
+                Ok(kept)
             }
-        })
-        .await?;
-        if let Some(kept) = kept {
-            return submitted(ctx, kept).await;
+            Claim::Answered(answer) => read_kept(&answer.body),
+            Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![
+                "form: this form was already submitted with other values; start again from Add customer".into(),
+            ])),
+            Claim::Running => Err(ServiceError::Validation(vec![
+                "form: this form is still being submitted; reload the page in a moment to see its confirmation".into(),
+            ])),
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    Err(ServiceError::Validation(vec![
-        "form: this form is still being submitted; reload the page in a moment to see its confirmation".into(),
-    ]))
+    })
+    .await?;
+    submitted(ctx, kept).await
+}
+
+fn read_kept(body: &str) -> ServiceResult<KeptSubmission> {
+    serde_json::from_str(body).map_err(|e| ServiceError::Internal(format!("a kept submission could not be read: {e}")))
 }
 
 /// What became of a form's submission id before this request.
@@ -534,18 +521,15 @@ pub async fn earlier_submission(
     form: &CustomerForm,
 ) -> ServiceResult<EarlierSubmission> {
     permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
     let request_id = submission_request_id(submission_id);
-    let Some(kept) = ctx.store.kept_answer(&signed_in.partner.tenant_id, &request_id).await? else {
+    let Some((kept, digest)) = kept_answer(ctx, partner, &request_id, SUBMISSION, ADD_CUSTOMER).await? else {
         return Ok(EarlierSubmission::None);
     };
-    let fresh = kept.created_at > ctx.clock.now().await? - chrono::Duration::hours(KEEP_HOURS);
-    if kept.path != SUBMISSION_PATH || !fresh {
-        return Ok(EarlierSubmission::None);
-    }
-    if kept.request_hash != form_hash(form) {
+    if digest != form_hash(form) {
         return Ok(EarlierSubmission::OtherValues);
     }
-    match serde_json::from_str::<KeptSubmission>(&kept.body) {
+    match read_kept(&kept.body) {
         Ok(submission) => Ok(EarlierSubmission::Same(Box::new(submitted(ctx, submission).await?))),
         Err(_) => Ok(EarlierSubmission::None),
     }
@@ -561,7 +545,9 @@ fn submission_request_id(submission_id: &str) -> String {
     format!("dashboard-{}", submission_id.trim())
 }
 
-const SUBMISSION_PATH: &str = "/dashboard/customers/new";
+/// What a submission is, to the run-once mechanism: the Add customer wizard's Submit.
+const SUBMISSION: &str = "submit";
+const ADD_CUSTOMER: &str = "add customer";
 
 async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Submitted> {
     let customer = ctx

@@ -22,7 +22,7 @@ pub mod oauth;
 pub mod orders;
 pub mod partners;
 pub mod passwords;
-pub mod retries;
+pub mod run_once;
 pub mod seed;
 pub mod sign_in;
 pub mod timeline;

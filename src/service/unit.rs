@@ -1,6 +1,42 @@
-//! Units of work for the front doors that have none of their own: the API's edge opens one per
-//! request (so that the request id and the answer are kept with the writes), while the admin
-//! center, the control plane and seed files run each use case in a unit of its own.
+//! Units of work: the writes of one request, committed together or not at all. The API's pipeline
+//! opens one per request ([`Unit`], so that the request id and the answer are kept with the
+//! writes), while the pages, the control plane and seed files run each use case in a unit of its
+//! own (`in_unit!`).
+
+use crate::app::AppContext;
+use crate::store::UnitOfWork;
+
+use super::error::{ServiceError, ServiceResult};
+
+/// A unit of work a front door holds for a request: begun before the use case runs, lent to it
+/// (it derefs to the store's unit), and committed once the front door's answer is final; dropped
+/// without a commit, nothing of it is stored.
+pub struct Unit(Box<dyn UnitOfWork>);
+
+impl Unit {
+    pub fn begin(ctx: &AppContext) -> Self {
+        Unit(ctx.store.begin())
+    }
+
+    /// Make every write of the unit durable; when this returns, they are on disk.
+    pub async fn commit(self) -> ServiceResult<()> {
+        self.0.commit().await.map_err(ServiceError::from)
+    }
+}
+
+impl std::ops::Deref for Unit {
+    type Target = dyn UnitOfWork;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl std::ops::DerefMut for Unit {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.0
+    }
+}
 
 /// `in_unit!(ctx, |unit| body).await`: run `body` (an expression of type `ServiceResult<T>`, which
 /// may use `?` and `.await`) with `unit` a new unit of work, and commit the unit when the body

@@ -8,14 +8,14 @@
 //! group down with it.
 //!
 //! Request ids in progress are held in this process's memory: an SQLite file belongs to one
-//! emulator process.
+//! emulator process. A unit that waits for an id waits for its holder to let it go.
 
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{oneshot, Notify, OwnedMutexGuard};
+use tokio::sync::{oneshot, Notify, OwnedMutexGuard, Semaphore};
 
 use super::writes::{self, WriteConn};
 use super::{sql, OutboxMessage, RequestLock, StoreError, StoreResult, StoredResponse, UnitOfWork};
@@ -126,7 +126,7 @@ pub(super) struct GroupCommit {
     reader: SqlitePool,
     group: Arc<tokio::sync::Mutex<Group>>,
     wake: Arc<Notify>,
-    in_progress: Arc<Mutex<HashSet<String>>>,
+    in_progress: Arc<Mutex<HeldIds>>,
 }
 
 impl GroupCommit {
@@ -161,15 +161,22 @@ impl GroupCommit {
     }
 }
 
+/// The request ids this process is running, each with what tells its waiters that it was let go:
+/// a semaphore without permits, closed when the id is let go (a closed semaphore stays closed, so
+/// a waiter that comes after the close is not left waiting).
+type HeldIds = HashMap<String, Arc<Semaphore>>;
+
 /// A request id this process is running; let go when the unit ends.
 struct InProgress {
-    ids: Arc<Mutex<HashSet<String>>>,
+    ids: Arc<Mutex<HeldIds>>,
     key: String,
 }
 
 impl Drop for InProgress {
     fn drop(&mut self) {
-        self.ids.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        if let Some(released) = self.ids.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key) {
+            released.close();
+        }
     }
 }
 
@@ -178,7 +185,7 @@ pub(super) struct SqliteUnit {
     reader: SqlitePool,
     group: Arc<tokio::sync::Mutex<Group>>,
     wake: Arc<Notify>,
-    in_progress: Arc<Mutex<HashSet<String>>>,
+    in_progress: Arc<Mutex<HeldIds>>,
     /// The group, from the unit's first write to its end.
     held: Option<OwnedMutexGuard<Group>>,
     request: Option<InProgress>,
@@ -204,10 +211,32 @@ impl SqliteUnit {
 
 #[async_trait]
 impl UnitOfWork for SqliteUnit {
-    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str) -> StoreResult<RequestLock> {
+    async fn lock_request(
+        &mut self,
+        partner_tenant_id: &str,
+        request_id: &str,
+        wait: bool,
+    ) -> StoreResult<RequestLock> {
         let key = format!("{partner_tenant_id}\u{1f}{request_id}");
-        if !self.in_progress.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone()) {
-            return Ok(RequestLock::Busy);
+        let deadline = tokio::time::Instant::now() + super::REQUEST_LOCK_WAIT;
+        loop {
+            let held_by_another = {
+                let mut ids = self.in_progress.lock().unwrap_or_else(|p| p.into_inner());
+                match ids.get(&key) {
+                    Some(released) => released.clone(),
+                    None => {
+                        ids.insert(key.clone(), Arc::new(Semaphore::new(0)));
+                        break;
+                    }
+                }
+            };
+            if !wait {
+                return Ok(RequestLock::Busy);
+            }
+            // Err: closed, the holder let the id go (the semaphore never has a permit to give).
+            if tokio::time::timeout_at(deadline, held_by_another.acquire()).await.is_err() {
+                return Ok(RequestLock::Busy);
+            }
         }
         self.request = Some(InProgress { ids: self.in_progress.clone(), key });
         // A unit that held this id committed before letting it go: its answer is there to read.

@@ -193,6 +193,9 @@ pub enum Seen<T> {
     Served(T),
 }
 
+/// How long a unit waits for another to let a request id go, at most.
+pub const REQUEST_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What a unit of work found when it locked a request id.
 #[derive(Debug)]
 pub enum RequestLock {
@@ -211,8 +214,11 @@ pub enum RequestLock {
 #[async_trait]
 pub trait UnitOfWork: Send {
     /// Hold request id `request_id` of `partner_tenant_id` for the rest of the unit, and read the
-    /// answer kept under it. The hold ends with the unit, however it ends.
-    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str) -> StoreResult<RequestLock>;
+    /// answer kept under it. The hold ends with the unit, however it ends. While another unit
+    /// holds it: `Busy` at once, or, with `wait`, once that unit has ended (`Busy` only after
+    /// `REQUEST_LOCK_WAIT`).
+    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str, wait: bool)
+        -> StoreResult<RequestLock>;
     /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
     async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()>;
     /// An agreement and the notification it triggers; a duplicate (same customer, type, source and

@@ -114,10 +114,29 @@ impl PgUnit {
 
 #[async_trait]
 impl UnitOfWork for PgUnit {
-    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str) -> StoreResult<RequestLock> {
+    async fn lock_request(
+        &mut self,
+        partner_tenant_id: &str,
+        request_id: &str,
+        wait: bool,
+    ) -> StoreResult<RequestLock> {
         let key = format!("{partner_tenant_id}\u{1f}{request_id}");
         let conn = self.connection().await?;
-        let locked: bool = sqlx::query_scalar(sql::LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?;
+        let locked = if wait {
+            // The wait is bounded by the transaction's lock timeout, set back afterwards.
+            let patience = format!("{}ms", super::REQUEST_LOCK_WAIT.as_millis());
+            sqlx::query(sql::SET_LOCK_TIMEOUT).bind(&patience).execute(&mut *conn).await?;
+            let waited = sqlx::query(sql::WAIT_FOR_REQUEST_ID).bind(&key).execute(&mut *conn).await;
+            sqlx::query(sql::SET_LOCK_TIMEOUT).bind("0").execute(&mut *conn).await?;
+            match waited {
+                Ok(_) => true,
+                // lock_not_available: the other unit held it past the wait.
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => false,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            sqlx::query_scalar(sql::LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?
+        };
         if !locked {
             return Ok(RequestLock::Busy);
         }

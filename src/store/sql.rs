@@ -254,6 +254,10 @@ pub const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHER
 /// when the transaction ends, whoever ends it: a commit, a rollback, a crash of the emulator).
 /// False when another transaction, on any replica, holds it.
 pub const LOCK_REQUEST_ID: &str = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
+/// PostgreSQL only: the same lock, waited for (within the transaction's lock timeout).
+pub const WAIT_FOR_REQUEST_ID: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+/// PostgreSQL only: how long the transaction's statements wait for a lock ('0': as long as it takes).
+pub const SET_LOCK_TIMEOUT: &str = "SELECT set_config('lock_timeout', $1, true)";
 
 // --- fault rules ---------------------------------------------------------------------------------------
 

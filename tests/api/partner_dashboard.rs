@@ -512,8 +512,9 @@ async fn two_submits_at_once_make_one_customer_and_the_same_confirmation() {
     let fields = wizard("dashtwice", Some("2025-02-10"));
     let (a, b) =
         tokio::join!(wizard_step(&user, &state, &fields, "submit"), wizard_step(&user, &state, &fields, "submit"));
-    assert_eq!((a.status(), b.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    let statuses = (a.status(), b.status());
     let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
+    assert_eq!(statuses, (reqwest::StatusCode::OK, reqwest::StatusCode::OK), "{a}\n{b}");
     let ids = customer_ids(&app, &p.token).await;
     assert_eq!(ids.len(), 1, "one customer");
     assert_eq!(between(&a, "id=\"customerId\">", "<"), ids[0]);

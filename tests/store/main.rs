@@ -374,7 +374,7 @@ fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
 }
 
 async fn lock(unit: &mut Box<dyn store::UnitOfWork>, request_id: &str) -> RequestLock {
-    unit.lock_request("p1", request_id).await.unwrap()
+    unit.lock_request("p1", request_id, false).await.unwrap()
 }
 
 #[tokio::test]
@@ -385,7 +385,7 @@ async fn a_request_id_is_held_by_one_unit_at_a_time_and_its_answer_kept_with_the
     let mut retry = store.begin();
     assert!(matches!(lock(&mut retry, "r1").await, RequestLock::Busy), "held by the first");
     let mut other_partner = store.begin();
-    assert!(matches!(other_partner.lock_request("p2", "r1").await.unwrap(), RequestLock::Locked(None)));
+    assert!(matches!(other_partner.lock_request("p2", "r1", false).await.unwrap(), RequestLock::Locked(None)));
     drop(other_partner);
     let agreement = confirmation("a1", "c1", "p1", "Ana");
     first.insert_agreement(&agreement, None).await.unwrap();
@@ -399,6 +399,43 @@ async fn a_request_id_is_held_by_one_unit_at_a_time_and_its_answer_kept_with_the
         other => panic!("the answer was committed with the agreement: {other:?}"),
     }
     assert_eq!(store.agreements("c1").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_unit_that_waits_for_a_request_id_gets_it_once_the_holder_ends_with_what_it_kept() {
+    let store = store_with_customer().await;
+    let mut first = store.begin();
+    assert!(matches!(lock(&mut first, "r1").await, RequestLock::Locked(None)));
+    let waiting = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut second = store.begin();
+            let started = std::time::Instant::now();
+            let lock = second.lock_request("p1", "r1", true).await.unwrap();
+            (lock, started.elapsed())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second unit waits while the first holds the id");
+    first.keep_answer(&answer("r1", at(0))).await.unwrap();
+    first.commit().await.unwrap();
+    let (held, waited) = waiting.await.unwrap();
+    match held {
+        RequestLock::Locked(Some(kept)) => assert_eq!(kept, answer("r1", at(0))),
+        other => panic!("the waiting unit reads the first one's answer: {other:?}"),
+    }
+    assert!(waited >= std::time::Duration::from_millis(250), "it waited: {waited:?}");
+
+    // A holder that ends without a commit lets the waiting unit run with nothing kept.
+    let mut failing = store.begin();
+    assert!(matches!(lock(&mut failing, "r2").await, RequestLock::Locked(None)));
+    let waiting = {
+        let store = store.clone();
+        tokio::spawn(async move { store.begin().lock_request("p1", "r2", true).await.unwrap() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(failing);
+    assert!(matches!(waiting.await.unwrap(), RequestLock::Locked(None)));
 }
 
 #[tokio::test]
@@ -748,7 +785,7 @@ async fn units_cancelled_at_any_point_leave_the_writer_usable() {
         let store = store.clone();
         let task = tokio::spawn(async move {
             let mut unit = store.begin();
-            let _ = unit.lock_request("p1", &format!("r{i}")).await;
+            let _ = unit.lock_request("p1", &format!("r{i}"), false).await;
             let _ = unit.insert_agreement(&confirmation(&format!("c{i}"), "c1", "p1", &format!("C{i}")), None).await;
             let _ = unit.keep_answer(&answer(&format!("r{i}"), at(0))).await;
             let _ = unit.commit().await;

@@ -1,5 +1,5 @@
 //! Enhanced attestation: create one and read it back (App-only). The customer's acceptance page
-//! is `attestation_page.rs`; the agreement made with an attestation is `agreements.rs`.
+//! is `web/acceptance.rs`; the agreement made with an attestation is `agreements.rs`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,7 +23,7 @@ pub async fn create_attestation(
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
     let input: AttestationInput = body.parse()?;
-    let created = attestations::create_attestation(&ctx, &permit, &mut *unit, &input).await?;
+    let created = attestations::create_attestation(&ctx, &permit, &mut **unit, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::attestation(&created))))
 }
 

@@ -35,9 +35,9 @@ use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
 use crate::http::edge::extract::bearer_token;
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
-use crate::service::retries::{self, Claim, NewClaim};
+use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
+use crate::service::unit::Unit;
 use crate::service::{self, faults, ServiceError};
-use crate::store::{StoredResponse, UnitOfWork};
 
 /// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
 /// header `isMfaCompliant: true|false`.
@@ -126,8 +126,8 @@ pub async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let mut unit = state.store.begin();
-    let (req, kept_under) = match claim_request_id(state, &mut *unit, req).await {
+    let mut unit = Unit::begin(state);
+    let (req, ticket) = match claim_request_id(state, &mut unit, req).await {
         Ok(claimed) => claimed,
         Err(answer) => return answer,
     };
@@ -142,8 +142,8 @@ pub async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response
     if !is_final(response.status()) {
         return response;
     }
-    let response = match kept_under {
-        Some(entry) => match keep(&mut *unit, entry, response).await {
+    let response = match ticket {
+        Some(ticket) => match keep(&mut unit, ticket, response).await {
             Ok(response) => response,
             Err(e) => return ApiError::from(e).into_response(),
         },
@@ -152,18 +152,18 @@ pub async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response
     match unit.commit().await {
         Ok(()) => response,
         // Not stored: the client is told to retry, as for any write that did not happen.
-        Err(e) => ApiError::from(ServiceError::from(e)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 
-/// Claim the request's MS-RequestId in `unit`, when it has one and its caller is known; the entry
-/// to keep its answer under comes back with the request. An answer instead means the request is
+/// Claim the request's MS-RequestId in `unit`, when it has one and its caller is known; the ticket
+/// to keep its answer with comes back with the request. An answer instead means the request is
 /// not to run: a replay of the kept answer, or a refusal.
 async fn claim_request_id(
     state: &AppState,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut Unit,
     req: Request,
-) -> Result<(Request, Option<StoredResponse>), Response> {
+) -> Result<(Request, Option<Ticket>), Response> {
     let request_id =
         req.extensions().get::<Arc<RequestContext>>().and_then(|context| context.ids.client_request_id.clone());
     // An unauthenticated request is not replayed: the handler refuses it as usual.
@@ -176,20 +176,20 @@ async fn claim_request_id(
     let request_bytes = to_bytes(body, state.config.max_body_bytes)
         .await
         .map_err(|_| ApiError::PayloadTooLarge(state.config.max_body_bytes).into_response())?;
-    let new_claim = NewClaim {
+    let request = OnceRequest {
         partner_tenant_id: partner,
-        request_id,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        request_hash: sha256_hex(&request_bytes),
+        request_id: request_id.clone(),
+        verb: parts.method.to_string(),
+        target: parts.uri.path().to_string(),
+        digest: sha256_hex(&request_bytes),
     };
-    match retries::claim(state, unit, new_claim).await {
-        Ok((entry, Claim::Run)) => Ok((Request::from_parts(parts, Body::from(request_bytes)), Some(entry))),
-        Ok((_, Claim::Answered(kept))) => Err(replay(kept)),
-        Ok((_, Claim::InProgress)) => Err(ApiError::RequestInProgress.into_response()),
-        Ok((_, Claim::OtherRequest(kept))) => Err(ApiError::RequestIdReused(format!(
-            "MS-RequestId '{}' was first used by a different request (first: {} {}); a new request needs a new MS-RequestId",
-            kept.request_id, kept.method, kept.path
+    match run_once::claim(state, &mut **unit, request, WhileRunning::Refuse).await {
+        Ok(Claim::Run(ticket)) => Ok((Request::from_parts(parts, Body::from(request_bytes)), Some(ticket))),
+        Ok(Claim::Answered(kept)) => Err(replay(kept)),
+        Ok(Claim::Running) => Err(ApiError::RequestInProgress.into_response()),
+        Ok(Claim::OtherRequest(kept)) => Err(ApiError::RequestIdReused(format!(
+            "MS-RequestId '{request_id}' was first used by a different request (first: {} {}); a new request needs a new MS-RequestId",
+            kept.verb, kept.target
         ))
         .into_response()),
         Err(e) => Err(ApiError::from(e).into_response()),
@@ -197,18 +197,12 @@ async fn claim_request_id(
 }
 
 /// Keep the final answer under the request's id, in its unit; the answer goes on to the client.
-async fn keep(
-    unit: &mut dyn UnitOfWork,
-    mut entry: StoredResponse,
-    response: Response,
-) -> Result<Response, ServiceError> {
+async fn keep(unit: &mut Unit, ticket: Ticket, response: Response) -> Result<Response, ServiceError> {
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_KEPT_BODY)
         .await
         .map_err(|_| ServiceError::Internal("the response body could not be buffered".into()))?;
-    entry.status = parts.status.as_u16();
-    entry.body = String::from_utf8_lossy(&bytes).into_owned();
-    retries::keep_answer(unit, &entry).await?;
+    run_once::keep(&mut **unit, ticket, parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()).await?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
@@ -220,10 +214,9 @@ fn is_final(status: StatusCode) -> bool {
         && status != StatusCode::TOO_MANY_REQUESTS
 }
 
-fn replay(kept: StoredResponse) -> Response {
-    let body = kept.body;
-    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, body).into_response();
+fn replay(kept: KeptAnswer) -> Response {
+    let status = StatusCode::from_u16(kept.code).unwrap_or(StatusCode::OK);
+    let mut response = (status, kept.body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));

@@ -1,5 +1,5 @@
 //! The control plane's app registrations and partner users: what the emulated token endpoint
-//! signs in (`http::oauth`), and the partner dashboard's one-time sign-in links.
+//! signs in (`http::sign_in`), and the partner dashboard's one-time sign-in links.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

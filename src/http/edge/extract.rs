@@ -13,7 +13,6 @@ use crate::app::AppState;
 use crate::auth::{Caller, TokenError};
 use crate::domain::text::{contains_nul, NUL_PROBLEM};
 use crate::service::ServiceError;
-use crate::store::UnitOfWork;
 
 /// A JSON request body. Keys are accepted in camelCase or PascalCase (the .NET SDK), `null`s
 /// count as absent and unknown properties are ignored.
@@ -241,7 +240,7 @@ impl FromRequestParts<AppState> for Caller {
 /// The request's unit of work (opened by the API's pipeline), borrowed by its handler for the use case to
 /// write in; given back when the handler is done with it, for the edge to commit.
 pub struct Unit {
-    unit: Option<Box<dyn UnitOfWork>>,
+    unit: Option<crate::service::unit::Unit>,
     slot: UnitSlot,
 }
 
@@ -258,16 +257,16 @@ impl FromRequestParts<AppState> for Unit {
 }
 
 impl std::ops::Deref for Unit {
-    type Target = dyn UnitOfWork;
+    type Target = crate::service::unit::Unit;
 
     fn deref(&self) -> &Self::Target {
-        self.unit.as_deref().expect("a unit is held until dropped")
+        self.unit.as_ref().expect("a unit is held until dropped")
     }
 }
 
 impl std::ops::DerefMut for Unit {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.unit.as_deref_mut().expect("a unit is held until dropped")
+        self.unit.as_mut().expect("a unit is held until dropped")
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::auth::Caller;
 use crate::ids::{IdKind, Ids};
+use crate::service::unit::Unit;
 use crate::service::ServiceError;
-use crate::store::UnitOfWork;
 
 pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 pub const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -92,18 +92,18 @@ impl Authentication {
 /// Where the request's unit of work waits while no one uses it: in the request's extensions, from
 /// which the handler borrows it (see `extract::Unit`).
 #[derive(Clone, Default)]
-pub struct UnitSlot(Arc<Mutex<Option<Box<dyn UnitOfWork>>>>);
+pub struct UnitSlot(Arc<Mutex<Option<Unit>>>);
 
 impl UnitSlot {
-    pub fn holding(unit: Box<dyn UnitOfWork>) -> Self {
+    pub fn holding(unit: Unit) -> Self {
         Self(Arc::new(Mutex::new(Some(unit))))
     }
 
-    pub fn take(&self) -> Option<Box<dyn UnitOfWork>> {
+    pub fn take(&self) -> Option<Unit> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    pub fn put_back(&self, unit: Box<dyn UnitOfWork>) {
+    pub fn put_back(&self, unit: Unit) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(unit);
     }
 }
