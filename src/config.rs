@@ -263,6 +263,12 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// A configuration the emulator cannot start with (a listen address, a database URL, a seed file):
+/// what to change. The binary exits with code 2 for it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigurationError(pub String);
+
 #[cfg(test)]
 mod tests {
     use super::*;

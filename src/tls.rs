@@ -9,9 +9,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
 
+use crate::config::ConfigurationError;
 use crate::config::{Config, ListenAddr};
 use crate::store::Store;
-use crate::ConfigurationError;
 
 /// The certificate (chain) and key the HTTPS listener serves, as PEM.
 #[derive(Clone)]

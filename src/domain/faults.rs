@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::ids::canonical_id;
+use super::ids::PartnerId;
 
 /// What a matching request gets instead of (or before) its normal answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,7 +216,7 @@ pub fn validate_rule(
             route: operation.map(|(_, r)| r),
             path_pattern: path.map(str::to_string),
             // Stored as partners are, so that a partner reset finds the partner's rules.
-            partner_tenant_id: partner.map(canonical_id),
+            partner_tenant_id: partner.map(|p| PartnerId::parse(p).into_string()),
             effect,
             delay_ms,
             retry_after_seconds,

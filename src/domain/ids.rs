@@ -1,8 +1,16 @@
-//! Tenant ids are GUIDs, which compare without regard to case or braces.
+//! The ids of the things partners and customers name, each a type of its own, parsed once where it
+//! comes in (a path, a body, a query, a seed file) and never normalised again.
+//!
+//! Tenant, customer, user and application ids are GUIDs, which compare without regard to case or
+//! braces: they are kept in lower-case hyphenated form. Text that is no GUID is kept as it was
+//! sent (trimmed): it names nothing, so what looks it up says "not found" in its own words.
+//! Attestation ids are compared exactly as the emulator issued them.
 
-/// The stored spelling of an id: a GUID in lower-case hyphenated form; anything else unchanged
-/// (it will simply not be found).
-pub fn canonical_id(raw: &str) -> String {
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// The stored spelling of a GUID: lower-case hyphenated; anything else trimmed, unchanged.
+fn canonical_guid(raw: &str) -> String {
     let raw = raw.trim();
     match uuid::Uuid::parse_str(raw) {
         Ok(id) => id.hyphenated().to_string(),
@@ -10,14 +18,99 @@ pub fn canonical_id(raw: &str) -> String {
     }
 }
 
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $normalise:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id `raw` names (see the module's rule).
+            pub fn parse(raw: &str) -> Self {
+                let normalise: fn(&str) -> String = $normalise;
+                Self(normalise(raw))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(|raw| Self::parse(&raw))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A customer's tenant id (its "Microsoft ID").
+    CustomerId,
+    canonical_guid
+);
+id_type!(
+    /// A partner's tenant id.
+    PartnerId,
+    canonical_guid
+);
+id_type!(
+    /// A partner user's object id.
+    UserId,
+    canonical_guid
+);
+id_type!(
+    /// An app registration's client id.
+    ClientId,
+    canonical_guid
+);
+id_type!(
+    /// An enhanced attestation's id.
+    AttestationId,
+    |raw| raw.trim().to_string()
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn guids_are_lower_cased_and_other_ids_kept() {
-        assert_eq!(canonical_id(" 4F1C2A10-0000-4000-8000-0000000000AA "), "4f1c2a10-0000-4000-8000-0000000000aa");
-        assert_eq!(canonical_id("{4F1C2A10-0000-4000-8000-0000000000AA}"), "4f1c2a10-0000-4000-8000-0000000000aa");
-        assert_eq!(canonical_id("not-a-guid"), "not-a-guid");
+        let upper = " 4F1C2A10-0000-4000-8000-0000000000AA ";
+        assert_eq!(CustomerId::parse(upper).as_str(), "4f1c2a10-0000-4000-8000-0000000000aa");
+        assert_eq!(
+            PartnerId::parse("{4F1C2A10-0000-4000-8000-0000000000AA}").as_str(),
+            "4f1c2a10-0000-4000-8000-0000000000aa"
+        );
+        assert_eq!(UserId::parse("not-a-guid").as_str(), "not-a-guid");
+    }
+
+    #[test]
+    fn attestation_ids_are_compared_as_issued() {
+        assert_eq!(AttestationId::parse(" ABC ").as_str(), "ABC");
+    }
+
+    #[test]
+    fn ids_parse_when_deserialized() {
+        let id: CustomerId = serde_json::from_str("\"4F1C2A10-0000-4000-8000-0000000000AA\"").unwrap();
+        assert_eq!(id.as_str(), "4f1c2a10-0000-4000-8000-0000000000aa");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"4f1c2a10-0000-4000-8000-0000000000aa\"");
     }
 }

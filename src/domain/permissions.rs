@@ -47,9 +47,36 @@ impl Role {
     }
 }
 
-/// Every operation of the emulated `/v1` API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+/// An operation guarded by a permission rule, as a type (`ops::ConfirmAcceptance`): a use case
+/// names the operation it performs in the type of the permit it takes.
+pub trait Guarded {
+    const OPERATION: Operation;
+}
+
+/// The operations of the emulated `/v1` API, listed once: each is a variant of [`Operation`] and
+/// a type of [`ops`].
+macro_rules! operations {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// Every operation of the emulated `/v1` API.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation {
+            $($(#[$doc])* $name),*
+        }
+
+        /// The operations as types.
+        pub mod ops {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` operation.")]
+                pub struct $name;
+                impl super::Guarded for $name {
+                    const OPERATION: super::Operation = super::Operation::$name;
+                }
+            )*
+        }
+    };
+}
+
+operations!(
     GetAgreementMetadata,
     GetAgreementDocument,
     ConfirmAcceptance,
@@ -65,7 +92,7 @@ pub enum Operation {
     GetEnhancedAttestation,
     /// `POST /v1/customers/{id}/agreements` with an `attestationId`.
     CreateAgreementWithAttestation,
-}
+);
 
 /// What the permission rules need to know about a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use crate::domain::agreements::{
 };
 use crate::domain::attestations::{check_usable, UseRefusal};
 use crate::domain::customers::Customer;
+use crate::domain::ids::CustomerId;
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
 use crate::domain::partners::Partner;
 use crate::domain::timeline::Milestone;
@@ -42,7 +43,7 @@ pub async fn confirm_acceptance(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
     unit: &mut dyn UnitOfWork,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: &ConfirmationInput,
     call: ConfirmationCall,
 ) -> ServiceResult<Agreement> {
@@ -133,7 +134,7 @@ pub async fn create_agreement_with_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateAgreementWithAttestation>,
     unit: &mut dyn UnitOfWork,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: &AttestedAgreementInput,
 ) -> ServiceResult<Agreement> {
     let today = service_date(ctx).await?;

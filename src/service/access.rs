@@ -12,49 +12,11 @@ use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::CustomerId;
 use crate::domain::orders::Order;
-use crate::domain::permissions::{authorize, Operation};
+use crate::domain::permissions::authorize;
+pub use crate::domain::permissions::{ops, Guarded};
 use crate::store::Seen;
-
-/// An operation guarded by a permission rule, as a type: `Permit<'_, ops::ConfirmAcceptance>`.
-pub trait Guarded {
-    const OPERATION: Operation;
-}
-
-/// The operations of the emulated API, one type each.
-pub mod ops {
-    use super::{Guarded, Operation};
-
-    macro_rules! guarded {
-        ($($name:ident),* $(,)?) => {
-            $(
-                #[doc = concat!("The `", stringify!($name), "` operation.")]
-                pub struct $name;
-                impl Guarded for $name {
-                    const OPERATION: Operation = Operation::$name;
-                }
-            )*
-        };
-    }
-
-    guarded!(
-        GetAgreementMetadata,
-        GetAgreementDocument,
-        ConfirmAcceptance,
-        ListCustomerAgreements,
-        GetDirectSignStatus,
-        CreateCustomer,
-        ListCustomers,
-        GetCustomer,
-        GetRelationshipRequest,
-        CreateOrder,
-        ListOrders,
-        CreateEnhancedAttestation,
-        GetEnhancedAttestation,
-        CreateAgreementWithAttestation,
-    );
-}
 
 /// Proof that `caller` may perform `O`.
 pub struct Permit<'a, O: Guarded> {
@@ -79,10 +41,10 @@ pub fn permit<O: Guarded>(caller: &Caller) -> ServiceResult<Permit<'_, O>> {
 pub async fn customer_for<O: Guarded>(
     ctx: &AppContext,
     permit: &Permit<'_, O>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<Customer> {
     let partner = &permit.caller().partner.tenant_id;
-    served(permit, customer_id, ctx.store.customer_seen_by(&canonical_id(customer_id), partner).await?)
+    served(permit, customer_id, ctx.store.customer_seen_by(customer_id.as_str(), partner).await?)
 }
 
 /// The agreements of the customer `customer_id` names, in the order recorded, if the permitted
@@ -90,10 +52,10 @@ pub async fn customer_for<O: Guarded>(
 pub async fn agreements_for<O: Guarded>(
     ctx: &AppContext,
     permit: &Permit<'_, O>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<Vec<Agreement>> {
     let partner = &permit.caller().partner.tenant_id;
-    served(permit, customer_id, ctx.store.agreements_seen_by(&canonical_id(customer_id), partner).await?)
+    served(permit, customer_id, ctx.store.agreements_seen_by(customer_id.as_str(), partner).await?)
 }
 
 /// The orders of the customer `customer_id` names that the permitted caller may see, if it
@@ -101,14 +63,14 @@ pub async fn agreements_for<O: Guarded>(
 pub async fn orders_for<O: Guarded>(
     ctx: &AppContext,
     permit: &Permit<'_, O>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<Vec<Order>> {
     let partner = &permit.caller().partner.tenant_id;
-    served(permit, customer_id, ctx.store.orders_seen_by(&canonical_id(customer_id), partner).await?)
+    served(permit, customer_id, ctx.store.orders_seen_by(customer_id.as_str(), partner).await?)
 }
 
 /// What the store saw, as the caller is told it.
-fn served<T, O: Guarded>(permit: &Permit<'_, O>, customer_id: &str, seen: Seen<T>) -> ServiceResult<T> {
+fn served<T, O: Guarded>(permit: &Permit<'_, O>, customer_id: &CustomerId, seen: Seen<T>) -> ServiceResult<T> {
     match seen {
         Seen::Served(value) => Ok(value),
         Seen::NoSuchCustomer => Err(ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'"))),

@@ -5,7 +5,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{find_template, Agreement, AgreementTemplate, AgreementTypeFilter};
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::CustomerId;
 use crate::domain::orders::mca_signed_directly;
 
 /// The `agreementType` parameter: omitted means the Cloud Agreement, `*` every type.
@@ -45,7 +45,7 @@ pub struct CustomerAgreements {
 pub async fn customer_agreements(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ListCustomerAgreements>,
-    customer_id: &str,
+    customer_id: &CustomerId,
     agreement_type: Option<&str>,
 ) -> ServiceResult<CustomerAgreements> {
     let agreements = agreements_for(ctx, permit, customer_id).await?;
@@ -59,7 +59,7 @@ pub async fn customer_agreements(
             agreement,
         })
         .collect();
-    Ok(CustomerAgreements { customer_id: canonical_id(customer_id), items })
+    Ok(CustomerAgreements { customer_id: customer_id.to_string(), items })
 }
 
 /// `GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`: whether the customer
@@ -67,7 +67,7 @@ pub async fn customer_agreements(
 pub async fn direct_sign_status(
     ctx: &AppContext,
     permit: &Permit<'_, ops::GetDirectSignStatus>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<bool> {
     let agreements = agreements_for(ctx, permit, customer_id).await?;
     Ok(mca_signed_directly(&agreements, service_date(ctx).await?).is_some())

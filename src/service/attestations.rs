@@ -13,6 +13,7 @@ use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
     check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
 };
+use crate::domain::ids::AttestationId;
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
@@ -96,7 +97,7 @@ pub async fn create_attestation_as(
 pub async fn get_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::GetEnhancedAttestation>,
-    id: &str,
+    id: &AttestationId,
 ) -> ServiceResult<AttestationState> {
     require_availability(ctx).await?;
     let attestation = find(ctx, id).await?;
@@ -113,7 +114,7 @@ pub struct AcceptancePage {
     pub template_id: String,
 }
 
-pub async fn acceptance_page(ctx: &AppContext, id: &str) -> ServiceResult<AcceptancePage> {
+pub async fn acceptance_page(ctx: &AppContext, id: &AttestationId) -> ServiceResult<AcceptancePage> {
     let attestation = find(ctx, id).await?;
     let templates = ctx.store.templates().await?;
     let template_id = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
@@ -123,14 +124,13 @@ pub async fn acceptance_page(ctx: &AppContext, id: &str) -> ServiceResult<Accept
 }
 
 /// An attestation by id, whoever created it.
-async fn find(ctx: &AppContext, id: &str) -> ServiceResult<EnhancedAttestation> {
-    let id = id.trim();
-    ctx.store.attestation(id).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))
+async fn find(ctx: &AppContext, id: &AttestationId) -> ServiceResult<EnhancedAttestation> {
+    ctx.store.attestation(id.as_str()).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))
 }
 
 /// The customer accepts the agreement of a pending attestation (the acceptance page, or the
 /// control plane for tests and scripts): it is accepted now, by the emulator clock.
-pub async fn accept_attestation(ctx: &AppContext, id: &str) -> ServiceResult<AttestationState> {
+pub async fn accept_attestation(ctx: &AppContext, id: &AttestationId) -> ServiceResult<AttestationState> {
     let attestation = find(ctx, id).await?;
     // Created on its partner's clock (its own, when it has one): accepted and expired by it too.
     let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;
@@ -141,11 +141,11 @@ pub async fn accept_attestation(ctx: &AppContext, id: &str) -> ServiceResult<Att
     check_acceptable(&attestation, now).map_err(refused)?;
     if !ctx.store.accept_attestation(&attestation.id, now).await? {
         // Accepted (or expired) by another request in the meantime: say which.
-        let current = find(ctx, &attestation.id).await?;
+        let current = find(ctx, id).await?;
         return Err(check_acceptable(&current, now)
             .err()
             .map_or_else(|| ServiceError::AttestationAlreadyAccepted(attestation.id.clone()), refused));
     }
-    let accepted = find(ctx, &attestation.id).await?;
+    let accepted = find(ctx, id).await?;
     state(ctx, accepted).await
 }

@@ -9,7 +9,7 @@ use super::unit::in_unit;
 use crate::app::AppContext;
 use crate::clock::{in_supported_range, ClockScope};
 use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::sign_in::lockout_key;
 use crate::domain::time::{parse_timestamp, render_timestamp, TIMESTAMP_FORM};
 use crate::store::{OutboxMessage, OutboxQuery, StoreError};
@@ -83,8 +83,8 @@ pub async fn advance_clock(ctx: &AppContext, seconds: Option<f64>) -> ServiceRes
 /// Which emails to list; ids in any spelling.
 pub struct OutboxFilter {
     pub to: Option<String>,
-    pub customer_id: Option<String>,
-    pub partner_tenant_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub partner_tenant_id: Option<PartnerId>,
     /// Emails whose delivery time has not come yet (by the emulator clock) too.
     pub include_pending: bool,
 }
@@ -92,8 +92,8 @@ pub struct OutboxFilter {
 pub async fn outbox(ctx: &AppContext, filter: OutboxFilter) -> ServiceResult<Vec<OutboxMessage>> {
     let query = OutboxQuery {
         recipient: filter.to,
-        customer_id: filter.customer_id.as_deref().map(canonical_id),
-        partner_tenant_id: filter.partner_tenant_id.as_deref().map(canonical_id),
+        customer_id: filter.customer_id.map(CustomerId::into_string),
+        partner_tenant_id: filter.partner_tenant_id.map(PartnerId::into_string),
         delivered_by: if filter.include_pending { None } else { Some(ctx.clock.now().await?) },
     };
     Ok(ctx.store.outbox(&query).await?)
@@ -189,12 +189,12 @@ pub async fn unlock_sign_ins(ctx: &AppContext, user_name: Option<&str>) -> Servi
 /// The customer accepts the agreement itself, without a browser.
 pub async fn accept_for_customer(
     ctx: &AppContext,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: DirectAcceptanceInput<'_>,
 ) -> ServiceResult<Agreement> {
     let customer = ctx
         .store
-        .customer(&canonical_id(customer_id))
+        .customer(customer_id.as_str())
         .await?
         .ok_or_else(|| ServiceError::TenantNotFound(format!("no customer has tenant id '{customer_id}'")))?;
     in_unit!(ctx, |unit| accept_directly(ctx, unit, &customer, input).await).await
@@ -207,8 +207,8 @@ pub enum ResetScope {
 }
 
 /// Forget everything (and start the deterministic id sequence again), or one partner's state.
-pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&str>) -> ServiceResult<ResetScope> {
-    let partner = partner_tenant_id.filter(|p| !p.trim().is_empty()).map(canonical_id);
+pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&PartnerId>) -> ServiceResult<ResetScope> {
+    let partner = partner_tenant_id.filter(|p| !p.as_str().is_empty()).map(|p| p.to_string());
     if let Some(p) = &partner {
         ctx.store.partner(p).await?.ok_or_else(|| ServiceError::PartnerNotFound(p.clone()))?;
     }

@@ -9,7 +9,7 @@ use crate::domain::customers::{
     check_associated_partner, validate_customer_profile, AssociatedPartnerError, BillingProfile, CompanyProfileInput,
     Customer,
 };
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::paging::{self, Continuation};
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
@@ -38,7 +38,8 @@ pub async fn create_customer(
     let caller = permit.caller();
     let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
         .map_err(ServiceError::Validation)?;
-    let associated_id = input.associated_partner_id.as_deref().map(canonical_id).filter(|s| !s.is_empty());
+    let associated_id =
+        input.associated_partner_id.as_deref().map(|id| PartnerId::parse(id).into_string()).filter(|s| !s.is_empty());
     let associated_id = associated_id.as_deref();
     let associated = match associated_id {
         Some(id) => ctx.store.partner(id).await?,
@@ -152,7 +153,7 @@ pub async fn list_customers(
 pub async fn get_customer(
     ctx: &AppContext,
     permit: &Permit<'_, ops::GetCustomer>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<Customer> {
     customer_for(ctx, permit, customer_id).await
 }

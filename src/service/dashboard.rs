@@ -4,6 +4,7 @@
 //! rules and units of work as the API; what a page may offer follows from the same decisions.
 
 use crate::domain::digest::sha256_hex;
+use crate::domain::ids::CustomerId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -165,14 +166,14 @@ pub struct AccountView {
     pub today: NaiveDate,
 }
 
-pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &str) -> ServiceResult<AccountView> {
+pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &CustomerId) -> ServiceResult<AccountView> {
     let caller = signed_in.caller();
     let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
     let service_day = service_date(ctx).await?;
     let (standing, acceptances) = match permit::<ops::ListCustomerAgreements>(caller) {
         Ok(readable) => {
             let standing = mca_standing(&ctx.store.agreements(&customer.id).await?, service_day);
-            let agreements = agreements_for(ctx, &readable, &customer.id).await?;
+            let agreements = agreements_for(ctx, &readable, customer_id).await?;
             (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?))
         }
         Err(ServiceError::RoleNotAllowed(_)) => (None, None),
@@ -279,7 +280,7 @@ async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> Service
 pub async fn attest(
     ctx: &AppContext,
     signed_in: &SignedIn,
-    customer_id: &str,
+    customer_id: &CustomerId,
     form: &AttestationForm,
 ) -> ServiceResult<Agreement> {
     let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;

@@ -13,7 +13,7 @@ use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::identities::PartnerUser;
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::{PartnerId, UserId};
 use crate::domain::partners::Partner;
 use crate::store::{PartnerSession, SignInLink};
 
@@ -90,11 +90,15 @@ pub struct IssuedLink {
 
 /// `POST /_emulator/partners/{tenantId}/users/{userId}/sign-in-links`: a link that signs the user
 /// in to the dashboard once, within `SIGN_IN_LINK_MINUTES`.
-pub async fn issue_sign_in_link(ctx: &AppContext, partner_tenant_id: &str, user_id: &str) -> ServiceResult<IssuedLink> {
+pub async fn issue_sign_in_link(
+    ctx: &AppContext,
+    partner_tenant_id: &PartnerId,
+    user_id: &UserId,
+) -> ServiceResult<IssuedLink> {
     let partner = get_partner(ctx, partner_tenant_id).await?;
     let user = ctx
         .store
-        .partner_user(&canonical_id(user_id))
+        .partner_user(user_id.as_str())
         .await?
         .filter(|u| u.partner_tenant_id == partner.tenant_id)
         .ok_or_else(|| ServiceError::UserNotFound(user_id.to_string()))?;

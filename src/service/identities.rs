@@ -9,6 +9,7 @@ use crate::app::AppContext;
 use crate::domain::identities::{
     check_new_user, development, normalize_user_name, secret_hash, AppRegistration, PartnerUser, MAX_DISPLAY_NAME,
 };
+use crate::domain::ids::PartnerId;
 use crate::domain::partners::{Partner, PartnerType};
 use crate::domain::permissions::Role;
 use crate::domain::text::has_control_character;
@@ -27,7 +28,7 @@ pub struct CreatedApp {
 /// `POST /_emulator/partners/{tenantId}/applications`
 pub async fn create_app(
     ctx: &AppContext,
-    partner_tenant_id: &str,
+    partner_tenant_id: &PartnerId,
     display_name: Option<String>,
 ) -> ServiceResult<CreatedApp> {
     let partner = get_partner(ctx, partner_tenant_id).await?;
@@ -73,7 +74,11 @@ pub struct CreatedUser {
 }
 
 /// `POST /_emulator/partners/{tenantId}/users`
-pub async fn create_user(ctx: &AppContext, partner_tenant_id: &str, input: NewUser) -> ServiceResult<CreatedUser> {
+pub async fn create_user(
+    ctx: &AppContext,
+    partner_tenant_id: &PartnerId,
+    input: NewUser,
+) -> ServiceResult<CreatedUser> {
     let partner = get_partner(ctx, partner_tenant_id).await?;
     let user_name = input.user_name.unwrap_or_default();
     let mut problems = if user_name.trim().is_empty() {
@@ -125,13 +130,13 @@ pub async fn user_by_password(
 }
 
 /// `GET /_emulator/partners/{tenantId}/applications`
-pub async fn apps_of(ctx: &AppContext, partner_tenant_id: &str) -> ServiceResult<Vec<AppRegistration>> {
+pub async fn apps_of(ctx: &AppContext, partner_tenant_id: &PartnerId) -> ServiceResult<Vec<AppRegistration>> {
     let partner = get_partner(ctx, partner_tenant_id).await?;
     Ok(ctx.store.app_registrations(&partner.tenant_id).await?)
 }
 
 /// `GET /_emulator/partners/{tenantId}/users`
-pub async fn users_of(ctx: &AppContext, partner_tenant_id: &str) -> ServiceResult<Vec<PartnerUser>> {
+pub async fn users_of(ctx: &AppContext, partner_tenant_id: &PartnerId) -> ServiceResult<Vec<PartnerUser>> {
     let partner = get_partner(ctx, partner_tenant_id).await?;
     Ok(ctx.store.partner_users(&partner.tenant_id).await?)
 }

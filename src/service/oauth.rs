@@ -11,7 +11,7 @@ use crate::app::AppContext;
 use crate::auth;
 use crate::clock;
 use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::{ClientId, PartnerId};
 use crate::domain::oauth::{is_partner_center_resource, scope_asks_for_partner_center, OAuthRefusal};
 
 /// Lifetime of the access tokens the endpoint issues, as Microsoft's default.
@@ -101,7 +101,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
             "user_impersonation".to_string()
         }
     };
-    let client_id = canonical_id(required(&form.client_id, "client_id")?);
+    let client_id = ClientId::parse(required(&form.client_id, "client_id")?).into_string();
     let app = app_in_tenant(ctx, &client_id, tenant.as_deref()).await?;
     match grant_type {
         "client_credentials" => {
@@ -188,7 +188,7 @@ async fn resolve_tenant(ctx: &AppContext, tenant: &str) -> GrantResult<Option<St
     if MULTI_TENANT.iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
         return Ok(None);
     }
-    let id = canonical_id(tenant);
+    let id = PartnerId::parse(tenant).into_string();
     if uuid::Uuid::parse_str(&id).is_err() || ctx.store.partner(&id).await?.is_none() {
         return Err(OAuthRefusal::TenantNotFound(tenant.to_string()).into());
     }

@@ -4,7 +4,7 @@ use super::access::{agreements_for, ops, orders_for, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::timeline::service_date;
 use crate::app::AppContext;
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::CustomerId;
 use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
@@ -22,7 +22,7 @@ pub async fn place_order(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateOrder>,
     unit: &mut dyn UnitOfWork,
-    customer_id: &str,
+    customer_id: &CustomerId,
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
 ) -> ServiceResult<Order> {
@@ -34,15 +34,14 @@ pub async fn place_order_as(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateOrder>,
     unit: &mut dyn UnitOfWork,
-    customer_id: &str,
+    customer_id: &CustomerId,
     new: NewOrder<'_>,
 ) -> ServiceResult<Order> {
     let NewOrder { id, reference_customer_id, line_items } = new;
     let agreements = agreements_for(ctx, permit, customer_id).await?;
-    let customer_id = canonical_id(customer_id);
     let mut problems = Vec::new();
     // Ids are GUIDs, compared without regard to case like the id in the path.
-    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && canonical_id(r) != customer_id) {
+    if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && CustomerId::parse(r) != *customer_id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
     let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();
@@ -59,7 +58,7 @@ pub async fn place_order_as(
     }
     let order = Order {
         id: id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order)),
-        customer_id,
+        customer_id: customer_id.to_string(),
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         line_items,
         creation_date: ctx.clock.now().await?,
@@ -80,8 +79,8 @@ pub struct CustomerOrders {
 pub async fn list_orders(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ListOrders>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> ServiceResult<CustomerOrders> {
     let orders = orders_for(ctx, permit, customer_id).await?;
-    Ok(CustomerOrders { customer_id: canonical_id(customer_id), orders })
+    Ok(CustomerOrders { customer_id: customer_id.to_string(), orders })
 }

@@ -2,7 +2,7 @@
 
 use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::PartnerId;
 use crate::domain::partners::{check_partner_shape, Partner, PartnerShapeError, PartnerType};
 use crate::ids::IdKind;
 use crate::store::StoreError;
@@ -43,7 +43,8 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
     let Some(partner_type) = partner_type.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
-    let provider_id = input.indirect_provider_id.as_deref().map(canonical_id).filter(|p| !p.is_empty());
+    let provider_id =
+        input.indirect_provider_id.as_deref().map(|id| PartnerId::parse(id).into_string()).filter(|p| !p.is_empty());
     let provider_id = provider_id.as_deref();
     let provider = match provider_id {
         Some(id) => ctx.store.partner(id).await?,
@@ -71,8 +72,8 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
 }
 
 /// A partner persona by its tenant id (any spelling of the GUID).
-pub async fn get_partner(ctx: &AppContext, tenant_id: &str) -> ServiceResult<Partner> {
-    ctx.store.partner(&canonical_id(tenant_id)).await?.ok_or_else(|| ServiceError::PartnerNotFound(tenant_id.into()))
+pub async fn get_partner(ctx: &AppContext, tenant_id: &PartnerId) -> ServiceResult<Partner> {
+    ctx.store.partner(tenant_id.as_str()).await?.ok_or_else(|| ServiceError::PartnerNotFound(tenant_id.to_string()))
 }
 
 /// The first partners created (at most `limit`) and how many there are, for the landing page.
@@ -90,7 +91,7 @@ pub async fn list_partners(ctx: &AppContext, limit: u32) -> ServiceResult<Partne
 /// and service date, where it has them, are the ones `work` reads and changes.
 pub async fn acting_as<T>(
     ctx: &AppContext,
-    tenant_id: &str,
+    tenant_id: &PartnerId,
     work: impl std::future::Future<Output = ServiceResult<T>>,
 ) -> ServiceResult<T> {
     let partner = get_partner(ctx, tenant_id).await?;

@@ -5,6 +5,7 @@ use super::partners::get_partner;
 use crate::app::AppContext;
 use crate::auth::{self, Claims, AUDIENCE, ISSUER_PREFIX};
 use crate::clock;
+use crate::domain::ids::PartnerId;
 use crate::domain::permissions::Role;
 use crate::ids::IdKind;
 
@@ -48,7 +49,7 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
     let (Some(tenant_id), true) = (tenant_id, problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
-    let partner = get_partner(ctx, &tenant_id).await?;
+    let partner = get_partner(ctx, &PartnerId::parse(&tenant_id)).await?;
     // The partner's own clock, when it has one: its tokens are judged by it.
     let now = clock::as_partner(partner.tenant_id.clone(), ctx.clock.now()).await?.timestamp();
     let claims = access_claims(AccessGrant {

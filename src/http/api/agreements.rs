@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
 use crate::domain::contact::ContactInput;
+use crate::domain::ids::CustomerId;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{QueryParams, RawJson, Unit};
 use crate::service::acceptance::{AttestedAgreementInput, ConfirmationCall};
@@ -76,7 +77,7 @@ pub struct ConfirmationBody {
 pub async fn confirm_acceptance(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<Response> {
@@ -113,7 +114,7 @@ async fn create_agreement_with_attestation(
     ctx: &AppState,
     caller: &Caller,
     unit: &mut Unit,
-    customer_id: &str,
+    customer_id: &CustomerId,
     body: &RawJson,
 ) -> ApiResult<Response> {
     let permit = permit::<ops::CreateAgreementWithAttestation>(caller)?;
@@ -141,7 +142,7 @@ async fn create_agreement_with_attestation(
 pub async fn list_customer_agreements(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     query: QueryParams,
 ) -> ApiResult<Response> {
     let permit = permit::<ops::ListCustomerAgreements>(&caller)?;
@@ -155,7 +156,7 @@ pub async fn list_customer_agreements(
 pub async fn direct_sign_status(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
 ) -> ApiResult<Json<Value>> {
     let permit = permit::<ops::GetDirectSignStatus>(&caller)?;
     let signed = agreements::direct_sign_status(&ctx, &permit, &customer_id).await?;

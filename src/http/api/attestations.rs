@@ -9,6 +9,7 @@ use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::attestations::AttestationInput;
+use crate::domain::ids::AttestationId;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{RawJson, Unit};
 use crate::service::access::{ops, permit};
@@ -31,7 +32,7 @@ pub async fn create_attestation(
 pub async fn get_attestation(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(attestation_id): Path<String>,
+    Path(attestation_id): Path<AttestationId>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let permit = permit::<ops::GetEnhancedAttestation>(&caller)?;
     let attestation = attestations::get_attestation(&ctx, &permit, &attestation_id).await?;

@@ -11,6 +11,7 @@ use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::customers::{BillingProfile, CompanyProfileInput};
+use crate::domain::ids::CustomerId;
 use crate::domain::paging;
 use crate::http::edge::error::{ApiError, ApiResult};
 use crate::http::edge::extract::{QueryParams, RawJson, Unit};
@@ -83,7 +84,7 @@ fn invalid_token() -> ApiError {
 pub async fn get_customer(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
 ) -> ApiResult<Json<Value>> {
     let permit = permit::<ops::GetCustomer>(&caller)?;
     let customer = customers::get_customer(&ctx, &permit, &customer_id).await?;

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::ids::CustomerId;
 use crate::domain::orders::LineItemInput;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{RawJson, Unit};
@@ -27,7 +28,7 @@ pub struct OrderBody {
 pub async fn create_order(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     mut unit: Unit,
     body: RawJson,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
@@ -49,7 +50,7 @@ pub async fn create_order(
 pub async fn list_orders(
     State(ctx): State<AppState>,
     caller: Caller,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
 ) -> ApiResult<Response> {
     let permit = permit::<ops::ListOrders>(&caller)?;
     let list = orders::list_orders(&ctx, &permit, &customer_id).await?;

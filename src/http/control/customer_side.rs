@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::domain::agreements::DirectAcceptanceInput;
 use crate::domain::contact::ContactInput;
+use crate::domain::ids::{AttestationId, CustomerId};
 use crate::http::api::wire;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::PcJson;
@@ -26,7 +27,10 @@ pub fn routes() -> Vec<RouteEntry> {
 }
 
 /// The customer accepts an enhanced attestation, without a browser.
-async fn accept_attestation(State(ctx): State<AppState>, Path(attestation_id): Path<String>) -> ApiResult<Json<Value>> {
+async fn accept_attestation(
+    State(ctx): State<AppState>,
+    Path(attestation_id): Path<AttestationId>,
+) -> ApiResult<Json<Value>> {
     let accepted = attestations::accept_attestation(&ctx, &attestation_id).await?;
     Ok(Json(wire::attestation(&accepted)))
 }
@@ -41,7 +45,7 @@ struct DirectAcceptanceBody {
 
 async fn direct_acceptance(
     State(ctx): State<AppState>,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     PcJson(body): PcJson<DirectAcceptanceBody>,
 ) -> ApiResult<Response> {
     let input = DirectAcceptanceInput { person: &body.person, date_agreed: body.date_agreed.as_deref() };

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::PartnerId;
 use crate::http::api::wire;
 use crate::http::edge::error::{ApiError, ApiResult};
 use crate::http::edge::extract::{body_rejection, OptionalPcJson, QueryParams};
@@ -31,12 +31,12 @@ pub fn routes() -> Vec<RouteEntry> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ResetBody {
-    partner_tenant_id: Option<String>,
+    partner_tenant_id: Option<PartnerId>,
 }
 
 async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson<ResetBody>) -> ApiResult<Json<Value>> {
     let body = body.unwrap_or_default();
-    let reset = match control::reset(&ctx, body.partner_tenant_id.as_deref()).await? {
+    let reset = match control::reset(&ctx, body.partner_tenant_id.as_ref()).await? {
         ResetScope::Everything => "everything".to_string(),
         ResetScope::Partner(p) => format!("partner {p}"),
     };
@@ -53,7 +53,10 @@ async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiRe
     };
     let filter = JournalFilter {
         status,
-        partner_tenant_id: query.get("partnerTenantId").filter(|p| !p.is_empty()).map(canonical_id),
+        partner_tenant_id: query
+            .get("partnerTenantId")
+            .filter(|p| !p.is_empty())
+            .map(|p| PartnerId::parse(p).into_string()),
         correlation_id: query.get("correlationId").filter(|p| !p.is_empty()).map(str::to_string),
     };
     let items = ctx.journal.entries_matching(&filter);

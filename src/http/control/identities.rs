@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::domain::identities::{AppRegistration, PartnerUser};
+use crate::domain::ids::{PartnerId, UserId};
 use crate::domain::time::render_timestamp;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{OptionalPcJson, PcJson};
@@ -57,7 +58,7 @@ struct AppBody {
 
 async fn create_app(
     State(ctx): State<AppState>,
-    Path(tenant_id): Path<String>,
+    Path(tenant_id): Path<PartnerId>,
     OptionalPcJson(body): OptionalPcJson<AppBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let created = identities::create_app(&ctx, &tenant_id, body.unwrap_or_default().display_name).await?;
@@ -66,7 +67,7 @@ async fn create_app(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-async fn list_apps(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+async fn list_apps(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerId>) -> ApiResult<Json<Value>> {
     let apps = identities::apps_of(&ctx, &tenant_id).await?;
     let items: Vec<Value> = apps.iter().map(|a| app_json(&ctx, a)).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
@@ -84,7 +85,7 @@ struct UserBody {
 
 async fn create_user(
     State(ctx): State<AppState>,
-    Path(tenant_id): Path<String>,
+    Path(tenant_id): Path<PartnerId>,
     PcJson(body): PcJson<UserBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let input = NewUser {
@@ -100,7 +101,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-async fn list_users(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+async fn list_users(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerId>) -> ApiResult<Json<Value>> {
     let users = identities::users_of(&ctx, &tenant_id).await?;
     let items: Vec<Value> = users.iter().map(user_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))
@@ -110,7 +111,7 @@ async fn list_users(State(ctx): State<AppState>, Path(tenant_id): Path<String>) 
 /// tests): open it once, within its lifetime.
 async fn create_sign_in_link(
     State(ctx): State<AppState>,
-    Path((tenant_id, user_id)): Path<(String, String)>,
+    Path((tenant_id, user_id)): Path<(PartnerId, UserId)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let link = dashboard_sessions::issue_sign_in_link(&ctx, &tenant_id, &user_id).await?;
     Ok((

@@ -6,6 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::time::render_timestamp;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::QueryParams;
@@ -36,8 +37,8 @@ async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResu
     let filter = OutboxFilter {
         include_pending: query.bool("includePending")?.unwrap_or(false),
         to: filter("to"),
-        customer_id: filter("customerId"),
-        partner_tenant_id: filter("partnerTenantId"),
+        customer_id: filter("customerId").as_deref().map(CustomerId::parse),
+        partner_tenant_id: filter("partnerTenantId").as_deref().map(PartnerId::parse),
     };
     let items: Vec<Value> = control::outbox(&ctx, filter).await?.iter().map(outbox_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::domain::ids::PartnerId;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::PcJson;
 use crate::http::edge::RouteEntry;
@@ -57,7 +58,7 @@ async fn create_partner(
     Ok((StatusCode::CREATED, Json(partner_json(&partner))))
 }
 
-async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerId>) -> ApiResult<Json<Value>> {
     let partner = partners::get_partner(&ctx, &tenant_id).await?;
     Ok(Json(partner_json(&partner)))
 }

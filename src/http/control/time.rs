@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::domain::ids::PartnerId;
 use crate::domain::time::render_timestamp;
 use crate::domain::timeline::ServiceDateSetting;
 use crate::http::edge::error::{ApiError, ApiResult};
@@ -47,7 +48,7 @@ async fn for_partner<T>(
         Some(raw) if raw.trim().is_empty() => {
             Err(ApiError::InvalidQueryParameter("partnerTenantId: empty; send a partner persona's tenant id".into()))
         }
-        Some(raw) => Ok(partners::acting_as(ctx, raw.trim(), work).await?),
+        Some(raw) => Ok(partners::acting_as(ctx, &PartnerId::parse(raw), work).await?),
     }
 }
 

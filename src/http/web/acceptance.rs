@@ -19,6 +19,7 @@ use super::agreement_text::agreement_text;
 use crate::app::{AppContext, AppState};
 use crate::auth::{form_token, verify_form_token};
 use crate::domain::attestations::AttestationStatus;
+use crate::domain::ids::AttestationId;
 use crate::domain::locales::resolve_document_locale;
 use crate::domain::time::render_timestamp;
 use crate::http::edge::error::status_of;
@@ -45,8 +46,8 @@ fn locale<'a>(state: &'a AttestationState, country: Option<&'a str>, language: O
 }
 
 async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
-    let id = query.get("attestationId").unwrap_or_default();
-    match attestations::acceptance_page(&ctx, id).await {
+    let id = AttestationId::parse(query.get("attestationId").unwrap_or_default());
+    match attestations::acceptance_page(&ctx, &id).await {
         Ok(shown) => {
             let (country, language) = locale(&shown.state, query.get("country"), query.get("language"));
             attestation_page(&ctx, &shown, &country, &language, None, StatusCode::OK)
@@ -58,14 +59,13 @@ async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
 async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let id = field("attestationId").unwrap_or_default();
-    let shown = match attestations::acceptance_page(&ctx, id).await {
+    let id = AttestationId::parse(field("attestationId").unwrap_or_default());
+    let shown = match attestations::acceptance_page(&ctx, &id).await {
         Ok(shown) => shown,
         Err(e) => return refusal_page(e),
     };
     let (country, language) = locale(&shown.state, field("country"), field("language"));
-    let id = shown.state.attestation.id.clone();
-    if !verify_form_token(&ctx.keys, FORM, &id, field("token").unwrap_or_default()) {
+    if !verify_form_token(&ctx.keys, FORM, id.as_str(), field("token").unwrap_or_default()) {
         let message = "This page expired. Reload it and accept again.";
         return attestation_page(&ctx, &shown, &country, &language, Some(message), StatusCode::FORBIDDEN);
     }

@@ -29,7 +29,7 @@ use crate::domain::agreements::{
 use crate::domain::attestations::AttestationInput;
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::{parse_domain, Address, BillingProfile, CompanyProfileInput};
-use crate::domain::ids::canonical_id;
+use crate::domain::ids::{AttestationId, CustomerId, PartnerId};
 use crate::domain::orders::{validate_line_items, LineItemInput, Order};
 use crate::domain::permissions::Role;
 use crate::domain::time::render_timestamp;
@@ -102,7 +102,7 @@ async fn seed_partners(
     for p in partners {
         let entry = format!("partners.{}", p.key);
         let tenant_id = match &p.tenant_id {
-            Some(id) => canonical_id(id),
+            Some(id) => PartnerId::parse(id).into_string(),
             None => seeded_id("partner", &p.key),
         };
         let provider_id = p.indirect_provider.as_ref().map(|k| keys.partners[k].clone());
@@ -232,7 +232,15 @@ async fn seed_agreements(
         };
         let call = ConfirmationCall::HistoricalRecord;
         in_unit!(ctx, |unit| {
-            confirm_acceptance(ctx, &permit::<ops::ConfirmAcceptance>(&caller)?, unit, customer_id, &input, call).await
+            confirm_acceptance(
+                ctx,
+                &permit::<ops::ConfirmAcceptance>(&caller)?,
+                unit,
+                &CustomerId::parse(customer_id),
+                &input,
+                call,
+            )
+            .await
         })
         .await
         .map_err(|e| entry_error(&entry, e))?;
@@ -305,7 +313,8 @@ async fn seed_orders(
             let caller = seed_caller(ctx, partner_id).await?;
             let order = NewOrder { id: Some(id), reference_customer_id: None, line_items: Some(&items) };
             in_unit!(ctx, |unit| {
-                place_order_as(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, customer_id, order).await
+                place_order_as(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, &CustomerId::parse(customer_id), order)
+                    .await
             })
             .await
             .map_err(|e| entry_error(&entry, e))?;
@@ -345,7 +354,7 @@ async fn seed_attestations(
             let created =
                 in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, id.clone()).await).await?;
             if a.accepted {
-                accept_attestation(ctx, &created.attestation.id).await?;
+                accept_attestation(ctx, &AttestationId::parse(&created.attestation.id)).await?;
             }
             Ok(())
         }

@@ -16,6 +16,7 @@ use chrono::Utc;
 
 use crate::app::AppState;
 use crate::clock;
+use crate::domain::ids::CustomerId;
 use crate::http::edge::error::status_of;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
@@ -481,7 +482,7 @@ fn is_refusal(e: &ServiceError) -> bool {
 async fn render_account(
     ctx: &AppState,
     signed_in: &SignedIn,
-    customer_id: &str,
+    customer_id: &CustomerId,
     update: Option<AttestationForm>,
     problems: &[String],
     notice: Option<&str>,
@@ -510,7 +511,7 @@ async fn account(
     State(ctx): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     query: QueryParams,
 ) -> Response {
     let signed_in = match require_user(&ctx, &headers, &uri).await {
@@ -525,7 +526,7 @@ async fn account(
 async fn update_agreement(
     State(ctx): State<AppState>,
     headers: HeaderMap,
-    Path(customer_id): Path<String>,
+    Path(customer_id): Path<CustomerId>,
     body: Bytes,
 ) -> Response {
     let fields = form_fields(&body);
@@ -547,10 +548,7 @@ async fn update_agreement(
     as_partner(&signed_in, async {
         match board::attest(&ctx, &signed_in, &customer_id, &form).await {
             Ok(_) => {
-                let target = format!(
-                    "/dashboard/customers/{}/account?saved=agreement",
-                    crate::domain::ids::canonical_id(&customer_id)
-                );
+                let target = format!("/dashboard/customers/{customer_id}/account?saved=agreement");
                 Redirect::to(&target).into_response()
             }
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {

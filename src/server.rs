@@ -1,0 +1,76 @@
+//! Serving the router on the listeners: the plain one and, when configured, the HTTPS one, each
+//! under its connection cap and read timeouts, until shutdown, draining what is in flight.
+
+use std::future::Future;
+
+use axum::ServiceExt;
+use tokio::net::TcpListener;
+use tower::Layer;
+
+use crate::app::AppState;
+use crate::{http, net};
+
+/// Serve `state` on `listener` until `shutdown` completes; in-flight requests are drained.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with_tls(listener, None, state, shutdown).await
+}
+
+/// The HTTPS listener: its socket and the acceptor with its certificate.
+pub struct TlsSetup {
+    pub listener: TcpListener,
+    pub acceptor: tokio_rustls::TlsAcceptor,
+}
+
+/// Serve `state` on `listener` and, when given, over HTTPS on the TLS listener (the same routes,
+/// its own connection cap), until `shutdown` completes; both drain their in-flight requests.
+pub async fn serve_with_tls(
+    listener: TcpListener,
+    tls: Option<TlsSetup>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let timeouts = net::ReadTimeouts {
+        headers: std::time::Duration::from_secs(state.config.header_read_timeout_seconds),
+        idle: std::time::Duration::from_secs(state.config.idle_timeout_seconds),
+    };
+    let max_connections = state.config.max_connections;
+    let router = http::router(state);
+    let app = tower::util::MapRequestLayer::new(http::edge::layers::rewrite_request_path).layer(router);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let secure = tls.map(|tls| {
+        let listener =
+            net::TlsListener::new(net::CappedListener::new(tls.listener, max_connections, timeouts), tls.acceptor);
+        let app = app.clone();
+        let stopped = stopped.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<net::ConnectionInfo>(app),
+            )
+            .with_graceful_shutdown(until_stopped(stopped))
+            .await
+        })
+    });
+    let listener = net::CappedListener::new(listener, max_connections, timeouts);
+    let plain = axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<net::ConnectionInfo>(app),
+    )
+    .with_graceful_shutdown(until_stopped(stopped))
+    .await;
+    if let Some(secure) = secure {
+        secure.await.map_err(std::io::Error::other)??;
+    }
+    plain
+}
