@@ -12,6 +12,15 @@ pub struct LockoutPolicy {
     pub duration: Duration,
 }
 
+/// Who a session of a site belongs to: the sites differ by who signs in, not by how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signer {
+    /// A customer's admin, in the admin center: the customer's id.
+    CustomerAdmin(String),
+    /// A partner user, in the dashboard: the user's id.
+    PartnerUser(String),
+}
+
 /// The failed sign-ins of a user name since it was last locked or signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SignInFailures {

@@ -2,30 +2,23 @@
 //! agreement and invitation pages show, and accepting the reseller relationship together with
 //! the agreement.
 
-use crate::domain::digest::sha256_hex;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::acceptance::accept_directly;
 use super::documents::{customer_document_link, document_uris};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::{decoy_hash, off_thread, verify_password};
-use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
+use super::sign_in::{sign_in, SignIn};
 use super::timeline::service_date;
 use super::unit::in_unit;
+use super::web_sessions::{self, Signer, WebSession};
 use crate::app::AppContext;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, DirectAcceptanceInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::orders::mca_signed_directly;
 use crate::domain::partners::Partner;
-use crate::store::{AdminSession, UnitOfWork};
-
-pub const SESSION_HOURS: i64 = 8;
-
-/// Sessions are stored under the SHA-256 of the cookie value, so the table holds no usable secret.
-pub fn session_key(cookie_value: &str) -> String {
-    sha256_hex(cookie_value)
-}
+use crate::store::UnitOfWork;
 
 /// Check the customer admin's credentials, under the sign-in lockout. Unknown users are checked
 /// against a decoy hash, so the answer (and its timing) does not reveal whether the user exists.
@@ -40,37 +33,21 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
     .await
 }
 
-/// Start a session; returns the cookie value (the stored session carries only its hash).
-pub async fn start_session(ctx: &AppContext, customer: &Customer) -> ServiceResult<(String, AdminSession)> {
-    forget_expired_sign_ins(ctx).await;
-    let cookie = ctx.ids.secret(48);
-    let session = AdminSession {
-        id: session_key(&cookie),
-        customer_id: customer.id.clone(),
-        csrf_token: ctx.ids.secret(32),
-        expires_at: Utc::now() + Duration::hours(SESSION_HOURS),
-    };
-    ctx.store.insert_session(&session).await?;
-    Ok((cookie, session))
+/// Start a session for the customer's admin; returns the cookie value and the session.
+pub async fn start_session(ctx: &AppContext, customer: &Customer) -> ServiceResult<(String, WebSession)> {
+    web_sessions::start(ctx, Signer::CustomerAdmin(customer.id.clone())).await
 }
 
-/// The live session and its customer for a cookie value, if any. Sessions run on real time.
+/// The live session and its customer for a cookie value, if any (none for a session of another
+/// site's signer, or of a customer a reset removed).
 pub async fn session_for(
     ctx: &AppContext,
     cookie: &str,
     now: DateTime<Utc>,
-) -> ServiceResult<Option<(AdminSession, Customer)>> {
-    let Some(session) = ctx.store.session(&session_key(cookie)).await? else { return Ok(None) };
-    if session.expires_at <= now {
-        ctx.store.delete_session(&session.id).await?;
-        return Ok(None);
-    }
-    Ok(ctx.store.customer(&session.customer_id).await?.map(|c| (session, c)))
-}
-
-/// Sign out: the session is gone for good.
-pub async fn end_session(ctx: &AppContext, session: &AdminSession) -> ServiceResult<()> {
-    Ok(ctx.store.delete_session(&session.id).await?)
+) -> ServiceResult<Option<(WebSession, Customer)>> {
+    let Some(session) = web_sessions::live(ctx, cookie, now).await? else { return Ok(None) };
+    let Signer::CustomerAdmin(customer_id) = &session.signer else { return Ok(None) };
+    Ok(ctx.store.customer(customer_id).await?.map(|c| (session, c)))
 }
 
 /// What the agreement page shows: the document, the customer's own acceptance (one that still

@@ -5,25 +5,24 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::admin_center::session_key;
 use super::error::{ServiceError, ServiceResult};
 use super::identities::user_by_password;
 use super::partners::get_partner;
 use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
+use super::web_sessions::{self, session_key, Signer, WebSession};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::identities::PartnerUser;
 use crate::domain::ids::{PartnerId, UserId};
 use crate::domain::partners::Partner;
-use crate::store::{PartnerSession, SignInLink};
+use crate::store::SignInLink;
 
-pub const SESSION_HOURS: i64 = 8;
 /// How long a one-time sign-in link stays valid.
 pub const SIGN_IN_LINK_MINUTES: i64 = 15;
 
 /// A partner user signed in to the dashboard, with its partner.
 pub struct SignedIn {
-    pub session: PartnerSession,
+    pub session: WebSession,
     pub user: PartnerUser,
     pub partner: Partner,
     caller: Caller,
@@ -42,29 +41,17 @@ pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> 
     sign_in(ctx, user_name, user_by_password(ctx, user_name, password.to_string())).await
 }
 
-/// Start a session for `user`; returns the cookie value (the stored session keeps its hash).
+/// Start a session for `user`; returns the cookie value.
 pub async fn start_session(ctx: &AppContext, user: &PartnerUser) -> ServiceResult<String> {
-    forget_expired_sign_ins(ctx).await;
-    let cookie = ctx.ids.secret(48);
-    let session = PartnerSession {
-        id: session_key(&cookie),
-        user_id: user.id.clone(),
-        csrf_token: ctx.ids.secret(32),
-        expires_at: Utc::now() + Duration::hours(SESSION_HOURS),
-    };
-    ctx.store.insert_partner_session(&session).await?;
-    Ok(cookie)
+    Ok(web_sessions::start(ctx, Signer::PartnerUser(user.id.clone())).await?.0)
 }
 
 /// The live session of a cookie value, its user and partner; `None` when there is none (signed
-/// out, expired, or the user or partner is gone after a reset).
+/// out, expired, another site's signer, or the user or partner is gone after a reset).
 pub async fn session_for(ctx: &AppContext, cookie: &str, now: DateTime<Utc>) -> ServiceResult<Option<SignedIn>> {
-    let Some(session) = ctx.store.partner_session(&session_key(cookie)).await? else { return Ok(None) };
-    if session.expires_at <= now {
-        ctx.store.delete_partner_session(&session.id).await?;
-        return Ok(None);
-    }
-    let Some(user) = ctx.store.partner_user(&session.user_id).await? else { return Ok(None) };
+    let Some(session) = web_sessions::live(ctx, cookie, now).await? else { return Ok(None) };
+    let Signer::PartnerUser(user_id) = &session.signer else { return Ok(None) };
+    let Some(user) = ctx.store.partner_user(user_id).await? else { return Ok(None) };
     let Some(partner) = ctx.store.partner(&user.partner_tenant_id).await? else { return Ok(None) };
     let caller = Caller {
         partner: partner.clone(),
@@ -78,7 +65,7 @@ pub async fn session_for(ctx: &AppContext, cookie: &str, now: DateTime<Utc>) -> 
 
 /// Sign out: the session is gone for good.
 pub async fn end_session(ctx: &AppContext, signed_in: &SignedIn) -> ServiceResult<()> {
-    Ok(ctx.store.delete_partner_session(&signed_in.session.id).await?)
+    web_sessions::end(ctx, &signed_in.session).await
 }
 
 /// A one-time sign-in link, as the control plane hands it out.

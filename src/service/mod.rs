@@ -28,5 +28,6 @@ pub mod sign_in;
 pub mod timeline;
 pub mod tokens;
 pub mod unit;
+pub mod web_sessions;
 
 pub use error::{ErrorKind, ServiceError, ServiceResult};

@@ -31,7 +31,7 @@ use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::orders::Order;
 use crate::domain::paging::Position;
 use crate::domain::partners::Partner;
-use crate::domain::sign_in::SignInFailures;
+use crate::domain::sign_in::{SignInFailures, Signer};
 
 pub use sql_store::SqlStore;
 
@@ -139,21 +139,13 @@ pub struct StoredClock {
     pub offset_ms: i64,
 }
 
-/// A signed-in customer admin in the emulated admin center.
+/// A session of a site people sign in to (the admin center, the dashboard).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminSession {
-    pub id: String,
-    pub customer_id: String,
-    pub csrf_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A signed-in partner user in the emulated Partner Center dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartnerSession {
+pub struct WebSession {
     /// SHA-256 of the cookie value, hex.
     pub id: String,
-    pub user_id: String,
+    pub signer: Signer,
+    /// The token every form of the session carries.
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
 }
@@ -335,13 +327,9 @@ pub trait Store: Send + Sync + 'static {
     async fn clear_sign_in_failures(&self, user_name: Option<&str>) -> StoreResult<u64>;
     async fn all_sign_in_failures(&self) -> StoreResult<Vec<(String, SignInFailures)>>;
 
-    async fn insert_session(&self, session: &AdminSession) -> StoreResult<()>;
-    async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>>;
-    async fn delete_session(&self, id: &str) -> StoreResult<()>;
-
-    async fn insert_partner_session(&self, session: &PartnerSession) -> StoreResult<()>;
-    async fn partner_session(&self, id: &str) -> StoreResult<Option<PartnerSession>>;
-    async fn delete_partner_session(&self, id: &str) -> StoreResult<()>;
+    async fn insert_web_session(&self, session: &WebSession) -> StoreResult<()>;
+    async fn web_session(&self, id: &str) -> StoreResult<Option<WebSession>>;
+    async fn delete_web_session(&self, id: &str) -> StoreResult<()>;
     async fn insert_sign_in_link(&self, link: &SignInLink) -> StoreResult<()>;
     /// The link with this id, removed in the same statement: a link signs in once.
     async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>>;

@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    AdminSession, DocumentLink, OutboxMessage, PartnerSession, Seen, SignInLink, StoreError, StoreResult, StoredClock,
-    StoredResponse,
+    DocumentLink, OutboxMessage, Seen, SignInLink, StoreError, StoreResult, StoredClock, StoredResponse, WebSession,
 };
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementTemplate, AgreementType};
 use crate::domain::attestations::EnhancedAttestation;
@@ -18,7 +17,7 @@ use crate::domain::orders::Order;
 use crate::domain::paging::Position;
 use crate::domain::partners::{Partner, PartnerType};
 use crate::domain::permissions::Role;
-use crate::domain::sign_in::SignInFailures;
+use crate::domain::sign_in::{SignInFailures, Signer};
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
@@ -303,35 +302,24 @@ impl TryFrom<OrderRow> for Order {
 }
 
 #[derive(sqlx::FromRow)]
-pub struct SessionRow {
+pub struct WebSessionRow {
     id: String,
-    customer_id: String,
+    customer_id: Option<String>,
+    partner_user_id: Option<String>,
     csrf_token: String,
     expires_at: DateTime<Utc>,
 }
 
-impl From<SessionRow> for AdminSession {
-    fn from(row: SessionRow) -> Self {
-        AdminSession {
-            id: row.id,
-            customer_id: row.customer_id,
-            csrf_token: row.csrf_token,
-            expires_at: row.expires_at,
-        }
-    }
-}
+impl TryFrom<WebSessionRow> for WebSession {
+    type Error = StoreError;
 
-#[derive(sqlx::FromRow)]
-pub struct PartnerSessionRow {
-    id: String,
-    user_id: String,
-    csrf_token: String,
-    expires_at: DateTime<Utc>,
-}
-
-impl From<PartnerSessionRow> for PartnerSession {
-    fn from(row: PartnerSessionRow) -> Self {
-        PartnerSession { id: row.id, user_id: row.user_id, csrf_token: row.csrf_token, expires_at: row.expires_at }
+    fn try_from(row: WebSessionRow) -> StoreResult<Self> {
+        let signer = match (row.customer_id, row.partner_user_id) {
+            (Some(customer_id), None) => Signer::CustomerAdmin(customer_id),
+            (None, Some(user_id)) => Signer::PartnerUser(user_id),
+            _ => return Err(corrupt("web session signer", &row.id)),
+        };
+        Ok(WebSession { id: row.id, signer, csrf_token: row.csrf_token, expires_at: row.expires_at })
     }
 }
 

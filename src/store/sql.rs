@@ -214,28 +214,19 @@ pub const USE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id 
 pub const UNUSE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = NULL, agreement_id = NULL \
      WHERE id = $1 AND agreement_id = $2";
 
-// --- admin-center sessions -------------------------------------------------------------------------
+// --- the sites' sessions, and the dashboard's one-time sign-in links ------------------------------------------
 
-pub const INSERT_SESSION: &str =
-    "INSERT INTO admin_sessions (id, customer_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)";
-pub const SESSION: &str = "SELECT id, customer_id, csrf_token, expires_at FROM admin_sessions WHERE id = $1";
-pub const DELETE_SESSION: &str = "DELETE FROM admin_sessions WHERE id = $1";
-
-// --- partner dashboard sessions and one-time sign-in links ------------------------------------------
-
-pub const INSERT_PARTNER_SESSION: &str =
-    "INSERT INTO partner_sessions (id, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)";
-pub const PARTNER_SESSION: &str = "SELECT id, user_id, csrf_token, expires_at FROM partner_sessions WHERE id = $1";
-pub const DELETE_PARTNER_SESSION: &str = "DELETE FROM partner_sessions WHERE id = $1";
+pub const INSERT_WEB_SESSION: &str = "INSERT INTO web_sessions (id, customer_id, partner_user_id, csrf_token, \
+     expires_at) VALUES ($1, $2, $3, $4, $5)";
+pub const WEB_SESSION: &str =
+    "SELECT id, customer_id, partner_user_id, csrf_token, expires_at FROM web_sessions WHERE id = $1";
+pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id = $1";
 pub const INSERT_SIGN_IN_LINK: &str = "INSERT INTO partner_sign_in_links (id, user_id, expires_at) VALUES ($1, $2, $3)";
 /// One statement: of two requests with the same link, one gets it.
 pub const TAKE_SIGN_IN_LINK: &str = "DELETE FROM partner_sign_in_links WHERE id = $1 RETURNING id, user_id, expires_at";
-/// Sessions of both front doors and sign-in links that ended at or before `$1` (real time).
-pub const FORGET_EXPIRED_SIGN_INS: [&str; 3] = [
-    "DELETE FROM admin_sessions WHERE expires_at <= $1",
-    "DELETE FROM partner_sessions WHERE expires_at <= $1",
-    "DELETE FROM partner_sign_in_links WHERE expires_at <= $1",
-];
+/// The sites' sessions and the sign-in links that ended at or before `$1` (real time).
+pub const FORGET_EXPIRED_SIGN_INS: [&str; 2] =
+    ["DELETE FROM web_sessions WHERE expires_at <= $1", "DELETE FROM partner_sign_in_links WHERE expires_at <= $1"];
 
 // --- kept answers (MS-RequestId) ---------------------------------------------------------------------
 
@@ -295,7 +286,7 @@ pub const ALL_SIGN_IN_FAILURES: &str =
 pub const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM fault_rules",
     "DELETE FROM idempotent_responses",
-    "DELETE FROM admin_sessions",
+    "DELETE FROM web_sessions",
     "DELETE FROM sign_in_failures",
     "DELETE FROM outbox",
     "DELETE FROM orders",
@@ -307,7 +298,6 @@ pub const RESET_EVERYTHING: &[&str] = &[
     "UPDATE partners SET indirect_provider_id = NULL",
     "DELETE FROM partner_time",
     "DELETE FROM app_registrations",
-    "DELETE FROM partner_sessions",
     "DELETE FROM partner_sign_in_links",
     "DELETE FROM partner_users",
     "DELETE FROM partners",

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use super::cache::SharedCache;
 use super::rows::{self, to_i64};
 use super::{
-    sql, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, PartnerTimes, Seen, SignInLink, Store,
-    StoreError, StoreResult, StoredClock, StoredResponse, UnitOfWork,
+    sql, DocumentLink, OutboxMessage, OutboxQuery, PartnerTimes, Seen, SignInLink, Store, StoreError, StoreResult,
+    StoredClock, StoredResponse, UnitOfWork, WebSession,
 };
 use crate::domain::agreements::{Agreement, AgreementTemplate};
 use crate::domain::attestations::EnhancedAttestation;
@@ -21,7 +21,7 @@ use crate::domain::identities::{AppRegistration, PartnerUser};
 use crate::domain::orders::Order;
 use crate::domain::paging::Position;
 use crate::domain::partners::Partner;
-use crate::domain::sign_in::SignInFailures;
+use crate::domain::sign_in::{SignInFailures, Signer};
 
 /// A connected database.
 pub(super) enum Db {
@@ -494,11 +494,16 @@ impl Store for SqlStore {
         Ok(rows.into_iter().map(|r| (r.user_name, r.failures.into())).collect())
     }
 
-    async fn insert_session(&self, s: &AdminSession) -> StoreResult<()> {
+    async fn insert_web_session(&self, s: &WebSession) -> StoreResult<()> {
+        let (customer_id, partner_user_id) = match &s.signer {
+            Signer::CustomerAdmin(id) => (Some(id), None),
+            Signer::PartnerUser(id) => (None, Some(id)),
+        };
         on_pool!(self, writer, |pool| {
-            sqlx::query(sql::INSERT_SESSION)
+            sqlx::query(sql::INSERT_WEB_SESSION)
                 .bind(&s.id)
-                .bind(&s.customer_id)
+                .bind(customer_id)
+                .bind(partner_user_id)
                 .bind(&s.csrf_token)
                 .bind(s.expires_at)
                 .execute(pool)
@@ -507,41 +512,15 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session(&self, id: &str) -> StoreResult<Option<AdminSession>> {
-        let row: Option<rows::SessionRow> =
-            on_pool!(self, reader, |pool| sqlx::query_as(sql::SESSION).bind(id).fetch_optional(pool).await)?;
-        Ok(row.map(AdminSession::from))
+    async fn web_session(&self, id: &str) -> StoreResult<Option<WebSession>> {
+        let row: Option<rows::WebSessionRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(sql::WEB_SESSION).bind(id).fetch_optional(pool).await)?;
+        row.map(WebSession::try_from).transpose()
     }
 
-    async fn delete_session(&self, id: &str) -> StoreResult<()> {
+    async fn delete_web_session(&self, id: &str) -> StoreResult<()> {
         on_pool!(self, writer, |pool| {
-            sqlx::query(sql::DELETE_SESSION).bind(id).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    async fn insert_partner_session(&self, s: &PartnerSession) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::INSERT_PARTNER_SESSION)
-                .bind(&s.id)
-                .bind(&s.user_id)
-                .bind(&s.csrf_token)
-                .bind(s.expires_at)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
-    async fn partner_session(&self, id: &str) -> StoreResult<Option<PartnerSession>> {
-        let row: Option<rows::PartnerSessionRow> =
-            on_pool!(self, reader, |pool| sqlx::query_as(sql::PARTNER_SESSION).bind(id).fetch_optional(pool).await)?;
-        Ok(row.map(PartnerSession::from))
-    }
-
-    async fn delete_partner_session(&self, id: &str) -> StoreResult<()> {
-        on_pool!(self, writer, |pool| {
-            sqlx::query(sql::DELETE_PARTNER_SESSION).bind(id).execute(pool).await?;
+            sqlx::query(sql::DELETE_WEB_SESSION).bind(id).execute(pool).await?;
         });
         Ok(())
     }

@@ -20,9 +20,10 @@ use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::paging::Position;
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::domain::permissions::Role;
+use partner_center_emulator::domain::sign_in::Signer;
 use partner_center_emulator::store::{
-    self, AdminSession, DocumentLink, OutboxMessage, OutboxQuery, PartnerSession, RequestLock, Seen, SignInLink, Store,
-    StoreError, StoreResult, StoredClock, StoredResponse,
+    self, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Seen, SignInLink, Store, StoreError, StoreResult,
+    StoredClock, StoredResponse, WebSession,
 };
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
@@ -310,41 +311,62 @@ async fn orders_and_sessions_are_read_back_as_written() {
     let orders = store.orders("c1").await.unwrap();
     assert_eq!(orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o2", "o1"], "in the order placed");
     assert_eq!(orders[1].line_items[0].quantity, 2);
-    let session = AdminSession { id: "s".into(), customer_id: "c1".into(), csrf_token: "t".into(), expires_at: at(60) };
-    store.insert_session(&session).await.unwrap();
-    assert_eq!(store.session("s").await.unwrap(), Some(session));
-    store.delete_session("s").await.unwrap();
-    assert_eq!(store.session("s").await.unwrap(), None);
+    let session = web_session("s", Signer::CustomerAdmin("c1".into()), at(60));
+    store.insert_web_session(&session).await.unwrap();
+    assert_eq!(store.web_session("s").await.unwrap(), Some(session));
+    store.delete_web_session("s").await.unwrap();
+    assert_eq!(store.web_session("s").await.unwrap(), None);
+}
+
+fn web_session(id: &str, signer: Signer, expires_at: DateTime<Utc>) -> WebSession {
+    WebSession { id: id.into(), signer, csrf_token: "t".into(), expires_at }
 }
 
 #[tokio::test]
-async fn ended_sessions_and_sign_in_links_are_forgotten_and_live_ones_kept() {
+async fn a_session_belongs_to_one_signer_and_ends_with_it() {
     let store = store_with_customer().await;
-    let user = PartnerUser {
-        id: "u1".into(),
+    store.insert_partner_user(&partner_user("u1")).await.unwrap();
+    store.insert_web_session(&web_session("admin", Signer::CustomerAdmin("c1".into()), at(60))).await.unwrap();
+    store.insert_web_session(&web_session("agent", Signer::PartnerUser("u1".into()), at(60))).await.unwrap();
+    assert_eq!(store.web_session("agent").await.unwrap().unwrap().signer, Signer::PartnerUser("u1".into()));
+    // A reset of the partner removes the customer only it served: its admin's session goes with it.
+    store.reset(Some("p1")).await.unwrap();
+    assert_eq!(store.web_session("admin").await.unwrap(), None, "the customer is gone, and its sessions");
+    assert!(store.web_session("agent").await.unwrap().is_some(), "the partner's users stay signed in");
+    store.reset(None).await.unwrap();
+    assert_eq!(store.web_session("agent").await.unwrap(), None, "a full reset ends every session");
+}
+
+fn partner_user(id: &str) -> PartnerUser {
+    PartnerUser {
+        id: id.into(),
         partner_tenant_id: "p1".into(),
-        user_name: "agent@p1.example".into(),
+        user_name: format!("agent-{id}@p1.example"),
         display_name: "Agent".into(),
         password_hash: "not-a-hash".into(),
         roles: vec![Role::AdminAgent],
         mfa: true,
         created_at: at(0),
-    };
-    store.insert_partner_user(&user).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn ended_sessions_and_sign_in_links_are_forgotten_and_live_ones_kept() {
+    let store = store_with_customer().await;
+    store.insert_partner_user(&partner_user("u1")).await.unwrap();
     for (id, ends) in [("ended", at(10)), ("live", at(11))] {
-        let admin = AdminSession { id: id.into(), customer_id: "c1".into(), csrf_token: "t".into(), expires_at: ends };
-        store.insert_session(&admin).await.unwrap();
-        let partner_session =
-            PartnerSession { id: id.into(), user_id: "u1".into(), csrf_token: "t".into(), expires_at: ends };
-        store.insert_partner_session(&partner_session).await.unwrap();
+        let admin = web_session(&format!("admin-{id}"), Signer::CustomerAdmin("c1".into()), ends);
+        store.insert_web_session(&admin).await.unwrap();
+        let agent = web_session(&format!("agent-{id}"), Signer::PartnerUser("u1".into()), ends);
+        store.insert_web_session(&agent).await.unwrap();
         store.insert_sign_in_link(&SignInLink { id: id.into(), user_id: "u1".into(), expires_at: ends }).await.unwrap();
     }
     assert_eq!(store.forget_expired_sign_ins(at(10)).await.unwrap(), 3, "one of each ended at that instant");
-    assert_eq!(store.session("ended").await.unwrap(), None);
-    assert_eq!(store.partner_session("ended").await.unwrap(), None);
+    assert_eq!(store.web_session("admin-ended").await.unwrap(), None);
+    assert_eq!(store.web_session("agent-ended").await.unwrap(), None);
     assert_eq!(store.take_sign_in_link("ended").await.unwrap(), None);
-    assert!(store.session("live").await.unwrap().is_some());
-    assert!(store.partner_session("live").await.unwrap().is_some());
+    assert!(store.web_session("admin-live").await.unwrap().is_some());
+    assert!(store.web_session("agent-live").await.unwrap().is_some());
     assert!(store.take_sign_in_link("live").await.unwrap().is_some());
     assert_eq!(store.forget_expired_sign_ins(at(60)).await.unwrap(), 2, "the link was taken; two sessions left");
 

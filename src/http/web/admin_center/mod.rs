@@ -18,9 +18,9 @@ use crate::domain::customers::Customer;
 use crate::http::edge::error::status_of;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
-use crate::service::admin_center::{self as center, InvitationOutcome, SESSION_HOURS};
+use crate::service::admin_center::{self as center, InvitationOutcome};
+use crate::service::web_sessions::{self, WebSession, SESSION_HOURS};
 use crate::service::{ErrorKind, ServiceError};
-use crate::store::AdminSession;
 use pages::PersonFields;
 
 const SESSION_COOKIE: &str = "pce_session";
@@ -80,7 +80,7 @@ pub fn safe_return_url(candidate: Option<&str>) -> String {
 }
 
 /// The signed-in customer, or a redirect to the sign-in page that comes back to `uri`.
-async fn require_session(ctx: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(AdminSession, Customer), Response> {
+async fn require_session(ctx: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(WebSession, Customer), Response> {
     let found = match cookie(headers, SESSION_COOKIE) {
         Some(value) => center::session_for(ctx, &value, Utc::now()).await.map_err(|e| error_page(e, None))?,
         None => None,
@@ -150,7 +150,7 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
 
 async fn agreement_page(
     ctx: &AppState,
-    session: &AdminSession,
+    session: &WebSession,
     customer: &Customer,
     person: PersonFields,
     error: Option<&str>,
@@ -167,7 +167,7 @@ async fn agreement_page(
 
 async fn invitation_page(
     ctx: &AppState,
-    session: &AdminSession,
+    session: &WebSession,
     customer: &Customer,
     partner_id: &str,
     person: PersonFields,
@@ -256,7 +256,7 @@ async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) 
     if let Some(value) = cookie(&headers, SESSION_COOKIE) {
         if let Ok(Some((session, _))) = center::session_for(&ctx, &value, Utc::now()).await {
             if tokens_match(field(&form_fields(&body), "csrf"), &session.csrf_token) {
-                let _ = center::end_session(&ctx, &session).await;
+                let _ = web_sessions::end(&ctx, &session).await;
             } else {
                 return page(
                     StatusCode::FORBIDDEN,
@@ -276,7 +276,7 @@ async fn form_session(
     headers: &HeaderMap,
     uri: &Uri,
     fields: &[(String, String)],
-) -> Result<(AdminSession, Customer), Response> {
+) -> Result<(WebSession, Customer), Response> {
     let (session, customer) = require_session(ctx, headers, uri).await?;
     if !tokens_match(field(fields, "csrf"), &session.csrf_token) {
         return Err(page(

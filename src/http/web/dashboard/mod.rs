@@ -21,7 +21,8 @@ use crate::http::edge::error::status_of;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::{cookie, field, form_fields, page, set_cookie, signed_in_account, tokens_match};
 use crate::service::dashboard::{self as board, AttestationForm, CustomerForm, EarlierSubmission};
-use crate::service::dashboard_sessions::{self as sessions, SignedIn, SESSION_HOURS};
+use crate::service::dashboard_sessions::{self as sessions, SignedIn};
+use crate::service::web_sessions::SESSION_HOURS;
 use crate::service::{ErrorKind, ServiceError};
 use pages::{Chrome, Section};
 

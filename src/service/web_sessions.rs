@@ -1,0 +1,52 @@
+//! Who is signed in to a site people use in a browser — the admin center (a customer's admin) and
+//! the dashboard (a partner user) — one mechanism for both: a session per sign-in, found by its
+//! cookie, carrying the token its forms must send back, ended by signing out or after
+//! `SESSION_HOURS` of real time (moving the emulator clock signs nobody out). Sessions are stored
+//! under the SHA-256 of their cookie, so the table holds no usable secret.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::ServiceResult;
+use super::sign_in::forget_expired_sign_ins;
+use crate::app::AppContext;
+use crate::domain::digest::sha256_hex;
+pub use crate::domain::sign_in::Signer;
+pub use crate::store::WebSession;
+
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 8;
+
+/// What a session, a sign-in link or any other secret a browser holds is stored under.
+pub fn session_key(secret: &str) -> String {
+    sha256_hex(secret)
+}
+
+/// Start a session for `signer`: the cookie value to hand the browser (only its hash is stored),
+/// and the session.
+pub async fn start(ctx: &AppContext, signer: Signer) -> ServiceResult<(String, WebSession)> {
+    forget_expired_sign_ins(ctx).await;
+    let cookie = ctx.ids.secret(48);
+    let session = WebSession {
+        id: session_key(&cookie),
+        signer,
+        csrf_token: ctx.ids.secret(32),
+        expires_at: Utc::now() + Duration::hours(SESSION_HOURS),
+    };
+    ctx.store.insert_web_session(&session).await?;
+    Ok((cookie, session))
+}
+
+/// The live session of a cookie value, if any; an ended one is dropped on the way.
+pub async fn live(ctx: &AppContext, cookie: &str, now: DateTime<Utc>) -> ServiceResult<Option<WebSession>> {
+    let Some(session) = ctx.store.web_session(&session_key(cookie)).await? else { return Ok(None) };
+    if session.expires_at <= now {
+        ctx.store.delete_web_session(&session.id).await?;
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// Sign out: the session is gone for good.
+pub async fn end(ctx: &AppContext, session: &WebSession) -> ServiceResult<()> {
+    Ok(ctx.store.delete_web_session(&session.id).await?)
+}
