@@ -17,7 +17,7 @@ const SIGNING_KEY_SETTING: &str = "token_signing_key";
 
 /// The store, the clock, the keys and the settings shared by every request.
 pub struct AppContext {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub clock: Clock,
     pub keys: TokenKeys,
     pub ids: Ids,

@@ -73,11 +73,11 @@ pub enum ClockScope {
 
 #[derive(Clone)]
 pub struct Clock {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
 }
 
 impl Clock {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<Store>) -> Self {
         Self { store }
     }
 

@@ -32,7 +32,7 @@ pub fn certificate_names(listen: &ListenAddr) -> Vec<String> {
 }
 
 /// The certificate and key: from the configured files, or the database's self-signed one.
-pub async fn load(config: &Config, listen: &ListenAddr, store: &dyn Store) -> anyhow::Result<TlsMaterial> {
+pub async fn load(config: &Config, listen: &ListenAddr, store: &Store) -> anyhow::Result<TlsMaterial> {
     if let (Some(cert), Some(key)) = (&config.tls_certificate, &config.tls_key) {
         let read = |path: &std::path::Path, what: &str| {
             std::fs::read_to_string(path).map_err(|e| {

@@ -42,7 +42,7 @@ pub enum ConfirmationCall {
 pub async fn confirm_acceptance(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer_id: &CustomerId,
     input: &ConfirmationInput,
     call: ConfirmationCall,
@@ -57,7 +57,7 @@ pub async fn confirm_acceptance(
 pub async fn confirm_acceptance_of_new_customer(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer: &Customer,
     input: &ConfirmationInput,
 ) -> ServiceResult<Agreement> {
@@ -91,7 +91,7 @@ pub async fn check_confirmation(ctx: &AppContext, input: &ConfirmationInput) -> 
 async fn record_confirmation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ConfirmAcceptance>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer: &Customer,
     input: &ConfirmationInput,
     call: ConfirmationCall,
@@ -133,7 +133,7 @@ pub struct AttestedAgreementInput {
 pub async fn create_agreement_with_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateAgreementWithAttestation>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer_id: &CustomerId,
     input: &AttestedAgreementInput,
 ) -> ServiceResult<Agreement> {
@@ -194,7 +194,7 @@ pub async fn create_agreement_with_attestation(
 /// used in the meantime is used.
 async fn store_confirmation(
     ctx: &AppContext,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     partner: &Partner,
     customer: &Customer,
     agreement: Agreement,
@@ -228,7 +228,7 @@ pub fn current_mca(templates: &[AgreementTemplate]) -> ServiceResult<&AgreementT
 /// control plane's direct-acceptance route). No notification email is sent.
 pub async fn accept_directly(
     ctx: &AppContext,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer: &Customer,
     input: DirectAcceptanceInput<'_>,
 ) -> ServiceResult<Agreement> {

@@ -129,7 +129,7 @@ pub async fn accept_agreement(
 
 async fn accept_now(
     ctx: &AppContext,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer: &Customer,
     person: &ContactInput,
 ) -> ServiceResult<Agreement> {

@@ -54,7 +54,7 @@ async fn require_availability(ctx: &AppContext) -> ServiceResult<()> {
 pub async fn create_attestation(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateEnhancedAttestation>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     input: &AttestationInput,
 ) -> ServiceResult<AttestationState> {
     create_attestation_as(ctx, permit, unit, input, ctx.ids.guid(IdKind::Attestation)).await
@@ -64,7 +64,7 @@ pub async fn create_attestation(
 pub async fn create_attestation_as(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateEnhancedAttestation>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     input: &AttestationInput,
     id: String,
 ) -> ServiceResult<AttestationState> {

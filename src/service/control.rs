@@ -10,9 +10,10 @@ use crate::app::AppContext;
 use crate::clock::{in_supported_range, ClockScope};
 use crate::domain::agreements::{Agreement, DirectAcceptanceInput};
 use crate::domain::ids::{CustomerId, PartnerId};
+use crate::domain::outbox::OutboxMessage;
 use crate::domain::sign_in::lockout_key;
 use crate::domain::time::{parse_timestamp, render_timestamp, TIMESTAMP_FORM};
-use crate::store::{OutboxMessage, OutboxQuery, StoreError};
+use crate::store::{OutboxQuery, StoreError};
 
 /// The emulator clock: its instant and whether it is frozen.
 pub struct ClockReading {

@@ -32,7 +32,7 @@ pub struct CreatedCustomer {
 pub async fn create_customer(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateCustomer>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     input: NewCustomer,
 ) -> ServiceResult<CreatedCustomer> {
     let caller = permit.caller();

@@ -7,9 +7,9 @@ use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::domain::agreements::{current_template, find_template, AgreementTemplate, AgreementType};
 use crate::domain::customers::Customer;
+use crate::domain::documents::DocumentLink;
 use crate::domain::locales::{resolve_document_locale, LocaleError};
 use crate::ids::IdKind;
-use crate::store::DocumentLink;
 
 pub const LINK_LIFETIME_MINUTES: i64 = 5;
 

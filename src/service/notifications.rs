@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
+use crate::domain::outbox::OutboxMessage;
 use crate::domain::partners::Partner;
 use crate::domain::time::render_timestamp;
-use crate::store::OutboxMessage;
 
 pub fn attestation_notice(
     id: String,

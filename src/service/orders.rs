@@ -21,7 +21,7 @@ pub struct NewOrder<'a> {
 pub async fn place_order(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateOrder>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer_id: &CustomerId,
     reference_customer_id: Option<&str>,
     line_items: Option<&[LineItemInput]>,
@@ -33,7 +33,7 @@ pub async fn place_order(
 pub async fn place_order_as(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateOrder>,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     customer_id: &CustomerId,
     new: NewOrder<'_>,
 ) -> ServiceResult<Order> {

@@ -97,7 +97,7 @@ const PURGE_EVERY_MS: i64 = 60_000;
 /// Claim the request's id in `unit`.
 pub async fn claim(
     ctx: &AppContext,
-    unit: &mut dyn UnitOfWork,
+    unit: &mut UnitOfWork,
     request: OnceRequest,
     while_running: WhileRunning,
 ) -> ServiceResult<Claim> {
@@ -140,7 +140,7 @@ pub async fn claim(
 }
 
 /// Keep the final answer of a claimed request, in its unit of work (committed with its writes).
-pub async fn keep(unit: &mut dyn UnitOfWork, ticket: Ticket, code: u16, body: String) -> ServiceResult<()> {
+pub async fn keep(unit: &mut UnitOfWork, ticket: Ticket, code: u16, body: String) -> ServiceResult<()> {
     let Ticket(mut entry) = ticket;
     entry.status = code;
     entry.body = body;

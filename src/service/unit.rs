@@ -11,7 +11,7 @@ use super::error::{ServiceError, ServiceResult};
 /// A unit of work a front door holds for a request: begun before the use case runs, lent to it
 /// (it derefs to the store's unit), and committed once the front door's answer is final; dropped
 /// without a commit, nothing of it is stored.
-pub struct Unit(Box<dyn UnitOfWork>);
+pub struct Unit(UnitOfWork);
 
 impl Unit {
     pub fn begin(ctx: &AppContext) -> Self {
@@ -25,16 +25,16 @@ impl Unit {
 }
 
 impl std::ops::Deref for Unit {
-    type Target = dyn UnitOfWork;
+    type Target = UnitOfWork;
 
     fn deref(&self) -> &Self::Target {
-        &*self.0
+        &self.0
     }
 }
 
 impl std::ops::DerefMut for Unit {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut *self.0
+        &mut self.0
     }
 }
 
@@ -48,7 +48,7 @@ macro_rules! in_unit {
         async {
             let mut boxed = $ctx.store.begin();
             let outcome: $crate::service::ServiceResult<_> = async {
-                let $unit: &mut dyn $crate::store::UnitOfWork = &mut *boxed;
+                let $unit: &mut $crate::store::UnitOfWork = &mut boxed;
                 $body
             }
             .await;

@@ -10,20 +10,19 @@
 //! Request ids in progress are held in this process's memory: an SQLite file belongs to one
 //! emulator process. A unit that waits for an id waits for its holder to let it go.
 
-use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, Notify, OwnedMutexGuard, Semaphore};
 
-use super::writes::{self, WriteConn};
-use super::{sql, OutboxMessage, RequestLock, StoreError, StoreResult, StoredResponse, UnitOfWork};
-use crate::domain::agreements::Agreement;
-use crate::domain::attestations::EnhancedAttestation;
-use crate::domain::customers::Customer;
-use crate::domain::orders::Order;
+use super::kept_answers::kept_answer;
+use super::unit::WriteConn;
+use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
 
+const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";
+const COMMIT: &str = "COMMIT";
+const ROLLBACK: &str = "ROLLBACK";
 const SAVEPOINT: &str = "SAVEPOINT unit";
 const RELEASE: &str = "RELEASE SAVEPOINT unit";
 const ROLLBACK_UNIT: &str = "ROLLBACK TO SAVEPOINT unit";
@@ -66,7 +65,7 @@ impl Group {
         }
         let conn = self.conn.as_mut().ok_or(StoreError::Corrupt("no writer connection".into()))?;
         if !self.begun {
-            match sqlx::query(sql::BEGIN_IMMEDIATE).execute(&mut **conn).await {
+            match sqlx::query(BEGIN_IMMEDIATE).execute(&mut **conn).await {
                 Err(e) if !already(&e) => return Err(e.into()),
                 _ => self.begun = true,
             }
@@ -94,7 +93,7 @@ impl Group {
         let outcome: StoreResult<()> = async {
             self.settle().await?;
             let conn = self.conn.as_mut().ok_or(StoreError::Corrupt("no writer connection".into()))?;
-            let end = if committing { sql::COMMIT } else { sql::ROLLBACK };
+            let end = if committing { COMMIT } else { ROLLBACK };
             match sqlx::query(end).execute(&mut **conn).await {
                 // Nothing was begun: each write committed on its own (a savepoint outside a
                 // transaction is one).
@@ -105,7 +104,7 @@ impl Group {
         .await;
         if outcome.is_err() {
             if let Some(conn) = self.conn.as_mut() {
-                if sqlx::query(sql::ROLLBACK).execute(&mut **conn).await.is_err() {
+                if sqlx::query(ROLLBACK).execute(&mut **conn).await.is_err() {
                     // In a state nobody can vouch for: the pool opens a new connection instead.
                     conn.close_on_drop();
                 }
@@ -194,7 +193,7 @@ pub(super) struct SqliteUnit {
 
 impl SqliteUnit {
     /// The writer connection, inside this unit's savepoint of the group's transaction.
-    async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
+    pub(super) async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
         if self.held.is_none() {
             let mut group = self.group.clone().lock_owned().await;
             group.settle().await?;
@@ -209,16 +208,15 @@ impl SqliteUnit {
     }
 }
 
-#[async_trait]
-impl UnitOfWork for SqliteUnit {
-    async fn lock_request(
+impl SqliteUnit {
+    pub(super) async fn lock_request(
         &mut self,
         partner_tenant_id: &str,
         request_id: &str,
         wait: bool,
     ) -> StoreResult<RequestLock> {
         let key = format!("{partner_tenant_id}\u{1f}{request_id}");
-        let deadline = tokio::time::Instant::now() + super::REQUEST_LOCK_WAIT;
+        let deadline = tokio::time::Instant::now() + REQUEST_LOCK_WAIT;
         loop {
             let held_by_another = {
                 let mut ids = self.in_progress.lock().unwrap_or_else(|p| p.into_inner());
@@ -241,40 +239,11 @@ impl UnitOfWork for SqliteUnit {
         self.request = Some(InProgress { ids: self.in_progress.clone(), key });
         // A unit that held this id committed before letting it go: its answer is there to read.
         let mut reader = self.reader.acquire().await?;
-        let kept = writes::kept_answer(&mut WriteConn::Sqlite(&mut reader), partner_tenant_id, request_id).await?;
+        let kept = kept_answer(&mut WriteConn::Sqlite(&mut reader), partner_tenant_id, request_id).await?;
         Ok(RequestLock::Locked(kept))
     }
 
-    async fn insert_customer(&mut self, customer: &Customer, related: &[String]) -> StoreResult<()> {
-        writes::insert_customer(&mut self.conn().await?, customer, related).await
-    }
-
-    async fn insert_agreement(&mut self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
-        writes::insert_agreement(&mut self.conn().await?, agreement, notice).await
-    }
-
-    async fn insert_order(&mut self, order: &Order) -> StoreResult<()> {
-        writes::insert_order(&mut self.conn().await?, order).await
-    }
-
-    async fn insert_attestation(&mut self, attestation: &EnhancedAttestation) -> StoreResult<()> {
-        writes::insert_attestation(&mut self.conn().await?, attestation).await
-    }
-
-    async fn add_relationship(
-        &mut self,
-        customer_id: &str,
-        partner_tenant_id: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()> {
-        writes::add_relationship(&mut self.conn().await?, customer_id, partner_tenant_id, at).await
-    }
-
-    async fn keep_answer(&mut self, answer: &StoredResponse) -> StoreResult<()> {
-        writes::keep_answer(&mut self.conn().await?, answer).await
-    }
-
-    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+    pub(super) async fn commit(mut self) -> StoreResult<()> {
         self.finished = true;
         let Some(mut group) = self.held.take() else { return Ok(()) };
         let released = match group.conn.as_mut() {

@@ -1,39 +1,95 @@
-//! Storage: one trait, with one implementation that behaves the same on PostgreSQL and SQLite.
+//! Storage: one [`Store`], with the same behaviour on PostgreSQL and SQLite. Its queries are
+//! grouped by what they are about, one file each; a file holds its statements (written once, in the
+//! SQL both databases accept: `$N` placeholders, `ON CONFLICT`, `RETURNING`), the rows they read and
+//! how each becomes a domain value, and the methods that run them. A new query is a method (and its
+//! row) in one file.
 //!
-//! - `sql.rs`: every statement, written once in the SQL both databases accept;
-//! - `rows.rs`: the rows they read, and how each becomes a domain value;
-//! - `sql_store.rs`: the `Store` implementation, each method written once for both backends;
-//! - `writes.rs`: the writes of a unit of work (`UnitOfWork`), written once for both backends;
-//! - `postgres.rs`, `sqlite.rs`: what differs per backend — connection, pool settings, the
-//!   migrations in `migrations/<backend>` and, on PostgreSQL, the change feed between replicas;
-//! - `group_commit.rs`: SQLite's units of work, committed in groups on the one writer;
-//! - `cache.rs`, `notify.rs`: shared state kept in memory, and how replicas clear it.
+//! - what the store is about: `settings.rs` (the clock, the service date, settings), `partners.rs`
+//!   (partners, the template catalog), `identities.rs`, `customers.rs`, `access.rs` (reads that
+//!   check the caller's access in the same statement), `agreements.rs`, `attestations.rs`,
+//!   `orders.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
+//!   `faults.rs`, `reset.rs`;
+//! - how it stores: `unit.rs` (a unit of work: the writes of one request, in one transaction),
+//!   `postgres.rs` and `sqlite.rs` (connection, pools, migrations in `migrations/<backend>`),
+//!   `group_commit.rs` (SQLite's units committed in groups on the one writer), `cache.rs` and
+//!   `notify.rs` (shared state kept in memory, and how replicas clear it), `rows.rs` (decoding
+//!   helpers).
+//!
+//! Tables that lists are read from carry a `seq` column, the insertion order, so that lists keep
+//! it even while the emulator clock is frozen: an insert takes `MAX(seq) + 1` (indexed).
 
-mod cache;
-mod group_commit;
-mod notify;
-mod postgres;
-mod rows;
-mod sql;
-mod sql_store;
-mod sqlite;
-mod writes;
-
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-use crate::domain::agreements::{Agreement, AgreementTemplate};
-use crate::domain::attestations::EnhancedAttestation;
-use crate::domain::customers::Customer;
-use crate::domain::faults::FaultRule;
-use crate::domain::identities::{AppRegistration, PartnerUser};
-use crate::domain::orders::Order;
-use crate::domain::paging::Position;
-use crate::domain::partners::Partner;
-use crate::domain::sign_in::{SignInFailures, Signer};
+/// `on_pool!(self, reader|writer, |pool| expression)`: the expression, run with `pool` bound to
+/// the backend's pool for reads or for writes.
+macro_rules! on_pool {
+    ($store:expr, $which:ident, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Postgres(db) => {
+                let $pool = &db.$which;
+                $body
+            }
+            $crate::store::Db::Sqlite(db) => {
+                let $pool = &db.$which;
+                $body
+            }
+        }
+    };
+}
 
-pub use sql_store::SqlStore;
+/// `in_transaction!(self, |tx| block)`: the block, run in a transaction on the writer and
+/// committed when it ends; a `?` inside it returns early and the transaction is rolled back.
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Postgres(db) => {
+                let mut $tx = db.writer.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Db::Sqlite(db) => {
+                let mut $tx = db.writer.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+mod access;
+mod agreements;
+mod attestations;
+mod cache;
+mod customers;
+mod documents;
+mod faults;
+mod group_commit;
+mod identities;
+mod kept_answers;
+mod lockouts;
+mod notify;
+mod orders;
+mod outbox;
+mod partners;
+mod postgres;
+mod reset;
+mod rows;
+mod sessions;
+mod settings;
+mod sqlite;
+mod unit;
+
+pub use access::Seen;
+
+pub use kept_answers::{RequestLock, StoredResponse, REQUEST_LOCK_WAIT};
+pub use outbox::OutboxQuery;
+pub use sessions::{SignInLink, WebSession};
+pub use settings::{PartnerTime, PartnerTimes, StoredClock};
+pub use unit::UnitOfWork;
+
+use cache::SharedCache;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -88,276 +144,62 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A short-lived link to the agreement document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentLink {
-    pub id: String,
-    pub template_id: String,
-    pub country: String,
-    pub language: String,
-    pub expires_at: DateTime<Utc>,
+/// A connected database.
+enum Db {
+    Postgres(postgres::Postgres),
+    Sqlite(sqlite::Sqlite),
 }
 
-/// An email that Partner Center would have sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxMessage {
-    pub id: String,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub partner_tenant_id: String,
-    pub customer_id: String,
-    pub agreement_id: String,
-    pub queued_at: DateTime<Utc>,
-    pub deliver_at: DateTime<Utc>,
+/// The database, whichever it is, and the shared state kept in memory in front of it.
+pub struct Store {
+    db: Db,
+    /// The shared state every request reads (`cache.rs`).
+    cache: Arc<SharedCache>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct OutboxQuery {
-    pub recipient: Option<String>,
-    pub customer_id: Option<String>,
-    pub partner_tenant_id: Option<String>,
-    /// Only messages whose delivery time has come by this instant; None lists pending ones too.
-    pub delivered_by: Option<DateTime<Utc>>,
-}
+impl Store {
+    fn new(db: Db, cache: Arc<SharedCache>) -> Self {
+        Self { db, cache }
+    }
 
-/// The partner personas that have a clock or service date of their own, by tenant id (read on
-/// every request: a fast hasher).
-pub type PartnerTimes = foldhash::HashMap<String, PartnerTime>;
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
 
-/// What a partner persona has of its own (`partner_time`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PartnerTime {
-    pub clock: Option<StoredClock>,
-    pub service_date: Option<String>,
-}
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Postgres(db) => db.migrate().await,
+            Db::Sqlite(db) => db.migrate().await,
+        }
+    }
 
-/// The emulator clock as stored: frozen at an instant, or running with an offset from real time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StoredClock {
-    pub frozen_at_ms: Option<i64>,
-    pub offset_ms: i64,
-}
-
-/// A session of a site people sign in to (the admin center, the dashboard).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebSession {
-    /// SHA-256 of the cookie value, hex.
-    pub id: String,
-    pub signer: Signer,
-    /// The token every form of the session carries.
-    pub csrf_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A one-time link that signs a partner user in to the dashboard (for browser tests).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInLink {
-    /// SHA-256 of the link's token, hex.
-    pub id: String,
-    pub user_id: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The first answer to a POST, replayed when the caller retries with the same MS-RequestId.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub partner_tenant_id: String,
-    pub request_id: String,
-    pub method: String,
-    pub path: String,
-    /// SHA-256 of the request body: only an identical retry is replayed.
-    pub request_hash: String,
-    pub status: u16,
-    pub body: String,
-    /// Emulator time of the request: kept answers are forgotten 24 hours after it.
-    pub created_at: DateTime<Utc>,
-    /// Real time of the request (Unix ms).
-    pub claimed_at_ms: i64,
-}
-
-/// A customer's data as a partner asked for it: read with the access check, in one statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seen<T> {
-    NoSuchCustomer,
-    /// The customer exists; the partner does not serve it.
-    NotServed,
-    Served(T),
-}
-
-/// How long a unit waits for another to let a request id go, at most.
-pub const REQUEST_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// What a unit of work found when it locked a request id.
-#[derive(Debug)]
-pub enum RequestLock {
-    /// The unit holds the id until it ends; the answer kept under it, if any.
-    Locked(Option<StoredResponse>),
-    /// Another unit (on any replica) holds it: the first request with this id still runs.
-    Busy,
-}
-
-/// The writes of one request, in one transaction committed by `commit` (dropped without it, the
-/// unit is rolled back). The HTTP edge opens it, the use case writes in it, the edge adds the
-/// rendered answer and commits: the request id, the domain write, its notification email and the
-/// kept answer are stored together or not at all. A use case reads first and writes last: reads
-/// through the store do not see the unit's writes before its commit (and on an in-memory SQLite
-/// database they wait for it), and every write of a use case that has a unit goes through it.
-#[async_trait]
-pub trait UnitOfWork: Send {
-    /// Hold request id `request_id` of `partner_tenant_id` for the rest of the unit, and read the
-    /// answer kept under it. The hold ends with the unit, however it ends. While another unit
-    /// holds it: `Busy` at once, or, with `wait`, once that unit has ended (`Busy` only after
-    /// `REQUEST_LOCK_WAIT`).
-    async fn lock_request(&mut self, partner_tenant_id: &str, request_id: &str, wait: bool)
-        -> StoreResult<RequestLock>;
-    /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
-    async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()>;
-    /// An agreement and the notification it triggers; a duplicate (same customer, type, source and
-    /// duplicate key) is a `Conflict`. An agreement made with an enhanced attestation binds it to
-    /// the customer: `Changed` when the attestation is no longer accepted and unused. A refused
-    /// agreement writes nothing, and the unit goes on.
-    async fn insert_agreement(&mut self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()>;
-    async fn insert_order(&mut self, order: &Order) -> StoreResult<()>;
-    async fn insert_attestation(&mut self, attestation: &EnhancedAttestation) -> StoreResult<()>;
-    /// Record a relationship; recording an existing one again changes nothing.
-    async fn add_relationship(
-        &mut self,
-        customer_id: &str,
-        partner_tenant_id: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Keep the request's final answer under its id.
-    async fn keep_answer(&mut self, answer: &StoredResponse) -> StoreResult<()>;
-    /// Make every write of the unit durable; when this returns, they are on disk.
-    async fn commit(self: Box<Self>) -> StoreResult<()>;
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    fn backend(&self) -> &'static str;
-    async fn migrate(&self) -> StoreResult<()>;
-    async fn ping(&self) -> StoreResult<()>;
-
-    /// The stored value of `key`, inserting `proposed` first when there is none (race-free:
-    /// every replica ends up with the same value).
-    async fn setting_or_insert(&self, key: &str, proposed: &str) -> StoreResult<String>;
-
-    async fn clock(&self) -> StoreResult<StoredClock>;
-    async fn set_clock(&self, clock: StoredClock) -> StoreResult<()>;
-    /// Move the clock forward (or back) atomically, whether frozen or running.
-    async fn advance_clock(&self, by_ms: i64) -> StoreResult<()>;
-
-    /// The stored service-date setting (`clock` or an ISO date); None: the configured default.
-    async fn service_date_setting(&self) -> StoreResult<Option<String>>;
-    /// Every partner's own clock and service-date setting (`partner_time`), by tenant id.
-    async fn partner_times(&self) -> StoreResult<Arc<PartnerTimes>>;
-    /// Give a partner its own clock (None: back to the emulator's).
-    async fn set_partner_clock(&self, partner_tenant_id: &str, clock: Option<StoredClock>) -> StoreResult<()>;
-    /// Give a partner its own service-date setting (None: back to the emulator's).
-    async fn set_partner_service_date(&self, partner_tenant_id: &str, setting: Option<&str>) -> StoreResult<()>;
-    /// Store the service-date setting (None: back to the configured default); the clock stays.
-    async fn set_service_date_setting(&self, setting: Option<&str>) -> StoreResult<()>;
-
-    async fn insert_partner(&self, partner: &Partner, at: DateTime<Utc>) -> StoreResult<()>;
-    async fn partner(&self, tenant_id: &str) -> StoreResult<Option<Partner>>;
-    /// The first `limit` partners in the order they were created, and how many there are.
-    async fn partners(&self, limit: u32) -> StoreResult<(Vec<Partner>, u64)>;
-
-    async fn templates(&self) -> StoreResult<Arc<[AgreementTemplate]>>;
-
-    /// Conflict when the client id is taken.
-    async fn insert_app_registration(&self, app: &AppRegistration) -> StoreResult<()>;
-    async fn app_registration(&self, client_id: &str) -> StoreResult<Option<AppRegistration>>;
-    async fn app_registrations(&self, partner_tenant_id: &str) -> StoreResult<Vec<AppRegistration>>;
-    /// Conflict when the id or the user name is taken.
-    async fn insert_partner_user(&self, user: &PartnerUser) -> StoreResult<()>;
-    /// The user with this (normalized) user name.
-    async fn partner_user_by_name(&self, user_name: &str) -> StoreResult<Option<PartnerUser>>;
-    async fn partner_user(&self, id: &str) -> StoreResult<Option<PartnerUser>>;
-    async fn partner_users(&self, partner_tenant_id: &str) -> StoreResult<Vec<PartnerUser>>;
-
-    async fn insert_document_link(&self, link: &DocumentLink) -> StoreResult<()>;
-    async fn document_link(&self, id: &str) -> StoreResult<Option<DocumentLink>>;
-
-    async fn customer(&self, id: &str) -> StoreResult<Option<Customer>>;
-    async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>>;
-    /// The partners that have a relationship with the customer.
-    async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>>;
-    /// Customers the partner has a relationship with, or that one of its indirect resellers has,
-    /// in the order they were created: at most `limit`, those after `after` when given, each with
-    /// its position in that order.
-    async fn customers_served_by(
-        &self,
-        partner_tenant_id: &str,
-        after: Option<&Position>,
-        limit: u32,
-    ) -> StoreResult<Vec<(Position, Customer)>>;
-    /// Where customer `id` stands in the order of creation, if it exists.
-    async fn customer_position(&self, id: &str) -> StoreResult<Option<Position>>;
-    /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
-    async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>>;
-    /// The agreements of customer `id`, in the order recorded, if the partner serves it.
-    async fn agreements_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Agreement>>>;
-    /// The orders of customer `id` the partner may see — the ones it placed and, for an indirect
-    /// provider, the ones its related resellers placed — if it serves the customer.
-    async fn orders_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Order>>>;
-
-    async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>>;
-    /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.
-    async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
-    async fn agreements(&self, customer_id: &str) -> StoreResult<Vec<Agreement>>;
-
-    async fn outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
-    async fn clear_outbox(&self) -> StoreResult<u64>;
-
-    async fn orders(&self, customer_id: &str) -> StoreResult<Vec<Order>>;
-
-    /// The failed sign-ins of a user name (`domain::sign_in::lockout_key`).
-    async fn sign_in_failures(&self, user_name: &str) -> StoreResult<SignInFailures>;
-    /// Count a failed sign-in of a user name: the `threshold`-th locks it until `lock_until`, and the
-    /// count starts again. Returns the count and lock as they are now.
-    async fn record_sign_in_failure(
-        &self,
-        user_name: &str,
-        threshold: u32,
-        lock_until: DateTime<Utc>,
-    ) -> StoreResult<SignInFailures>;
-    /// Forget the failures (and lock) of one user name, or of every one; how many were forgotten.
-    async fn clear_sign_in_failures(&self, user_name: Option<&str>) -> StoreResult<u64>;
-    async fn all_sign_in_failures(&self) -> StoreResult<Vec<(String, SignInFailures)>>;
-
-    async fn insert_web_session(&self, session: &WebSession) -> StoreResult<()>;
-    async fn web_session(&self, id: &str) -> StoreResult<Option<WebSession>>;
-    async fn delete_web_session(&self, id: &str) -> StoreResult<()>;
-    async fn insert_sign_in_link(&self, link: &SignInLink) -> StoreResult<()>;
-    /// The link with this id, removed in the same statement: a link signs in once.
-    async fn take_sign_in_link(&self, id: &str) -> StoreResult<Option<SignInLink>>;
-    /// Drop the sessions (admin center and dashboard) and sign-in links that ended at or before
-    /// `now`; returns how many.
-    async fn forget_expired_sign_ins(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-
-    /// The answer kept under a partner's request id, if any (read outside any unit: a page that
-    /// shows what an earlier request made).
-    async fn kept_answer(&self, partner_tenant_id: &str, request_id: &str) -> StoreResult<Option<StoredResponse>>;
-
-    /// Drop kept answers made before `before` (emulator time); returns how many.
-    async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, reader, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
 
     /// A unit of work: the writes of one request, committed together, or not at all. Nothing
     /// happens in the database until its first write (or its request-id lock).
-    fn begin(&self) -> Box<dyn UnitOfWork>;
-    async fn insert_fault_rule(&self, rule: &FaultRule, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Every fault rule, in the order they were added.
-    async fn fault_rules(&self) -> StoreResult<Arc<Vec<FaultRule>>>;
-    /// Count a hit; false when the rule is gone or has used up its count (atomic across replicas).
-    async fn record_fault_hit(&self, id: &str) -> StoreResult<bool>;
-    /// Delete one rule, or all of them; returns how many went.
-    async fn delete_fault_rules(&self, id: Option<&str>) -> StoreResult<u64>;
+    pub fn begin(&self) -> UnitOfWork {
+        match &self.db {
+            Db::Postgres(db) => UnitOfWork::postgres(db.unit()),
+            Db::Sqlite(db) => UnitOfWork::sqlite(db.unit()),
+        }
+    }
 
-    /// Forget everything partners and customers did (templates, signing key stay), or only what
-    /// belongs to one partner. Atomic.
-    async fn reset(&self, partner_tenant_id: Option<&str>) -> StoreResult<()>;
+    /// Shared state changed: clear this replica's cache, and on PostgreSQL tell the others.
+    async fn announce_change(&self) -> StoreResult<()> {
+        self.cache.invalidate();
+        match &self.db {
+            Db::Postgres(db) => db.announce_change(&self.cache).await,
+            Db::Sqlite(_) => Ok(()),
+        }
+    }
 }
 
 /// A database URL the emulator cannot use as given: what to change.
@@ -420,7 +262,7 @@ fn absolute(path: &str) -> std::path::PathBuf {
 
 /// Open the store that `database_url` names (see `locate`). A failure says which database, and
 /// what to check.
-pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn connect(database_url: &str) -> anyhow::Result<Arc<Store>> {
     let location = locate(database_url)?;
     let store = match &location {
         DatabaseLocation::Postgres { host, port, database } => {
@@ -440,7 +282,7 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
                      running and reachable from here, and does the database exist? (DATABASE_URL)"
                 )
             })?;
-            SqlStore::new(sql_store::Db::Postgres(db), cache)
+            Store::new(Db::Postgres(db), cache)
         }
         DatabaseLocation::SqliteFile(_) | DatabaseLocation::SqliteMemory => {
             // One process per file: only this process changes shared state.
@@ -451,10 +293,73 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
                      (DATABASE_URL)"
                 )
             })?;
-            SqlStore::new(sql_store::Db::Sqlite(db), cache)
+            Store::new(Db::Sqlite(db), cache)
         }
     };
     Ok(Arc::new(store))
+}
+
+/// The two migration trees describe one schema: migrations are written once per dialect, and a
+/// test holds the pairs together (`migrations_are_kept_in_step`).
+#[cfg(test)]
+mod migrations_tests {
+    use std::path::Path;
+
+    /// A PostgreSQL migration as SQLite spells it: the types and literals the dialects name
+    /// differently, folded; comments and layout dropped.
+    fn as_sqlite(postgres: &str) -> String {
+        let folded = normalized(postgres)
+            .replace("TIMESTAMPTZ '2023-04-01T00:00:00Z'", "'2023-04-01T00:00:00+00:00'")
+            .replace("TIMESTAMPTZ", "TEXT")
+            .replace("DOUBLE PRECISION", "REAL")
+            .replace("BIGINT", "INTEGER")
+            .replace("chr(", "char(");
+        // Booleans are 0 and 1 in SQLite's inserts; `FALSE` as a column default stays as written.
+        folded
+            .replace(", TRUE)", ", 1)")
+            .replace(", FALSE)", ", 0)")
+            .replace(", TRUE, ", ", 1, ")
+            .replace(", FALSE, ", ", 0, ")
+    }
+
+    fn normalized(sql: &str) -> String {
+        sql.lines()
+            .map(|line| line.split("--").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn migrations_are_kept_in_step() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let (postgres, sqlite) = (root.join("postgres"), root.join("sqlite"));
+        assert_eq!(files(&postgres), files(&sqlite), "the same migrations, under the same names");
+        for name in files(&postgres) {
+            let pg = std::fs::read_to_string(postgres.join(&name)).unwrap();
+            let lite = std::fs::read_to_string(sqlite.join(&name)).unwrap();
+            // SQLite takes either spelling of an integer type: both are folded alike.
+            assert_eq!(as_sqlite(&pg), as_sqlite(&lite), "{name}: the two dialects' statements differ");
+        }
+    }
+
+    #[test]
+    fn a_difference_is_seen() {
+        let pg = "CREATE TABLE t (a BIGINT NOT NULL, b TIMESTAMPTZ); -- note";
+        assert_eq!(as_sqlite(pg), as_sqlite("CREATE TABLE t (a INTEGER NOT NULL,\n b TEXT);"));
+        assert_ne!(as_sqlite(pg), as_sqlite("CREATE TABLE t (a INTEGER, b TEXT);"), "a constraint left out");
+    }
 }
 
 #[cfg(test)]

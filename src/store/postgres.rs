@@ -1,6 +1,5 @@
 //! PostgreSQL: for docker-compose and several replicas sharing one database.
 
-use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Transaction;
 use std::str::FromStr;
@@ -8,13 +7,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cache::SharedCache;
+use super::kept_answers::kept_answer;
 use super::notify::{self, Echoes};
-use super::writes::{self, WriteConn};
-use super::{sql, OutboxMessage, RequestLock, StoreError, StoreResult, StoredResponse, UnitOfWork};
-use crate::domain::agreements::Agreement;
-use crate::domain::attestations::EnhancedAttestation;
-use crate::domain::customers::Customer;
-use crate::domain::orders::Order;
+use super::unit::WriteConn;
+use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
+
+/// Tell the other replicas that shared state changed (`store::notify`).
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+/// A request id's lock, held by the unit of work's transaction (so it goes with the transaction,
+/// however it ends, and holds across replicas).
+const LOCK_REQUEST_ID: &str = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
+/// The same lock, waited for (within the transaction's lock timeout).
+const WAIT_FOR_REQUEST_ID: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+/// How long the transaction's statements wait for a lock ('0': as long as it takes).
+const SET_LOCK_TIMEOUT: &str = "SELECT set_config('lock_timeout', $1, true)";
 
 pub(super) struct Postgres {
     pub reader: PgPool,
@@ -67,7 +73,7 @@ impl Postgres {
     pub async fn announce_change(&self, cache: &SharedCache) -> StoreResult<()> {
         let payload = uuid::Uuid::new_v4().simple().to_string();
         let echo = self.echoes.expect(&payload);
-        sqlx::query(sql::NOTIFY).bind(notify::CHANNEL).bind(&payload).execute(&self.writer).await?;
+        sqlx::query(NOTIFY).bind(notify::CHANNEL).bind(&payload).execute(&self.writer).await?;
         if cache.is_enabled() {
             self.echoes.wait(&payload, echo).await;
         }
@@ -107,14 +113,13 @@ impl PgUnit {
         Ok(&mut **self.tx.insert(tx))
     }
 
-    async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
+    pub(super) async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
         Ok(WriteConn::Postgres(self.connection().await?))
     }
 }
 
-#[async_trait]
-impl UnitOfWork for PgUnit {
-    async fn lock_request(
+impl PgUnit {
+    pub(super) async fn lock_request(
         &mut self,
         partner_tenant_id: &str,
         request_id: &str,
@@ -124,10 +129,10 @@ impl UnitOfWork for PgUnit {
         let conn = self.connection().await?;
         let locked = if wait {
             // The wait is bounded by the transaction's lock timeout, set back afterwards.
-            let patience = format!("{}ms", super::REQUEST_LOCK_WAIT.as_millis());
-            sqlx::query(sql::SET_LOCK_TIMEOUT).bind(&patience).execute(&mut *conn).await?;
-            let waited = sqlx::query(sql::WAIT_FOR_REQUEST_ID).bind(&key).execute(&mut *conn).await;
-            sqlx::query(sql::SET_LOCK_TIMEOUT).bind("0").execute(&mut *conn).await?;
+            let patience = format!("{}ms", REQUEST_LOCK_WAIT.as_millis());
+            sqlx::query(SET_LOCK_TIMEOUT).bind(&patience).execute(&mut *conn).await?;
+            let waited = sqlx::query(WAIT_FOR_REQUEST_ID).bind(&key).execute(&mut *conn).await;
+            sqlx::query(SET_LOCK_TIMEOUT).bind("0").execute(&mut *conn).await?;
             match waited {
                 Ok(_) => true,
                 // lock_not_available: the other unit held it past the wait.
@@ -135,45 +140,16 @@ impl UnitOfWork for PgUnit {
                 Err(e) => return Err(e.into()),
             }
         } else {
-            sqlx::query_scalar(sql::LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?
+            sqlx::query_scalar(LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?
         };
         if !locked {
             return Ok(RequestLock::Busy);
         }
-        let kept = writes::kept_answer(&mut self.conn().await?, partner_tenant_id, request_id).await?;
+        let kept = kept_answer(&mut self.conn().await?, partner_tenant_id, request_id).await?;
         Ok(RequestLock::Locked(kept))
     }
 
-    async fn insert_customer(&mut self, customer: &Customer, related: &[String]) -> StoreResult<()> {
-        writes::insert_customer(&mut self.conn().await?, customer, related).await
-    }
-
-    async fn insert_agreement(&mut self, agreement: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
-        writes::insert_agreement(&mut self.conn().await?, agreement, notice).await
-    }
-
-    async fn insert_order(&mut self, order: &Order) -> StoreResult<()> {
-        writes::insert_order(&mut self.conn().await?, order).await
-    }
-
-    async fn insert_attestation(&mut self, attestation: &EnhancedAttestation) -> StoreResult<()> {
-        writes::insert_attestation(&mut self.conn().await?, attestation).await
-    }
-
-    async fn add_relationship(
-        &mut self,
-        customer_id: &str,
-        partner_tenant_id: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()> {
-        writes::add_relationship(&mut self.conn().await?, customer_id, partner_tenant_id, at).await
-    }
-
-    async fn keep_answer(&mut self, answer: &StoredResponse) -> StoreResult<()> {
-        writes::keep_answer(&mut self.conn().await?, answer).await
-    }
-
-    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+    pub(super) async fn commit(mut self) -> StoreResult<()> {
         match self.tx.take() {
             Some(tx) => Ok(tx.commit().await?),
             None => Ok(()),

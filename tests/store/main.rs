@@ -14,21 +14,23 @@ use partner_center_emulator::domain::agreements::{Agreement, AgreementSource, Ag
 use partner_center_emulator::domain::attestations::EnhancedAttestation;
 use partner_center_emulator::domain::contact::Contact;
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
+use partner_center_emulator::domain::documents::DocumentLink;
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::identities::PartnerUser;
 use partner_center_emulator::domain::orders::{LineItem, Order};
+use partner_center_emulator::domain::outbox::OutboxMessage;
 use partner_center_emulator::domain::paging::Position;
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::domain::permissions::Role;
 use partner_center_emulator::domain::sign_in::Signer;
 use partner_center_emulator::store::{
-    self, DocumentLink, OutboxMessage, OutboxQuery, RequestLock, Seen, SignInLink, Store, StoreError, StoreResult,
-    StoredClock, StoredResponse, WebSession,
+    self, OutboxQuery, RequestLock, Seen, SignInLink, Store, StoreError, StoreResult, StoredClock, StoredResponse,
+    WebSession,
 };
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 
-async fn fresh_store() -> Arc<dyn Store> {
+async fn fresh_store() -> Arc<Store> {
     let store = store::connect(&database::fresh_database_url().await).await.expect("connect");
     store.migrate().await.expect("migrate");
     store
@@ -36,31 +38,31 @@ async fn fresh_store() -> Arc<dyn Store> {
 
 // The writes of the use cases go through units of work: each helper is one unit, committed.
 
-async fn insert_customer(store: &Arc<dyn Store>, customer: &Customer, related: &[String]) -> StoreResult<()> {
+async fn insert_customer(store: &Arc<Store>, customer: &Customer, related: &[String]) -> StoreResult<()> {
     let mut unit = store.begin();
     unit.insert_customer(customer, related).await?;
     unit.commit().await
 }
 
-async fn insert_agreement(store: &Arc<dyn Store>, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
+async fn insert_agreement(store: &Arc<Store>, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
     let mut unit = store.begin();
     unit.insert_agreement(a, notice).await?;
     unit.commit().await
 }
 
-async fn insert_order(store: &Arc<dyn Store>, order: &Order) -> StoreResult<()> {
+async fn insert_order(store: &Arc<Store>, order: &Order) -> StoreResult<()> {
     let mut unit = store.begin();
     unit.insert_order(order).await?;
     unit.commit().await
 }
 
-async fn insert_attestation(store: &Arc<dyn Store>, attestation: &EnhancedAttestation) -> StoreResult<()> {
+async fn insert_attestation(store: &Arc<Store>, attestation: &EnhancedAttestation) -> StoreResult<()> {
     let mut unit = store.begin();
     unit.insert_attestation(attestation).await?;
     unit.commit().await
 }
 
-async fn add_relationship(store: &Arc<dyn Store>, customer: &str, partner: &str, at: DateTime<Utc>) -> StoreResult<()> {
+async fn add_relationship(store: &Arc<Store>, customer: &str, partner: &str, at: DateTime<Utc>) -> StoreResult<()> {
     let mut unit = store.begin();
     unit.add_relationship(customer, partner, at).await?;
     unit.commit().await
@@ -131,7 +133,7 @@ fn notice(id: &str, agreement: &Agreement, deliver_at: DateTime<Utc>) -> OutboxM
 }
 
 /// A store with a direct-bill partner `p1` serving customer `c1`.
-async fn store_with_customer() -> Arc<dyn Store> {
+async fn store_with_customer() -> Arc<Store> {
     let store = fresh_store().await;
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     insert_customer(&store, &customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
@@ -395,7 +397,7 @@ fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
     }
 }
 
-async fn lock(unit: &mut Box<dyn store::UnitOfWork>, request_id: &str) -> RequestLock {
+async fn lock(unit: &mut store::UnitOfWork, request_id: &str) -> RequestLock {
     unit.lock_request("p1", request_id, false).await.unwrap()
 }
 

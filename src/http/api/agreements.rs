@@ -94,8 +94,7 @@ pub async fn confirm_acceptance(
         agreement_type: body.agreement_type,
     };
     let agreement =
-        acceptance::confirm_acceptance(&ctx, &permit, &mut **unit, &customer_id, &input, ConfirmationCall::Live)
-            .await?;
+        acceptance::confirm_acceptance(&ctx, &permit, &mut unit, &customer_id, &input, ConfirmationCall::Live).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))).into_response())
 }
 
@@ -133,8 +132,7 @@ async fn create_agreement_with_attestation(
         return Err(ServiceError::Validation(mixed).into());
     }
     let input = AttestedAgreementInput { attestation_id: body.attestation_id, agreement_type: body.agreement_type };
-    let agreement =
-        acceptance::create_agreement_with_attestation(ctx, &permit, &mut ***unit, customer_id, &input).await?;
+    let agreement = acceptance::create_agreement_with_attestation(ctx, &permit, unit, customer_id, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))).into_response())
 }
 

@@ -24,7 +24,7 @@ pub async fn create_attestation(
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
     let input: AttestationInput = body.parse()?;
-    let created = attestations::create_attestation(&ctx, &permit, &mut **unit, &input).await?;
+    let created = attestations::create_attestation(&ctx, &permit, &mut unit, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::attestation(&created))))
 }
 

@@ -42,7 +42,7 @@ pub async fn create_customer(
         associated_partner_id: body.associated_partner_id,
         password: None,
     };
-    let created = customers::create_customer(&ctx, &permit, &mut **unit, input).await?;
+    let created = customers::create_customer(&ctx, &permit, &mut unit, input).await?;
     let credentials = (created.customer.admin_user_name.as_str(), created.password.as_str());
     Ok((StatusCode::CREATED, Json(wire::customer(&created.customer, Some(credentials)))))
 }

@@ -37,7 +37,7 @@ pub async fn create_order(
     let order = orders::place_order(
         &ctx,
         &permit,
-        &mut **unit,
+        &mut unit,
         &customer_id,
         body.reference_customer_id.as_deref(),
         body.line_items.as_deref(),

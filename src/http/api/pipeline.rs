@@ -183,7 +183,7 @@ async fn claim_request_id(
         target: parts.uri.path().to_string(),
         digest: sha256_hex(&request_bytes),
     };
-    match run_once::claim(state, &mut **unit, request, WhileRunning::Refuse).await {
+    match run_once::claim(state, unit, request, WhileRunning::Refuse).await {
         Ok(Claim::Run(ticket)) => Ok((Request::from_parts(parts, Body::from(request_bytes)), Some(ticket))),
         Ok(Claim::Answered(kept)) => Err(replay(kept)),
         Ok(Claim::Running) => Err(ApiError::RequestInProgress.into_response()),
@@ -202,7 +202,7 @@ async fn keep(unit: &mut Unit, ticket: Ticket, response: Response) -> Result<Res
     let bytes = to_bytes(body, MAX_KEPT_BODY)
         .await
         .map_err(|_| ServiceError::Internal("the response body could not be buffered".into()))?;
-    run_once::keep(&mut **unit, ticket, parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()).await?;
+    run_once::keep(unit, ticket, parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()).await?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 

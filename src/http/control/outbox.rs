@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::domain::ids::{CustomerId, PartnerId};
+use crate::domain::outbox::OutboxMessage;
 use crate::domain::time::render_timestamp;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::QueryParams;
 use crate::http::edge::RouteEntry;
 use crate::service::control::{self, OutboxFilter};
-use crate::store::OutboxMessage;
 
 pub fn routes() -> Vec<RouteEntry> {
     vec![("GET", "/_emulator/outbox", get(list_outbox)), ("DELETE", "/_emulator/outbox", delete(clear_outbox))]

@@ -9,10 +9,10 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::agreement_text::agreement_text;
 use crate::app::AppState;
+use crate::domain::documents::DocumentLink;
 use crate::domain::time::render_timestamp;
 use crate::http::edge::error::ApiResult;
 use crate::service::documents;
-use crate::store::DocumentLink;
 
 fn render_document(link: &DocumentLink) -> String {
     maud::html! {

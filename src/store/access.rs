@@ -1,0 +1,194 @@
+//! Reads that check the caller's access in the statement that reads the data: a customer, its
+//! agreements or its orders, as a partner may see them, and the customers a partner serves. The rule
+//! "a partner serves a customer" is written once, in `served_by!`.
+
+use super::agreements::AgreementRow;
+use super::customers::CustomerRow;
+use super::orders::OrderRow;
+use super::{Store, StoreError, StoreResult};
+use crate::domain::agreements::Agreement;
+use crate::domain::customers::Customer;
+use crate::domain::orders::Order;
+use crate::domain::paging::Position;
+
+/// A customer's data as a partner asked for it: read with the access check, in one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen<T> {
+    NoSuchCustomer,
+    /// The customer exists; the partner does not serve it.
+    NotServed,
+    Served(T),
+}
+
+/// Whether the partner `$partner` serves the customer `$customer` (SQL expressions): it has a
+/// relationship with it, or one of its indirect resellers has. The one place of this rule: reads
+/// check access in the statement that reads the data.
+macro_rules! served_by {
+    ($customer:literal, $partner:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
+             WHERE r.customer_id = ",
+            $customer,
+            " AND (p.tenant_id = ",
+            $partner,
+            " OR p.indirect_provider_id = ",
+            $partner,
+            "))"
+        )
+    };
+}
+
+/// The customers partner `$1` serves.
+/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order.
+const CUSTOMERS_SERVED_BY: &str = concat!(
+    "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, \
+     c.billing_profile, c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
+     FROM customers c WHERE ",
+    served_by!("c.id", "$1"),
+    " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3)) ORDER BY c.seq, c.id LIMIT $4"
+);
+
+/// Customer `$1`, and whether partner `$2` serves it.
+const CUSTOMER_SEEN_BY: &str = concat!(
+    "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
+     c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1"
+);
+
+/// The agreements of customer `$1` if partner `$2` serves it, in the order recorded: one row per
+/// agreement, each with whether the customer is served (`seen_served`), or a single row
+/// without an agreement when there is none to show; no row when there is no such customer.
+const AGREEMENTS_SEEN_BY: &str = concat!(
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, a.id, a.customer_id, a.partner_tenant_id, \
+     a.user_id, a.first_name, a.last_name, a.email, a.phone_number, a.template_id, a.agreement_type, a.date_agreed, \
+     a.source, a.created_at, a.attestation_id \
+     FROM seen LEFT JOIN agreements a ON a.customer_id = seen.id AND seen.served ORDER BY a.seq, a.id"
+);
+
+/// The orders of customer `$1` that partner `$2` may see, as `AGREEMENTS_SEEN_BY` reads agreements:
+/// the orders it placed and, for an indirect provider, those its related resellers placed.
+const ORDERS_SEEN_BY: &str = concat!(
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, o.id, o.customer_id, o.partner_tenant_id, \
+     o.line_items, o.creation_date, o.status \
+     FROM seen LEFT JOIN orders o ON o.customer_id = seen.id AND seen.served AND (o.partner_tenant_id = $2 \
+       OR EXISTS (SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
+         WHERE r.customer_id = o.customer_id AND r.partner_tenant_id = o.partner_tenant_id \
+         AND p.indirect_provider_id = $2)) \
+     ORDER BY o.seq, o.id"
+);
+
+/// A customer with its position in creation order.
+#[derive(sqlx::FromRow)]
+pub struct PositionedCustomerRow {
+    position_seq: i64,
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+}
+
+impl PositionedCustomerRow {
+    pub fn into_pair(self) -> StoreResult<(Position, Customer)> {
+        let customer = Customer::try_from(self.customer)?;
+        Ok((Position { seq: self.position_seq, id: customer.id.clone() }, customer))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SeenCustomerRow {
+    #[sqlx(flatten)]
+    pub customer: CustomerRow,
+    pub served: bool,
+}
+
+/// A row of a list read with its access check (`AGREEMENTS_SEEN_BY`, `ORDERS_SEEN_BY`):
+/// whether the caller serves the customer, and an item unless the row stands for none.
+pub struct SeenRow<T> {
+    pub served: bool,
+    pub item: Option<T>,
+}
+
+impl<'r, R, T> sqlx::FromRow<'r, R> for SeenRow<T>
+where
+    R: sqlx::Row,
+    T: sqlx::FromRow<'r, R>,
+    &'static str: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let item_id: Option<String> = row.try_get("id")?;
+        Ok(SeenRow { served: row.try_get("seen_served")?, item: item_id.map(|_| T::from_row(row)).transpose()? })
+    }
+}
+
+/// The rows of a list read with its access check, as the store answers it.
+pub fn seen_list<R, T>(rows: Vec<SeenRow<R>>) -> StoreResult<Seen<Vec<T>>>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    let Some(first) = rows.first() else { return Ok(Seen::NoSuchCustomer) };
+    if !first.served {
+        return Ok(Seen::NotServed);
+    }
+    let items = rows.into_iter().filter_map(|r| r.item).map(T::try_from).collect::<StoreResult<Vec<T>>>()?;
+    Ok(Seen::Served(items))
+}
+
+impl Store {
+    /// Customers the partner has a relationship with, or that one of its indirect resellers has,
+    /// in the order they were created: at most `limit`, those after `after` when given, each with
+    /// its position in that order.
+    pub async fn customers_served_by(
+        &self,
+        partner_tenant_id: &str,
+        after: Option<&Position>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Position, Customer)>> {
+        let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
+        let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(CUSTOMERS_SERVED_BY)
+                .bind(partner_tenant_id)
+                .bind(after_seq)
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter().map(PositionedCustomerRow::into_pair).collect()
+    }
+
+    /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
+    pub async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>> {
+        let row: Option<SeenCustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(CUSTOMER_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_optional(pool).await
+        })?;
+        Ok(match row {
+            None => Seen::NoSuchCustomer,
+            Some(row) if !row.served => Seen::NotServed,
+            Some(row) => Seen::Served(Customer::try_from(row.customer)?),
+        })
+    }
+
+    /// The agreements of customer `id`, in the order recorded, if the partner serves it.
+    pub async fn agreements_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Agreement>>> {
+        let rows: Vec<SeenRow<AgreementRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(AGREEMENTS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        seen_list(rows)
+    }
+
+    /// The orders of customer `id` the partner may see — the ones it placed and, for an indirect
+    /// provider, the ones its related resellers placed — if it serves the customer.
+    pub async fn orders_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Vec<Order>>> {
+        let rows: Vec<SeenRow<OrderRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(ORDERS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
+        })?;
+        seen_list(rows)
+    }
+}

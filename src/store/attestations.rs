@@ -1,0 +1,144 @@
+//! Enhanced attestations: created by a partner, accepted by the customer, then bound for good to
+//! the customer and the agreement made with them.
+
+use chrono::{DateTime, Utc};
+
+use super::unit::{on_conn, WriteConn};
+use super::{Store, StoreResult, UnitOfWork};
+use crate::domain::attestations::EnhancedAttestation;
+use crate::domain::contact::Contact;
+
+const INSERT_ATTESTATION: &str = "INSERT INTO enhanced_attestations (id, partner_tenant_id, country, language, \
+     company_name, signatory_first_name, signatory_last_name, signatory_email, signatory_phone_number, created_at, \
+     expires_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM enhanced_attestations))";
+
+const ATTESTATION: &str = "SELECT id, partner_tenant_id, country, language, company_name, signatory_first_name, \
+     signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, accepted_at, customer_id, \
+     agreement_id FROM enhanced_attestations WHERE id = $1";
+
+/// Accepted at `$2`, only while pending and unexpired.
+const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_at = $2 \
+     WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2";
+
+/// Bound to customer `$2` and agreement `$3` for good, only when accepted and not used yet.
+const USE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = $2, agreement_id = $3 \
+     WHERE id = $1 AND accepted_at IS NOT NULL AND agreement_id IS NULL";
+
+/// Undo `USE_ATTESTATION` for agreement `$2` (in the same transaction, when the agreement was refused).
+const UNUSE_ATTESTATION: &str = "UPDATE enhanced_attestations SET customer_id = NULL, agreement_id = NULL \
+     WHERE id = $1 AND agreement_id = $2";
+
+#[derive(sqlx::FromRow)]
+pub struct AttestationRow {
+    id: String,
+    partner_tenant_id: String,
+    country: String,
+    language: String,
+    company_name: String,
+    signatory_first_name: String,
+    signatory_last_name: String,
+    signatory_email: String,
+    signatory_phone_number: Option<String>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    customer_id: Option<String>,
+    agreement_id: Option<String>,
+}
+
+impl From<AttestationRow> for EnhancedAttestation {
+    fn from(row: AttestationRow) -> Self {
+        EnhancedAttestation {
+            id: row.id,
+            partner_tenant_id: row.partner_tenant_id,
+            country: row.country,
+            language: row.language,
+            company_name: row.company_name,
+            signatory: Contact {
+                first_name: row.signatory_first_name,
+                last_name: row.signatory_last_name,
+                email: row.signatory_email,
+                phone_number: row.signatory_phone_number,
+            },
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            accepted_at: row.accepted_at,
+            customer_id: row.customer_id,
+            agreement_id: row.agreement_id,
+        }
+    }
+}
+
+impl Store {
+    pub async fn attestation(&self, id: &str) -> StoreResult<Option<EnhancedAttestation>> {
+        let row: Option<AttestationRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(ATTESTATION).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(EnhancedAttestation::from))
+    }
+
+    /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.
+    pub async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let accepted = on_pool!(self, writer, |pool| {
+            sqlx::query(ACCEPT_ATTESTATION).bind(id).bind(at).execute(pool).await?.rows_affected()
+        });
+        Ok(accepted == 1)
+    }
+}
+
+impl UnitOfWork {
+    pub async fn insert_attestation(&mut self, at: &EnhancedAttestation) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let conn = &mut conn;
+        on_conn!(conn, |c| {
+            sqlx::query(INSERT_ATTESTATION)
+                .bind(&at.id)
+                .bind(&at.partner_tenant_id)
+                .bind(&at.country)
+                .bind(&at.language)
+                .bind(&at.company_name)
+                .bind(&at.signatory.first_name)
+                .bind(&at.signatory.last_name)
+                .bind(&at.signatory.email)
+                .bind(&at.signatory.phone_number)
+                .bind(at.created_at)
+                .bind(at.expires_at)
+                .execute(&mut **c)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+/// Bind an accepted, unused attestation to the customer and the agreement made with it (in the
+/// agreement's transaction); false when it is no longer accepted and unused.
+pub(super) async fn bind_attestation(
+    conn: &mut WriteConn<'_>,
+    attestation_id: &str,
+    customer_id: &str,
+    agreement_id: &str,
+) -> StoreResult<bool> {
+    let bound = on_conn!(conn, |c| {
+        sqlx::query(USE_ATTESTATION)
+            .bind(attestation_id)
+            .bind(customer_id)
+            .bind(agreement_id)
+            .execute(&mut **c)
+            .await?
+            .rows_affected()
+    });
+    Ok(bound == 1)
+}
+
+/// Undo `bind_attestation` for agreement `agreement_id` (in the same transaction, when the
+/// agreement was refused).
+pub(super) async fn unbind_attestation(
+    conn: &mut WriteConn<'_>,
+    attestation_id: &str,
+    agreement_id: &str,
+) -> StoreResult<()> {
+    on_conn!(conn, |c| {
+        sqlx::query(UNUSE_ATTESTATION).bind(attestation_id).bind(agreement_id).execute(&mut **c).await?;
+    });
+    Ok(())
+}

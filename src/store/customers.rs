@@ -1,0 +1,173 @@
+//! Customers and their relationships with partners.
+
+use chrono::{DateTime, Utc};
+
+use super::partners::PartnerRow;
+use super::rows::{corrupt, to_json, to_vec};
+use super::unit::on_conn;
+use super::{Store, StoreError, StoreResult, UnitOfWork};
+use crate::domain::customers::Customer;
+use crate::domain::paging::Position;
+use crate::domain::partners::Partner;
+
+/// A taken domain or admin user name inserts nothing (a conflict, reported by the row count).
+const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, commerce_id, domain, company_name, \
+     organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
+     admin_password_hash, created_at, seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)) \
+     ON CONFLICT DO NOTHING";
+
+const CUSTOMER: &str = "SELECT id, commerce_id, domain, company_name, organization_registration_number, \
+     billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at \
+     FROM customers WHERE id = $1";
+
+/// `$1` is the user name in lower case.
+const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_name, \
+     organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
+     admin_password_hash, created_at FROM customers WHERE admin_user_name = $1";
+
+/// Where customer `$1` stands in creation order.
+const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
+
+const INSERT_RELATIONSHIP: &str =
+    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
+     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
+
+/// Recording a relationship again changes nothing.
+const INSERT_RELATIONSHIP_IF_ABSENT: &str = "INSERT INTO customer_relationships \
+     (customer_id, partner_tenant_id, created_at, seq) \
+     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
+     ON CONFLICT (customer_id, partner_tenant_id) DO NOTHING";
+
+const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, p.indirect_provider_id \
+     FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
+     WHERE r.customer_id = $1 ORDER BY r.seq, p.tenant_id";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CustomerRow {
+    id: String,
+    commerce_id: String,
+    domain: String,
+    company_name: String,
+    organization_registration_number: Option<String>,
+    /// The billing profile as JSON text.
+    billing_profile: String,
+    created_by: String,
+    associated_partner_id: Option<String>,
+    admin_user_name: String,
+    admin_password_hash: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = StoreError;
+
+    fn try_from(row: CustomerRow) -> StoreResult<Self> {
+        Ok(Customer {
+            billing_profile: serde_json::from_str(&row.billing_profile)
+                .map_err(|e| corrupt("billing_profile", &e.to_string()))?,
+            id: row.id,
+            commerce_id: row.commerce_id,
+            domain: row.domain,
+            company_name: row.company_name,
+            organization_registration_number: row.organization_registration_number,
+            created_by: row.created_by,
+            associated_partner_id: row.associated_partner_id,
+            admin_user_name: row.admin_user_name,
+            admin_password_hash: row.admin_password_hash,
+            created_at: row.created_at,
+        })
+    }
+}
+
+impl Store {
+    pub async fn customer(&self, id: &str) -> StoreResult<Option<Customer>> {
+        let row: Option<CustomerRow> =
+            on_pool!(self, reader, |pool| sqlx::query_as(CUSTOMER).bind(id).fetch_optional(pool).await)?;
+        row.map(Customer::try_from).transpose()
+    }
+
+    pub async fn customer_by_admin_user(&self, user_name: &str) -> StoreResult<Option<Customer>> {
+        let user_name = user_name.trim().to_lowercase();
+        let row: Option<CustomerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(CUSTOMER_BY_ADMIN_USER).bind(&user_name).fetch_optional(pool).await
+        })?;
+        row.map(Customer::try_from).transpose()
+    }
+
+    /// The partners that have a relationship with the customer.
+    pub async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>> {
+        let rows: Vec<PartnerRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(RELATED_PARTNERS).bind(customer_id).fetch_all(pool).await
+        })?;
+        to_vec(rows)
+    }
+
+    /// Where customer `id` stands in the order of creation, if it exists.
+    pub async fn customer_position(&self, id: &str) -> StoreResult<Option<Position>> {
+        let seq: Option<i64> = on_pool!(self, reader, |pool| {
+            sqlx::query_scalar(CUSTOMER_POSITION).bind(id).fetch_optional(pool).await
+        })?;
+        Ok(seq.map(|seq| Position { seq, id: id.to_string() }))
+    }
+}
+
+impl UnitOfWork {
+    /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
+    pub async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let conn = &mut conn;
+        let billing = to_json("billing_profile", &customer.billing_profile)?;
+        let inserted = on_conn!(conn, |c| {
+            sqlx::query(INSERT_CUSTOMER)
+                .bind(&customer.id)
+                .bind(&customer.commerce_id)
+                .bind(&customer.domain)
+                .bind(&customer.company_name)
+                .bind(&customer.organization_registration_number)
+                .bind(&billing)
+                .bind(&customer.created_by)
+                .bind(&customer.associated_partner_id)
+                .bind(&customer.admin_user_name)
+                .bind(&customer.admin_password_hash)
+                .bind(customer.created_at)
+                .execute(&mut **c)
+                .await?
+                .rows_affected()
+        });
+        if inserted == 0 {
+            return Err(StoreError::Conflict);
+        }
+        for partner in related_partners {
+            on_conn!(conn, |c| {
+                sqlx::query(INSERT_RELATIONSHIP)
+                    .bind(&customer.id)
+                    .bind(partner)
+                    .bind(customer.created_at)
+                    .execute(&mut **c)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Record a relationship; recording an existing one again changes nothing.
+    pub async fn add_relationship(
+        &mut self,
+        customer_id: &str,
+        partner_tenant_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let conn = &mut conn;
+        on_conn!(conn, |c| {
+            sqlx::query(INSERT_RELATIONSHIP_IF_ABSENT)
+                .bind(customer_id)
+                .bind(partner_tenant_id)
+                .bind(at)
+                .execute(&mut **c)
+                .await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! The outbox: the notification emails Partner Center would have sent.
+
+use chrono::{DateTime, Utc};
+
+use super::unit::{on_conn, WriteConn};
+use super::{Store, StoreResult};
+use crate::domain::outbox::OutboxMessage;
+
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    pub recipient: Option<String>,
+    pub customer_id: Option<String>,
+    pub partner_tenant_id: Option<String>,
+    /// Only messages whose delivery time has come by this instant; None lists pending ones too.
+    pub delivered_by: Option<DateTime<Utc>>,
+}
+
+const INSERT_OUTBOX_MESSAGE: &str = "INSERT INTO outbox (id, recipient, subject, body, partner_tenant_id, \
+     customer_id, agreement_id, queued_at, deliver_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))";
+
+/// Each filter is left out when its parameter is NULL: `$1` recipient (any case), `$2` customer,
+/// `$3` partner, `$4` delivered by this instant.
+const OUTBOX: &str = "SELECT id, recipient, subject, body, partner_tenant_id, customer_id, agreement_id, \
+     queued_at, deliver_at FROM outbox WHERE ($1 IS NULL OR lower(recipient) = lower($1)) \
+     AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR partner_tenant_id = $3) \
+     AND ($4 IS NULL OR deliver_at <= $4) ORDER BY seq, id";
+
+const CLEAR_OUTBOX: &str = "DELETE FROM outbox";
+
+#[derive(sqlx::FromRow)]
+pub struct OutboxRow {
+    id: String,
+    recipient: String,
+    subject: String,
+    body: String,
+    partner_tenant_id: String,
+    customer_id: String,
+    agreement_id: String,
+    queued_at: DateTime<Utc>,
+    deliver_at: DateTime<Utc>,
+}
+
+impl From<OutboxRow> for OutboxMessage {
+    fn from(row: OutboxRow) -> Self {
+        OutboxMessage {
+            id: row.id,
+            recipient: row.recipient,
+            subject: row.subject,
+            body: row.body,
+            partner_tenant_id: row.partner_tenant_id,
+            customer_id: row.customer_id,
+            agreement_id: row.agreement_id,
+            queued_at: row.queued_at,
+            deliver_at: row.deliver_at,
+        }
+    }
+}
+
+impl Store {
+    pub async fn outbox(&self, q: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>> {
+        let rows: Vec<OutboxRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(OUTBOX)
+                .bind(&q.recipient)
+                .bind(&q.customer_id)
+                .bind(&q.partner_tenant_id)
+                .bind(q.delivered_by)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows.into_iter().map(OutboxMessage::from).collect())
+    }
+
+    pub async fn clear_outbox(&self) -> StoreResult<u64> {
+        let done = on_pool!(self, writer, |pool| sqlx::query(CLEAR_OUTBOX).execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+}
+
+/// Queue an email, in the transaction of the write that triggers it.
+pub(super) async fn insert_message(conn: &mut WriteConn<'_>, m: &OutboxMessage) -> StoreResult<()> {
+    on_conn!(conn, |c| {
+        sqlx::query(INSERT_OUTBOX_MESSAGE)
+            .bind(&m.id)
+            .bind(&m.recipient)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(&m.partner_tenant_id)
+            .bind(&m.customer_id)
+            .bind(&m.agreement_id)
+            .bind(m.queued_at)
+            .bind(m.deliver_at)
+            .execute(&mut **c)
+            .await?;
+    });
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! A unit of work: the writes of one request, in one transaction committed by `commit` (dropped
+//! without it, the unit is rolled back). The front door opens it, the use case writes in it, the
+//! front door adds the request's kept answer and commits: the request id, the domain write, its
+//! notification email and the kept answer are stored together or not at all. A use case reads
+//! first and writes last: reads through the store do not see the unit's writes before its commit
+//! (and on an in-memory SQLite database they wait for it), and every write of a use case that has
+//! a unit goes through it. The writes themselves sit with what they write (`customers.rs`,
+//! `agreements.rs`, …), written once for both backends on the unit's connection (`WriteConn`).
+
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+
+use super::group_commit::SqliteUnit;
+use super::postgres::PgUnit;
+use super::{RequestLock, StoreResult};
+
+/// The connection of a unit of work, on either backend.
+pub(super) enum WriteConn<'a> {
+    Postgres(&'a mut PgConnection),
+    Sqlite(&'a mut SqliteConnection),
+}
+
+/// `on_conn!(conn, |c| expression)`: the expression, with `c` the backend's connection.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::unit::WriteConn::Postgres($c) => $body,
+            $crate::store::unit::WriteConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(super) use on_conn;
+
+pub struct UnitOfWork(Backend);
+
+enum Backend {
+    Postgres(PgUnit),
+    Sqlite(SqliteUnit),
+}
+
+impl UnitOfWork {
+    pub(super) fn postgres(unit: PgUnit) -> Self {
+        Self(Backend::Postgres(unit))
+    }
+
+    pub(super) fn sqlite(unit: SqliteUnit) -> Self {
+        Self(Backend::Sqlite(unit))
+    }
+
+    /// Hold request id `request_id` of `partner_tenant_id` for the rest of the unit, and read the
+    /// answer kept under it. The hold ends with the unit, however it ends. While another unit
+    /// holds it: `Busy` at once, or, with `wait`, once that unit has ended (`Busy` only after
+    /// `REQUEST_LOCK_WAIT`).
+    pub async fn lock_request(
+        &mut self,
+        partner_tenant_id: &str,
+        request_id: &str,
+        wait: bool,
+    ) -> StoreResult<RequestLock> {
+        match &mut self.0 {
+            Backend::Postgres(unit) => unit.lock_request(partner_tenant_id, request_id, wait).await,
+            Backend::Sqlite(unit) => unit.lock_request(partner_tenant_id, request_id, wait).await,
+        }
+    }
+
+    /// Make every write of the unit durable; when this returns, they are on disk.
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.0 {
+            Backend::Postgres(unit) => unit.commit().await,
+            Backend::Sqlite(unit) => unit.commit().await,
+        }
+    }
+
+    /// The unit's connection, inside its transaction (begun at the unit's first write).
+    pub(super) async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
+        match &mut self.0 {
+            Backend::Postgres(unit) => unit.conn().await,
+            Backend::Sqlite(unit) => unit.conn().await,
+        }
+    }
+}
