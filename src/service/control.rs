@@ -228,14 +228,15 @@ pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&PartnerId>) -> S
 /// How long readiness may take before it counts as "not ready".
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Ready when the database answers, migrated, within 2 s. Otherwise the store is unavailable at
-/// once rather than after the pool's acquire timeout: within the healthcheck subcommand's 3 s
-/// read budget and an orchestrator's probe timeout, so a probe sees "not ready", not a timeout.
-pub async fn check_ready(ctx: &AppContext) -> ServiceResult<()> {
+/// Ready when the database answers, migrated, within 2 s: which database it is. Otherwise the
+/// store is unavailable at once rather than after the pool's acquire timeout: within the
+/// healthcheck subcommand's 3 s read budget and an orchestrator's probe timeout, so a probe sees
+/// "not ready", not a timeout.
+pub async fn check_ready(ctx: &AppContext) -> ServiceResult<&'static str> {
     let checks = async {
         ctx.store.ping().await?;
         ctx.store.templates().await
     };
     tokio::time::timeout(READY_WITHIN, checks).await.map_err(|_| StoreError::timed_out())??;
-    Ok(())
+    Ok(ctx.store.backend())
 }

@@ -29,6 +29,6 @@ async fn ready(
     if let Some(Extension(ConnectInfo(info))) = connection.filter(|c| c.0 .0.connections.at_cap()) {
         return Err(ApiError::TooManyConnections(info.connections.max()));
     }
-    control::check_ready(&ctx).await?;
-    Ok(Json(json!({"status": "ready", "backend": ctx.store.backend()})))
+    let backend = control::check_ready(&ctx).await?;
+    Ok(Json(json!({"status": "ready", "backend": backend})))
 }

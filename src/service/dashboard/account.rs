@@ -1,0 +1,168 @@
+//! A customer's Account page: its acceptances of the Microsoft Customer Agreement, and **Update**,
+//! a new confirmation through the API's use case.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{attestation_control, today, AttestationControl};
+use crate::app::AppContext;
+use crate::auth::Caller;
+use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, ConfirmationInput};
+use crate::domain::contact::ContactInput;
+use crate::domain::customers::Customer;
+use crate::domain::ids::CustomerId;
+use crate::domain::orders::{mca_standing, McaStanding};
+use crate::domain::timeline::ServiceDate;
+use crate::service::acceptance::{confirm_acceptance, current_mca, ConfirmationCall};
+use crate::service::access::{agreements_for, customer_for, ops, permit};
+use crate::service::dashboard_sessions::SignedIn;
+use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::timeline::service_date;
+use crate::service::unit::in_unit;
+
+/// One acceptance of the Microsoft Customer Agreement, as the Account page lists it.
+pub struct AcceptanceEntry {
+    pub agreement: Agreement,
+    /// The confirming partner's name; None for the customer's own acceptance.
+    pub partner_name: Option<String>,
+    /// The confirming user's name, when the user belongs to this partner.
+    pub user_name: Option<String>,
+    /// Whether it still counts on the service date (an acceptance of the agreement before its
+    /// 2023 refresh stops counting when the 2023 attestation retires).
+    pub counts: bool,
+}
+
+pub struct AccountView {
+    pub customer: Customer,
+    /// None when the user's roles may not read the customer's agreements (as in the API).
+    pub standing: Option<McaStanding>,
+    /// None when the user's roles may not read the customer's agreements.
+    pub acceptances: Option<Vec<AcceptanceEntry>>,
+    pub control: AttestationControl,
+    /// The person an Update suggests: the customer's primary contact.
+    pub primary_contact: ContactInput,
+    pub today: NaiveDate,
+}
+
+pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &CustomerId) -> ServiceResult<AccountView> {
+    let caller = signed_in.caller();
+    let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
+    let service_day = service_date(ctx).await?;
+    let (standing, acceptances) = match permit::<ops::ListCustomerAgreements>(caller) {
+        Ok(readable) => {
+            let standing = mca_standing(&ctx.store.agreements(&customer.id).await?, service_day);
+            let agreements = agreements_for(ctx, &readable, customer_id).await?;
+            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?))
+        }
+        Err(ServiceError::RoleNotAllowed(_)) => (None, None),
+        Err(e) => return Err(e),
+    };
+    Ok(AccountView {
+        primary_contact: customer.primary_contact(),
+        customer,
+        standing,
+        acceptances,
+        control: attestation_control(ctx, caller).await?,
+        today: today(ctx).await?,
+    })
+}
+
+async fn acceptance_entries(
+    ctx: &AppContext,
+    caller: &Caller,
+    agreements: Vec<Agreement>,
+    service_day: ServiceDate,
+) -> ServiceResult<Vec<AcceptanceEntry>> {
+    let mut entries = Vec::new();
+    for agreement in agreements.into_iter().filter(|a| a.agreement_type == AgreementType::MicrosoftCustomerAgreement) {
+        let partner_name = match &agreement.partner_tenant_id {
+            Some(id) => Some(ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name)),
+            None => None,
+        };
+        let user_name = match (&agreement.user_id, agreement.source) {
+            (Some(id), AgreementSource::PartnerConfirmation) => ctx
+                .store
+                .partner_user(id)
+                .await?
+                .filter(|u| u.partner_tenant_id == caller.partner.tenant_id)
+                .map(|u| u.user_name),
+            _ => None,
+        };
+        let counts = service_day.acceptance_counts(agreement.date_agreed);
+        entries.push(AcceptanceEntry { agreement, partner_name, user_name, counts });
+    }
+    Ok(entries)
+}
+
+/// The person and date a partner user attests, as typed in a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+    /// `YYYY-MM-DD`.
+    pub date_agreed: String,
+}
+
+impl AttestationForm {
+    /// This form, or, when no person field was typed in, the same with `contact` (the primary
+    /// contact) as the person. A person partly typed in stays as typed: the rules then say what
+    /// is missing, rather than mixing two people.
+    pub fn or_contact(&self, contact: &ContactInput) -> AttestationForm {
+        let typed = [&self.first_name, &self.last_name, &self.email, &self.phone_number];
+        if typed.iter().any(|field| !field.trim().is_empty()) {
+            return self.clone();
+        }
+        AttestationForm {
+            first_name: contact.first_name.clone().unwrap_or_default(),
+            last_name: contact.last_name.clone().unwrap_or_default(),
+            email: contact.email.clone().unwrap_or_default(),
+            phone_number: contact.phone_number.clone().unwrap_or_default(),
+            date_agreed: self.date_agreed.clone(),
+        }
+    }
+}
+
+/// The form as the API's confirmation body: the current Microsoft Customer Agreement template,
+/// the date at the start of the day (UTC).
+pub(super) async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> ServiceResult<ConfirmationInput> {
+    let date = form.date_agreed.trim();
+    let date_agreed = if date.is_empty() {
+        None
+    } else {
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+            ServiceError::Validation(vec![format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD")])
+        })?;
+        Some(format!("{day}T00:00:00Z"))
+    };
+    let templates = ctx.store.templates().await?;
+    let template = current_mca(&templates)?;
+    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
+    Ok(ConfirmationInput {
+        contact: ContactInput {
+            first_name: Some(form.first_name.clone()),
+            last_name: Some(form.last_name.clone()),
+            email: Some(form.email.clone()),
+            phone_number: optional(&form.phone_number),
+        },
+        contact_given: true,
+        template_id: Some(template.template_id.clone()),
+        date_agreed,
+        agreement_type: None,
+    })
+}
+
+/// The Account page's **Update**: a new confirmation through the API's use case (an identical one
+/// is a duplicate, 600061); earlier ones stay.
+pub async fn attest(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    customer_id: &CustomerId,
+    form: &AttestationForm,
+) -> ServiceResult<Agreement> {
+    let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;
+    let input = confirmation_input(ctx, form).await?;
+    in_unit!(ctx, |unit| confirm_acceptance(ctx, &permit, unit, customer_id, &input, ConfirmationCall::Live).await)
+        .await
+}

@@ -1,0 +1,292 @@
+//! The Add customer wizard: the form, **Next: Review** (every rule that can be judged before
+//! anything is stored), and **Submit** (the customer and its confirmation in one unit of work, run
+//! once under the form's submission id).
+
+use serde::{Deserialize, Serialize};
+
+use super::account::{confirmation_input, AttestationForm};
+use crate::app::AppContext;
+use crate::auth::Caller;
+use crate::domain::agreements::{Agreement, ConfirmationInput, ValidConfirmation};
+use crate::domain::contact::ContactInput;
+use crate::domain::customers::{validate_customer_profile, Address, BillingProfile, CompanyProfileInput, Customer};
+use crate::domain::digest::sha256_hex;
+use crate::service::acceptance::{check_confirmation, confirm_acceptance_of_new_customer, live_confirmation_open};
+use crate::service::access::{ops, permit};
+use crate::service::customers::{check_domain_free, create_customer, NewCustomer};
+use crate::service::dashboard_sessions::SignedIn;
+use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::run_once::{claim, keep, kept_answer, Claim, OnceRequest, WhileRunning, ANSWERED};
+use crate::service::unit::in_unit;
+
+/// The Add customer form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerForm {
+    pub company_name: String,
+    /// The initial domain's prefix (`contoso` for `contoso.onmicrosoft.com`), or the whole name.
+    pub domain: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    /// `en`, `de`, `es`, `fr`, `it` or `ja`; the culture follows from it.
+    pub language: String,
+    /// The partner attests (Some), or the customer will accept in the admin center (None).
+    pub attestation: Option<AttestationForm>,
+}
+
+/// The culture of a language the form offers.
+fn culture_of(language: &str) -> &'static str {
+    match language {
+        "de" => "de-DE",
+        "es" => "es-ES",
+        "fr" => "fr-FR",
+        "it" => "it-IT",
+        "ja" => "ja-JP",
+        _ => "en-US",
+    }
+}
+
+impl CustomerForm {
+    fn optional(value: &str) -> Option<String> {
+        Some(value.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// The form as the API's customer body.
+    fn as_new_customer(&self) -> NewCustomer {
+        let text = |v: &str| Some(v.to_string());
+        NewCustomer {
+            company_profile: Some(CompanyProfileInput {
+                domain: text(&self.domain),
+                company_name: text(&self.company_name),
+                organization_registration_number: None,
+            }),
+            billing_profile: Some(BillingProfile {
+                email: text(&self.email),
+                culture: Some(culture_of(&self.language).to_string()),
+                language: text(&self.language),
+                company_name: text(&self.company_name),
+                first_name: None,
+                last_name: None,
+                default_address: Some(Address {
+                    first_name: text(&self.first_name),
+                    last_name: text(&self.last_name),
+                    address_line1: text(&self.address_line1),
+                    address_line2: Self::optional(&self.address_line2),
+                    city: text(&self.city),
+                    state: text(&self.state),
+                    postal_code: text(&self.postal_code),
+                    country: text(&self.country),
+                    phone_number: Self::optional(&self.phone_number),
+                }),
+            }),
+            associated_partner_id: None,
+            password: None,
+        }
+    }
+
+    /// The primary contact the form names.
+    fn primary_contact(&self) -> ContactInput {
+        ContactInput {
+            first_name: Some(self.first_name.clone()),
+            last_name: Some(self.last_name.clone()),
+            email: Some(self.email.clone()),
+            phone_number: Self::optional(&self.phone_number),
+        }
+    }
+
+    /// The attestation with the person defaulted to the primary contact.
+    pub fn attestation_with_person(&self) -> Option<AttestationForm> {
+        self.attestation.as_ref().map(|a| a.or_contact(&self.primary_contact()))
+    }
+}
+
+/// What **Next: Review** shows: the profile and the confirmation as they will be stored.
+pub struct Review {
+    pub domain: String,
+    pub attestation: Option<ValidConfirmation>,
+}
+
+/// **Next: Review**: every rule of the API's customer creation and confirmation that can be
+/// judged before anything is stored.
+pub async fn review_new_customer(ctx: &AppContext, signed_in: &SignedIn, form: &CustomerForm) -> ServiceResult<Review> {
+    let caller = signed_in.caller();
+    permit::<ops::CreateCustomer>(caller)?;
+    let new = form.as_new_customer();
+    let profile = validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref())
+        .map_err(ServiceError::Validation)?;
+    check_domain_free(ctx, &profile.domain).await?;
+    let attestation = match attestation_input(ctx, caller, form).await? {
+        Some(input) => Some(check_confirmation(ctx, &input).await?),
+        None => None,
+    };
+    Ok(Review { domain: profile.domain, attestation })
+}
+
+/// The confirmation a form asks for, as the API's body, once the user may confirm the 2023 way
+/// today; `None` when the customer will accept in the admin center.
+async fn attestation_input(
+    ctx: &AppContext,
+    caller: &Caller,
+    form: &CustomerForm,
+) -> ServiceResult<Option<ConfirmationInput>> {
+    let Some(attestation) = form.attestation_with_person() else { return Ok(None) };
+    permit::<ops::ConfirmAcceptance>(caller)?;
+    live_confirmation_open(ctx).await?;
+    Ok(Some(confirmation_input(ctx, &attestation).await?))
+}
+
+/// What **Submit** made: the customer, its first admin's password (shown once, on the
+/// Confirmation), and the confirmation when the partner attested.
+pub struct Submitted {
+    pub customer: Customer,
+    pub password: String,
+    pub confirmation: Option<Agreement>,
+    pub link: AdminCenterLinks,
+}
+
+/// The admin-center links a partner sends its new customer.
+pub struct AdminCenterLinks {
+    pub sign_in: String,
+    pub agreement: String,
+}
+
+pub fn admin_center_links(ctx: &AppContext) -> AdminCenterLinks {
+    AdminCenterLinks {
+        sign_in: format!("{}/AdminPortal/SignIn", ctx.public_base_url),
+        agreement: format!("{}/AdminPortal/Home?ref=/BillingAccounts/agreement", ctx.public_base_url),
+    }
+}
+
+/// What a submission's kept answer holds.
+#[derive(Serialize, Deserialize)]
+struct KeptSubmission {
+    customer_id: String,
+    password: String,
+    confirmation_id: Option<String>,
+}
+
+/// **Submit**: the customer and, when the partner attests, its confirmation, in one unit of work
+/// (both, or neither), run once under the form's submission id: a double click or a refresh gets
+/// the first submission's customer and credentials, as an `MS-RequestId` retry does — after
+/// waiting for the first Submit to end, if it still runs.
+pub async fn submit_new_customer(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+    form: &CustomerForm,
+) -> ServiceResult<Submitted> {
+    let caller = signed_in.caller();
+    let create = permit::<ops::CreateCustomer>(caller)?;
+    let request = OnceRequest {
+        partner_tenant_id: caller.partner.tenant_id.clone(),
+        request_id: submission_request_id(submission_id),
+        verb: SUBMISSION.into(),
+        target: ADD_CUSTOMER.into(),
+        digest: form_hash(form),
+    };
+    let kept = in_unit!(ctx, |unit| {
+        match claim(ctx, unit, request, WhileRunning::Wait).await? {
+            Claim::Run(ticket) => {
+                let created = create_customer(ctx, &create, unit, form.as_new_customer()).await?;
+                let confirmation = match form.attestation_with_person() {
+                    None => None,
+                    Some(attestation) => {
+                        let confirm = permit::<ops::ConfirmAcceptance>(caller)?;
+                        let input = confirmation_input(ctx, &attestation).await?;
+                        Some(confirm_acceptance_of_new_customer(ctx, &confirm, unit, &created.customer, &input).await?)
+                    }
+                };
+                let kept = KeptSubmission {
+                    customer_id: created.customer.id.clone(),
+                    password: created.password,
+                    confirmation_id: confirmation.map(|a| a.id),
+                };
+                let body = serde_json::to_string(&kept)
+                    .map_err(|e| ServiceError::Internal(format!("a submission could not be kept: {e}")))?;
+                keep(unit, ticket, ANSWERED, body).await?;
+                Ok(kept)
+            }
+            Claim::Answered(answer) => read_kept(&answer.body),
+            Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![
+                "form: this form was already submitted with other values; start again from Add customer".into(),
+            ])),
+            Claim::Running => Err(ServiceError::Validation(vec![
+                "form: this form is still being submitted; reload the page in a moment to see its confirmation".into(),
+            ])),
+        }
+    })
+    .await?;
+    submitted(ctx, kept).await
+}
+
+fn read_kept(body: &str) -> ServiceResult<KeptSubmission> {
+    serde_json::from_str(body).map_err(|e| ServiceError::Internal(format!("a kept submission could not be read: {e}")))
+}
+
+/// What became of a form's submission id before this request.
+pub enum EarlierSubmission {
+    /// Never submitted: the form goes on to its review under the same id.
+    None,
+    /// Submitted with these very values: its Confirmation (a Back to the review after Submit shows
+    /// it again rather than refusing the customer's domain as taken).
+    Same(Box<Submitted>),
+    /// Submitted with other values (the browser's Back past the Confirmation, then an edit): the
+    /// edited form is a new customer, under a new submission id.
+    OtherValues,
+}
+
+/// Whether this form's submission id was used, and with which values.
+pub async fn earlier_submission(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+    form: &CustomerForm,
+) -> ServiceResult<EarlierSubmission> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
+    let request_id = submission_request_id(submission_id);
+    let Some((kept, digest)) = kept_answer(ctx, partner, &request_id, SUBMISSION, ADD_CUSTOMER).await? else {
+        return Ok(EarlierSubmission::None);
+    };
+    if digest != form_hash(form) {
+        return Ok(EarlierSubmission::OtherValues);
+    }
+    match read_kept(&kept.body) {
+        Ok(submission) => Ok(EarlierSubmission::Same(Box::new(submitted(ctx, submission).await?))),
+        Err(_) => Ok(EarlierSubmission::None),
+    }
+}
+
+/// SHA-256 of the form's values, in hex: what tells a repeat of a submission from an edited form.
+fn form_hash(form: &CustomerForm) -> String {
+    sha256_hex(serde_json::to_vec(form).unwrap_or_default())
+}
+
+/// Where a form submission's answer is kept: the partner's request ids, in a namespace of its own.
+fn submission_request_id(submission_id: &str) -> String {
+    format!("dashboard-{}", submission_id.trim())
+}
+
+/// What a submission is, to the run-once mechanism: the Add customer wizard's Submit.
+const SUBMISSION: &str = "submit";
+const ADD_CUSTOMER: &str = "add customer";
+
+async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Submitted> {
+    let customer = ctx
+        .store
+        .customer(&kept.customer_id)
+        .await?
+        .ok_or_else(|| ServiceError::TenantNotFound(format!("customer {} no longer exists", kept.customer_id)))?;
+    let confirmation = match &kept.confirmation_id {
+        Some(id) => ctx.store.agreements(&customer.id).await?.into_iter().find(|a| &a.id == id),
+        None => None,
+    };
+    Ok(Submitted { customer, password: kept.password, confirmation, link: admin_center_links(ctx) })
+}

@@ -1,0 +1,93 @@
+//! The partner's side, as the emulated Partner Center dashboard sees it: the customer list
+//! (`customers`), a customer's Account page with its agreement section (`account`), the Add
+//! customer wizard (`add_customer`), and the reseller-relationship invitation. Every action goes
+//! through the same use cases, permission rules and units of work as the API; what a page may offer
+//! follows from the same decisions, made here.
+
+mod account;
+mod add_customer;
+mod customers;
+
+pub use account::{account, attest, AcceptanceEntry, AccountView, AttestationForm};
+pub use add_customer::{
+    admin_center_links, earlier_submission, review_new_customer, submit_new_customer, AdminCenterLinks, CustomerForm,
+    EarlierSubmission, Review, Submitted,
+};
+pub use customers::{customers, CustomerList, CustomerRow, PAGE_SIZE};
+
+use chrono::NaiveDate;
+
+use super::acceptance::live_confirmation_open;
+use super::access::{ops, permit};
+use super::customers::invitation_url;
+use super::dashboard_sessions::SignedIn;
+use super::error::{ServiceError, ServiceResult};
+use crate::app::AppContext;
+use crate::auth::Caller;
+
+/// What the signed-in user may do about a customer's agreement: one decision, from the same
+/// permission rule as the API's 2023 confirmation and the service date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttestationControl {
+    /// The user may attest (the wizard's first choice, the Account page's Update).
+    Open,
+    /// The user's roles don't include Admin agent or Sales agent.
+    NotForRole,
+    /// Indirect resellers can't attest: their indirect provider (named) must.
+    IndirectReseller { provider: String },
+    /// On this service date the 2023 attestation is retired: attestation goes through the
+    /// enhanced attestation API.
+    Retired { service_date: String },
+}
+
+pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceResult<AttestationControl> {
+    match permit::<ops::ConfirmAcceptance>(caller) {
+        Ok(_) => {}
+        Err(ServiceError::IndirectResellerCannotAttest) => {
+            let provider = match &caller.partner.indirect_provider_id {
+                Some(id) => ctx.store.partner(id).await?.map_or_else(|| id.clone(), |p| p.name),
+                None => "your indirect provider".to_string(),
+            };
+            return Ok(AttestationControl::IndirectReseller { provider });
+        }
+        Err(ServiceError::RoleNotAllowed(_) | ServiceError::AppUserTokenRequired) => {
+            return Ok(AttestationControl::NotForRole)
+        }
+        Err(e) => return Err(e),
+    }
+    match live_confirmation_open(ctx).await {
+        Ok(()) => Ok(AttestationControl::Open),
+        Err(ServiceError::LegacyAttestationRetired { service_date }) => {
+            Ok(AttestationControl::Retired { service_date })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The emulator clock's today (for the date fields' hints).
+pub async fn today(ctx: &AppContext) -> ServiceResult<NaiveDate> {
+    Ok(ctx.clock.now().await?.date_naive())
+}
+
+/// Whether the user may add customers (the API's customer-creation rule).
+pub fn may_add_customers(caller: &Caller) -> bool {
+    permit::<ops::CreateCustomer>(caller).is_ok()
+}
+
+/// Whether the user may read customers' agreements (the API's rule for their list): what the API
+/// refuses a user, the pages do not show either, the agreement's state at a glance included.
+pub fn may_read_agreements(caller: &Caller) -> bool {
+    permit::<ops::ListCustomerAgreements>(caller).is_ok()
+}
+
+/// Whether the user may send reseller-relationship invitations (the API's rule for the link).
+pub fn may_invite(caller: &Caller) -> bool {
+    permit::<ops::GetRelationshipRequest>(caller).is_ok()
+}
+
+/// The invitation link of **Request a reseller relationship** (the API's
+/// `GET /v1/customers/relationshiprequests`, with the delegated-admin choice).
+pub fn relationship_request(ctx: &AppContext, signed_in: &SignedIn, delegated_admin: bool) -> ServiceResult<String> {
+    let permit = permit::<ops::GetRelationshipRequest>(signed_in.caller())?;
+    Ok(invitation_url(ctx, &permit.caller().partner.tenant_id, delegated_admin))
+}
