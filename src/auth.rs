@@ -29,6 +29,9 @@ pub struct Claims {
     /// `app` for app-only tokens, `user` for app+user tokens.
     pub idtyp: String,
     pub appid: String,
+    /// The token's unique identifier (Entra's `uti`); tokens minted before it carry none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uti: String,
     /// How the user signed in (`pwd`, `mfa`): an App+User call needs `mfa` from the 2026-04-01
     /// milestone on. App-only tokens carry none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -229,6 +232,44 @@ pub fn verify_form_token(keys: &TokenKeys, form: &str, subject: &str, token: &st
     decode::<FormClaims>(token, &keys.decoding, &validation).is_ok_and(|data| data.claims.sub == subject)
 }
 
+/// What an id_token says of the user who signed in, as Entra ID words it. Its audience is the
+/// app's client id, never the Partner Center API's: an id_token is no access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    /// The app's client id.
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// The user's tenant.
+    pub tid: String,
+    /// The user's object id.
+    pub oid: String,
+    /// The user as this app sees them (Entra's pairwise subject: one per user and app).
+    pub sub: String,
+    /// `1.0` or `2.0`: the endpoint that issued it.
+    pub ver: String,
+    /// With the `profile` scope (v2), or always (v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// v1 only: the user principal name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique_name: Option<String>,
+    /// The `nonce` the client sent, when it sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// An id_token, signed as the access tokens are.
+pub fn mint_id_token(keys: &TokenKeys, claims: &IdTokenClaims) -> String {
+    encode(&Header::new(Algorithm::HS256), claims, &keys.encoding).expect("HS256 encoding of plain claims cannot fail")
+}
+
 /// The audience of refresh tokens: never the Partner Center API's, so a refresh token is no
 /// access token.
 const REFRESH_AUDIENCE: &str = "urn:partner-center-emulator:refresh-token";
@@ -315,6 +356,7 @@ mod tests {
             roles: vec!["AdminAgent".into(), "Nonsense".into()],
             idtyp: "user".into(),
             appid: "a".into(),
+            uti: "x".into(),
             amr: vec!["pwd".into(), "mfa".into()],
         }
     }

@@ -11,7 +11,8 @@ pub enum OAuthRefusal {
     /// A required form parameter is missing or empty.
     MissingParameter(&'static str),
     UnsupportedGrantType(String),
-    /// The tenant in the path is neither a partner's tenant id nor `common` / `organizations`.
+    /// The tenant in the path is neither a partner's tenant id, one of its domains, nor `common` /
+    /// `organizations`.
     TenantNotFound(String),
     /// No app registration with this client id (in this tenant).
     ApplicationNotFound {
@@ -63,9 +64,9 @@ impl OAuthRefusal {
                 format!("The app requested an unsupported grant type '{grant}'. The emulator supports client_credentials, password and refresh_token."),
             ),
             Self::TenantNotFound(tenant) => (
-                "invalid_request",
+                "invalid_tenant",
                 90002,
-                format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+                format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
             ),
             Self::ApplicationNotFound { client_id, tenant } => (
                 "unauthorized_client",
@@ -139,6 +140,36 @@ pub fn scope_asks_for_partner_center(scope: &str) -> bool {
     asked
 }
 
+/// OpenID Connect's own scopes, which may come beside the API's in a v2 `scope` (and in a v1
+/// `scope`): each changes what the answer holds, as it does at Entra ID.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OidcScopes {
+    /// An `id_token` for the user.
+    pub openid: bool,
+    /// The user's name and user name in the `id_token`.
+    pub profile: bool,
+    /// A refresh token (v2; the v1 endpoint always gives one to a user).
+    pub offline_access: bool,
+}
+
+impl OidcScopes {
+    pub fn of(scope: &str) -> Self {
+        let asked = |name: &str| scope.split_whitespace().any(|s| s.eq_ignore_ascii_case(name));
+        OidcScopes { openid: asked("openid"), profile: asked("profile"), offline_access: asked("offline_access") }
+    }
+}
+
+/// Where Entra ID says its tokens come from: v1 tokens (every access token for the Partner Center
+/// API, and the v1 endpoint's id_tokens) name `sts.windows.net`; the v2 endpoint's discovery
+/// document and id_tokens name `login.microsoftonline.com/{tenant}/v2.0`.
+pub fn v1_issuer(tenant: &str) -> String {
+    format!("https://sts.windows.net/{tenant}/")
+}
+
+pub fn v2_issuer(tenant: &str) -> String {
+    format!("https://login.microsoftonline.com/{tenant}/v2.0")
+}
+
 /// Whether a v1 `resource` is the Partner Center API (with or without a trailing slash).
 pub fn is_partner_center_resource(resource: &str) -> bool {
     resource.trim_end_matches('/').eq_ignore_ascii_case(PARTNER_CENTER_RESOURCE)
@@ -159,6 +190,15 @@ mod tests {
         assert!(!scope_asks_for_partner_center(""));
         assert!(is_partner_center_resource("https://api.partnercenter.microsoft.com/"));
         assert!(!is_partner_center_resource("https://graph.windows.net"));
+    }
+
+    #[test]
+    fn openid_connect_scopes_are_read() {
+        let asked = "openid profile offline_access https://api.partnercenter.microsoft.com/.default";
+        assert_eq!(OidcScopes::of(asked), OidcScopes { openid: true, profile: true, offline_access: true });
+        assert_eq!(OidcScopes::of("https://api.partnercenter.microsoft.com/.default"), OidcScopes::default());
+        assert_eq!(v2_issuer("t"), "https://login.microsoftonline.com/t/v2.0");
+        assert_eq!(v1_issuer("t"), "https://sts.windows.net/t/");
     }
 
     #[test]

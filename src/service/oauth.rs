@@ -3,16 +3,20 @@
 //! `client_credentials` gives an App-only token; `password` and `refresh_token` give App+User
 //! tokens for a partner user, whose sign-in the lockout guards as every password sign-in.
 
-use super::error::ServiceError;
+use super::error::{ServiceError, ServiceResult};
 use super::identities::user_by_password;
 use super::sign_in::{sign_in, SignIn};
 use super::tokens::{access_claims, AccessGrant};
 use crate::app::AppContext;
 use crate::auth;
+use crate::auth::IdTokenClaims;
 use crate::clock;
 use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
 use crate::domain::ids::{ClientId, PartnerId};
-use crate::domain::oauth::{is_partner_center_resource, scope_asks_for_partner_center, OAuthRefusal};
+use crate::domain::oauth::{
+    is_partner_center_resource, scope_asks_for_partner_center, v1_issuer, v2_issuer, OAuthRefusal, OidcScopes,
+};
+use sha2::Digest;
 
 /// Lifetime of the access tokens the endpoint issues, as Microsoft's default.
 pub const ACCESS_TOKEN_SECONDS: i64 = 3600;
@@ -38,6 +42,10 @@ pub struct TokenForm {
     pub username: Option<String>,
     pub password: Option<String>,
     pub refresh_token: Option<String>,
+    /// `1` asks for `client_info` in the answer (MSAL sends it).
+    pub client_info: Option<String>,
+    /// Echoed in the id_token.
+    pub nonce: Option<String>,
 }
 
 /// A successful answer.
@@ -48,6 +56,10 @@ pub struct Granted {
     /// Unix seconds by the emulator clock.
     pub issued_at: i64,
     pub scope: String,
+    /// For a user who asked for `openid`.
+    pub id_token: Option<String>,
+    /// base64url of `{"uid", "utid"}`: who signed in, for a client that asked (`client_info=1`).
+    pub client_info: Option<String>,
 }
 
 #[derive(Debug)]
@@ -78,13 +90,61 @@ impl From<crate::store::StoreError> for GrantError {
 
 type GrantResult<T> = Result<T, GrantError>;
 
-/// Tenants a path may name besides a partner's tenant id.
+/// Tenants a path may name besides a partner's tenant id or domain.
 const MULTI_TENANT: [&str; 2] = ["common", "organizations"];
+
+/// The tenant a path names, as the sign-in service knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tenant {
+    /// `common` or `organizations`: any partner's users and apps.
+    Any,
+    /// One partner's tenant (named by its id or one of its domains): its id.
+    Partner(String),
+}
+
+impl Tenant {
+    pub fn partner_tenant_id(&self) -> Option<&str> {
+        match self {
+            Tenant::Any => None,
+            Tenant::Partner(id) => Some(id),
+        }
+    }
+}
+
+/// The tenant a path names: `common`, `organizations`, a partner's tenant id, or one of its
+/// domains (the domain of its users' user names; a domain whose users belong to more than one
+/// partner names none). Anything else is AADSTS90002, on every route of the sign-in service.
+pub async fn resolve_tenant(ctx: &AppContext, name: &str) -> GrantResult<Tenant> {
+    if MULTI_TENANT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+        return Ok(Tenant::Any);
+    }
+    let not_found = || GrantError::Refused(OAuthRefusal::TenantNotFound(name.to_string()));
+    let id = PartnerId::parse(name).into_string();
+    if uuid::Uuid::parse_str(&id).is_ok() {
+        return match ctx.store.partner(&id).await? {
+            Some(partner) => Ok(Tenant::Partner(partner.tenant_id)),
+            None => Err(not_found()),
+        };
+    }
+    match ctx.store.partners_of_user_domain(name).await?.as_slice() {
+        [only] => Ok(Tenant::Partner(only.clone())),
+        _ => Err(not_found()),
+    }
+}
+
+/// How a user name's realm is known (`/common/userrealm/{userName}`): managed, when a partner's
+/// users use its domain; unknown otherwise, as Entra answers for a domain it does not know.
+pub async fn user_realm_is_known(ctx: &AppContext, user_name: &str) -> ServiceResult<bool> {
+    let Some((_, domain)) = user_name.rsplit_once('@') else { return Ok(false) };
+    Ok(!ctx.store.partners_of_user_domain(domain).await?.is_empty())
+}
 
 /// `POST /{tenant}/oauth2/v2.0/token` and `POST /{tenant}/oauth2/token`.
 pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: TokenForm) -> GrantResult<Granted> {
     let grant_type = required(&form.grant_type, "grant_type")?;
     let tenant = resolve_tenant(ctx, tenant).await?;
+    let tenant = tenant.partner_tenant_id().map(str::to_string);
+    let asked = form.scope.as_deref().unwrap_or_default();
     let scope = match endpoint {
         Endpoint::V2 => {
             let scope = required(&form.scope, "scope")?;
@@ -101,6 +161,14 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
             "user_impersonation".to_string()
         }
     };
+    let user_grant = UserGrant {
+        endpoint,
+        scopes: OidcScopes::of(asked),
+        client_info: form.client_info.as_deref() == Some("1"),
+        nonce: form.nonce.clone().filter(|n| !n.is_empty()),
+        scope,
+    };
+    let scope = user_grant.scope.clone();
     let client_id = ClientId::parse(required(&form.client_id, "client_id")?).into_string();
     let app = app_in_tenant(ctx, &client_id, tenant.as_deref()).await?;
     match grant_type {
@@ -120,6 +188,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                 mfa: false,
                 issued_at: now,
                 lifetime: ACCESS_TOKEN_SECONDS,
+                unique_id: ctx.ids.secret(22),
             });
             Ok(Granted {
                 access_token: auth::mint(&ctx.keys, &claims),
@@ -127,6 +196,8 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                 expires_in: ACCESS_TOKEN_SECONDS,
                 issued_at: now,
                 scope,
+                id_token: None,
+                client_info: None,
             })
         }
         "password" => {
@@ -148,7 +219,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                     return Err(OAuthRefusal::UserNotInTenant { tenant: tenant.clone() }.into());
                 }
             }
-            user_tokens(ctx, &app, &user, scope).await
+            user_tokens(ctx, &app, &user, &user_grant).await
         }
         "refresh_token" => {
             let token = required(&form.refresh_token, "refresh_token")?;
@@ -172,7 +243,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                     return Err(OAuthRefusal::UserNotInTenant { tenant: tenant.clone() }.into());
                 }
             }
-            user_tokens(ctx, &app, &user, scope).await
+            user_tokens(ctx, &app, &user, &user_grant).await
         }
         other => Err(OAuthRefusal::UnsupportedGrantType(other.to_string()).into()),
     }
@@ -181,18 +252,6 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
 /// A required form value, present and not empty.
 fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, OAuthRefusal> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty()).ok_or(OAuthRefusal::MissingParameter(name))
-}
-
-/// The partner tenant a path names, or None for `common` / `organizations`.
-async fn resolve_tenant(ctx: &AppContext, tenant: &str) -> GrantResult<Option<String>> {
-    if MULTI_TENANT.iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
-        return Ok(None);
-    }
-    let id = PartnerId::parse(tenant).into_string();
-    if uuid::Uuid::parse_str(&id).is_err() || ctx.store.partner(&id).await?.is_none() {
-        return Err(OAuthRefusal::TenantNotFound(tenant.to_string()).into());
-    }
-    Ok(Some(id))
 }
 
 /// The app registration with `client_id`, in the tenant of the path when it names one.
@@ -216,12 +275,25 @@ fn check_secret(app: &AppRegistration, secret: &str) -> Result<(), OAuthRefusal>
     }
 }
 
-/// An App+User access token for `user` through `app`, and a refresh token.
+/// What a user grant asked for beside the API: the endpoint, OpenID Connect's scopes,
+/// `client_info` and a nonce.
+struct UserGrant {
+    endpoint: Endpoint,
+    scopes: OidcScopes,
+    client_info: bool,
+    nonce: Option<String>,
+    /// The scope the answer names.
+    scope: String,
+}
+
+/// An App+User access token for `user` through `app`; a refresh token (v1, or v2 with
+/// `offline_access`), an id_token (with `openid`) and `client_info` (when asked), as Entra ID
+/// answers.
 async fn user_tokens(
     ctx: &AppContext,
     app: &AppRegistration,
     user: &PartnerUser,
-    scope: String,
+    grant: &UserGrant,
 ) -> GrantResult<Granted> {
     let now = clock::as_partner(user.partner_tenant_id.clone(), ctx.clock.now()).await?.timestamp();
     let claims = access_claims(AccessGrant {
@@ -233,21 +305,69 @@ async fn user_tokens(
         mfa: user.mfa,
         issued_at: now,
         lifetime: ACCESS_TOKEN_SECONDS,
+        unique_id: ctx.ids.secret(22),
     });
-    let refresh = auth::mint_refresh(
-        &ctx.keys,
-        &user.id,
-        &user.partner_tenant_id,
-        &app.client_id,
-        now,
-        now + REFRESH_TOKEN_SECONDS,
-        &ctx.ids.secret(16),
-    );
+    let refresh = (grant.endpoint == Endpoint::V1 || grant.scopes.offline_access).then(|| {
+        auth::mint_refresh(
+            &ctx.keys,
+            &user.id,
+            &user.partner_tenant_id,
+            &app.client_id,
+            now,
+            now + REFRESH_TOKEN_SECONDS,
+            &ctx.ids.secret(16),
+        )
+    });
+    let id_token = grant.scopes.openid.then(|| auth::mint_id_token(&ctx.keys, &id_token_claims(app, user, grant, now)));
     Ok(Granted {
         access_token: auth::mint(&ctx.keys, &claims),
-        refresh_token: Some(refresh),
+        refresh_token: refresh,
         expires_in: ACCESS_TOKEN_SECONDS,
         issued_at: now,
-        scope,
+        scope: grant.scope.clone(),
+        id_token,
+        client_info: grant.client_info.then(|| client_info(user)),
     })
+}
+
+/// The id_token of a user grant: v2 with the user's name and user name when `profile` was asked
+/// for, v1 with them always (and the user principal name).
+fn id_token_claims(app: &AppRegistration, user: &PartnerUser, grant: &UserGrant, now: i64) -> IdTokenClaims {
+    let tenant = &user.partner_tenant_id;
+    let (iss, ver, profile) = match grant.endpoint {
+        Endpoint::V2 => (v2_issuer(tenant), "2.0", grant.scopes.profile),
+        Endpoint::V1 => (v1_issuer(tenant), "1.0", true),
+    };
+    let v1 = grant.endpoint == Endpoint::V1;
+    IdTokenClaims {
+        aud: app.client_id.clone(),
+        iss,
+        iat: now,
+        nbf: now,
+        exp: now + ACCESS_TOKEN_SECONDS,
+        tid: tenant.clone(),
+        oid: user.id.clone(),
+        sub: pairwise_subject(&user.id, &app.client_id),
+        ver: ver.into(),
+        name: profile.then(|| user.display_name.clone()),
+        preferred_username: (profile && !v1).then(|| user.user_name.clone()),
+        upn: v1.then(|| user.user_name.clone()),
+        unique_name: v1.then(|| user.user_name.clone()),
+        nonce: grant.nonce.clone(),
+    }
+}
+
+/// Entra's `sub`: the same for a user and an app every time, different for another app.
+fn pairwise_subject(user_id: &str, client_id: &str) -> String {
+    use base64::Engine;
+    let digest = sha2::Sha256::digest(format!("{user_id}\n{client_id}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// `client_info`: base64url JSON naming the user (`uid`) and their tenant (`utid`), from which
+/// Microsoft's libraries key the account they cache.
+fn client_info(user: &PartnerUser) -> String {
+    use base64::Engine;
+    let info = serde_json::json!({"uid": user.id, "utid": user.partner_tenant_id});
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info.to_string())
 }

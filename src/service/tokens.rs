@@ -61,6 +61,7 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
         mfa: request.mfa.unwrap_or(true),
         issued_at: now,
         lifetime,
+        unique_id: ctx.ids.secret(22),
     });
     Ok(IssuedToken { access_token: auth::mint(&ctx.keys, &claims), expires_in: lifetime })
 }
@@ -79,6 +80,8 @@ pub struct AccessGrant<'a> {
     /// Unix seconds by the emulator clock.
     pub issued_at: i64,
     pub lifetime: i64,
+    /// Entra's `uti`: what makes each token issued distinct, even within one second.
+    pub unique_id: String,
 }
 
 /// The claims of an access token for the Partner Center API, as Microsoft's sign-in service
@@ -95,6 +98,7 @@ pub fn access_claims(grant: AccessGrant<'_>) -> Claims {
         roles: grant.roles.iter().map(|r| r.as_str().to_string()).collect(),
         idtyp: if grant.app_only { "app" } else { "user" }.into(),
         appid: grant.app_id,
+        uti: grant.unique_id,
         amr: match (grant.app_only, grant.mfa) {
             (true, _) => vec![],
             (false, true) => vec!["pwd".into(), "mfa".into()],

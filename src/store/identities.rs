@@ -91,7 +91,21 @@ impl TryFrom<PartnerUserRow> for PartnerUser {
     }
 }
 
+/// The partners whose users' user names are in domain `$1` (lower case, with `%`, `_` and `\`
+/// escaped).
+const PARTNERS_OF_USER_DOMAIN: &str = "SELECT DISTINCT partner_tenant_id FROM partner_users \
+     WHERE user_name LIKE '%@' || $1 ESCAPE '\\' ORDER BY partner_tenant_id";
+
 impl Store {
+    /// The partners whose users have user names in `domain` (any letter case): the partners the
+    /// domain names, as a tenant of the sign-in service.
+    pub async fn partners_of_user_domain(&self, domain: &str) -> StoreResult<Vec<String>> {
+        let pattern = domain.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        Ok(on_pool!(self, reader, |pool| {
+            sqlx::query_scalar(PARTNERS_OF_USER_DOMAIN).bind(&pattern).fetch_all(pool).await
+        })?)
+    }
+
     /// Conflict when the client id is taken.
     pub async fn insert_app_registration(&self, app: &AppRegistration) -> StoreResult<()> {
         on_pool!(self, writer, |pool| {

@@ -12,6 +12,8 @@ const DEV_SECRET: &str = "pce-development-client-secret-not-for-production";
 const DEV_USER: &str = "admin@contoso-dev.onmicrosoft.com";
 const DEV_PASSWORD: &str = "Pce-Development-Passw0rd";
 const SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+/// What a client that keeps a refresh token asks for (Entra gives one only with `offline_access`).
+const SCOPE_AND_REFRESH: &str = "https://api.partnercenter.microsoft.com/.default offline_access";
 
 async fn token(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let r = reqwest::Client::new().post(app.url(path)).form(form).send().await.unwrap();
@@ -269,7 +271,7 @@ async fn refusals_speak_the_sign_in_services_language() {
     assert_aadsts(
         &token(&app, unknown_tenant, &cc(&[("client_secret", DEV_SECRET)])).await,
         400,
-        "invalid_request",
+        "invalid_tenant",
         90002,
     );
     let unknown_app = [
@@ -360,7 +362,7 @@ async fn a_reset_restores_the_development_identities_and_voids_other_users_refre
             ("client_id", DEV_CLIENT),
             ("username", "kim@direct.onmicrosoft.com"),
             ("password", "Kim-passw0rd"),
-            ("scope", SCOPE),
+            ("scope", SCOPE_AND_REFRESH),
         ],
     )
     .await;
@@ -387,7 +389,7 @@ async fn a_reset_restores_the_development_identities_and_voids_other_users_refre
         .await
         .unwrap();
     assert_eq!(discovery["token_endpoint"], app.url(&format!("/{DEV_TENANT}/oauth2/v2.0/token")));
-    assert_eq!(discovery["issuer"], format!("https://sts.windows.net/{DEV_TENANT}/"));
+    assert_eq!(discovery["issuer"], format!("https://login.microsoftonline.com/{DEV_TENANT}/v2.0"));
 }
 
 #[tokio::test]
@@ -405,7 +407,7 @@ async fn passwords_are_taken_as_sent_and_odd_forms_are_refused_alike_on_both_bac
             ("client_id", DEV_CLIENT),
             ("username", "spaces@direct.onmicrosoft.com"),
             ("password", password),
-            ("scope", SCOPE),
+            ("scope", SCOPE_AND_REFRESH),
         ]
     };
     assert_eq!(token(&app, "/common/oauth2/v2.0/token", &sign_in("  Spaced Passw0rd ")).await.0, 200);
@@ -447,4 +449,152 @@ async fn a_basic_header_secret_is_read_as_written() {
         .await
         .unwrap();
     assert_aadsts(&(r.status().as_u16(), r.json().await.unwrap()), 401, "invalid_client", 7000215);
+}
+
+/// The payload of a JWT, or of `client_info`: base64url JSON.
+fn decoded(part: &str) -> Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn jwt_payload(token: &str) -> Value {
+    decoded(token.split('.').nth(1).unwrap())
+}
+
+fn password_grant(scope: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("grant_type", "password"),
+        ("client_id", DEV_CLIENT),
+        ("username", DEV_USER),
+        ("password", DEV_PASSWORD),
+        ("scope", scope),
+        ("client_info", "1"),
+        ("nonce", "n-0S6_WzA2Mj"),
+    ]
+}
+
+#[tokio::test]
+async fn user_grants_that_ask_for_openid_get_an_id_token_and_client_info_as_entra_gives_them() {
+    let app = TestApp::spawn().await;
+    let asked = "https://api.partnercenter.microsoft.com/.default openid profile offline_access";
+    let (status, body) = token(&app, "/organizations/oauth2/v2.0/token", &password_grant(asked)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = jwt_payload(body["id_token"].as_str().unwrap());
+    assert_eq!(id["aud"], DEV_CLIENT);
+    assert_eq!(id["iss"], format!("https://login.microsoftonline.com/{DEV_TENANT}/v2.0"));
+    assert_eq!((id["tid"].as_str(), id["ver"].as_str()), (Some(DEV_TENANT), Some("2.0")));
+    assert_eq!(id["oid"], "7e57da7a-0000-4000-8000-00000000e5e1");
+    assert_eq!(id["preferred_username"], DEV_USER);
+    assert_eq!(id["name"], "Development Admin agent");
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 3600);
+    assert!(id["sub"].as_str().is_some_and(|s| !s.is_empty() && s != id["oid"]), "a pairwise subject: {id}");
+    assert_eq!(
+        decoded(body["client_info"].as_str().unwrap()),
+        json!({"uid": "7e57da7a-0000-4000-8000-00000000e5e1", "utid": DEV_TENANT})
+    );
+    // The access token stays a v1 token for the Partner Center API, and the id_token is no access token.
+    let access = jwt_payload(body["access_token"].as_str().unwrap());
+    assert_eq!(access["iss"], format!("https://sts.windows.net/{DEV_TENANT}/"));
+    let refused = app.get("/v1/customers", body["id_token"].as_str().unwrap()).await;
+    assert_eq!(refused.status(), 401);
+
+    // A refresh asking for openid gets a new id_token for the same subject.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", body["refresh_token"].as_str().unwrap()),
+        ("scope", asked),
+        ("client_info", "1"),
+    ];
+    let (status, refreshed) = token(&app, &format!("/{DEV_TENANT}/oauth2/v2.0/token"), &refresh).await;
+    assert_eq!(status, 200, "{refreshed}");
+    let again = jwt_payload(refreshed["id_token"].as_str().unwrap());
+    assert_eq!(again["sub"], id["sub"]);
+    assert_eq!(again.get("nonce"), None, "no nonce was sent with the refresh");
+    assert!(refreshed["client_info"].is_string() && refreshed["refresh_token"].is_string());
+}
+
+#[tokio::test]
+async fn openid_profile_and_offline_access_change_the_answer_as_they_do_at_entra() {
+    let app = TestApp::spawn().await;
+    let v2 = "/common/oauth2/v2.0/token";
+    let (_, bare) = token(&app, v2, &password_grant("https://api.partnercenter.microsoft.com/.default")[..5]).await;
+    assert!(bare["access_token"].is_string(), "{bare}");
+    for absent in ["id_token", "refresh_token", "client_info"] {
+        assert!(bare.get(absent).is_none(), "{absent} without asking: {bare}");
+    }
+    let (_, openid) = token(&app, v2, &password_grant("https://api.partnercenter.microsoft.com/.default openid")).await;
+    let id = jwt_payload(openid["id_token"].as_str().unwrap());
+    assert!(id.get("preferred_username").is_none() && id.get("name").is_none(), "no profile asked: {id}");
+    assert!(openid.get("refresh_token").is_none(), "no offline_access asked");
+
+    // The v1 endpoint: a refresh token always; an id_token (v1 issuer, user principal name) with openid.
+    let v1 = [
+        ("grant_type", "password"),
+        ("client_id", DEV_CLIENT),
+        ("username", DEV_USER),
+        ("password", DEV_PASSWORD),
+        ("resource", "https://api.partnercenter.microsoft.com"),
+        ("scope", "openid"),
+    ];
+    let (status, body) = token(&app, &format!("/{DEV_TENANT}/oauth2/token"), &v1).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["refresh_token"].is_string());
+    let id = jwt_payload(body["id_token"].as_str().unwrap());
+    assert_eq!(
+        (id["iss"].as_str(), id["ver"].as_str()),
+        (Some(format!("https://sts.windows.net/{DEV_TENANT}/").as_str()), Some("1.0"))
+    );
+    assert_eq!(id["upn"], DEV_USER);
+}
+
+#[tokio::test]
+async fn tenants_are_ids_domains_common_and_organizations_and_anything_else_is_aadsts90002() {
+    let app = TestApp::spawn().await;
+    let get = |path: String| {
+        let url = app.url(&path);
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    for version in ["/v2.0", ""] {
+        let unknown =
+            get(format!("/0f0f0f0f-0000-4000-8000-000000000000{version}/.well-known/openid-configuration")).await;
+        assert_aadsts(&unknown, 400, "invalid_tenant", 90002);
+        assert_aadsts(
+            &get(format!("/contoso.example{version}/.well-known/openid-configuration")).await,
+            400,
+            "invalid_tenant",
+            90002,
+        );
+        let (status, by_domain) =
+            get(format!("/contoso-dev.onmicrosoft.com{version}/.well-known/openid-configuration")).await;
+        assert_eq!(status, 200, "{by_domain}");
+        assert!(by_domain["issuer"].as_str().unwrap().contains(DEV_TENANT), "the domain's tenant id: {by_domain}");
+        let (status, common) = get(format!("/organizations{version}/.well-known/openid-configuration")).await;
+        assert_eq!(status, 200);
+        assert!(common["issuer"].as_str().unwrap().contains("{tenantid}"), "{common}");
+    }
+    assert_eq!(
+        get(format!("/{DEV_TENANT}/.well-known/openid-configuration")).await.1["issuer"],
+        format!("https://sts.windows.net/{DEV_TENANT}/")
+    );
+    // The token endpoint takes the domain as the tenant it names.
+    let (status, body) =
+        token(&app, "/contoso-dev.onmicrosoft.com/oauth2/v2.0/token", &password_grant(SCOPE)[..5]).await;
+    assert_eq!(status, 200, "{body}");
+    // The user-realm lookup: unknown tenants refused, unknown domains unknown, known ones managed.
+    assert_aadsts(
+        &get("/nowhere.example/userrealm/a@b.example?api-version=1.0".into()).await,
+        400,
+        "invalid_tenant",
+        90002,
+    );
+    let (status, realm) = get(format!("/common/userrealm/{DEV_USER}?api-version=1.0")).await;
+    assert_eq!((status, realm["account_type"].as_str()), (200, Some("Managed")));
+    let (_, realm) = get("/common/userrealm/someone@elsewhere.example?api-version=1.0".into()).await;
+    assert_eq!(realm["account_type"], "Unknown");
 }

@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::domain::oauth::{OAuthRefusal, PARTNER_CENTER_RESOURCE};
+use crate::domain::oauth::{v1_issuer, v2_issuer, OAuthRefusal, PARTNER_CENTER_RESOURCE};
 use crate::http::edge::error::{ApiError, RefusalNote};
 use crate::http::edge::request::RequestContext;
 use crate::net::ConnectionInfo;
-use crate::service::oauth::{self, Endpoint, GrantError, Granted, TokenForm};
+use crate::service::oauth::{self, Endpoint, GrantError, Granted, Tenant, TokenForm};
 use axum::extract::ConnectInfo;
 
 pub fn router() -> Router<AppState> {
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/oauth2/token", post(token_v1))
         .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery_v2))
         .route("/{tenant}/.well-known/openid-configuration", get(discovery_v1))
-        .route("/common/userrealm/{user_name}", get(user_realm))
+        .route("/{tenant}/userrealm/{user_name}", get(user_realm))
 }
 
 async fn token_v2(
@@ -64,11 +64,9 @@ async fn token(
         Ok(form) => oauth::grant(&ctx, endpoint, &tenant, form).await,
         Err(refusal) => Err(GrantError::Refused(refusal)),
     };
-    let now = ctx.clock.now().await.unwrap_or_else(|_| Utc::now());
     match outcome {
         Ok(granted) => no_store(Json(answer(endpoint, &granted)).into_response()),
-        Err(GrantError::Refused(refusal)) => refused(&refusal, &context, now),
-        Err(GrantError::Failed(e)) => ApiError::Service(e).into_response(),
+        Err(e) => grant_error(&ctx, e, &context).await,
     }
 }
 
@@ -100,6 +98,8 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal
         username: field("username"),
         password: field("password"),
         refresh_token: field("refresh_token"),
+        client_info: field("client_info"),
+        nonce: field("nonce"),
     };
     if let Some((id, secret)) = basic_credentials(headers) {
         if form.client_id.as_ref().is_some_and(|f| f != &id)
@@ -170,6 +170,12 @@ fn answer(endpoint: Endpoint, granted: &Granted) -> Value {
             body["scope"] = json!(granted.scope);
         }
     }
+    if let Some(id_token) = &granted.id_token {
+        body["id_token"] = json!(id_token);
+    }
+    if let Some(client_info) = &granted.client_info {
+        body["client_info"] = json!(client_info);
+    }
     body
 }
 
@@ -210,17 +216,19 @@ fn no_store(mut response: Response) -> Response {
 async fn discovery_v2(
     State(ctx): State<AppState>,
     Path(tenant): Path<String>,
+    Extension(context): Extension<Arc<RequestContext>>,
     connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
-) -> Json<Value> {
-    Json(discovery(base_for(&ctx, connection), &tenant, "oauth2/v2.0"))
+) -> Response {
+    discovery(&ctx, Endpoint::V2, &tenant, &context, connection).await
 }
 
 async fn discovery_v1(
     State(ctx): State<AppState>,
     Path(tenant): Path<String>,
+    Extension(context): Extension<Arc<RequestContext>>,
     connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
-) -> Json<Value> {
-    Json(discovery(base_for(&ctx, connection), &tenant, "oauth2"))
+) -> Response {
+    discovery(&ctx, Endpoint::V1, &tenant, &context, connection).await
 }
 
 /// The root of the endpoints a discovery document names: HTTPS for a client that came over HTTPS
@@ -232,41 +240,77 @@ fn base_for(ctx: &AppState, connection: Option<Extension<ConnectInfo<ConnectionI
     }
 }
 
-/// The OpenID Connect discovery document of a tenant: where its token endpoint is and what it
-/// supports. Tokens are HS256 under the emulator's key, so there is no `jwks_uri`; the
-/// authorization endpoint is listed because libraries expect it, but interactive sign-in is not
-/// emulated.
-fn discovery(base: &str, tenant: &str, path: &str) -> Value {
-    let issuer_tenant = if ["common", "organizations"].iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
-        "{tenantid}".to_string()
-    } else {
-        tenant.to_lowercase()
+/// The OpenID Connect discovery document of a tenant the sign-in service knows (AADSTS90002 for
+/// any other): where its token endpoint is, what it supports, and the issuer of each endpoint's
+/// tokens as Entra ID names it. Tokens are HS256 under the emulator's key, so there is no
+/// `jwks_uri` (a symmetric key is not published); the authorization endpoint is listed because
+/// libraries expect it, but interactive sign-in is not emulated.
+async fn discovery(
+    ctx: &AppState,
+    endpoint: Endpoint,
+    tenant: &str,
+    context: &RequestContext,
+    connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,
+) -> Response {
+    let issuer_tenant = match oauth::resolve_tenant(ctx, tenant).await {
+        Ok(Tenant::Any) => "{tenantid}".to_string(),
+        Ok(Tenant::Partner(id)) => id,
+        Err(e) => return grant_error(ctx, e, context).await,
     };
-    json!({
-        "issuer": format!("https://sts.windows.net/{issuer_tenant}/"),
+    let (issuer, path) = match endpoint {
+        Endpoint::V2 => (v2_issuer(&issuer_tenant), "oauth2/v2.0"),
+        Endpoint::V1 => (v1_issuer(&issuer_tenant), "oauth2"),
+    };
+    let base = base_for(ctx, connection);
+    Json(json!({
+        "issuer": issuer,
         "token_endpoint": format!("{base}/{tenant}/{path}/token"),
         "authorization_endpoint": format!("{base}/{tenant}/{path}/authorize"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "grant_types_supported": ["client_credentials", "password", "refresh_token"],
         "response_types_supported": ["token"],
-        "scopes_supported": [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation"), "openid", "offline_access"],
+        "scopes_supported": [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation"), "openid", "profile", "offline_access"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "ver", "name", "preferred_username", "nonce"],
         "id_token_signing_alg_values_supported": ["HS256"],
         "tenant_region_scope": null,
         "cloud_instance_name": "partner-center-emulator",
-    })
+    }))
+    .into_response()
 }
 
-/// `GET /common/userrealm/{userName}`: the home realm discovery Microsoft's libraries make before
-/// a password sign-in. Every account of the emulator is managed (no federation).
-async fn user_realm(Path(user_name): Path<String>) -> Json<Value> {
+/// A refusal of the sign-in service as a response, or the emulator's own failure.
+async fn grant_error(ctx: &AppState, e: GrantError, context: &RequestContext) -> Response {
+    let now = ctx.clock.now().await.unwrap_or_else(|_| Utc::now());
+    match e {
+        GrantError::Refused(refusal) => refused(&refusal, context, now),
+        GrantError::Failed(e) => ApiError::Service(e).into_response(),
+    }
+}
+
+/// `GET /{tenant}/userrealm/{userName}` (`common`, as Microsoft's libraries ask it before a
+/// password sign-in): the home realm of a user name. Accounts of the emulator are managed (no
+/// federation); a domain no partner's users have is unknown, as Entra answers for it.
+async fn user_realm(
+    State(ctx): State<AppState>,
+    Path((tenant, user_name)): Path<(String, String)>,
+    Extension(context): Extension<Arc<RequestContext>>,
+) -> Response {
+    if let Err(e) = oauth::resolve_tenant(&ctx, &tenant).await {
+        return grant_error(&ctx, e, &context).await;
+    }
+    let known = match oauth::user_realm_is_known(&ctx, &user_name).await {
+        Ok(known) => known,
+        Err(e) => return ApiError::Service(e).into_response(),
+    };
     let domain = user_name.rsplit_once('@').map(|(_, d)| d.to_lowercase()).unwrap_or_default();
     Json(json!({
         "ver": "1.0",
-        "account_type": "Managed",
+        "account_type": if known { "Managed" } else { "Unknown" },
         "domain_name": domain,
         "cloud_instance_name": "partner-center-emulator",
         "cloud_audience_urn": "urn:federation:MicrosoftOnline",
     }))
+    .into_response()
 }
 
 #[cfg(test)]

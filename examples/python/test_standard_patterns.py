@@ -1,0 +1,141 @@
+"""Microsoft's libraries in their standard patterns, against the emulator's sign-in service.
+
+MSAL for Python: silent first, the password on a miss, silent again from its cache (and a
+refresh from its refresh token); an authority whose tenant does not exist fails when the
+application object is built. azure-identity: ClientSecretCredential and
+UsernamePasswordCredential, whose own cache answers the second call.
+
+Two settings every client of the emulator needs, and why:
+- instance discovery off (MSAL: `instance_discovery=False`; azure-identity:
+  `disable_instance_discovery=True`): otherwise the library asks login.microsoftonline.com
+  whether the authority host is a Microsoft cloud, and the emulator's host is not;
+- the HTTPS listener on port 443 for a password sign-in: before it, MSAL looks up the user's
+  realm at `https://<authority host>/common/userrealm/...` without the authority's port.
+Both libraries also need to trust the emulator's self-signed certificate
+(`GET /_emulator/tls/certificate`): `REQUESTS_CA_BUNDLE` for MSAL and azure-identity alike.
+"""
+
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_PASSWORD, DEV_TENANT, DEV_USER, SCOPE, _binary, _free_port
+
+msal = pytest.importorskip("msal")
+identity = pytest.importorskip("azure.identity")
+
+HTTPS_PORT = 443
+
+
+@pytest.fixture(scope="module")
+def authority_host(tmp_path_factory):
+    """`https://localhost`: the emulator's HTTPS listener on port 443, trusted by this process."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [_binary(), "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{HTTPS_PORT}",
+         "--database-url", "sqlite::memory:"],
+        env=dict(os.environ, RUST_LOG="warn"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/tls/certificate") as answer:
+                    certificate = answer.read()
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the emulator could not start with its HTTPS listener on port {HTTPS_PORT} "
+                        f"(exit code {process.returncode}); binding port 443 needs root or CAP_NET_BIND_SERVICE"
+                    )
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        trust = tmp_path_factory.mktemp("tls") / "emulator.pem"
+        trust.write_bytes(certificate)
+        previous = os.environ.get("REQUESTS_CA_BUNDLE")
+        os.environ["REQUESTS_CA_BUNDLE"] = str(trust)
+        yield "https://localhost"
+    finally:
+        if previous is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = previous
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_msal_signs_in_once_then_serves_silently_from_its_cache(authority_host):
+    app = msal.PublicClientApplication(
+        DEV_CLIENT_ID, authority=f"{authority_host}/{DEV_TENANT}", instance_discovery=False
+    )
+
+    def token():
+        """Microsoft's standard pattern: silent first, the password on a miss."""
+        accounts = app.get_accounts(username=DEV_USER)
+        if accounts:
+            result = app.acquire_token_silent([SCOPE], account=accounts[0])
+            if result:
+                return result
+        return app.acquire_token_by_username_password(DEV_USER, DEV_PASSWORD, scopes=[SCOPE])
+
+    first = token()
+    assert "access_token" in first, first
+    assert first["token_source"] == "identity_provider"
+    assert first["id_token_claims"]["preferred_username"] == DEV_USER
+    accounts = app.get_accounts()
+    assert [a["username"] for a in accounts] == [DEV_USER], "the sign-in recorded an account"
+    assert accounts[0]["home_account_id"] == f"7e57da7a-0000-4000-8000-00000000e5e1.{DEV_TENANT}"
+
+    second = token()
+    assert second["token_source"] == "cache", "the second call is served from the cache"
+    assert second["access_token"] == first["access_token"]
+
+    refreshed = app.acquire_token_silent([SCOPE], account=accounts[0], force_refresh=True)
+    assert refreshed["token_source"] == "identity_provider", "refreshed with the cached refresh token"
+    assert refreshed["access_token"] != first["access_token"]
+
+
+def test_msal_confidential_client_caches_its_app_only_token(authority_host):
+    app = msal.ConfidentialClientApplication(
+        DEV_CLIENT_ID, client_credential=DEV_CLIENT_SECRET,
+        authority=f"{authority_host}/{DEV_TENANT}", instance_discovery=False,
+    )
+    first = app.acquire_token_for_client(scopes=[SCOPE])
+    assert first["token_source"] == "identity_provider", first
+    assert app.acquire_token_for_client(scopes=[SCOPE])["token_source"] == "cache"
+
+
+def test_an_unknown_tenant_fails_when_the_msal_application_is_built(authority_host):
+    with pytest.raises(ValueError) as refused:
+        msal.ConfidentialClientApplication(
+            DEV_CLIENT_ID, client_credential=DEV_CLIENT_SECRET,
+            authority=f"{authority_host}/0f0f0f0f-0000-4000-8000-000000000000", instance_discovery=False,
+        )
+    # MSAL words it in its own terms, with the sign-in service's refusal as the cause.
+    cause = refused.value.__cause__ or refused.value.__context__
+    assert "AADSTS90002" in str(cause), repr(refused.value)
+
+
+def test_azure_identity_client_secret_credential(authority_host):
+    credential = identity.ClientSecretCredential(
+        DEV_TENANT, DEV_CLIENT_ID, DEV_CLIENT_SECRET,
+        authority=authority_host, disable_instance_discovery=True,
+    )
+    first = credential.get_token(SCOPE)
+    assert first.token and first.expires_on > time.time()
+    assert credential.get_token(SCOPE).token == first.token, "served from the credential's cache"
+
+
+def test_azure_identity_username_password_credential(authority_host):
+    credential = identity.UsernamePasswordCredential(
+        DEV_CLIENT_ID, DEV_USER, DEV_PASSWORD, tenant_id=DEV_TENANT,
+        authority=authority_host, disable_instance_discovery=True,
+    )
+    first = credential.get_token(SCOPE)
+    assert first.token
+    assert credential.get_token(SCOPE).token == first.token, "served from the credential's cache"
