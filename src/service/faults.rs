@@ -46,8 +46,9 @@ pub async fn rule_hitting(ctx: &AppContext, target: &FaultTarget<'_>) -> Service
         if rule.probability < 1.0 && rand::random::<f64>() >= rule.probability {
             continue;
         }
-        // False: used up by another request in the meantime.
-        if ctx.store.record_fault_hit(&rule.id).await? {
+        // False: used up by another request in the meantime. Boxed: only a request a rule hits
+        // waits on the database here; every other request's future stays small.
+        if Box::pin(ctx.store.record_fault_hit(&rule.id)).await? {
             return Ok(Some(rule.clone()));
         }
     }

@@ -83,6 +83,12 @@ impl Store {
         if let Some(rules) = self.cache.fault_rules() {
             return Ok(rules);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.fault_rules_from_database()).await
+    }
+
+    async fn fault_rules_from_database(&self) -> StoreResult<Arc<Vec<FaultRule>>> {
         let generation = self.cache.generation();
         let rows: Vec<FaultRuleRow> = on_pool!(self, reader, |pool| sqlx::query_as(FAULT_RULES).fetch_all(pool).await)?;
         let rules = Arc::new(to_vec(rows)?);

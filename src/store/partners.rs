@@ -87,6 +87,12 @@ impl Store {
         if let Some(partner) = self.cache.partner(tenant_id) {
             return Ok(partner);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.partner_from_database(tenant_id)).await
+    }
+
+    async fn partner_from_database(&self, tenant_id: &str) -> StoreResult<Option<Partner>> {
         let generation = self.cache.generation();
         let row: Option<PartnerRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(PARTNER).bind(tenant_id).fetch_optional(pool).await)?;
@@ -109,6 +115,12 @@ impl Store {
         if let Some(templates) = self.cache.templates() {
             return Ok(templates);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.templates_from_database()).await
+    }
+
+    async fn templates_from_database(&self) -> StoreResult<Arc<[AgreementTemplate]>> {
         let rows: Vec<TemplateRow> = on_pool!(self, reader, |pool| sqlx::query_as(TEMPLATES).fetch_all(pool).await)?;
         let templates: Arc<[AgreementTemplate]> = to_vec(rows)?.into();
         self.cache.put_templates(templates.clone());

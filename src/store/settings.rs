@@ -110,6 +110,12 @@ impl Store {
         if let Some(clock) = self.cache.clock() {
             return Ok(clock);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.clock_from_database()).await
+    }
+
+    async fn clock_from_database(&self) -> StoreResult<StoredClock> {
         let generation = self.cache.generation();
         let row: Option<ClockRow> = on_pool!(self, reader, |pool| sqlx::query_as(CLOCK).fetch_optional(pool).await)?;
         let clock = row.map(StoredClock::from).unwrap_or_default();
@@ -137,6 +143,12 @@ impl Store {
         if let Some(setting) = self.cache.service_date() {
             return Ok(setting);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.service_date_setting_from_database()).await
+    }
+
+    async fn service_date_setting_from_database(&self) -> StoreResult<Option<String>> {
         let generation = self.cache.generation();
         let row: Option<ServiceDateRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(SERVICE_DATE).fetch_optional(pool).await)?;
@@ -158,6 +170,12 @@ impl Store {
         if let Some(times) = self.cache.partner_times() {
             return Ok(times);
         }
+        // The database is read on a miss only: boxed, so that the futures of the requests served
+        // from the cache stay small.
+        Box::pin(self.partner_times_from_database()).await
+    }
+
+    async fn partner_times_from_database(&self) -> StoreResult<Arc<PartnerTimes>> {
         let generation = self.cache.generation();
         let rows: Vec<PartnerTimeRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(PARTNER_TIMES).fetch_all(pool).await)?;

@@ -31,7 +31,9 @@ macro_rules! on_conn {
 }
 pub(super) use on_conn;
 
-pub struct UnitOfWork(Backend);
+/// Boxed: a unit lives in the futures of requests and use cases, which are moved as they run; the
+/// backends' state is large.
+pub struct UnitOfWork(Box<Backend>);
 
 enum Backend {
     Postgres(PgUnit),
@@ -40,11 +42,11 @@ enum Backend {
 
 impl UnitOfWork {
     pub(super) fn postgres(unit: PgUnit) -> Self {
-        Self(Backend::Postgres(unit))
+        Self(Box::new(Backend::Postgres(unit)))
     }
 
     pub(super) fn sqlite(unit: SqliteUnit) -> Self {
-        Self(Backend::Sqlite(unit))
+        Self(Box::new(Backend::Sqlite(unit)))
     }
 
     /// Hold request id `request_id` of `partner_tenant_id` for the rest of the unit, and read the
@@ -57,7 +59,7 @@ impl UnitOfWork {
         request_id: &str,
         wait: bool,
     ) -> StoreResult<RequestLock> {
-        match &mut self.0 {
+        match &mut *self.0 {
             Backend::Postgres(unit) => unit.lock_request(partner_tenant_id, request_id, wait).await,
             Backend::Sqlite(unit) => unit.lock_request(partner_tenant_id, request_id, wait).await,
         }
@@ -65,7 +67,7 @@ impl UnitOfWork {
 
     /// Make every write of the unit durable; when this returns, they are on disk.
     pub async fn commit(self) -> StoreResult<()> {
-        match self.0 {
+        match *self.0 {
             Backend::Postgres(unit) => unit.commit().await,
             Backend::Sqlite(unit) => unit.commit().await,
         }
@@ -73,7 +75,7 @@ impl UnitOfWork {
 
     /// The unit's connection, inside its transaction (begun at the unit's first write).
     pub(super) async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
-        match &mut self.0 {
+        match &mut *self.0 {
             Backend::Postgres(unit) => unit.conn().await,
             Backend::Sqlite(unit) => unit.conn().await,
         }

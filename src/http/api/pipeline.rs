@@ -58,7 +58,12 @@ pub async fn api_request(State(state): State<AppState>, mut req: Request, next: 
     let handled = async {
         match inject_faults(&state, &parts).await {
             Some(injected) => injected,
-            None => run_in_unit(&state, Request::from_parts(parts, body), next).await,
+            // A POST's unit of work and its claim are large futures: boxed, so that the futures of
+            // the other requests, moved from layer to layer, stay small.
+            None if parts.method == Method::POST => {
+                Box::pin(run_in_unit(&state, Request::from_parts(parts, body), next)).await
+            }
+            None => next.run(Request::from_parts(parts, body)).await,
         }
     };
     // The caller's partner: its own clock and service date, when it has them, rule the request.
@@ -121,11 +126,8 @@ pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
 /// Run a POST in a unit of work, or replay its kept answer, or refuse it (see the module's
-/// description). Other methods write nothing through a unit and run as they come.
-pub async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
-        return next.run(req).await;
-    }
+/// description). Other methods write nothing through a unit and run as they come (`api_request`).
+async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
     let mut unit = Unit::begin(state);
     let (req, ticket) = match claim_request_id(state, &mut unit, req).await {
         Ok(claimed) => claimed,
