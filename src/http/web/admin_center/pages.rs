@@ -10,6 +10,7 @@ use crate::domain::partners::Partner;
 use crate::domain::time::render_timestamp;
 use crate::http::web::kit::forms::problems;
 use crate::http::web::kit::layout::Content;
+use crate::http::web::kit::parts::grid;
 use crate::service::admin_center::{AgreementView, InvitationView};
 
 /// The form fields for the person accepting the agreement, prefilled from the customer profile.
@@ -143,21 +144,15 @@ pub fn partners(partners: &[Partner]) -> Content {
             @if partners.is_empty() {
                 div.card { p { "You don't work with any partner yet." } }
             } @else {
-                div.grid {
-                    table {
-                        caption.visually-hidden { "The partners you work with" }
-                        thead { tr { th scope="col" { "Partner" } th scope="col" { "Relationship" } th scope="col" { "Partner type" } } }
-                        tbody {
-                            @for p in partners {
-                                tr {
-                                    td { a href={ "/AdminPortal/Partners/" (p.tenant_id) } { (p.name) } }
-                                    td { "Reseller" }
-                                    td { (p.partner_type.as_str()) }
-                                }
-                            }
+                (grid("The partners you work with", &["Partner", "Relationship", "Partner type"], html! {
+                    @for p in partners {
+                        tr {
+                            td { a href={ "/AdminPortal/Partners/" (p.tenant_id) } { (p.name) } }
+                            td { "Reseller" }
+                            td { (p.partner_type.as_str()) }
                         }
                     }
-                }
+                }))
             }
         },
     )

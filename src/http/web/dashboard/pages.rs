@@ -11,7 +11,7 @@ use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
 use crate::http::web::kit::forms::problems;
 use crate::http::web::kit::layout::Content;
-use crate::http::web::kit::parts::{command_bar, steps};
+use crate::http::web::kit::parts::{command_bar, grid, steps};
 use crate::service::dashboard::{
     AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
 };
@@ -61,21 +61,19 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
                     @else { p { "No customer matches " strong { (search) } "." } }
                 }
             } @else {
-                div.grid {
-                    table {
-                        caption.visually-hidden { "Your customers and their Microsoft Customer Agreement" }
-                        thead { tr { th scope="col" { "Company name" } th scope="col" { "Domain" } th scope="col" { "Microsoft Customer Agreement" } } }
-                        tbody {
-                            @for row in &list.rows {
-                                tr {
-                                    td { a href={ "/dashboard/customers/" (row.customer.id) "/account" } { (row.customer.company_name) } }
-                                    td { (row.customer.domain) }
-                                    td { (standing_badge(row.standing)) }
-                                }
+                (grid(
+                    "Your customers and their Microsoft Customer Agreement",
+                    &["Company name", "Domain", "Microsoft Customer Agreement"],
+                    html! {
+                        @for row in &list.rows {
+                            tr {
+                                td { a href={ "/dashboard/customers/" (row.customer.id) "/account" } { (row.customer.company_name) } }
+                                td { (row.customer.domain) }
+                                td { (standing_badge(row.standing)) }
                             }
                         }
-                    }
-                }
+                    },
+                ))
                 nav.pager aria-label="Pages" {
                     span { "Page " (list.page) " of " (list.pages) " (" (list.matching) @if list.matching == 1 { " customer)" } @else { " customers)" } }
                     @if list.page > 1 { a href=(page_link(search, list.page - 1)) { "Previous page" } }

@@ -1,4 +1,5 @@
-//! Pieces pages are made of, beyond plain HTML: the command bar above a list, a wizard's steps.
+//! Pieces pages are made of, beyond plain HTML: a list as a table under its command bar, a
+//! wizard's steps.
 
 use maud::{html, Markup};
 
@@ -8,6 +9,20 @@ pub fn command_bar(commands: Markup, search: Markup) -> Markup {
         div.commandbar {
             div.commands { (commands) }
             (search)
+        }
+    }
+}
+
+/// A list as a table: `caption` said to screen readers, a header per column, then `rows`
+/// (`tr` elements).
+pub fn grid(caption: &str, columns: &[&str], rows: Markup) -> Markup {
+    html! {
+        div.grid {
+            table {
+                caption.visually-hidden { (caption) }
+                thead { tr { @for column in columns { th scope="col" { (column) } } } }
+                tbody { (rows) }
+            }
         }
     }
 }
