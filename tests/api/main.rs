@@ -12,6 +12,7 @@ mod foundation;
 mod isolation;
 mod landing_and_docs;
 mod orders;
+mod pages;
 mod partner_dashboard;
 mod reliability;
 mod schema_truth;

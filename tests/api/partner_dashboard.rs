@@ -238,14 +238,14 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     let review = wizard_step(&user, &state, &fields, "review").await;
     assert_eq!(review.status(), 200);
     let review = review.text().await.unwrap();
-    assert!(review.contains("Review") && review.contains("dashattest.onmicrosoft.com"));
+    assert!(review.contains("<h1>Review</h1>") && review.contains("dashattest.onmicrosoft.com"));
     assert!(review.contains("2025-02-10") && review.contains("Megan Bowen"), "the primary contact by default");
     assert!(customer_ids(&app, &token).await.is_empty(), "Review stores nothing");
 
     let first = wizard_step(&user, &state, &fields, "submit").await;
     assert_eq!(first.status(), 200);
     let first = first.text().await.unwrap();
-    assert!(first.contains("Confirmation"));
+    assert!(first.contains("<h1>Confirmation</h1>"));
     let again = wizard_step(&user, &state, &fields, "submit").await.text().await.unwrap();
     let ids = customer_ids(&app, &token).await;
     assert_eq!(ids.len(), 1, "a second Submit makes no second customer");
@@ -257,7 +257,7 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     assert_eq!(between(&first, "id=\"adminPassword\">", "<"), between(&again, "id=\"adminPassword\">", "<"));
     // Back to the review after Submit shows the Confirmation again, not "domain in use".
     let back = wizard_step(&user, &state, &fields, "review").await.text().await.unwrap();
-    assert!(back.contains("Confirmation") && back.contains(id.as_str()), "{back}");
+    assert!(back.contains("<h1>Confirmation</h1>") && back.contains(id.as_str()), "{back}");
 
     // What the page did shows in the API: the confirmation, its user, the email; and the order goes through.
     let agreements =
@@ -558,17 +558,17 @@ async fn a_form_edited_after_its_submission_is_a_new_customer_not_the_old_confir
     // the user types another customer and asks for its review.
     let second = wizard("dashsecond", None);
     let review = wizard_step(&user, &state, &second, "review").await.text().await.unwrap();
-    assert!(review.contains("Review") && review.contains("dashsecond.onmicrosoft.com"), "{review}");
-    assert!(!review.contains("Confirmation"), "not the first customer's Confirmation");
+    assert!(review.contains("<h1>Review</h1>") && review.contains("dashsecond.onmicrosoft.com"), "{review}");
+    assert!(!review.contains("<h1>Confirmation</h1>"), "not the first customer's Confirmation");
     let fresh = hidden(&review, "submission");
     assert_ne!(fresh, state[1].1, "the edited form goes on under a new submission id");
     let next = vec![("csrf", state[0].1.clone()), ("submission", fresh)];
     let done = wizard_step(&user, &next, &second, "submit").await.text().await.unwrap();
-    assert!(done.contains("Confirmation") && done.contains("admin@dashsecond.onmicrosoft.com"), "{done}");
+    assert!(done.contains("<h1>Confirmation</h1>") && done.contains("admin@dashsecond.onmicrosoft.com"), "{done}");
     assert_eq!(customer_ids(&app, &p.token).await.len(), 2);
     // The same values again under the first id still show the first Confirmation.
     let again = wizard_step(&user, &state, &first, "review").await.text().await.unwrap();
-    assert!(again.contains("Confirmation") && again.contains("admin@dashfirst.onmicrosoft.com"));
+    assert!(again.contains("<h1>Confirmation</h1>") && again.contains("admin@dashfirst.onmicrosoft.com"));
 }
 
 #[tokio::test]

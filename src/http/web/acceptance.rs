@@ -9,26 +9,31 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, PreEscaped};
 
-use super::agreement_text::agreement_text;
+use super::agreement_text::{agreement_text, BRAND};
+use super::kit::csrf::SignedForm;
+use super::kit::forms::{field, form_fields};
+use super::kit::layout::{compact, Content};
+use super::kit::message::message;
+use super::kit::page::{respond, Policy};
+use super::kit::refusal::{Refusal, Wording};
 use crate::app::{AppContext, AppState};
-use crate::auth::{form_token, verify_form_token};
 use crate::domain::attestations::AttestationStatus;
 use crate::domain::ids::AttestationId;
 use crate::domain::locales::resolve_document_locale;
 use crate::domain::time::render_timestamp;
-use crate::http::edge::error::status_of;
 use crate::http::edge::extract::QueryParams;
 use crate::service::attestations::{self, AcceptancePage, AttestationState};
-use crate::service::{ErrorKind, ServiceError};
+use crate::service::ServiceError;
 
 pub const PATH: &str = "/EnhancedAttestation/Accept";
-const FORM: &str = "enhanced-attestation-accept";
+/// The form's token: signed for its attestation, since a framed page gets no cookie of ours.
+const FORM: SignedForm = SignedForm("enhanced-attestation-accept");
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(show).post(accept))
@@ -57,15 +62,15 @@ async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
 }
 
 async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let fields = form_fields(&body);
+    let field = |name: &str| field(&fields, name);
     let id = AttestationId::parse(field("attestationId").unwrap_or_default());
     let shown = match attestations::acceptance_page(&ctx, &id).await {
         Ok(shown) => shown,
         Err(e) => return refusal_page(e),
     };
     let (country, language) = locale(&shown.state, field("country"), field("language"));
-    if !verify_form_token(&ctx.keys, FORM, id.as_str(), field("token").unwrap_or_default()) {
+    if !FORM.verify(&ctx, id.as_str(), field("token")) {
         let message = "This page expired. Reload it and accept again.";
         return attestation_page(&ctx, &shown, &country, &language, Some(message), StatusCode::FORBIDDEN);
     }
@@ -79,31 +84,24 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
             attestation_page(&ctx, &accepted, &country, &language, None, StatusCode::OK)
         }
         Err(e) => {
-            let (status, message) = sentence(&e);
-            attestation_page(&ctx, &shown, &country, &language, Some(&message), status)
+            let refusal = Refusal::of(&e, &Wording::PLAIN);
+            attestation_page(&ctx, &shown, &country, &language, Some(&refusal.text()), refusal.status)
         }
     }
 }
 
-/// The status and sentence a page shows for a refusal; failures of the emulator only in the log.
-fn sentence(e: &ServiceError) -> (StatusCode, String) {
-    let text = match e.kind() {
-        ErrorKind::Unavailable | ErrorKind::Internal => {
-            tracing::error!(error = %e.hint(), "acceptance page failed");
-            "Something went wrong. Try again in a moment.".to_string()
-        }
-        _ => e.describe().description,
-    };
-    (status_of(e), text)
+/// A page that frames this one must be able to show it too.
+fn page(status: StatusCode, content: Content, script_nonce: Option<&str>) -> Response {
+    respond(status, Policy::Embeddable { script_nonce }, compact(&BRAND, content))
 }
 
 fn refusal_page(e: ServiceError) -> Response {
-    let (status, text) = sentence(&e);
+    let refusal = Refusal::of(&e, &Wording::PLAIN);
     let title = match e {
         ServiceError::AttestationNotFound(_) => "This acceptance link is not valid",
-        _ => "Something went wrong",
+        _ => refusal.title(),
     };
-    page(status, layout(title, html! { div.card { h1 { (title) } p { (text) } } }), None)
+    page(refusal.status, message(title, &refusal.text(), None), None)
 }
 
 fn attestation_page(
@@ -145,13 +143,13 @@ fn attestation_page(
                         input type="hidden" name="attestationId" value=(a.id);
                         input type="hidden" name="country" value=(country);
                         input type="hidden" name="language" value=(language);
-                        input type="hidden" name="token" value=(form_token(&ctx.keys, FORM, &a.id));
-                        label.check for="accept" {
+                        input type="hidden" name="token" value=(FORM.token(ctx, &a.id));
+                        label.choice for="accept" {
                             input type="checkbox" id="accept" name="accept" value="true" required;
                             span { "I have read the Microsoft Customer Agreement below and I accept it on behalf of "
                                 (a.company_name) "." }
                         }
-                        button type="submit" { "Accept" }
+                        div.actions { button type="submit" { "Accept" } }
                     }
                 }
             }
@@ -164,7 +162,8 @@ fn attestation_page(
             script nonce=(nonce) { (PreEscaped(accepted_message_script(&a.id, state.status))) }
         }
     };
-    page(status, layout("Accept the Microsoft Customer Agreement", body), accepted.then_some(nonce.as_str()))
+    let content = Content::new("Accept the Microsoft Customer Agreement", body);
+    page(status, content, accepted.then_some(nonce.as_str()))
 }
 
 /// Tells the page that frames this one (if any) that the attestation is accepted.
@@ -177,54 +176,4 @@ fn accepted_message_script(id: &str, status: AttestationStatus) -> String {
     // JSON is valid JavaScript; `<` is escaped so that nothing in it can close the script element.
     let message = message.to_string().replace('<', "\\u003c");
     format!("if (window.parent && window.parent !== window) {{ window.parent.postMessage({message}, \"*\"); }}")
-}
-
-const STYLE: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font-family:"Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#f5f5f5;line-height:1.5}
-header{background:#0f6cbd;color:#fff;padding:.75rem 1rem;font-weight:600}
-main{max-width:44rem;margin:1.5rem auto;padding:0 1rem}
-.card{background:#fff;border:1px solid #d1d1d1;border-radius:6px;padding:1.25rem;margin-bottom:1rem}
-h1{font-size:1.5rem;margin-top:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-.check{display:flex;gap:.6rem;align-items:flex-start;margin-top:1rem}
-.check input{width:1.25rem;height:1.25rem;margin-top:.15rem;flex:none}
-button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;border-radius:4px;border:1px solid #0f6cbd;background:#0f6cbd;color:#fff;cursor:pointer}
-a:focus,button:focus,input:focus{outline:3px solid #ffb900;outline-offset:2px}
-.error{border-left:4px solid #c50f1f;background:#fde7e9;padding:.75rem 1rem;margin:1rem 0}
-.success{border-left:4px solid #107c10;background:#dff6dd;padding:.75rem 1rem;margin:1rem 0}
-@media (max-width:30rem){dl{grid-template-columns:1fr}}
-"#;
-
-fn layout(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " - Microsoft (emulated)" }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                header { "Microsoft Customer Agreement (emulated)" }
-                main id="main" { (body) }
-            }
-        }
-    }
-}
-
-/// A page any site may frame; scripts only with this response's nonce.
-fn page(status: StatusCode, markup: Markup, nonce: Option<&str>) -> Response {
-    let mut response = (status, Html(markup.into_string())).into_response();
-    let script = nonce.map_or("'none'".to_string(), |n| format!("'nonce-{n}'"));
-    let policy = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src {script}; form-action 'self'; base-uri 'none'; frame-ancestors *"
-    );
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    response
 }

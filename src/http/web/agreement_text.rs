@@ -4,7 +4,12 @@
 
 use maud::{html, Markup};
 
+use super::kit::layout::Brand;
 use crate::domain::locales;
+
+/// The product the agreement's own pages (the document, the acceptance page) show at their top:
+/// pages that stand alone, with no site around them.
+pub const BRAND: Brand = Brand { name: "Microsoft Customer Agreement", home: "/", title: "Microsoft (emulated)" };
 
 /// The agreement's sections for `country` (ISO code) in `language`, under template `template_id`.
 pub fn agreement_text(template_id: &str, country_code: &str, language: &str) -> Markup {

@@ -2,12 +2,14 @@
 //! token guards it), and where to go next. A page, not an API route: it is not in `openapi.yaml`.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 
+use super::kit::layout::{full, Brand, Chrome, Content, NavLink};
+use super::kit::page::{respond, Policy};
 use crate::app::AppState;
 use crate::domain::identities::development;
 use crate::domain::time::render_timestamp;
@@ -19,25 +21,16 @@ use crate::service::timeline::{self, SettingSource, Timeline};
 /// How many partners the page lists by name.
 const PARTNERS_LISTED: u32 = 20;
 
-/// No script at all; the style sheet is inline.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'none'";
+/// The emulator's own pages: this one and the API reference.
+pub const BRAND: Brand = Brand { name: "Partner Center emulator", home: "/", title: "Partner Center emulator" };
 
-const STYLE: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font-family:"Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#f5f5f5;line-height:1.5}
-header{background:#0f6cbd;color:#fff;padding:.75rem 1rem}
-header h1{margin:0;font-size:1.4rem}
-.badge{display:inline-block;background:#fff;color:#0f6cbd;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;vertical-align:middle;margin-left:.5rem}
-main{max-width:52rem;margin:1.5rem auto;padding:0 1rem}
-.card{background:#fff;border:1px solid #d1d1d1;border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
-h2{font-size:1.15rem;margin-top:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-pre{background:#f0f0f0;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
-code{overflow-wrap:anywhere}
-a:focus{outline:3px solid #ffb900;outline-offset:2px}
-@media (max-width:30rem){dl{grid-template-columns:1fr}}
-"#;
+/// Where the emulator's pages lead: its own, and the two sites it emulates.
+pub const NAV: &[NavLink] = &[
+    NavLink { label: "Home", href: "/" },
+    NavLink { label: "API reference", href: "/_emulator/docs" },
+    NavLink { label: "Partner Center", href: "/dashboard/customers" },
+    NavLink { label: "Microsoft 365 admin center", href: "/AdminPortal/Home" },
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(landing))
@@ -62,12 +55,9 @@ async fn landing(State(ctx): State<AppState>) -> Response {
             partners::list_partners(&ctx, PARTNERS_LISTED).await.inspect_err(|e| log_unreadable("partners", e)).ok();
         Some(Shown { timeline, clock, partners })
     };
-    let mut response = (StatusCode::OK, Html(page(&ctx.public_base_url, shown.as_ref()).into_string())).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    response
+    // No script at all and no form.
+    let chrome = Chrome { brand: &BRAND, account: None, nav: NAV, current: Some("/"), script: None };
+    respond(StatusCode::OK, Policy::Static, full(&chrome, page(&ctx.public_base_url, shown.as_ref())))
 }
 
 fn log_unreadable(what: &str, e: &crate::service::ServiceError) {
@@ -127,73 +117,61 @@ fn state(shown: &Shown) -> Markup {
     }
 }
 
-fn page(base: &str, shown: Option<&Shown>) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Partner Center emulator" }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                header {
-                    h1 { "Partner Center emulator" span.badge { "Emulator — not Microsoft" } }
-                }
-                main {
-                    div.card {
-                        p {
-                            "A local emulator of Microsoft Partner Center's customer-agreement API (agreements, attestation, customers, orders), "
-                            "with the customer's side in an emulated Microsoft 365 admin center and a control plane for tests. "
-                            "It is not a Microsoft service and talks to none: everything it answers comes from its own database."
+fn page(base: &str, shown: Option<&Shown>) -> Content {
+    Content::new(
+        "",
+        html! {
+                        h1 { "Partner Center emulator" }
+                        div.card {
+                            p {
+                                "A local emulator of Microsoft Partner Center's customer-agreement API (agreements, attestation, customers, orders), "
+                                "with the customer's side in an emulated Microsoft 365 admin center and a control plane for tests. "
+                                "It is not a Microsoft service and talks to none: everything it answers comes from its own database."
+                            }
+                            p { "Version " strong id="version" { (env!("CARGO_PKG_VERSION")) } "." }
                         }
-                        p { "Version " strong id="version" { (env!("CARGO_PKG_VERSION")) } "." }
-                    }
-                    section.card aria-labelledby="state-heading" {
-                        h2 id="state-heading" { "State" }
-                        @match shown {
-                            Some(shown) => (state(shown)),
-                            None => p id="state-guarded" {
-                                "The control plane requires the admin token (--admin-token, PCE_ADMIN_TOKEN), so its state is not shown here. "
-                                "Read it from the JSON endpoints below with " code { "Authorization: Bearer <admin token>" } "."
-                            },
+                        section.card aria-labelledby="state-heading" {
+                            h2 id="state-heading" { "State" }
+                            @match shown {
+                                Some(shown) => (state(shown)),
+                                None => p id="state-guarded" {
+                                    "The control plane requires the admin token (--admin-token, PCE_ADMIN_TOKEN), so its state is not shown here. "
+                                    "Read it from the JSON endpoints below with " code { "Authorization: Bearer <admin token>" } "."
+                                },
+                            }
                         }
-                    }
-                    section.card aria-labelledby="links-heading" {
-                        h2 id="links-heading" { "Where to go" }
-                        ul {
-                            li { a href="/_emulator/docs" { "API reference" } " — every operation with its parameters, bodies, schemas and examples" }
-                            li { a href="/_emulator/openapi.yaml" { "openapi.yaml" } " — the contract (OpenAPI 3.1)" }
-                            li { a href="/dashboard/customers" { "The partner's Partner Center dashboard" } " (emulated; sign in with a partner user, such as the development user below)" }
-                            li { a href="/AdminPortal/Home" { "The customer's Microsoft 365 admin center" } " (emulated; sign in with a customer's admin user)" }
+                        section.card aria-labelledby="links-heading" {
+                            h2 id="links-heading" { "Where to go" }
+                            ul {
+                                li { a href="/_emulator/docs" { "API reference" } " — every operation with its parameters, bodies, schemas and examples" }
+                                li { a href="/_emulator/openapi.yaml" { "openapi.yaml" } " — the contract (OpenAPI 3.1)" }
+                                li { a href="/dashboard/customers" { "The partner's Partner Center dashboard" } " (emulated; sign in with a partner user, such as the development user below)" }
+                                li { a href="/AdminPortal/Home" { "The customer's Microsoft 365 admin center" } " (emulated; sign in with a customer's admin user)" }
+                            }
+                            p { "Control plane (JSON" @if shown.is_none() { ", admin token required" } "):" }
+                            ul {
+                                li { a href="/_emulator/service-date" { "service date" } " and its milestones" }
+                                li { a href="/_emulator/clock" { "emulator clock" } }
+                                li { a href="/_emulator/outbox" { "outbox" } " (notification emails)" }
+                                li { a href="/_emulator/requests" { "request journal" } " (why a request was refused)" }
+                                li { a href="/_emulator/faults" { "fault rules" } }
+                                li { a href="/_emulator/ready" { "readiness" } }
+                            }
                         }
-                        p { "Control plane (JSON" @if shown.is_none() { ", admin token required" } "):" }
-                        ul {
-                            li { a href="/_emulator/service-date" { "service date" } " and its milestones" }
-                            li { a href="/_emulator/clock" { "emulator clock" } }
-                            li { a href="/_emulator/outbox" { "outbox" } " (notification emails)" }
-                            li { a href="/_emulator/requests" { "request journal" } " (why a request was refused)" }
-                            li { a href="/_emulator/faults" { "fault rules" } }
-                            li { a href="/_emulator/ready" { "readiness" } }
+                        section.card aria-labelledby="start-heading" {
+                            h2 id="start-heading" { "Quick start" }
+                            p { "From the repository: start the emulator, and run the tests (README.md, \"Two commands\")." }
+                            pre { code { "cargo run --release\ncargo test" } }
+                            p { "A first call: create a partner persona, mint its token, read the agreement metadata." }
+                            pre { code { (quick_start(base)) } }
+                            p {
+                                "Or get a token as your code does from Microsoft's sign-in service, with the development app \
+                                 (README.md, \"Tokens from the emulated sign-in service\"):"
+                            }
+                            pre { code { (sign_in_start(base)) } }
                         }
-                    }
-                    section.card aria-labelledby="start-heading" {
-                        h2 id="start-heading" { "Quick start" }
-                        p { "From the repository: start the emulator, and run the tests (README.md, \"Two commands\")." }
-                        pre { code { "cargo run --release\ncargo test" } }
-                        p { "A first call: create a partner persona, mint its token, read the agreement metadata." }
-                        pre { code { (quick_start(base)) } }
-                        p {
-                            "Or get a token as your code does from Microsoft's sign-in service, with the development app \
-                             (README.md, \"Tokens from the emulated sign-in service\"):"
-                        }
-                        pre { code { (sign_in_start(base)) } }
-                    }
-                }
-            }
-        }
-    }
+        },
+    )
 }
 
 fn quick_start(base: &str) -> String {

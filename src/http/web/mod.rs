@@ -51,20 +51,22 @@ impl Site {
         }
     }
 
+    /// The description of the site.
+    fn description(self) -> &'static kit::site::Site {
+        match self {
+            Site::AdminCenter => &admin_center::SITE,
+            Site::Dashboard => &dashboard::SITE,
+        }
+    }
+
     /// The page for a path of the site that no page serves.
     pub fn page_not_found(self, path: &str) -> Response {
-        match self {
-            Site::AdminCenter => admin_center::page_not_found(path),
-            Site::Dashboard => dashboard::page_not_found(path),
-        }
+        kit::message::not_found(self.description(), path)
     }
 
     /// The page that tells of a refusal of the edge (a malformed path, a method, a size, a
     /// timeout).
     pub fn refusal_page(self, status: StatusCode, text: &str) -> Response {
-        match self {
-            Site::AdminCenter => admin_center::refusal_page(status, text),
-            Site::Dashboard => dashboard::refusal_page(status, text),
-        }
+        kit::message::site_message(self.description(), None, status, "Request refused", text)
     }
 }

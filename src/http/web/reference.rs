@@ -3,15 +3,18 @@
 //! network, no Node.js at build time). Open without the admin token: it holds no state and no
 //! secret.
 
+use super::kit::layout::{head_only, top_bar};
+use super::kit::page::{respond, Policy};
+use super::landing::{BRAND, NAV};
 use crate::app::AppState;
 use crate::http::edge::error::ApiError;
 use crate::http::edge::RouteEntry;
 use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use maud::{html, PreEscaped, DOCTYPE};
+use maud::{html, DOCTYPE};
 
 /// The vendored Redoc release: the directory under `assets/vendor/` and the URL segment of its
 /// files (a new version is a new URL, so the long cache lifetime below never serves a stale bundle).
@@ -66,8 +69,8 @@ pub const ASSETS: &[Asset] = &[
 /// `docs.js`; no inline script, no eval), the spec fetched from this site, nothing from anywhere
 /// else. Two allowances Redoc needs: `style-src 'unsafe-inline'`, because Redoc styles itself with
 /// styled-components, which inserts `<style>` elements at run time; and `worker-src blob:`, because
-/// its search index runs in a Web Worker built from a `blob:` URL out of the bundle's own code. The
-/// Redocly logo the sidebar points at (cdn.redoc.ly) is blocked by `img-src`; Redoc hides it.
+/// its search index runs in a Web Worker built from a `blob:` URL out of the bundle's own code (and
+/// the pages' stylesheet, inline, is allowed by the same `'unsafe-inline'`). The Redocly logo the sidebar points at (cdn.redoc.ly) is blocked by `img-src`; Redoc hides it.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
@@ -93,29 +96,13 @@ async fn asset(Path(path): Path<String>) -> Response {
 /// The API reference: an empty page that loads Redoc and `docs.js`, which render
 /// `/_emulator/openapi.yaml`.
 async fn docs() -> Response {
-    let info = &crate::contract::document()["info"];
-    let title = info["title"].as_str().unwrap_or("Partner Center emulator");
     let page = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — API reference" }
-                // No favicon request.
-                link rel="icon" href="data:,";
-                style { (PreEscaped("body{margin:0;font-family:system-ui,sans-serif}\
-                    .bar{background:#0f6cbd;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;align-items:center}\
-                    .bar a{color:#fff}.bar strong{margin-right:auto}\
-                    noscript p,#redoc[data-state=failed]{max-width:50rem;margin:1rem auto;padding:0 1rem}")) }
-            }
+            (head_only("API reference", &BRAND))
             body {
-                nav.bar aria-label="Emulator" {
-                    strong { "Partner Center emulator (not Microsoft) · API reference" }
-                    a href="/" { "Home" }
-                    a href="/_emulator/openapi.yaml" { "openapi.yaml" }
-                    a href="/AdminPortal/Home" { "Admin center" }
-                }
+                // The emulator's top bar; the rest of the page is Redoc's.
+                (top_bar(&BRAND, true, None, NAV, Some("/_emulator/docs")))
                 noscript {
                     p { "This page renders the API description with JavaScript. Without it, read "
                         a href="/_emulator/openapi.yaml" { "openapi.yaml" } " itself." }
@@ -127,12 +114,7 @@ async fn docs() -> Response {
             }
         }
     };
-    let mut response = (StatusCode::OK, Html(page.into_string())).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    respond(StatusCode::OK, Policy::Own(DOCS_CSP), page)
 }
 
 #[cfg(test)]

@@ -1,168 +1,24 @@
 //! The partner dashboard's pages, rendered on the server (maud): plain HTML forms that work from
 //! the keyboard, every input labelled, errors shown beside the form in words that say what to
-//! change. One small script (`/dashboard/assets/dashboard.js`) adds Copy to clipboard; every
-//! page works without it.
+//! change. Each returns its content; the kit draws the rest. One small script
+//! (`/dashboard/assets/dashboard.js`) adds Copy to clipboard; every page works without it.
 
-use crate::http::web::kit::user_name_field;
 use chrono::NaiveDate;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 
 use crate::domain::locales::all_countries;
 use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
+use crate::http::web::kit::forms::problems;
+use crate::http::web::kit::layout::Content;
+use crate::http::web::kit::parts::{command_bar, grid, steps};
 use crate::service::dashboard::{
     AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
 };
 
-const STYLE: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font-family:"Segoe UI",system-ui,-apple-system,sans-serif;color:#1b1b1b;background:#faf9f8;line-height:1.5}
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;color:#1b1b1b;padding:.4rem;z-index:2}
-header{background:#243a5e;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}
-header a,header button{color:#fff}
-header>*{min-width:0;overflow-wrap:anywhere}
-header .brand{font-weight:600;font-size:1.1rem;text-decoration:none}
-.emulated{display:inline-block;background:#fff;color:#243a5e;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;margin-left:.4rem}
-.layout{display:flex;flex-wrap:wrap;max-width:72rem;margin:0 auto}
-nav.side{flex:0 0 14rem;padding:1rem}
-nav.side ul{list-style:none;margin:0;padding:0}
-nav.side li a{display:block;padding:.45rem .6rem;color:#1b1b1b;text-decoration:none;border-radius:4px}
-nav.side li a[aria-current=page]{background:#e1dfdd;font-weight:600}
-main{flex:1 1 30rem;padding:1rem;min-width:0}
-.card{background:#fff;border:1px solid #d1d1d1;border-radius:6px;padding:1.25rem;margin-bottom:1rem}
-h1{font-size:1.6rem;margin:0 0 1rem}
-h2{font-size:1.2rem;margin:0 0 .75rem}
-fieldset{border:none;padding:0;margin:0 0 1rem}
-legend{font-weight:600;font-size:1.1rem;margin-bottom:.25rem}
-label{display:block;font-weight:600;margin-top:.75rem}
-.hint{display:block;font-weight:400;color:#484644;font-size:.9rem}
-input[type=text],input[type=email],input[type=password],input[type=tel],input[type=date],input[type=search],select,textarea{width:100%;max-width:32rem;padding:.5rem;font-size:1rem;border:1px solid #8a8886;border-radius:4px;background:#fff;color:#1b1b1b}
-textarea{max-width:100%;min-height:14rem;font-family:inherit}
-.choice{display:flex;gap:.6rem;align-items:flex-start;margin-top:.75rem;font-weight:400}
-.choice input{width:1.2rem;height:1.2rem;margin-top:.2rem;flex:none}
-.nested{margin:.25rem 0 .5rem 1.8rem;padding-left:1rem;border-left:3px solid #e1dfdd}
-button,.button{display:inline-block;margin:1rem .5rem 0 0;padding:.55rem 1.1rem;font-size:1rem;border-radius:4px;border:1px solid #0f6cbd;background:#0f6cbd;color:#fff;cursor:pointer;text-decoration:none}
-button.secondary,.button.secondary{background:#fff;color:#0f6cbd}
-button.link{background:none;border:none;padding:0;margin:0;text-decoration:underline;font-size:inherit}
-a{color:#0f5ea8}
-a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #b35a00;outline-offset:2px}
-.error{border-left:4px solid #c50f1f;background:#fde7e9;padding:.75rem 1rem;margin:1rem 0}
-.error ul{margin:.25rem 0 0;padding-left:1.2rem}
-.success{border-left:4px solid #107c10;background:#dff6dd;padding:.75rem 1rem;margin:1rem 0}
-.info{border-left:4px solid #0f6cbd;background:#eff6fc;padding:.75rem 1rem;margin:1rem 0}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1dfdd;vertical-align:top}
-td{overflow-wrap:anywhere}td.date{white-space:nowrap;overflow-wrap:normal}
-th{font-weight:600}
-.state{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:.9rem}
-.state.ok{background:#dff6dd;color:#0e5c0e}.state.no{background:#fde7e9;color:#a80000}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-code,.secret{overflow-wrap:anywhere;font-family:Consolas,monospace}
-.pager{display:flex;gap:1rem;align-items:center;margin-top:1rem}
-.toolbar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;justify-content:space-between;margin-bottom:1rem}
-.toolbar form{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap}
-.toolbar button,.toolbar .button{margin-top:0}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:40rem){nav.side{flex-basis:100%}dl{grid-template-columns:1fr}}
-"#;
-
-/// What the page chrome shows of the signed-in user.
-pub struct Chrome<'a> {
-    pub user_name: &'a str,
-    pub partner_name: &'a str,
-    pub csrf: &'a str,
-    pub may_invite: bool,
-    /// The side-navigation entry of this page.
-    pub current: Section,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Customers,
-    Invite,
-    None,
-}
-
-pub fn layout(title: &str, chrome: Option<&Chrome>, body: Markup) -> Markup {
-    let current = |section: Section| chrome.is_some_and(|c| c.current == section).then_some("page");
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " - Partner Center (emulated)" }
-                style { (PreEscaped(STYLE)) }
-                script src="/dashboard/assets/dashboard.js" defer {}
-            }
-            body {
-                a.skip href="#main" { "Skip to main content" }
-                header {
-                    div {
-                        a.brand href="/dashboard/customers" { "Partner Center" }
-                        span.emulated { "Emulated" }
-                    }
-                    @if let Some(c) = chrome {
-                        form method="post" action="/dashboard/signout" {
-                            input type="hidden" name="csrf" value=(c.csrf);
-                            span { (c.user_name) " · " (c.partner_name) " · " }
-                            button.link type="submit" { "Sign out" }
-                        }
-                    }
-                }
-                div.layout {
-                    @if let Some(c) = chrome {
-                        nav.side aria-label="Partner Center" {
-                            ul {
-                                li { a href="/dashboard/customers" aria-current=[current(Section::Customers)] { "Customers" } }
-                                @if c.may_invite {
-                                    li { a href="/dashboard/customers/relationship-request" aria-current=[current(Section::Invite)] { "Request a reseller relationship" } }
-                                }
-                            }
-                        }
-                    }
-                    main id="main" tabindex="-1" { (body) }
-                }
-            }
-        }
-    }
-}
-
-fn problems_box(problems: &[String]) -> Markup {
-    html! {
-        @if problems.len() == 1 {
-            div.error role="alert" id="error" { (problems[0]) }
-        } @else if !problems.is_empty() {
-            div.error role="alert" id="error" {
-                "Check these fields:"
-                ul { @for p in problems { li { (p) } } }
-            }
-        }
-    }
-}
-
-pub fn sign_in(return_url: &str, csrf: &str, user_name: &str, error: Option<&str>) -> Markup {
-    layout(
-        "Sign in",
-        None,
-        html! {
-            div.card style="max-width:30rem" {
-                h1 { "Sign in to Partner Center" }
-                p { "Sign in with a partner user of this emulator: the development user, or one made with "
-                    code { "POST /_emulator/partners/{tenantId}/users" } "." }
-                (problems_box(error.map(|e| vec![e.to_string()]).as_deref().unwrap_or_default()))
-                form method="post" action="/dashboard/signin" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="returnUrl" value=(return_url);
-                    label for="userName" { "Email or user name" }
-                    (user_name_field(user_name))
-                    label for="password" { "Password" }
-                    input type="password" id="password" name="password" autocomplete="current-password" required;
-                    button type="submit" { "Sign in" }
-                }
-            }
-        },
-    )
+/// The Add customer wizard's steps; a page shows which it is.
+fn wizard_steps(current: usize) -> Markup {
+    steps("Add customer steps", &["Account info", "Review", "Confirmation"], current)
 }
 
 /// The agreement's state at a glance; for roles that may not read agreements, a dash that says
@@ -183,35 +39,32 @@ fn page_link(search: &str, page: usize) -> String {
     format!("/dashboard/customers?{query}")
 }
 
-pub fn customers(chrome: &Chrome, list: &CustomerList, search: &str, may_add: bool, notice: Option<&str>) -> Markup {
-    layout(
+pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
+    let commands = html! {
+        @if may_add { a.command.add href="/dashboard/customers/new" { "Add customer" } }
+    };
+    let search_box = html! {
+        form method="get" action="/dashboard/customers" role="search" {
+            label.visually-hidden for="q" { "Search customers by company name, domain or Microsoft ID" }
+            input type="search" id="q" name="q" value=(search) placeholder="Company name, domain or Microsoft ID";
+            button.secondary type="submit" { "Search" }
+        }
+    };
+    Content::new(
         "Customers",
-        Some(chrome),
         html! {
             h1 { "Customers" }
-            @if let Some(notice) = notice { div.success role="status" { (notice) } }
-            div.toolbar {
-                form method="get" action="/dashboard/customers" role="search" {
-                    div {
-                        label for="q" { "Search customers" span.hint { "Company name, domain or Microsoft ID" } }
-                        input type="search" id="q" name="q" value=(search);
-                    }
-                    button.secondary type="submit" { "Search" }
-                }
-                @if may_add {
-                    a.button href="/dashboard/customers/new" { "Add customer" }
-                }
-            }
+            (command_bar(commands, search_box))
             @if list.rows.is_empty() {
                 div.card {
                     @if search.trim().is_empty() { p { "You have no customers yet." } }
                     @else { p { "No customer matches " strong { (search) } "." } }
                 }
             } @else {
-                table {
-                    caption.visually-hidden { "Your customers and their Microsoft Customer Agreement" }
-                    thead { tr { th scope="col" { "Company name" } th scope="col" { "Domain" } th scope="col" { "Microsoft Customer Agreement" } } }
-                    tbody {
+                (grid(
+                    "Your customers and their Microsoft Customer Agreement",
+                    &["Company name", "Domain", "Microsoft Customer Agreement"],
+                    html! {
                         @for row in &list.rows {
                             tr {
                                 td { a href={ "/dashboard/customers/" (row.customer.id) "/account" } { (row.customer.company_name) } }
@@ -219,8 +72,8 @@ pub fn customers(chrome: &Chrome, list: &CustomerList, search: &str, may_add: bo
                                 td { (standing_badge(row.standing)) }
                             }
                         }
-                    }
-                }
+                    },
+                ))
                 nav.pager aria-label="Pages" {
                     span { "Page " (list.page) " of " (list.pages) " (" (list.matching) @if list.matching == 1 { " customer)" } @else { " customers)" } }
                     @if list.page > 1 { a href=(page_link(search, list.page - 1)) { "Previous page" } }
@@ -293,7 +146,7 @@ const LANGUAGES: &[(&str, &str)] = &[
 ];
 
 pub struct NewCustomerPage<'a> {
-    pub chrome: &'a Chrome<'a>,
+    pub csrf: &'a str,
     pub form: &'a CustomerForm,
     pub control: &'a AttestationControl,
     pub problems: &'a [String],
@@ -301,21 +154,21 @@ pub struct NewCustomerPage<'a> {
     pub today: NaiveDate,
 }
 
-pub fn new_customer(p: &NewCustomerPage) -> Markup {
+pub fn new_customer(p: &NewCustomerPage) -> Content {
     let form = p.form;
     let attest = form.attestation.clone();
     let attesting = attest.is_some() && *p.control == AttestationControl::Open;
     let person = attest.clone().unwrap_or_default();
     let country = if form.country.is_empty() { "US" } else { form.country.as_str() };
     let language = if form.language.is_empty() { "en" } else { form.language.as_str() };
-    layout(
+    Content::new(
         "Add customer",
-        Some(p.chrome),
         html! {
             h1 { "Add customer" }
-            (problems_box(p.problems))
+            (wizard_steps(0))
+            (problems(p.problems))
             form method="post" action="/dashboard/customers/new" {
-                (wizard_state(p.chrome.csrf, p.submission))
+                (wizard_state(p.csrf, p.submission))
                 div.card {
                     fieldset {
                         legend { h2 { "Account info" } }
@@ -384,8 +237,10 @@ pub fn new_customer(p: &NewCustomerPage) -> Markup {
                         }
                     }
                 }
-                button type="submit" name="step" value="review" { "Next: Review" }
-                a.button.secondary href="/dashboard/customers" { "Cancel" }
+                div.actions {
+                    button type="submit" name="step" value="review" { "Next: Review" }
+                    a.button.secondary href="/dashboard/customers" { "Cancel" }
+                }
             }
         },
     )
@@ -421,12 +276,12 @@ fn hidden_form(form: &CustomerForm) -> Markup {
     }
 }
 
-pub fn review(chrome: &Chrome, form: &CustomerForm, review: &Review, submission: &str) -> Markup {
-    layout(
+pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str) -> Content {
+    Content::new(
         "Review",
-        Some(chrome),
         html! {
             h1 { "Review" }
+            (wizard_steps(1))
             p { "Check the customer's details. " strong { "Submit" } " creates the customer." }
             div.card {
                 h2 { "Account info" }
@@ -456,22 +311,24 @@ pub fn review(chrome: &Chrome, form: &CustomerForm, review: &Review, submission:
                 }
             }
             form method="post" action="/dashboard/customers/new" {
-                (wizard_state(chrome.csrf, submission))
+                (wizard_state(csrf, submission))
                 (hidden_form(form))
-                button type="submit" name="step" value="submit" { "Submit" }
-                button.secondary type="submit" name="step" value="edit" formnovalidate { "Back" }
+                div.actions {
+                    button type="submit" name="step" value="submit" { "Submit" }
+                    button.secondary type="submit" name="step" value="edit" formnovalidate { "Back" }
+                }
             }
         },
     )
 }
 
-pub fn confirmation(chrome: &Chrome, submitted: &Submitted) -> Markup {
+pub fn confirmation(submitted: &Submitted) -> Content {
     let customer = &submitted.customer;
-    layout(
+    Content::new(
         "Confirmation",
-        Some(chrome),
         html! {
             h1 { "Confirmation" }
+            (wizard_steps(2))
             div.success role="status" { "Customer " strong { (customer.company_name) } " was added." }
             div.card {
                 h2 { "Save the customer's account info" }
@@ -498,14 +355,16 @@ pub fn confirmation(chrome: &Chrome, submitted: &Submitted) -> Markup {
                     }
                 }
             }
-            a.button href={ "/dashboard/customers/" (customer.id) "/account" } { "Go to the customer's account" }
-            a.button.secondary href="/dashboard/customers" { "Back to customers" }
+            div.actions {
+                a.button href={ "/dashboard/customers/" (customer.id) "/account" } { "Go to the customer's account" }
+                a.button.secondary href="/dashboard/customers" { "Back to customers" }
+            }
         },
     )
 }
 
 pub struct AccountPage<'a> {
-    pub chrome: &'a Chrome<'a>,
+    pub csrf: &'a str,
     pub view: &'a AccountView,
     /// The Update form is open, with these values.
     pub update: Option<&'a AttestationForm>,
@@ -513,15 +372,14 @@ pub struct AccountPage<'a> {
     pub notice: Option<&'a str>,
 }
 
-pub fn account(p: &AccountPage) -> Markup {
+pub fn account(p: &AccountPage) -> Content {
     let view = p.view;
     let customer = &view.customer;
     let account_url = format!("/dashboard/customers/{}/account", customer.id);
-    layout(
-        &customer.company_name,
-        Some(p.chrome),
+    Content::new(
+        customer.company_name.clone(),
         html! {
-            p { a href="/dashboard/customers" { "Customers" } " / " (customer.company_name) }
+            nav.breadcrumb aria-label="Breadcrumb" { a href="/dashboard/customers" { "Customers" } " / " (customer.company_name) }
             h1 { (customer.company_name) }
             @if let Some(notice) = p.notice { div.success role="status" id="notice" { (notice) } }
             div.card {
@@ -569,17 +427,19 @@ pub fn account(p: &AccountPage) -> Markup {
                 }
                 @if view.control == AttestationControl::Open {
                     @match p.update {
-                        None => a.button href={ (account_url) "?update=agreement#update" } { "Update" },
+                        None => div.actions { a.button href={ (account_url) "?update=agreement#update" } { "Update" } },
                         Some(values) => {
                             h3 id="update" { "Confirm the customer's acceptance" }
                             p { "Saving records a new confirmation; earlier ones stay listed." }
-                            (problems_box(p.problems))
+                            (problems(p.problems))
                             form method="post" action={ (account_url) "/agreement" } {
-                                input type="hidden" name="csrf" value=(p.chrome.csrf);
+                                input type="hidden" name="csrf" value=(p.csrf);
                                 (person_inputs("", values, true, None))
                                 (date_input("dateAgreed", &values.date_agreed, view.today))
-                                button type="submit" { "Save" }
-                                a.button.secondary href=(account_url) { "Cancel" }
+                                div.actions {
+                                    button type="submit" { "Save" }
+                                    a.button.secondary href=(account_url) { "Cancel" }
+                                }
                             }
                         }
                     }
@@ -590,17 +450,15 @@ pub fn account(p: &AccountPage) -> Markup {
 }
 
 pub struct RelationshipPage<'a> {
-    pub chrome: &'a Chrome<'a>,
     pub link: &'a str,
     pub delegated_admin: bool,
     pub email_text: &'a str,
     pub mailto: &'a str,
 }
 
-pub fn relationship(p: &RelationshipPage) -> Markup {
-    layout(
+pub fn relationship(p: &RelationshipPage) -> Content {
+    Content::new(
         "Request a reseller relationship",
-        Some(p.chrome),
         html! {
             h1 { "Request a reseller relationship" }
             div.card {
@@ -610,49 +468,17 @@ pub fn relationship(p: &RelationshipPage) -> Markup {
                         input type="checkbox" id="dap" name="dap" value="true" checked[p.delegated_admin] data-link-option="DAP";
                         span { "Include delegated administration privileges for Azure Active Directory and Office 365" }
                     }
-                    button.secondary type="submit" { "Update the link" }
+                    div.actions { button.secondary type="submit" { "Update the link" } }
                 }
                 label for="emailText" { "Email text" span.hint { "You can edit the text before you send it." } }
                 textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
-                div {
+                div.actions {
                     button type="button" id="copy" data-copy="emailText" { "Copy to clipboard" }
                     a.button.secondary id="openInEmail" href=(p.mailto) data-mailto-of="emailText" { "Open in email" }
                     a.button.secondary href="/dashboard/customers" { "Done" }
                 }
                 p role="status" id="copyStatus" aria-live="polite" {}
                 p { "Invitation link: " code id="invitationLink" { (p.link) } }
-            }
-        },
-    )
-}
-
-pub fn message(title: &str, chrome: Option<&Chrome>, text: &str) -> Markup {
-    layout(
-        title,
-        chrome,
-        html! {
-            div.card {
-                h1 { (title) }
-                div.error role="alert" { (text) }
-                p { a href="/dashboard/customers" { "Go to your customers" } }
-            }
-        },
-    )
-}
-
-pub fn not_found(path: &str) -> Markup {
-    layout(
-        "Page not found",
-        None,
-        html! {
-            div.card {
-                h1 { "Page not found" }
-                div.error role="alert" { "The emulated Partner Center has no page at " code { (path) } "." }
-                p {
-                    a.button href="/dashboard/customers" { "Go to your customers" }
-                    " "
-                    a href="/" { "Emulator home page" }
-                }
             }
         },
     )
