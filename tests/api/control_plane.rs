@@ -63,6 +63,60 @@ async fn the_journal_records_requests_without_tokens() {
     assert_error(app.control(Method::GET, "/_emulator/requests?status=abc", None).await, 400, 990406).await;
 }
 
+/// Each entry carries the emulator clock beside the real time: the time its request was judged
+/// by, a partner's own clock where the request acted for a partner that has one.
+#[tokio::test]
+async fn the_journal_gives_the_emulator_time_beside_the_real_one() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let q = app.persona("DirectBill").await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
+    let own = json!({"now": "2025-01-15T08:00:00Z", "frozen": true});
+    app.control_json(Method::PUT, &format!("/_emulator/clock?partnerTenantId={}", q.tenant_id), Some(&own)).await;
+    assert_eq!(app.get("/v1/customers", &p.token).await.status(), 200);
+    assert_eq!(app.get("/v1/customers", &q.token).await.status(), 200);
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    let entry = |tenant: &str| {
+        journal["items"].as_array().unwrap().iter().find(|e| e["partnerTenantId"] == tenant).cloned().unwrap()
+    };
+    let e = entry(&p.tenant_id);
+    assert_eq!(e["emulatorAt"], "2026-03-01T12:00:00.000Z", "{e}");
+    let real = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - real.to_utc()).num_seconds().abs() < 60, "at is real time: {e}");
+    assert_eq!(entry(&q.tenant_id)["emulatorAt"], "2025-01-15T08:00:00.000Z", "the partner's own clock");
+    // A control-plane request has the emulator's clock too.
+    let clock_entry = journal["items"].as_array().unwrap().iter().find(|e| e["path"] == "/_emulator/clock").unwrap();
+    assert_eq!(clock_entry["emulatorAt"], "2026-03-01T12:00:00.000Z", "{clock_entry}");
+}
+
+/// `GET /_emulator/partners`: every persona, the development partner's included.
+#[tokio::test]
+async fn the_partners_are_listed() {
+    let app = TestApp::spawn().await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert_eq!(listed["totalCount"], 1);
+    assert_eq!(
+        listed["items"][0],
+        json!({"tenantId": "7e57da7a-0000-4000-8000-00000000d001", "name": "Contoso development partner",
+               "partnerType": "DirectBill", "indirectProviderId": null})
+    );
+    let provider = app.create_partner("IndirectProvider", None).await;
+    let reseller = app.create_partner("IndirectReseller", Some(&provider)).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert_eq!(listed["totalCount"], 3);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let r = items.iter().find(|p| p["tenantId"] == reseller.as_str()).unwrap();
+    assert_eq!(r["partnerType"], "IndirectReseller");
+    assert_eq!(r["indirectProviderId"], provider.as_str());
+    assert_error(app.control(Method::DELETE, "/_emulator/partners", None).await, 405, 990405).await;
+
+    let guarded = TestApp::spawn_with(&["--admin-token", "s3cret"]).await;
+    assert_error(guarded.control(Method::GET, "/_emulator/partners", None).await, 401, 990432).await;
+    let r = guarded.request(Method::GET, "/_emulator/partners", Some("s3cret")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 #[tokio::test]
 async fn an_admin_token_guards_the_control_plane() {
     let app = TestApp::spawn_with(&["--admin-token", "s3cret"]).await;
