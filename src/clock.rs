@@ -100,6 +100,18 @@ impl Clock {
         Ok(emulated_now(self.in_force().await?.0, Utc::now()))
     }
 
+    /// The clock in force for `partner` (its own where it has one, else the emulator's), outside
+    /// of any request's scope: for the request journal, which writes its entry after the answer.
+    pub async fn now_for(&self, partner: Option<&str>) -> StoreResult<DateTime<Utc>> {
+        if let Some(partner) = partner {
+            let times = self.store.partner_times().await?;
+            if let Some(clock) = times.get(partner).and_then(|t| t.clock) {
+                return Ok(emulated_now(clock, Utc::now()));
+            }
+        }
+        self.emulator_now().await
+    }
+
     /// The emulator's own clock, whatever partner the request acts for: for what is judged
     /// where no partner is known (document links opened without a token).
     pub async fn emulator_now(&self) -> StoreResult<DateTime<Utc>> {

@@ -130,9 +130,14 @@ pub struct Config {
     #[arg(long, env = "PCE_SIGN_IN_LOCKOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86400))]
     pub sign_in_lockout_seconds: u32,
 
-    /// Seed file (JSON or YAML) loaded at start; the emulator is ready only after it loaded.
-    #[arg(long, env = "PCE_SEED")]
-    pub seed: Option<std::path::PathBuf>,
+    /// Seed files (JSON or YAML) and folders of them, loaded at start in the order given (a
+    /// folder's *.yaml, *.yml and *.json files in the order of their names); the emulator is ready
+    /// only after every one loaded. Several: `--seed a.yaml b.yaml`, `--seed seeds/`, repeated
+    /// `--seed`, or PCE_SEED with commas (`PCE_SEED=seeds/attested.yaml,seeds/enhanced.yaml`).
+    /// An empty value (`PCE_SEED=`, what docker-compose passes for an unset `${PCE_SEED:-}`) names
+    /// none; commas are split by `startup::seed_files`.
+    #[arg(long, env = "PCE_SEED", num_args = 1..)]
+    pub seed: Vec<String>,
 
     /// Make generated ids, request ids and credentials reproducible from this seed.
     #[arg(long, env = "PCE_DETERMINISTIC_SEED")]

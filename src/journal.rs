@@ -11,8 +11,14 @@ use std::sync::Mutex;
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     pub sequence: u64,
+    /// Real time, when the answer left.
     #[serde(with = "crate::domain::time::wire")]
     pub at: DateTime<Utc>,
+    /// The emulator clock at the same moment (the partner's own clock when the request acted for a
+    /// partner that has one): the time the request was judged by. `None` (null) when the clock
+    /// could not be read at once (the database unreachable).
+    #[serde(serialize_with = "optional_timestamp")]
+    pub emulator_at: Option<DateTime<Utc>>,
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -24,6 +30,13 @@ pub struct JournalEntry {
     pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+fn optional_timestamp<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => crate::domain::time::wire::serialize(t, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// Which entries to list; a condition left out matches every entry.
@@ -92,6 +105,7 @@ mod tests {
             j.record(JournalEntry {
                 sequence: 0,
                 at: Utc::now(),
+                emulator_at: None,
                 method: "GET".into(),
                 path: format!("/{i}"),
                 status: 200,

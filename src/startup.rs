@@ -143,17 +143,59 @@ async fn shutdown_signal() {
 }
 
 /// Connect to the database, migrate it, assemble the shared state for a server bound at `bound`,
-/// and load the seed file, if one is configured.
+/// and load the seed files, if any are configured.
 pub async fn build_state(config: Config, bound: SocketAddr) -> anyhow::Result<AppState> {
-    let seed_path = config.seed.clone();
+    let seeds = seed_files(&config.seed)?;
     let state = AppContext::build(config, bound).await?;
     service::identities::ensure_development_identities(&state)
         .await
         .map_err(|e| anyhow::anyhow!("the development identities could not be made: {}", e.summary()))?;
-    if let Some(path) = seed_path {
-        load_seed_file(&state, &path).await?;
+    for path in &seeds {
+        load_seed_file(&state, path).await?;
     }
     Ok(state)
+}
+
+/// The seed files `--seed` names, in the order given, each value a comma-separated list: a file
+/// as it is, a folder as its `*.yaml`, `*.yml` and `*.json` files in the order of their names
+/// (not its subfolders). An empty entry (`PCE_SEED=`, as docker-compose passes an unset variable)
+/// names nothing. A path that is neither, or a folder without a seed file, stops the start before
+/// the database is touched.
+pub fn seed_files(given: &[String]) -> Result<Vec<std::path::PathBuf>, ConfigurationError> {
+    let mut files = Vec::new();
+    let paths = given.iter().flat_map(|value| value.split(',')).map(str::trim).filter(|p| !p.is_empty());
+    for path in paths.map(std::path::Path::new) {
+        let metadata = std::fs::metadata(path).map_err(|e| {
+            ConfigurationError(format!("cannot read the seed file {} (--seed, PCE_SEED): {e}", path.display()))
+        })?;
+        if !metadata.is_dir() {
+            files.push(path.to_path_buf());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|e| {
+            ConfigurationError(format!("cannot read the seed folder {} (--seed, PCE_SEED): {e}", path.display()))
+        })?;
+        let mut in_folder: Vec<std::path::PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| p.is_file() && is_seed_file(p))
+            .collect();
+        if in_folder.is_empty() {
+            return Err(ConfigurationError(format!(
+                "the seed folder {} holds no seed file (*.yaml, *.yml or *.json) (--seed, PCE_SEED)",
+                path.display()
+            )));
+        }
+        in_folder.sort();
+        files.extend(in_folder);
+    }
+    Ok(files)
+}
+
+fn is_seed_file(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["yaml", "yml", "json"].iter().any(|known| e.eq_ignore_ascii_case(known)))
 }
 
 /// Load a seed file at start (`--seed`): a bad file stops the emulator with a clear message.

@@ -3,6 +3,36 @@
 // script.
 (function () {
   'use strict';
+  // Nothing on this page comes from another host. Redoc's sidebar shows Redocly's logo from
+  // cdn.redoc.ly, and no option turns it off: an image Redoc points at another origin gets an
+  // empty one instead, before the browser asks for it. Redoc then leaves the logo out, as it does
+  // when the logo cannot load. (The page's Content-Security-Policy would block the request; this
+  // keeps the browser from trying, and the console free of the violation.)
+  // An image's address is set either as its `src` property or as the attribute: both are watched.
+  var src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+  Object.defineProperty(HTMLImageElement.prototype, 'src', {
+    configurable: true,
+    enumerable: src.enumerable,
+    get: src.get,
+    set: function (value) {
+      src.set.call(this, offOrigin(value) ? 'data:,' : value);
+    },
+  });
+  var setAttribute = Element.prototype.setAttribute;
+  Element.prototype.setAttribute = function (name, value) {
+    if (this instanceof HTMLImageElement && String(name).toLowerCase() === 'src' && offOrigin(value)) {
+      value = 'data:,';
+    }
+    return setAttribute.call(this, name, value);
+  };
+  function offOrigin(url) {
+    try {
+      var parsed = new URL(String(url), location.href);
+      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin !== location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
   var root = document.getElementById('redoc');
   var specUrl = root.getAttribute('data-spec-url');
   Redoc.init(

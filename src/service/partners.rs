@@ -87,6 +87,11 @@ pub async fn list_partners(ctx: &AppContext, limit: u32) -> ServiceResult<Partne
     Ok(PartnerList { first, total })
 }
 
+/// Every partner persona, in the order they were created (by the emulator clock, then tenant id).
+pub async fn all_partners(ctx: &AppContext) -> ServiceResult<Vec<Partner>> {
+    Ok(ctx.store.partners(u32::MAX).await?.0)
+}
+
 /// Run `work` as partner `tenant_id` (any spelling of an existing persona's GUID): its own clock
 /// and service date, where it has them, are the ones `work` reads and changes.
 pub async fn acting_as<T>(

@@ -18,6 +18,7 @@
 //! Tables that lists are read from carry a `seq` column, the insertion order, so that lists keep
 //! it even while the emulator clock is frozen: an insert takes `MAX(seq) + 1` (indexed).
 
+use crate::config::ConfigurationError;
 use std::sync::Arc;
 
 /// `on_pool!(self, reader|writer, |pool| expression)`: the expression, run with `pool` bound to
@@ -261,37 +262,37 @@ fn absolute(path: &str) -> std::path::PathBuf {
 }
 
 /// Open the store that `database_url` names (see `locate`). A failure says which database, and
-/// what to check.
+/// what to check; a database that cannot be reached or opened is a `ConfigurationError` (the
+/// emulator exits with code 2).
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<Store>> {
     let location = locate(database_url)?;
     let store = match &location {
         DatabaseLocation::Postgres { host, port, database } => {
             // Off until the change feed from the other replicas listens.
             let cache = Arc::new(cache::SharedCache::new(false));
+            // The configuration names a database the emulator cannot start with: exit code 2, as
+            // for any configuration it cannot start with (`ConfigurationError`).
             let unreachable = |e: &dyn std::fmt::Display| {
-                anyhow::anyhow!(
+                ConfigurationError(format!(
                     "cannot connect to PostgreSQL at {host}:{port}, database '{database}': {e}. Is the server \
                      running and reachable from here, and does the database exist? (DATABASE_URL)"
-                )
+                ))
             };
             // One connection first: a pool that cannot connect only says that it timed out.
             postgres::Postgres::probe(database_url).await.map_err(|e| unreachable(&e))?;
-            let db = postgres::Postgres::connect(database_url, cache.clone()).await.map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot connect to PostgreSQL at {host}:{port}, database '{database}': {e:#}. Is the server \
-                     running and reachable from here, and does the database exist? (DATABASE_URL)"
-                )
-            })?;
+            let db = postgres::Postgres::connect(database_url, cache.clone())
+                .await
+                .map_err(|e| unreachable(&format_args!("{e:#}")))?;
             Store::new(Db::Postgres(db), cache)
         }
         DatabaseLocation::SqliteFile(_) | DatabaseLocation::SqliteMemory => {
             // One process per file: only this process changes shared state.
             let cache = Arc::new(cache::SharedCache::new(true));
             let db = sqlite::Sqlite::connect(database_url).await.map_err(|e| {
-                anyhow::anyhow!(
+                ConfigurationError(format!(
                     "cannot open the {location}: {e}. Does its directory exist, and may this user write there? \
                      (DATABASE_URL)"
-                )
+                ))
             })?;
             Store::new(Db::Sqlite(db), cache)
         }

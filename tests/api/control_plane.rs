@@ -63,6 +63,60 @@ async fn the_journal_records_requests_without_tokens() {
     assert_error(app.control(Method::GET, "/_emulator/requests?status=abc", None).await, 400, 990406).await;
 }
 
+/// Each entry carries the emulator clock beside the real time: the time its request was judged
+/// by, a partner's own clock where the request acted for a partner that has one.
+#[tokio::test]
+async fn the_journal_gives_the_emulator_time_beside_the_real_one() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let q = app.persona("DirectBill").await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
+    let own = json!({"now": "2025-01-15T08:00:00Z", "frozen": true});
+    app.control_json(Method::PUT, &format!("/_emulator/clock?partnerTenantId={}", q.tenant_id), Some(&own)).await;
+    assert_eq!(app.get("/v1/customers", &p.token).await.status(), 200);
+    assert_eq!(app.get("/v1/customers", &q.token).await.status(), 200);
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    let entry = |tenant: &str| {
+        journal["items"].as_array().unwrap().iter().find(|e| e["partnerTenantId"] == tenant).cloned().unwrap()
+    };
+    let e = entry(&p.tenant_id);
+    assert_eq!(e["emulatorAt"], "2026-03-01T12:00:00.000Z", "{e}");
+    let real = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - real.to_utc()).num_seconds().abs() < 60, "at is real time: {e}");
+    assert_eq!(entry(&q.tenant_id)["emulatorAt"], "2025-01-15T08:00:00.000Z", "the partner's own clock");
+    // A control-plane request has the emulator's clock too.
+    let clock_entry = journal["items"].as_array().unwrap().iter().find(|e| e["path"] == "/_emulator/clock").unwrap();
+    assert_eq!(clock_entry["emulatorAt"], "2026-03-01T12:00:00.000Z", "{clock_entry}");
+}
+
+/// `GET /_emulator/partners`: every persona, the development partner's included.
+#[tokio::test]
+async fn the_partners_are_listed() {
+    let app = TestApp::spawn().await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert_eq!(listed["totalCount"], 1);
+    assert_eq!(
+        listed["items"][0],
+        json!({"tenantId": "7e57da7a-0000-4000-8000-00000000d001", "name": "Contoso development partner",
+               "partnerType": "DirectBill", "indirectProviderId": null})
+    );
+    let provider = app.create_partner("IndirectProvider", None).await;
+    let reseller = app.create_partner("IndirectReseller", Some(&provider)).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert_eq!(listed["totalCount"], 3);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let r = items.iter().find(|p| p["tenantId"] == reseller.as_str()).unwrap();
+    assert_eq!(r["partnerType"], "IndirectReseller");
+    assert_eq!(r["indirectProviderId"], provider.as_str());
+    assert_error(app.control(Method::DELETE, "/_emulator/partners", None).await, 405, 990405).await;
+
+    let guarded = TestApp::spawn_with(&["--admin-token", "s3cret"]).await;
+    assert_error(guarded.control(Method::GET, "/_emulator/partners", None).await, 401, 990432).await;
+    let r = guarded.request(Method::GET, "/_emulator/partners", Some("s3cret")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 #[tokio::test]
 async fn an_admin_token_guards_the_control_plane() {
     let app = TestApp::spawn_with(&["--admin-token", "s3cret"]).await;
@@ -176,7 +230,7 @@ async fn a_seed_applied_again_leaves_the_same_state() {
         let again = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
         assert_eq!(outbox["totalCount"], again["totalCount"], "{path}: no new email");
     }
-    let t = app.mint("4f1c2a10-0000-4000-8000-000000000006", &["AdminAgent"], false).await;
+    let t = app.mint("4f1c2a10-0000-4000-8000-000000000007", &["AdminAgent"], false).await;
     let customers = app.get_json("/v1/customers", &t).await;
     assert_eq!(customers["totalCount"], 1);
     let orders =
@@ -249,11 +303,99 @@ async fn a_seed_file_given_at_start_is_loaded_before_the_emulator_is_ready() {
     assert_eq!(list["items"][0]["companyProfile"]["domain"], "northwindattested.onmicrosoft.com");
 }
 
+/// The tenant ids the shipped scenarios name, file by file.
+fn shipped_seed_tenants() -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir("seeds").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut tenants = Vec::new();
+    for file in files {
+        let seed: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for partner in seed["partners"].as_sequence().unwrap() {
+            let tenant = partner["tenantId"].as_str().expect("every shipped partner names its tenant");
+            tenants.push((file.display().to_string(), tenant.to_string()));
+        }
+    }
+    tenants
+}
+
+/// Every shipped scenario loads into one database, the folder at once (`--seed seeds`): no two
+/// name one tenant, domain or key differently, so any of them can be combined.
+#[tokio::test]
+async fn every_shipped_seed_loads_together_into_one_database() {
+    let tenants = shipped_seed_tenants();
+    let mut distinct: Vec<&str> = tenants.iter().map(|(_, t)| t.as_str()).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), tenants.len(), "one tenant id per partner across the shipped seeds: {tenants:?}");
+    assert!(tenants.len() >= 7, "{tenants:?}");
+
+    let app = TestApp::spawn_with(&["--seed", "seeds"]).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    let listed: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|p| p["tenantId"].as_str().unwrap()).collect();
+    for (file, tenant) in &tenants {
+        assert!(listed.contains(&tenant.as_str()), "{file}: partner {tenant} was not loaded: {listed:?}");
+    }
+    // Each scenario still means what it says beside the others.
+    let legacy = app.mint("4f1c2a10-0000-4000-8000-000000000007", &["AdminAgent"], false).await;
+    let customers = app.get_json("/v1/customers", &legacy).await;
+    assert_eq!(customers["totalCount"], 1);
+    assert_eq!(customers["items"][0]["companyProfile"]["companyName"], "Woodgrove Bank");
+    let enhanced = app.mint("4f1c2a10-0000-4000-8000-000000000006", &[], true).await;
+    let customers = app.get_json("/v1/customers", &enhanced).await;
+    assert_eq!(customers["items"][0]["companyProfile"]["companyName"], "Tailspin Toys");
+
+    // The same files through the control plane, one after the other, into one more database.
+    let app = TestApp::spawn().await;
+    let mut files: Vec<_> = std::fs::read_dir("seeds").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        seed_file(&app, file.to_str().unwrap()).await;
+    }
+}
+
+/// `--seed` takes several files and folders, in the order given, and so does PCE_SEED, with commas.
+#[tokio::test]
+async fn several_seed_files_and_folders_at_start() {
+    let attested = "4f1c2a10-0000-4000-8000-000000000002";
+    let enhanced = "4f1c2a10-0000-4000-8000-000000000006";
+    let has =
+        |listed: &Value, tenant: &str| listed["items"].as_array().unwrap().iter().any(|p| p["tenantId"] == tenant);
+    let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml", "seeds/enhanced.yaml"]).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert!(has(&listed, attested) && has(&listed, enhanced), "{listed}");
+    assert_eq!(listed["totalCount"], 3, "the development partner and the two seeded: {listed}");
+    let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml,seeds/enhanced.yaml"]).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert!(has(&listed, attested) && has(&listed, enhanced), "{listed}");
+    let app = TestApp::spawn_with(&["--seed", "seeds/attested.yaml", "--seed", "seeds"]).await;
+    let listed = app.control_json(Method::GET, "/_emulator/partners", None).await;
+    assert_eq!(listed["totalCount"].as_u64().unwrap(), shipped_seed_tenants().len() as u64 + 1, "{listed}");
+
+    // A folder without a seed file, or a path that does not exist, stops the start by name.
+    let empty = std::env::temp_dir().join(format!("pce-empty-seeds-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("README.md"), "not a seed").unwrap();
+    let given = ["seeds".to_string(), empty.display().to_string()];
+    let err = partner_center_emulator::startup::seed_files(&given).unwrap_err().to_string();
+    assert!(err.contains("holds no seed file") && err.contains(&empty.display().to_string()), "{err}");
+    std::fs::remove_dir_all(&empty).ok();
+    let err = partner_center_emulator::startup::seed_files(&["seeds/nope.yaml".to_string()]).unwrap_err().to_string();
+    assert!(err.contains("cannot read the seed file seeds/nope.yaml"), "{err}");
+    // Folders expand to their seed files in name order; an empty entry names nothing.
+    let files = partner_center_emulator::startup::seed_files(&[String::new(), " seeds ,".to_string()]).unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap().to_str().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(names.contains(&"troubleshoot.yaml"), "{names:?}");
+}
+
 #[tokio::test]
 async fn a_bad_seed_file_stops_the_start_with_a_clear_message() {
     let url = fresh_database_url().await;
     let config = partner_center_emulator::config::Config {
-        seed: Some("seeds/does-not-exist.yaml".into()),
+        seed: vec!["seeds/does-not-exist.yaml".to_string()],
         ..partner_center_emulator::config::Config::for_tests(&url)
     };
     let err = partner_center_emulator::build_state(config, "127.0.0.1:1".parse().unwrap()).await.err().unwrap();

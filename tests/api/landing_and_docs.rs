@@ -79,6 +79,7 @@ async fn the_landing_page_says_what_this_is_shows_the_state_and_links_everywhere
         "/_emulator/openapi.yaml",
         "/AdminPortal/Home",
         "/dashboard/customers",
+        "/_emulator/partners",
         "/_emulator/service-date",
         "/_emulator/clock",
         "/_emulator/outbox",
@@ -95,6 +96,32 @@ async fn the_landing_page_says_what_this_is_shows_the_state_and_links_everywhere
     assert!(page.contains("follows the emulator clock") && page.contains("(not pinned)"), "{page}");
     assert!(page.contains("Contoso development partner"), "only the development partner: {page}");
     assert!(page.contains("oauth2/v2.0/token -d grant_type=client_credentials"), "{page}");
+}
+
+/// The landing page names the guides by their paths in the repository: each exists, and every
+/// guide under docs/ is named (README.md's table of contents, which CI's guide runner follows,
+/// names them too).
+#[tokio::test]
+async fn the_landing_page_names_every_guide_and_each_exists() {
+    let app = TestApp::spawn().await;
+    let page = get(&app, "/").await.text().await.unwrap();
+    let section = &page[page.find(r#"id="guides""#).expect("a list of guides")..];
+    let section = &section[..section.find("</ul>").unwrap()];
+    let named: Vec<&str> = section.split("<code>").skip(1).map(|rest| rest.split("</code>").next().unwrap()).collect();
+    assert!(named.len() >= 10, "{named:?}");
+    for path in &named {
+        assert!(path.starts_with("docs/") && path.ends_with(".md"), "{path}");
+        assert!(std::path::Path::new(path).is_file(), "the landing page names {path}, which does not exist");
+    }
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for entry in std::fs::read_dir("docs").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let path = format!("docs/{}", path.file_name().unwrap().to_str().unwrap());
+            assert!(named.contains(&path.as_str()), "the landing page does not name {path}");
+            assert!(readme.contains(&format!("]({path})")), "README.md does not link {path}");
+        }
+    }
 }
 
 #[tokio::test]

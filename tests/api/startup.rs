@@ -76,10 +76,52 @@ fn a_configuration_it_cannot_start_with_is_named_with_what_to_do_and_exit_code_2
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not HOST:PORT"));
     let out = run(&["--database-url", "sqlite:///nonexistent-dir-for-pce/x.db", "--listen", "127.0.0.1:0"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("/nonexistent-dir-for-pce/x.db") && said.contains("Does its directory exist"), "{said}");
     assert_eq!(said.matches("unable to open database file").count(), 1, "said once: {said}");
+    // A PostgreSQL server that does not answer (nothing listens on port 1) is a configuration the
+    // emulator cannot start with: exit code 2, naming the host, port and database.
+    let out = run(&["--database-url", "postgres://postgres@127.0.0.1:1/pce_unreachable", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot connect to PostgreSQL at 127.0.0.1:1, database 'pce_unreachable'"), "{said}");
+    assert!(said.contains("(DATABASE_URL)"), "{said}");
+    // A seed folder without a seed file stops the start before the database is opened.
+    let empty = std::env::temp_dir().join(format!("pce-no-seeds-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run(&["--database-url", "sqlite::memory:", "--listen", "127.0.0.1:0", "--seed", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no seed file"));
+    std::fs::remove_dir_all(&empty).ok();
+}
+
+/// PCE_SEED names several files and folders, separated by commas; each is loaded in turn.
+#[test]
+fn pce_seed_takes_several_files_separated_by_commas() {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--database-url", "sqlite::memory:"])
+        .env("RUST_LOG", "info")
+        .env("PCE_SEED", "seeds/attested.yaml,seeds/enhanced.yaml")
+        .env_remove("PCE_SERVICE_DATE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the emulator");
+    let mut loaded = Vec::new();
+    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("log line");
+        if line.contains("seed loaded") {
+            loaded.push(line.clone());
+        }
+        if line.contains("service date") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(loaded.len(), 2, "{loaded:?}");
+    assert!(loaded[0].contains("seeds/attested.yaml") && loaded[1].contains("seeds/enhanced.yaml"), "{loaded:?}");
 }
 
 /// The HTTPS listener serves the same routes with the certificate the control plane exports,

@@ -18,6 +18,7 @@ use crate::service::tokens::{issue_token, TokenRequest};
 pub fn routes() -> Vec<RouteEntry> {
     vec![
         ("POST", "/_emulator/partners", post(create_partner)),
+        ("GET", "/_emulator/partners", get(list_partners)),
         ("GET", "/_emulator/partners/{tenant_id}", get(get_partner)),
         ("POST", "/_emulator/tokens", post(mint_token)),
     ]
@@ -56,6 +57,12 @@ async fn create_partner(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(partner_json(&partner))))
+}
+
+/// Every partner persona, in the order they were created (by the emulator clock).
+async fn list_partners(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    let items: Vec<Value> = partners::all_partners(&ctx).await?.iter().map(partner_json).collect();
+    Ok(Json(json!({"totalCount": items.len(), "items": items})))
 }
 
 async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerId>) -> ApiResult<Json<Value>> {

@@ -147,10 +147,12 @@ pub async fn request_context(
     span.in_scope(|| tracing::info!(status = status.as_u16(), latency_us, "request finished"));
     set_response_headers(response.headers_mut(), ids, &state.server_id);
     if is_journaled(&path) {
+        let emulator_at = emulator_time(&state, context.tenant().map(String::as_str)).await;
         let note = response.extensions().get::<RefusalNote>();
         state.journal.record(JournalEntry {
             sequence: 0,
             at: chrono::Utc::now(),
+            emulator_at,
             method: method.to_string(),
             path,
             status: status.as_u16(),
@@ -163,6 +165,13 @@ pub async fn request_context(
         });
     }
     response
+}
+
+/// The emulator clock for the journal entry: the clock the request was judged by (its partner's
+/// own, where it has one). Read from memory as a rule; when it must come from a database that
+/// does not answer at once, the entry goes without it rather than hold the answer up.
+async fn emulator_time(state: &AppState, partner: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
+    tokio::time::timeout(Duration::from_millis(200), state.clock.now_for(partner)).await.ok()?.ok()
 }
 
 /// The limits checked before routing: the connection cap (probes are answered even over it: an

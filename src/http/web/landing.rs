@@ -18,6 +18,23 @@ use crate::service::control::{self, ClockReading};
 use crate::service::partners::{self, PartnerList};
 use crate::service::timeline::{self, SettingSource, Timeline};
 
+/// The guides, in the repository: the landing page names them (the binary does not serve them),
+/// and a test checks that every one exists and none is left out.
+const GUIDES: &[(&str, &str)] = &[
+    ("docs/todays-flow.md", "today's flow: enhanced attestation"),
+    ("docs/2023-flow.md", "the 2023 flow of Microsoft's guide"),
+    ("docs/dashboard.md", "the partner's dashboard"),
+    ("docs/admin-center.md", "the admin center and the acceptance page"),
+    ("docs/control-plane.md", "the control plane: reset, clock, service date, seeds, faults"),
+    ("docs/sign-in.md", "tokens and the sign-in service"),
+    ("docs/sdks.md", "SDKs and libraries"),
+    ("docs/docker.md", "Docker and compose"),
+    ("docs/api-conventions.md", "the API's conventions"),
+    ("docs/configuration.md", "configuration"),
+    ("docs/error-codes.md", "error codes"),
+    ("docs/architecture.md", "architecture"),
+];
+
 /// How many partners the page lists by name.
 const PARTNERS_LISTED: u32 = 20;
 
@@ -148,8 +165,15 @@ fn page(base: &str, shown: Option<&Shown>) -> Content {
                                 li { a href="/dashboard/customers" { "The partner's Partner Center dashboard" } " (emulated; sign in with a partner user, such as the development user below)" }
                                 li { a href="/AdminPortal/Home" { "The customer's Microsoft 365 admin center" } " (emulated; sign in with a customer's admin user)" }
                             }
+                            p { "Guides, in the repository (README.md's table of contents; CI runs each as written):" }
+                            ul id="guides" {
+                                @for (path, what) in GUIDES {
+                                    li { code { (path) } " — " (what) }
+                                }
+                            }
                             p { "Control plane (JSON" @if shown.is_none() { ", admin token required" } "):" }
                             ul {
+                                li { a href="/_emulator/partners" { "partners" } " (the personas)" }
                                 li { a href="/_emulator/service-date" { "service date" } " and its milestones" }
                                 li { a href="/_emulator/clock" { "emulator clock" } }
                                 li { a href="/_emulator/outbox" { "outbox" } " (notification emails)" }
@@ -166,7 +190,7 @@ fn page(base: &str, shown: Option<&Shown>) -> Content {
                             pre { code { (quick_start(base)) } }
                             p {
                                 "Or get a token as your code does from Microsoft's sign-in service, with the development app \
-                                 (README.md, \"Tokens from the emulated sign-in service\"):"
+                                 (docs/sign-in.md):"
                             }
                             pre { code { (sign_in_start(base)) } }
                         }

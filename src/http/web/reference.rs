@@ -70,7 +70,9 @@ pub const ASSETS: &[Asset] = &[
 /// else. Two allowances Redoc needs: `style-src 'unsafe-inline'`, because Redoc styles itself with
 /// styled-components, which inserts `<style>` elements at run time; and `worker-src blob:`, because
 /// its search index runs in a Web Worker built from a `blob:` URL out of the bundle's own code (and
-/// the pages' stylesheet, inline, is allowed by the same `'unsafe-inline'`). The Redocly logo the sidebar points at (cdn.redoc.ly) is blocked by `img-src`; Redoc hides it.
+/// the pages' stylesheet, inline, is allowed by the same `'unsafe-inline'`). The
+/// Redocly logo the sidebar points at (cdn.redoc.ly) is never asked for (`docs.js` gives Redoc's
+/// images on other hosts an empty one); were it, `img-src` would block it.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
