@@ -4,10 +4,12 @@
 //! its command bar, a wizard's steps); one response with its security headers (`page`); for the
 //! sites people sign in to, one description (`site`), one session mechanism (`session`) and
 //! sign-in (`sign_in`); one CSRF scheme (`csrf`); forms (`forms`) and cookies (`cookies`) read one
-//! way; one way to word a refusal (`refusal`) and one page that says it (`message`).
+//! way; one way to word a refusal (`refusal`) and one page that says it (`message`); dates as
+//! people of the page's language read them (`dates`).
 
 pub mod cookies;
 pub mod csrf;
+pub mod dates;
 pub mod forms;
 pub mod layout;
 pub mod message;
