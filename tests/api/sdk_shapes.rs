@@ -260,3 +260,47 @@ async fn a_burst_of_identical_retries_creates_one_customer() {
     let listed = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(listed["totalCount"], 1);
 }
+
+/// The Java SDK's request for a `links` entry: `root + "/v1/" + uri` (the URI starts with `/`, so
+/// the path has a doubled slash), with the link's headers.
+pub fn follow_link(app: &TestApp, link: &Value, token: &str) -> reqwest::RequestBuilder {
+    let uri = link["uri"].as_str().unwrap_or_else(|| panic!("a link has a uri: {link}"));
+    assert!(uri.starts_with('/'), "links URIs start with '/', as Microsoft's do: {uri}");
+    let method = Method::from_bytes(link["method"].as_str().unwrap().as_bytes()).unwrap();
+    let mut request = app.request(method, &format!("/v1/{uri}"), Some(token));
+    for header in link["headers"].as_array().unwrap() {
+        request = request.header(header["key"].as_str().unwrap(), header["value"].as_str().unwrap());
+    }
+    request
+}
+
+#[tokio::test]
+async fn the_java_sdk_enumerator_pages_through_a_doubled_slash() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let mut created = Vec::new();
+    for i in 0..3 {
+        created.push(app.create_customer(&p.token, &format!("enumerated{i}")).await["id"].clone());
+    }
+    // query(buildIndexedQuery(1)), then getEnumerators().getCustomers() and next() until the end.
+    let mut page = app.get_json("/v1/customers?size=1", &p.token).await;
+    let mut seen = page["items"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+    while page["links"].get("next").is_some() {
+        let r = follow_link(&app, &page["links"]["next"], &p.token).send().await.unwrap();
+        assert!(r.url().path().starts_with("/v1//customers"), "{}", r.url());
+        assert_eq!(r.status(), 200, "GET {}", r.url());
+        page = r.json().await.unwrap();
+        seen.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].clone()));
+    }
+    assert_eq!(seen, created);
+    // Every route takes repeated slashes, and they are one in the journal.
+    let id = created[0].as_str().unwrap();
+    assert_eq!(app.get(&format!("//v1//customers///{id}"), &p.token).await.status(), 200);
+    assert_eq!(app.get("/v1//agreements?agreementType=*", &p.token).await.status(), 200);
+    assert_eq!(app.control(Method::GET, "/_emulator//clock", None).await.status(), 200);
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    assert!(
+        journal["items"].as_array().unwrap().iter().any(|e| e["path"] == format!("/v1/customers/{id}")),
+        "{journal}"
+    );
+}
