@@ -24,6 +24,10 @@ pub struct JournalEntry {
     pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Query parameters the route does not read: they had no effect (Partner Center ignores them
+    /// too), and this says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_query_parameters: Vec<String>,
 }
 
 /// Which entries to list; a condition left out matches every entry.
@@ -101,6 +105,7 @@ mod tests {
                 latency_ms: 0.0,
                 rule: None,
                 hint: None,
+                ignored_query_parameters: Vec::new(),
             });
         }
         let e = j.entries();

@@ -4,6 +4,7 @@
 pub mod agreements;
 pub mod attestations;
 pub mod contact;
+pub mod customer_search;
 pub mod customers;
 pub mod digest;
 pub mod documents;

@@ -7,6 +7,7 @@ use super::customers::CustomerRow;
 use super::orders::OrderRow;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::agreements::Agreement;
+use crate::domain::customer_search::{CustomerFilter, SearchField};
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
 use crate::domain::paging::Position;
@@ -38,15 +39,50 @@ macro_rules! served_by {
     };
 }
 
-/// The customers partner `$1` serves.
-/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order.
-const CUSTOMERS_SERVED_BY: &str = concat!(
-    "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, \
-     c.billing_profile, c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
-     FROM customers c WHERE ",
-    served_by!("c.id", "$1"),
-    " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3)) ORDER BY c.seq, c.id LIMIT $4"
-);
+/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order;
+/// with a search, only those it finds (a condition on `$5`, a `LIKE` prefix pattern with `\` as
+/// its escape character, that an index serves).
+macro_rules! customers_served_by {
+    ($($search:expr)?) => {
+        concat!(
+            "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, \
+             c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
+             c.admin_user_name, c.admin_password_hash, c.created_at FROM customers c WHERE ",
+            served_by!("c.id", "$1"),
+            " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3))",
+            $($search,)?
+            " ORDER BY c.seq, c.id LIMIT $4"
+        )
+    };
+}
+
+/// The customers related to a partner of type `$type` whose tenant id matches `$5`.
+macro_rules! related_to_partner_like {
+    ($type:literal) => {
+        concat!(
+            " AND c.id IN (SELECT f.customer_id FROM customer_relationships f \
+             JOIN partners fp ON fp.tenant_id = f.partner_tenant_id \
+             WHERE f.partner_tenant_id LIKE $5 ESCAPE '\\' AND fp.partner_type = '",
+            $type,
+            "')"
+        )
+    };
+}
+
+const CUSTOMERS_SERVED_BY: &str = customers_served_by!();
+
+/// The statement of a search by `field` (see `customers_served_by!`).
+fn customer_search(field: SearchField) -> &'static str {
+    match field {
+        SearchField::CompanyName => customers_served_by!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
+        // Domains are stored in lower case.
+        SearchField::Domain => customers_served_by!(" AND c.domain LIKE $5 ESCAPE '\\'"),
+        SearchField::IndirectReseller => customers_served_by!(related_to_partner_like!("IndirectReseller")),
+        SearchField::IndirectCloudSolutionProvider => {
+            customers_served_by!(related_to_partner_like!("IndirectProvider"))
+        }
+    }
+}
 
 /// Customer `$1`, and whether partner `$2` serves it.
 const CUSTOMER_SEEN_BY: &str = concat!(
@@ -142,25 +178,66 @@ where
 
 impl Store {
     /// Customers the partner has a relationship with, or that one of its indirect resellers has,
-    /// in the order they were created: at most `limit`, those after `after` when given, each with
-    /// its position in that order.
+    /// in the order they were created: at most `limit`, those after `after` when given, those the
+    /// search finds when there is one, each with its position in that order.
     pub async fn customers_served_by(
         &self,
         partner_tenant_id: &str,
         after: Option<&Position>,
         limit: u32,
+        search: Option<&CustomerFilter>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
         let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
+        let statement = search.map_or(CUSTOMERS_SERVED_BY, |s| customer_search(s.field));
+        let pattern = search.map(CustomerFilter::like_pattern);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
-            sqlx::query_as(CUSTOMERS_SERVED_BY)
-                .bind(partner_tenant_id)
-                .bind(after_seq)
-                .bind(after_id)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await
+            let query =
+                sqlx::query_as(statement).bind(partner_tenant_id).bind(after_seq).bind(after_id).bind(i64::from(limit));
+            match &pattern {
+                Some(pattern) => query.bind(pattern).fetch_all(pool).await,
+                None => query.fetch_all(pool).await,
+            }
         })?;
         rows.into_iter().map(PositionedCustomerRow::into_pair).collect()
+    }
+
+    /// How the database runs a search of partner `partner_tenant_id`'s customers (its plan, one
+    /// line per step): for the store's tests and the benchmark, which check that a search is an
+    /// index lookup, not a scan.
+    pub async fn customer_search_plan(
+        &self,
+        partner_tenant_id: &str,
+        search: &CustomerFilter,
+    ) -> StoreResult<Vec<String>> {
+        let statement = customer_search(search.field);
+        let pattern = search.like_pattern();
+        let lines: Vec<String> = match &self.db {
+            super::Db::Postgres(db) => {
+                let explain = format!("EXPLAIN {statement}");
+                let rows: Vec<(String,)> = sqlx::query_as(&explain)
+                    .bind(partner_tenant_id)
+                    .bind(i64::MIN)
+                    .bind("")
+                    .bind(100_i64)
+                    .bind(&pattern)
+                    .fetch_all(&db.reader)
+                    .await?;
+                rows.into_iter().map(|(line,)| line).collect()
+            }
+            super::Db::Sqlite(db) => {
+                let explain = format!("EXPLAIN QUERY PLAN {statement}");
+                let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&explain)
+                    .bind(partner_tenant_id)
+                    .bind(i64::MIN)
+                    .bind("")
+                    .bind(100_i64)
+                    .bind(&pattern)
+                    .fetch_all(&db.reader)
+                    .await?;
+                rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+            }
+        };
+        Ok(lines)
     }
 
     /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).

@@ -169,11 +169,14 @@ impl Store {
         }
     }
 
+    /// Bring the schema up to date, and the data a migration could not (see
+    /// `fold_company_names`).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.db {
-            Db::Postgres(db) => db.migrate().await,
-            Db::Sqlite(db) => db.migrate().await,
+            Db::Postgres(db) => db.migrate().await?,
+            Db::Sqlite(db) => db.migrate().await?,
         }
+        self.fold_company_names().await
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -313,7 +316,10 @@ mod migrations_tests {
             .replace("TIMESTAMPTZ", "TEXT")
             .replace("DOUBLE PRECISION", "REAL")
             .replace("BIGINT", "INTEGER")
-            .replace("chr(", "char(");
+            .replace("chr(", "char(")
+            // An index a prefix search (LIKE 'abc%') can use: an operator class on PostgreSQL, the
+            // NOCASE collation that SQLite's LIKE needs.
+            .replace(" text_pattern_ops", " COLLATE NOCASE");
         // Booleans are 0 and 1 in SQLite's inserts; `FALSE` as a column default stays as written.
         folded
             .replace(", TRUE)", ", 1)")

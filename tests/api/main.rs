@@ -6,6 +6,7 @@ mod helpers;
 mod admin_center;
 mod attestation;
 mod control_plane;
+mod customer_search;
 mod customers;
 mod enhanced_attestation;
 mod foundation;

@@ -33,7 +33,7 @@ use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
-use crate::http::edge::extract::bearer_token;
+use crate::http::edge::extract::{bearer_token, QueryParams};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
 use crate::service::unit::Unit;
@@ -50,6 +50,7 @@ const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
 /// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
 /// future and a service clone on every request.
 pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    note_ignored_query(&req);
     let mfa_compliant = authenticate(&state, &mut req).await;
     let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
     let partner =
@@ -72,6 +73,26 @@ pub async fn api_request(State(state): State<AppState>, mut req: Request, next: 
             .insert(IS_MFA_COMPLIANT, HeaderValue::from_static(if compliant { "true" } else { "false" }));
     }
     response
+}
+
+/// The query parameters the route does not read, noted for the journal: Partner Center answers as
+/// if they were not there, and so does the emulator, but the journal says they had no effect.
+fn note_ignored_query(req: &Request) {
+    let (Some(query), Some(context)) = (req.uri().query(), req.extensions().get::<Arc<RequestContext>>()) else {
+        return;
+    };
+    let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
+    let read = super::query_parameters(req.method().as_str(), route);
+    let mut ignored: Vec<String> = Vec::new();
+    for name in QueryParams::parse(query).names() {
+        let known = read.iter().any(|r| r.eq_ignore_ascii_case(name));
+        if !known && !ignored.iter().any(|i| i == name) {
+            ignored.push(name.to_string());
+        }
+    }
+    if !ignored.is_empty() {
+        context.set_ignored_query(ignored);
+    }
 }
 
 /// Verify the bearer token, if any, and put the outcome in the request. Returns whether the call

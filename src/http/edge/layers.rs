@@ -157,6 +157,7 @@ pub async fn request_context(
             latency_ms,
             rule: note.map(|n| n.rule.to_string()),
             hint: note.map(|n| n.hint.clone()),
+            ignored_query_parameters: context.ignored_query().to_vec(),
         });
     }
     response
