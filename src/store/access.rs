@@ -3,10 +3,12 @@
 //! "a partner serves a customer" is written once, in `served_by!`.
 
 use super::agreements::AgreementRow;
+use super::carts::CartRow;
 use super::customers::CustomerRow;
 use super::orders::OrderRow;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::agreements::Agreement;
+use crate::domain::carts::Cart;
 use crate::domain::customer_search::{CustomerFilter, SearchField};
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
@@ -118,6 +120,20 @@ const ORDERS_SEEN_BY: &str = concat!(
          WHERE r.customer_id = o.customer_id AND r.partner_tenant_id = o.partner_tenant_id \
          AND p.indirect_provider_id = $2)) \
      ORDER BY o.seq, o.id"
+);
+
+/// Cart `$3` of customer `$1` if partner `$2` may see it, as `ORDERS_SEEN_BY` reads orders: the
+/// customer must be served by the partner, and the cart be the partner's own or, for an indirect
+/// provider, one of its resellers'. One row, with the cart or without (none to show); no row when
+/// there is no such customer.
+const CART_SEEN_BY: &str = concat!(
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, k.id, k.customer_id, k.partner_tenant_id, k.line_items, k.status, \
+     k.created_at, k.last_modified_at, k.last_modified_user, k.expires_at \
+     FROM seen LEFT JOIN carts k ON k.customer_id = seen.id AND seen.served AND k.id = $3 AND (k.partner_tenant_id = $2 \
+       OR EXISTS (SELECT 1 FROM partners p WHERE p.tenant_id = k.partner_tenant_id AND p.indirect_provider_id = $2))"
 );
 
 /// A customer with its position in creation order.
@@ -258,6 +274,24 @@ impl Store {
             sqlx::query_as(AGREEMENTS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
         })?;
         seen_list(rows)
+    }
+
+    /// Cart `cart_id` of customer `id`, if the partner serves the customer and may see the cart
+    /// (its own, or one of its resellers'): `Served(None)` when it may not, or there is none.
+    pub async fn cart_seen_by(
+        &self,
+        id: &str,
+        partner_tenant_id: &str,
+        cart_id: &str,
+    ) -> StoreResult<Seen<Option<Cart>>> {
+        let rows: Vec<SeenRow<CartRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(CART_SEEN_BY).bind(id).bind(partner_tenant_id).bind(cart_id).fetch_all(pool).await
+        })?;
+        Ok(match seen_list(rows)? {
+            Seen::Served(carts) => Seen::Served(carts.into_iter().next()),
+            Seen::NotServed => Seen::NotServed,
+            Seen::NoSuchCustomer => Seen::NoSuchCustomer,
+        })
     }
 
     /// The orders of customer `id` the partner may see — the ones it placed and, for an indirect

@@ -7,7 +7,7 @@
 //! - what the store is about: `settings.rs` (the clock, the service date, settings), `partners.rs`
 //!   (partners, the template catalog), `identities.rs`, `customers.rs`, `access.rs` (reads that
 //!   check the caller's access in the same statement), `agreements.rs`, `attestations.rs`,
-//!   `orders.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
+//!   `orders.rs`, `carts.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
 //!   `faults.rs`, `reset.rs`;
 //! - how it stores: `unit.rs` (a unit of work: the writes of one request, in one transaction),
 //!   `postgres.rs` and `sqlite.rs` (connection, pools, migrations in `migrations/<backend>`),
@@ -62,6 +62,7 @@ mod access;
 mod agreements;
 mod attestations;
 mod cache;
+mod carts;
 mod customers;
 mod documents;
 mod faults;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin_center;
 mod attestation;
+mod carts;
 mod control_plane;
 mod customer_search;
 mod customers;

@@ -304,3 +304,63 @@ async fn the_java_sdk_enumerator_pages_through_a_doubled_slash() {
         "{journal}"
     );
 }
+
+/// Every `links` entry of an answer, however deep, by name (`self`, `next`).
+fn links_of(answer: &Value, found: &mut Vec<(String, Value)>) {
+    match answer {
+        Value::Object(members) => {
+            if let Some(Value::Object(links)) = members.get("links") {
+                found.extend(links.iter().map(|(name, link)| (name.clone(), link.clone())));
+            }
+            members.values().for_each(|v| links_of(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| links_of(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_links_uri_the_emulator_returns_works_joined_to_v1_as_the_java_sdk_joins_it() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    for i in 0..3 {
+        app.create_customer(&p.token, &format!("linked{i}")).await;
+    }
+    let list = app.get_json("/v1/customers", &p.token).await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let acceptance = json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@contoso.example"});
+    let r = app.control(Method::POST, &format!("/_emulator/customers/{id}/direct-acceptance"), Some(&acceptance)).await;
+    assert_eq!(r.status(), 201);
+    let order: Value = app.order(&p.token, &id).await.json().await.unwrap();
+    let line = json!({"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1, "billingCycle": "monthly", "termDuration": "P1M"});
+    let cart: Value = app
+        .post(&format!("/v1/customers/{id}/carts"), &p.token, &json!({"lineItems": [line]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let checkout = format!("/v1/customers/{id}/carts/{}/checkout", cart["id"].as_str().unwrap());
+    let mut answers = vec![order, cart, app.post(&checkout, &p.token, &json!({})).await.json().await.unwrap()];
+    let filter = "%7B%22Field%22%3A%22Domain%22%2C%22Value%22%3A%22linked%22%2C%22Operator%22%3A%22starts_with%22%7D";
+    for path in [
+        "/v1/customers".to_string(),
+        "/v1/customers?size=1".into(),
+        format!("/v1/customers?size=1&filter={filter}"),
+        format!("/v1/customers?size=0&filter={filter}"),
+        format!("/v1/customers/{id}"),
+        format!("/v1/customers/{id}/agreements?agreementType=*"),
+        "/v1/agreements?agreementType=*".into(),
+        format!("/v1/customers/{id}/orders"),
+    ] {
+        answers.push(app.get_json(&path, &p.token).await);
+    }
+    let mut links = Vec::new();
+    answers.iter().for_each(|answer| links_of(answer, &mut links));
+    for (name, link) in &links {
+        let r = follow_link(&app, link, &p.token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "links.{name} {link} → GET {}", r.url());
+    }
+    let names: std::collections::BTreeSet<&str> = links.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["next", "self"].into(), "every kind of link was walked");
+    assert!(links.len() >= 20, "{}", links.len());
+}

@@ -4,6 +4,7 @@
 
 mod agreements;
 mod attestations;
+mod carts;
 mod customers;
 mod documents;
 mod orders;
@@ -11,7 +12,7 @@ pub mod pipeline;
 pub mod wire;
 
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use super::edge::extract::QueryParams;
@@ -44,6 +45,11 @@ pub fn routes() -> Vec<RouteEntry> {
         ),
         ("GET", "/v1/customers/{customer_id}/orders", get(orders::list_orders)),
         ("POST", "/v1/customers/{customer_id}/orders", post(orders::create_order)),
+        ("GET", "/v1/customers/{customer_id}/orders/{order_id}", get(orders::get_order)),
+        ("POST", "/v1/customers/{customer_id}/carts", post(carts::create_cart)),
+        ("GET", "/v1/customers/{customer_id}/carts/{cart_id}", get(carts::get_cart)),
+        ("PUT", "/v1/customers/{customer_id}/carts/{cart_id}", put(carts::update_cart)),
+        ("POST", "/v1/customers/{customer_id}/carts/{cart_id}/checkout", post(carts::check_out_cart)),
         ("POST", "/v1/attestations/enhanced", post(attestations::create_attestation)),
         ("GET", "/v1/attestations/enhanced/{attestation_id}", get(attestations::get_attestation)),
     ];

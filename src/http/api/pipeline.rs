@@ -1,8 +1,8 @@
 //! The API's pipeline: the layer around every `/v1` route (and the document links). In order: the
-//! caller is established once from the bearer token; a fault rule may hit the request; a POST
-//! runs in its unit of work, once under its `MS-RequestId`; then the handler runs.
+//! caller is established once from the bearer token; a fault rule may hit the request; a write (a
+//! POST, or a PUT) runs in its unit of work, once under its `MS-RequestId`; then the handler runs.
 //!
-//! Every `/v1` POST runs in one unit of work (one transaction): the edge opens it, the handler's
+//! Every `/v1` POST and PUT runs in one unit of work (one transaction): the edge opens it, the handler's
 //! use case writes in it (see [`Unit`]), and the edge commits it once the answer is final — so a
 //! request's writes, the notification email they trigger and the answer kept for its retries are
 //! stored together, in one commit, or not at all. A retryable answer (5xx, 408, 429) rolls the unit
@@ -141,10 +141,10 @@ pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
-/// Run a POST in a unit of work, or replay its kept answer, or refuse it (see the module's
-/// description). Other methods write nothing through a unit and run as they come.
+/// Run a write (a POST, or a PUT: a cart's update) in a unit of work, or replay its kept answer, or
+/// refuse it (see the module's description). GETs write nothing and run as they come.
 pub async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+    if !matches!(*req.method(), Method::POST | Method::PUT) {
         return next.run(req).await;
     }
     let mut unit = Unit::begin(state);
