@@ -115,14 +115,8 @@ pub async fn check_out_cart(
     }
     let mut orders = Vec::new();
     for line_items in cart.orders() {
-        let order = Order {
-            id: ctx.ids.guid(IdKind::Order),
-            customer_id: cart.customer_id.clone(),
-            partner_tenant_id: caller.partner.tenant_id.clone(),
-            line_items,
-            creation_date: now,
-            status: "completed".into(),
-        };
+        let id = ctx.ids.guid(IdKind::Order);
+        let order = Order::completed(id, &cart.customer_id, &caller.partner.tenant_id, line_items, now);
         unit.insert_order_of_cart(&order, &cart.id).await?;
         orders.push(order);
     }

@@ -50,14 +50,9 @@ pub async fn place_order_as(
         return Err(ServiceError::Validation(problems));
     };
     purchase_gate(ctx, &agreements, customer_id).await?;
-    let order = Order {
-        id: id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order)),
-        customer_id: customer_id.to_string(),
-        partner_tenant_id: permit.caller().partner.tenant_id.clone(),
-        line_items,
-        creation_date: ctx.clock.now().await?,
-        status: "completed".into(),
-    };
+    let id = id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order));
+    let partner = &permit.caller().partner.tenant_id;
+    let order = Order::completed(id, customer_id.as_str(), partner, line_items, ctx.clock.now().await?);
     unit.insert_order(&order).await?;
     Ok(order)
 }

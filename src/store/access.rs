@@ -2,6 +2,8 @@
 //! agreements or its orders, as a partner may see them, and the customers a partner serves. The rule
 //! "a partner serves a customer" is written once, in `served_by!`.
 
+use sqlx::Row;
+
 use super::agreements::AgreementRow;
 use super::carts::CartRow;
 use super::customers::CustomerRow;
@@ -226,33 +228,23 @@ impl Store {
         search: &CustomerFilter,
     ) -> StoreResult<Vec<String>> {
         let statement = customer_search(search.field);
-        let pattern = search.like_pattern();
-        let lines: Vec<String> = match &self.db {
-            super::Db::Postgres(db) => {
-                let explain = format!("EXPLAIN {statement}");
-                let rows: Vec<(String,)> = sqlx::query_as(&explain)
-                    .bind(partner_tenant_id)
-                    .bind(i64::MIN)
-                    .bind("")
-                    .bind(100_i64)
-                    .bind(&pattern)
-                    .fetch_all(&db.reader)
-                    .await?;
-                rows.into_iter().map(|(line,)| line).collect()
-            }
-            super::Db::Sqlite(db) => {
-                let explain = format!("EXPLAIN QUERY PLAN {statement}");
-                let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&explain)
-                    .bind(partner_tenant_id)
-                    .bind(i64::MIN)
-                    .bind("")
-                    .bind(100_i64)
-                    .bind(&pattern)
-                    .fetch_all(&db.reader)
-                    .await?;
-                rows.into_iter().map(|(_, _, _, detail)| detail).collect()
-            }
+        let explain = match &self.db {
+            super::Db::Postgres(_) => format!("EXPLAIN {statement}"),
+            super::Db::Sqlite(_) => format!("EXPLAIN QUERY PLAN {statement}"),
         };
+        let pattern = search.like_pattern();
+        let lines: Vec<String> = on_pool!(self, reader, |pool| {
+            let rows = sqlx::query(&explain)
+                .bind(partner_tenant_id)
+                .bind(i64::MIN)
+                .bind("")
+                .bind(100_i64)
+                .bind(&pattern)
+                .fetch_all(pool)
+                .await?;
+            // A step's text is the last column: PostgreSQL's only one, SQLite's `detail`.
+            rows.iter().map(|row| row.try_get::<String, _>(row.len() - 1)).collect::<Result<_, _>>()?
+        });
         Ok(lines)
     }
 

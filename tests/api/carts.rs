@@ -21,12 +21,6 @@ async fn long_token(app: &TestApp, tenant: &str, roles: &[&str], app_only: bool)
     app.control_json(Method::POST, "/_emulator/tokens", Some(&body)).await["access_token"].as_str().unwrap().to_string()
 }
 
-async fn accept_directly(app: &TestApp, customer: &str) {
-    let body = json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@contoso.example"});
-    let r = app.control(Method::POST, &format!("/_emulator/customers/{customer}/direct-acceptance"), Some(&body)).await;
-    assert_eq!(r.status(), 201);
-}
-
 async fn advance(app: &TestApp, seconds: i64) {
     app.control_json(Method::POST, "/_emulator/clock/advance", Some(&json!({"seconds": seconds}))).await;
 }
@@ -111,7 +105,7 @@ async fn a_cart_is_created_read_changed_and_checked_out_into_its_orders() {
     let e = assert_error(app.post(&checkout, &token, &json!({})).await, 403, 13605).await;
     assert!(e["description"].as_str().unwrap().starts_with("Either a partner confirmation"), "{e}");
     assert_eq!(app.get_json(&path, &token).await["status"], "Active");
-    accept_directly(&app, &customer).await;
+    app.accept_directly(&customer).await;
     let r = app.request(Method::POST, &checkout, Some(&token)).send().await.unwrap();
     assert_eq!(r.status(), 200, "a checkout needs no body");
     let result: Value = r.json().await.unwrap();
@@ -223,7 +217,7 @@ async fn a_cart_expires_seven_days_after_its_creation_by_the_emulator_clock() {
     let app = TestApp::spawn().await;
     app.set_clock("2026-03-01T12:00:00Z").await;
     let (token, customer, cart) = cart_of_new_customer(&app, "cartexpiry").await;
-    accept_directly(&app, &customer).await;
+    app.accept_directly(&customer).await;
     let path = format!("/v1/customers/{customer}/carts/{}", cart["id"].as_str().unwrap());
     let body = json!({"lineItems": [line(ITEM, 5, None)]});
     advance(&app, 7 * 86_400 - 1).await;
@@ -267,7 +261,7 @@ async fn checkouts_and_changes_are_run_once_under_their_request_id() {
     let refused =
         send(Method::POST, checkout.clone(), json!({}), "5c0c0c0c-0000-4000-8000-000000000002").await.unwrap();
     assert_error(refused, 403, 13605).await;
-    accept_directly(&app, &customer).await;
+    app.accept_directly(&customer).await;
     let replayed =
         send(Method::POST, checkout.clone(), json!({}), "5c0c0c0c-0000-4000-8000-000000000002").await.unwrap();
     assert_eq!(replayed.headers()["x-pce-replayed"], "true");
@@ -281,7 +275,7 @@ async fn checkouts_and_changes_are_run_once_under_their_request_id() {
 async fn concurrent_checkouts_of_one_cart_place_its_orders_once() {
     let app = TestApp::spawn().await;
     let (token, customer, cart) = cart_of_new_customer(&app, "cartburst").await;
-    accept_directly(&app, &customer).await;
+    app.accept_directly(&customer).await;
     let checkout = format!("/v1/customers/{customer}/carts/{}/checkout", cart["id"].as_str().unwrap());
     let mut sends = tokio::task::JoinSet::new();
     for _ in 0..10 {

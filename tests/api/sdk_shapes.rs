@@ -328,9 +328,7 @@ async fn every_links_uri_the_emulator_returns_works_joined_to_v1_as_the_java_sdk
     }
     let list = app.get_json("/v1/customers", &p.token).await;
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let acceptance = json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@contoso.example"});
-    let r = app.control(Method::POST, &format!("/_emulator/customers/{id}/direct-acceptance"), Some(&acceptance)).await;
-    assert_eq!(r.status(), 201);
+    app.accept_directly(&id).await;
     let order: Value = app.order(&p.token, &id).await.json().await.unwrap();
     let line = json!({"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1, "billingCycle": "monthly", "termDuration": "P1M"});
     let cart: Value = app
