@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::conn::on_conn;
 use super::rows::{corrupt, to_json};
-use super::unit::on_conn;
 use super::{StoreError, StoreResult, UnitOfWork};
 use crate::domain::carts::{Cart, CartStatus};
 

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::conn::on_conn;
 use super::partners::PartnerRow;
 use super::rows::{corrupt, to_json, to_vec};
-use super::unit::on_conn;
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::customer_search::fold;
 use crate::domain::customers::Customer;

@@ -10,6 +10,7 @@
 //!   `orders.rs`, `carts.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
 //!   `faults.rs`, `reset.rs`;
 //! - how it stores: `unit.rs` (a unit of work: the writes of one request, in one transaction),
+//!   `conn.rs` (the connection it writes on), `request_ids.rs` (a request id a unit holds),
 //!   `postgres.rs` and `sqlite.rs` (connection, pools, migrations in `migrations/<backend>`),
 //!   `group_commit.rs` (SQLite's units committed in groups on the one writer), `cache.rs` and
 //!   `notify.rs` (shared state kept in memory, and how replicas clear it), `rows.rs` (decoding
@@ -63,6 +64,7 @@ mod agreements;
 mod attestations;
 mod cache;
 mod carts;
+mod conn;
 mod customers;
 mod documents;
 mod faults;
@@ -75,6 +77,7 @@ mod orders;
 mod outbox;
 mod partners;
 mod postgres;
+mod request_ids;
 mod reset;
 mod rows;
 mod sessions;
@@ -84,8 +87,8 @@ mod unit;
 
 pub use access::Seen;
 
-pub use kept_answers::{RequestLock, StoredResponse, REQUEST_LOCK_WAIT};
 pub use outbox::OutboxQuery;
+pub use request_ids::{RequestLock, StoredResponse, REQUEST_LOCK_WAIT};
 pub use sessions::{SignInLink, WebSession};
 pub use settings::{PartnerTime, PartnerTimes, StoredClock};
 pub use unit::UnitOfWork;

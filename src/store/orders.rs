@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::conn::on_conn;
 use super::rows::{corrupt, to_json, to_vec};
-use super::unit::on_conn;
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::orders::Order;
 
