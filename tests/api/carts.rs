@@ -316,4 +316,9 @@ async fn a_provider_sees_its_resellers_carts_and_no_partner_sees_anothers() {
     assert_eq!(app.get(&path(&of_reseller), &provider_token).await.status(), 200);
     assert_error(app.get(&path(&of_provider), &reseller_token).await, 404, 990450).await;
     assert_error(put(&app, &path(&of_provider), &reseller_token, &items).await, 404, 990450).await;
+    // A reset of the reseller takes its carts; the provider's stays.
+    let reset = json!({"partnerTenantId": reseller});
+    assert_eq!(app.control(Method::POST, "/_emulator/reset", Some(&reset)).await.status(), 200);
+    assert_error(app.get(&path(&of_reseller), &provider_token).await, 404, 990450).await;
+    assert_eq!(app.get(&path(&of_provider), &provider_token).await.status(), 200);
 }
