@@ -32,6 +32,7 @@ pub enum IdKind {
     AppRegistration,
     /// Object ids of partner users, and the passwords chosen for them.
     PartnerUser,
+    Cart,
 }
 
 impl IdKind {

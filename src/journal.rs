@@ -30,6 +30,10 @@ pub struct JournalEntry {
     pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Query parameters the route does not read: they had no effect (Partner Center ignores them
+    /// too), and this says so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_query_parameters: Vec<String>,
 }
 
 fn optional_timestamp<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -115,6 +119,7 @@ mod tests {
                 latency_ms: 0.0,
                 rule: None,
                 hint: None,
+                ignored_query_parameters: Vec::new(),
             });
         }
         let e = j.entries();

@@ -3,7 +3,9 @@
 
 pub mod agreements;
 pub mod attestations;
+pub mod carts;
 pub mod contact;
+pub mod customer_search;
 pub mod customers;
 pub mod digest;
 pub mod documents;

@@ -24,6 +24,26 @@ pub struct Order {
     pub status: String,
 }
 
+impl Order {
+    /// An order as the emulator places it: `completed` at once (nothing is billed).
+    pub fn completed(
+        id: String,
+        customer_id: &str,
+        partner_tenant_id: &str,
+        line_items: Vec<LineItem>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Order {
+            id,
+            customer_id: customer_id.to_string(),
+            partner_tenant_id: partner_tenant_id.to_string(),
+            line_items,
+            creation_date: at,
+            status: "completed".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineItemInput {

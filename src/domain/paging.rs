@@ -2,18 +2,23 @@
 //! remain a continuation token that the client sends back in `MS-ContinuationToken`.
 //!
 //! The token is opaque to clients. Inside it is where the page ended (the last customer's
-//! insertion sequence and id), the page size and the partner it was issued to, sealed with an
-//! HMAC-SHA256 tag under a key of the emulator's, so a token that was altered, made up, or issued
-//! to another partner is refused rather than followed.
+//! insertion sequence and id), the page size, the partner it was issued to and the search it
+//! continues (if any), sealed with an HMAC-SHA256 tag under a key of the emulator's, so a token
+//! that was altered, made up, or issued to another partner is refused rather than followed, and a
+//! token goes on with the search it was issued for, never another one.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::customer_search::{CustomerFilter, SearchField};
+
 /// The largest `size` a page may ask for (ours: Partner Center does not document a limit).
 pub const MAX_PAGE_SIZE: u32 = 500;
+/// A token of the whole list, and one of a search (which adds the filter's field and value).
 const VERSION: &str = "c1";
+const VERSION_OF_SEARCH: &str = "c2";
 /// The bytes of the tag kept in a token: 128 bits, enough that guessing one is hopeless.
 const TAG_BYTES: usize = 16;
 
@@ -24,11 +29,13 @@ pub struct Position {
     pub id: String,
 }
 
-/// What a valid token says: the page size asked for first and where to go on from.
+/// What a valid token says: the page size asked for first, where to go on from, and the search it
+/// continues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Continuation {
     pub size: u32,
     pub after: Position,
+    pub filter: Option<CustomerFilter>,
 }
 
 /// Why a token is refused.
@@ -38,6 +45,8 @@ pub enum TokenProblem {
     NotIssuedHere,
     /// Issued here, to another partner.
     OtherPartner,
+    /// Sent with a filter other than the one of the search it continues.
+    OtherSearch,
 }
 
 impl TokenProblem {
@@ -51,22 +60,42 @@ impl TokenProblem {
                 "the MS-ContinuationToken was issued to another partner; \
                 a token pages only the list of the partner that received it"
             }
+            Self::OtherSearch => {
+                "the MS-ContinuationToken continues another search than the filter sent with it; \
+                send it with the filter of the page it came from (or without filter: the token carries it), \
+                or start a new search without the token"
+            }
         }
     }
 }
 
-/// A `size` query value: a whole number from 1 to [`MAX_PAGE_SIZE`].
-pub fn parse_page_size(raw: &str) -> Result<u32, String> {
+/// A `size` query value: a whole number from 0 to [`MAX_PAGE_SIZE`], 0 meaning no page size (what
+/// the SDKs' `buildSimpleQuery` sends with a filter; what Partner Center makes of it is not
+/// documented, and this is ours).
+pub fn parse_page_size(raw: &str) -> Result<Option<u32>, String> {
     match raw.trim().parse::<u32>() {
-        Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
-        _ => Err(format!("size: '{raw}' is not a whole number from 1 to {MAX_PAGE_SIZE}")),
+        Ok(0) => Ok(None),
+        Ok(n) if n <= MAX_PAGE_SIZE => Ok(Some(n)),
+        _ => Err(format!("size: '{raw}' is not a whole number from 0 (no page size) to {MAX_PAGE_SIZE}")),
     }
 }
 
-/// The token that continues `partner`'s list after `after`, with pages of `size`.
+/// The token that continues `partner`'s list (or search) after `after`, with pages of `size`.
 pub fn seal(key: &[u8], partner: &str, continuation: &Continuation) -> String {
-    let payload =
-        format!("{VERSION}\n{partner}\n{}\n{}\n{}", continuation.size, continuation.after.seq, continuation.after.id);
+    let Continuation { size, after, filter } = continuation;
+    let payload = match filter {
+        None => format!("{VERSION}\n{partner}\n{size}\n{}\n{}", after.seq, after.id),
+        // The value last: it may hold line breaks.
+        Some(f) => {
+            format!(
+                "{VERSION_OF_SEARCH}\n{partner}\n{size}\n{}\n{}\n{}\n{}",
+                after.seq,
+                after.id,
+                f.field.as_str(),
+                f.value
+            )
+        }
+    };
     let tag = tag(key, payload.as_bytes());
     format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES]))
 }
@@ -84,16 +113,21 @@ pub fn open(key: &[u8], partner: &str, token: &str) -> Result<Continuation, Toke
     mac.update(&payload);
     mac.verify_truncated_left(&claimed).map_err(|_| TokenProblem::NotIssuedHere)?;
     let text = String::from_utf8(payload).map_err(|_| TokenProblem::NotIssuedHere)?;
-    let fields: Vec<&str> = text.split('\n').collect();
-    let [VERSION, issued_to, size, seq, id] = fields[..] else {
-        return Err(TokenProblem::NotIssuedHere);
+    let fields: Vec<&str> = text.splitn(7, '\n').collect();
+    let (issued_to, size, seq, id, filter) = match fields[..] {
+        [VERSION, issued_to, size, seq, id] => (issued_to, size, seq, id, None),
+        [VERSION_OF_SEARCH, issued_to, size, seq, id, field, value] => {
+            let field = SearchField::parse(field).ok_or(TokenProblem::NotIssuedHere)?;
+            (issued_to, size, seq, id, Some(CustomerFilter { field, value: value.to_string() }))
+        }
+        _ => return Err(TokenProblem::NotIssuedHere),
     };
     if issued_to != partner {
         return Err(TokenProblem::OtherPartner);
     }
     let size = size.parse().map_err(|_| TokenProblem::NotIssuedHere)?;
     let seq = seq.parse().map_err(|_| TokenProblem::NotIssuedHere)?;
-    Ok(Continuation { size, after: Position { seq, id: id.to_string() } })
+    Ok(Continuation { size, after: Position { seq, id: id.to_string() }, filter })
 }
 
 fn mac(key: &[u8]) -> Hmac<Sha256> {
@@ -114,7 +148,20 @@ mod tests {
     const KEY: &[u8] = b"a key of the emulator's";
 
     fn continuation() -> Continuation {
-        Continuation { size: 2, after: Position { seq: 41, id: "5a6b3c1e-0000-4000-8000-000000000001".into() } }
+        Continuation {
+            size: 2,
+            after: Position { seq: 41, id: "5a6b3c1e-0000-4000-8000-000000000001".into() },
+            filter: None,
+        }
+    }
+
+    #[test]
+    fn a_token_of_a_search_carries_its_filter() {
+        let filter = CustomerFilter { field: SearchField::CompanyName, value: "Con\ntoso".into() };
+        let searching = Continuation { filter: Some(filter), ..continuation() };
+        let token = seal(KEY, "partner-a", &searching);
+        assert_eq!(open(KEY, "partner-a", &token), Ok(searching));
+        assert_ne!(token, seal(KEY, "partner-a", &continuation()));
     }
 
     #[test]
@@ -143,9 +190,10 @@ mod tests {
 
     #[test]
     fn page_sizes_are_whole_numbers_within_the_limit() {
-        assert_eq!(parse_page_size("1"), Ok(1));
-        assert_eq!(parse_page_size("500"), Ok(500));
-        for bad in ["0", "501", "-1", "", "2.5", "ten"] {
+        assert_eq!(parse_page_size("1"), Ok(Some(1)));
+        assert_eq!(parse_page_size("500"), Ok(Some(500)));
+        assert_eq!(parse_page_size("0"), Ok(None), "no page size");
+        for bad in ["501", "-1", "", "2.5", "ten"] {
             assert!(parse_page_size(bad).is_err(), "{bad}");
         }
     }

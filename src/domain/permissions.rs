@@ -88,6 +88,11 @@ operations!(
     GetRelationshipRequest,
     CreateOrder,
     ListOrders,
+    GetOrder,
+    CreateCart,
+    GetCart,
+    UpdateCart,
+    CheckoutCart,
     CreateEnhancedAttestation,
     GetEnhancedAttestation,
     /// `POST /v1/customers/{id}/agreements` with an `attestationId`.
@@ -137,8 +142,12 @@ fn rule(op: Operation) -> Rule {
         Operation::CreateCustomer => (true, Some(CUSTOMER_CREATORS), true),
         Operation::ListCustomers | Operation::GetCustomer => (true, Some(EVERYONE), true),
         Operation::GetRelationshipRequest => (false, Some(AGENTS), true),
-        Operation::CreateOrder => (true, Some(AGENTS), true),
-        Operation::ListOrders => (true, Some(READERS), true),
+        // Purchases, today's (carts) as the minimal order: App-only, or the agents; reading them,
+        // the helpdesk agent too.
+        Operation::CreateOrder | Operation::CreateCart | Operation::UpdateCart | Operation::CheckoutCart => {
+            (true, Some(AGENTS), true)
+        }
+        Operation::ListOrders | Operation::GetOrder | Operation::GetCart => (true, Some(READERS), true),
         // Enhanced attestation: App-only, direct-bill partners and indirect providers.
         Operation::CreateEnhancedAttestation
         | Operation::GetEnhancedAttestation
@@ -222,6 +231,11 @@ mod tests {
             (GetRelationshipRequest, false, AGENTS),
             (CreateOrder, true, AGENTS),
             (ListOrders, true, READERS),
+            (GetOrder, true, READERS),
+            (CreateCart, true, AGENTS),
+            (GetCart, true, READERS),
+            (UpdateCart, true, AGENTS),
+            (CheckoutCart, true, AGENTS),
             (CreateEnhancedAttestation, true, &[]),
             (GetEnhancedAttestation, true, &[]),
             (CreateAgreementWithAttestation, true, &[]),

@@ -11,6 +11,7 @@ use super::error::{ServiceError, ServiceResult};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::Agreement;
+use crate::domain::carts::{Cart, CartId};
 use crate::domain::customers::Customer;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::Order;
@@ -67,6 +68,20 @@ pub async fn orders_for<O: Guarded>(
 ) -> ServiceResult<Vec<Order>> {
     let partner = &permit.caller().partner.tenant_id;
     served(permit, customer_id, ctx.store.orders_seen_by(customer_id.as_str(), partner).await?)
+}
+
+/// The cart `cart_id` names, of the customer `customer_id` names, if the permitted caller serves
+/// the customer (as `customer_for`) and may see the cart (its own, or, for an indirect provider, its
+/// resellers'): else 404 `CartNotFound`, as if there were none.
+pub async fn cart_for<O: Guarded>(
+    ctx: &AppContext,
+    permit: &Permit<'_, O>,
+    customer_id: &CustomerId,
+    cart_id: &CartId,
+) -> ServiceResult<Cart> {
+    let partner = &permit.caller().partner.tenant_id;
+    let seen = ctx.store.cart_seen_by(customer_id.as_str(), partner, cart_id.as_str()).await?;
+    served(permit, customer_id, seen)?.ok_or_else(|| ServiceError::CartNotFound(cart_id.to_string()))
 }
 
 /// What the store saw, as the caller is told it.

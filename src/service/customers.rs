@@ -5,12 +5,13 @@ use super::access::{customer_for, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::hash_password_off_thread;
 use crate::app::AppContext;
+use crate::domain::customer_search::CustomerFilter;
 use crate::domain::customers::{
     check_associated_partner, validate_customer_profile, AssociatedPartnerError, BillingProfile, CompanyProfileInput,
     Customer,
 };
 use crate::domain::ids::{CustomerId, PartnerId};
-use crate::domain::paging::{self, Continuation};
+use crate::domain::paging::{self, Continuation, TokenProblem};
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
@@ -100,6 +101,8 @@ pub struct PageRequest {
     pub size: Option<u32>,
     /// `MS-ContinuationToken`: go on from where an earlier page ended.
     pub continuation: Option<String>,
+    /// `filter`: only the customers this search finds.
+    pub filter: Option<CustomerFilter>,
 }
 
 /// A page of the partner's customers and, when more remain, the token for the next one.
@@ -107,24 +110,33 @@ pub struct CustomersPage {
     pub customers: Vec<Customer>,
     /// The page size in force: asked for, or carried by the continuation token.
     pub size: Option<u32>,
+    /// The search in force: asked for, or carried by the continuation token.
+    pub filter: Option<CustomerFilter>,
     pub next: Option<String>,
 }
 
 /// `GET /v1/customers`: the customers the caller serves, itself or through its resellers, in the
-/// order they were created; paged when the request asks for it (`size`, then the continuation
-/// token of each page).
+/// order they were created, or those a search finds among them; paged when the request asks for
+/// it (`size`, then the continuation token of each page, which goes on with its own search).
 pub async fn list_customers(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ListCustomers>,
     page: PageRequest,
 ) -> ServiceResult<CustomersPage> {
     let partner = &permit.caller().partner.tenant_id;
+    let invalid_token = |problem: TokenProblem| ServiceError::InvalidContinuationToken(problem.explain().to_string());
     let continuation = match &page.continuation {
         None => None,
-        Some(token) => Some(
-            paging::open(ctx.keys.continuation_key(), partner, token)
-                .map_err(|problem| ServiceError::InvalidContinuationToken(problem.explain().to_string()))?,
-        ),
+        Some(token) => Some(paging::open(ctx.keys.continuation_key(), partner, token).map_err(invalid_token)?),
+    };
+    let filter = match (page.filter, &continuation) {
+        (filter, None) => filter,
+        // A token carries its search: sent without a filter, it goes on with it.
+        (None, Some(c)) => c.filter.clone(),
+        (Some(asked), Some(c)) => match &c.filter {
+            Some(carried) if carried.same_search(&asked) => Some(asked),
+            _ => return Err(invalid_token(TokenProblem::OtherSearch)),
+        },
     };
     if let Some(c) = &continuation {
         if ctx.store.customer_position(&c.after.id).await?.as_ref() != Some(&c.after) {
@@ -132,21 +144,23 @@ pub async fn list_customers(
         }
     }
     let Some(size) = page.size.or(continuation.as_ref().map(|c| c.size)) else {
-        let all = ctx.store.customers_served_by(partner, None, u32::MAX).await?;
-        return Ok(CustomersPage { customers: all.into_iter().map(|(_, c)| c).collect(), size: None, next: None });
+        let all = ctx.store.customers_served_by(partner, None, u32::MAX, filter.as_ref()).await?;
+        let customers = all.into_iter().map(|(_, c)| c).collect();
+        return Ok(CustomersPage { customers, size: None, filter, next: None });
     };
     // One more than the page holds tells whether another page follows.
     let after = continuation.as_ref().map(|c| &c.after);
-    let mut found = ctx.store.customers_served_by(partner, after, size + 1).await?;
+    let mut found = ctx.store.customers_served_by(partner, after, size + 1, filter.as_ref()).await?;
     let more = found.len() > size as usize;
     found.truncate(size as usize);
     let next = match found.last() {
         Some((last, _)) if more => {
-            Some(paging::seal(ctx.keys.continuation_key(), partner, &Continuation { size, after: last.clone() }))
+            let continuation = Continuation { size, after: last.clone(), filter: filter.clone() };
+            Some(paging::seal(ctx.keys.continuation_key(), partner, &continuation))
         }
         _ => None,
     };
-    Ok(CustomersPage { customers: found.into_iter().map(|(_, c)| c).collect(), size: Some(size), next })
+    Ok(CustomersPage { customers: found.into_iter().map(|(_, c)| c).collect(), size: Some(size), filter, next })
 }
 
 /// `GET /v1/customers/{id}`

@@ -124,6 +124,18 @@ pub enum ServiceError {
     AttestationOfAnotherPartner(String),
     #[error("attestation already accepted")]
     AttestationAlreadyAccepted(String),
+    /// No cart of the customer has this id (or the caller may not see it).
+    #[error("cart not found")]
+    CartNotFound(String),
+    /// No order of the customer that the caller may see has this id.
+    #[error("order not found")]
+    OrderNotFound(String),
+    /// A cart past its expiry (7 days after its creation) changes no more.
+    #[error("cart expired")]
+    CartExpired { id: String, expired_at: String },
+    /// A checked-out cart changes no more.
+    #[error("cart already ordered")]
+    CartAlreadyOrdered(String),
 
     // --- Seeds ---
     /// A seed entry was refused by a rule: the rule's own code, with the entry named.
@@ -203,6 +215,10 @@ impl ServiceError {
             Self::AttestationNotFound(id) => described(NotFound, 990445, "AttestationNotFound", format!("Attestation '{id}' does not exist.")),
             Self::AttestationOfAnotherPartner(id) => described(Forbidden, 990446, "AttestationOfAnotherPartner", format!("Attestation '{id}' belongs to another partner.")),
             Self::AttestationAlreadyAccepted(id) => described(Conflict, 990447, "AttestationAlreadyAccepted", format!("Attestation '{id}' was already accepted.")),
+            Self::CartNotFound(id) => described(NotFound, 990450, "CartNotFound", format!("Cart '{id}' does not exist for this customer.")),
+            Self::OrderNotFound(id) => described(NotFound, 990451, "OrderNotFound", format!("Order '{id}' does not exist for this customer.")),
+            Self::CartExpired { id, expired_at } => described(Gone, 990452, "CartExpired", format!("Cart '{id}' expired at {expired_at} (carts expire 7 days after their creation); create a new cart.")),
+            Self::CartAlreadyOrdered(id) => described(Conflict, 990453, "CartAlreadyOrdered", format!("Cart '{id}' was checked out and cannot be changed; create a new cart.")),
             Self::SeedEntryRefused { cause, .. } => cause.describe(),
             Self::SeedEntryDiffers { .. } => described(Conflict, 990436, "SeedEntryDiffers", "A seed entry names a record that is already stored with other values; see data."),
             Self::Unavailable(_) => described(Unavailable, 990503, "ServiceUnavailable", "The service is temporarily unavailable. Retry later."),

@@ -9,6 +9,7 @@ pub mod admin_center;
 pub mod agreements;
 pub mod attestations;
 pub mod authentication;
+pub mod carts;
 pub mod control;
 pub mod customers;
 pub mod dashboard;

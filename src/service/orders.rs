@@ -4,6 +4,7 @@ use super::access::{agreements_for, ops, orders_for, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::timeline::service_date;
 use crate::app::AppContext;
+use crate::domain::agreements::Agreement;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
 use crate::ids::IdKind;
@@ -48,24 +49,25 @@ pub async fn place_order_as(
     let Some(line_items) = items.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
-    if !mca_accepted(&agreements, service_date(ctx).await?) {
-        return Err(ServiceError::AgreementRequiredForPurchase(format!(
-            "customer {} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer Agreement \
-             that counts on the service date (once the 2023 attestation is retired, acceptances from before 2023-04-01 \
-             do not); POST /v1/customers/{}/agreements first",
-            customer_id, customer_id
-        )));
-    }
-    let order = Order {
-        id: id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order)),
-        customer_id: customer_id.to_string(),
-        partner_tenant_id: permit.caller().partner.tenant_id.clone(),
-        line_items,
-        creation_date: ctx.clock.now().await?,
-        status: "completed".into(),
-    };
+    purchase_gate(ctx, &agreements, customer_id).await?;
+    let id = id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order));
+    let partner = &permit.caller().partner.tenant_id;
+    let order = Order::completed(id, customer_id.as_str(), partner, line_items, ctx.clock.now().await?);
     unit.insert_order(&order).await?;
     Ok(order)
+}
+
+/// The Microsoft Customer Agreement gate of every purchase (an order, a cart's checkout): the
+/// customer's acceptance must be on record and count on the service date, else 403 13605.
+pub async fn purchase_gate(ctx: &AppContext, agreements: &[Agreement], customer_id: &CustomerId) -> ServiceResult<()> {
+    if mca_accepted(agreements, service_date(ctx).await?) {
+        return Ok(());
+    }
+    Err(ServiceError::AgreementRequiredForPurchase(format!(
+        "customer {customer_id} has neither a partner confirmation nor a direct acceptance of the Microsoft Customer \
+         Agreement that counts on the service date (once the 2023 attestation is retired, acceptances from before \
+         2023-04-01 do not); POST /v1/customers/{customer_id}/agreements first"
+    )))
 }
 
 /// The orders of a customer that the caller placed (or, for an indirect provider, its
@@ -83,4 +85,18 @@ pub async fn list_orders(
 ) -> ServiceResult<CustomerOrders> {
     let orders = orders_for(ctx, permit, customer_id).await?;
     Ok(CustomerOrders { customer_id: customer_id.to_string(), orders })
+}
+
+/// `GET /v1/customers/{id}/orders/{orderId}`: one of the orders `list_orders` shows.
+pub async fn get_order(
+    ctx: &AppContext,
+    permit: &Permit<'_, ops::GetOrder>,
+    customer_id: &CustomerId,
+    order_id: &str,
+) -> ServiceResult<Order> {
+    let orders = orders_for(ctx, permit, customer_id).await?;
+    orders
+        .into_iter()
+        .find(|o| o.id.eq_ignore_ascii_case(order_id.trim()))
+        .ok_or_else(|| ServiceError::OrderNotFound(order_id.to_string()))
 }

@@ -2,11 +2,16 @@
 //! agreements or its orders, as a partner may see them, and the customers a partner serves. The rule
 //! "a partner serves a customer" is written once, in `served_by!`.
 
+use sqlx::Row;
+
 use super::agreements::AgreementRow;
+use super::carts::CartRow;
 use super::customers::CustomerRow;
 use super::orders::OrderRow;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::agreements::Agreement;
+use crate::domain::carts::Cart;
+use crate::domain::customer_search::{CustomerFilter, SearchField};
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
 use crate::domain::paging::Position;
@@ -38,15 +43,50 @@ macro_rules! served_by {
     };
 }
 
-/// The customers partner `$1` serves.
-/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order.
-const CUSTOMERS_SERVED_BY: &str = concat!(
-    "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, \
-     c.billing_profile, c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at \
-     FROM customers c WHERE ",
-    served_by!("c.id", "$1"),
-    " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3)) ORDER BY c.seq, c.id LIMIT $4"
-);
+/// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order;
+/// with a search, only those it finds (a condition on `$5`, a `LIKE` prefix pattern with `\` as
+/// its escape character, that an index serves).
+macro_rules! customers_served_by {
+    ($($search:expr)?) => {
+        concat!(
+            "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, \
+             c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
+             c.admin_user_name, c.admin_password_hash, c.created_at FROM customers c WHERE ",
+            served_by!("c.id", "$1"),
+            " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3))",
+            $($search,)?
+            " ORDER BY c.seq, c.id LIMIT $4"
+        )
+    };
+}
+
+/// The customers related to a partner of type `$type` whose tenant id matches `$5`.
+macro_rules! related_to_partner_like {
+    ($type:literal) => {
+        concat!(
+            " AND c.id IN (SELECT f.customer_id FROM customer_relationships f \
+             JOIN partners fp ON fp.tenant_id = f.partner_tenant_id \
+             WHERE f.partner_tenant_id LIKE $5 ESCAPE '\\' AND fp.partner_type = '",
+            $type,
+            "')"
+        )
+    };
+}
+
+const CUSTOMERS_SERVED_BY: &str = customers_served_by!();
+
+/// The statement of a search by `field` (see `customers_served_by!`).
+fn customer_search(field: SearchField) -> &'static str {
+    match field {
+        SearchField::CompanyName => customers_served_by!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
+        // Domains are stored in lower case.
+        SearchField::Domain => customers_served_by!(" AND c.domain LIKE $5 ESCAPE '\\'"),
+        SearchField::IndirectReseller => customers_served_by!(related_to_partner_like!("IndirectReseller")),
+        SearchField::IndirectCloudSolutionProvider => {
+            customers_served_by!(related_to_partner_like!("IndirectProvider"))
+        }
+    }
+}
 
 /// Customer `$1`, and whether partner `$2` serves it.
 const CUSTOMER_SEEN_BY: &str = concat!(
@@ -82,6 +122,20 @@ const ORDERS_SEEN_BY: &str = concat!(
          WHERE r.customer_id = o.customer_id AND r.partner_tenant_id = o.partner_tenant_id \
          AND p.indirect_provider_id = $2)) \
      ORDER BY o.seq, o.id"
+);
+
+/// Cart `$3` of customer `$1` if partner `$2` may see it, as `ORDERS_SEEN_BY` reads orders: the
+/// customer must be served by the partner, and the cart be the partner's own or, for an indirect
+/// provider, one of its resellers'. One row, with the cart or without (none to show); no row when
+/// there is no such customer.
+const CART_SEEN_BY: &str = concat!(
+    "WITH seen AS MATERIALIZED (SELECT c.id, ",
+    served_by!("c.id", "$2"),
+    " AS served FROM customers c WHERE c.id = $1) \
+     SELECT seen.served AS seen_served, k.id, k.customer_id, k.partner_tenant_id, k.line_items, k.status, \
+     k.created_at, k.last_modified_at, k.last_modified_user, k.expires_at \
+     FROM seen LEFT JOIN carts k ON k.customer_id = seen.id AND seen.served AND k.id = $3 AND (k.partner_tenant_id = $2 \
+       OR EXISTS (SELECT 1 FROM partners p WHERE p.tenant_id = k.partner_tenant_id AND p.indirect_provider_id = $2))"
 );
 
 /// A customer with its position in creation order.
@@ -142,25 +196,56 @@ where
 
 impl Store {
     /// Customers the partner has a relationship with, or that one of its indirect resellers has,
-    /// in the order they were created: at most `limit`, those after `after` when given, each with
-    /// its position in that order.
+    /// in the order they were created: at most `limit`, those after `after` when given, those the
+    /// search finds when there is one, each with its position in that order.
     pub async fn customers_served_by(
         &self,
         partner_tenant_id: &str,
         after: Option<&Position>,
         limit: u32,
+        search: Option<&CustomerFilter>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
         let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
+        let statement = search.map_or(CUSTOMERS_SERVED_BY, |s| customer_search(s.field));
+        let pattern = search.map(CustomerFilter::like_pattern);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
-            sqlx::query_as(CUSTOMERS_SERVED_BY)
-                .bind(partner_tenant_id)
-                .bind(after_seq)
-                .bind(after_id)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await
+            let query =
+                sqlx::query_as(statement).bind(partner_tenant_id).bind(after_seq).bind(after_id).bind(i64::from(limit));
+            match &pattern {
+                Some(pattern) => query.bind(pattern).fetch_all(pool).await,
+                None => query.fetch_all(pool).await,
+            }
         })?;
         rows.into_iter().map(PositionedCustomerRow::into_pair).collect()
+    }
+
+    /// How the database runs a search of partner `partner_tenant_id`'s customers (its plan, one
+    /// line per step): for the store's tests and the benchmark, which check that a search is an
+    /// index lookup, not a scan.
+    pub async fn customer_search_plan(
+        &self,
+        partner_tenant_id: &str,
+        search: &CustomerFilter,
+    ) -> StoreResult<Vec<String>> {
+        let statement = customer_search(search.field);
+        let explain = match &self.db {
+            super::Db::Postgres(_) => format!("EXPLAIN {statement}"),
+            super::Db::Sqlite(_) => format!("EXPLAIN QUERY PLAN {statement}"),
+        };
+        let pattern = search.like_pattern();
+        let lines: Vec<String> = on_pool!(self, reader, |pool| {
+            let rows = sqlx::query(&explain)
+                .bind(partner_tenant_id)
+                .bind(i64::MIN)
+                .bind("")
+                .bind(100_i64)
+                .bind(&pattern)
+                .fetch_all(pool)
+                .await?;
+            // A step's text is the last column: PostgreSQL's only one, SQLite's `detail`.
+            rows.iter().map(|row| row.try_get::<String, _>(row.len() - 1)).collect::<Result<_, _>>()?
+        });
+        Ok(lines)
     }
 
     /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
@@ -181,6 +266,24 @@ impl Store {
             sqlx::query_as(AGREEMENTS_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_all(pool).await
         })?;
         seen_list(rows)
+    }
+
+    /// Cart `cart_id` of customer `id`, if the partner serves the customer and may see the cart
+    /// (its own, or one of its resellers'): `Served(None)` when it may not, or there is none.
+    pub async fn cart_seen_by(
+        &self,
+        id: &str,
+        partner_tenant_id: &str,
+        cart_id: &str,
+    ) -> StoreResult<Seen<Option<Cart>>> {
+        let rows: Vec<SeenRow<CartRow>> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(CART_SEEN_BY).bind(id).bind(partner_tenant_id).bind(cart_id).fetch_all(pool).await
+        })?;
+        Ok(match seen_list(rows)? {
+            Seen::Served(carts) => Seen::Served(carts.into_iter().next()),
+            Seen::NotServed => Seen::NotServed,
+            Seen::NoSuchCustomer => Seen::NoSuchCustomer,
+        })
     }
 
     /// The orders of customer `id` the partner may see — the ones it placed and, for an indirect

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::attestations::{bind_attestation, unbind_attestation};
+use super::conn::on_conn;
 use super::outbox::insert_message;
 use super::rows::{agreement_type, corrupt, to_vec};
-use super::unit::on_conn;
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::agreements::{Agreement, AgreementSource};
 use crate::domain::contact::Contact;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::unit::{on_conn, WriteConn};
+use super::conn::{on_conn, WriteConn};
 use super::{Store, StoreResult, UnitOfWork};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;

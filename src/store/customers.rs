@@ -2,20 +2,26 @@
 
 use chrono::{DateTime, Utc};
 
+use super::conn::on_conn;
 use super::partners::PartnerRow;
 use super::rows::{corrupt, to_json, to_vec};
-use super::unit::on_conn;
 use super::{Store, StoreError, StoreResult, UnitOfWork};
+use crate::domain::customer_search::fold;
 use crate::domain::customers::Customer;
 use crate::domain::paging::Position;
 use crate::domain::partners::Partner;
 
-/// A taken domain or admin user name inserts nothing (a conflict, reported by the row count).
+/// A taken domain or admin user name inserts nothing (a conflict, reported by the row count). The
+/// company name is stored as given and folded for searches (`$12`).
 const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, commerce_id, domain, company_name, \
      organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
-     admin_password_hash, created_at, seq) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)) \
+     admin_password_hash, created_at, company_name_folded, seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)) \
      ON CONFLICT DO NOTHING";
+
+/// The company names of customers stored before searches were (migration 0010), to fold.
+const UNFOLDED_COMPANY_NAMES: &str = "SELECT id, company_name FROM customers WHERE company_name_folded IS NULL";
+const FOLD_COMPANY_NAME: &str = "UPDATE customers SET company_name_folded = $2 WHERE id = $1";
 
 const CUSTOMER: &str = "SELECT id, commerce_id, domain, company_name, organization_registration_number, \
      billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at \
@@ -103,6 +109,20 @@ impl Store {
         to_vec(rows)
     }
 
+    /// Fold the company names that no search could find yet: those of customers stored before
+    /// searches were. Run at start-up, after the migrations; a second run finds none.
+    pub(super) async fn fold_company_names(&self) -> StoreResult<()> {
+        let unfolded: Vec<(String, String)> =
+            on_pool!(self, writer, |pool| sqlx::query_as(UNFOLDED_COMPANY_NAMES).fetch_all(pool).await)?;
+        for (id, company_name) in unfolded {
+            let folded = fold(&company_name);
+            on_pool!(self, writer, |pool| {
+                sqlx::query(FOLD_COMPANY_NAME).bind(&id).bind(&folded).execute(pool).await?;
+            });
+        }
+        Ok(())
+    }
+
     /// Where customer `id` stands in the order of creation, if it exists.
     pub async fn customer_position(&self, id: &str) -> StoreResult<Option<Position>> {
         let seq: Option<i64> = on_pool!(self, reader, |pool| {
@@ -131,6 +151,7 @@ impl UnitOfWork {
                 .bind(&customer.admin_user_name)
                 .bind(&customer.admin_password_hash)
                 .bind(customer.created_at)
+                .bind(fold(&customer.company_name))
                 .execute(&mut **c)
                 .await?
                 .rows_affected()

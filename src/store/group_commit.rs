@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, Notify, OwnedMutexGuard, Semaphore};
 
-use super::kept_answers::kept_answer;
-use super::unit::WriteConn;
+use super::conn::WriteConn;
+use super::request_ids::kept_answer;
 use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
 
 const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";

@@ -7,9 +7,10 @@
 //! - what the store is about: `settings.rs` (the clock, the service date, settings), `partners.rs`
 //!   (partners, the template catalog), `identities.rs`, `customers.rs`, `access.rs` (reads that
 //!   check the caller's access in the same statement), `agreements.rs`, `attestations.rs`,
-//!   `orders.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
+//!   `orders.rs`, `carts.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
 //!   `faults.rs`, `reset.rs`;
 //! - how it stores: `unit.rs` (a unit of work: the writes of one request, in one transaction),
+//!   `conn.rs` (the connection it writes on), `request_ids.rs` (a request id a unit holds),
 //!   `postgres.rs` and `sqlite.rs` (connection, pools, migrations in `migrations/<backend>`),
 //!   `group_commit.rs` (SQLite's units committed in groups on the one writer), `cache.rs` and
 //!   `notify.rs` (shared state kept in memory, and how replicas clear it), `rows.rs` (decoding
@@ -63,6 +64,8 @@ mod access;
 mod agreements;
 mod attestations;
 mod cache;
+mod carts;
+mod conn;
 mod customers;
 mod documents;
 mod faults;
@@ -75,6 +78,7 @@ mod orders;
 mod outbox;
 mod partners;
 mod postgres;
+mod request_ids;
 mod reset;
 mod rows;
 mod sessions;
@@ -84,8 +88,8 @@ mod unit;
 
 pub use access::Seen;
 
-pub use kept_answers::{RequestLock, StoredResponse, REQUEST_LOCK_WAIT};
 pub use outbox::OutboxQuery;
+pub use request_ids::{RequestLock, StoredResponse, REQUEST_LOCK_WAIT};
 pub use sessions::{SignInLink, WebSession};
 pub use settings::{PartnerTime, PartnerTimes, StoredClock};
 pub use unit::UnitOfWork;
@@ -170,11 +174,14 @@ impl Store {
         }
     }
 
+    /// Bring the schema up to date, and the data a migration could not (see
+    /// `fold_company_names`).
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.db {
-            Db::Postgres(db) => db.migrate().await,
-            Db::Sqlite(db) => db.migrate().await,
+            Db::Postgres(db) => db.migrate().await?,
+            Db::Sqlite(db) => db.migrate().await?,
         }
+        self.fold_company_names().await
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -314,7 +321,10 @@ mod migrations_tests {
             .replace("TIMESTAMPTZ", "TEXT")
             .replace("DOUBLE PRECISION", "REAL")
             .replace("BIGINT", "INTEGER")
-            .replace("chr(", "char(");
+            .replace("chr(", "char(")
+            // An index a prefix search (LIKE 'abc%') can use: an operator class on PostgreSQL, the
+            // NOCASE collation that SQLite's LIKE needs.
+            .replace(" text_pattern_ops", " COLLATE NOCASE");
         // Booleans are 0 and 1 in SQLite's inserts; `FALSE` as a column default stays as written.
         folded
             .replace(", TRUE)", ", 1)")

@@ -2,13 +2,18 @@
 
 use chrono::{DateTime, Utc};
 
+use super::conn::on_conn;
 use super::rows::{corrupt, to_json, to_vec};
-use super::unit::on_conn;
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::orders::Order;
 
+/// An order; `$7` the cart whose checkout placed it, if one did.
 const INSERT_ORDER: &str = "INSERT INTO orders (id, customer_id, partner_tenant_id, line_items, creation_date, \
-     status, seq) VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
+     status, cart_id, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
+
+/// The orders the checkout of cart `$1` placed.
+const ORDERS_OF_CART: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
+     FROM orders WHERE cart_id = $1 ORDER BY seq, id";
 
 const ORDERS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
      FROM orders WHERE customer_id = $1 ORDER BY seq, id";
@@ -50,6 +55,25 @@ impl Store {
 
 impl UnitOfWork {
     pub async fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        self.insert_order_of(o, None).await
+    }
+
+    /// An order the checkout of cart `cart_id` placed.
+    pub async fn insert_order_of_cart(&mut self, o: &Order, cart_id: &str) -> StoreResult<()> {
+        self.insert_order_of(o, Some(cart_id)).await
+    }
+
+    /// The orders the checkout of cart `cart_id` placed, read in the unit: a checkout that a
+    /// concurrent one beat sees what that one placed.
+    pub async fn orders_of_cart(&mut self, cart_id: &str) -> StoreResult<Vec<Order>> {
+        let mut conn = self.conn().await?;
+        let conn = &mut conn;
+        let rows: Vec<OrderRow> =
+            on_conn!(conn, |c| sqlx::query_as(ORDERS_OF_CART).bind(cart_id).fetch_all(&mut **c).await?);
+        to_vec(rows)
+    }
+
+    async fn insert_order_of(&mut self, o: &Order, cart_id: Option<&str>) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         let conn = &mut conn;
         let items = to_json("line_items", &o.line_items)?;
@@ -61,6 +85,7 @@ impl UnitOfWork {
                 .bind(&items)
                 .bind(o.creation_date)
                 .bind(&o.status)
+                .bind(cart_id)
                 .execute(&mut **c)
                 .await?;
         });

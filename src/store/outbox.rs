@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::unit::{on_conn, WriteConn};
+use super::conn::{on_conn, WriteConn};
 use super::{Store, StoreResult};
 use crate::domain::outbox::OutboxMessage;
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cache::SharedCache;
-use super::kept_answers::kept_answer;
+use super::conn::WriteConn;
 use super::notify::{self, Echoes};
-use super::unit::WriteConn;
+use super::request_ids::kept_answer;
 use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
 
 /// Tell the other replicas that shared state changed (`store::notify`).

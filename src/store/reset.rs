@@ -11,6 +11,7 @@ const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM sign_in_failures",
     "DELETE FROM outbox",
     "DELETE FROM orders",
+    "DELETE FROM carts",
     "DELETE FROM agreements",
     "DELETE FROM enhanced_attestations",
     "DELETE FROM customer_relationships",
@@ -25,7 +26,7 @@ const RESET_EVERYTHING: &[&str] = &[
     "DELETE FROM emulator_clock",
 ];
 
-/// A reset of partner `$1`'s own state: its confirmations and attestations, orders, emails, kept
+/// A reset of partner `$1`'s own state: its confirmations and attestations, orders, carts, emails, kept
 /// answers and relationships. A customer no partner has a relationship with any more goes too; one that
 /// another partner still serves stays, with that partner's data.
 const RESET_PARTNER: &[&str] = &[
@@ -34,6 +35,7 @@ const RESET_PARTNER: &[&str] = &[
     "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1",
     "DELETE FROM outbox WHERE partner_tenant_id = $1",
     "DELETE FROM orders WHERE partner_tenant_id = $1",
+    "DELETE FROM carts WHERE partner_tenant_id = $1",
     "DELETE FROM agreements WHERE partner_tenant_id = $1",
     "DELETE FROM enhanced_attestations WHERE partner_tenant_id = $1",
     "DELETE FROM customer_relationships WHERE partner_tenant_id = $1",

@@ -5,31 +5,12 @@
 //! first and writes last: reads through the store do not see the unit's writes before its commit
 //! (and on an in-memory SQLite database they wait for it), and every write of a use case that has
 //! a unit goes through it. The writes themselves sit with what they write (`customers.rs`,
-//! `agreements.rs`, …), written once for both backends on the unit's connection (`WriteConn`).
+//! `agreements.rs`, …), written once for both backends on the unit's connection (`WriteConn`, `conn.rs`).
 
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::SqliteConnection;
-
+use super::conn::WriteConn;
 use super::group_commit::SqliteUnit;
 use super::postgres::PgUnit;
 use super::{RequestLock, StoreResult};
-
-/// The connection of a unit of work, on either backend.
-pub(super) enum WriteConn<'a> {
-    Postgres(&'a mut PgConnection),
-    Sqlite(&'a mut SqliteConnection),
-}
-
-/// `on_conn!(conn, |c| expression)`: the expression, with `c` the backend's connection.
-macro_rules! on_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::store::unit::WriteConn::Postgres($c) => $body,
-            $crate::store::unit::WriteConn::Sqlite($c) => $body,
-        }
-    };
-}
-pub(super) use on_conn;
 
 /// Boxed: a unit lives in the futures of requests and use cases, which are moved as they run; the
 /// backends' state is large.

@@ -227,7 +227,7 @@ async fn bad_sizes_and_bad_stale_or_foreign_continuation_tokens_are_refused_clea
     for i in 0..3 {
         app.create_customer(&p.token, &format!("tokens{i}")).await;
     }
-    for size in ["0", "501", "-1", "", "two", "1.5"] {
+    for size in ["501", "-1", "", "two", "1.5"] {
         let e = assert_error(app.get(&format!("/v1/customers?size={size}"), &p.token).await, 400, 990406).await;
         assert!(e["data"][0].as_str().unwrap().contains("size"), "{e}");
     }

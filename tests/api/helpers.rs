@@ -168,6 +168,14 @@ impl TestApp {
         assert_eq!(r.status(), 200);
     }
 
+    /// The customer accepts the Microsoft Customer Agreement itself (the control plane's stand-in
+    /// for the admin center): the purchase gate opens.
+    pub async fn accept_directly(&self, customer_id: &str) {
+        let body = json!({"firstName": "Cy", "lastName": "Doe", "email": "cy@contoso.example"});
+        let path = format!("/_emulator/customers/{customer_id}/direct-acceptance");
+        assert_eq!(self.control(Method::POST, &path, Some(&body)).await.status(), 201, "direct acceptance");
+    }
+
     pub async fn order(&self, token: &str, customer_id: &str) -> Response {
         self.post(
             &format!("/v1/customers/{customer_id}/orders"),

@@ -5,7 +5,9 @@ mod helpers;
 
 mod admin_center;
 mod attestation;
+mod carts;
 mod control_plane;
+mod customer_search;
 mod customers;
 mod enhanced_attestation;
 mod foundation;

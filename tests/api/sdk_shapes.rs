@@ -260,3 +260,105 @@ async fn a_burst_of_identical_retries_creates_one_customer() {
     let listed = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(listed["totalCount"], 1);
 }
+
+/// The Java SDK's request for a `links` entry: `root + "/v1/" + uri` (the URI starts with `/`, so
+/// the path has a doubled slash), with the link's headers.
+pub fn follow_link(app: &TestApp, link: &Value, token: &str) -> reqwest::RequestBuilder {
+    let uri = link["uri"].as_str().unwrap_or_else(|| panic!("a link has a uri: {link}"));
+    assert!(uri.starts_with('/'), "links URIs start with '/', as Microsoft's do: {uri}");
+    let method = Method::from_bytes(link["method"].as_str().unwrap().as_bytes()).unwrap();
+    let mut request = app.request(method, &format!("/v1/{uri}"), Some(token));
+    for header in link["headers"].as_array().unwrap() {
+        request = request.header(header["key"].as_str().unwrap(), header["value"].as_str().unwrap());
+    }
+    request
+}
+
+#[tokio::test]
+async fn the_java_sdk_enumerator_pages_through_a_doubled_slash() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let mut created = Vec::new();
+    for i in 0..3 {
+        created.push(app.create_customer(&p.token, &format!("enumerated{i}")).await["id"].clone());
+    }
+    // query(buildIndexedQuery(1)), then getEnumerators().getCustomers() and next() until the end.
+    let mut page = app.get_json("/v1/customers?size=1", &p.token).await;
+    let mut seen = page["items"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+    while page["links"].get("next").is_some() {
+        let r = follow_link(&app, &page["links"]["next"], &p.token).send().await.unwrap();
+        assert!(r.url().path().starts_with("/v1//customers"), "{}", r.url());
+        assert_eq!(r.status(), 200, "GET {}", r.url());
+        page = r.json().await.unwrap();
+        seen.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].clone()));
+    }
+    assert_eq!(seen, created);
+    // Every route takes repeated slashes, and they are one in the journal.
+    let id = created[0].as_str().unwrap();
+    assert_eq!(app.get(&format!("//v1//customers///{id}"), &p.token).await.status(), 200);
+    assert_eq!(app.get("/v1//agreements?agreementType=*", &p.token).await.status(), 200);
+    assert_eq!(app.control(Method::GET, "/_emulator//clock", None).await.status(), 200);
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    assert!(
+        journal["items"].as_array().unwrap().iter().any(|e| e["path"] == format!("/v1/customers/{id}")),
+        "{journal}"
+    );
+}
+
+/// Every `links` entry of an answer, however deep, by name (`self`, `next`).
+fn links_of(answer: &Value, found: &mut Vec<(String, Value)>) {
+    match answer {
+        Value::Object(members) => {
+            if let Some(Value::Object(links)) = members.get("links") {
+                found.extend(links.iter().map(|(name, link)| (name.clone(), link.clone())));
+            }
+            members.values().for_each(|v| links_of(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| links_of(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_links_uri_the_emulator_returns_works_joined_to_v1_as_the_java_sdk_joins_it() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    for i in 0..3 {
+        app.create_customer(&p.token, &format!("linked{i}")).await;
+    }
+    let list = app.get_json("/v1/customers", &p.token).await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    app.accept_directly(&id).await;
+    let order: Value = app.order(&p.token, &id).await.json().await.unwrap();
+    let line = json!({"catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1, "billingCycle": "monthly", "termDuration": "P1M"});
+    let cart: Value = app
+        .post(&format!("/v1/customers/{id}/carts"), &p.token, &json!({"lineItems": [line]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let checkout = format!("/v1/customers/{id}/carts/{}/checkout", cart["id"].as_str().unwrap());
+    let mut answers = vec![order, cart, app.post(&checkout, &p.token, &json!({})).await.json().await.unwrap()];
+    let filter = "%7B%22Field%22%3A%22Domain%22%2C%22Value%22%3A%22linked%22%2C%22Operator%22%3A%22starts_with%22%7D";
+    for path in [
+        "/v1/customers".to_string(),
+        "/v1/customers?size=1".into(),
+        format!("/v1/customers?size=1&filter={filter}"),
+        format!("/v1/customers?size=0&filter={filter}"),
+        format!("/v1/customers/{id}"),
+        format!("/v1/customers/{id}/agreements?agreementType=*"),
+        "/v1/agreements?agreementType=*".into(),
+        format!("/v1/customers/{id}/orders"),
+    ] {
+        answers.push(app.get_json(&path, &p.token).await);
+    }
+    let mut links = Vec::new();
+    answers.iter().for_each(|answer| links_of(answer, &mut links));
+    for (name, link) in &links {
+        let r = follow_link(&app, link, &p.token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "links.{name} {link} → GET {}", r.url());
+    }
+    let names: std::collections::BTreeSet<&str> = links.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["next", "self"].into(), "every kind of link was walked");
+    assert!(links.len() >= 20, "{}", links.len());
+}

@@ -38,6 +38,46 @@ fn every_route_is_in_the_spec_and_every_spec_operation_is_a_route() {
     assert!(missing_from_router.is_empty(), "spec operations the router lacks: {missing_from_router:?}");
 }
 
+/// A parameter of openapi.yaml, its `$ref` followed.
+fn resolved<'a>(spec: &'a serde_yaml::Value, parameter: &'a serde_yaml::Value) -> &'a serde_yaml::Value {
+    match parameter["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/parameters/")) {
+        Some(name) => &spec["components"]["parameters"][name],
+        None => parameter,
+    }
+}
+
+#[test]
+fn every_query_parameter_the_spec_documents_is_one_its_route_reads_and_no_other() {
+    let spec: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string("openapi.yaml").unwrap()).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        let path = path.as_str().unwrap();
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for method in ["get", "put", "post", "delete", "patch"] {
+            let Some(operation) = item.get(method) else { continue };
+            let documented: BTreeSet<String> = operation["parameters"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|p| resolved(&spec, p))
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap().to_ascii_lowercase())
+                .collect();
+            let (m, route) =
+                partner_center_emulator::http::api::resolve_operation(&format!("{method} {path}")).unwrap();
+            let read: BTreeSet<String> = partner_center_emulator::http::api::query_parameters(&m, &route)
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect();
+            assert_eq!(documented, read, "{method} {path}: documented ⇄ read by the route");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 13, "{checked}");
+}
+
 #[tokio::test]
 async fn the_spec_and_its_docs_page_are_served() {
     let app = TestApp::spawn().await;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use partner_center_emulator::domain::agreements::{Agreement, AgreementSource, AgreementType};
 use partner_center_emulator::domain::attestations::EnhancedAttestation;
 use partner_center_emulator::domain::contact::Contact;
+use partner_center_emulator::domain::customer_search::{CustomerFilter, SearchField};
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
 use partner_center_emulator::domain::documents::DocumentLink;
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
@@ -238,19 +239,124 @@ async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
     insert_customer(&store, &customer("a", "third", "other"), &["other".into()]).await.unwrap();
     insert_customer(&store, &customer("c", "fourth", "res"), &["res".into()]).await.unwrap();
     let ids = |list: Vec<(Position, Customer)>| list.into_iter().map(|(_, c)| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.customers_served_by("prov", None, u32::MAX).await.unwrap()), ["b", "c"]);
-    assert_eq!(ids(store.customers_served_by("res", None, u32::MAX).await.unwrap()), ["b", "c"]);
-    assert_eq!(ids(store.customers_served_by("other", None, u32::MAX).await.unwrap()), ["a"]);
+    assert_eq!(ids(store.customers_served_by("prov", None, u32::MAX, None).await.unwrap()), ["b", "c"]);
+    assert_eq!(ids(store.customers_served_by("res", None, u32::MAX, None).await.unwrap()), ["b", "c"]);
+    assert_eq!(ids(store.customers_served_by("other", None, u32::MAX, None).await.unwrap()), ["a"]);
     // A page: at most `limit`, after a position, which names its customer.
-    let first = store.customers_served_by("prov", None, 1).await.unwrap();
+    let first = store.customers_served_by("prov", None, 1, None).await.unwrap();
     assert_eq!(ids(first.clone()), ["b"]);
     assert_eq!(store.customer_position("b").await.unwrap().as_ref(), Some(&first[0].0));
-    assert_eq!(ids(store.customers_served_by("prov", Some(&first[0].0), 5).await.unwrap()), ["c"]);
+    assert_eq!(ids(store.customers_served_by("prov", Some(&first[0].0), 5, None).await.unwrap()), ["c"]);
     assert_eq!(store.customer_position("nobody").await.unwrap(), None);
     add_relationship(&store, "a", "res", at(1)).await.unwrap();
     add_relationship(&store, "a", "res", at(2)).await.unwrap();
     let related: Vec<String> = store.related_partners("a").await.unwrap().into_iter().map(|p| p.tenant_id).collect();
     assert_eq!(related, ["other", "res"], "in the order the relationships began, each once");
+}
+
+fn filter(field: SearchField, value: &str) -> CustomerFilter {
+    CustomerFilter { field, value: value.into() }
+}
+
+#[tokio::test]
+async fn a_search_finds_by_prefix_without_regard_to_case_within_the_partners_scope() {
+    let store = fresh_store().await;
+    store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
+    store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
+    store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    let named = |id: &str, domain: &str, name: &str, by: &str| Customer {
+        company_name: name.into(),
+        ..customer(id, domain, by)
+    };
+    insert_customer(&store, &named("a", "contoso", "Contoso", "prov"), &["prov".into(), "res".into()]).await.unwrap();
+    insert_customer(&store, &named("b", "ecole", "ÉCOLE_1", "res"), &["res".into()]).await.unwrap();
+    insert_customer(&store, &named("c", "contosob", "contoso b", "other"), &["other".into()]).await.unwrap();
+    insert_customer(&store, &named("d", "ecolex", "écolex1", "prov"), &["prov".into()]).await.unwrap();
+    let found = |partner: &'static str, f: CustomerFilter| {
+        let store = store.clone();
+        async move {
+            let found = store.customers_served_by(partner, None, 10, Some(&f)).await.unwrap();
+            found.into_iter().map(|(_, c)| c.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("prov", filter(SearchField::CompanyName, "CONT")).await, ["a"]);
+    assert_eq!(found("other", filter(SearchField::CompanyName, "cont")).await, ["c"]);
+    assert_eq!(found("prov", filter(SearchField::CompanyName, "école_")).await, ["b"], "_ is no wildcard");
+    assert_eq!(found("prov", filter(SearchField::Domain, "Contoso")).await, ["a"]);
+    assert_eq!(found("prov", filter(SearchField::IndirectReseller, "re")).await, ["a", "b"]);
+    assert_eq!(found("res", filter(SearchField::IndirectCloudSolutionProvider, "prov")).await, ["a"]);
+    assert_eq!(found("prov", filter(SearchField::IndirectReseller, "prov")).await, Vec::<String>::new());
+    // Pages of a search: after a position.
+    let e = filter(SearchField::CompanyName, "é");
+    let first = store.customers_served_by("prov", None, 1, Some(&e)).await.unwrap();
+    let rest = store.customers_served_by("prov", Some(&first[0].0), 5, Some(&e)).await.unwrap();
+    assert_eq!(rest.into_iter().map(|(_, c)| c.id).collect::<Vec<_>>(), ["d"]);
+}
+
+#[tokio::test]
+async fn customers_stored_before_searches_are_folded_at_start_up() {
+    let url = database::fresh_database_url().await;
+    let store = store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    let old = Customer { company_name: "ÉCOLE Ancienne".into(), ..customer("c", "ecole", "p") };
+    insert_customer(&store, &old, &["p".into()]).await.unwrap();
+    // As a customer stored before migration 0010 was: no folded name.
+    use sqlx::Connection;
+    let unfold = "UPDATE customers SET company_name_folded = NULL";
+    if url.starts_with("postgres") {
+        sqlx::query(unfold).execute(&mut sqlx::PgConnection::connect(&url).await.unwrap()).await.unwrap();
+    } else {
+        sqlx::query(unfold).execute(&mut sqlx::SqliteConnection::connect(&url).await.unwrap()).await.unwrap();
+    }
+    let search = filter(SearchField::CompanyName, "école a");
+    assert!(store.customers_served_by("p", None, 10, Some(&search)).await.unwrap().is_empty());
+    let restarted = store::connect(&url).await.unwrap();
+    restarted.migrate().await.unwrap();
+    assert_eq!(restarted.customers_served_by("p", None, 10, Some(&search)).await.unwrap().len(), 1);
+}
+
+/// `count` customers of partner `p`, in one unit, and the database's statistics brought up to date.
+async fn many_customers(store: &Arc<Store>, database_url: &str, count: usize) {
+    let mut unit = store.begin();
+    for i in 0..count {
+        let c = Customer {
+            company_name: format!("Company {i:05}"),
+            ..customer(&format!("c{i:05}"), &format!("d{i:05}"), "p")
+        };
+        unit.insert_customer(&c, &["p".into()]).await.unwrap();
+    }
+    unit.commit().await.unwrap();
+    use sqlx::Connection;
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await.unwrap();
+        sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+        sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_search_is_an_index_lookup_not_a_scan() {
+    let url = database::fresh_database_url().await;
+    let store = store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    store.insert_partner(&partner("r0123", PartnerType::IndirectReseller, None), at(0)).await.unwrap();
+    many_customers(&store, &url, 3000).await;
+    add_relationship(&store, "c00042", "r0123", at(1)).await.unwrap();
+    let expected = [
+        (SearchField::CompanyName, "company 0004", "customers_company_name_prefix"),
+        (SearchField::Domain, "d0004", "customers_domain_prefix"),
+        (SearchField::IndirectReseller, "r01", "customer_relationships_partner_prefix"),
+    ];
+    for (field, value, index) in expected {
+        let plan = store.customer_search_plan("p", &filter(field, value)).await.unwrap().join("\n");
+        assert!(plan.contains(index), "{field:?} uses {index}:\n{plan}");
+        let found = store.customers_served_by("p", None, 100, Some(&filter(field, value))).await.unwrap();
+        assert_eq!(found.len(), if field == SearchField::IndirectReseller { 1 } else { 10 }, "{field:?}");
+    }
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::customer_search::CustomerFilter;
 use crate::domain::customers::{BillingProfile, CompanyProfileInput};
 use crate::domain::ids::CustomerId;
 use crate::domain::paging;
@@ -50,7 +51,8 @@ pub async fn create_customer(
 /// The request header that carries a continuation token, as Partner Center names it.
 pub const CONTINUATION_TOKEN_HEADER: &str = "MS-ContinuationToken";
 
-/// `GET /v1/customers[?size=N]`, with `MS-ContinuationToken` for the pages after the first.
+/// `GET /v1/customers[?size=N][&filter=…][&seekOperation=Next]`, with `MS-ContinuationToken` for
+/// the pages after the first.
 pub async fn list_customers(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -60,20 +62,54 @@ pub async fn list_customers(
     let permit = permit::<ops::ListCustomers>(&caller)?;
     let size = match query.get("size") {
         None => None,
-        Some(raw) => Some(paging::parse_page_size(raw).map_err(ApiError::InvalidQueryParameter)?),
+        Some(raw) => paging::parse_page_size(raw).map_err(ApiError::InvalidQueryParameter)?,
+    };
+    let filter = match query.get("filter") {
+        None => None,
+        Some(raw) => {
+            Some(CustomerFilter::parse(raw).map_err(|problems| ApiError::InvalidQueryParameter(problems.join("; ")))?)
+        }
     };
     let continuation = match headers.get(CONTINUATION_TOKEN_HEADER) {
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| invalid_token())?.to_string()),
     };
-    let page = customers::list_customers(&ctx, &permit, PageRequest { size, continuation }).await?;
+    check_seek_operation(query.get("seekOperation"), continuation.is_some())?;
+    let page = customers::list_customers(&ctx, &permit, PageRequest { size, continuation, filter }).await?;
     let items: Vec<Value> = page.customers.iter().map(|c| wire::customer(c, None)).collect();
+    let self_uri = customers_uri(page.size, page.filter.as_ref());
     Ok(match page.size {
-        None => Json(wire::collection(&items, "/customers")).into_response(),
-        Some(size) => {
-            Json(wire::page(&items, &format!("/customers?size={size}"), page.next.as_deref())).into_response()
-        }
+        None => Json(wire::collection(&items, &self_uri)).into_response(),
+        Some(_) => Json(wire::page(&items, &self_uri, page.next.as_deref())).into_response(),
     })
+}
+
+/// `seekOperation` (the SDKs' seek queries): `Next` goes on from the `MS-ContinuationToken`, which
+/// it needs; the customer list goes forward only, so no other operation is taken.
+fn check_seek_operation(seek: Option<&str>, has_token: bool) -> ApiResult<()> {
+    match seek.map(str::trim) {
+        None => Ok(()),
+        Some(op) if op.eq_ignore_ascii_case("next") && has_token => Ok(()),
+        Some(op) if op.eq_ignore_ascii_case("next") => Err(ApiError::InvalidQueryParameter(
+            "seekOperation: Next goes on from a page: send the MS-ContinuationToken of the page before".into(),
+        )),
+        Some(other) => Err(ApiError::InvalidQueryParameter(format!(
+            "seekOperation: '{other}' is not supported: the customer list goes forward only, with seekOperation=Next \
+             and the MS-ContinuationToken of the page before"
+        ))),
+    }
+}
+
+/// The list's URI as a `links` entry names it (relative to `/v1`): the page size and the search in
+/// force, the filter URL-encoded as the SDKs send it.
+fn customers_uri(size: Option<u32>, filter: Option<&CustomerFilter>) -> String {
+    let mut query: Vec<(&str, String)> = Vec::new();
+    query.extend(size.map(|size| ("size", size.to_string())));
+    query.extend(filter.map(|f| ("filter", f.to_json())));
+    match serde_urlencoded::to_string(&query) {
+        Ok(query) if !query.is_empty() => format!("/customers?{query}"),
+        _ => "/customers".to_string(),
+    }
 }
 
 fn invalid_token() -> ApiError {

@@ -4,6 +4,7 @@
 
 mod agreements;
 mod attestations;
+mod carts;
 mod customers;
 mod documents;
 mod orders;
@@ -11,7 +12,7 @@ pub mod pipeline;
 pub mod wire;
 
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use super::edge::extract::QueryParams;
@@ -44,11 +45,31 @@ pub fn routes() -> Vec<RouteEntry> {
         ),
         ("GET", "/v1/customers/{customer_id}/orders", get(orders::list_orders)),
         ("POST", "/v1/customers/{customer_id}/orders", post(orders::create_order)),
+        ("GET", "/v1/customers/{customer_id}/orders/{order_id}", get(orders::get_order)),
+        ("POST", "/v1/customers/{customer_id}/carts", post(carts::create_cart)),
+        ("GET", "/v1/customers/{customer_id}/carts/{cart_id}", get(carts::get_cart)),
+        ("PUT", "/v1/customers/{customer_id}/carts/{cart_id}", put(carts::update_cart)),
+        ("POST", "/v1/customers/{customer_id}/carts/{cart_id}/checkout", post(carts::check_out_cart)),
         ("POST", "/v1/attestations/enhanced", post(attestations::create_attestation)),
         ("GET", "/v1/attestations/enhanced/{attestation_id}", get(attestations::get_attestation)),
     ];
     routes.extend(documents::download_routes());
     routes
+}
+
+/// The query parameters each API route reads (names compared without regard to case), as
+/// openapi.yaml documents them (a test holds the two together). Any other parameter a request
+/// sends has no effect, as on Partner Center, and the request journal says so.
+const QUERY_PARAMETERS: &[(&str, &str, &[&str])] = &[
+    ("GET", "/v1/agreements", &["agreementType"]),
+    ("GET", "/v1/agreementtemplates/{template_id}/document", &["language", "country"]),
+    ("GET", "/v1/customers", &["size", "filter", "seekOperation"]),
+    ("GET", "/v1/customers/{customer_id}/agreements", &["agreementType"]),
+];
+
+/// The query parameters the route `method route` (in the router's spelling) reads.
+pub fn query_parameters(method: &str, route: &str) -> &'static [&'static str] {
+    QUERY_PARAMETERS.iter().find(|(m, r, _)| *m == method && *r == route).map_or(&[], |(_, _, names)| names)
 }
 
 /// The API's routes behind its pipeline.
@@ -94,5 +115,15 @@ mod tests {
         assert_eq!(resolve_operation("reset"), None, "the control plane is never faulted");
         assert_eq!(resolve_operation("DELETE /v1/agreements"), None);
         assert_eq!(resolve_operation("noSuchOperation"), None);
+    }
+
+    #[test]
+    fn the_query_parameters_are_declared_for_routes_that_exist() {
+        let routes: Vec<(&str, &str)> = routes().into_iter().map(|(m, r, _)| (m, r)).collect();
+        for (method, route, _) in QUERY_PARAMETERS {
+            assert!(routes.contains(&(*method, *route)), "{method} {route} is no route");
+        }
+        assert_eq!(query_parameters("GET", "/v1/customers"), ["size", "filter", "seekOperation"]);
+        assert!(query_parameters("POST", "/v1/customers").is_empty());
     }
 }

@@ -58,3 +58,14 @@ pub async fn list_orders(
     let self_uri = format!("/customers/{}/orders", list.customer_id);
     Ok(Json(wire::collection(&items, &self_uri)).into_response())
 }
+
+/// `GET /v1/customers/{id}/orders/{orderId}`
+pub async fn get_order(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    Path((customer_id, order_id)): Path<(CustomerId, String)>,
+) -> ApiResult<Json<Value>> {
+    let permit = permit::<ops::GetOrder>(&caller)?;
+    let order = orders::get_order(&ctx, &permit, &customer_id, &order_id).await?;
+    Ok(Json(wire::order(&order)))
+}

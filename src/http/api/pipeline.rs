@@ -1,8 +1,8 @@
 //! The API's pipeline: the layer around every `/v1` route (and the document links). In order: the
-//! caller is established once from the bearer token; a fault rule may hit the request; a POST
-//! runs in its unit of work, once under its `MS-RequestId`; then the handler runs.
+//! caller is established once from the bearer token; a fault rule may hit the request; a write (a
+//! POST, or a PUT) runs in its unit of work, once under its `MS-RequestId`; then the handler runs.
 //!
-//! Every `/v1` POST runs in one unit of work (one transaction): the edge opens it, the handler's
+//! Every `/v1` POST and PUT runs in one unit of work (one transaction): the edge opens it, the handler's
 //! use case writes in it (see [`Unit`]), and the edge commits it once the answer is final — so a
 //! request's writes, the notification email they trigger and the answer kept for its retries are
 //! stored together, in one commit, or not at all. A retryable answer (5xx, 408, 429) rolls the unit
@@ -33,7 +33,7 @@ use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
-use crate::http::edge::extract::bearer_token;
+use crate::http::edge::extract::{bearer_token, QueryParams};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
 use crate::service::unit::Unit;
@@ -50,6 +50,7 @@ const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
 /// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
 /// future and a service clone on every request.
 pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    note_ignored_query(&req);
     let mfa_compliant = authenticate(&state, &mut req).await;
     let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
     let partner =
@@ -58,9 +59,9 @@ pub async fn api_request(State(state): State<AppState>, mut req: Request, next: 
     let handled = async {
         match inject_faults(&state, &parts).await {
             Some(injected) => injected,
-            // A POST's unit of work and its claim are large futures: boxed, so that the futures of
+            // A write's unit of work and its claim are large futures: boxed, so that the futures of
             // the other requests, moved from layer to layer, stay small.
-            None if parts.method == Method::POST => {
+            None if matches!(parts.method, Method::POST | Method::PUT) => {
                 Box::pin(run_in_unit(&state, Request::from_parts(parts, body), next)).await
             }
             None => next.run(Request::from_parts(parts, body)).await,
@@ -77,6 +78,26 @@ pub async fn api_request(State(state): State<AppState>, mut req: Request, next: 
             .insert(IS_MFA_COMPLIANT, HeaderValue::from_static(if compliant { "true" } else { "false" }));
     }
     response
+}
+
+/// The query parameters the route does not read, noted for the journal: Partner Center answers as
+/// if they were not there, and so does the emulator, but the journal says they had no effect.
+fn note_ignored_query(req: &Request) {
+    let (Some(query), Some(context)) = (req.uri().query(), req.extensions().get::<Arc<RequestContext>>()) else {
+        return;
+    };
+    let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
+    let read = super::query_parameters(req.method().as_str(), route);
+    let mut ignored: Vec<String> = Vec::new();
+    for name in QueryParams::parse(query).names() {
+        let known = read.iter().any(|r| r.eq_ignore_ascii_case(name));
+        if !known && !ignored.iter().any(|i| i == name) {
+            ignored.push(name.to_string());
+        }
+    }
+    if !ignored.is_empty() {
+        context.set_ignored_query(ignored);
+    }
 }
 
 /// Verify the bearer token, if any, and put the outcome in the request. Returns whether the call
@@ -125,8 +146,9 @@ pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
-/// Run a POST in a unit of work, or replay its kept answer, or refuse it (see the module's
-/// description). Other methods write nothing through a unit and run as they come (`api_request`).
+/// Run a write (a POST, or a PUT: a cart's update) in a unit of work, or replay its kept answer, or
+/// refuse it (see the module's description). GETs write nothing and run as they come
+/// (`api_request`).
 async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
     let mut unit = Unit::begin(state);
     let (req, ticket) = match claim_request_id(state, &mut unit, req).await {

@@ -5,11 +5,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::domain::agreements::{Agreement, AgreementTemplate};
+use crate::domain::carts::Cart;
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
 use crate::domain::time::render_timestamp;
 use crate::service::agreements::ListedAgreement;
 use crate::service::attestations::AttestationState;
+use crate::service::carts::CheckoutResult;
 use crate::service::seed::SeedSummary;
 
 /// The content type of every JSON answer, with its charset as Partner Center sends it.
@@ -186,6 +188,35 @@ pub fn order(o: &Order) -> Value {
         "status": o.status,
         "links": {"self": {"uri": format!("/customers/{}/orders/{}", o.customer_id, o.id), "method": "GET", "headers": []}},
         "attributes": {"objectType": "Order"},
+    })
+}
+
+/// A cart, as Partner Center renders it.
+pub fn cart(c: &Cart) -> Value {
+    json!({
+        "id": c.id,
+        "creationTimestamp": render_timestamp(c.created_at),
+        "lastModifiedTimestamp": render_timestamp(c.last_modified_at),
+        "expirationTimestamp": render_timestamp(c.expires_at),
+        "lastModifiedUser": c.last_modified_user,
+        "status": c.status.as_str(),
+        "lineItems": c.line_items,
+        "links": {"self": {"uri": format!("/customers/{}/carts/{}", c.customer_id, c.id), "method": "GET", "headers": []}},
+        "attributes": {"objectType": "Cart"},
+    })
+}
+
+/// What a checkout answers: the orders placed and the order groups that failed.
+pub fn checkout_result(r: &CheckoutResult) -> Value {
+    let errors: Vec<Value> = r
+        .order_errors
+        .iter()
+        .map(|e| json!({"orderGroupId": e.order_group_id, "code": e.code, "description": e.description}))
+        .collect();
+    json!({
+        "orders": r.orders.iter().map(order).collect::<Vec<_>>(),
+        "orderErrors": errors,
+        "attributes": {"objectType": "CartCheckoutResult"},
     })
 }
 

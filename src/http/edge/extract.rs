@@ -167,6 +167,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalPcJson<T> {
 pub struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
+    /// The parameters of a query string (what follows `?`), decoded.
+    pub fn parse(query: &str) -> Self {
+        QueryParams(form_urlencoded_pairs(query))
+    }
+
+    /// The names of the parameters, as sent.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -185,8 +195,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(QueryParams(form_urlencoded_pairs(query)))
+        Ok(QueryParams::parse(parts.uri.query().unwrap_or_default()))
     }
 }
 

@@ -31,41 +31,38 @@ const LITERAL_SEGMENTS: &[&str] = &[
     "directsignedmicrosoftcustomeragreementstatus",
     "relationshiprequests",
     "orders",
+    "carts",
+    "checkout",
     "attestations",
     "enhanced",
 ];
 
-/// `/V1/Customers/{id}/Agreements/` → `/v1/customers/{id}/agreements`: literal segments of
-/// `/v1` paths match without regard to case; identifiers keep theirs.
+/// `/V1//Customers/{id}/Agreements/` → `/v1/customers/{id}/agreements`: on every path, repeated
+/// slashes are one and a trailing slash goes (Partner Center's front door takes `/v1//customers`,
+/// which the Java SDK sends when it joins `/v1/` and a `links` URI); literal segments of `/v1`
+/// paths match without regard to case; identifiers keep theirs.
 pub fn normalize_path(path: &str) -> Option<String> {
     if !needs_normalizing(path) {
         return None;
     }
-    let trimmed = if path.len() > 1 { path.trim_end_matches('/') } else { path };
-    let mut segments = trimmed.split('/');
-    segments.next(); // leading empty segment
-    let first = segments.next()?;
-    if !first.eq_ignore_ascii_case("v1") {
-        return (trimmed.len() != path.len()).then(|| trimmed.to_string());
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
+    let in_api = segments.peek().is_some_and(|first| first.eq_ignore_ascii_case("v1"));
+    let mut normalized = String::with_capacity(path.len());
+    for segment in segments {
+        normalized.push('/');
+        let literal = LITERAL_SEGMENTS.iter().find(|lit| in_api && lit.eq_ignore_ascii_case(segment));
+        normalized.push_str(literal.map_or(segment, |lit| lit));
     }
-    let rewritten: Vec<String> = std::iter::once(first)
-        .chain(segments)
-        .map(|s| {
-            LITERAL_SEGMENTS
-                .iter()
-                .find(|lit| lit.eq_ignore_ascii_case(s))
-                .map(|lit| lit.to_string())
-                .unwrap_or_else(|| s.to_string())
-        })
-        .collect();
-    let normalized = format!("/{}", rewritten.join("/"));
+    if normalized.is_empty() {
+        normalized.push('/');
+    }
     (normalized != path).then_some(normalized)
 }
 
 /// Whether `normalize_path` would change `path`: most paths arrive as the router spells them, and
 /// this tells so without allocating.
 fn needs_normalizing(path: &str) -> bool {
-    if path.len() > 1 && path.ends_with('/') {
+    if (path.len() > 1 && path.ends_with('/')) || path.contains("//") {
         return true;
     }
     let mut segments = path.split('/').skip(1);
@@ -162,6 +159,7 @@ pub async fn request_context(
             latency_ms,
             rule: note.map(|n| n.rule.to_string()),
             hint: note.map(|n| n.hint.clone()),
+            ignored_query_parameters: context.ignored_query().to_vec(),
         });
     }
     response
@@ -275,5 +273,18 @@ mod tests {
         assert_eq!(normalize_path("/v1/customers"), None);
         assert_eq!(normalize_path("/_emulator/clock/").as_deref(), Some("/_emulator/clock"));
         assert_eq!(normalize_path("/"), None);
+    }
+
+    #[test]
+    fn repeated_slashes_are_one_on_every_path() {
+        assert_eq!(normalize_path("/v1//customers").as_deref(), Some("/v1/customers"));
+        assert_eq!(normalize_path("/v1//Customers").as_deref(), Some("/v1/customers"));
+        assert_eq!(
+            normalize_path("//v1///customers//AbC/agreements//").as_deref(),
+            Some("/v1/customers/AbC/agreements")
+        );
+        assert_eq!(normalize_path("/_emulator//clock").as_deref(), Some("/_emulator/clock"));
+        assert_eq!(normalize_path("//").as_deref(), Some("/"));
+        assert_eq!(normalize_path("/AdminPortal//Home").as_deref(), Some("/AdminPortal/Home"));
     }
 }

@@ -56,16 +56,26 @@ impl RequestIds {
 }
 
 /// What the edge knows of a request from its first layer on, shared with the layers inside it
-/// through the request's extensions: its ids, and its partner once it is authenticated (for the
-/// journal).
+/// through the request's extensions: its ids, its partner once it is authenticated, and the query
+/// parameters its route does not read (for the journal).
 pub struct RequestContext {
     pub ids: RequestIds,
     tenant: OnceLock<String>,
+    ignored_query: OnceLock<Vec<String>>,
 }
 
 impl RequestContext {
     pub fn new(ids: RequestIds) -> Self {
-        Self { ids, tenant: OnceLock::new() }
+        Self { ids, tenant: OnceLock::new(), ignored_query: OnceLock::new() }
+    }
+
+    /// Query parameters the request sent that its route does not read: they have no effect.
+    pub fn set_ignored_query(&self, names: Vec<String>) {
+        let _ = self.ignored_query.set(names);
+    }
+
+    pub fn ignored_query(&self) -> &[String] {
+        self.ignored_query.get().map_or(&[], Vec::as_slice)
     }
 
     pub fn set_tenant(&self, tenant_id: &str) {

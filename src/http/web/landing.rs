@@ -30,6 +30,7 @@ const GUIDES: &[(&str, &str)] = &[
     ("docs/sdks.md", "SDKs and libraries"),
     ("docs/docker.md", "Docker and compose"),
     ("docs/api-conventions.md", "the API's conventions"),
+    ("docs/search-and-carts.md", "customer search, carts and checkout"),
     ("docs/configuration.md", "configuration"),
     ("docs/error-codes.md", "error codes"),
     ("docs/architecture.md", "architecture"),

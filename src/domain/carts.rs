@@ -1,0 +1,404 @@
+//! Carts, today's purchase path (contract §2.10): a partner puts catalogue items for a customer in
+//! a cart, may change them, and checks the cart out, which places its orders behind the same
+//! Microsoft Customer Agreement gate as `POST /v1/customers/{id}/orders`.
+//!
+//! Microsoft documents the resource; these rules are ours where it is silent: any catalogue item
+//! id of the documented shape `product:sku:availability` is taken (the emulator has no catalogue:
+//! a list of its own would refuse the ids of the real one), a cart holds 1 to
+//! [`MAX_LINE_ITEMS`] line items numbered by their place, and the line items of one `orderGroup`
+//! become one order.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::orders::{LineItem, MAX_QUANTITY};
+
+/// A cart expires this long after its creation [doc], by the emulator clock.
+pub fn lifetime() -> Duration {
+    Duration::days(7)
+}
+
+/// The most line items a cart holds (ours).
+pub const MAX_LINE_ITEMS: usize = 50;
+/// The most characters of a text of a line item (ours), as of the names elsewhere.
+const MAX_TEXT_LEN: usize = 256;
+/// The most participants, and entries of a provisioning context, of one line item (ours).
+const MAX_ENTRIES: usize = 20;
+/// The order group of a line item that names none.
+pub const DEFAULT_ORDER_GROUP: &str = "0";
+
+/// A cart's id: a GUID, kept in lower-case hyphenated form (any spelling names the same cart);
+/// text that is no GUID is kept as sent, trimmed, and names no cart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CartId(String);
+
+impl CartId {
+    pub fn parse(raw: &str) -> Self {
+        let raw = raw.trim();
+        Self(uuid::Uuid::parse_str(raw).map(|id| id.hyphenated().to_string()).unwrap_or_else(|_| raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CartId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CartId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|raw| Self::parse(&raw))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CartStatus {
+    /// Open to changes and to checkout.
+    Active,
+    /// Checked out: its orders are placed, and it changes no more.
+    Ordered,
+}
+
+impl CartStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Ordered => "Ordered",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Active, Self::Ordered].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cart {
+    pub id: String,
+    pub customer_id: String,
+    /// The partner that created it.
+    pub partner_tenant_id: String,
+    pub line_items: Vec<CartLineItem>,
+    pub status: CartStatus,
+    pub created_at: DateTime<Utc>,
+    pub last_modified_at: DateTime<Utc>,
+    /// The user (or, App-only, the application) of the token that last changed it.
+    pub last_modified_user: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Cart {
+    /// Whether the cart has expired at `now`: it can then be read, not changed or checked out.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        now >= self.expires_at
+    }
+
+    /// The line items of each order the checkout places: one order per `orderGroup`, in the order
+    /// the groups first appear, each order's line items numbered from 0.
+    pub fn orders(&self) -> Vec<Vec<LineItem>> {
+        let mut groups: Vec<(&str, Vec<LineItem>)> = Vec::new();
+        for item in &self.line_items {
+            let index = match groups.iter().position(|(g, _)| *g == item.order_group) {
+                Some(index) => index,
+                None => {
+                    groups.push((&item.order_group, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            let items = &mut groups[index].1;
+            items.push(LineItem {
+                line_item_number: items.len() as i64,
+                offer_id: item.catalog_item_id.clone(),
+                quantity: item.quantity,
+            });
+        }
+        groups.into_iter().map(|(_, items)| items).collect()
+    }
+}
+
+/// A line item as stored and answered (camelCase, as Partner Center's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLineItem {
+    /// Its place in the cart, from 0.
+    pub id: i64,
+    pub catalog_item_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    pub quantity: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<String>,
+    pub billing_cycle: String,
+    pub term_duration: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<Participant>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioning_context: Option<BTreeMap<String, String>>,
+    pub order_group: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub key: String,
+    pub value: String,
+}
+
+/// A line item as a request sends it. Its `id` is ignored (a line item's id is its place), as are
+/// the members the service sets (`error`, `links`, …).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLineItemInput {
+    pub catalog_item_id: Option<String>,
+    pub friendly_name: Option<String>,
+    pub quantity: Option<i64>,
+    pub currency_code: Option<String>,
+    pub billing_cycle: Option<String>,
+    pub term_duration: Option<String>,
+    pub participants: Option<Vec<Participant>>,
+    pub provisioning_context: Option<BTreeMap<String, String>>,
+    pub order_group: Option<String>,
+}
+
+/// The billing cycles a purchase can have, as Partner Center spells them, and the shortest term
+/// each needs (in months).
+const BILLING_CYCLES: &[(&str, u32)] =
+    &[("monthly", 1), ("annual", 12), ("triennial", 36), ("one_time", 1), ("none", 1)];
+/// The terms of today's offers, as ISO 8601 durations, in months.
+const TERMS: &[(&str, u32)] = &[("P1M", 1), ("P1Y", 12), ("P3Y", 36)];
+
+/// A catalogue item id: `product:sku:availability`, a product id of 12 letters or digits, a SKU id
+/// of 4 and an availability id of 12 (`CFQ7TTC0LH18:0001:CFQ7TTC0K5BC`), kept as sent.
+pub fn parse_catalog_item_id(raw: &str) -> Result<String, String> {
+    let lengths: Vec<usize> = raw.split(':').map(|part| part.len()).collect();
+    let alphanumeric = raw.split(':').all(|part| part.chars().all(|c| c.is_ascii_alphanumeric()));
+    if lengths == [12, 4, 12] && alphanumeric {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "'{}' is not a catalogue item id product:sku:availability (12 letters or digits, 4, then 12, \
+             joined by ':', e.g. CFQ7TTC0LH18:0001:CFQ7TTC0K5BC)",
+            raw.chars().take(100).collect::<String>()
+        ))
+    }
+}
+
+/// Check a cart's line items: 1 to [`MAX_LINE_ITEMS`], each with a catalogue item id of the
+/// documented shape, a quantity, a billing cycle and a term that go together. Every problem is
+/// named.
+pub fn validate_line_items(items: Option<&[CartLineItemInput]>) -> Result<Vec<CartLineItem>, Vec<String>> {
+    let items = items.unwrap_or_default();
+    if items.is_empty() {
+        return Err(vec!["lineItems: at least one line item is required".into()]);
+    }
+    if items.len() > MAX_LINE_ITEMS {
+        return Err(vec![format!("lineItems: at most {MAX_LINE_ITEMS} line items")]);
+    }
+    let mut problems = Vec::new();
+    let valid: Vec<CartLineItem> =
+        items.iter().enumerate().filter_map(|(i, item)| line_item(i, item, &mut problems)).collect();
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        Err(problems)
+    }
+}
+
+fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> Option<CartLineItem> {
+    let before = problems.len();
+    let mut problem = |field: &str, text: String| problems.push(format!("lineItems[{i}].{field}: {text}"));
+    let catalog_item_id = match item.catalog_item_id.as_deref() {
+        None | Some("") => {
+            problem("catalogItemId", "is required (product:sku:availability)".into());
+            None
+        }
+        Some(raw) => parse_catalog_item_id(raw).map_err(|p| problem("catalogItemId", p)).ok(),
+    };
+    let quantity = item.quantity.unwrap_or(0);
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        problem("quantity", format!("must be between 1 and {MAX_QUANTITY}"));
+    }
+    let cycles = "monthly, annual, triennial, one_time or none";
+    let cycle = match item.billing_cycle.as_deref().map(str::trim) {
+        None | Some("") => {
+            problem("billingCycle", format!("is required: {cycles}"));
+            None
+        }
+        Some(raw) => {
+            let wanted = raw.replace('_', "");
+            let found = BILLING_CYCLES.iter().find(|(name, _)| name.replace('_', "").eq_ignore_ascii_case(&wanted));
+            found.copied().or_else(|| {
+                problem("billingCycle", format!("'{raw}' is not a billing cycle: {cycles}"));
+                None
+            })
+        }
+    };
+    let term = match item.term_duration.as_deref().map(str::trim) {
+        None | Some("") => {
+            problem("termDuration", "is required: P1M, P1Y or P3Y".into());
+            None
+        }
+        Some(raw) => TERMS.iter().find(|(name, _)| name.eq_ignore_ascii_case(raw)).copied().or_else(|| {
+            problem("termDuration", format!("'{raw}' is not a term: P1M, P1Y or P3Y (ISO 8601)"));
+            None
+        }),
+    };
+    if let (Some((cycle, cycle_months)), Some((term, term_months))) = (cycle, term) {
+        if cycle_months > term_months {
+            problem(
+                "billingCycle",
+                format!("{cycle} billing needs a term of at least {cycle_months} months, not {term}"),
+            );
+        }
+    }
+    let currency_code = item.currency_code.as_deref();
+    if let Some(code) = currency_code.filter(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_alphabetic())) {
+        problem("currencyCode", format!("'{code}' is not a three-letter ISO 4217 code"));
+    }
+    let order_group = item.order_group.as_deref().filter(|g| !g.is_empty());
+    let texts = [("friendlyName", item.friendly_name.as_deref()), ("orderGroup", order_group)];
+    for (field, text) in texts {
+        if text.is_some_and(|t| t.chars().count() > MAX_TEXT_LEN) {
+            problem(field, format!("must be at most {MAX_TEXT_LEN} characters"));
+        }
+    }
+    let participants = item.participants.as_deref().unwrap_or_default();
+    let context = item.provisioning_context.as_ref();
+    if participants.len() > MAX_ENTRIES || context.is_some_and(|c| c.len() > MAX_ENTRIES) {
+        problem(
+            "participants",
+            format!("participants and provisioningContext hold at most {MAX_ENTRIES} entries each"),
+        );
+    }
+    let entries = participants
+        .iter()
+        .flat_map(|p| [&p.key, &p.value])
+        .chain(context.into_iter().flatten().flat_map(|(k, v)| [k, v]));
+    if entries.into_iter().any(|t| t.chars().count() > MAX_TEXT_LEN) {
+        problem("participants", format!("keys and values must be at most {MAX_TEXT_LEN} characters"));
+    }
+    if problems.len() > before {
+        return None;
+    }
+    Some(CartLineItem {
+        id: i as i64,
+        catalog_item_id: catalog_item_id?,
+        friendly_name: item.friendly_name.clone(),
+        quantity,
+        currency_code: currency_code.map(str::to_ascii_uppercase),
+        billing_cycle: cycle?.0.to_string(),
+        term_duration: term?.0.to_string(),
+        participants: item.participants.clone(),
+        provisioning_context: item.provisioning_context.clone(),
+        order_group: order_group.unwrap_or(DEFAULT_ORDER_GROUP).to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(catalog: &str, cycle: &str, term: &str) -> CartLineItemInput {
+        CartLineItemInput {
+            catalog_item_id: Some(catalog.into()),
+            quantity: Some(1),
+            billing_cycle: Some(cycle.into()),
+            term_duration: Some(term.into()),
+            ..Default::default()
+        }
+    }
+
+    const ITEM: &str = "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC";
+
+    #[test]
+    fn catalogue_item_ids_have_the_documented_shape() {
+        assert_eq!(parse_catalog_item_id(ITEM).as_deref(), Ok(ITEM));
+        assert!(parse_catalog_item_id("DZH318Z0BQ3Q:0007:DZH318Z0BQ1T").is_ok());
+        for bad in [
+            "",
+            "CFQ7TTC0LH18:0001",
+            "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC:1",
+            "CFQ7TTC0LH1:0001:CFQ7TTC0K5BC",
+            "CFQ7TTC0LH18-0001-CFQ7TTC0K5BC",
+            "CFQ7TTC0LH1!:0001:CFQ7TTC0K5BC",
+        ] {
+            assert!(parse_catalog_item_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn line_items_are_numbered_and_spelt_as_partner_center_spells_them() {
+        let items = validate_line_items(Some(&[item(ITEM, "Monthly", "p1m"), item(ITEM, "OneTime", "P3Y")])).unwrap();
+        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!((items[0].billing_cycle.as_str(), items[0].term_duration.as_str()), ("monthly", "P1M"));
+        assert_eq!((items[1].billing_cycle.as_str(), items[1].order_group.as_str()), ("one_time", "0"));
+    }
+
+    #[test]
+    fn every_problem_of_every_line_item_is_named() {
+        assert_eq!(validate_line_items(Some(&[])).unwrap_err(), ["lineItems: at least one line item is required"]);
+        let bad = CartLineItemInput { quantity: Some(0), currency_code: Some("DOLLAR".into()), ..Default::default() };
+        let problems =
+            validate_line_items(Some(&[item(ITEM, "annual", "P1M"), bad, item("x", "weekly", "P2Y")])).unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "lineItems[0].billingCycle: annual billing needs a term of at least 12 months, not P1M",
+                "lineItems[1].catalogItemId: is required (product:sku:availability)",
+                "lineItems[1].quantity: must be between 1 and 100000",
+                "lineItems[1].billingCycle: is required: monthly, annual, triennial, one_time or none",
+                "lineItems[1].termDuration: is required: P1M, P1Y or P3Y",
+                "lineItems[1].currencyCode: 'DOLLAR' is not a three-letter ISO 4217 code",
+                "lineItems[2].catalogItemId: 'x' is not a catalogue item id product:sku:availability (12 letters or digits, 4, then 12, joined by ':', e.g. CFQ7TTC0LH18:0001:CFQ7TTC0K5BC)",
+                "lineItems[2].billingCycle: 'weekly' is not a billing cycle: monthly, annual, triennial, one_time or none",
+                "lineItems[2].termDuration: 'P2Y' is not a term: P1M, P1Y or P3Y (ISO 8601)",
+            ]
+        );
+        let many = vec![item(ITEM, "monthly", "P1M"); MAX_LINE_ITEMS + 1];
+        assert_eq!(
+            validate_line_items(Some(&many)).unwrap_err(),
+            [format!("lineItems: at most {MAX_LINE_ITEMS} line items")]
+        );
+    }
+
+    #[test]
+    fn each_order_group_is_one_order() {
+        let mut a = item(ITEM, "monthly", "P1M");
+        a.order_group = Some("a".into());
+        let plain = item("DZH318Z0BQ3Q:0007:DZH318Z0BQ1T", "annual", "P1Y");
+        let line_items = validate_line_items(Some(&[a.clone(), plain, a])).unwrap();
+        let now = Utc::now();
+        let cart = Cart {
+            id: "k".into(),
+            customer_id: "c".into(),
+            partner_tenant_id: "p".into(),
+            line_items,
+            status: CartStatus::Active,
+            created_at: now,
+            last_modified_at: now,
+            last_modified_user: "u".into(),
+            expires_at: now + lifetime(),
+        };
+        let orders = cart.orders();
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0].iter().map(|l| l.line_item_number).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(orders[1][0].offer_id, "DZH318Z0BQ3Q:0007:DZH318Z0BQ1T");
+        assert!(!cart.is_expired(now + lifetime() - Duration::milliseconds(1)));
+        assert!(cart.is_expired(now + lifetime()));
+    }
+
+    #[test]
+    fn cart_ids_are_guids_in_any_spelling() {
+        assert_eq!(
+            CartId::parse("{4F1C2A10-0000-4000-8000-0000000000AA}").as_str(),
+            "4f1c2a10-0000-4000-8000-0000000000aa"
+        );
+        assert_eq!(CartId::parse(" nope ").as_str(), "nope");
+    }
+}
