@@ -1,6 +1,7 @@
 //! The response of every page: the markup with its security headers. Pages are never cached
-//! (`no-store`); their stylesheet is allowed by its hash alone; only the acceptance page, which
-//! partners embed, may be framed. The HTTP edge adds `nosniff` and the referrer policy.
+//! (`no-store`); their stylesheet is allowed by its hash alone; their one image is the empty icon
+//! every page's head names (`data:,`, so no browser asks for `/favicon.ico`), allowed by `img-src
+//! data:`; only the acceptance page, which partners embed, may be framed. The HTTP edge adds `nosniff` and the referrer policy.
 
 use std::sync::LazyLock;
 
@@ -27,14 +28,14 @@ pub enum Policy<'a> {
 
 static SITE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "default-src 'self'; style-src {}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        "default-src 'self'; img-src 'self' data:; style-src {}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         style_source()
     )
 });
 
 static STATIC: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "default-src 'none'; style-src {}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        "default-src 'none'; img-src data:; style-src {}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         style_source()
     )
 });
@@ -42,7 +43,7 @@ static STATIC: LazyLock<String> = LazyLock::new(|| {
 fn embeddable(script_nonce: Option<&str>) -> String {
     let script = script_nonce.map_or("'none'".to_string(), |n| format!("'nonce-{n}'"));
     format!(
-        "default-src 'none'; style-src {}; script-src {script}; base-uri 'none'; form-action 'self'; frame-ancestors *",
+        "default-src 'none'; img-src data:; style-src {}; script-src {script}; base-uri 'none'; form-action 'self'; frame-ancestors *",
         style_source()
     )
 }
@@ -102,6 +103,8 @@ mod tests {
             let csp = policy(&r);
             assert!(csp.contains(&format!("style-src {};", style_source())), "{csp}");
             assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+            // The layout's empty icon (`data:,`) is an image the policy allows.
+            assert!(csp.contains("img-src") && csp.contains(" data:;"), "{csp}");
         }
     }
 }
