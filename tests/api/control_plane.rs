@@ -286,10 +286,10 @@ async fn a_seed_entry_that_differs_from_what_is_stored_is_refused_by_name() {
 
 #[tokio::test]
 async fn a_seed_file_at_start_can_be_given_again_on_the_next_start() {
-    let url = fresh_database_url().await;
-    let first = TestApp::spawn_on(&url, &["--seed", "seeds/attested.yaml"]).await;
+    let database = fresh_database().await;
+    let first = TestApp::spawn_on(&database, &["--seed", "seeds/attested.yaml"]).await;
     drop(first);
-    let second = TestApp::spawn_on(&url, &["--seed", "seeds/attested.yaml"]).await;
+    let second = TestApp::spawn_on(&database, &["--seed", "seeds/attested.yaml"]).await;
     let t = second.mint("4f1c2a10-0000-4000-8000-000000000002", &["AdminAgent"], false).await;
     assert_eq!(second.get_json("/v1/customers", &t).await["totalCount"], 1);
 }
@@ -393,7 +393,8 @@ async fn several_seed_files_and_folders_at_start() {
 
 #[tokio::test]
 async fn a_bad_seed_file_stops_the_start_with_a_clear_message() {
-    let url = fresh_database_url().await;
+    let database = fresh_database().await;
+    let url = database.url.clone();
     let config = partner_center_emulator::config::Config {
         seed: vec!["seeds/does-not-exist.yaml".to_string()],
         ..partner_center_emulator::config::Config::for_tests(&url)
@@ -457,7 +458,7 @@ async fn two_replicas_on_one_postgres_database_behave_as_one_emulator() {
         return;
     }
     let one = TestApp::spawn_2023_flow().await;
-    let two = TestApp::spawn_on(&one.database_url, &["--service-date", SERVICE_DATE_2023_FLOW]).await;
+    let two = TestApp::spawn_on(&one.database, &["--service-date", SERVICE_DATE_2023_FLOW]).await;
     // a token minted on one replica works on the other: the signing key is shared
     let p = one.persona("DirectBill").await;
     let c = two.create_customer(&p.token, "replicas").await;

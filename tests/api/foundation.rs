@@ -361,9 +361,9 @@ async fn relationship_request_is_an_absolute_link_to_this_emulator() {
 async fn signing_key_and_state_survive_a_restart() {
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
-    let url = app.database_url.clone();
+    let database = app.database.clone();
     drop(app);
-    let again = TestApp::spawn_on(&url, &[]).await;
+    let again = TestApp::spawn_on(&database, &[]).await;
     assert_eq!(again.get("/v1/agreements", &p.token).await.status(), 200);
 }
 

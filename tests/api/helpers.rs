@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 #[path = "../support/database.rs"]
 mod database;
-pub use database::fresh_database_url;
+pub use database::{fresh_database, TestDatabase};
 
 pub const MCA_TEMPLATE: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 
@@ -22,6 +22,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub database_url: String,
+    /// The database, dropped with the last app (and test) that holds it.
+    pub database: std::sync::Arc<TestDatabase>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -49,12 +51,12 @@ impl TestApp {
 
     /// Start with extra command-line flags (e.g. `["--notification-delay-seconds", "600"]`).
     pub async fn spawn_with(flags: &[&str]) -> TestApp {
-        let database_url = fresh_database_url().await;
-        Self::spawn_on(&database_url, flags).await
+        Self::spawn_on(&fresh_database().await, flags).await
     }
 
     /// Start another server on an existing database (several replicas, restarts).
-    pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
+    pub async fn spawn_on(database: &std::sync::Arc<TestDatabase>, flags: &[&str]) -> TestApp {
+        let database_url = database.url.as_str();
         let mut args = vec!["partner-center-emulator", "--listen", "127.0.0.1:0", "--database-url", database_url];
         args.extend_from_slice(flags);
         let config: Config = <Cli as clap::Parser>::parse_from(args).config;
@@ -69,6 +71,7 @@ impl TestApp {
             base: format!("http://{bound}"),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             database_url: database_url.to_string(),
+            database: database.clone(),
             _shutdown: tx,
         }
     }

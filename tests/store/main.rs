@@ -31,10 +31,13 @@ use partner_center_emulator::store::{
 
 const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 
-async fn fresh_store() -> Arc<Store> {
-    let store = store::connect(&database::fresh_database_url().await).await.expect("connect");
+/// A migrated store on a fresh database, with the database's handle: the test keeps it (as
+/// `_database`) so the database is dropped when the test ends, and not before.
+async fn fresh_store() -> (Arc<Store>, Arc<database::TestDatabase>) {
+    let database = database::fresh_database().await;
+    let store = store::connect(&database.url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    store
+    (store, database)
 }
 
 // The writes of the use cases go through units of work: each helper is one unit, committed.
@@ -134,23 +137,23 @@ fn notice(id: &str, agreement: &Agreement, deliver_at: DateTime<Utc>) -> OutboxM
 }
 
 /// A store with a direct-bill partner `p1` serving customer `c1`.
-async fn store_with_customer() -> Arc<Store> {
-    let store = fresh_store().await;
+async fn store_with_customer() -> (Arc<Store>, Arc<database::TestDatabase>) {
+    let (store, database) = fresh_store().await;
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     insert_customer(&store, &customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
-    store
+    (store, database)
 }
 
 #[tokio::test]
 async fn a_setting_keeps_its_first_value() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     assert_eq!(store.setting_or_insert("k", "first").await.unwrap(), "first");
     assert_eq!(store.setting_or_insert("k", "second").await.unwrap(), "first");
 }
 
 #[tokio::test]
 async fn the_clock_is_set_and_advanced_frozen_or_running() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     assert_eq!(store.clock().await.unwrap(), StoredClock::default());
     store.set_clock(StoredClock { frozen_at_ms: Some(1_000), offset_ms: 0 }).await.unwrap();
     store.advance_clock(500).await.unwrap();
@@ -162,7 +165,7 @@ async fn the_clock_is_set_and_advanced_frozen_or_running() {
 
 #[tokio::test]
 async fn partners_are_stored_once_and_read_back() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     assert_eq!(store.partner("p1").await.unwrap(), None, "an unknown partner is none, and remembered as such");
     let p1 = partner("p1", PartnerType::IndirectProvider, None);
     store.insert_partner(&p1, at(0)).await.unwrap();
@@ -175,7 +178,7 @@ async fn partners_are_stored_once_and_read_back() {
 
 #[tokio::test]
 async fn partners_are_listed_in_the_order_they_were_created_with_their_count() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     assert_eq!(store.partners(20).await.unwrap(), (vec![], 0));
     let (a, b, c) = (
         partner("b-second", PartnerType::DirectBill, None),
@@ -191,7 +194,7 @@ async fn partners_are_listed_in_the_order_they_were_created_with_their_count() {
 
 #[tokio::test]
 async fn the_template_catalog_lists_the_customer_agreement_first() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     let templates = store.templates().await.unwrap();
     let ids: Vec<&str> = templates.iter().map(|t| t.template_id.as_str()).collect();
     assert_eq!(ids, [MCA, "998b88de-aa99-4388-a42c-1b3517d49490"]);
@@ -201,7 +204,7 @@ async fn the_template_catalog_lists_the_customer_agreement_first() {
 
 #[tokio::test]
 async fn document_links_are_kept_until_a_day_after_they_expire() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     let link = |id: &str, expires_at| DocumentLink {
         id: id.into(),
         template_id: MCA.into(),
@@ -218,7 +221,7 @@ async fn document_links_are_kept_until_a_day_after_they_expire() {
 
 #[tokio::test]
 async fn a_customer_is_stored_with_its_relationships_and_a_domain_only_once() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let stored = store.customer("c1").await.unwrap().unwrap();
     assert_eq!(stored, customer("c1", "contoso", "p1"));
     let by_user = store.customer_by_admin_user("  ADMIN@contoso.onmicrosoft.com ").await.unwrap();
@@ -231,7 +234,7 @@ async fn a_customer_is_stored_with_its_relationships_and_a_domain_only_once() {
 
 #[tokio::test]
 async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
     store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
     store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
@@ -260,7 +263,7 @@ fn filter(field: SearchField, value: &str) -> CustomerFilter {
 
 #[tokio::test]
 async fn a_search_finds_by_prefix_without_regard_to_case_within_the_partners_scope() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
     store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
     store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
@@ -295,7 +298,8 @@ async fn a_search_finds_by_prefix_without_regard_to_case_within_the_partners_sco
 
 #[tokio::test]
 async fn customers_stored_before_searches_are_folded_at_start_up() {
-    let url = database::fresh_database_url().await;
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
     let store = store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
@@ -339,7 +343,8 @@ async fn many_customers(store: &Arc<Store>, database_url: &str, count: usize) {
 
 #[tokio::test]
 async fn a_search_is_an_index_lookup_not_a_scan() {
-    let url = database::fresh_database_url().await;
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
     let store = store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
@@ -361,7 +366,7 @@ async fn a_search_is_an_index_lookup_not_a_scan() {
 
 #[tokio::test]
 async fn a_duplicate_confirmation_is_a_conflict_and_stores_nothing_not_even_its_email() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let first = confirmation("a1", "c1", "p1", "Ana");
     insert_agreement(&store, &first, Some(&notice("m1", &first, at(0)))).await.unwrap();
     let mut again = confirmation("a2", "c1", "p1", "ANA");
@@ -380,7 +385,7 @@ async fn a_duplicate_confirmation_is_a_conflict_and_stores_nothing_not_even_its_
 
 #[tokio::test]
 async fn the_outbox_filters_by_recipient_customer_partner_and_delivery_time() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let a = confirmation("a1", "c1", "p1", "Ana");
     let b = confirmation("a2", "c1", "p1", "Bo");
     insert_agreement(&store, &a, Some(&notice("m1", &a, at(0)))).await.unwrap();
@@ -404,7 +409,7 @@ async fn the_outbox_filters_by_recipient_customer_partner_and_delivery_time() {
 
 #[tokio::test]
 async fn orders_and_sessions_are_read_back_as_written() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     for (i, id) in ["o2", "o1"].into_iter().enumerate() {
         let order = Order {
             id: id.into(),
@@ -432,7 +437,7 @@ fn web_session(id: &str, signer: Signer, expires_at: DateTime<Utc>) -> WebSessio
 
 #[tokio::test]
 async fn a_session_belongs_to_one_signer_and_ends_with_it() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     store.insert_partner_user(&partner_user("u1")).await.unwrap();
     store.insert_web_session(&web_session("admin", Signer::CustomerAdmin("c1".into()), at(60))).await.unwrap();
     store.insert_web_session(&web_session("agent", Signer::PartnerUser("u1".into()), at(60))).await.unwrap();
@@ -460,7 +465,7 @@ fn partner_user(id: &str) -> PartnerUser {
 
 #[tokio::test]
 async fn ended_sessions_and_sign_in_links_are_forgotten_and_live_ones_kept() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     store.insert_partner_user(&partner_user("u1")).await.unwrap();
     for (id, ends) in [("ended", at(10)), ("live", at(11))] {
         let admin = web_session(&format!("admin-{id}"), Signer::CustomerAdmin("c1".into()), ends);
@@ -509,7 +514,7 @@ async fn lock(unit: &mut store::UnitOfWork, request_id: &str) -> RequestLock {
 
 #[tokio::test]
 async fn a_request_id_is_held_by_one_unit_at_a_time_and_its_answer_kept_with_the_writes() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut first = store.begin();
     assert!(matches!(lock(&mut first, "r1").await, RequestLock::Locked(None)));
     let mut retry = store.begin();
@@ -533,7 +538,7 @@ async fn a_request_id_is_held_by_one_unit_at_a_time_and_its_answer_kept_with_the
 
 #[tokio::test]
 async fn a_unit_that_waits_for_a_request_id_gets_it_once_the_holder_ends_with_what_it_kept() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut first = store.begin();
     assert!(matches!(lock(&mut first, "r1").await, RequestLock::Locked(None)));
     let waiting = {
@@ -570,7 +575,7 @@ async fn a_unit_that_waits_for_a_request_id_gets_it_once_the_holder_ends_with_wh
 
 #[tokio::test]
 async fn a_unit_dropped_before_its_commit_stores_nothing_and_lets_its_request_id_go() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut failed = store.begin();
     assert!(matches!(lock(&mut failed, "r1").await, RequestLock::Locked(None)));
     failed.insert_agreement(&confirmation("a1", "c1", "p1", "Ana"), None).await.unwrap();
@@ -598,7 +603,7 @@ async fn a_unit_dropped_before_its_commit_stores_nothing_and_lets_its_request_id
 
 #[tokio::test]
 async fn a_refused_write_leaves_its_unit_usable_for_the_refusal_to_be_kept() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut unit = store.begin();
     assert!(matches!(lock(&mut unit, "r1").await, RequestLock::Locked(None)));
     let taken = customer("c2", "contoso", "p1");
@@ -615,7 +620,7 @@ async fn a_refused_write_leaves_its_unit_usable_for_the_refusal_to_be_kept() {
 
 #[tokio::test]
 async fn concurrent_units_commit_together_and_a_failed_one_takes_none_of_the_others_down() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut tasks = Vec::new();
     for i in 0..24 {
         let store = store.clone();
@@ -642,7 +647,7 @@ async fn concurrent_units_commit_together_and_a_failed_one_takes_none_of_the_oth
 
 #[tokio::test]
 async fn answers_are_forgotten_by_age() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     for (id, minutes) in [("r1", 0), ("r2", 10)] {
         let mut unit = store.begin();
         assert!(matches!(lock(&mut unit, id).await, RequestLock::Locked(None)));
@@ -656,7 +661,7 @@ async fn answers_are_forgotten_by_age() {
 
 #[tokio::test]
 async fn a_fault_rule_counts_its_hits_up_to_its_limit() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     let rule = |id: &str, max_hits| FaultRule {
         id: id.into(),
         method: Some("GET".into()),
@@ -686,7 +691,7 @@ async fn a_fault_rule_counts_its_hits_up_to_its_limit() {
 
 #[tokio::test]
 async fn a_partner_reset_keeps_what_other_partners_serve_and_a_full_reset_keeps_nothing() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     store.insert_partner(&partner("p2", PartnerType::DirectBill, None), at(0)).await.unwrap();
     insert_customer(&store, &customer("own", "own", "p1"), &["p1".into()]).await.unwrap();
@@ -715,7 +720,7 @@ async fn a_partner_reset_keeps_what_other_partners_serve_and_a_full_reset_keeps_
 
 #[tokio::test]
 async fn the_service_date_setting_sits_beside_the_clock_and_a_reset_clears_it() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     assert_eq!(store.service_date_setting().await.unwrap(), None);
     store.set_service_date_setting(Some("2025-03-01")).await.unwrap();
     store.set_clock(StoredClock { frozen_at_ms: Some(5), offset_ms: 0 }).await.unwrap();
@@ -751,7 +756,7 @@ fn attestation(id: &str, partner: &str) -> EnhancedAttestation {
 
 #[tokio::test]
 async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     insert_attestation(&store, &attestation("at1", "p1")).await.unwrap();
     assert_eq!(store.attestation("at1").await.unwrap(), Some(attestation("at1", "p1")));
     assert!(!store.accept_attestation("at1", at(60)).await.unwrap(), "expired at 60");
@@ -784,7 +789,7 @@ async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
 
 #[tokio::test]
 async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     let mut old = confirmation("a1", "c1", "p1", "Ana");
     old.date_agreed = Utc.with_ymd_and_hms(2023, 3, 31, 23, 59, 59).unwrap();
     insert_agreement(&store, &old, None).await.unwrap();
@@ -799,7 +804,8 @@ async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() 
 /// PostgreSQL: a second replica on the same database sees the id held by the first.
 #[tokio::test]
 async fn a_request_id_held_on_one_replica_is_busy_on_another() {
-    let url = database::fresh_database_url().await;
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
     if !url.starts_with("postgres") {
         // An SQLite file belongs to one emulator process: there is no second replica to ask.
         return;
@@ -822,7 +828,8 @@ async fn a_request_id_held_on_one_replica_is_busy_on_another() {
 #[tokio::test]
 async fn a_unit_whose_connection_dies_between_statements_stores_nothing() {
     use sqlx::Connection;
-    let url = database::fresh_database_url().await;
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
     if !url.starts_with("postgres") {
         // SQLite runs in the emulator's process: it dies with it (the kill -9 check of the
         // reliability script).
@@ -859,7 +866,7 @@ async fn a_unit_whose_connection_dies_between_statements_stores_nothing() {
 /// relationship with, and an indirect provider the customers of its own resellers.
 #[tokio::test]
 async fn reads_come_with_their_access_check() {
-    let store = fresh_store().await;
+    let (store, _database) = fresh_store().await;
     store.insert_partner(&partner("prov", PartnerType::IndirectProvider, None), at(0)).await.unwrap();
     store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
     store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
@@ -910,7 +917,7 @@ async fn reads_come_with_their_access_check() {
 /// work leave the writer usable, for units and for the store's other writes alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn units_cancelled_at_any_point_leave_the_writer_usable() {
-    let store = store_with_customer().await;
+    let (store, _database) = store_with_customer().await;
     for i in 0..300u64 {
         let store = store.clone();
         let task = tokio::spawn(async move {

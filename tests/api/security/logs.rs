@@ -243,7 +243,8 @@ async fn no_secret_in_logs(log_format: &str, rust_log: &str) {
     let admin = format!("admin-secret-{}", uuid::Uuid::new_v4().simple());
     let signing_key = format!("signing-secret-{}", uuid::Uuid::new_v4().simple());
     let marker = format!("log-probe-{}", uuid::Uuid::new_v4().simple());
-    let mut database_url = fresh_database_url().await;
+    let database = fresh_database().await;
+    let mut database_url = database.url.clone();
     let mut secrets =
         vec![("the admin token".to_string(), admin.clone()), ("the signing key".into(), signing_key.clone())];
     if database_url.starts_with("postgres://postgres@") {
