@@ -1,14 +1,17 @@
 """pytest fixtures that start the Partner Center emulator for a test session and tear it down.
 
-Copy this file next to your tests. It starts the emulator binary named by PCE_BIN (default: the
-release build of this repository, built on demand) on a free port with a throwaway in-memory
+Copy this file next to your tests (needs `pip install pytest`). It starts the emulator binary
+named by PCE_BIN (default: inside this repository, its release build, made on demand; elsewhere,
+`partner-center-emulator` on PATH, which `cargo install --locked --path .` puts there) on a free port with a throwaway in-memory
 database, waits for /_emulator/ready, and stops it after the session. Tokens come from the
 emulator's sign-in service with the development app and user that every fresh database holds,
 exactly as your code gets them from Microsoft's: no control-plane call is needed.
 """
 
+import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -30,8 +33,16 @@ SCOPE = "https://api.partnercenter.microsoft.com/.default"
 def _binary() -> str:
     if "PCE_BIN" in os.environ:
         return os.environ["PCE_BIN"]
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPOSITORY, check=True)
-    return str(REPOSITORY / "target" / "release" / "partner-center-emulator")
+    if (REPOSITORY / "Cargo.toml").is_file() and (REPOSITORY / "src" / "main.rs").is_file():
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPOSITORY, check=True)
+        return str(REPOSITORY / "target" / "release" / "partner-center-emulator")
+    on_path = shutil.which("partner-center-emulator")
+    if on_path:
+        return on_path
+    raise RuntimeError(
+        "partner-center-emulator was not found: set PCE_BIN to the binary, or put it on PATH "
+        "(cargo install --locked --path <the emulator's repository>)"
+    )
 
 
 def _free_port() -> int:
@@ -62,6 +73,40 @@ def emulator():
                 raise RuntimeError(f"the emulator did not become ready (exit code {process.poll()})")
             time.sleep(0.05)
         yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def https_emulator(tls_port: int, folder: Path):
+    """An emulator with an HTTPS listener on `tls_port` beside its HTTP one: yields the path of its
+    self-signed certificate (PEM, in `folder`), which a client must trust; stops it afterwards."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [_binary(), "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{tls_port}",
+         "--database-url", "sqlite::memory:"],
+        env=dict(os.environ, RUST_LOG="warn"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/tls/certificate") as answer:
+                    certificate = answer.read()
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the emulator could not start with its HTTPS listener on port {tls_port} "
+                        f"(exit code {process.returncode}); a port below 1024 needs root or CAP_NET_BIND_SERVICE"
+                    )
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        trust = folder / "emulator.pem"
+        trust.write_bytes(certificate)
+        yield str(trust)
     finally:
         process.terminate()
         process.wait(timeout=30)

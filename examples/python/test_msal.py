@@ -4,43 +4,21 @@ MSAL insists on an https authority: the emulator serves one with --tls-listen, a
 self-signed certificate (GET /_emulator/tls/certificate) is what the client trusts.
 """
 
-import os
-import subprocess
-import time
 import urllib.request
 
 import pytest
 
-from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_TENANT, SCOPE, _binary, _free_port
+from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_TENANT, SCOPE, _free_port
+from conftest import https_emulator as https_emulator_on
 
 msal = pytest.importorskip("msal")
 
 
 @pytest.fixture(scope="module")
 def https_emulator(tmp_path_factory):
-    port, tls_port = _free_port(), _free_port()
-    process = subprocess.Popen(
-        [_binary(), "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{tls_port}",
-         "--database-url", "sqlite::memory:"],
-        env=dict(os.environ, RUST_LOG="warn"),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/tls/certificate") as answer:
-                    certificate = answer.read()
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        trust = tmp_path_factory.mktemp("tls") / "emulator.pem"
-        trust.write_bytes(certificate)
-        yield f"https://localhost:{tls_port}", str(trust)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    tls_port = _free_port()
+    with https_emulator_on(tls_port, tmp_path_factory.mktemp("tls")) as trust:
+        yield f"https://localhost:{tls_port}", trust
 
 
 def test_msal_gets_an_app_only_token_from_the_emulator(https_emulator, monkeypatch):

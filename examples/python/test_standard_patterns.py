@@ -16,13 +16,11 @@ Both libraries also need to trust the emulator's self-signed certificate
 """
 
 import os
-import subprocess
 import time
-import urllib.request
 
 import pytest
 
-from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_PASSWORD, DEV_TENANT, DEV_USER, SCOPE, _binary, _free_port
+from conftest import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_PASSWORD, DEV_TENANT, DEV_USER, SCOPE, https_emulator
 
 msal = pytest.importorskip("msal")
 identity = pytest.importorskip("azure.identity")
@@ -33,40 +31,16 @@ HTTPS_PORT = 443
 @pytest.fixture(scope="module")
 def authority_host(tmp_path_factory):
     """`https://localhost`: the emulator's HTTPS listener on port 443, trusted by this process."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [_binary(), "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{HTTPS_PORT}",
-         "--database-url", "sqlite::memory:"],
-        env=dict(os.environ, RUST_LOG="warn"),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/tls/certificate") as answer:
-                    certificate = answer.read()
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(
-                        f"the emulator could not start with its HTTPS listener on port {HTTPS_PORT} "
-                        f"(exit code {process.returncode}); binding port 443 needs root or CAP_NET_BIND_SERVICE"
-                    )
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        trust = tmp_path_factory.mktemp("tls") / "emulator.pem"
-        trust.write_bytes(certificate)
+    with https_emulator(HTTPS_PORT, tmp_path_factory.mktemp("tls")) as trust:
         previous = os.environ.get("REQUESTS_CA_BUNDLE")
-        os.environ["REQUESTS_CA_BUNDLE"] = str(trust)
-        yield "https://localhost"
-    finally:
-        if previous is None:
-            os.environ.pop("REQUESTS_CA_BUNDLE", None)
-        else:
-            os.environ["REQUESTS_CA_BUNDLE"] = previous
-        process.terminate()
-        process.wait(timeout=30)
+        os.environ["REQUESTS_CA_BUNDLE"] = trust
+        try:
+            yield "https://localhost"
+        finally:
+            if previous is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
 def test_msal_signs_in_once_then_serves_silently_from_its_cache(authority_host):
