@@ -389,3 +389,28 @@ async fn an_expiry_past_the_end_of_9999_is_capped_at_its_last_millisecond() {
     let text = link.to_string();
     assert!(!text.contains("+10000"), "{text}");
 }
+
+/// Attestation ids follow the one rule for GUID ids: any letter case, braces or not, in the path,
+/// the body, the control plane and the acceptance page.
+#[tokio::test]
+async fn attestation_ids_are_guids_in_any_case_and_braces() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Ana", "ana@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    let upper = id.to_uppercase();
+    let braced = format!("{{{upper}}}");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{upper}"), &s.app_token).await;
+    assert_eq!(read["id"], id, "answered with the id as issued");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{braced}"), &s.app_token).await;
+    assert_eq!(read["id"], id);
+    let page = app.http.get(app.url(&format!("/EnhancedAttestation/Accept?attestationId={upper}"))).send().await;
+    assert_eq!(page.unwrap().status(), 200);
+    let accepted = accept_by_control_plane(app, &upper).await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    let customer = s.customer.to_uppercase();
+    let r = agreement_with(app, &s.app_token, &format!("{{{customer}}}"), &braced).await;
+    assert_eq!(r.status(), 201);
+    // Used once, whatever its spelling.
+    assert_error(agreement_with(app, &s.app_token, &s.customer, id).await, 409, 990444).await;
+}
