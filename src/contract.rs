@@ -10,7 +10,7 @@ pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 /// The contract, parsed once.
 pub fn document() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| serde_yaml::from_str(OPENAPI_YAML).unwrap_or(Value::Null))
+    SPEC.get_or_init(|| serde_saphyr::from_str(OPENAPI_YAML).unwrap_or(Value::Null))
 }
 
 /// The method (upper case) and path of the operation with this `operationId` (any case).

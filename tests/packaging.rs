@@ -2,7 +2,7 @@
 //! invariants asserted, since no Docker engine is needed (or available) to run these tests.
 //! `.ci/packaging` runs the commands the image runs against a real PostgreSQL.
 
-use serde_yaml::Value;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -435,7 +435,7 @@ fn binary_has_the_subcommands_the_image_runs() {
 // ---------------------------------------------------------------------------------------------
 
 fn compose() -> Value {
-    serde_yaml::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is not valid YAML")
+    serde_saphyr::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is not valid YAML")
 }
 
 fn service<'a>(compose: &'a Value, name: &str) -> &'a Value {
@@ -474,10 +474,8 @@ fn environment(service: &Value) -> Vec<(String, Option<String>)> {
     };
     match service.get("environment") {
         None => Vec::new(),
-        Some(Value::Mapping(map)) => {
-            map.iter().map(|(k, v)| (k.as_str().expect("variable name").to_string(), scalar(v))).collect()
-        }
-        Some(Value::Sequence(items)) => items
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.to_string(), scalar(v))).collect(),
+        Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
                 let item = item.as_str().expect("environment entry");
@@ -500,7 +498,7 @@ fn healthcheck_test(service: &Value) -> Vec<String> {
     let test = service.get("healthcheck").and_then(|h| h.get("test")).expect("service without healthcheck test");
     match test {
         Value::String(s) => vec!["CMD-SHELL".to_string(), s.clone()],
-        Value::Sequence(items) => items.iter().map(|i| i.as_str().expect("test entry").to_string()).collect(),
+        Value::Array(items) => items.iter().map(|i| i.as_str().expect("test entry").to_string()).collect(),
         other => panic!("unexpected healthcheck test {other:?}"),
     }
 }
@@ -535,7 +533,7 @@ fn parse_postgres_url(url: &str) -> PostgresUrl {
 #[test]
 fn compose_defines_both_services_without_container_names() {
     let compose = compose();
-    let services = compose.get("services").and_then(Value::as_mapping).expect("no services");
+    let services = compose.get("services").and_then(Value::as_object).expect("no services");
     for name in ["postgres", "emulator"] {
         service(&compose, name);
     }
@@ -583,16 +581,16 @@ fn compose_postgres_keeps_its_data_in_a_named_volume() {
     let compose = compose();
     let declared: Vec<String> = compose
         .get("volumes")
-        .and_then(Value::as_mapping)
+        .and_then(Value::as_object)
         .expect("no top-level volumes")
         .keys()
-        .map(|k| k.as_str().unwrap().to_string())
+        .map(|k| k.to_string())
         .collect();
-    let mounts = service(&compose, "postgres").get("volumes").and_then(Value::as_sequence).expect("no volumes");
+    let mounts = service(&compose, "postgres").get("volumes").and_then(Value::as_array).expect("no volumes");
     let named = mounts.iter().find_map(|m| {
         let source = match m {
             Value::String(s) => s.split(':').next().map(str::to_string),
-            Value::Mapping(_) => m.get("source").and_then(Value::as_str).map(str::to_string),
+            Value::Object(_) => m.get("source").and_then(Value::as_str).map(str::to_string),
             _ => None,
         }?;
         declared.contains(&source).then_some(source)
@@ -610,11 +608,11 @@ fn compose_emulator_uses_the_postgres_service_and_publishes_8080() {
     assert_eq!(url.port, 5432);
     assert_eq!(env_var(emulator, "PCE_LISTEN").as_deref(), Some("0.0.0.0:8080"));
 
-    let ports = emulator.get("ports").and_then(Value::as_sequence).expect("the emulator publishes no ports");
+    let ports = emulator.get("ports").and_then(Value::as_array).expect("the emulator publishes no ports");
     let publishes_8080 = ports.iter().any(|p| match p {
         Value::String(s) => with_defaults(s).rsplit(':').next().map(|c| c.trim_end_matches("/tcp")) == Some("8080"),
         Value::Number(n) => n.as_u64() == Some(8080),
-        Value::Mapping(_) => p.get("target").and_then(Value::as_u64) == Some(8080),
+        Value::Object(_) => p.get("target").and_then(Value::as_u64) == Some(8080),
         _ => false,
     });
     assert!(publishes_8080, "container port 8080 is not published: {ports:?}");
@@ -697,7 +695,7 @@ fn compose_stop_grace_outlasts_the_request_timeout() {
 /// The emulator service's entrypoint as the container receives it (compose turns `$$` into `$`).
 fn compose_entrypoint(emulator: &Value) -> Vec<String> {
     match emulator.get("entrypoint") {
-        Some(Value::Sequence(items)) => {
+        Some(Value::Array(items)) => {
             items.iter().map(|v| v.as_str().expect("entrypoint item").replace("$$", "$")).collect()
         }
         other => panic!("the emulator's entrypoint is not a list: {other:?}"),
@@ -709,14 +707,14 @@ fn compose_public_base_url_follows_pce_port() {
     let compose = compose();
     let emulator = service(&compose, "emulator");
     // The port variable the container sees is the one the ports mapping publishes.
-    let ports = emulator.get("ports").and_then(Value::as_sequence).expect("ports");
+    let ports = emulator.get("ports").and_then(Value::as_array).expect("ports");
     let published = ports.iter().filter_map(Value::as_str).find(|p| p.contains("PCE_PORT")).expect("PCE_PORT mapping");
     let port_default = with_defaults(published).rsplit_once(':').expect("host:container").0.to_string();
     assert_eq!(env_var(emulator, "PCE_PORT").as_deref(), Some(port_default.as_str()));
     let entrypoint = compose_entrypoint(emulator);
     let command: Vec<String> = emulator
         .get("command")
-        .and_then(Value::as_sequence)
+        .and_then(Value::as_array)
         .map(|c| c.iter().map(|v| v.as_str().expect("command item").to_string()).collect())
         .unwrap_or_default();
     assert_eq!(command, ["serve"]);

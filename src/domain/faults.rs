@@ -205,8 +205,10 @@ pub fn validate_rule(
     if retry_after_seconds > MAX_RETRY_AFTER_SECONDS {
         problems.push(format!("retryAfterSeconds must be at most {MAX_RETRY_AFTER_SECONDS}"));
     }
+    // At most 128 characters as sent (openapi.yaml's maxLength), no control character once trimmed.
+    let too_long = input.partner_tenant_id.as_deref().is_some_and(|p| p.chars().count() > 128);
     let partner = input.partner_tenant_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    if partner.is_some_and(|p| p.len() > 128 || p.chars().any(char::is_control)) {
+    if too_long || partner.is_some_and(|p| p.chars().any(char::is_control)) {
         problems.push("partnerTenantId is not a tenant id".into());
     }
     match effect {

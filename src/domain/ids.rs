@@ -1,10 +1,12 @@
 //! The ids of the things partners and customers name, each a type of its own, parsed once where it
 //! comes in (a path, a body, a query, a seed file) and never normalised again.
 //!
-//! Tenant, customer, user and application ids are GUIDs, which compare without regard to case or
-//! braces: they are kept in lower-case hyphenated form. Text that is no GUID is kept as it was
-//! sent (trimmed): it names nothing, so what looks it up says "not found" in its own words.
-//! Attestation ids are compared exactly as the emulator issued them.
+//! One rule for every GUID id — tenant (partner and customer), user, application and attestation
+//! ids: they compare without regard to letter case, braces or surrounding blanks, in every place
+//! they come in (path, body, query, seed), because each is kept in lower-case hyphenated form.
+//! Text that is no GUID is kept as it was sent (trimmed): it names nothing, so what looks it up
+//! says "not found" in its own words. Agreement template ids are not GUID ids of this kind: they
+//! stay case-sensitive (contract §1), as does `MS-RequestId`.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -84,7 +86,7 @@ id_type!(
 id_type!(
     /// An enhanced attestation's id.
     AttestationId,
-    |raw| raw.trim().to_string()
+    canonical_guid
 );
 
 #[cfg(test)]
@@ -103,8 +105,12 @@ mod tests {
     }
 
     #[test]
-    fn attestation_ids_are_compared_as_issued() {
-        assert_eq!(AttestationId::parse(" ABC ").as_str(), "ABC");
+    fn attestation_ids_follow_the_one_rule_for_guids() {
+        assert_eq!(
+            AttestationId::parse("{4F1C2A10-0000-4000-8000-0000000000AA}").as_str(),
+            "4f1c2a10-0000-4000-8000-0000000000aa"
+        );
+        assert_eq!(AttestationId::parse(" ABC ").as_str(), "ABC", "no GUID: kept as sent, trimmed");
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub enum OAuthRefusal {
     ConflictingClientCredentials,
     /// A form value holds a NUL character.
     NulCharacter(String),
+    /// A parameter the endpoint reads was sent more than once (RFC 6749 §3.1: parameters must
+    /// not repeat): which value was meant is not guessed.
+    RepeatedParameter(String),
+    /// The body is no `application/x-www-form-urlencoded` form: a broken percent escape, or bytes
+    /// that are not UTF-8 once decoded (what is wrong).
+    MalformedForm(String),
 }
 
 /// What the client reads: the OAuth error, whether it is the client's authentication that
@@ -112,6 +118,16 @@ impl OAuthRefusal {
                 "invalid_request",
                 90100,
                 format!("The request is malformed: the parameter '{name}' holds a NUL character (U+0000)."),
+            ),
+            Self::RepeatedParameter(name) => (
+                "invalid_request",
+                90100,
+                format!("The request is malformed: the parameter '{name}' is sent more than once. Send each parameter once."),
+            ),
+            Self::MalformedForm(what) => (
+                "invalid_request",
+                9002313,
+                format!("Invalid request. Request is malformed or invalid: the body is not a valid application/x-www-form-urlencoded form ({what})."),
             ),
             Self::ConflictingClientCredentials => (
                 "invalid_request",

@@ -2,6 +2,14 @@
 //! attempts a user name is locked for a while, and while it is locked no password is checked.
 //! Failures count for user names that have no account too, so that a lockout tells nothing about
 //! which accounts exist.
+//!
+//! The rule holds under any concurrency because an attempt is counted before its password is
+//! checked: it takes one of the threshold's places (refused, without a check, when the failures of
+//! the window plus the attempts in flight fill them); a failure keeps its place as a failure, a
+//! success gives it back. A burst of any size therefore gets at most `threshold` password checks
+//! that fail per window, and concurrent sign-ins with the right password wait for a place instead
+//! of locking each other out. Failures count in a window of the lockout's duration from the first
+//! one; a success does not wipe the failures of others (they end with their window or the lock).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -10,6 +18,18 @@ use chrono::{DateTime, Duration, Utc};
 pub struct LockoutPolicy {
     pub threshold: u32,
     pub duration: Duration,
+}
+
+/// How long an attempt in flight may hold its place (real clock) before it is presumed dead (its
+/// process killed): longer than any password check and any request's time limit.
+pub const ATTEMPT_PRESUMED_DEAD_AFTER: Duration = Duration::seconds(60);
+
+/// The clocks an attempt is judged by: the emulator's (failures, locks, windows) and the real one
+/// (attempts in flight, which do not outlive their process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptClocks {
+    pub emulator_now: DateTime<Utc>,
+    pub real_now: DateTime<Utc>,
 }
 
 /// Who a session of a site belongs to: the sites differ by who signs in, not by how.

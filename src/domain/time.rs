@@ -1,6 +1,6 @@
 //! Timestamps on the wire: accept any RFC 3339 offset and precision, render UTC with milliseconds.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 /// What `parse_timestamp` reads, for the messages that refuse anything else.
 pub const TIMESTAMP_FORM: &str =
@@ -28,6 +28,19 @@ fn parse_any_timestamp(value: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
 }
 
+/// The last instant the emulator writes: 9999-12-31T23:59:59.999Z, the end of the documented
+/// format's range (a four-digit year, milliseconds).
+pub fn last_instant() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(253_402_300_799_999).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t` plus `by`, capped at [`last_instant`]: every date the emulator computes from its clock (an
+/// expiry, a lock, a delivery time) stays in the documented format, on both backends, even when
+/// the clock is set to the last minutes of 9999.
+pub fn later(t: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(by).map_or(last_instant(), |later| later.min(last_instant()))
+}
+
 pub fn render_timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -45,6 +58,15 @@ pub mod wire {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_computed_from_the_clock_stop_at_the_end_of_9999() {
+        assert_eq!(render_timestamp(last_instant()), "9999-12-31T23:59:59.999Z");
+        let late = parse_timestamp("9999-12-31T23:50:00Z").unwrap();
+        assert_eq!(later(late, Duration::days(30)), last_instant());
+        assert_eq!(later(late, Duration::minutes(5)), late + Duration::minutes(5));
+        assert_eq!(later(DateTime::<Utc>::MAX_UTC, Duration::days(1)), last_instant());
+    }
 
     #[test]
     fn accepts_dotnet_seven_digit_fractions_and_offsets() {

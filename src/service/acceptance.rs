@@ -14,7 +14,7 @@ use crate::domain::agreements::{
 };
 use crate::domain::attestations::{check_usable, UseRefusal};
 use crate::domain::customers::Customer;
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{AttestationId, CustomerId};
 use crate::domain::orders::{check_direct_acceptance, DirectAcceptanceRefusal};
 use crate::domain::partners::Partner;
 use crate::domain::timeline::Milestone;
@@ -123,7 +123,7 @@ async fn record_confirmation(
 
 /// A confirmation made with an enhanced attestation, as it came in.
 pub struct AttestedAgreementInput {
-    pub attestation_id: String,
+    pub attestation_id: AttestationId,
     /// Optional; the attestation confirms the Microsoft Customer Agreement.
     pub agreement_type: Option<String>,
 }
@@ -157,7 +157,7 @@ pub async fn create_agreement_with_attestation(
             None => return Err(ServiceError::UnsupportedAgreementType(t.to_string())),
         },
     }
-    let id = input.attestation_id.trim();
+    let id = input.attestation_id.as_str();
     let attestation =
         ctx.store.attestation(id).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))?;
     let now = ctx.clock.now().await?;

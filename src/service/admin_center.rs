@@ -16,6 +16,7 @@ use crate::app::AppContext;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, DirectAcceptanceInput};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
+use crate::domain::ids::PartnerId;
 use crate::domain::orders::mca_signed_directly;
 use crate::domain::partners::Partner;
 use crate::store::UnitOfWork;
@@ -104,10 +105,10 @@ pub async fn partners(ctx: &AppContext, customer: &Customer) -> ServiceResult<Ve
 pub async fn partner_details(
     ctx: &AppContext,
     customer: &Customer,
-    partner_id: &str,
+    partner_id: &PartnerId,
 ) -> ServiceResult<Option<(Partner, Vec<Agreement>)>> {
     let related = ctx.store.related_partners(&customer.id).await?;
-    let Some(partner) = related.into_iter().find(|p| p.tenant_id == partner_id) else { return Ok(None) };
+    let Some(partner) = related.into_iter().find(|p| p.tenant_id == partner_id.as_str()) else { return Ok(None) };
     let confirmations = ctx
         .store
         .agreements(&customer.id)

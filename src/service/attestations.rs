@@ -14,6 +14,7 @@ use crate::domain::attestations::{
     check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
 };
 use crate::domain::ids::AttestationId;
+use crate::domain::time::later;
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
@@ -79,7 +80,7 @@ pub async fn create_attestation_as(
         company_name: valid.company_name,
         signatory: valid.signatory,
         created_at: now,
-        expires_at: now + Duration::days(i64::from(ctx.config.attestation_expiry_days)),
+        expires_at: later(now, Duration::days(i64::from(ctx.config.attestation_expiry_days))),
         accepted_at: None,
         customer_id: None,
         agreement_id: None,

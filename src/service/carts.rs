@@ -9,7 +9,7 @@ use crate::app::AppContext;
 use crate::domain::carts::{lifetime, validate_line_items, Cart, CartId, CartLineItemInput, CartStatus};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::Order;
-use crate::domain::time::render_timestamp;
+use crate::domain::time::{later, render_timestamp};
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
@@ -34,7 +34,7 @@ pub async fn create_cart(
         created_at: now,
         last_modified_at: now,
         last_modified_user: caller.user_id.clone(),
-        expires_at: now + lifetime(),
+        expires_at: later(now, lifetime()),
     };
     unit.insert_cart(&cart).await?;
     Ok(cart)

@@ -144,7 +144,7 @@ pub async fn carried_over(ctx: &AppContext) -> ServiceResult<Vec<String>> {
         ));
     }
     let now = ctx.clock.now().await?;
-    let locked = ctx.store.all_sign_in_failures().await?.iter().filter(|(_, f)| f.locked_at(now).is_some()).count();
+    let locked = ctx.store.all_sign_in_failures(now).await?.iter().filter(|(_, f)| f.locked_at(now).is_some()).count();
     if locked > 0 {
         found.push(format!(
             "{locked} user name(s) are locked out of sign-in (DELETE /_emulator/sign-in-lockouts unlocks them)"
@@ -164,7 +164,7 @@ pub struct SignInLockout {
 /// Every user name with failed sign-ins or a lock.
 pub async fn sign_in_lockouts(ctx: &AppContext) -> ServiceResult<Vec<SignInLockout>> {
     let now = ctx.clock.now().await?;
-    let all = ctx.store.all_sign_in_failures().await?;
+    let all = ctx.store.all_sign_in_failures(now).await?;
     Ok(all
         .into_iter()
         .map(|(user_name, f)| SignInLockout { user_name, failures: f.failures, locked_until: f.locked_at(now) })

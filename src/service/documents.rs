@@ -9,6 +9,7 @@ use crate::domain::agreements::{current_template, find_template, AgreementTempla
 use crate::domain::customers::Customer;
 use crate::domain::documents::DocumentLink;
 use crate::domain::locales::{resolve_document_locale, LocaleError};
+use crate::domain::time::later;
 use crate::ids::IdKind;
 
 pub const LINK_LIFETIME_MINUTES: i64 = 5;
@@ -74,7 +75,7 @@ async fn issue_document_link(
         country: locale.country.to_string(),
         language: locale.language.to_string(),
         // Opened without a token, so judged by the emulator's clock: minted by it too.
-        expires_at: ctx.clock.emulator_now().await? + Duration::minutes(LINK_LIFETIME_MINUTES),
+        expires_at: later(ctx.clock.emulator_now().await?, Duration::minutes(LINK_LIFETIME_MINUTES)),
     };
     ctx.store.insert_document_link(&link).await?;
     Ok(link)

@@ -6,7 +6,7 @@ use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
 use crate::domain::outbox::OutboxMessage;
 use crate::domain::partners::Partner;
-use crate::domain::time::render_timestamp;
+use crate::domain::time::{later, render_timestamp};
 
 pub fn attestation_notice(
     id: String,
@@ -44,6 +44,6 @@ pub fn attestation_notice(
         customer_id: customer.id.clone(),
         agreement_id: agreement.id.clone(),
         queued_at,
-        deliver_at: queued_at + delay,
+        deliver_at: later(queued_at, delay),
     }
 }

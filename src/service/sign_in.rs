@@ -1,14 +1,18 @@
 //! Sign-in with a password wherever the emulator offers one (the admin center, the partner
-//! dashboard and the token endpoint's password grant): the lockout is judged before the password,
-//! and every outcome is counted. Also the housekeeping of the sessions and links sign-ins leave.
+//! dashboard and the token endpoint's password grant): the attempt is counted before the password is
+//! checked, and every outcome is settled. Also the housekeeping of the sessions and links sign-ins leave.
 
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
 
 use super::error::ServiceResult;
 use crate::app::AppContext;
 use crate::domain::identities::MAX_USER_NAME;
-use crate::domain::sign_in::{lockout_key, LockoutPolicy};
+use crate::domain::sign_in::{lockout_key, AttemptClocks, LockoutPolicy, ATTEMPT_PRESUMED_DEAD_AFTER};
+use crate::domain::time::later;
+use crate::store::Store;
 
 /// What became of a sign-in.
 #[derive(Debug)]
@@ -38,7 +42,10 @@ pub fn lockout_policy(ctx: &AppContext) -> LockoutPolicy {
 }
 
 /// Sign `user_name` in with `check`, which checks the password and gives the account when it
-/// matches (it is not run while the user name is locked).
+/// matches. The attempt is counted in the database before `check` runs (`domain::sign_in`): while
+/// the user name is locked, or while its failures and the attempts in flight fill the threshold,
+/// `check` is not run — a locked name is refused at once, a full one waits for an attempt in flight
+/// to end.
 pub async fn sign_in<T, F>(ctx: &AppContext, user_name: &str, check: F) -> ServiceResult<SignIn<T>>
 where
     F: Future<Output = ServiceResult<Option<T>>>,
@@ -48,26 +55,76 @@ where
     }
     let policy = lockout_policy(ctx);
     let key = lockout_key(user_name);
-    let now = ctx.clock.now().await?;
-    let before = ctx.store.sign_in_failures(&key).await?;
-    let locked_out =
-        |until: DateTime<Utc>| SignIn::LockedOut { until, seconds_left: (until - now).num_seconds().max(1) };
-    if let Some(until) = before.locked_at(now) {
-        return Ok(locked_out(until));
-    }
+    let locked_out = |until: DateTime<Utc>, now: DateTime<Utc>| SignIn::LockedOut {
+        until,
+        seconds_left: (until - now).num_seconds().max(1),
+    };
+    let started = Instant::now();
+    let mut pause = StdDuration::from_millis(5);
+    let at = loop {
+        let at = AttemptClocks { emulator_now: ctx.clock.now().await?, real_now: Utc::now() };
+        let presumed_dead = at.real_now + ATTEMPT_PRESUMED_DEAD_AFTER;
+        if ctx.store.take_sign_in_attempt(&key, policy.threshold, at, presumed_dead).await? {
+            break at;
+        }
+        // No place: locked, or the places are held by attempts in flight.
+        if let Some(until) = ctx.store.sign_in_failures(&key).await?.locked_at(at.emulator_now) {
+            return Ok(locked_out(until, at.emulator_now));
+        }
+        if started.elapsed() > MAX_WAIT_FOR_A_PLACE {
+            // Places held past any request's time limit: say "later" as a lock does.
+            return Ok(locked_out(later(at.emulator_now, Duration::seconds(1)), at.emulator_now));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(StdDuration::from_millis(50));
+    };
+    // From here the attempt holds a place: whatever becomes of this future, the place is settled.
+    let mut place = Place { store: ctx.store.clone(), key: key.clone(), at, settled: false };
     match check.await? {
         Some(account) => {
-            if before.failures > 0 || before.locked_until.is_some() {
-                ctx.store.clear_sign_in_failures(Some(&key)).await?;
-            }
+            place.settled = true;
+            ctx.store.give_sign_in_attempt_back(&key, AttemptClocks { real_now: Utc::now(), ..at }).await?;
             Ok(SignIn::Accepted(account))
         }
         None => {
-            let after = ctx.store.record_sign_in_failure(&key, policy.threshold, now + policy.duration).await?;
-            Ok(match after.locked_at(now) {
-                Some(until) => locked_out(until),
+            place.settled = true;
+            let after = ctx
+                .store
+                .sign_in_attempt_failed(&key, policy.threshold, at, later(at.emulator_now, policy.duration))
+                .await?;
+            Ok(match after.locked_at(at.emulator_now) {
+                Some(until) => locked_out(until, at.emulator_now),
                 None => SignIn::Refused { failures: after.failures, threshold: policy.threshold },
             })
+        }
+    }
+}
+
+/// How long an attempt waits for a place held by attempts in flight.
+const MAX_WAIT_FOR_A_PLACE: StdDuration = StdDuration::from_secs(60);
+
+/// The place an attempt took: given back when the attempt ends without an outcome (its request
+/// abandoned, the check failed), so that a client hanging up does not keep it.
+struct Place {
+    store: Arc<Store>,
+    key: String,
+    at: AttemptClocks,
+    settled: bool,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (store, key, at) = (self.store.clone(), std::mem::take(&mut self.key), self.at);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let at = AttemptClocks { real_now: Utc::now(), ..at };
+                if let Err(e) = store.give_sign_in_attempt_back(&key, at).await {
+                    tracing::warn!(error = %e, "an abandoned sign-in attempt's place could not be given back; it frees itself within a minute");
+                }
+            });
         }
     }
 }

@@ -211,6 +211,31 @@ async fn bad_seeds_are_refused_before_anything_is_written() {
     assert!(e["data"][0].as_str().unwrap().starts_with("partners.p: partnerType"));
 }
 
+/// A YAML seed with a key twice in one mapping is refused, naming the key (the last one no longer
+/// wins silently); a YAML bomb (aliases of aliases) and a deeply nested document are refused at
+/// once, before they grow.
+#[tokio::test]
+async fn yaml_seeds_refuse_duplicate_keys_by_name_and_bombs_at_once() {
+    let app = TestApp::spawn().await;
+    let duplicate = "partners:\n  - key: p\n    name: P\n    partnerType: DirectBill\n    name: Q\n";
+    let e = assert_error(app.post_seed("application/yaml", duplicate).await, 400, 990400).await;
+    let message = e.to_string();
+    assert_eq!(e["data"], json!(["seed (YAML): line 5 column 5: duplicate mapping key: name"]), "{message}");
+    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (name, previous) in
+        ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!("{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"));
+    }
+    let started = std::time::Instant::now();
+    assert_error(app.post_seed("application/yaml", bomb).await, 400, 990400).await;
+    let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert_error(app.post_seed("application/yaml", format!("partners: {deep}")).await, 400, 990400).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused in {:?}", started.elapsed());
+    // The partners of the refused seeds were not written.
+    assert!(app.post_seed("application/yaml", "partners: []\n").await.status().is_success());
+}
+
 /// Every shipped scenario, applied twice: the second run changes nothing and says so.
 #[tokio::test]
 async fn a_seed_applied_again_leaves_the_same_state() {
@@ -309,8 +334,8 @@ fn shipped_seed_tenants() -> Vec<(String, String)> {
     files.sort();
     let mut tenants = Vec::new();
     for file in files {
-        let seed: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        for partner in seed["partners"].as_sequence().unwrap() {
+        let seed: serde_json::Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for partner in seed["partners"].as_array().unwrap() {
             let tenant = partner["tenantId"].as_str().expect("every shipped partner names its tenant");
             tenants.push((file.display().to_string(), tenant.to_string()));
         }

@@ -356,3 +356,61 @@ async fn deterministic_mode_gives_attestations_the_same_ids_run_to_run() {
     assert_eq!(ids("7").await, ids("7").await);
     assert_ne!(ids("7").await, ids("8").await);
 }
+
+/// Year 9999: every date the emulator computes from its clock stops at 9999-12-31T23:59:59.999Z,
+/// the end of the documented format, so a new attestation's expiry stays readable and the
+/// attestation works to the end on both backends.
+#[tokio::test]
+async fn an_expiry_past_the_end_of_9999_is_capped_at_its_last_millisecond() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    app.set_clock("9999-12-31T23:50:00Z").await;
+    let token = app.mint(&s.partner, &[], true).await;
+    let created = create(app, &token, &attestation_body("Lee", "lee@fabrikam.example")).await;
+    assert_eq!(created["expirationDateTime"], "9999-12-31T23:59:59.999Z", "{created}");
+    let id = created["id"].as_str().unwrap();
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &token).await;
+    assert_eq!(
+        (read["status"].as_str(), read["expirationDateTime"].as_str()),
+        (Some("pending"), Some("9999-12-31T23:59:59.999Z"))
+    );
+    let accepted = accept_by_control_plane(app, id).await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    let r = agreement_with(app, &token, &s.customer, id).await;
+    assert_eq!(r.status(), 201);
+    let agreement: Value = r.json().await.unwrap();
+    assert_eq!(agreement["dateAgreed"], "9999-12-31T23:50:00.000Z", "{agreement}");
+    // A document link made in the last minutes of 9999 expires at its end too.
+    let persona = app.persona("DirectBill").await;
+    app.set_clock("9999-12-31T23:59:00Z").await;
+    let link = app
+        .get_json(&format!("/v1/agreementtemplates/{MCA_TEMPLATE}/document?language=en-US&country=US"), &persona.token)
+        .await;
+    let text = link.to_string();
+    assert!(!text.contains("+10000"), "{text}");
+}
+
+/// Attestation ids follow the one rule for GUID ids: any letter case, braces or not, in the path,
+/// the body, the control plane and the acceptance page.
+#[tokio::test]
+async fn attestation_ids_are_guids_in_any_case_and_braces() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Ana", "ana@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    let upper = id.to_uppercase();
+    let braced = format!("{{{upper}}}");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{upper}"), &s.app_token).await;
+    assert_eq!(read["id"], id, "answered with the id as issued");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{braced}"), &s.app_token).await;
+    assert_eq!(read["id"], id);
+    let page = app.http.get(app.url(&format!("/EnhancedAttestation/Accept?attestationId={upper}"))).send().await;
+    assert_eq!(page.unwrap().status(), 200);
+    let accepted = accept_by_control_plane(app, &upper).await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    let customer = s.customer.to_uppercase();
+    let r = agreement_with(app, &s.app_token, &format!("{{{customer}}}"), &braced).await;
+    assert_eq!(r.status(), 201);
+    // Used once, whatever its spelling.
+    assert_error(agreement_with(app, &s.app_token, &s.customer, id).await, 409, 990444).await;
+}

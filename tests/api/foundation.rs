@@ -63,7 +63,7 @@ async fn literal_path_segments_match_without_case() {
     assert_eq!(app.get("/V1/Agreements?agreementType=*", &p.token).await.status(), 200);
     let path = format!("/v1/AgreementTemplates/{MCA_TEMPLATE}/Document");
     assert_eq!(app.get(&path, &p.token).await.status(), 200);
-    // identifiers keep their case: template ids are case-sensitive
+    // template ids are case-sensitive (GUID ids of customers, partners, users and attestations are not)
     let upper = format!("/v1/agreementtemplates/{}/document", MCA_TEMPLATE.to_uppercase());
     assert_error(app.get(&upper, &p.token).await, 404, 990411).await;
 }

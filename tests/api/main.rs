@@ -22,6 +22,7 @@ mod sdk_shapes;
 mod security;
 mod service_date;
 mod shared_environments;
+mod sign_in_bursts;
 mod sign_in_service;
 mod slow_clients;
 mod spec;

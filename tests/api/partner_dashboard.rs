@@ -585,3 +585,25 @@ async fn a_user_name_longer_than_any_account_is_refused_without_a_count() {
     let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
     assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
 }
+
+/// A NUL character in a field is refused at the field, as the API refuses it in a body, rather
+/// than dropped (which stored less than was typed); nothing is created, on both backends.
+#[tokio::test]
+async fn a_nul_character_in_a_field_is_refused_by_its_label() {
+    let app = TestApp::spawn_2023_flow().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let user = PartnerUser::signed_in(&app, &partner, &["AdminAgent"]).await;
+    let token = app.mint(&partner, &["AdminAgent"], false).await;
+    let state = open_wizard(&user).await;
+    let mut fields = wizard("dashnul", Some("2025-02-10"));
+    fields[0].1 = "Nul\u{0} Ltd".into();
+    fields[3].1 = "Bo\u{0}wen".into();
+    for step in ["review", "submit"] {
+        let r = wizard_step(&user, &state, &fields, step).await;
+        assert_eq!(r.status(), 400, "{step}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Company name: text values must not contain the NUL character (U+0000)"), "{page}");
+        assert!(page.contains("Last name: text values must not contain the NUL character (U+0000)"), "{page}");
+    }
+    assert!(customer_ids(&app, &token).await.is_empty(), "nothing stored");
+}

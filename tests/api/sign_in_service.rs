@@ -598,3 +598,48 @@ async fn tenants_are_ids_domains_common_and_organizations_and_anything_else_is_a
     let (_, realm) = get("/common/userrealm/someone@elsewhere.example?api-version=1.0".into()).await;
     assert_eq!(realm["account_type"], "Unknown");
 }
+
+/// A raw form body to the v2 token endpoint: its status and body.
+async fn raw_token(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url("/common/oauth2/v2.0/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// RFC 6749 §3.1: parameters must not repeat, so a repeated one is refused rather than its first
+/// value taken (AADSTS90100); a body that is no form — a broken percent escape, bytes that are not
+/// UTF-8 — is refused whole (AADSTS9002313), on both backends alike.
+#[tokio::test]
+async fn repeated_parameters_and_malformed_forms_are_refused() {
+    let app = TestApp::spawn().await;
+    let scope = "https%3A%2F%2Fapi.partnercenter.microsoft.com%2F.default";
+    let grant = format!("grant_type=password&client_id={DEV_CLIENT}&username={DEV_USER}&scope={scope}");
+    let repeated = raw_token(&app, format!("{grant}&password=wrong&password={DEV_PASSWORD}")).await;
+    assert_aadsts(&repeated, 400, "invalid_request", 90100);
+    assert!(repeated.1["error_description"].as_str().unwrap().contains("'password' is sent more than once"));
+    let repeated = raw_token(&app, format!("{grant}&password={DEV_PASSWORD}&grant_type=password")).await;
+    assert_aadsts(&repeated, 400, "invalid_request", 90100);
+    // Parameters the endpoint does not read are ignored, repeated or not.
+    let ignored = raw_token(&app, format!("{grant}&password={DEV_PASSWORD}&x-client-SKU=a&x-client-SKU=b")).await;
+    assert_eq!(ignored.0, 200, "{}", ignored.1);
+    let broken = raw_token(&app, format!("{grant}&password=Pce-Development-Passw0rd%2")).await;
+    assert_aadsts(&broken, 400, "invalid_request", 9002313);
+    let broken = raw_token(&app, format!("{grant}&password=%zz")).await;
+    assert_aadsts(&broken, 400, "invalid_request", 9002313);
+    let mut not_utf8 = format!("{grant}&password=").into_bytes();
+    not_utf8.extend_from_slice(&[0xff, 0xfe]);
+    assert_aadsts(&raw_token(&app, not_utf8).await, 400, "invalid_request", 9002313);
+    let escaped_not_utf8 = raw_token(&app, format!("{grant}&password=%FF%FE")).await;
+    assert_aadsts(&escaped_not_utf8, 400, "invalid_request", 9002313);
+    // Spaces as `+` and escapes are read as ever.
+    let fine = raw_token(&app, format!("{grant}+profile&password=Pce%2DDevelopment%2DPassw0rd")).await;
+    assert_eq!(fine.0, 200, "{}", fine.1);
+    // None of these counted as a failed sign-in.
+    let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
+}

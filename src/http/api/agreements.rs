@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::agreements::{AgreementTypeFilter, ConfirmationInput};
 use crate::domain::contact::ContactInput;
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{AttestationId, CustomerId};
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{QueryParams, RawJson, Unit};
 use crate::service::acceptance::{AttestedAgreementInput, ConfirmationCall};
@@ -101,7 +101,7 @@ pub async fn confirm_acceptance(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttestedAgreementBody {
-    attestation_id: String,
+    attestation_id: AttestationId,
     #[serde(rename = "type")]
     agreement_type: Option<String>,
     /// Not allowed beside an attestation: it carries the signer and the date.

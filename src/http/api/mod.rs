@@ -105,6 +105,22 @@ pub fn resolve_operation(operation: &str) -> Option<(String, String)> {
 mod tests {
     use super::*;
 
+    /// The contract lists a fault rule's `operation` as the enumeration it is: every name in the
+    /// list resolves, and every API route has its names in it.
+    #[test]
+    fn the_contracts_list_of_fault_operations_is_every_api_route() {
+        let listed = &crate::contract::document()["components"]["schemas"]["FaultRuleRequest"]["properties"]
+            ["operation"]["enum"];
+        let names: Vec<&str> = listed.as_array().expect("an enum").iter().filter_map(|v| v.as_str()).collect();
+        let resolved: Vec<(String, String)> =
+            names.iter().map(|n| resolve_operation(n).unwrap_or_else(|| panic!("{n} resolves to no route"))).collect();
+        for (method, route, _) in routes() {
+            let by = resolved.iter().filter(|(m, r)| m == method && r == route).count();
+            assert_eq!(by, 2, "{method} {route}: by its operationId and by its route");
+        }
+        assert_eq!(names.len(), 2 * routes().len());
+    }
+
     #[test]
     fn operations_resolve_by_route_or_operation_id() {
         let confirm = Some(("POST".to_string(), "/v1/customers/{customer_id}/agreements".to_string()));

@@ -78,15 +78,17 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     // The sign-in service reads nothing but a form: anything else lacks every parameter.
-    let fields: Vec<(String, String)> = if is_form {
-        serde_urlencoded::from_bytes(body).map_err(|_| OAuthRefusal::MissingParameter("grant_type"))?
-    } else {
-        Vec::new()
-    };
+    let fields: Vec<(String, String)> = if is_form { form_fields(body)? } else { Vec::new() };
     // No value the sign-in service reads may hold a NUL (PostgreSQL cannot store it): both
     // backends refuse it alike.
     if let Some((name, _)) = fields.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(OAuthRefusal::NulCharacter(name.replace('\0', "")));
+    }
+    // A parameter the endpoint reads may come once; others are ignored, repeated or not.
+    for name in READ_PARAMETERS {
+        if fields.iter().filter(|(k, _)| k == name).count() > 1 {
+            return Err(OAuthRefusal::RepeatedParameter(name.to_string()));
+        }
     }
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let mut form = TokenForm {
@@ -111,6 +113,65 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal
         form.client_secret = Some(secret);
     }
     Ok(form)
+}
+
+/// The parameters the token endpoint reads.
+const READ_PARAMETERS: [&str; 10] = [
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "scope",
+    "resource",
+    "username",
+    "password",
+    "refresh_token",
+    "client_info",
+    "nonce",
+];
+
+/// The pairs of an `application/x-www-form-urlencoded` body, read strictly: `+` is a space, `%XX`
+/// an escaped byte; a broken escape or a name or value that is not UTF-8 once decoded refuses the
+/// whole body (a lenient reading would check a password other than the one the client meant).
+fn form_fields(body: &[u8]) -> Result<Vec<(String, String)>, OAuthRefusal> {
+    let mut fields = Vec::new();
+    for pair in body.split(|b| *b == b'&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        let name = form_decode(name)?;
+        let value = form_decode(value).map_err(|e| match e {
+            OAuthRefusal::MalformedForm(what) => OAuthRefusal::MalformedForm(format!("{what} in '{name}'")),
+            other => other,
+        })?;
+        fields.push((name, value));
+    }
+    Ok(fields)
+}
+
+fn form_decode(raw: &[u8]) -> Result<String, OAuthRefusal> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let byte = raw
+                    .get(i + 1..i + 3)
+                    .and_then(|hex| std::str::from_utf8(hex).ok())
+                    .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                    .ok_or_else(|| {
+                        OAuthRefusal::MalformedForm("a '%' not followed by two hexadecimal digits".into())
+                    })?;
+                out.push(byte);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| OAuthRefusal::MalformedForm("bytes that are not UTF-8".into()))
 }
 
 /// `Authorization: Basic base64(urlencode(client_id):urlencode(client_secret))` (RFC 6749 §2.3.1).

@@ -162,6 +162,7 @@ pub async fn attest(
     form: &AttestationForm,
 ) -> ServiceResult<Agreement> {
     let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;
+    super::refuse_nul(form, "attestation.")?;
     let input = confirmation_input(ctx, form).await?;
     in_unit!(ctx, |unit| confirm_acceptance(ctx, &permit, unit, customer_id, &input, ConfirmationCall::Live).await)
         .await

@@ -118,6 +118,7 @@ pub struct Review {
 pub async fn review_new_customer(ctx: &AppContext, signed_in: &SignedIn, form: &CustomerForm) -> ServiceResult<Review> {
     let caller = signed_in.caller();
     permit::<ops::CreateCustomer>(caller)?;
+    super::refuse_nul(form, "")?;
     let new = form.as_new_customer();
     let profile = validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref())
         .map_err(ServiceError::Validation)?;
@@ -184,6 +185,7 @@ pub async fn submit_new_customer(
 ) -> ServiceResult<Submitted> {
     let caller = signed_in.caller();
     let create = permit::<ops::CreateCustomer>(caller)?;
+    super::refuse_nul(form, "")?;
     let request = OnceRequest {
         partner_tenant_id: caller.partner.tenant_id.clone(),
         request_id: submission_request_id(submission_id),

@@ -91,3 +91,54 @@ pub fn relationship_request(ctx: &AppContext, signed_in: &SignedIn, delegated_ad
     let permit = permit::<ops::GetRelationshipRequest>(signed_in.caller())?;
     Ok(invitation_url(ctx, &permit.caller().partner.tenant_id, delegated_admin))
 }
+
+/// The API's field name of each text a dashboard form holds (its member, as the form serializes),
+/// so that a refusal is worded at the field's label.
+const FORM_FIELDS: &[(&str, &str)] = &[
+    ("company_name", "companyProfile.companyName"),
+    ("domain", "companyProfile.domain"),
+    ("first_name", "billingProfile.defaultAddress.firstName"),
+    ("last_name", "billingProfile.defaultAddress.lastName"),
+    ("email", "billingProfile.email"),
+    ("phone_number", "billingProfile.defaultAddress.phoneNumber"),
+    ("address_line1", "billingProfile.defaultAddress.addressLine1"),
+    ("address_line2", "billingProfile.defaultAddress.addressLine2"),
+    ("city", "billingProfile.defaultAddress.city"),
+    ("state", "billingProfile.defaultAddress.state"),
+    ("postal_code", "billingProfile.defaultAddress.postalCode"),
+    ("country", "billingProfile.defaultAddress.country"),
+    ("language", "billingProfile.language"),
+    ("attestation.first_name", "primaryContact.firstName"),
+    ("attestation.last_name", "primaryContact.lastName"),
+    ("attestation.email", "primaryContact.email"),
+    ("attestation.phone_number", "primaryContact.phoneNumber"),
+    ("attestation.date_agreed", "dateAgreed"),
+];
+
+/// A form's texts holding a NUL character are refused, each named, as the API refuses them in a
+/// body (no stored text may hold one); `within` prefixes the members of a nested form.
+fn refuse_nul<T: serde::Serialize>(form: &T, within: &str) -> ServiceResult<()> {
+    let Ok(serde_json::Value::Object(members)) = serde_json::to_value(form) else { return Ok(()) };
+    let mut problems = Vec::new();
+    let mut visit = |path: String, value: &serde_json::Value| {
+        if value.as_str().is_some_and(|text| text.contains('\0')) {
+            let field = FORM_FIELDS.iter().find(|(member, _)| *member == path).map_or(path.as_str(), |(_, api)| api);
+            problems.push(format!("{field}: {}", crate::domain::text::NUL_PROBLEM));
+        }
+    };
+    for (name, value) in &members {
+        match value {
+            serde_json::Value::Object(nested) => {
+                for (inner, value) in nested {
+                    visit(format!("{within}{name}.{inner}"), value);
+                }
+            }
+            value => visit(format!("{within}{name}"), value),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Validation(problems))
+    }
+}

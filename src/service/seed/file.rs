@@ -95,12 +95,22 @@ pub fn parse_seed(text: &str) -> Result<SeedFile, String> {
     let value: Value = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| format!("seed (JSON): {e}"))?
     } else {
-        serde_yaml::from_str(text).map_err(|e| format!("seed (YAML): {e}"))?
+        // serde-saphyr refuses a key repeated in one mapping (naming it) and bounds what aliases
+        // may expand to, the depth and the number of nodes (its default budget): a YAML bomb is
+        // refused before it grows.
+        serde_saphyr::from_str(text).map_err(|e| format!("seed (YAML): {}", yaml_problem(&e.to_string())))?
     };
     if contains_nul(&value) {
         return Err(format!("seed: {NUL_PROBLEM}"));
     }
     serde_json::from_value(value).map_err(|e| format!("seed: {e}"))
+}
+
+/// The first line of a YAML error (where and what), without the parser's source excerpt and its
+/// advice to the programmer.
+fn yaml_problem(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    first.trim_start_matches("error: ").replace(", set DuplicateKeyPolicy in Options if acceptable", "")
 }
 
 /// Every key is unique and every reference names an earlier entry of the right kind, so a seed

@@ -16,6 +16,7 @@ use maud::html;
 use crate::app::{AppContext, AppState};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
+use crate::domain::ids::PartnerId;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
@@ -282,7 +283,7 @@ async fn partner_details(
     State(ctx): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    Path(partner_id): Path<String>,
+    Path(partner_id): Path<PartnerId>,
 ) -> Response {
     let admin = match signed_in::<Admin>(&ctx, &headers, &uri).await {
         Ok(admin) => admin,

@@ -20,7 +20,7 @@ use crate::clock;
 use crate::domain::identities::PartnerUser;
 use crate::domain::ids::CustomerId;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields};
+use crate::http::web::kit::forms::{field, form_fields_as_sent};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -272,14 +272,16 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
 
 /// The wizard's one form target: `step` is `review` (Next: Review), `edit` (Back) or `submit`.
 async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form_fields(&body);
+    // As sent: a NUL in a field is refused at the field, as the API refuses it.
+    let fields = form_fields_as_sent(&body);
     let back = Uri::from_static("/dashboard/customers/new");
     let signed_in = match signed_in_form::<SignedIn>(&ctx, &headers, &back, &fields).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let form = customer_form(&fields);
-    let submission = field(&fields, "submission").map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64);
+    let submission =
+        field(&fields, "submission").map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64 && !s.contains('\0'));
     let Some(submission) = submission.map(str::to_string) else {
         return site_message(
             &SITE,
@@ -391,7 +393,8 @@ async fn update_agreement(
     Path(customer_id): Path<CustomerId>,
     body: Bytes,
 ) -> Response {
-    let fields = form_fields(&body);
+    // As sent: a NUL in a field is refused at the field, as the API refuses it.
+    let fields = form_fields_as_sent(&body);
     let back: Uri = format!("/dashboard/customers/{customer_id}/account")
         .parse()
         .unwrap_or_else(|_| Uri::from_static("/dashboard/customers"));
