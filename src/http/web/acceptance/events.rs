@@ -169,6 +169,41 @@ mod tests {
         }
     }
 
+    /// The message is the one `acceptance-page-events.schema.json` describes: its members, its
+    /// events and its reasons.
+    #[test]
+    fn messages_have_the_documented_shape() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../../../acceptance-page-events.schema.json")).unwrap();
+        let listed = |path: &str| -> Vec<Value> { schema.pointer(path).unwrap().as_array().unwrap().clone() };
+        let required: Vec<Value> = listed("/required");
+        let m = message(Event::Refused, Some("x"), None, None, Some(Reason::CountryMismatch));
+        let mut members: Vec<&String> = m.as_object().unwrap().keys().collect();
+        members.sort();
+        let mut documented: Vec<&str> = required.iter().map(|v| v.as_str().unwrap()).collect();
+        documented.sort_unstable();
+        assert_eq!(members, documented);
+        assert_eq!(schema.pointer("/properties/type/const").unwrap(), MESSAGE_TYPE);
+        let events = listed("/properties/event/enum");
+        for e in [Event::Accepted, Event::AlreadyAccepted, Event::Expired, Event::NotFound, Event::Refused] {
+            assert!(events.contains(&Value::from(e.as_str())), "{e:?}");
+        }
+        let reasons = listed("/properties/reason/enum");
+        for r in [
+            Reason::MissingId,
+            Reason::MalformedId,
+            Reason::CountryMismatch,
+            Reason::InvalidEmbedderOrigin,
+            Reason::FormExpired,
+            Reason::NotTicked,
+            Reason::Failure,
+        ] {
+            assert!(reasons.contains(&Value::from(r.as_str())), "{r:?}");
+        }
+        assert_eq!(events.len(), 5);
+        assert_eq!(reasons.len(), 8, "the seven reasons and null");
+    }
+
     #[test]
     fn the_script_cannot_be_closed_by_what_it_carries() {
         let m = message(Event::NotFound, Some("</script><script>alert(1)"), None, None, None);
