@@ -107,21 +107,25 @@ pub fn script(nonce: &str, message: &Value, target: Option<&str>) -> Markup {
     html! { script nonce=(nonce) { (PreEscaped(js)) } }
 }
 
+/// A link's `embedderOrigin` that is no origin of the web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAnOrigin;
+
 /// The origin a link names (`embedderOrigin`): `scheme://host[:port]` of http or https, with at
 /// most a trailing `/`, in lower case; None for none; Err for anything else.
-pub fn embedder_origin(raw: Option<&str>) -> Result<Option<String>, ()> {
+pub fn embedder_origin(raw: Option<&str>) -> Result<Option<String>, NotAnOrigin> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
     let lower = raw.to_ascii_lowercase();
-    let (scheme, rest) = lower.split_once("://").ok_or(())?;
+    let (scheme, rest) = lower.split_once("://").ok_or(NotAnOrigin)?;
     if scheme != "http" && scheme != "https" {
-        return Err(());
+        return Err(NotAnOrigin);
     }
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     let (host, port) = match authority.strip_prefix('[').and_then(|a| a.find(']')) {
         // An IPv6 literal: `[…]`, then maybe `:port`.
         Some(end) => {
             let after = &authority[end + 2..];
-            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or(())?) };
+            let port = if after.is_empty() { None } else { Some(after.strip_prefix(':').ok_or(NotAnOrigin)?) };
             (&authority[..end + 2], port)
         }
         None => match authority.split_once(':') {
@@ -137,7 +141,7 @@ pub fn embedder_origin(raw: Option<&str>) -> Result<Option<String>, ()> {
     if host_ok && port_ok {
         Ok(Some(format!("{scheme}://{authority}")))
     } else {
-        Err(())
+        Err(NotAnOrigin)
     }
 }
 
@@ -165,7 +169,7 @@ mod tests {
             "ftp://shop.example",
             "https://shop.example:",
         ] {
-            assert_eq!(embedder_origin(Some(bad)), Err(()), "{bad}");
+            assert_eq!(embedder_origin(Some(bad)), Err(NotAnOrigin), "{bad}");
         }
     }
 

@@ -35,7 +35,7 @@ use super::kit::dates::{self, Lang};
 use super::kit::forms::{field, form_fields};
 use super::kit::layout::{compact_in, Content};
 use super::kit::page::{respond, Policy};
-use super::kit::refusal::Refusal;
+use super::kit::refusal::{Refusal, Wording};
 use crate::app::{AppContext, AppState};
 use crate::domain::attestations::{country_matches, page_language, AttestationStatus};
 use crate::domain::ids::AttestationId;
@@ -86,7 +86,7 @@ async fn open(ctx: &AppContext, link: &Link<'_>) -> Result<(AcceptancePage, Repl
     let mut reply = Reply { lang: Lang::of(link.language.unwrap_or_default()), origin: None };
     reply.origin = match embedder_origin(link.embedder_origin) {
         Ok(origin) => origin,
-        Err(()) => {
+        Err(events::NotAnOrigin) => {
             let origin = html! { code { (link.embedder_origin.unwrap_or_default()) } };
             let said = fill(reply.lang, Key::BadOrigin, &[("origin", origin)]);
             let refused = Refused { event: Event::Refused, reason: Some(Reason::InvalidEmbedderOrigin) };
@@ -192,7 +192,7 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
             // Accepted elsewhere, or left open past its expiry and then sent: the page as it now is.
             let event =
                 if matches!(e, ServiceError::AttestationExpired(_)) { Event::Expired } else { Event::AlreadyAccepted };
-            let status = Refusal::of(&e, &super::kit::refusal::Wording::PLAIN).status;
+            let status = Refusal::of(&e, &Wording::PLAIN).status;
             match attestations::acceptance_page(&ctx, &id).await {
                 Ok(now) => {
                     let language = page_language(&now.state.attestation, link.language);
@@ -266,7 +266,7 @@ fn message_page(
 
 /// An unknown attestation, or a failure of the emulator.
 fn failure_page(ctx: &AppContext, reply: &Reply, e: &ServiceError, id: Option<&str>) -> Response {
-    let status = Refusal::of(e, &super::kit::refusal::Wording::PLAIN).status;
+    let status = Refusal::of(e, &Wording::PLAIN).status;
     if let ServiceError::AttestationNotFound(_) = e {
         let said = fill(reply.lang, Key::NotFound, &[]);
         let refused = Refused { event: Event::NotFound, reason: None };
