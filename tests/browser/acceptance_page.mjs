@@ -89,7 +89,7 @@ try {
   const refusedByPolicy = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refusedByPolicy.push(m.text()); });
   const frameOf = () => page.frameLocator('iframe');
-  const frameLang = async () => page.frames()[1].evaluate(() => document.documentElement.lang);
+  const frameLang = async () => frameOf().locator('html').getAttribute('lang');
 
   // 1. Accepted inside the frame, in French, told to the checkout's origin with its time.
   const fr = await attest(partner, 'FR', 'fr-FR');
@@ -100,9 +100,8 @@ try {
   assert.equal(await frameLang(), 'fr');
   await frame.getByText(/Embedding Partner vous demande d’accepter/).waitFor();
   await frame.getByText('À accepter avant le').waitFor();
-  const order = await page.frames()[1].evaluate(() => {
-    const agreement = document.getElementById('agreement-title');
-    const box = document.getElementById('accept');
+  const order = await frame.locator('#agreement-title').evaluate((agreement) => {
+    const box = agreement.ownerDocument.getElementById('accept');
     return agreement.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING;
   });
   assert.ok(order, 'the agreement comes before the box to tick');
