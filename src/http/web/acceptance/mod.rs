@@ -89,7 +89,7 @@ async fn open(ctx: &AppContext, link: &Link<'_>) -> Result<(AcceptancePage, Repl
         Err(events::NotAnOrigin) => {
             let origin = html! { code { (link.embedder_origin.unwrap_or_default()) } };
             let said = fill(reply.lang, Key::BadOrigin, &[("origin", origin)]);
-            let refused = Refused { event: Event::Refused, reason: Some(Reason::InvalidEmbedderOrigin) };
+            let refused = Outcome { event: Event::Refused, reason: Some(Reason::InvalidEmbedderOrigin) };
             return Err(message_page(
                 ctx,
                 &reply,
@@ -106,7 +106,7 @@ async fn open(ctx: &AppContext, link: &Link<'_>) -> Result<(AcceptancePage, Repl
         Err(reason) => {
             let key = if reason == Reason::MissingId { Key::MissingId } else { Key::MalformedId };
             let said = fill(reply.lang, key, &[]);
-            let refused = Refused { event: Event::Refused, reason: Some(reason) };
+            let refused = Outcome { event: Event::Refused, reason: Some(reason) };
             return Err(message_page(ctx, &reply, StatusCode::BAD_REQUEST, Key::LinkNotValid, said, None, refused));
         }
     };
@@ -123,7 +123,7 @@ async fn open(ctx: &AppContext, link: &Link<'_>) -> Result<(AcceptancePage, Repl
             ("asked", html! { code { (link.country.unwrap_or_default()) } }),
         ];
         let said = fill(reply.lang, Key::OtherCountry, &values);
-        let refused = Refused { event: Event::Refused, reason: Some(Reason::CountryMismatch) };
+        let refused = Outcome { event: Event::Refused, reason: Some(Reason::CountryMismatch) };
         let content = message_content(reply.lang, Key::OtherCountryTitle, said);
         let message = events::message(refused.event, None, Some(&shown.state), None, refused.reason);
         return Err(page(ctx, &reply, StatusCode::BAD_REQUEST, content, message));
@@ -155,7 +155,7 @@ async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
         &shown,
         &language,
         &reply,
-        event.map(|event| Refused { event, reason: None }),
+        event.map(|event| Outcome { event, reason: None }),
         None,
         StatusCode::OK,
     )
@@ -177,7 +177,7 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
     let id = AttestationId::parse(&shown.state.attestation.id);
     let language = page_language(&shown.state.attestation, link.language);
     let refuse = |reason: Reason, key: Key, status: StatusCode| {
-        let refused = Some(Refused { event: Event::Refused, reason: Some(reason) });
+        let refused = Some(Outcome { event: Event::Refused, reason: Some(reason) });
         attestation_page(&ctx, &shown, &language, &reply, refused, Some(key), status)
     };
     if !FORM.verify(&ctx, id.as_str(), field("token")) {
@@ -196,7 +196,7 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
             match attestations::acceptance_page(&ctx, &id).await {
                 Ok(now) => {
                     let language = page_language(&now.state.attestation, link.language);
-                    attestation_page(&ctx, &now, &language, &reply, Some(Refused { event, reason: None }), None, status)
+                    attestation_page(&ctx, &now, &language, &reply, Some(Outcome { event, reason: None }), None, status)
                 }
                 Err(e) => failure_page(&ctx, &reply, &e, Some(id.as_str())),
             }
@@ -223,7 +223,7 @@ fn accepted_redirect(id: &AttestationId, country: &str, language: &str, origin: 
 
 /// An event and, for a refusal, why.
 #[derive(Clone, Copy)]
-struct Refused {
+struct Outcome {
     event: Event,
     reason: Option<Reason>,
 }
@@ -258,7 +258,7 @@ fn message_page(
     title: Key,
     said: Markup,
     id: Option<&str>,
-    refused: Refused,
+    refused: Outcome,
 ) -> Response {
     let content = message_content(reply.lang, title, said);
     page(ctx, reply, status, content, events::message(refused.event, id, None, None, refused.reason))
@@ -269,11 +269,11 @@ fn failure_page(ctx: &AppContext, reply: &Reply, e: &ServiceError, id: Option<&s
     let status = Refusal::of(e, &Wording::PLAIN).status;
     if let ServiceError::AttestationNotFound(_) = e {
         let said = fill(reply.lang, Key::NotFound, &[]);
-        let refused = Refused { event: Event::NotFound, reason: None };
+        let refused = Outcome { event: Event::NotFound, reason: None };
         return message_page(ctx, reply, status, Key::LinkNotValid, said, id, refused);
     }
     let said = fill(reply.lang, Key::Failure, &[]);
-    let refused = Refused { event: Event::Refused, reason: Some(Reason::Failure) };
+    let refused = Outcome { event: Event::Refused, reason: Some(Reason::Failure) };
     message_page(ctx, reply, status, Key::FailureTitle, said, id, refused)
 }
 
@@ -284,7 +284,7 @@ fn attestation_page(
     shown: &AcceptancePage,
     language: &str,
     reply: &Reply,
-    event: Option<Refused>,
+    event: Option<Outcome>,
     said: Option<Key>,
     status: StatusCode,
 ) -> Response {
