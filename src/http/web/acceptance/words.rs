@@ -48,6 +48,7 @@ pub enum Key {
     Acceptance,
     PurchasesHeading,
     Purchases,
+    /// The last variant (a test holds `Key::ALL` to every variant, in order).
     ValidUntil,
 }
 
@@ -427,6 +428,14 @@ mod tests {
             }
             assert_eq!(table.len(), Key::ALL.len(), "{lang:?} has a key that is not one of Key::ALL");
         }
+    }
+
+    #[test]
+    fn all_lists_every_key_once_in_order() {
+        for (i, key) in Key::ALL.iter().enumerate() {
+            assert_eq!(*key as usize, i, "{key:?}");
+        }
+        assert_eq!(Key::ValidUntil as usize + 1, Key::ALL.len());
     }
 
     #[test]
