@@ -105,6 +105,9 @@ pub struct Agreement {
     /// The enhanced attestation the partner confirmed with; None for a 2023 confirmation and for
     /// a direct acceptance.
     pub attestation_id: Option<String>,
+    /// The language the customer accepted the agreement in, when it is known: an agreement made
+    /// from an enhanced attestation records the language of its acceptance page.
+    pub language: Option<String>,
 }
 
 /// Appended to the duplicate key of an acceptance of the agreement as it was before its 2023

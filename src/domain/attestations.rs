@@ -25,6 +25,11 @@ pub struct EnhancedAttestation {
     pub expires_at: DateTime<Utc>,
     /// When the customer accepted the agreement on the acceptance page.
     pub accepted_at: Option<DateTime<Utc>>,
+    /// The language the customer read the agreement in when accepting it (one of the country's
+    /// languages) and its template (the document's version); None before the acceptance, and
+    /// for acceptances recorded before they were kept.
+    pub accepted_language: Option<String>,
+    pub accepted_template_id: Option<String>,
     /// The customer it was used for, for good, and the agreement it created.
     pub customer_id: Option<String>,
     pub agreement_id: Option<String>,
@@ -143,6 +148,27 @@ fn signatory_field(field: &str) -> String {
     format!("signatory{first}{}", chars.as_str())
 }
 
+/// The language the acceptance page shows an attestation's agreement in: the one the customer
+/// accepted it in, once accepted; before, the one a link asks for when the attestation's country
+/// offers it (the document table's rule: otherwise en-US), else the attestation's own. The country
+/// is always the attestation's.
+pub fn page_language(attestation: &EnhancedAttestation, asked: Option<&str>) -> String {
+    if let Some(accepted) = &attestation.accepted_language {
+        return accepted.clone();
+    }
+    match asked.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(asked) => resolve_document_locale(Some(&attestation.country), Some(asked))
+            .map_or_else(|_| attestation.language.clone(), |l| l.language.to_string()),
+        None => attestation.language.clone(),
+    }
+}
+
+/// Whether a link's `country` names the attestation's own country (or none): a link naming another
+/// is refused, since the agreement is that of the stored country.
+pub fn country_matches(attestation: &EnhancedAttestation, asked: Option<&str>) -> bool {
+    asked.map(str::trim).filter(|c| !c.is_empty()).is_none_or(|c| c.eq_ignore_ascii_case(&attestation.country))
+}
+
 /// Why the customer cannot accept an attestation on the acceptance page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AcceptanceRefusal {
@@ -222,6 +248,8 @@ mod tests {
             created_at: now(),
             expires_at: now() + Duration::days(30),
             accepted_at: None,
+            accepted_language: None,
+            accepted_template_id: None,
             customer_id: None,
             agreement_id: None,
         }
@@ -255,6 +283,19 @@ mod tests {
         let valid = validate_attestation(&other).unwrap();
         assert_eq!((valid.country.as_str(), valid.language.as_str()), ("AT", "en-US"));
         assert_eq!(validate_attestation(&input()).unwrap().language, "de-DE");
+    }
+
+    #[test]
+    fn the_page_shows_the_stored_country_in_a_language_it_offers() {
+        let mut a = attestation();
+        assert_eq!(page_language(&a, None), "de-DE");
+        assert_eq!(page_language(&a, Some("en-US")), "en-US");
+        assert_eq!(page_language(&a, Some("ja-JP")), "en-US", "Austria does not offer Japanese: the table's fallback");
+        assert!(country_matches(&a, None) && country_matches(&a, Some("at")) && country_matches(&a, Some(" ")));
+        assert!(!country_matches(&a, Some("JP")));
+        a.accepted_at = Some(now());
+        a.accepted_language = Some("en-US".into());
+        assert_eq!(page_language(&a, Some("de-DE")), "en-US", "once accepted, the language accepted");
     }
 
     #[test]

@@ -176,6 +176,7 @@ mod tests {
             source,
             created_at: Utc::now(),
             attestation_id: None,
+            language: None,
         }
     }
 

@@ -117,6 +117,7 @@ async fn record_confirmation(
         source: AgreementSource::PartnerConfirmation,
         created_at: now,
         attestation_id: None,
+        language: None,
     };
     store_confirmation(ctx, unit, &caller.partner, customer, agreement).await
 }
@@ -179,12 +180,14 @@ pub async fn create_agreement_with_attestation(
         // An App-only caller has no user.
         user_id: (!caller.app_only).then(|| caller.user_id.clone()),
         contact: attestation.signatory.clone(),
-        template_id: template.template_id.clone(),
+        // The document the customer accepted (acceptances kept before it was recorded: today's).
+        template_id: attestation.accepted_template_id.clone().unwrap_or_else(|| template.template_id.clone()),
         agreement_type: template.agreement_type,
         date_agreed: attestation.accepted_at.unwrap_or(now),
         source: AgreementSource::PartnerConfirmation,
         created_at: now,
         attestation_id: Some(attestation.id.clone()),
+        language: Some(attestation.accepted_language.clone().unwrap_or_else(|| attestation.language.clone())),
     };
     store_confirmation(ctx, unit, &caller.partner, &customer, agreement).await
 }
@@ -254,6 +257,7 @@ pub async fn accept_directly(
         source: AgreementSource::DirectAcceptance,
         created_at: now,
         attestation_id: None,
+        language: None,
     };
     match unit.insert_agreement(&agreement, None).await {
         Ok(()) => Ok(agreement),

@@ -11,7 +11,8 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
-    check_acceptable, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus, EnhancedAttestation,
+    check_acceptable, page_language, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus,
+    EnhancedAttestation,
 };
 use crate::domain::ids::AttestationId;
 use crate::domain::time::later;
@@ -82,6 +83,8 @@ pub async fn create_attestation_as(
         created_at: now,
         expires_at: later(now, Duration::days(i64::from(ctx.config.attestation_expiry_days))),
         accepted_at: None,
+        accepted_language: None,
+        accepted_template_id: None,
         customer_id: None,
         agreement_id: None,
     };
@@ -108,20 +111,34 @@ pub async fn get_attestation(
     state(ctx, attestation).await
 }
 
-/// What the acceptance page shows: the attestation (the link is the key: no partner check) and
-/// the template of the agreement it accepts.
+/// What the acceptance page shows: the attestation (the link is the key: no partner check), the
+/// template of the agreement it accepts (the one accepted, once accepted) and the partner that asks.
 pub struct AcceptancePage {
     pub state: AttestationState,
     pub template_id: String,
+    pub partner_name: String,
 }
 
 pub async fn acceptance_page(ctx: &AppContext, id: &AttestationId) -> ServiceResult<AcceptancePage> {
     let attestation = find(ctx, id).await?;
+    let template_id = match &attestation.accepted_template_id {
+        Some(accepted) => accepted.clone(),
+        None => current_template_id(ctx).await?,
+    };
+    let partner_name = ctx
+        .store
+        .partner(&attestation.partner_tenant_id)
+        .await?
+        .map_or_else(|| attestation.partner_tenant_id.clone(), |p| p.name);
+    Ok(AcceptancePage { state: state(ctx, attestation).await?, template_id, partner_name })
+}
+
+/// The template of the Microsoft Customer Agreement a customer accepts today.
+async fn current_template_id(ctx: &AppContext) -> ServiceResult<String> {
     let templates = ctx.store.templates().await?;
-    let template_id = current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
+    current_template(&templates, AgreementType::MicrosoftCustomerAgreement)
         .map(|t| t.template_id.clone())
-        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))?;
-    Ok(AcceptancePage { state: state(ctx, attestation).await?, template_id })
+        .ok_or_else(|| ServiceError::Internal("the template catalog has no current Customer Agreement".into()))
 }
 
 /// An attestation by id, whoever created it.
@@ -130,8 +147,14 @@ async fn find(ctx: &AppContext, id: &AttestationId) -> ServiceResult<EnhancedAtt
 }
 
 /// The customer accepts the agreement of a pending attestation (the acceptance page, or the
-/// control plane for tests and scripts): it is accepted now, by the emulator clock.
-pub async fn accept_attestation(ctx: &AppContext, id: &AttestationId) -> ServiceResult<AttestationState> {
+/// control plane for tests and scripts): it is accepted now, by the emulator clock, in the
+/// language the page showed (`language`, as `page_language` resolves it within the attestation's
+/// country; the attestation's own when None) under today's template; both are kept with it.
+pub async fn accept_attestation(
+    ctx: &AppContext,
+    id: &AttestationId,
+    language: Option<&str>,
+) -> ServiceResult<AttestationState> {
     let attestation = find(ctx, id).await?;
     // Created on its partner's clock (its own, when it has one): accepted and expired by it too.
     let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;
@@ -140,7 +163,9 @@ pub async fn accept_attestation(ctx: &AppContext, id: &AttestationId) -> Service
         AcceptanceRefusal::Expired => ServiceError::AttestationExpired(attestation.id.clone()),
     };
     check_acceptable(&attestation, now).map_err(refused)?;
-    if !ctx.store.accept_attestation(&attestation.id, now).await? {
+    let language = page_language(&attestation, language);
+    let template_id = current_template_id(ctx).await?;
+    if !ctx.store.accept_attestation(&attestation.id, now, &language, &template_id).await? {
         // Accepted (or expired) by another request in the meantime: say which.
         let current = find(ctx, id).await?;
         return Err(check_acceptable(&current, now)

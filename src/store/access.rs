@@ -105,7 +105,7 @@ const AGREEMENTS_SEEN_BY: &str = concat!(
     " AS served FROM customers c WHERE c.id = $1) \
      SELECT seen.served AS seen_served, a.id, a.customer_id, a.partner_tenant_id, \
      a.user_id, a.first_name, a.last_name, a.email, a.phone_number, a.template_id, a.agreement_type, a.date_agreed, \
-     a.source, a.created_at, a.attestation_id \
+     a.source, a.created_at, a.attestation_id, a.language \
      FROM seen LEFT JOIN agreements a ON a.customer_id = seen.id AND seen.served ORDER BY a.seq, a.id"
 );
 

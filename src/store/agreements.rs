@@ -18,12 +18,12 @@ use crate::domain::outbox::OutboxMessage;
 /// nothing (reported by the row count), so the transaction goes on.
 const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner_tenant_id, user_id, first_name, \
      last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, \
-     attestation_id, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+     attestation_id, language, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements)) ON CONFLICT DO NOTHING";
 
 const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
-     email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id \
-     FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
+     email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id, \
+     language FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AgreementRow {
@@ -41,6 +41,7 @@ pub(super) struct AgreementRow {
     source: String,
     created_at: DateTime<Utc>,
     attestation_id: Option<String>,
+    language: Option<String>,
 }
 
 impl TryFrom<AgreementRow> for Agreement {
@@ -64,6 +65,7 @@ impl TryFrom<AgreementRow> for Agreement {
             date_agreed: row.date_agreed,
             created_at: row.created_at,
             attestation_id: row.attestation_id,
+            language: row.language,
         })
     }
 }
@@ -107,6 +109,7 @@ impl UnitOfWork {
                 .bind(a.duplicate_key())
                 .bind(a.created_at)
                 .bind(&a.attestation_id)
+                .bind(&a.language)
                 .execute(&mut **c)
                 .await?
                 .rows_affected()

@@ -14,11 +14,12 @@ const INSERT_ATTESTATION: &str = "INSERT INTO enhanced_attestations (id, partner
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM enhanced_attestations))";
 
 const ATTESTATION: &str = "SELECT id, partner_tenant_id, country, language, company_name, signatory_first_name, \
-     signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, accepted_at, customer_id, \
-     agreement_id FROM enhanced_attestations WHERE id = $1";
+     signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, accepted_at, accepted_language, \
+     accepted_template_id, customer_id, agreement_id FROM enhanced_attestations WHERE id = $1";
 
-/// Accepted at `$2`, only while pending and unexpired.
-const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_at = $2 \
+/// Accepted at `$2` in language `$3` under template `$4`, only while pending and unexpired.
+const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_at = $2, accepted_language = $3, \
+     accepted_template_id = $4 \
      WHERE id = $1 AND accepted_at IS NULL AND expires_at > $2";
 
 /// Bound to customer `$2` and agreement `$3` for good, only when accepted and not used yet.
@@ -43,6 +44,8 @@ pub struct AttestationRow {
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     accepted_at: Option<DateTime<Utc>>,
+    accepted_language: Option<String>,
+    accepted_template_id: Option<String>,
     customer_id: Option<String>,
     agreement_id: Option<String>,
 }
@@ -64,6 +67,8 @@ impl From<AttestationRow> for EnhancedAttestation {
             created_at: row.created_at,
             expires_at: row.expires_at,
             accepted_at: row.accepted_at,
+            accepted_language: row.accepted_language,
+            accepted_template_id: row.accepted_template_id,
             customer_id: row.customer_id,
             agreement_id: row.agreement_id,
         }
@@ -77,10 +82,24 @@ impl Store {
         Ok(row.map(EnhancedAttestation::from))
     }
 
-    /// Record the customer's acceptance at `at`; false when it is no longer pending or has expired.
-    pub async fn accept_attestation(&self, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    /// Record the customer's acceptance at `at` of the agreement in `language` under `template_id`;
+    /// false when it is no longer pending or has expired.
+    pub async fn accept_attestation(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        language: &str,
+        template_id: &str,
+    ) -> StoreResult<bool> {
         let accepted = on_pool!(self, writer, |pool| {
-            sqlx::query(ACCEPT_ATTESTATION).bind(id).bind(at).execute(pool).await?.rows_affected()
+            sqlx::query(ACCEPT_ATTESTATION)
+                .bind(id)
+                .bind(at)
+                .bind(language)
+                .bind(template_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(accepted == 1)
     }

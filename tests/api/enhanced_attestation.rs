@@ -85,7 +85,8 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     assert!(csp.contains("frame-ancestors *"), "{csp}");
     let html = page.text().await.unwrap();
     assert!(html.contains("Fabrikam GmbH") && html.contains("Megan Bowen (megan@fabrikam.example)"));
-    assert!(html.contains("Austria (AT)") && html.contains("language de-DE"), "the agreement in its locale");
+    assert!(html.contains("Austria (AT)") && html.contains("Sprache de-DE"), "the agreement in its locale");
+    assert!(html.contains(r#"<html lang="de">"#) && html.contains("Annehmen"), "the page in its language");
     let form = [
         ("attestationId", form_field(&html, "attestationId")),
         ("country", form_field(&html, "country")),
@@ -95,7 +96,7 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     // without the box ticked: told what to do
     let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Tick the box"));
+    assert!(r.text().await.unwrap().contains("Setzen Sie das Häkchen"));
     // with a forged token: refused
     let mut forged = form.to_vec();
     forged[3].1 = "forged".into();
@@ -105,10 +106,18 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     let mut ticked = form.to_vec();
     ticked.push(("accept", "true".into()));
     let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&ticked).send().await.unwrap();
+    assert_eq!(r.status(), 303, "post/redirect/get");
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/EnhancedAttestation/Accept?") && location.ends_with("&outcome=accepted"),
+        "{location}"
+    );
+    let r = app.http.get(app.url(&location)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let accepted_page = r.text().await.unwrap();
-    assert!(accepted_page.contains("Accepted on"), "{accepted_page}");
+    assert!(accepted_page.contains("Angenommen am"), "{accepted_page}");
     assert!(accepted_page.contains("window.parent.postMessage"), "it tells the page that frames it");
+    assert!(accepted_page.contains(r#""event":"accepted""#), "{accepted_page}");
     let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
     assert_eq!(read["status"], "accepted");
     let accepted_at = read["acceptedDateTime"].as_str().unwrap().to_string();
@@ -124,7 +133,8 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
             "primaryContact": {"firstName": "Megan", "lastName": "Bowen", "email": "megan@fabrikam.example", "phoneNumber": "+43 1 555 0100"},
             "templateId": MCA_TEMPLATE,
             "dateAgreed": accepted_at,
-            "type": "MicrosoftCustomerAgreement"
+            "type": "MicrosoftCustomerAgreement",
+            "language": "de-DE"
         })
     );
     let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
@@ -152,7 +162,7 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     assert_error(agreement_with(app, &s.app_token, &s.customer, &id).await, 409, 990444).await;
     // the page now says it was accepted, and accepting again is refused
     let again = app.http.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(again.contains("Accepted on"));
+    assert!(again.contains("bereits am") && again.contains(r#""event":"alreadyAccepted""#), "{again}");
     let r = app.control(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await;
     assert_error(r, 409, 990447).await;
 }
@@ -179,7 +189,8 @@ async fn a_pending_attestation_expires_by_the_emulator_clock() {
     assert_error(agreement_with(app, &token, &s.customer, id).await, 410, 990443).await;
     let page = app.http.get(read["acceptanceUrl"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("expired"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("abgelaufen") && page.contains(r#""event":"expired""#), "{page}");
     // an accepted one does not expire
     let other = create(app, &token, &attestation_body("Bo", "bo@fabrikam.example")).await;
     let other = other["id"].as_str().unwrap();
@@ -413,4 +424,211 @@ async fn attestation_ids_are_guids_in_any_case_and_braces() {
     assert_eq!(r.status(), 201);
     // Used once, whatever its spelling.
     assert_error(agreement_with(app, &s.app_token, &s.customer, id).await, 409, 990444).await;
+}
+
+/// The `postMessage` an acceptance page sends its embedder, and to whom.
+fn posted(page: &str) -> (Value, String) {
+    let start = page.find("window.parent.postMessage(").unwrap_or_else(|| panic!("no message in {page}")) + 26;
+    let rest = &page[start..];
+    let end = rest.find("); }").unwrap();
+    let (message, target) = rest[..end].rsplit_once(", ").unwrap();
+    (serde_json::from_str(message).unwrap(), serde_json::from_str(target).unwrap())
+}
+
+/// The acceptance page's form as the browser would send it, ticked.
+fn ticked_form(page: &str) -> Vec<(&'static str, String)> {
+    let mut form: Vec<(&'static str, String)> =
+        ["attestationId", "country", "language", "token"].into_iter().map(|f| (f, form_field(page, f))).collect();
+    form.push(("accept", "true".into()));
+    form
+}
+
+async fn post_form(app: &TestApp, form: &[(&str, String)]) -> reqwest::Response {
+    app.http.post(app.url("/EnhancedAttestation/Accept")).form(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_page_keeps_the_attestations_country_and_stores_the_language_and_template_accepted() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    let url = created["acceptanceUrl"].as_str().unwrap();
+    assert!(created["acceptedLanguage"].is_null() && created["acceptedTemplateId"].is_null());
+
+    // a link naming another country is refused, and says so to the embedder
+    let r = app.http.get(url.replace("country=AT", "country=JP")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Dieser Link nennt ein anderes Land") && page.contains("Austria (AT)"), "{page}");
+    assert!(!page.contains("Japan") && !page.contains(r#"name="token""#), "no agreement of Japan to accept");
+    let (message, target) = posted(&page);
+    assert_eq!((message["event"].as_str(), message["reason"].as_str()), (Some("refused"), Some("countryMismatch")));
+    assert_eq!((message["attestationId"].as_str(), target.as_str()), (Some(id), "*"));
+
+    // the link's language chooses among Austria's languages; one it does not offer reads en-US
+    let ja = app.http.get(url.replace("language=de-DE", "language=ja-JP")).send().await.unwrap();
+    let ja = ja.text().await.unwrap();
+    assert!(ja.contains(r#"<html lang="en">"#) && form_field(&ja, "language") == "en-US", "the table's fallback");
+    let en = app.http.get(url.replace("language=de-DE", "language=en-US")).send().await.unwrap();
+    let en = en.text().await.unwrap();
+    assert!(en.contains(r#"<html lang="en">"#) && en.contains("language en-US") && en.contains("Accept by"));
+
+    // a form whose country was changed is refused too, and accepts nothing
+    let mut tampered = ticked_form(&en);
+    tampered[1].1 = "JP".into();
+    assert_eq!(post_form(app, &tampered).await.status(), 400);
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "pending");
+
+    // accepted in English: the language and the template are kept, the country stays Austria
+    let r = post_form(app, &ticked_form(&en)).await;
+    assert_eq!(r.status(), 303);
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "accepted");
+    assert_eq!((read["country"].as_str(), read["language"].as_str()), (Some("AT"), Some("de-DE")));
+    assert_eq!(read["acceptedLanguage"], "en-US");
+    assert_eq!(read["acceptedTemplateId"], MCA_TEMPLATE);
+
+    // the page now shows what was accepted, whatever the link asks
+    let again = app.http.get(url).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains(r#"<html lang="en">"#) && again.contains("already accepted"), "{again}");
+    let (message, _) = posted(&again);
+    assert_eq!((message["event"].as_str(), message["language"].as_str()), (Some("alreadyAccepted"), Some("en-US")));
+    assert_eq!(message["acceptedDateTime"], read["acceptedDateTime"]);
+
+    // the agreement made from it records the same
+    let r = agreement_with(app, &s.app_token, &s.customer, id).await;
+    assert_eq!(r.status(), 201);
+    let agreement: Value = r.json().await.unwrap();
+    assert_eq!((agreement["language"].as_str(), agreement["templateId"].as_str()), (Some("en-US"), Some(MCA_TEMPLATE)));
+    let list = format!("/v1/customers/{}/agreements?agreementType=MicrosoftCustomerAgreement", s.customer);
+    let list = app.get_json(&list, &s.app_token).await;
+    assert_eq!(list["items"][0]["language"], "en-US", "{list}");
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!((read["status"].as_str(), read["acceptedLanguage"].as_str()), (Some("completed"), Some("en-US")));
+
+    // accepted without the page (the control plane): the attestation's own language
+    let other = create(app, &s.app_token, &attestation_body("Lee", "lee@fabrikam.example")).await;
+    let accepted = accept_by_control_plane(app, other["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (accepted["acceptedLanguage"].as_str(), accepted["acceptedTemplateId"].as_str()),
+        (Some("de-DE"), Some(MCA_TEMPLATE))
+    );
+}
+
+#[tokio::test]
+async fn every_outcome_is_told_to_the_embedder_at_its_origin_when_the_link_names_one() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    app.set_clock("2026-12-02T12:00:00Z").await;
+    let token = app.mint(&s.partner, &[], true).await;
+    let created = create(app, &token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let url = created["acceptanceUrl"].as_str().unwrap();
+    let page_of = |link: String| async move {
+        let r = app.http.get(app.url(&link)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+
+    // a pending page posts nothing; its form carries the origin it reports to
+    let framed = format!("{url}&embedderOrigin=HTTPS://Shop.Example/");
+    let pending = app.http.get(&framed).send().await.unwrap().text().await.unwrap();
+    assert!(!pending.contains("postMessage"));
+    assert_eq!(form_field(&pending, "embedderOrigin"), "https://shop.example");
+    assert!(pending.contains(r#"<time datetime="2027-01-01T12:00:00.000Z""#), "the expiry while pending");
+    assert!(pending.find("Der Vertrag").unwrap() < pending.find(r#"id="accept""#).unwrap(), "the agreement first");
+
+    // unknown, missing, malformed: clear pages, and the embedder hears of each
+    for (link, status, event, reason) in [
+        ("/EnhancedAttestation/Accept?attestationId=00000000-0000-4000-8000-000000000000", 404, "notFound", None),
+        ("/EnhancedAttestation/Accept", 400, "refused", Some("missingId")),
+        ("/EnhancedAttestation/Accept?attestationId=%20", 400, "refused", Some("missingId")),
+        ("/EnhancedAttestation/Accept?attestationId=a%01b", 400, "refused", Some("malformedId")),
+        (
+            "/EnhancedAttestation/Accept?attestationId=x&embedderOrigin=shop.example",
+            400,
+            "refused",
+            Some("invalidEmbedderOrigin"),
+        ),
+    ] {
+        let (got, page) = page_of(link.to_string()).await;
+        assert_eq!(got, status, "{link}");
+        assert!(page.contains("This acceptance link is not valid") || page.contains("not valid"), "{page}");
+        assert!(!page.contains("Attestation ''"), "{page}");
+        let (message, target) = posted(&page);
+        assert_eq!(message["type"], "partner-center-emulator.enhanced-attestation");
+        assert_eq!(
+            (message["event"].as_str(), message["reason"].as_str(), target.as_str()),
+            (Some(event), reason, "*"),
+            "{link}"
+        );
+    }
+    let (_, japanese) = page_of("/EnhancedAttestation/Accept?attestationId=nope&language=ja-JP".into()).await;
+    assert!(japanese.contains(r#"<html lang="ja">"#) && japanese.contains("この同意リンクは無効です"));
+
+    // a page left open past the expiry, then sent: expired, told to the embedder's origin
+    let form = {
+        let mut form = ticked_form(&pending);
+        form.push(("embedderOrigin", form_field(&pending, "embedderOrigin")));
+        form
+    };
+    app.set_clock("2027-01-01T12:00:00Z").await;
+    let r = post_form(app, &form).await;
+    assert_eq!(r.status(), 410);
+    let (message, target) = posted(&r.text().await.unwrap());
+    assert_eq!((message["event"].as_str(), message["status"].as_str()), (Some("expired"), Some("expired")));
+    assert_eq!(target, "https://shop.example");
+    let (status, expired) = page_of(framed.trim_start_matches(&app.base).to_string()).await;
+    assert_eq!((status, posted(&expired).0["event"].as_str()), (200, Some("expired")), "on opening too");
+
+    // a forged token and an unticked box are refusals the embedder hears of
+    app.set_clock("2026-12-02T12:00:00Z").await;
+    let token = app.mint(&s.partner, &[], true).await;
+    let fresh = create(app, &token, &attestation_body("Bo", "bo@fabrikam.example")).await;
+    let page = app.http.get(fresh["acceptanceUrl"].as_str().unwrap()).send().await.unwrap().text().await.unwrap();
+    let mut forged = ticked_form(&page);
+    forged[3].1 = "forged".into();
+    let r = post_form(app, &forged).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(posted(&r.text().await.unwrap()).0["reason"], "formExpired");
+    let mut unticked = ticked_form(&page);
+    unticked.pop();
+    let r = post_form(app, &unticked).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(posted(&r.text().await.unwrap()).0["reason"], "notTicked");
+
+    // accepted: the redirect keeps the origin, and the page it leads to posts `accepted` with its time
+    let r = post_form(app, &ticked_form(&page)).await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, accepted) = page_of(location).await;
+    let (message, target) = posted(&accepted);
+    assert_eq!((message["event"].as_str(), target.as_str()), (Some("accepted"), "*"));
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{}", fresh["id"].as_str().unwrap()), &token).await;
+    assert_eq!(message["acceptedDateTime"], read["acceptedDateTime"]);
+    assert_eq!((message["language"].as_str(), message["templateId"].as_str()), (Some("de-DE"), Some(MCA_TEMPLATE)));
+}
+
+#[tokio::test]
+async fn the_page_speaks_the_six_languages_and_english_for_the_rest() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    for (country, language, lang, button) in [
+        ("US", "en-US", "en", "Accept"),
+        ("DE", "de-DE", "de", "Annehmen"),
+        ("ES", "es-ES", "es", "Aceptar"),
+        ("FR", "fr-FR", "fr", "Accepter"),
+        ("IT", "it-IT", "it", "Accetta"),
+        ("JP", "ja-JP", "ja", "同意する"),
+        ("BR", "pt-BR", "en", "Accept"),
+    ] {
+        let mut body = attestation_body("Megan", "megan@fabrikam.example");
+        body["country"] = json!(country);
+        body["language"] = json!(language);
+        let created = create(app, &s.app_token, &body).await;
+        let page = app.http.get(created["acceptanceUrl"].as_str().unwrap()).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        assert!(page.contains(&format!(r#"<html lang="{lang}">"#)), "{language}: {page}");
+        assert!(page.contains(&format!(r#"<section class="card" aria-labelledby="agreement-title" lang="{lang}">"#)));
+        assert!(page.contains(&format!(r#"<button type="submit">{button}</button>"#)), "{language}");
+    }
 }

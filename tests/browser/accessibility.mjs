@@ -51,6 +51,11 @@ const attestation = await api('POST', '/v1/attestations/enhanced', {
 });
 assert.equal(attestation.status, 201, JSON.stringify(attestation.body));
 const { acceptanceUrl } = attestation.body;
+const japanese = await api('POST', '/v1/attestations/enhanced', {
+  token: embedding.token,
+  body: { country: 'JP', language: 'ja-JP', companyName: '埋め込み株式会社', signatoryFirstName: '花子', signatoryLastName: '山田', signatoryEmail: 'hanako@embedded.example' },
+});
+assert.equal(japanese.status, 201, JSON.stringify(japanese.body));
 const unknownId = '00000000-0000-4000-8000-000000000000';
 const partnerUser = await api('POST', `/_emulator/partners/${contoso.id}/users`, {
   body: { userName: `agent@${suffix}.example`, displayName: 'Dashboard agent', roles: ['AdminAgent'] },
@@ -135,6 +140,13 @@ const pages = [
       await page.getByRole('status').waitFor();
     },
   },
+  { context: 'visitor', label: 'acceptance page (Japanese)', visit: go(japanese.body.acceptanceUrl) },
+  {
+    context: 'visitor',
+    label: 'acceptance page (another country)',
+    visit: go(japanese.body.acceptanceUrl.replace('country=JP', 'country=US')),
+  },
+  { context: 'visitor', label: 'acceptance page (no id)', visit: go('/EnhancedAttestation/Accept') },
   {
     context: 'visitor',
     label: 'acceptance page (link not valid)',

@@ -119,6 +119,7 @@ fn confirmation(id: &str, customer_id: &str, partner_id: &str, first_name: &str)
         source: AgreementSource::PartnerConfirmation,
         created_at: at(0),
         attestation_id: None,
+        language: None,
     }
 }
 
@@ -749,6 +750,8 @@ fn attestation(id: &str, partner: &str) -> EnhancedAttestation {
         created_at: at(0),
         expires_at: at(60),
         accepted_at: None,
+        accepted_language: None,
+        accepted_template_id: None,
         customer_id: None,
         agreement_id: None,
     }
@@ -759,16 +762,20 @@ async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
     let (store, _database) = store_with_customer().await;
     insert_attestation(&store, &attestation("at1", "p1")).await.unwrap();
     assert_eq!(store.attestation("at1").await.unwrap(), Some(attestation("at1", "p1")));
-    assert!(!store.accept_attestation("at1", at(60)).await.unwrap(), "expired at 60");
-    assert!(store.accept_attestation("at1", at(59)).await.unwrap());
-    assert!(!store.accept_attestation("at1", at(59)).await.unwrap(), "accepted already");
+    assert!(!store.accept_attestation("at1", at(60), "en-US", "t").await.unwrap(), "expired at 60");
+    assert!(store.accept_attestation("at1", at(59), "en-US", "t").await.unwrap());
+    assert!(!store.accept_attestation("at1", at(59), "en-US", "t").await.unwrap(), "accepted already");
     let mut agreement = confirmation("a1", "c1", "p1", "Megan");
     agreement.attestation_id = Some("at1".into());
+    agreement.language = Some("en-US".into());
     insert_agreement(&store, &agreement, None).await.unwrap();
     let used = store.attestation("at1").await.unwrap().unwrap();
     assert_eq!((used.customer_id.as_deref(), used.agreement_id.as_deref()), (Some("c1"), Some("a1")));
     assert_eq!(used.accepted_at, Some(at(59)));
-    assert_eq!(store.agreements("c1").await.unwrap()[0].attestation_id.as_deref(), Some("at1"));
+    let accepted = (used.accepted_language.as_deref(), used.accepted_template_id.as_deref());
+    assert_eq!(accepted, (Some("en-US"), Some("t")), "what the customer accepted is kept");
+    let stored = &store.agreements("c1").await.unwrap()[0];
+    assert_eq!((stored.attestation_id.as_deref(), stored.language.as_deref()), (Some("at1"), Some("en-US")));
     let mut again = confirmation("a2", "c1", "p1", "Other");
     again.attestation_id = Some("at1".into());
     assert!(matches!(insert_agreement(&store, &again, None).await, Err(StoreError::Changed)), "used once");
@@ -777,7 +784,7 @@ async fn an_attestation_is_accepted_once_before_it_expires_and_used_once() {
     let mut pending = confirmation("a3", "c1", "p1", "Pending");
     pending.attestation_id = Some("at2".into());
     assert!(matches!(insert_agreement(&store, &pending, None).await, Err(StoreError::Changed)));
-    store.accept_attestation("at2", at(1)).await.unwrap();
+    store.accept_attestation("at2", at(1), "en-US", "t").await.unwrap();
     let mut duplicate = confirmation("a4", "c1", "p1", "Megan");
     duplicate.attestation_id = Some("at2".into());
     assert!(matches!(insert_agreement(&store, &duplicate, None).await, Err(StoreError::Conflict)));

@@ -107,6 +107,10 @@ pub struct AgreementAnswer<'a> {
     #[serde(rename = "type")]
     agreement_type: &'static str,
     user_id: Option<&'a str>,
+    /// Only for an agreement made from an enhanced attestation: the language its customer accepted
+    /// it in (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +137,7 @@ pub fn agreement(a: &Agreement) -> AgreementAnswer<'_> {
         template_id: &a.template_id,
         agreement_type: a.agreement_type.as_str(),
         user_id: a.user_id.as_deref(),
+        language: a.language.as_deref(),
     }
 }
 
@@ -255,6 +260,8 @@ pub fn attestation(state: &AttestationState) -> Value {
         "createdDateTime": render_timestamp(a.created_at),
         "expirationDateTime": render_timestamp(a.expires_at),
         "acceptedDateTime": a.accepted_at.map(render_timestamp),
+        "acceptedLanguage": a.accepted_language,
+        "acceptedTemplateId": a.accepted_template_id,
         "customerId": a.customer_id,
         "acceptanceUrl": state.acceptance_url,
         "attributes": {"objectType": "EnhancedAttestation"},

@@ -31,7 +31,7 @@ async fn accept_attestation(
     State(ctx): State<AppState>,
     Path(attestation_id): Path<AttestationId>,
 ) -> ApiResult<Json<Value>> {
-    let accepted = attestations::accept_attestation(&ctx, &attestation_id).await?;
+    let accepted = attestations::accept_attestation(&ctx, &attestation_id, None).await?;
     Ok(Json(wire::attestation(&accepted)))
 }
 

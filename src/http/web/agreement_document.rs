@@ -9,27 +9,30 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use maud::html;
 
-use super::agreement_text::{agreement_text, BRAND};
-use super::kit::layout::{compact, Content};
+use super::acceptance::words::{brand, fill, shell, text, Key};
+use super::agreement_text::agreement_text;
+use super::kit::dates::{self, Lang};
+use super::kit::layout::{compact_in, Content};
 use super::kit::page::{respond, Policy};
 use crate::app::AppState;
 use crate::domain::documents::DocumentLink;
-use crate::domain::time::render_timestamp;
 use crate::http::edge::error::ApiResult;
 use crate::service::documents;
 
+/// The document in its language (the pages' words when it is one of their six, else English).
 fn document(link: &DocumentLink) -> Response {
+    let lang = Lang::of(&link.language);
     let content = Content::new(
-        "Microsoft Customer Agreement",
+        text(lang, Key::Heading),
         html! {
-            article.card lang=(link.language) {
-                h1 { "Microsoft Customer Agreement" }
+            article.card {
+                h1 { (text(lang, Key::Heading)) }
                 (agreement_text(&link.template_id, &link.country, &link.language))
             }
-            p.hint { "Link valid until " (render_timestamp(link.expires_at)) " (emulator clock)." }
+            p.hint { (fill(lang, Key::ValidUntil, &[("date", dates::instant(link.expires_at, lang))])) }
         },
     );
-    respond(StatusCode::OK, Policy::Static, compact(&BRAND, content))
+    respond(StatusCode::OK, Policy::Static, compact_in(&brand(lang), &shell(lang), content))
 }
 
 pub async fn display(State(ctx): State<AppState>, Path(link_id): Path<String>) -> ApiResult<Response> {

@@ -354,7 +354,7 @@ async fn seed_attestations(
             let created =
                 in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, id.clone()).await).await?;
             if a.accepted {
-                accept_attestation(ctx, &AttestationId::parse(&created.attestation.id)).await?;
+                accept_attestation(ctx, &AttestationId::parse(&created.attestation.id), None).await?;
             }
             Ok(())
         }

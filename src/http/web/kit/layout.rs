@@ -72,6 +72,25 @@ fn head(title: &str, brand: &Brand, script: Option<&str>) -> Markup {
     }
 }
 
+/// The words of the shell around a page's content, in the page's language.
+pub struct ShellWords<'a> {
+    /// The `lang` of the page (`en`, `de`, …).
+    pub lang: &'a str,
+    pub skip_link: &'a str,
+    pub badge: &'a str,
+    pub footer: &'a str,
+}
+
+impl ShellWords<'static> {
+    pub const ENGLISH: ShellWords<'static> = ShellWords {
+        lang: "en",
+        skip_link: "Skip to main content",
+        badge: "Emulated",
+        footer:
+            "Partner Center emulator — not Microsoft: a local stand-in for tests that talks to no Microsoft service.",
+    };
+}
+
 /// The bar at the top of every page: the product (a link to its home, unless the page stands
 /// alone), the *Emulated* badge, then either links (the API reference's) or who is signed in.
 pub fn top_bar(
@@ -81,11 +100,22 @@ pub fn top_bar(
     links: &[NavLink],
     current: Option<&str>,
 ) -> Markup {
+    top_bar_in(brand, linked, account, links, current, ShellWords::ENGLISH.badge)
+}
+
+fn top_bar_in(
+    brand: &Brand,
+    linked: bool,
+    account: Option<&Account>,
+    links: &[NavLink],
+    current: Option<&str>,
+    badge: &str,
+) -> Markup {
     html! {
         header.topbar {
             div.product {
                 @if linked { a.brand href=(brand.home) { (brand.name) } } @else { span.brand { (brand.name) } }
-                span.badge { "Emulated" }
+                span.badge { (badge) }
             }
             @if !links.is_empty() {
                 nav aria-label="Emulator" {
@@ -109,11 +139,11 @@ fn nav_link(link: &NavLink, current: Option<&str>) -> Markup {
 }
 
 /// What every page ends with: whose pages these are; on a site's pages, the way to the emulator's own.
-fn footer(links: bool) -> Markup {
+fn footer(links: bool, words: &ShellWords) -> Markup {
     html! {
         footer.site-footer {
             p {
-                "Partner Center emulator — not Microsoft: a local stand-in for tests that talks to no Microsoft service."
+                (words.footer)
                 @if links { " " a href="/" { "Emulator home" } " · " a href="/_emulator/docs" { "API reference" } }
             }
         }
@@ -138,7 +168,7 @@ pub fn full(chrome: &Chrome, content: Content) -> Markup {
                     }
                     main id="main" tabindex="-1" { (content.body) }
                 }
-                (footer(true))
+                (footer(true, &ShellWords::ENGLISH))
             }
         }
     }
@@ -146,15 +176,20 @@ pub fn full(chrome: &Chrome, content: Content) -> Markup {
 
 /// A page that stands alone, framed or not: the product and the content, no navigation.
 pub fn compact(brand: &Brand, content: Content) -> Markup {
+    compact_in(brand, &ShellWords::ENGLISH, content)
+}
+
+/// A page that stands alone (see [`compact`]) in the language of `words`.
+pub fn compact_in(brand: &Brand, words: &ShellWords, content: Content) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(words.lang) {
             (head(&content.title, brand, None))
             body.kit {
-                a.skip-link href="#main" { "Skip to main content" }
-                (top_bar(brand, false, None, &[], None))
+                a.skip-link href="#main" { (words.skip_link) }
+                (top_bar_in(brand, false, None, &[], None, words.badge))
                 div.frame.compact { main id="main" tabindex="-1" { (content.body) } }
-                (footer(false))
+                (footer(false, words))
             }
         }
     }
