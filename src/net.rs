@@ -194,9 +194,13 @@ fn victim(places: &HashMap<u64, Arc<Place>>, now: u64) -> Victim {
     if held >= after {
         Victim::Now(place.id)
     } else {
-        Victim::Soon(Duration::from_micros(after - held))
+        // It may send its request sooner (and an idle one be the one to go): look again soon.
+        Victim::Soon(Duration::from_micros(after - held).min(LOOK_AGAIN))
     }
 }
+
+/// How often a newcomer waiting for a place looks again at the ones it may take.
+const LOOK_AGAIN: Duration = Duration::from_millis(10);
 
 /// The open connections of both listeners, against the cap and its reserved slice.
 #[derive(Debug)]
