@@ -116,6 +116,9 @@ pub struct Place {
     running: AtomicUsize,
     /// A request began since the connection last looked: its wait is over.
     began: AtomicBool,
+    /// The connection's last read waited: it armed no timeout for the time after the request
+    /// that runs, so the request's end wakes it.
+    parked: AtomicBool,
 }
 
 impl Place {
@@ -137,6 +140,7 @@ impl Place {
     }
 
     fn park(&self, waker: &Waker) {
+        self.parked.store(true, Ordering::Release);
         if let Ok(mut parked) = self.waker.lock() {
             if !parked.as_ref().is_some_and(|w| w.will_wake(waker)) {
                 *parked = Some(waker.clone());
@@ -296,6 +300,7 @@ impl Budget {
             waker: Mutex::new(None),
             running: AtomicUsize::new(0),
             began: AtomicBool::new(false),
+            parked: AtomicBool::new(false),
         });
         map.insert(place.id, place.clone());
         Ok(place)
@@ -456,7 +461,9 @@ impl Drop for RunningRequest {
             self.0.set(Activity::Idle, self.0.now_us());
             // A read that waited during the request armed no timeout: the next one arms the idle
             // timeout, whether or not the client ever sends anything again.
-            self.0.wake();
+            if self.0.parked.load(Ordering::Acquire) {
+                self.0.wake();
+            }
         }
     }
 }
@@ -685,8 +692,9 @@ impl AsyncRead for CountedStream {
         if this.place.running.load(Ordering::Acquire) > 0 {
             this.waiting = Waiting::Nothing;
             let read = Pin::new(&mut this.stream).poll_read(cx, buf);
-            if read.is_pending() {
-                this.place.park(cx.waker());
+            match read {
+                Poll::Pending => this.place.park(cx.waker()),
+                Poll::Ready(_) => this.place.parked.store(false, Ordering::Release),
             }
             return read;
         }
@@ -703,6 +711,9 @@ impl AsyncRead for CountedStream {
         }
         let filled = buf.filled().len();
         let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if read.is_ready() {
+            this.place.parked.store(false, Ordering::Release);
+        }
         match (&read, this.waiting) {
             (Poll::Pending, _) => this.place.park(cx.waker()),
             (Poll::Ready(Ok(())), Waiting::NextRequest) if buf.filled().len() > filled => {
