@@ -1249,7 +1249,7 @@ async fn hoard(args: &Args) -> i32 {
             let mut n = 0u64;
             while Instant::now() < end {
                 n += 1;
-                let request = if n % 3 == 0 {
+                let request = if n.is_multiple_of(3) {
                     let body = customer_body(&format!("h{tag}c{c}n{n}"));
                     http.post(format!("{base}/v1/customers"))
                         .bearer_auth(&token)
