@@ -54,11 +54,12 @@ pub fn reserve_for(max: usize) -> usize {
 }
 
 /// The connection cap the emulator runs with: the one configured, lowered when the open-file
-/// limit could not hold it, its reserve and [`FILES_KEPT_BACK`] (at least 8).
+/// limit could not hold it, its reserve and [`FILES_KEPT_BACK`] (but not below 8, or the one
+/// configured when it is smaller).
 pub fn connection_cap(configured: usize, open_files: Option<u64>) -> usize {
     let Some(limit) = open_files else { return configured };
     let room = limit.saturating_sub(FILES_KEPT_BACK + reserve_for(configured) as u64);
-    configured.min(usize::try_from(room).unwrap_or(usize::MAX)).max(8)
+    configured.min(usize::try_from(room).unwrap_or(usize::MAX)).max(configured.min(8))
 }
 
 /// The process's open-file limit, before and after [`raise_open_file_limit`].
@@ -765,6 +766,8 @@ mod tests {
         assert_eq!(connection_cap(1000, Some(1024)), 1024 - 96 - 10);
         assert_eq!(connection_cap(50, Some(1024)), 50);
         assert_eq!(connection_cap(1000, Some(64)), 8);
+        assert_eq!(connection_cap(3, Some(64)), 3);
+        assert_eq!(connection_cap(3, Some(1_048_576)), 3);
     }
 
     /// A budget whose clock has run for a minute, so that places can be made old.
