@@ -105,8 +105,10 @@ pub struct Config {
     #[arg(long, env = "PCE_MAX_HEADER_BYTES", default_value_t = 32 * 1024)]
     pub max_header_bytes: usize,
 
-    /// Open connections served at once; a connection beyond them gets 503 and is closed.
-    #[arg(long, env = "PCE_MAX_CONNECTIONS", default_value_t = 1000)]
+    /// Open connections served at once (at least 1; lowered at start to stay below the open-file
+    /// limit). When all hold running requests, a connection beyond them gets 503 and is closed;
+    /// a connection without a complete request gives its place to a newcomer.
+    #[arg(long, env = "PCE_MAX_CONNECTIONS", default_value_t = 1000, value_parser = parse_max_connections)]
     pub max_connections: usize,
 
     /// Seconds a request may take before it is answered with 503.
@@ -118,8 +120,13 @@ pub struct Config {
     #[arg(long, env = "PCE_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_read_timeout_seconds: u64,
 
+    /// Seconds a client has, once a request's headers are in, to send all of its body; a request
+    /// whose body stalls is answered 408 and its connection closed (1 to 300).
+    #[arg(long, env = "PCE_BODY_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub body_read_timeout_seconds: u64,
+
     /// Seconds a kept-alive connection may wait for its next request before it is closed (1 to 3600).
-    #[arg(long, env = "PCE_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "PCE_IDLE_TIMEOUT_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_seconds: u64,
 
     /// Failed sign-ins of one user name that lock it (1 to 1000), as Microsoft's sign-in does.
@@ -173,6 +180,13 @@ impl Config {
                 format!("http://{host}:{}", bound.port())
             }
         }
+    }
+}
+
+fn parse_max_connections(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{value}' is not a number of connections (1 or more)")),
     }
 }
 
@@ -282,6 +296,9 @@ mod tests {
     fn defaults_and_public_url() {
         let c = Config::for_tests("sqlite::memory:");
         assert_eq!(c.date_agreed_skew_seconds, 300);
+        assert_eq!((c.idle_timeout_seconds, c.body_read_timeout_seconds, c.max_connections), (5, 10, 1000));
+        assert!(Cli::try_parse_from(["x", "--max-connections", "0"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--body-read-timeout-seconds", "0"]).is_err());
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "http://127.0.0.1:8080");
         let c = Cli::parse_from(["x", "--public-base-url", "https://pc.test/"]).config;
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "https://pc.test");

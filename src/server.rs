@@ -1,5 +1,5 @@
 //! Serving the router on the listeners: the plain one and, when configured, the HTTPS one, each
-//! under its connection cap and read timeouts, until shutdown, draining what is in flight.
+//! under one connection budget and the read timeouts, until shutdown, draining what is in flight.
 
 use std::future::Future;
 
@@ -26,7 +26,7 @@ pub struct TlsSetup {
 }
 
 /// Serve `state` on `listener` and, when given, over HTTPS on the TLS listener (the same routes,
-/// its own connection cap), until `shutdown` completes; both drain their in-flight requests.
+/// the same connection budget), until `shutdown` completes; both drain their in-flight requests.
 pub async fn serve_with_tls(
     listener: TcpListener,
     tls: Option<TlsSetup>,
@@ -36,8 +36,10 @@ pub async fn serve_with_tls(
     let timeouts = net::ReadTimeouts {
         headers: std::time::Duration::from_secs(state.config.header_read_timeout_seconds),
         idle: std::time::Duration::from_secs(state.config.idle_timeout_seconds),
+        body: std::time::Duration::from_secs(state.config.body_read_timeout_seconds),
     };
-    let max_connections = state.config.max_connections;
+    // One budget for both listeners: they share the process's descriptors.
+    let budget = net::Budget::new(state.config.max_connections);
     let router = http::router(state);
     let app = tower::util::MapRequestLayer::new(http::edge::layers::rewrite_request_path).layer(router);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -50,7 +52,7 @@ pub async fn serve_with_tls(
     };
     let secure = tls.map(|tls| {
         let listener =
-            net::TlsListener::new(net::CappedListener::new(tls.listener, max_connections, timeouts), tls.acceptor);
+            net::TlsListener::new(net::CappedListener::new(tls.listener, budget.clone(), timeouts), tls.acceptor);
         let app = app.clone();
         let stopped = stopped.clone();
         tokio::spawn(async move {
@@ -62,7 +64,7 @@ pub async fn serve_with_tls(
             .await
         })
     });
-    let listener = net::CappedListener::new(listener, max_connections, timeouts);
+    let listener = net::CappedListener::new(listener, budget, timeouts);
     let plain = axum::serve(
         listener,
         ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<net::ConnectionInfo>(app),

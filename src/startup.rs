@@ -1,5 +1,5 @@
-//! Starting the emulator: bind the listeners (saying what to change when one cannot be bound),
-//! connect and migrate the database, load the seed, tell the person starting it what runs where,
+//! Starting the emulator: raise the open-file limit and fit the connection cap below it, bind the
+//! listeners (saying what to change when one cannot be bound), connect and migrate the database, load the seed, tell the person starting it what runs where,
 //! serve until a signal, and exit with a code that says whether the configuration was the cause.
 
 use std::net::SocketAddr;
@@ -11,7 +11,7 @@ use crate::config::ConfigurationError;
 use crate::config::{Config, ListenAddr};
 use crate::server::{serve_with_tls, TlsSetup};
 use crate::store::{locate, DatabaseLocation};
-use crate::{service, telemetry, tls};
+use crate::{net, service, telemetry, tls};
 
 /// Run the emulator until it is told to stop; the process's exit code: 0 after a clean stop, 2
 /// for a configuration it cannot start with, 1 for any other failure (one line says what).
@@ -29,8 +29,15 @@ pub async fn run(config: Config) -> ExitCode {
     }
 }
 
-async fn run_until_stopped(config: Config) -> anyhow::Result<()> {
+async fn run_until_stopped(mut config: Config) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
+    let files = net::raise_open_file_limit();
+    let configured_connections = config.max_connections;
+    let file_limit = match &files {
+        Some(Ok(files)) => Some(files.now),
+        _ => None,
+    };
+    config.max_connections = net::connection_cap(configured_connections, file_limit);
     let location = locate(config.database_url.expose()).map_err(|e| ConfigurationError(e.to_string()))?;
     let listener = bind(&config.listen, "--listen, PCE_LISTEN").await?;
     let bound = listener.local_addr()?;
@@ -45,6 +52,7 @@ async fn run_until_stopped(config: Config) -> anyhow::Result<()> {
         _ => None,
     };
     announce(&state, &location, bound).await;
+    announce_connections(files, configured_connections, state.config.max_connections);
     serve_with_tls(listener, tls, state, shutdown_signal()).await?;
     tracing::info!("emulator stopped");
     Ok(())
@@ -117,6 +125,46 @@ async fn announce(state: &AppState, location: &DatabaseLocation, bound: SocketAd
             t.source.as_str()
         ),
         Err(e) => tracing::warn!(error = %e, "the service date could not be read"),
+    }
+}
+
+/// The open-file limit as the emulator left it, and the connection budget it allows.
+fn announce_connections(files: Option<std::io::Result<net::OpenFiles>>, configured: usize, cap: usize) {
+    let reserved = net::reserve_for(cap);
+    let limit = files.as_ref().and_then(|f| f.as_ref().ok()).map_or(0, |f| f.now);
+    match files {
+        Some(Ok(files)) if files.now > files.was => tracing::info!(
+            open_files = files.now,
+            was = files.was,
+            hard = files.hard,
+            "open files: soft limit raised from {} to {} (the hard limit)",
+            files.was,
+            files.now
+        ),
+        Some(Ok(files)) => tracing::info!(
+            open_files = files.now,
+            hard = files.hard,
+            "open files: soft limit {} (hard limit {})",
+            files.now,
+            files.hard
+        ),
+        Some(Err(e)) => tracing::warn!(error = %e, "the open-file limit could not be read or raised"),
+        None => {}
+    }
+    tracing::info!(
+        max_connections = cap,
+        reserved,
+        "connections: {cap} at once, and {reserved} more for health and readiness probes while all hold requests"
+    );
+    if cap < configured {
+        tracing::warn!(
+            configured,
+            max_connections = cap,
+            "--max-connections (PCE_MAX_CONNECTIONS) {configured} lowered to {cap} to stay below the open-file limit \
+             of {limit} ({} descriptors are kept for the emulator itself, and some for the probes); raise the limit \
+             (ulimit -n, docker run --ulimit nofile=N) to serve more",
+            net::FILES_KEPT_BACK
+        );
     }
 }
 

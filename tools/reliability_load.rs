@@ -10,6 +10,8 @@
 //! reliability-load verify <base-url> <state.json> <ledger.json> [--unacked-must-be-absent]
 //! reliability-load retry  <base-url> <state.json> <ledger.json>
 //! reliability-load slowloris <base-url> --connections N --seconds S --bound-ms MS
+//! reliability-load hoard  <base-url> <state.json> --mode silent|half-headers|stalled-body|idle|mixed
+//!                         --sockets N --seconds S [--clients N] [--bound-ms MS] [--close-within-ms MS]
 //! ```
 //!
 //! `load` runs until the stop file exists (or `--max-seconds`), then reads the marks file the
@@ -90,6 +92,7 @@ async fn main() {
         "verify" => verify(&args).await,
         "retry" => retry(&args).await,
         "slowloris" => slowloris(&args).await,
+        "hoard" => hoard(&args).await,
         other => die(format!("unknown command {other}")),
     };
     std::process::exit(code);
@@ -986,7 +989,8 @@ async fn retry(args: &Args) -> i32 {
 /// and, when the emulator closes them, open again, for `--seconds`; meanwhile a client asks for
 /// `/_emulator/clock` twice a second, retrying at once on 503 990434 (the connection cap), and the
 /// readiness probe is polled. Every request of the client must succeed within `--bound-ms` of
-/// its first attempt, and readiness must have said 503 while the slow ones held the cap.
+/// its first attempt, and readiness must stay 200: the slow ones cannot hold the cap, they give
+/// their places to newcomers.
 async fn slowloris(args: &Args) -> i32 {
     use tokio::io::AsyncWriteExt;
     let base = args.pos(1, "base url");
@@ -1065,6 +1069,310 @@ async fn slowloris(args: &Args) -> i32 {
     let mut checks = Checks { failures: Vec::new() };
     checks.require(late.is_empty(), format!("every client request succeeded within {}", secs(bound)));
     checks.require(reopened.load(Ordering::Relaxed) > 0, "the emulator closed slow connections");
-    checks.require(ready_503 > 0, "readiness said 503 while the slow connections held the cap");
+    checks.require(ready_503 == 0, "readiness stayed 200: the slow connections give their places to newcomers");
+    i32::from(!checks.failures.is_empty())
+}
+
+/// What a hoarding socket does once connected, before it waits for the emulator to close it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Hoard {
+    /// Sends nothing.
+    Silent,
+    /// Sends half of a request's headers.
+    HalfHeaders,
+    /// Sends a POST's headers and 20 of the 200 bytes its Content-Length announces.
+    StalledBody,
+    /// Sends one whole request, reads the answer, and stays connected without another.
+    Idle,
+}
+
+impl Hoard {
+    fn name(self) -> &'static str {
+        match self {
+            Hoard::Silent => "silent",
+            Hoard::HalfHeaders => "half-sent headers",
+            Hoard::StalledBody => "stalled body",
+            Hoard::Idle => "idle after one request",
+        }
+    }
+}
+
+/// A hoarding socket's turn: from its stall (connected and done sending, or answered) to the
+/// emulator's close; None when the run ended first.
+struct Held {
+    mode: Hoard,
+    held: Option<Duration>,
+    /// From the stall to the close, or to the end of the run.
+    waited: Duration,
+    answered_408: bool,
+}
+
+/// An MS-RequestId of its own for each client request.
+fn uuid_like(client: u64, n: u64) -> String {
+    format!("40a2d000-{client:04x}-4000-8000-{:012x}", (now_ms() as u64 & 0xffff_ffff) << 16 | (n & 0xffff))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// One hoarding socket's turn: connect, do what `mode` does, wait for the close (until `end`).
+async fn hoard_once(addr: &str, token: &str, mode: Hoard, end: Instant) -> Option<Held> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = match tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => stream,
+        _ => return None,
+    };
+    let mut buf = vec![0u8; 4096];
+    let sent = match mode {
+        Hoard::Silent => Ok(()),
+        Hoard::HalfHeaders => stream.write_all(b"GET /_emulator/clock HTTP/1.1\r\nHost: hoard\r\nX-Half: aaaa").await,
+        Hoard::StalledBody => {
+            let head = format!(
+                "POST /v1/customers HTTP/1.1\r\nHost: hoard\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"companyProfile\": {{"
+            );
+            stream.write_all(head.as_bytes()).await
+        }
+        Hoard::Idle => {
+            let sent = stream.write_all(b"GET /_emulator/health HTTP/1.1\r\nHost: hoard\r\n\r\n").await;
+            // the whole answer: its headers and its short body
+            let mut answer = Vec::new();
+            while sent.is_ok() && !answer.ends_with(b"}") {
+                match tokio::time::timeout_at(end.into(), stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            sent
+        }
+    };
+    let stalled = Instant::now();
+    let mut first = Vec::new();
+    let closed = async {
+        if sent.is_err() {
+            return;
+        }
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(n) if n > 0 => {
+                    if first.len() < 64 {
+                        first.extend_from_slice(&buf[..n.min(64)]);
+                    }
+                }
+                _ => return,
+            }
+        }
+    };
+    let held = tokio::time::timeout_at(end.into(), closed).await.ok().map(|()| stalled.elapsed());
+    Some(Held { mode, held, waited: stalled.elapsed(), answered_408: first.starts_with(b"HTTP/1.1 408") })
+}
+
+/// A raw readiness probe as the image's HEALTHCHECK makes it (`partner-center-emulator
+/// healthcheck`): a new connection, `Connection: close`, 3 s to connect and 3 s to answer.
+async fn healthcheck(addr: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let connect = tokio::net::TcpStream::connect(addr);
+    let mut stream = tokio::time::timeout(Duration::from_secs(3), connect).await.ok()?.ok()?;
+    let request = format!("GET /_emulator/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut head = vec![0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut head)).await.ok()?.ok()?;
+    String::from_utf8_lossy(&head[..n]).split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Connections that hoard places: `--sockets` sockets, each doing what `--mode` says (silent,
+/// half-headers, stalled-body, idle, or mixed: silent, half-sent headers and stalled bodies in
+/// turn) and reopened as soon as the emulator closes it, for `--seconds`. Meanwhile well-behaved
+/// clients (`--clients`, half on a new connection per request, half on kept-alive connections)
+/// read and write through the API without retrying, and a readiness probe like the image's
+/// HEALTHCHECK runs every second. Every client request must succeed, its p99 within `--bound-ms`,
+/// and every probe answer 200; with `--close-within-ms`, every hoarding socket must be closed by
+/// the emulator within that long of its stall.
+async fn hoard(args: &Args) -> i32 {
+    let base = args.pos(1, "base url");
+    let state = read_json(&args.pos(2, "state file"));
+    let token = state["token"].as_str().unwrap_or_else(|| die("state: no token")).to_string();
+    let tag = state["tag"].as_str().unwrap_or("t").to_string();
+    let customer = state["customers"][0].as_str().unwrap_or_else(|| die("state: no customer")).to_string();
+    let mode = args.path("mode").unwrap_or_else(|| die("--mode silent|half-headers|stalled-body|idle|mixed"));
+    let modes: Vec<Hoard> = match mode.as_str() {
+        "silent" => vec![Hoard::Silent],
+        "half-headers" => vec![Hoard::HalfHeaders],
+        "stalled-body" => vec![Hoard::StalledBody],
+        "idle" => vec![Hoard::Idle],
+        "mixed" => vec![Hoard::Silent, Hoard::HalfHeaders, Hoard::StalledBody],
+        other => die(format!("--mode {other}")),
+    };
+    let sockets = args.num("sockets", 100) as usize;
+    let seconds = args.num("seconds", 15);
+    let clients = args.num("clients", 4) as usize;
+    let bound = Duration::from_millis(args.num("bound-ms", 3000));
+    let close_within = args.path("close-within-ms").map(|_| Duration::from_millis(args.num("close-within-ms", 0)));
+    let addr = base.trim_start_matches("http://").to_string();
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    // the customers' domains of this run (several runs share a state file)
+    let tag = format!("{tag}r{:x}", now_ms() % 0xffff);
+
+    let mut hoarders = Vec::new();
+    for i in 0..sockets {
+        let (addr, token, mode) = (addr.clone(), token.clone(), modes[i % modes.len()]);
+        hoarders.push(tokio::spawn(async move {
+            let mut turns = Vec::new();
+            let mut connect_failures = 0u64;
+            while Instant::now() < end {
+                match hoard_once(&addr, &token, mode, end).await {
+                    Some(held) => turns.push(held),
+                    None => {
+                        connect_failures += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+            (turns, connect_failures)
+        }));
+    }
+    // the hoarders first take their places
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut workers = Vec::new();
+    for c in 0..clients {
+        let pooled = c % 2 == 1;
+        let http = client(Duration::from_secs(30), if pooled { 4 } else { 0 });
+        let (base, token, tag, customer) = (base.clone(), token.clone(), tag.clone(), customer.clone());
+        workers.push(tokio::spawn(async move {
+            let mut done: Vec<(Duration, Result<u16, String>)> = Vec::new();
+            let mut n = 0u64;
+            while Instant::now() < end {
+                n += 1;
+                let request = if n.is_multiple_of(3) {
+                    let body = customer_body(&format!("h{tag}c{c}n{n}"));
+                    http.post(format!("{base}/v1/customers"))
+                        .bearer_auth(&token)
+                        .header("MS-RequestId", uuid_like(c as u64, n))
+                        .json(&body)
+                } else {
+                    http.get(format!("{base}/v1/customers/{customer}/agreements")).bearer_auth(&token)
+                };
+                let sent = Instant::now();
+                let outcome = match request.send().await {
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        match r.bytes().await {
+                            Ok(_) => Ok(status),
+                            Err(e) => Err(format!("status {status}, body cut off: {}", error_chain(&e))),
+                        }
+                    }
+                    Err(e) => Err(format!("{}: {}", transport_class(&e), error_chain(&e))),
+                };
+                done.push((sent.elapsed(), outcome));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            (pooled, done)
+        }));
+    }
+    let (mut probes, mut probes_ok, mut probe_failures) = (0u64, 0u64, Vec::new());
+    while Instant::now() + Duration::from_secs(1) < end {
+        let sent = Instant::now();
+        probes += 1;
+        match healthcheck(&addr).await {
+            Some(200) => probes_ok += 1,
+            other => probe_failures.push(format!("{other:?} after {}", secs(sent.elapsed()))),
+        }
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(sent.elapsed())).await;
+    }
+
+    let (mut latencies, mut failures, mut fresh, mut pooled_count) = (Vec::new(), Vec::new(), 0u64, 0u64);
+    for worker in workers {
+        let (pooled, done) = worker.await.unwrap_or_else(|e| die(e));
+        for (latency, outcome) in done {
+            if pooled {
+                pooled_count += 1;
+            } else {
+                fresh += 1;
+            }
+            latencies.push(latency);
+            match outcome {
+                Ok(status) if (200..300).contains(&status) => {}
+                Ok(status) => failures.push(format!("status {status} after {}", secs(latency))),
+                Err(e) => failures.push(format!("{e} after {}", secs(latency))),
+            }
+        }
+    }
+    let mut turns: Vec<Held> = Vec::new();
+    let mut connect_failures = 0;
+    for task in hoarders {
+        let (mut t, failed) = task.await.unwrap_or_else(|e| die(e));
+        turns.append(&mut t);
+        connect_failures += failed;
+    }
+    latencies.sort();
+
+    println!("== hoard: {sockets} sockets ({mode}) reopened at once for {seconds} s, {clients} clients");
+    let closed: Vec<&Held> = turns.iter().filter(|t| t.held.is_some()).collect();
+    figure("hoarding sockets closed by the emulator", closed.len());
+    for m in &modes {
+        let mut held: Vec<Duration> = closed.iter().filter(|t| t.mode == *m).filter_map(|t| t.held).collect();
+        held.sort();
+        figure(
+            &format!("  {}: from the stall to the close", m.name()),
+            format!(
+                "median {} p99 {} max {} ({} closed)",
+                secs(percentile(&held, 0.5)),
+                secs(percentile(&held, 0.99)),
+                secs(held.last().copied().unwrap_or_default()),
+                held.len()
+            ),
+        );
+    }
+    if modes.contains(&Hoard::StalledBody) {
+        let stalled = closed.iter().filter(|t| t.mode == Hoard::StalledBody).count();
+        let answered = closed.iter().filter(|t| t.answered_408).count();
+        figure("  stalled bodies answered 408 before the close", format!("{answered} of {stalled}"));
+    }
+    figure("  connects that failed (then retried)", connect_failures);
+    figure("client requests", format!("{} ({fresh} on new connections, {pooled_count} kept alive)", latencies.len()));
+    figure("  failed", failures.len());
+    figure(
+        "  latency",
+        format!(
+            "p50 {} p99 {} max {}",
+            secs(percentile(&latencies, 0.5)),
+            secs(percentile(&latencies, 0.99)),
+            secs(latencies.last().copied().unwrap_or_default())
+        ),
+    );
+    figure("readiness probes (as the HEALTHCHECK) answered 200", format!("{probes_ok} of {probes}"));
+
+    let mut checks = Checks { failures: Vec::new() };
+    checks.require(failures.is_empty(), "every client request succeeded, without a retry");
+    for f in failures.iter().take(5) {
+        println!("       {f}");
+    }
+    checks.require(!latencies.is_empty(), "the clients were served");
+    checks.require(percentile(&latencies, 0.99) <= bound, format!("the clients' p99 is within {}", secs(bound)));
+    checks.require(probe_failures.is_empty() && probes > 0, "every readiness probe answered 200 within 3 s");
+    for f in probe_failures.iter().take(5) {
+        println!("       {f}");
+    }
+    checks.require(!closed.is_empty(), "the emulator closed hoarding sockets");
+    if let Some(limit) = close_within {
+        // A turn the run ended before its close counts when it had been held too long already.
+        let late: Vec<&Held> = turns.iter().filter(|t| t.waited > limit).collect();
+        checks
+            .require(late.is_empty(), format!("every hoarding socket was closed within {} of its stall", secs(limit)));
+        for t in late.iter().take(5) {
+            println!(
+                "       {} held {} ({})",
+                t.mode.name(),
+                secs(t.waited),
+                if t.held.is_some() { "closed" } else { "open at the end" }
+            );
+        }
+    }
     i32::from(!checks.failures.is_empty())
 }

@@ -258,24 +258,43 @@ pub(crate) async fn raw_get(addr: &str, path: &str) -> (tokio::net::TcpStream, S
 async fn connections_beyond_the_cap_are_told_to_retry_and_closed() {
     let app = TestApp::spawn_with(&["--max-connections", "2"]).await;
     let addr = app.base.trim_start_matches("http://").to_string();
-    let (_held_a, a) = raw_get(&addr, "/_emulator/clock").await;
-    let (_held_b, b) = raw_get(&addr, "/_emulator/clock").await;
-    assert!(a.starts_with("HTTP/1.1 200") && b.starts_with("HTTP/1.1 200"), "{a}\n{b}");
-    let (_, health) = raw_get(&addr, "/_emulator/health").await;
+    let p = app.persona("DirectBill").await;
+    // Both places hold a request that runs (and hangs): none can be given away.
+    app.control_json(Method::POST, "/_emulator/faults", Some(&json!({"effect": "hang"}))).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let request = format!("GET /v1/agreements HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n", p.token);
+        stream.write_all(request.as_bytes()).await.unwrap();
+        held.push(stream);
+    }
+    // (the test client's own kept-alive connection gives its place to the second: up to 250 ms)
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The probes are answered in the reserved slice, and their connection closed after the answer.
+    let (mut probe, health) = raw_get(&addr, "/_emulator/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "probes are answered over the cap: {health}");
+    assert!(health.to_ascii_lowercase().contains("connection: close"), "{health}");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), probe.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "a probe's place in the reserved slice is not kept");
     let (_, ready) = raw_get(&addr, "/_emulator/ready").await;
     assert!(ready.starts_with("HTTP/1.1 503") && ready.contains("990434"), "not ready at the cap: {ready}");
     let (mut third, c) = raw_get(&addr, "/_emulator/clock").await;
     assert!(c.starts_with("HTTP/1.1 503"), "{c}");
     assert!(c.contains("990434") && c.to_ascii_lowercase().contains("retry-after: 1"), "{c}");
-    let mut rest = Vec::new();
     let closed = tokio::time::timeout(Duration::from_secs(5), third.read_to_end(&mut rest)).await;
     assert!(closed.is_ok(), "the server closes the over-cap connection");
-    drop((_held_a, _held_b));
     // Places free up when connections close.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (_, d) = raw_get(&addr, "/_emulator/clock").await;
-    assert!(d.starts_with("HTTP/1.1 200"), "{d}");
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let (_, d) = raw_get(&addr, "/_emulator/clock").await;
+        if d.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "still refused: {d}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! Liveness and readiness: open without the admin token, answered even over the connection cap.
+//! Liveness and readiness: open without the admin token, answered even when every place under the
+//! connection cap is taken (in the budget's reserved slice).
 
 use axum::extract::{ConnectInfo, State};
 use axum::routing::get;
@@ -20,8 +21,8 @@ async fn health() -> Json<Value> {
 }
 
 /// Ready when the database answers, migrated, within 2 s; otherwise 503 (retryable) at once.
-/// Ready: the database answers, and a new API connection would be served (not while the
-/// connection cap is reached).
+/// Ready: the database answers, and a new API connection would be served (not while every place
+/// under the connection cap holds a running request).
 async fn ready(
     State(ctx): State<AppState>,
     connection: Option<Extension<ConnectInfo<ConnectionInfo>>>,

@@ -52,6 +52,9 @@ pub enum ApiError {
     AdminTokenRequired,
     #[error("timeout")]
     Timeout,
+    /// The request's body did not arrive within the body-read timeout (seconds) of its headers.
+    #[error("request body timeout")]
+    BodyTimeout(u64),
     /// `GET /_emulator/tls/certificate` while no HTTPS listener runs.
     #[error("no https listener")]
     HttpsListenerNotRunning,
@@ -112,6 +115,7 @@ impl ApiError {
             Self::HeadersTooLarge(limit) => shape(S::REQUEST_HEADER_FIELDS_TOO_LARGE, 990433, "RequestHeadersTooLarge", format!("The request headers are larger than {limit} bytes in all.")),
             Self::TooManyConnections(limit) => shape(S::SERVICE_UNAVAILABLE, 990434, "TooManyConnections", format!("The emulator already holds its limit of {limit} open connections. Retry later.")),
             Self::HttpsListenerNotRunning => shape(S::NOT_FOUND, 990448, "HttpsListenerNotRunning", "No HTTPS listener runs, so there is no certificate to export: start the emulator with --tls-listen (PCE_TLS_LISTEN), e.g. --tls-listen 127.0.0.1:8443."),
+            Self::BodyTimeout(limit) => shape(S::REQUEST_TIMEOUT, 990455, "RequestBodyTimeout", format!("The request body did not arrive within {limit} seconds of its headers; the connection is closed. Send the request again.")),
             Self::Timeout => shape(S::SERVICE_UNAVAILABLE, 990504, "RequestTimeout", "The request took too long and was abandoned. Retry later."),
             Self::Internal(_) => shape(S::INTERNAL_SERVER_ERROR, 990500, "InternalError", "An internal error occurred."),
         }
@@ -151,7 +155,7 @@ impl ApiError {
     fn retry_after(&self, status: StatusCode) -> Option<u64> {
         match self {
             Self::InjectedFault { retry_after_seconds, .. } => Some(*retry_after_seconds),
-            Self::RequestInProgress => Some(1),
+            Self::RequestInProgress | Self::BodyTimeout(_) => Some(1),
             _ => matches!(status, StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS).then_some(1),
         }
     }
@@ -212,7 +216,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer realm=\"partner-center-emulator\""),
                 );
             }
-            Self::TooManyConnections(_) => {
+            Self::TooManyConnections(_) | Self::BodyTimeout(_) => {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}

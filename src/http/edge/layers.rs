@@ -1,10 +1,11 @@
-//! Layers around every request: Partner Center's MS-* headers, the trace span, the timeout,
+//! Layers around every request: Partner Center's MS-* headers, the trace span, the timeouts,
 //! the journal entry, and the case-insensitive path rewrite that runs before routing.
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
@@ -101,8 +102,20 @@ pub async fn request_context(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    // The connection is busy with this request: its read timeouts wait (`net`).
-    let _running = req.extensions().get::<ConnectInfo<ConnectionInfo>>().map(|c| c.0.request_running());
+    let connection = req.extensions().get::<ConnectInfo<ConnectionInfo>>().map(|c| c.0.clone());
+    // The connection is busy with this request: its read timeouts wait (`net`); its body has the
+    // body-read timeout, counted from now.
+    let _running = connection.as_ref().map(ConnectionInfo::request_running);
+    let body_cut = match &connection {
+        Some(connection) if !http_body::Body::is_end_stream(req.body()) => {
+            let cut = Arc::new(AtomicBool::new(false));
+            let limit = Duration::from_secs(state.config.body_read_timeout_seconds);
+            let body = std::mem::take(req.body_mut());
+            *req.body_mut() = connection.timed_body(body, limit, cut.clone());
+            Some(cut)
+        }
+        _ => None,
+    };
     let context = Arc::new(RequestContext::new(RequestIds::read(req.headers(), &state.ids)));
     let ids = &context.ids;
     let method = req.method().clone();
@@ -121,14 +134,21 @@ pub async fn request_context(
         latency_us = tracing::field::Empty,
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
-    let refusal = refuse_early(&state, &req, ids);
+    let refusal = refuse_early(&state, &req, connection.as_ref(), ids);
     let response = async {
         if let Some(refusal) = refusal {
             return answer(&path, refusal);
         }
-        match tokio::time::timeout(timeout, next.run(req)).await {
+        let response = match tokio::time::timeout(timeout, next.run(req)).await {
             Ok(response) => response,
             Err(_) => answer(&path, ApiError::Timeout),
+        };
+        // Whatever the handler made of a body that did not come, the client hears why.
+        match body_cut {
+            Some(cut) if cut.load(Ordering::Acquire) => {
+                answer(&path, ApiError::BodyTimeout(state.config.body_read_timeout_seconds))
+            }
+            _ => response,
         }
     }
     .instrument(span.clone())
@@ -143,6 +163,10 @@ pub async fn request_context(
     span.record("latency_us", latency_us);
     span.in_scope(|| tracing::info!(status = status.as_u16(), latency_us, "request finished"));
     set_response_headers(response.headers_mut(), ids, &state.server_id);
+    if connection.as_ref().is_some_and(|c| c.over_cap) {
+        // A place of the reserved slice serves one request.
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if is_journaled(&path) {
         let emulator_at = emulator_time(&state, context.tenant().map(String::as_str)).await;
         let note = response.extensions().get::<RefusalNote>();
@@ -172,13 +196,17 @@ async fn emulator_time(state: &AppState, partner: Option<&str>) -> Option<chrono
     tokio::time::timeout(Duration::from_millis(200), state.clock.now_for(partner)).await.ok()?.ok()
 }
 
-/// The limits checked before routing: the connection cap (probes are answered even over it: an
-/// orchestrator must not restart a busy emulator), the size of the headers, and an encoded NUL.
-fn refuse_early(state: &AppState, req: &Request, ids: &RequestIds) -> Option<ApiError> {
-    let over_cap = !is_probe(req.uri().path())
-        && req.extensions().get::<ConnectInfo<ConnectionInfo>>().is_some_and(|c| c.0.over_cap);
-    if over_cap {
-        return Some(ApiError::TooManyConnections(state.config.max_connections));
+/// The limits checked before routing: the connection cap (a connection of the reserved slice is
+/// refused, unless it is a probe: an orchestrator must not restart a busy emulator), the size of
+/// the headers, and an encoded NUL.
+fn refuse_early(
+    state: &AppState,
+    req: &Request,
+    connection: Option<&ConnectionInfo>,
+    ids: &RequestIds,
+) -> Option<ApiError> {
+    if let Some(connection) = connection.filter(|c| c.over_cap && !is_probe(req.uri().path())) {
+        return Some(ApiError::TooManyConnections(connection.connections.max()));
     }
     if headers_size(req.headers()) > state.config.max_header_bytes {
         return Some(ApiError::HeadersTooLarge(state.config.max_header_bytes));
@@ -228,8 +256,8 @@ fn is_journaled(path: &str) -> bool {
     !(path.starts_with("/_emulator/requests") || is_probe(path) || path.starts_with("/_emulator/docs"))
 }
 
-/// Liveness and readiness: open without the admin token, answered over the connection cap and
-/// left out of the journal, so that any orchestrator can probe a busy emulator.
+/// Liveness and readiness: open without the admin token, answered in the connection budget's
+/// reserved slice when every other place is taken, and left out of the journal, so that any orchestrator can probe a busy emulator.
 pub fn is_probe(path: &str) -> bool {
     matches!(path, "/_emulator/health" | "/_emulator/ready")
 }
