@@ -123,7 +123,24 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
         .await;
     assert_eq!(r.status(), 400);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("There is a problem") && page.contains("href=\"#email\""), "the summary links to the field");
+    assert!(
+        page.contains("id=\"emailError\"") && page.contains("aria-invalid=\"true\""),
+        "the field is marked: {page}"
+    );
+    // every problem at once, in the form's order: the person's and the unticked box
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[("csrf", &csrf), ("firstName", ""), ("lastName", "Lee"), ("email", "nope")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    let (first, email, tick) =
+        (page.find("href=\"#firstName\""), page.find("href=\"#email\""), page.find("href=\"#accept\""));
+    assert!(first.is_some() && first < email && email < tick, "{page}");
 
     let r = v
         .post(

@@ -585,3 +585,66 @@ async fn a_user_name_longer_than_any_account_is_refused_without_a_count() {
     let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
     assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
 }
+
+#[tokio::test]
+async fn the_wizard_never_drops_a_confirmation_typed_under_the_other_choice() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let form = user.page("/dashboard/customers/new").await;
+    assert!(!form.contains("checked"), "no choice is made for the user: {form}");
+
+    // No choice made, a date typed: the choice is asked for, the date kept.
+    let mut unchosen = wizard("dashunchosen", Some("2025-02-10"));
+    unchosen.retain(|(k, _)| *k != "agreement");
+    let r = wizard_step(&user, &state, &unchosen, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("choose whether the customer has accepted") && page.contains("href=\"#agreementPartner\""));
+    assert!(page.contains("value=\"2025-02-10\""), "the date is kept");
+
+    // "Customer will be asked" with a confirmation typed in: refused at its field, on Review and on Submit.
+    let mut stray = wizard("dashstray", None);
+    stray.push(("accepterLastName", "Lee".into()));
+    let r = wizard_step(&user, &state, &stray, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"accepterLastNameError\"") && page.contains("or clear these fields"), "{page}");
+    assert!(page.contains("href=\"#accepterLastName\""));
+    assert_eq!(wizard_step(&user, &state, &stray, "submit").await.status(), 400);
+    assert!(customer_ids(&app, &p.token).await.is_empty(), "nothing is made without the choice being clear");
+
+    // Review says plainly which choice is submitted, with names rather than codes.
+    let review = wizard_step(&user, &state, &wizard("dashchosen", Some("2025-02-10")), "review").await;
+    let review = review.text().await.unwrap();
+    assert!(review.contains("Your choice: <strong>Customer has accepted the Microsoft Customer Agreement"), "{review}");
+    assert!(review.contains("United States") && review.contains("English"), "names, not codes");
+    let review = wizard_step(&user, &state, &wizard("dashasked", None), "review").await.text().await.unwrap();
+    assert!(
+        review.contains("Your choice: <strong>Customer will be asked")
+            && review.contains("No confirmation is submitted")
+    );
+}
+
+#[tokio::test]
+async fn a_form_says_all_its_problems_at_once_each_at_its_field_in_the_forms_order() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    app.create_customer(&p.token, "dashtaken").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let mut fields = wizard("dashtaken", Some("2999-01-01"));
+    fields.retain(|(k, _)| *k != "city");
+    fields.push(("accepterFirstName", "Ana".into()));
+    let r = wizard_step(&user, &state, &fields, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    let at = |id: &str| page.find(&format!("href=\"#{id}\"")).unwrap_or_else(|| panic!("{id} in {page}"));
+    // the domain in use, the missing city, the future date and the half-typed person, in form order
+    assert!(at("domain") < at("city") && at("city") < at("dateAgreed") && at("dateAgreed") < at("accepterLastName"));
+    for id in ["domain", "city", "dateAgreed", "accepterLastName"] {
+        assert!(page.contains(&format!("id=\"{id}Error\"")), "{id} is described at its field");
+    }
+    assert!(page.contains("autofocus") && page.contains("There is a problem"), "the summary takes the focus");
+}

@@ -220,7 +220,7 @@ const pages = [
     visit: async (page) => {
       await page.locator('[required]').evaluateAll((fields) => fields.forEach((f) => f.removeAttribute('required')));
       await page.getByRole('button', { name: 'Next: Review' }).click();
-      await page.getByRole('alert').waitFor();
+      await page.locator('#error').waitFor();
     },
   },
   {
@@ -269,7 +269,7 @@ const pages = [
       await page.getByLabel('Agreement acceptance date').evaluate((input) => input.removeAttribute('max'));
       await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
       await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('alert').waitFor();
+      await page.locator('#error').waitFor();
       await serviceDate(null);
     },
   },

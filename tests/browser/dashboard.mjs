@@ -176,7 +176,9 @@ try {
   assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'the primary contact is suggested');
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('alert').getByText('Date of agreement cannot be greater than the current date.').waitFor();
+  await page.locator('#error').getByText('Date of agreement cannot be greater than the current date.').waitFor();
+  await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
+  assert.equal(await page.getByLabel('Agreement acceptance date').getAttribute('aria-invalid'), 'true');
   await shot(page, 'update-future-date', 'update-refused');
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
@@ -186,7 +188,7 @@ try {
   await page.getByRole('link', { name: 'Update' }).click();
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('alert').getByText(/600061/).waitFor();
+  await page.locator('#error').getByText(/600061/).waitFor();
   const listed = await api('GET', `/v1/customers/${existingId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
   assert.equal(listed.body.totalCount, 1, 'the duplicate was not recorded');
   // the wizard refuses a future date too
@@ -195,8 +197,29 @@ try {
   await page.getByLabel(/I confirm it on the customer's behalf/).check();
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Next: Review' }).click();
-  await page.getByRole('alert').getByText('Agreement acceptance date: Date of agreement cannot be greater than the current date.', { exact: false }).waitFor();
+  await page.locator('#error').getByText('Agreement acceptance date: Date of agreement cannot be greater than the current date.', { exact: false }).waitFor();
   assert.equal(await page.getByLabel('Company name').inputValue(), `future${suffix} Ltd`, 'the form keeps what was typed');
+
+  // A form with several problems: all at once, each at its field, a summary in the form's order
+  // that takes the focus and whose links lead to the fields.
+  console.log('a form with several problems');
+  await page.goto(`${base}/dashboard/customers/new`);
+  await page.getByLabel('Company name').fill(`several${suffix} Ltd`);
+  await page.getByRole('button', { name: 'Next: Review' }).click();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'error');
+  const links = await page.locator('#error a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links.slice(0, 3), ['#domain', '#firstName', '#lastName'], `the summary follows the form: ${links}`);
+  assert.ok(links.includes('#city') && links.indexOf('#city') < links.indexOf('#agreementPartner'), `${links}`);
+  for (const id of ['domain', 'city']) {
+    const field = page.locator(`#${id}`);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.ok((await field.getAttribute('aria-describedby')).includes(`${id}Error`));
+  }
+  assert.equal(await page.locator('#companyName').getAttribute('aria-invalid'), null, 'a good field is not marked');
+  await shot(page, 'several-problems', 'several-problems');
+  await page.locator('#error a[href="#city"]').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'city');
 
   // 4. A Helpdesk agent and an indirect reseller see no attestation control.
   console.log('helpdesk agent and indirect reseller');
@@ -290,8 +313,11 @@ try {
     await tabTo(label);
     await keys.keyboard.type(value);
   }
-  await tabTo('Customer will be asked');
-  await press('Space');
+  // Tab from the address reaches the first choice (none is made for the user), not a field of one.
+  await press('Tab');
+  assert.match(await focused(), /^Customer has accepted/, 'Tab from ZIP reaches the choice');
+  await press('ArrowDown');
+  assert.ok(await keys.locator('#agreementCustomer').isChecked(), 'the arrow key chooses "Customer will be asked"');
   await tabTo('Next: Review');
   await press('Enter');
   await keys.getByRole('heading', { name: 'Review' }).waitFor();
@@ -300,6 +326,38 @@ try {
   await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
   const keyboardId = (await keys.locator('#customerId').textContent()).trim();
   assert.equal((await api('GET', `/v1/customers/${keyboardId}`, { token: contoso.token })).status, 200);
+
+  // The keyboard-only path that once dropped the confirmation: past the choice into the date,
+  // then Next: Review. The form asks for the choice (the date kept); the summary's link leads to
+  // it; Review and the Confirmation say the customer's acceptance was confirmed.
+  console.log('keyboard-only: a date typed without choosing');
+  await keys.goto(`${base}/dashboard/customers/new`);
+  const typedDomain = `keysdate${suffix}`;
+  for (const [label, value] of [['Company name', `${typedDomain} Ltd`], ['Domain name', typedDomain], ['First name', 'Kim'], ['Last name', 'Akers'], ['Email address', `kim@${typedDomain}.example`], ['Address line 1', '1 Main St'], ['City', 'Seattle'], ['State or province', 'WA'], ['ZIP or postal code', '98101']]) {
+    await tabTo(label);
+    await keys.keyboard.type(value);
+  }
+  await tabTo('Agreement acceptance date');
+  await keys.locator(':focus').fill('2025-02-10');
+  await tabTo('Next: Review');
+  await press('Enter');
+  await keys.waitForFunction(() => document.activeElement?.id === 'error');
+  await keys.locator('#error').getByText('choose whether the customer has accepted').waitFor();
+  assert.equal(await keys.locator('#dateAgreed').inputValue(), '2025-02-10', 'the date typed is kept');
+  await shot(keys, 'keyboard-choice-asked', 'choice-asked');
+  await press('Tab');
+  await press('Enter'); // the summary's link to the choice
+  await keys.waitForFunction(() => document.activeElement?.id === 'agreementPartner');
+  await press('Space');
+  assert.ok(await keys.locator('#agreementPartner').isChecked());
+  await tabTo('Next: Review');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Review' }).waitFor();
+  assert.match(await keys.locator('#agreementChoice').textContent(), /Your choice: Customer has accepted/);
+  await tabTo('Submit');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 2025-02-10').waitFor();
 
   // 7. A narrow screen.
   const phone = await signedIn(browser, contoso.id, ['AdminAgent'], { width: 360, height: 740 });

@@ -8,12 +8,14 @@ use super::{attestation_control, today, AttestationControl};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, ConfirmationInput};
-use crate::domain::contact::ContactInput;
+use crate::domain::contact::{Contact, ContactInput};
 use crate::domain::customers::Customer;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::{mca_standing, McaStanding};
 use crate::domain::timeline::ServiceDate;
-use crate::service::acceptance::{confirm_acceptance, current_mca, ConfirmationCall};
+use crate::service::acceptance::{
+    check_confirmation, check_date_not_future, confirm_acceptance, current_mca, ConfirmationCall,
+};
 use crate::service::access::{agreements_for, customer_for, ops, permit};
 use crate::service::dashboard_sessions::SignedIn;
 use crate::service::error::{ServiceError, ServiceResult};
@@ -106,6 +108,24 @@ pub struct AttestationForm {
 }
 
 impl AttestationForm {
+    /// Whether any field was typed in.
+    pub fn is_blank(&self) -> bool {
+        [&self.first_name, &self.last_name, &self.email, &self.phone_number, &self.date_agreed]
+            .iter()
+            .all(|field| field.trim().is_empty())
+    }
+
+    /// The date as typed: none, a day, or why it is not one.
+    pub fn agreed_day(&self) -> Result<Option<NaiveDate>, String> {
+        let date = self.date_agreed.trim();
+        if date.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD"))
+    }
+
     /// This form, or, when no person field was typed in, the same with `contact` (the primary
     /// contact) as the person. A person partly typed in stays as typed: the rules then say what
     /// is missing, rather than mixing two people.
@@ -127,25 +147,26 @@ impl AttestationForm {
 /// The form as the API's confirmation body: the current Microsoft Customer Agreement template,
 /// the date at the start of the day (UTC).
 pub(super) async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> ServiceResult<ConfirmationInput> {
-    let date = form.date_agreed.trim();
-    let date_agreed = if date.is_empty() {
-        None
-    } else {
-        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-            ServiceError::Validation(vec![format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD")])
-        })?;
-        Some(format!("{day}T00:00:00Z"))
+    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
+    let contact = ContactInput {
+        first_name: Some(form.first_name.clone()),
+        last_name: Some(form.last_name.clone()),
+        email: Some(form.email.clone()),
+        phone_number: optional(&form.phone_number),
+    };
+    let date_agreed = match form.agreed_day() {
+        Ok(day) => day.map(|day| format!("{day}T00:00:00Z")),
+        // A date that can't be read, said together with the person's problems.
+        Err(problem) => {
+            let mut problems = vec![problem];
+            problems.extend(Contact::parse(&contact, "primaryContact.").err().unwrap_or_default());
+            return Err(ServiceError::Validation(problems));
+        }
     };
     let templates = ctx.store.templates().await?;
     let template = current_mca(&templates)?;
-    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
     Ok(ConfirmationInput {
-        contact: ContactInput {
-            first_name: Some(form.first_name.clone()),
-            last_name: Some(form.last_name.clone()),
-            email: Some(form.email.clone()),
-            phone_number: optional(&form.phone_number),
-        },
+        contact,
         contact_given: true,
         template_id: Some(template.template_id.clone()),
         date_agreed,
@@ -163,6 +184,32 @@ pub async fn attest(
 ) -> ServiceResult<Agreement> {
     let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;
     let input = confirmation_input(ctx, form).await?;
+    check_all_at_once(ctx, form, &input).await?;
     in_unit!(ctx, |unit| confirm_acceptance(ctx, &permit, unit, customer_id, &input, ConfirmationCall::Live).await)
         .await
 }
+
+/// The confirmation's rules, with a date later than the clock allows said beside the other
+/// problems (the API's rules stop at the first kind of problem; a form says them all at once).
+pub(super) async fn check_all_at_once(
+    ctx: &AppContext,
+    form: &AttestationForm,
+    input: &ConfirmationInput,
+) -> ServiceResult<crate::domain::agreements::ValidConfirmation> {
+    match check_confirmation(ctx, input).await {
+        Err(ServiceError::Validation(mut problems)) => {
+            if let Ok(Some(day)) = form.agreed_day() {
+                let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+                if let Err(ServiceError::DateAgreedInFuture(_)) = check_date_not_future(ctx, start).await {
+                    problems.push(FUTURE_DATE.to_string());
+                }
+            }
+            Err(ServiceError::Validation(problems))
+        }
+        other => other,
+    }
+}
+
+/// The future-date rule (600002) as a form's problem about the date.
+pub const FUTURE_DATE: &str = "dateAgreed: Date of agreement cannot be greater than the current date. \
+     Enter today's date (by the emulator clock) or an earlier one. (error 600002)";

@@ -10,8 +10,8 @@ mod customers;
 
 pub use account::{account, attest, AcceptanceEntry, AccountView, AttestationForm};
 pub use add_customer::{
-    admin_center_links, earlier_submission, review_new_customer, submit_new_customer, AdminCenterLinks, CustomerForm,
-    EarlierSubmission, Review, Submitted,
+    admin_center_links, earlier_submission, review_new_customer, submit_new_customer, AdminCenterLinks,
+    AgreementChoice, CustomerForm, EarlierSubmission, Review, Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
 };
 pub use customers::{customers, CustomerList, CustomerRow, PAGE_SIZE};
 

@@ -17,7 +17,7 @@ use crate::app::{AppContext, AppState};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields};
+use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -56,6 +56,7 @@ pub const SITE: Site = Site {
             ("lastName", "Last name"),
             ("email", "Email address"),
             ("phoneNumber", "Phone number"),
+            ("accept", "Acceptance"),
         ],
         codes: false,
     },
@@ -135,6 +136,25 @@ fn person_from_profile(customer: &Customer) -> PersonFields {
     }
 }
 
+/// The inputs of the accepting forms for the fields their refusals name (the same names).
+const INPUTS: &[(&str, &str)] =
+    &[("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"), ("phoneNumber", "phoneNumber")];
+
+/// An accepting form's problems, all at once: the person's, and the box when it was left unticked.
+fn unticked(input: &ContactInput, tick: &str) -> FormErrors {
+    let refused: Vec<crate::service::ServiceError> =
+        center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
+    let mut problems: Vec<FieldProblem> =
+        refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)).collect();
+    problems.push(FieldProblem::at("accept", tick));
+    FormErrors::new(problems, pages::ORDER)
+}
+
+fn refused(e: &crate::service::ServiceError) -> (FormErrors, StatusCode) {
+    let refusal = Refusal::of(e, &SITE.wording);
+    (FormErrors::new(refusal.field_problems(INPUTS), pages::ORDER), refusal.status)
+}
+
 fn person_from_form(fields: &[(String, String)]) -> (PersonFields, ContactInput) {
     let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
     let person = PersonFields {
@@ -161,10 +181,11 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
         let person = person_from_profile(&admin.customer);
-        return invitation_page(&ctx, &admin, &partner_id, person, &[], StatusCode::OK).await;
+        return invitation_page(&ctx, &admin, &partner_id, person, &FormErrors::default(), StatusCode::OK).await;
     }
     if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
-        return agreement_page(&ctx, &admin, person_from_profile(&admin.customer), &[], StatusCode::OK).await;
+        let none = FormErrors::default();
+        return agreement_page(&ctx, &admin, person_from_profile(&admin.customer), &none, StatusCode::OK).await;
     }
     if reference.starts_with("/billingaccounts/partner") {
         return Redirect::to(PARTNERS).into_response();
@@ -176,13 +197,13 @@ async fn agreement_page(
     ctx: &AppContext,
     admin: &Admin,
     person: PersonFields,
-    problems: &[String],
+    errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
     match center::agreement_view(ctx, &admin.customer).await {
         Ok(view) => {
             let csrf = &admin.session.csrf_token;
-            let page = pages::AgreementPage { customer: &admin.customer, csrf, view: &view, person, problems };
+            let page = pages::AgreementPage { customer: &admin.customer, csrf, view: &view, person, errors };
             admin.page(status, Some(AGREEMENT), pages::agreement(&page))
         }
         Err(e) => admin.error_page(&e),
@@ -194,13 +215,13 @@ async fn invitation_page(
     admin: &Admin,
     partner_id: &str,
     person: PersonFields,
-    problems: &[String],
+    errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
     match center::invitation_view(ctx, &admin.customer, partner_id).await {
         Ok(Some(view)) => {
             let csrf = &admin.session.csrf_token;
-            let page = pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, problems };
+            let page = pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, errors };
             admin.page(status, None, pages::invitation(&page))
         }
         Ok(None) => site_message(
@@ -223,14 +244,14 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
     };
     let (person, input) = person_from_form(&fields);
     if field(&fields, "accept") != Some("true") {
-        let problem = ["Tick the box to accept the Microsoft Customer Agreement.".to_string()];
-        return agreement_page(&ctx, &admin, person, &problem, StatusCode::BAD_REQUEST).await;
+        let errors = unticked(&input, "Tick the box to accept the Microsoft Customer Agreement.");
+        return agreement_page(&ctx, &admin, person, &errors, StatusCode::BAD_REQUEST).await;
     }
     match center::accept_agreement(&ctx, &admin.customer, &input).await {
         Ok(_) => Redirect::to(AGREEMENT).into_response(),
         Err(e) => {
-            let refusal = Refusal::of(&e, &SITE.wording);
-            agreement_page(&ctx, &admin, person, &refusal.sentences, refusal.status).await
+            let (errors, status) = refused(&e);
+            agreement_page(&ctx, &admin, person, &errors, status).await
         }
     }
 }
@@ -251,18 +272,18 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     };
     let (person, input) = person_from_form(&fields);
     if field(&fields, "accept") != Some("true") {
-        let problem =
-            ["Tick the box to authorize the partner and accept the Microsoft Customer Agreement.".to_string()];
-        return invitation_page(&ctx, &admin, &partner_id, person, &problem, StatusCode::BAD_REQUEST).await;
+        let errors =
+            unticked(&input, "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.");
+        return invitation_page(&ctx, &admin, &partner_id, person, &errors, StatusCode::BAD_REQUEST).await;
     }
     match center::accept_invitation(&ctx, &admin.customer, &partner_id, &input).await {
         Ok(InvitationOutcome::Accepted) => Redirect::to(back.to_string().as_str()).into_response(),
         Ok(InvitationOutcome::UnknownPartner) => {
-            invitation_page(&ctx, &admin, &partner_id, person, &[], StatusCode::NOT_FOUND).await
+            invitation_page(&ctx, &admin, &partner_id, person, &FormErrors::default(), StatusCode::NOT_FOUND).await
         }
         Err(e) => {
-            let refusal = Refusal::of(&e, &SITE.wording);
-            invitation_page(&ctx, &admin, &partner_id, person, &refusal.sentences, refusal.status).await
+            let (errors, status) = refused(&e);
+            invitation_page(&ctx, &admin, &partner_id, person, &errors, status).await
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
 use crate::domain::partners::Partner;
 use crate::domain::time::render_timestamp;
-use crate::http::web::kit::forms::problems;
+use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::grid;
 use crate::service::admin_center::{AgreementView, InvitationView};
@@ -21,18 +21,37 @@ pub struct PersonFields {
     pub phone_number: String,
 }
 
-fn person_inputs(p: &PersonFields) -> Markup {
+/// The accepting forms' inputs, in their order (the order of their problems).
+pub const ORDER: &[&str] = &["firstName", "lastName", "email", "phoneNumber", "accept"];
+
+fn person_inputs(p: &PersonFields, errors: &FormErrors) -> Markup {
+    let fields = [
+        ("text", "firstName", "First name", "given-name", p.first_name.as_str(), true),
+        ("text", "lastName", "Last name", "family-name", p.last_name.as_str(), true),
+        ("email", "email", "Email address", "email", p.email.as_str(), true),
+        ("tel", "phoneNumber", "Phone number (optional)", "tel", p.phone_number.as_str(), false),
+    ];
     html! {
         fieldset {
             legend { "The person accepting" }
-            label for="firstName" { "First name" }
-            input type="text" id="firstName" name="firstName" autocomplete="given-name" required value=(p.first_name);
-            label for="lastName" { "Last name" }
-            input type="text" id="lastName" name="lastName" autocomplete="family-name" required value=(p.last_name);
-            label for="email" { "Email address" }
-            input type="email" id="email" name="email" autocomplete="email" required value=(p.email);
-            label for="phoneNumber" { "Phone number (optional)" }
-            input type="tel" id="phoneNumber" name="phoneNumber" autocomplete="tel" value=(p.phone_number);
+            @for (kind, id, label, autocomplete, value, required) in fields {
+                label for=(id) { (label) }
+                (errors.at(id))
+                input type=(kind) id=(id) name=(id) autocomplete=(autocomplete) required[required] value=(value)
+                    aria-invalid=[errors.invalid(id)] aria-describedby=[errors.described_by(id, None)];
+            }
+        }
+    }
+}
+
+/// The box that accepts, with its problem when it was left unticked.
+fn accept_box(errors: &FormErrors, text: Markup) -> Markup {
+    html! {
+        (errors.at("accept"))
+        label.choice for="accept" {
+            input type="checkbox" id="accept" name="accept" value="true" required
+                aria-invalid=[errors.invalid("accept")] aria-describedby=[errors.described_by("accept", None)];
+            span { (text) }
         }
     }
 }
@@ -42,7 +61,7 @@ pub struct AgreementPage<'a> {
     pub csrf: &'a str,
     pub view: &'a AgreementView,
     pub person: PersonFields,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
 }
 
 pub fn agreement(page: &AgreementPage) -> Content {
@@ -57,20 +76,17 @@ pub fn agreement(page: &AgreementPage) -> Content {
                     p { "Your partner " strong { (partner_name) } " confirmed that your organization accepted the agreement on "
                         (render_timestamp(confirmation.date_agreed)) "." }
                 }
-                (problems(page.problems))
+                (page.errors.summary())
                 @if let Some(direct) = &page.view.direct {
                     div.success role="status" id="accepted" {
                         "You accepted the Microsoft Customer Agreement on " (render_timestamp(direct.date_agreed))
                         " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email) ")."
                     }
                 } @else {
-                    form method="post" action="/AdminPortal/Agreement/Accept" {
+                    form method="post" action="/AdminPortal/Agreement/Accept" novalidate {
                         input type="hidden" name="csrf" value=(page.csrf);
-                        (person_inputs(&page.person))
-                        label.choice for="accept" {
-                            input type="checkbox" id="accept" name="accept" value="true" required;
-                            span { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }
-                        }
+                        (person_inputs(&page.person, page.errors))
+                        (accept_box(page.errors, html! { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }))
                         div.actions { button type="submit" { "Accept" } }
                     }
                 }
@@ -84,7 +100,7 @@ pub struct InvitationPage<'a> {
     pub csrf: &'a str,
     pub view: &'a InvitationView,
     pub person: PersonFields,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
 }
 
 pub fn invitation(page: &InvitationPage) -> Content {
@@ -103,15 +119,12 @@ pub fn invitation(page: &InvitationPage) -> Content {
                         "Microsoft products and services to " (page.customer.company_name) "." }
                     p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
                         a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
-                    (problems(page.problems))
-                    form method="post" action="/AdminPortal/Invitation/Accept" {
+                    (page.errors.summary())
+                    form method="post" action="/AdminPortal/Invitation/Accept" novalidate {
                         input type="hidden" name="csrf" value=(page.csrf);
                         input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
-                        (person_inputs(&page.person))
-                        label.choice for="accept" {
-                            input type="checkbox" id="accept" name="accept" value="true" required;
-                            span { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }
-                        }
+                        (person_inputs(&page.person, page.errors))
+                        (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
                         div.actions { button type="submit" { "Accept and authorize" } }
                     }
                 }

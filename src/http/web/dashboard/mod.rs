@@ -20,7 +20,7 @@ use crate::clock;
 use crate::domain::identities::PartnerUser;
 use crate::domain::ids::CustomerId;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields};
+use crate::http::web::kit::forms::{field, form_fields, FormErrors};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -28,7 +28,7 @@ use crate::http::web::kit::refusal::{Refusal, Wording};
 use crate::http::web::kit::session::{self, signed_in, signed_in_form, SiteSession};
 use crate::http::web::kit::sign_in;
 use crate::http::web::kit::site::Site;
-use crate::service::dashboard::{self as board, AttestationForm, CustomerForm, EarlierSubmission};
+use crate::service::dashboard::{self as board, AgreementChoice, AttestationForm, CustomerForm, EarlierSubmission};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn};
 use crate::service::sign_in::SignIn;
 use crate::service::web_sessions::WebSession;
@@ -80,8 +80,51 @@ const LABELS: &[(&str, &str)] = &[
     ("primaryContact.email", "Email address of the person who accepted"),
     ("primaryContact.phoneNumber", "Phone number of the person who accepted"),
     ("dateAgreed", "Agreement acceptance date"),
+    ("agreement", "Customer agreement"),
     ("form", "Form"),
 ];
+
+/// The Add customer form's inputs for the API's field names (where its problems show).
+const WIZARD_INPUTS: &[(&str, &str)] = &[
+    ("companyProfile.domain", "domain"),
+    ("companyProfile.companyName", "companyName"),
+    ("billingProfile.companyName", "companyName"),
+    ("billingProfile.email", "email"),
+    ("billingProfile.language", "language"),
+    ("billingProfile.culture", "language"),
+    ("billingProfile.defaultAddress.firstName", "firstName"),
+    ("billingProfile.defaultAddress.lastName", "lastName"),
+    ("billingProfile.defaultAddress.addressLine1", "addressLine1"),
+    ("billingProfile.defaultAddress.addressLine2", "addressLine2"),
+    ("billingProfile.defaultAddress.city", "city"),
+    ("billingProfile.defaultAddress.state", "state"),
+    ("billingProfile.defaultAddress.postalCode", "postalCode"),
+    ("billingProfile.defaultAddress.country", "country"),
+    ("billingProfile.defaultAddress.phoneNumber", "phoneNumber"),
+    ("primaryContact.firstName", "accepterFirstName"),
+    ("primaryContact.lastName", "accepterLastName"),
+    ("primaryContact.email", "accepterEmail"),
+    ("primaryContact.phoneNumber", "accepterPhone"),
+    ("dateAgreed", "dateAgreed"),
+    ("agreement", "agreementPartner"),
+];
+
+/// The Account page's Update form's inputs for the API's field names, in the form's order.
+const UPDATE_INPUTS: &[(&str, &str)] = &[
+    ("primaryContact.firstName", "FirstName"),
+    ("primaryContact.lastName", "LastName"),
+    ("primaryContact.email", "Email"),
+    ("primaryContact.phoneNumber", "Phone"),
+    ("dateAgreed", "dateAgreed"),
+];
+
+/// Refusals as a form's problems, all at once, in the form's order; with the status of the first.
+fn form_errors(refused: &[ServiceError], inputs: &[(&str, &str)], order: &[&str]) -> (FormErrors, StatusCode) {
+    let refusals: Vec<Refusal> = refused.iter().map(|e| Refusal::of(e, &SITE.wording)).collect();
+    let status = refusals.first().map_or(StatusCode::BAD_REQUEST, |r| r.status);
+    let problems = refusals.iter().flat_map(|r| r.field_problems(inputs)).collect();
+    (FormErrors::new(problems, order), status)
+}
 
 /// The side navigation; the second entry only for users who may invite.
 const NAV: &[NavLink] =
@@ -210,19 +253,24 @@ fn customer_form(fields: &[(String, String)]) -> CustomerForm {
         postal_code: get("postalCode"),
         country: get("country"),
         language: get("language"),
-        attestation: (field(fields, "agreement") == Some("partner")).then(|| AttestationForm {
+        agreement: match field(fields, "agreement") {
+            Some("partner") => Some(AgreementChoice::PartnerConfirms),
+            Some("customer") => Some(AgreementChoice::CustomerWillAccept),
+            _ => None,
+        },
+        confirmation: AttestationForm {
             first_name: get("accepterFirstName"),
             last_name: get("accepterLastName"),
             email: get("accepterEmail"),
             phone_number: get("accepterPhone"),
             date_agreed: get("dateAgreed"),
-        }),
+        },
     }
 }
 
 struct FormPage<'a> {
     form: &'a CustomerForm,
-    problems: &'a [String],
+    errors: &'a FormErrors,
     submission: &'a str,
     status: StatusCode,
 }
@@ -244,7 +292,7 @@ async fn render_new_customer(ctx: &AppState, signed_in: &SignedIn, p: FormPage<'
             csrf: &signed_in.session.csrf_token,
             form: p.form,
             control: &control,
-            problems: p.problems,
+            errors: p.errors,
             submission: p.submission,
             today,
         }),
@@ -264,7 +312,8 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
     let submission = ctx.ids.secret(32);
     let form = CustomerForm::default();
     as_partner(&signed_in, async {
-        let p = FormPage { form: &form, problems: &[], submission: &submission, status: StatusCode::OK };
+        let p =
+            FormPage { form: &form, errors: &FormErrors::default(), submission: &submission, status: StatusCode::OK };
         render_new_customer(&ctx, &signed_in, p).await
     })
     .await
@@ -292,23 +341,25 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
     let step = field(&fields, "step").unwrap_or("review").to_string();
     as_partner(&signed_in, async {
         // The form again, with what was refused in it.
-        let form_again = |refused: Option<&ServiceError>, submission: String| {
+        let form_again = |refused: &[ServiceError], submission: String| {
             let (ctx, signed_in, form) = (&ctx, &signed_in, &form);
-            let refusal = refused.map(|e| Refusal::of(e, &SITE.wording));
+            let (errors, status) = match refused {
+                [] => (FormErrors::default(), StatusCode::OK),
+                _ => form_errors(refused, WIZARD_INPUTS, pages::WIZARD_ORDER),
+            };
             async move {
-                let (problems, status) = refusal.map_or((Vec::new(), StatusCode::OK), |r| (r.sentences, r.status));
-                let p = FormPage { form, problems: &problems, submission: &submission, status };
+                let p = FormPage { form, errors: &errors, submission: &submission, status };
                 render_new_customer(ctx, signed_in, p).await
             }
         };
         let confirmation =
             |submitted: &board::Submitted| page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(submitted));
         match step.as_str() {
-            "edit" => form_again(None, submission).await,
+            "edit" => form_again(&[], submission).await,
             "submit" => match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
                 Ok(submitted) => confirmation(&submitted),
                 // Nothing was kept under this submission: the corrected form is a new one.
-                Err(e) if is_refusal(&e) => form_again(Some(&e), ctx.ids.secret(32)).await,
+                Err(e) if is_refusal(&e) => form_again(&[e], ctx.ids.secret(32)).await,
                 Err(e) => failed(&signed_in, &e),
             },
             // Next: Review, or Back to the review after Submit: a form already submitted shows its
@@ -318,7 +369,7 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                     Ok(EarlierSubmission::Same(submitted)) => return confirmation(&submitted),
                     Ok(EarlierSubmission::None) => submission,
                     Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
-                    Err(e) if is_refusal(&e) => return form_again(Some(&e), submission).await,
+                    Err(e) if is_refusal(&e) => return form_again(&[e], submission).await,
                     Err(e) => return failed(&signed_in, &e),
                 };
                 match board::review_new_customer(&ctx, &signed_in, &form).await {
@@ -327,8 +378,10 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                         let content = pages::review(csrf, &form, &review, &submission);
                         page(&signed_in, StatusCode::OK, Some(HOME), content)
                     }
-                    Err(e) if is_refusal(&e) => form_again(Some(&e), submission).await,
-                    Err(e) => failed(&signed_in, &e),
+                    Err(refused) => match refused.iter().find(|e| !is_refusal(e)) {
+                        Some(failure) => failed(&signed_in, failure),
+                        None => form_again(&refused, submission).await,
+                    },
                 }
             }
         }
@@ -348,7 +401,7 @@ async fn render_account(
     signed_in: &SignedIn,
     customer_id: &CustomerId,
     update: Option<AttestationForm>,
-    problems: &[String],
+    errors: &FormErrors,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
@@ -359,13 +412,13 @@ async fn render_account(
     // The Update form opens with the primary contact and today's date.
     let update = update.map(|values| {
         let mut values = values.or_contact(&view.primary_contact);
-        if values.date_agreed.trim().is_empty() && problems.is_empty() {
+        if values.date_agreed.trim().is_empty() && errors.is_empty() {
             values.date_agreed = view.today.to_string();
         }
         values
     });
     let csrf = &signed_in.session.csrf_token;
-    let content = pages::account(&pages::AccountPage { csrf, view: &view, update: update.as_ref(), problems, notice });
+    let content = pages::account(&pages::AccountPage { csrf, view: &view, update: update.as_ref(), errors, notice });
     page(signed_in, status, Some(HOME), content)
 }
 
@@ -382,7 +435,8 @@ async fn account(
     };
     let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
     let notice = (query.get("saved") == Some("agreement")).then_some("Your confirmation was saved.");
-    as_partner(&signed_in, render_account(&ctx, &signed_in, &customer_id, update, &[], notice, StatusCode::OK)).await
+    let none = FormErrors::default();
+    as_partner(&signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK)).await
 }
 
 async fn update_agreement(
@@ -414,8 +468,9 @@ async fn update_agreement(
                 Redirect::to(&target).into_response()
             }
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {
-                let Refusal { sentences, status, .. } = Refusal::of(&e, &SITE.wording);
-                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &sentences, None, status).await
+                let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
+                let (errors, status) = form_errors(&[e], UPDATE_INPUTS, &order);
+                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &errors, None, status).await
             }
             Err(e) => failed(&signed_in, &e),
         }
@@ -493,11 +548,27 @@ mod tests {
     #[test]
     fn the_attestation_choice_is_read_from_the_form() {
         let fields = vec![("agreement".to_string(), "customer".to_string())];
-        assert_eq!(customer_form(&fields).attestation, None);
+        assert_eq!(customer_form(&fields).attestation(), None);
+        let typed = vec![("dateAgreed".to_string(), "2025-01-02".to_string())];
+        let unchosen = customer_form(&typed);
+        assert_eq!((unchosen.agreement, unchosen.confirmation.date_agreed.as_str()), (None, "2025-01-02"));
         let fields = vec![
             ("agreement".to_string(), "partner".to_string()),
             ("dateAgreed".to_string(), "2025-01-02".to_string()),
         ];
-        assert_eq!(customer_form(&fields).attestation.map(|a| a.date_agreed), Some("2025-01-02".to_string()));
+        assert_eq!(customer_form(&fields).attestation().map(|a| a.date_agreed.as_str()), Some("2025-01-02"));
+    }
+
+    #[test]
+    fn a_confirmation_typed_under_the_other_choice_is_refused_at_its_field() {
+        let fields = vec![
+            ("agreement".to_string(), "customer".to_string()),
+            ("accepterLastName".to_string(), "Lee".to_string()),
+        ];
+        let problems = customer_form(&fields).choice_problems();
+        let (errors, _) = form_errors(&[ServiceError::Validation(problems)], WIZARD_INPUTS, pages::WIZARD_ORDER);
+        let problem = &errors.problems()[0];
+        assert_eq!(problem.field.as_deref(), Some("accepterLastName"));
+        assert!(problem.message.contains("choose \"Customer has accepted\" or clear these fields"), "{problem:?}");
     }
 }

@@ -6,14 +6,15 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
-use crate::domain::locales::all_countries;
+use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
-use crate::http::web::kit::forms::problems;
+use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::{command_bar, grid, steps};
 use crate::service::dashboard::{
-    AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
+    AccountView, AgreementChoice, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
+    CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
 };
 
 /// The Add customer wizard's steps; a page shows which it is.
@@ -105,26 +106,43 @@ fn control_note(control: &AttestationControl) -> Option<Markup> {
     }
 }
 
-fn person_inputs(prefix: &str, person: &AttestationForm, required: bool, hint: Option<&str>) -> Markup {
-    let id = |name: &str| format!("{prefix}{name}");
+/// A labelled input with its problem (when it has one) between label and field.
+struct Input<'a> {
+    kind: &'a str,
+    id: &'a str,
+    label: &'a str,
+    value: &'a str,
+    required: bool,
+}
+
+fn input(errors: &FormErrors, i: Input) -> Markup {
     html! {
-        @if let Some(hint) = hint { p.hint { (hint) } }
-        label for=(id("FirstName")) { "First name" }
-        input type="text" id=(id("FirstName")) name=(id("FirstName")) autocomplete="off" required[required] value=(person.first_name);
-        label for=(id("LastName")) { "Last name" }
-        input type="text" id=(id("LastName")) name=(id("LastName")) autocomplete="off" required[required] value=(person.last_name);
-        label for=(id("Email")) { "Email address" }
-        input type="email" id=(id("Email")) name=(id("Email")) autocomplete="off" required[required] value=(person.email);
-        label for=(id("Phone")) { "Phone number (optional)" }
-        input type="tel" id=(id("Phone")) name=(id("Phone")) autocomplete="off" value=(person.phone_number);
+        label for=(i.id) { (i.label) }
+        (errors.at(i.id))
+        input type=(i.kind) id=(i.id) name=(i.id) autocomplete="off" required[i.required] value=(i.value)
+            aria-invalid=[errors.invalid(i.id)] aria-describedby=[errors.described_by(i.id, None)];
     }
 }
 
-fn date_input(name: &str, value: &str, today: NaiveDate) -> Markup {
+fn person_inputs(prefix: &str, person: &AttestationForm, required: bool, errors: &FormErrors) -> Markup {
+    let id = |name: &str| format!("{prefix}{name}");
+    let (first, last, email, phone) = (id("FirstName"), id("LastName"), id("Email"), id("Phone"));
+    html! {
+        (input(errors, Input { kind: "text", id: &first, label: "First name", value: &person.first_name, required }))
+        (input(errors, Input { kind: "text", id: &last, label: "Last name", value: &person.last_name, required }))
+        (input(errors, Input { kind: "email", id: &email, label: "Email address", value: &person.email, required }))
+        (input(errors, Input { kind: "tel", id: &phone, label: "Phone number (optional)", value: &person.phone_number, required: false }))
+    }
+}
+
+fn date_input(name: &str, value: &str, today: NaiveDate, errors: &FormErrors) -> Markup {
+    let hint = format!("{name}Hint");
     html! {
         label for=(name) { "Agreement acceptance date"
-            span.hint id={ (name) "Hint" } { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
-        input type="date" id=(name) name=(name) max=(today) aria-describedby={ (name) "Hint" } value=(value);
+            span.hint id=(hint) { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
+        (errors.at(name))
+        input type="date" id=(name) name=(name) max=(today) value=(value)
+            aria-invalid=[errors.invalid(name)] aria-describedby=[errors.described_by(name, Some(&hint))];
     }
 }
 
@@ -136,7 +154,7 @@ fn wizard_state(csrf: &str, submission: &str) -> Markup {
     }
 }
 
-const LANGUAGES: &[(&str, &str)] = &[
+pub const LANGUAGES: &[(&str, &str)] = &[
     ("en", "English"),
     ("de", "Deutsch"),
     ("es", "Español"),
@@ -145,95 +163,130 @@ const LANGUAGES: &[(&str, &str)] = &[
     ("ja", "日本語"),
 ];
 
+/// The inputs of the Add customer form in the order it shows them (the order of its problems).
+pub const WIZARD_ORDER: &[&str] = &[
+    "companyName",
+    "domain",
+    "firstName",
+    "lastName",
+    "email",
+    "phoneNumber",
+    "language",
+    "country",
+    "addressLine1",
+    "addressLine2",
+    "city",
+    "state",
+    "postalCode",
+    "agreementPartner",
+    "dateAgreed",
+    "accepterFirstName",
+    "accepterLastName",
+    "accepterEmail",
+    "accepterPhone",
+    "agreementCustomer",
+];
+
 pub struct NewCustomerPage<'a> {
     pub csrf: &'a str,
     pub form: &'a CustomerForm,
     pub control: &'a AttestationControl,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
     pub submission: &'a str,
     pub today: NaiveDate,
 }
 
 pub fn new_customer(p: &NewCustomerPage) -> Content {
     let form = p.form;
-    let attest = form.attestation.clone();
-    let attesting = attest.is_some() && *p.control == AttestationControl::Open;
-    let person = attest.clone().unwrap_or_default();
+    let errors = p.errors;
+    let open = *p.control == AttestationControl::Open;
+    // With one choice only (the partner may not confirm), it is the choice; with two, none is
+    // chosen until the user chooses: Tab from the address reaches the first choice, not a field
+    // of one, and a confirmation is never submitted by default either way.
+    let chosen = match form.agreement {
+        None if !open => Some(AgreementChoice::CustomerWillAccept),
+        other => other,
+    };
+    let person = &form.confirmation;
     let country = if form.country.is_empty() { "US" } else { form.country.as_str() };
     let language = if form.language.is_empty() { "en" } else { form.language.as_str() };
+    let text = |id: &'static str, label: &'static str, value: &str, required: bool| {
+        input(errors, Input { kind: "text", id, label, value, required })
+    };
+    let choice_error = errors.has("agreementPartner").then(|| FormErrors::error_id("agreementPartner"));
     Content::new(
         "Add customer",
         html! {
             h1 { "Add customer" }
             (wizard_steps(0))
-            (problems(p.problems))
-            form method="post" action="/dashboard/customers/new" {
+            (errors.summary())
+            form method="post" action="/dashboard/customers/new" novalidate {
                 (wizard_state(p.csrf, p.submission))
                 div.card {
                     fieldset {
                         legend { h2 { "Account info" } }
-                        label for="companyName" { "Company name" }
-                        input type="text" id="companyName" name="companyName" required value=(form.company_name);
-                        label for="domain" { "Domain name" span.hint { "The customer's initial domain: letters and digits, followed by .onmicrosoft.com" } }
-                        input type="text" id="domain" name="domain" required value=(form.domain) aria-describedby="domainSuffix";
-                        span.hint id="domainSuffix" { ".onmicrosoft.com" }
+                        (text("companyName", "Company name", &form.company_name, true))
+                        label for="domain" { "Domain name" span.hint id="domainHint" { "The customer's initial domain: letters and digits; "
+                            code { ".onmicrosoft.com" } " is added after it." } }
+                        (errors.at("domain"))
+                        input type="text" id="domain" name="domain" required value=(form.domain) autocomplete="off"
+                            aria-invalid=[errors.invalid("domain")] aria-describedby=[errors.described_by("domain", Some("domainHint"))];
                         h3 { "Primary contact" }
-                        label for="firstName" { "First name" }
-                        input type="text" id="firstName" name="firstName" autocomplete="off" required value=(form.first_name);
-                        label for="lastName" { "Last name" }
-                        input type="text" id="lastName" name="lastName" autocomplete="off" required value=(form.last_name);
-                        label for="email" { "Email address" }
-                        input type="email" id="email" name="email" autocomplete="off" required value=(form.email);
-                        label for="phoneNumber" { "Phone number (optional)" }
-                        input type="tel" id="phoneNumber" name="phoneNumber" autocomplete="off" value=(form.phone_number);
+                        (text("firstName", "First name", &form.first_name, true))
+                        (text("lastName", "Last name", &form.last_name, true))
+                        (input(errors, Input { kind: "email", id: "email", label: "Email address", value: &form.email, required: true }))
+                        (input(errors, Input { kind: "tel", id: "phoneNumber", label: "Phone number (optional)", value: &form.phone_number, required: false }))
                         label for="language" { "Language" }
-                        select id="language" name="language" {
+                        (errors.at("language"))
+                        select id="language" name="language" aria-invalid=[errors.invalid("language")] aria-describedby=[errors.described_by("language", None)] {
                             @for (code, name) in LANGUAGES {
                                 option value=(code) selected[*code == language] { (name) }
                             }
                         }
                         h3 { "Address" }
                         label for="country" { "Country/region" }
-                        select id="country" name="country" {
+                        (errors.at("country"))
+                        select id="country" name="country" aria-invalid=[errors.invalid("country")] aria-describedby=[errors.described_by("country", None)] {
                             @for c in all_countries() {
                                 option value=(c.code) selected[c.code == country] { (c.name) }
                             }
                         }
-                        label for="addressLine1" { "Address line 1" }
-                        input type="text" id="addressLine1" name="addressLine1" required value=(form.address_line1);
-                        label for="addressLine2" { "Address line 2 (optional)" }
-                        input type="text" id="addressLine2" name="addressLine2" value=(form.address_line2);
-                        label for="city" { "City" }
-                        input type="text" id="city" name="city" required value=(form.city);
-                        label for="state" { "State or province" }
-                        input type="text" id="state" name="state" required value=(form.state);
-                        label for="postalCode" { "ZIP or postal code" }
-                        input type="text" id="postalCode" name="postalCode" required value=(form.postal_code);
+                        (text("addressLine1", "Address line 1", &form.address_line1, true))
+                        (text("addressLine2", "Address line 2 (optional)", &form.address_line2, false))
+                        (text("city", "City", &form.city, true))
+                        (text("state", "State or province", &form.state, true))
+                        (text("postalCode", "ZIP or postal code", &form.postal_code, true))
                     }
                 }
                 div.card {
-                    fieldset {
+                    fieldset aria-describedby=[choice_error] {
                         legend { h2 { "Customer agreement" } }
-                        p { "Before this customer can buy, Microsoft needs its acceptance of the Microsoft Customer Agreement." }
+                        p { "Before this customer can buy, Microsoft needs its acceptance of the Microsoft Customer Agreement. Choose one:" }
                         @if let Some(note) = control_note(p.control) {
                             div.info id="attestationNote" { (note) }
                         }
-                        @if *p.control == AttestationControl::Open {
+                        (errors.at("agreementPartner"))
+                        @if open {
                             label.choice for="agreementPartner" {
-                                input type="radio" id="agreementPartner" name="agreement" value="partner" checked[attesting];
-                                span { "Customer has accepted the Microsoft Customer Agreement, and I confirm it on the customer's behalf" }
+                                input type="radio" id="agreementPartner" name="agreement" value="partner"
+                                    checked[chosen == Some(AgreementChoice::PartnerConfirms)] aria-controls="partnerFields";
+                                span { (PARTNER_CONFIRMS) }
                             }
-                            div.nested {
-                                (date_input("dateAgreed", &person.date_agreed, p.today))
+                            div.nested id="partnerFields" {
+                                p.hint { "Only with the choice above. If you choose \"Customer will be asked\", leave these empty: "
+                                    "what is typed here is never dropped silently; the form asks you to choose or to clear it." }
+                                (date_input("dateAgreed", &person.date_agreed, p.today, errors))
                                 fieldset {
                                     legend { "Person who accepted the agreement" }
-                                    (person_inputs("accepter", &person, false, Some("Leave these empty to use the primary contact.")))
+                                    p.hint { "Leave these empty to use the primary contact." }
+                                    (person_inputs("accepter", person, false, errors))
                                 }
                             }
                         }
                         label.choice for="agreementCustomer" {
-                            input type="radio" id="agreementCustomer" name="agreement" value="customer" checked[!attesting];
-                            span { "Customer will be asked to accept Microsoft Customer Agreement in Microsoft 365 Admin Center" }
+                            input type="radio" id="agreementCustomer" name="agreement" value="customer"
+                                checked[chosen == Some(AgreementChoice::CustomerWillAccept)];
+                            span { (CUSTOMER_WILL_ACCEPT) }
                         }
                     }
                 }
@@ -247,6 +300,11 @@ pub fn new_customer(p: &NewCustomerPage) -> Content {
 }
 
 fn hidden_form(form: &CustomerForm) -> Markup {
+    let choice = match form.agreement {
+        Some(AgreementChoice::PartnerConfirms) => "partner",
+        Some(AgreementChoice::CustomerWillAccept) => "customer",
+        None => "",
+    };
     let fields: [(&str, &str); 14] = [
         ("companyName", &form.company_name),
         ("domain", &form.domain),
@@ -261,19 +319,27 @@ fn hidden_form(form: &CustomerForm) -> Markup {
         ("city", &form.city),
         ("state", &form.state),
         ("postalCode", &form.postal_code),
-        ("agreement", if form.attestation.is_some() { "partner" } else { "customer" }),
+        ("agreement", choice),
     ];
-    let attestation = form.attestation.clone().unwrap_or_default();
+    let attestation = &form.confirmation;
     html! {
         @for (name, value) in fields { input type="hidden" name=(name) value=(value); }
-        @if form.attestation.is_some() {
-            input type="hidden" name="dateAgreed" value=(attestation.date_agreed);
-            input type="hidden" name="accepterFirstName" value=(attestation.first_name);
-            input type="hidden" name="accepterLastName" value=(attestation.last_name);
-            input type="hidden" name="accepterEmail" value=(attestation.email);
-            input type="hidden" name="accepterPhone" value=(attestation.phone_number);
-        }
+        input type="hidden" name="dateAgreed" value=(attestation.date_agreed);
+        input type="hidden" name="accepterFirstName" value=(attestation.first_name);
+        input type="hidden" name="accepterLastName" value=(attestation.last_name);
+        input type="hidden" name="accepterEmail" value=(attestation.email);
+        input type="hidden" name="accepterPhone" value=(attestation.phone_number);
     }
+}
+
+/// A language's name as the form offers it.
+fn language_name(code: &str) -> &str {
+    LANGUAGES.iter().find(|(c, _)| *c == code).map_or(code, |(_, name)| name)
+}
+
+/// A country's English name.
+fn country_name(code: &str) -> &str {
+    country(code).map_or(code, |c| c.name)
 }
 
 pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str) -> Content {
@@ -291,15 +357,16 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
                     dt { "Primary contact" } dd { (form.first_name) " " (form.last_name) ", " (form.email)
                         @if !form.phone_number.trim().is_empty() { ", " (form.phone_number) } }
                     dt { "Address" } dd { (form.address_line1) @if !form.address_line2.trim().is_empty() { ", " (form.address_line2) }
-                        ", " (form.city) ", " (form.state) " " (form.postal_code) ", " (form.country) }
-                    dt { "Language" } dd { (form.language) }
+                        ", " (form.city) ", " (form.state) " " (form.postal_code) ", " (country_name(&form.country)) }
+                    dt { "Language" } dd { (language_name(&form.language)) }
                 }
             }
             div.card {
                 h2 { "Customer agreement" }
                 @match &review.attestation {
                     Some(confirmation) => {
-                        p { "You confirm that the customer accepted the Microsoft Customer Agreement." }
+                        p id="agreementChoice" { "Your choice: " strong { (PARTNER_CONFIRMS) } "." }
+                        p { "Submit records your confirmation with the customer, and the customer's admin is sent an email about it." }
                         dl {
                             dt { "Agreement acceptance date" } dd { (confirmation.date_agreed.date_naive()) }
                             dt { "Person who accepted" } dd { (confirmation.contact.first_name) " " (confirmation.contact.last_name)
@@ -307,7 +374,10 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
                                 @if let Some(phone) = &confirmation.contact.phone_number { ", " (phone) } }
                         }
                     }
-                    None => p { "The customer will be asked to accept the Microsoft Customer Agreement in the Microsoft 365 admin center." },
+                    None => {
+                        p id="agreementChoice" { "Your choice: " strong { (CUSTOMER_WILL_ACCEPT) } "." }
+                        p { "No confirmation is submitted: the customer can't buy until its admin accepts the agreement in the Microsoft 365 admin center. The Confirmation gives you the link to send." }
+                    }
                 }
             }
             form method="post" action="/dashboard/customers/new" {
@@ -368,7 +438,7 @@ pub struct AccountPage<'a> {
     pub view: &'a AccountView,
     /// The Update form is open, with these values.
     pub update: Option<&'a AttestationForm>,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
     pub notice: Option<&'a str>,
 }
 
@@ -431,11 +501,11 @@ pub fn account(p: &AccountPage) -> Content {
                         Some(values) => {
                             h3 id="update" { "Confirm the customer's acceptance" }
                             p { "Saving records a new confirmation; earlier ones stay listed." }
-                            (problems(p.problems))
-                            form method="post" action={ (account_url) "/agreement" } {
+                            (p.errors.summary())
+                            form method="post" action={ (account_url) "/agreement" } novalidate {
                                 input type="hidden" name="csrf" value=(p.csrf);
-                                (person_inputs("", values, true, None))
-                                (date_input("dateAgreed", &values.date_agreed, view.today))
+                                (person_inputs("", values, true, p.errors))
+                                (date_input("dateAgreed", &values.date_agreed, view.today, p.errors))
                                 div.actions {
                                     button type="submit" { "Save" }
                                     a.button.secondary href=(account_url) { "Cancel" }
