@@ -119,7 +119,12 @@ async fn wizard_step(
     let mut all: Vec<(&str, &str)> = state.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
     all.push(("step", step));
-    user.post("/dashboard/customers/new", &all).await
+    let r = user.post("/dashboard/customers/new", &all).await;
+    // Post/redirect/get: every step answers with a redirect to the page it leads to.
+    if r.status() == 303 {
+        return user.get(&location(&r)).await;
+    }
+    r
 }
 
 /// The wizard's hidden state (CSRF token and submission id) from its first page.
@@ -647,4 +652,55 @@ async fn a_form_says_all_its_problems_at_once_each_at_its_field_in_the_forms_ord
         assert!(page.contains(&format!("id=\"{id}Error\"")), "{id} is described at its field");
     }
     assert!(page.contains("autofocus") && page.contains("There is a problem"), "the summary takes the focus");
+}
+
+#[tokio::test]
+async fn every_wizard_step_is_post_redirect_get_with_the_form_kept_on_the_server() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let submission = state[1].1.clone();
+    let mut all: Vec<(&str, String)> = state.clone();
+    all.extend(wizard("dashprg", Some("2025-02-10")));
+    all.push(("step", "review".into()));
+    let fields: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = user.post("/dashboard/customers/new", &fields).await;
+    assert_eq!(r.status(), 303);
+    let review_url = location(&r);
+    assert_eq!(review_url, format!("/dashboard/customers/new/{submission}/review"), "no form value in the URL");
+    let review = user.page(&review_url).await;
+    assert!(review.contains("dashprg.onmicrosoft.com"), "a refresh of the Review reads the kept form");
+    assert!(!review.contains("name=\"companyName\""), "the Review's Submit carries no form values");
+
+    // Back from the Review: the kept form.
+    let r = user
+        .post("/dashboard/customers/new", &[("csrf", &state[0].1), ("submission", &submission), ("step", "edit")])
+        .await;
+    assert_eq!(location(&r), format!("/dashboard/customers/new/{submission}"));
+    assert!(user.page(&location(&r)).await.contains("value=\"dashprg Ltd\""));
+
+    // Submit only names the submission; twice is one customer, and the Confirmation is a page of its own.
+    let submit = [("csrf", state[0].1.as_str()), ("submission", submission.as_str()), ("step", "submit")];
+    let r = user.post("/dashboard/customers/new", &submit).await;
+    assert_eq!(r.status(), 303);
+    let confirmation_url = location(&r);
+    assert_eq!(confirmation_url, format!("/dashboard/customers/new/{submission}/confirmation"));
+    assert_eq!(location(&user.post("/dashboard/customers/new", &submit).await), confirmation_url);
+    let confirmation = user.page(&confirmation_url).await;
+    assert!(confirmation.contains("id=\"adminPassword\"") && confirmation.contains("Copy password"));
+    let ids = customer_ids(&app, &p.token).await;
+    assert_eq!(ids.len(), 1);
+
+    // Back from the Confirmation: the Review says it was submitted, and offers no Submit.
+    let back = user.page(&review_url).await;
+    assert!(back.contains("This form was submitted") && !back.contains("value=\"submit\""), "{back}");
+
+    // From the customer's Account, the Confirmation again, without the password.
+    let account = user.page(&format!("/dashboard/customers/{}/account", ids[0])).await;
+    assert!(account.contains(&format!("/dashboard/customers/{}/confirmation", ids[0])));
+    let again = user.page(&format!("/dashboard/customers/{}/confirmation", ids[0])).await;
+    assert!(again.contains("<h1>Confirmation</h1>") && again.contains("admin@dashprg.onmicrosoft.com"));
+    assert!(!again.contains("id=\"adminPassword\"") && again.contains("Shown once"), "{again}");
+    assert!(again.contains("You confirmed that Megan Bowen accepted"), "{again}");
 }

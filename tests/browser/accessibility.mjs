@@ -243,6 +243,22 @@ const pages = [
   },
   {
     context: 'partner',
+    label: 'dashboard review after Submit (Back)',
+    visit: async (page) => {
+      await page.goBack();
+      await page.locator('#alreadySubmitted').waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard confirmation again (from the Account)',
+    visit: async (page) => {
+      await page.goto(`${base}/dashboard/customers/${fabrikam.id}/confirmation`);
+      await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+    },
+  },
+  {
+    context: 'partner',
     label: "dashboard account (today's service date: read-only)",
     visit: go(`/dashboard/customers/${fabrikam.id}/account`),
   },

@@ -110,9 +110,21 @@ try {
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   await shot(page, 'confirmation-attested', 'confirmation');
   const attestedId = (await page.locator('#customerId').textContent()).trim();
-  await page.reload(); // a refresh sends Submit again
+  assert.match(page.url(), /\/dashboard\/customers\/new\/[A-Za-z0-9_-]+\/confirmation$/, 'post/redirect/get: no form value in the URL');
+  await page.reload(); // a page of its own: a refresh sends nothing again
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   assert.equal((await page.locator('#customerId').textContent()).trim(), attestedId, 'a refresh shows the same customer');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.getByRole('button', { name: 'Copy password' }).click();
+  await page.getByText('Password copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.locator('#adminPassword').textContent()).trim());
+  // Back from the Confirmation: the Review, which says it was submitted (no resubmission prompt)
+  await page.goBack();
+  await page.locator('#alreadySubmitted').getByText('This form was submitted').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Submit' }).count(), 0, 'no second Submit offered');
+  await shot(page, 'back-after-submit');
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   const mine = await api('GET', '/v1/customers', { token: contoso.token });
   assert.equal(mine.body.items.filter((c) => c.companyProfile.domain.startsWith(attested)).length, 1, 'one customer however often Submit was sent');
   const confirmed = await api('GET', `/v1/customers/${attestedId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
@@ -125,6 +137,11 @@ try {
   await page.getByRole('heading', { name: 'Microsoft Customer Agreement' }).waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   await shot(page, 'account-confirmed', 'account');
+  await page.getByRole('link', { name: 'Show the Confirmation again' }).click();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  assert.equal(await page.locator('#adminPassword').count(), 0, 'the password was shown once');
+  await page.locator('#passwordShownOnce').waitFor();
+  await page.goBack();
 
   // 2. The customer will accept in the admin center: refused order (13605), acceptance, then the order.
   console.log('add a customer who accepts in the admin center');

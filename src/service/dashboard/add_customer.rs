@@ -18,7 +18,7 @@ use crate::service::access::{ops, permit};
 use crate::service::customers::{check_domain_free, create_customer, NewCustomer};
 use crate::service::dashboard_sessions::SignedIn;
 use crate::service::error::{ServiceError, ServiceResult};
-use crate::service::run_once::{claim, keep, kept_answer, Claim, OnceRequest, WhileRunning, ANSWERED};
+use crate::service::run_once::{claim, keep, kept_answer, put_kept, Claim, OnceRequest, WhileRunning, ANSWERED};
 use crate::service::unit::in_unit;
 
 /// The Add customer form as typed.
@@ -244,7 +244,9 @@ async fn attestation_input(
 /// Confirmation), and the confirmation when the partner attested.
 pub struct Submitted {
     pub customer: Customer,
-    pub password: String,
+    /// Shown once: on the Confirmation after Submit (and its refresh); None when the
+    /// Confirmation is opened again from the customer's Account.
+    pub password: Option<String>,
     pub confirmation: Option<Agreement>,
     pub link: AdminCenterLinks,
 }
@@ -366,6 +368,61 @@ pub async fn earlier_submission(
     }
 }
 
+/// Where a wizard's form is kept between its steps: under its submission id, beside (not in)
+/// the submission's answer.
+fn draft_request_id(submission_id: &str) -> String {
+    format!("dashboard-draft-{}", submission_id.trim())
+}
+
+const DRAFT: &str = "draft";
+
+/// Keep the wizard's form under its submission id (Next: Review), so that the Review, Back and
+/// Submit read it from the server rather than from the page or the URL.
+pub async fn save_draft(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+    form: &CustomerForm,
+) -> ServiceResult<()> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let body =
+        serde_json::to_string(form).map_err(|e| ServiceError::Internal(format!("a form could not be kept: {e}")))?;
+    let request = OnceRequest {
+        partner_tenant_id: signed_in.partner.tenant_id.clone(),
+        request_id: draft_request_id(submission_id),
+        verb: DRAFT.into(),
+        target: ADD_CUSTOMER.into(),
+        digest: form_hash(form),
+    };
+    put_kept(ctx, request, body).await
+}
+
+/// The wizard's form kept under its submission id, if any (for 24 hours of emulator time).
+pub async fn draft(ctx: &AppContext, signed_in: &SignedIn, submission_id: &str) -> ServiceResult<Option<CustomerForm>> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
+    let kept = kept_answer(ctx, partner, &draft_request_id(submission_id), DRAFT, ADD_CUSTOMER).await?;
+    Ok(kept.and_then(|(answer, _)| serde_json::from_str(&answer.body).ok()))
+}
+
+/// What a submission id's Submit made, if it was submitted: its Confirmation, with the password.
+pub async fn submission(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+) -> ServiceResult<Option<Submitted>> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
+    let request_id = submission_request_id(submission_id);
+    let Some((kept, _)) = kept_answer(ctx, partner, &request_id, SUBMISSION, ADD_CUSTOMER).await? else {
+        return Ok(None);
+    };
+    match read_kept(&kept.body) {
+        Ok(kept) => Ok(Some(submitted(ctx, kept).await?)),
+        Err(_) => Ok(None),
+    }
+}
+
 /// SHA-256 of the form's values, in hex: what tells a repeat of a submission from an edited form.
 fn form_hash(form: &CustomerForm) -> String {
     sha256_hex(serde_json::to_vec(form).unwrap_or_default())
@@ -390,5 +447,5 @@ async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Subm
         Some(id) => ctx.store.agreements(&customer.id).await?.into_iter().find(|a| &a.id == id),
         None => None,
     };
-    Ok(Submitted { customer, password: kept.password, confirmation, link: admin_center_links(ctx) })
+    Ok(Submitted { customer, password: Some(kept.password), confirmation, link: admin_center_links(ctx) })
 }

@@ -37,6 +37,7 @@ use crate::service::{ErrorKind, ServiceError, ServiceResult};
 const HOME: &str = "/dashboard/customers";
 const INVITE: &str = "/dashboard/customers/relationship-request";
 const SCRIPT: &str = "/dashboard/assets/dashboard.js";
+const ADD_CUSTOMER_ROLES: &str = "adding customers needs an Admin agent, Sales agent or Global admin";
 
 pub const SITE: Site = Site {
     brand: Brand { name: "Partner Center", home: HOME, title: "Partner Center (emulated)" },
@@ -139,6 +140,10 @@ pub fn routes() -> Router<AppState> {
         .route(SITE.sign_out, post(session::sign_out::<SignedIn>))
         .route(HOME, get(customers))
         .route("/dashboard/customers/new", get(new_customer_form).post(new_customer_step))
+        .route("/dashboard/customers/new/{submission}", get(new_customer_draft))
+        .route("/dashboard/customers/new/{submission}/review", get(new_customer_review))
+        .route("/dashboard/customers/new/{submission}/confirmation", get(new_customer_confirmation))
+        .route("/dashboard/customers/{customer_id}/confirmation", get(confirmation_again))
         .route(INVITE, get(relationship_request))
         .route("/dashboard/customers/{customer_id}/account", get(account))
         .route("/dashboard/customers/{customer_id}/account/agreement", post(update_agreement))
@@ -305,9 +310,7 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
         Err(r) => return r,
     };
     if !board::may_add_customers(signed_in.caller()) {
-        let refused =
-            ServiceError::RoleNotAllowed("adding customers needs an Admin agent, Sales agent or Global admin".into());
-        return failed(&signed_in, &refused);
+        return failed(&signed_in, &ServiceError::RoleNotAllowed(ADD_CUSTOMER_ROLES.into()));
     }
     let submission = ctx.ids.secret(32);
     let form = CustomerForm::default();
@@ -319,7 +322,28 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
     .await
 }
 
-/// The wizard's one form target: `step` is `review` (Next: Review), `edit` (Back) or `submit`.
+/// A submission id as the wizard's addresses carry it.
+fn valid_submission(id: &str) -> Option<&str> {
+    let id = id.trim();
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then_some(id)
+}
+
+fn see_other(to: String) -> Response {
+    Redirect::to(&to).into_response()
+}
+
+fn wizard_url(submission: &str, step: &str) -> String {
+    match step {
+        "" => format!("/dashboard/customers/new/{submission}"),
+        _ => format!("/dashboard/customers/new/{submission}/{step}"),
+    }
+}
+
+/// The wizard's one form target, answered with a redirect (post/redirect/get): `step` is
+/// `review` (Next: Review: the form is kept under its submission id, then its Review is shown),
+/// `edit` (Back: the kept form) or `submit` (Submit the kept form, then its Confirmation). Back,
+/// refresh and a second Submit therefore land on pages, never on a form sent again.
 async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let back = Uri::from_static("/dashboard/customers/new");
@@ -327,9 +351,7 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
         Ok(s) => s,
         Err(r) => return r,
     };
-    let form = customer_form(&fields);
-    let submission = field(&fields, "submission").map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64);
-    let Some(submission) = submission.map(str::to_string) else {
+    let Some(submission) = field(&fields, "submission").and_then(valid_submission).map(str::to_string) else {
         return site_message(
             &SITE,
             Some(&signed_in.chrome(Some(HOME))),
@@ -340,51 +362,184 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
     };
     let step = field(&fields, "step").unwrap_or("review").to_string();
     as_partner(&signed_in, async {
-        // The form again, with what was refused in it.
-        let form_again = |refused: &[ServiceError], submission: String| {
-            let (ctx, signed_in, form) = (&ctx, &signed_in, &form);
-            let (errors, status) = match refused {
-                [] => (FormErrors::default(), StatusCode::OK),
-                _ => form_errors(refused, WIZARD_INPUTS, pages::WIZARD_ORDER),
-            };
-            async move {
-                let p = FormPage { form, errors: &errors, submission: &submission, status };
-                render_new_customer(ctx, signed_in, p).await
-            }
-        };
-        let confirmation =
-            |submitted: &board::Submitted| page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(submitted));
         match step.as_str() {
-            "edit" => form_again(&[], submission).await,
-            "submit" => match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
-                Ok(submitted) => confirmation(&submitted),
-                // Nothing was kept under this submission: the corrected form is a new one.
-                Err(e) if is_refusal(&e) => form_again(&[e], ctx.ids.secret(32)).await,
-                Err(e) => failed(&signed_in, &e),
-            },
-            // Next: Review, or Back to the review after Submit: a form already submitted shows its
-            // Confirmation again.
-            _ => {
-                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
-                    Ok(EarlierSubmission::Same(submitted)) => return confirmation(&submitted),
-                    Ok(EarlierSubmission::None) => submission,
-                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
-                    Err(e) if is_refusal(&e) => return form_again(&[e], submission).await,
+            "edit" => see_other(wizard_url(&submission, "")),
+            "submit" => {
+                // The form kept at Next: Review; a client that skips the Review sends it whole.
+                let form = match board::draft(&ctx, &signed_in, &submission).await {
+                    Ok(Some(form)) => form,
+                    Ok(None) => customer_form(&fields),
                     Err(e) => return failed(&signed_in, &e),
                 };
-                match board::review_new_customer(&ctx, &signed_in, &form).await {
-                    Ok(review) => {
-                        let csrf = &signed_in.session.csrf_token;
-                        let content = pages::review(csrf, &form, &review, &submission);
-                        page(&signed_in, StatusCode::OK, Some(HOME), content)
+                match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
+                    Ok(_) => see_other(wizard_url(&submission, "confirmation")),
+                    // Nothing was kept under this submission: the corrected form is a new one.
+                    Err(e) if is_refusal(&e) => {
+                        let (errors, status) = form_errors(&[e], WIZARD_INPUTS, pages::WIZARD_ORDER);
+                        let fresh = ctx.ids.secret(32);
+                        let p = FormPage { form: &form, errors: &errors, submission: &fresh, status };
+                        render_new_customer(&ctx, &signed_in, p).await
                     }
-                    Err(refused) => match refused.iter().find(|e| !is_refusal(e)) {
-                        Some(failure) => failed(&signed_in, failure),
-                        None => form_again(&refused, submission).await,
-                    },
+                    Err(e) => failed(&signed_in, &e),
+                }
+            }
+            _ => {
+                let form = customer_form(&fields);
+                // A form already submitted with these values shows its Confirmation; edited after
+                // its Submit (Back past the Confirmation), it is a new customer under a new id.
+                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
+                    Ok(EarlierSubmission::Same(_)) => return see_other(wizard_url(&submission, "confirmation")),
+                    Ok(EarlierSubmission::None) => submission,
+                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
+                    Err(e) => return failed(&signed_in, &e),
+                };
+                match board::save_draft(&ctx, &signed_in, &submission, &form).await {
+                    Ok(()) => see_other(wizard_url(&submission, "review")),
+                    Err(e) => failed(&signed_in, &e),
                 }
             }
         }
+    })
+    .await
+}
+
+/// The signed-in user, allowed to add customers, and the submission id of a wizard's address.
+async fn wizard_page(
+    ctx: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    submission: &str,
+) -> Result<(SignedIn, String), Response> {
+    let signed_in = signed_in::<SignedIn>(ctx, headers, uri).await?;
+    if !board::may_add_customers(signed_in.caller()) {
+        return Err(failed(&signed_in, &ServiceError::RoleNotAllowed(ADD_CUSTOMER_ROLES.into())));
+    }
+    match valid_submission(submission) {
+        Some(id) => Ok((signed_in, id.to_string())),
+        None => Err(Redirect::to("/dashboard/customers/new").into_response()),
+    }
+}
+
+/// The form kept under a submission id (Back from Review), or an empty one.
+async fn new_customer_draft(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&signed_in, async {
+        let form = match board::draft(&ctx, &signed_in, &submission).await {
+            Ok(form) => form.unwrap_or_default(),
+            Err(e) => return failed(&signed_in, &e),
+        };
+        let p =
+            FormPage { form: &form, errors: &FormErrors::default(), submission: &submission, status: StatusCode::OK };
+        render_new_customer(&ctx, &signed_in, p).await
+    })
+    .await
+}
+
+/// Review of the kept form: every rule checked again; what is refused shows in the form, at its
+/// fields. A form already submitted says so and leads to its Confirmation.
+async fn new_customer_review(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&signed_in, async {
+        match board::submission(&ctx, &signed_in, &submission).await {
+            Ok(Some(submitted)) => {
+                let content = pages::already_submitted(&submitted, &wizard_url(&submission, "confirmation"));
+                return page(&signed_in, StatusCode::OK, Some(HOME), content);
+            }
+            Ok(None) => {}
+            Err(e) => return failed(&signed_in, &e),
+        }
+        let form = match board::draft(&ctx, &signed_in, &submission).await {
+            Ok(Some(form)) => form,
+            Ok(None) => return see_other(wizard_url(&submission, "")),
+            Err(e) => return failed(&signed_in, &e),
+        };
+        match board::review_new_customer(&ctx, &signed_in, &form).await {
+            Ok(review) => {
+                let csrf = &signed_in.session.csrf_token;
+                page(&signed_in, StatusCode::OK, Some(HOME), pages::review(csrf, &form, &review, &submission))
+            }
+            Err(refused) => match refused.iter().find(|e| !is_refusal(e)) {
+                Some(failure) => failed(&signed_in, failure),
+                None => {
+                    let (errors, status) = form_errors(&refused, WIZARD_INPUTS, pages::WIZARD_ORDER);
+                    let p = FormPage { form: &form, errors: &errors, submission: &submission, status };
+                    render_new_customer(&ctx, &signed_in, p).await
+                }
+            },
+        }
+    })
+    .await
+}
+
+/// The Confirmation of a submission, with the password: as often as it is opened (refresh, a
+/// second Submit), under the submission id only its Submit knows.
+async fn new_customer_confirmation(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&signed_in, async {
+        match board::submission(&ctx, &signed_in, &submission).await {
+            Ok(Some(submitted)) => page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(&submitted)),
+            Ok(None) => see_other(wizard_url(&submission, "")),
+            Err(e) => failed(&signed_in, &e),
+        }
+    })
+    .await
+}
+
+/// The Confirmation again, from the customer's Account: everything but the password, which was
+/// shown once.
+async fn confirmation_again(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(customer_id): Path<CustomerId>,
+) -> Response {
+    let signed_in = match signed_in::<SignedIn>(&ctx, &headers, &uri).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&signed_in, async {
+        let view = match board::account(&ctx, &signed_in, &customer_id).await {
+            Ok(view) => view,
+            Err(e) => return failed(&signed_in, &e),
+        };
+        let mine = Some(signed_in.partner.tenant_id.clone());
+        let confirmation = view
+            .acceptances
+            .iter()
+            .flatten()
+            .find(|entry| entry.agreement.partner_tenant_id == mine && entry.counts)
+            .map(|entry| entry.agreement.clone());
+        let submitted = board::Submitted {
+            customer: view.customer,
+            password: None,
+            confirmation,
+            link: board::admin_center_links(&ctx),
+        };
+        page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(&submitted))
     })
     .await
 }

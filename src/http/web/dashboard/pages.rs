@@ -299,39 +299,6 @@ pub fn new_customer(p: &NewCustomerPage) -> Content {
     )
 }
 
-fn hidden_form(form: &CustomerForm) -> Markup {
-    let choice = match form.agreement {
-        Some(AgreementChoice::PartnerConfirms) => "partner",
-        Some(AgreementChoice::CustomerWillAccept) => "customer",
-        None => "",
-    };
-    let fields: [(&str, &str); 14] = [
-        ("companyName", &form.company_name),
-        ("domain", &form.domain),
-        ("firstName", &form.first_name),
-        ("lastName", &form.last_name),
-        ("email", &form.email),
-        ("phoneNumber", &form.phone_number),
-        ("language", &form.language),
-        ("country", &form.country),
-        ("addressLine1", &form.address_line1),
-        ("addressLine2", &form.address_line2),
-        ("city", &form.city),
-        ("state", &form.state),
-        ("postalCode", &form.postal_code),
-        ("agreement", choice),
-    ];
-    let attestation = &form.confirmation;
-    html! {
-        @for (name, value) in fields { input type="hidden" name=(name) value=(value); }
-        input type="hidden" name="dateAgreed" value=(attestation.date_agreed);
-        input type="hidden" name="accepterFirstName" value=(attestation.first_name);
-        input type="hidden" name="accepterLastName" value=(attestation.last_name);
-        input type="hidden" name="accepterEmail" value=(attestation.email);
-        input type="hidden" name="accepterPhone" value=(attestation.phone_number);
-    }
-}
-
 /// A language's name as the form offers it.
 fn language_name(code: &str) -> &str {
     LANGUAGES.iter().find(|(c, _)| *c == code).map_or(code, |(_, name)| name)
@@ -382,11 +349,29 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
             }
             form method="post" action="/dashboard/customers/new" {
                 (wizard_state(csrf, submission))
-                (hidden_form(form))
                 div.actions {
                     button type="submit" name="step" value="submit" { "Submit" }
                     button.secondary type="submit" name="step" value="edit" formnovalidate { "Back" }
                 }
+            }
+        },
+    )
+}
+
+/// Review of a form already submitted (Back from its Confirmation): it says so, and leads to the
+/// Confirmation rather than offering Submit again.
+pub fn already_submitted(submitted: &Submitted, confirmation: &str) -> Content {
+    Content::new(
+        "Review",
+        html! {
+            h1 { "Review" }
+            (wizard_steps(1))
+            div.success role="status" id="alreadySubmitted" {
+                "This form was submitted: customer " strong { (submitted.customer.company_name) } " was added."
+            }
+            div.actions {
+                a.button href=(confirmation) { "Go to the Confirmation" }
+                a.button.secondary href="/dashboard/customers/new" { "Add another customer" }
             }
         },
     )
@@ -402,12 +387,24 @@ pub fn confirmation(submitted: &Submitted) -> Content {
             div.success role="status" { "Customer " strong { (customer.company_name) } " was added." }
             div.card {
                 h2 { "Save the customer's account info" }
-                p { "The password is shown only on this page. Send the customer its user name and password." }
+                @if submitted.password.is_some() {
+                    p { "The password is shown only on this page. Send the customer its user name and password." }
+                }
                 dl {
                     dt { "Microsoft ID" } dd { code id="customerId" { (customer.id) } }
                     dt { "Domain" } dd { (customer.domain) }
                     dt { "User name" } dd { code id="adminUserName" { (customer.admin_user_name) } }
-                    dt { "Password" } dd { code.secret id="adminPassword" { (submitted.password) } }
+                    dt { "Password" }
+                    dd {
+                        @match &submitted.password {
+                            Some(password) => {
+                                code.secret id="adminPassword" { (password) }
+                                " " button.secondary type="button" id="copyPassword" data-copy-text="adminPassword" { "Copy password" }
+                                span role="status" aria-live="polite" id="copyPasswordStatus" {}
+                            }
+                            None => span id="passwordShownOnce" { "Shown once, on the Confirmation after Submit. A lost password is reset in Microsoft Entra ID, not here." },
+                        }
+                    }
                     dt { "Admin center sign-in" } dd { a href=(submitted.link.sign_in) { (submitted.link.sign_in) } }
                 }
             }
@@ -460,6 +457,7 @@ pub fn account(p: &AccountPage) -> Content {
                     dt { "Domain" } dd { (customer.domain) }
                     dt { "Admin user" } dd { (customer.admin_user_name) }
                 }
+                p { a href={ "/dashboard/customers/" (customer.id) "/confirmation" } { "Show the Confirmation again" } " (everything but the password, which was shown once)" }
             }
             section.card aria-labelledby="mcaHeading" {
                 h2 id="mcaHeading" { "Microsoft Customer Agreement" }
@@ -558,6 +556,18 @@ pub fn relationship(p: &RelationshipPage) -> Content {
 /// (the text can be selected and copied, and the email link carries the text as first shown).
 pub const SCRIPT: &str = r#"
 document.addEventListener('DOMContentLoaded', () => {
+  const copyPassword = document.getElementById('copyPassword');
+  if (copyPassword) copyPassword.addEventListener('click', async () => {
+    const secret = document.getElementById(copyPassword.dataset.copyText);
+    const said = document.getElementById('copyPasswordStatus');
+    try {
+      await navigator.clipboard.writeText(secret.textContent.trim());
+      said.textContent = 'Password copied.';
+    } catch (e) {
+      window.getSelection().selectAllChildren(secret);
+      said.textContent = 'Press Ctrl+C to copy the selected password.';
+    }
+  });
   const text = document.getElementById('emailText');
   const mail = document.getElementById('openInEmail');
   const status = document.getElementById('copyStatus');
