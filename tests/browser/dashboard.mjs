@@ -90,6 +90,7 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   await page.goto(`${base}/dashboard/customers`);
   await page.getByRole('heading', { name: 'Sign in to Partner Center' }).waitFor();
+  await page.getByText('admin@contoso-dev.onmicrosoft.com').waitFor(); // the development user, named
   await shot(page, 'sign-in', 'sign-in');
   await page.getByLabel('Email or user name').fill(agent.userName);
   await page.getByLabel('Password').fill(agent.password);
@@ -309,6 +310,10 @@ try {
   await page.goto(`${base}/dashboard/customers?q=invited${suffix}`);
   await page.getByRole('link', { name: `Invited ${suffix}` }).waitFor();
   await shot(page, 'customers', 'customers');
+  await page.getByRole('link', { name: 'Clear search' }).click();
+  await page.waitForURL(`${base}/dashboard/customers`);
+  assert.equal(await page.getByRole('searchbox').inputValue(), '', 'the search is cleared');
+  assert.equal(await page.getByRole('link', { name: 'Clear search' }).count(), 0);
 
   // 6. The keyboard only: add a customer who will accept in the admin center.
   console.log('keyboard-only run');
@@ -383,6 +388,17 @@ try {
     .slice(0, 5).map((e) => `${e.tagName}.${e.className}: ${(e.textContent || '').trim().slice(0, 40)}`));
   assert.deepEqual(wide, [], 'no horizontal scrolling on a narrow screen');
   await shot(phone, 'customers-narrow');
+  // The Account page's acceptances at 375 px: rows stack, each cell under its column's name.
+  await phone.setViewportSize({ width: 375, height: 740 });
+  await phone.goto(`${base}/dashboard/customers/${attestedId}/account`);
+  await phone.locator('#acceptances').getByText('Megan Bowen').waitFor();
+  const overflow = await phone.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map((e) => `${e.tagName}.${e.className}: ${(e.textContent || '').trim().slice(0, 40)}`));
+  assert.deepEqual(overflow, [], 'the Account page fits 375 px');
+  const howWidth = await phone.locator('#acceptances td[data-label="How"]').first().evaluate((td) => td.getBoundingClientRect().width);
+  assert.ok(howWidth > 200, `the How column is not broken letter by letter (${howWidth}px)`);
+  await shot(phone, 'account-narrow', 'account-narrow');
 
   // 8. Today's service date: the attestation controls give way to a read-only view.
   console.log("today's service date");

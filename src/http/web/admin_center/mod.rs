@@ -44,7 +44,13 @@ pub const SITE: Site = Site {
     session_cookie: "pce_session",
     sign_in_cookie: "pce_signin_csrf",
     sign_in_heading: "Sign in",
-    sign_in_intro: || html! { "Use the credentials your partner gave you when it created your account." },
+    sign_in_intro: || {
+        html! {
+            "Use the credentials your partner gave you when it created your account: the admin user and password "
+            "that " code { "POST /v1/customers" } " answers (" code { "userCredentials" } ") and the dashboard's "
+            "Confirmation shows. This development emulator has no fixed customer: each customer's admin is made with it."
+        }
+    },
     not_found_note: Some(
         "Start from the admin center's home page (you are asked to sign in first, with the admin user's \
          credentials returned when the customer was created), or from the emulator's home page.",

@@ -17,7 +17,7 @@ use maud::html;
 
 use crate::app::{AppContext, AppState};
 use crate::clock;
-use crate::domain::identities::PartnerUser;
+use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, FormErrors};
@@ -50,7 +50,9 @@ pub const SITE: Site = Site {
     sign_in_heading: "Sign in to Partner Center",
     sign_in_intro: || {
         html! {
-            "Sign in with a partner user of this emulator: the development user, or one made with "
+            "Sign in with a partner user of this emulator: the development user ("
+            code { (development::USER_NAME) } ", password " code { (development::USER_PASSWORD) }
+            ", published because this is a development emulator: a test machine only), or one made with "
             code { "POST /_emulator/partners/{tenantId}/users" } "."
         }
     },

@@ -49,6 +49,7 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
             label.visually-hidden for="q" { "Search customers by company name, domain or Microsoft ID" }
             input type="search" id="q" name="q" value=(search) placeholder="Company name, domain or Microsoft ID";
             button.secondary type="submit" { "Search" }
+            @if !search.trim().is_empty() { a.clear-search href="/dashboard/customers" { "Clear search" } }
         }
     };
     Content::new(
@@ -468,22 +469,22 @@ pub fn account(p: &AccountPage) -> Content {
                     None => p { "Your roles can't see this customer's agreements: Admin, Sales and Helpdesk agents can." },
                     Some(list) if list.is_empty() => p id="acceptances" { "No one has accepted the agreement for this customer yet." },
                     Some(list) => {
-                        table id="acceptances" {
+                        table.stacked id="acceptances" {
                             caption.visually-hidden { "Acceptances of the Microsoft Customer Agreement" }
                             thead { tr { th scope="col" { "How" } th scope="col" { "Accepted by" } th scope="col" { "Date accepted" } th scope="col" { "Recorded" } } }
                             tbody {
                                 @for entry in list {
                                     tr {
-                                        td {
+                                        td data-label="How" {
                                             @if entry.agreement.partner_tenant_id.is_none() { "Accepted by the customer in the Microsoft 365 admin center" }
                                             @else if entry.agreement.attestation_id.is_some() { "Enhanced attestation by " (entry.partner_name.clone().unwrap_or_default()) }
                                             @else { "Confirmed by " (entry.partner_name.clone().unwrap_or_default())
                                                 @if let Some(user) = &entry.user_name { " (" (user) ")" } }
                                             @if !entry.counts { br; em { "Accepted before the agreement's 2023 refresh: no longer counts." } }
                                         }
-                                        td { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
-                                        td.date { (entry.agreement.date_agreed.date_naive()) }
-                                        td.date { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                        td data-label="Accepted by" { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
+                                        td.date data-label="Date accepted" { (entry.agreement.date_agreed.date_naive()) }
+                                        td.date data-label="Recorded" { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
                                     }
                                 }
                             }
