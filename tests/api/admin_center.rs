@@ -224,6 +224,9 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
     assert_eq!(location(&r), path, "back to the invitation after sign-in ({back})");
     let page = v.get(&path).await.text().await.unwrap();
     assert!(page.contains("DirectBill partner") && page.contains("would like to be your reseller"));
+    assert!(!page.contains("id=\"dapRequest\""), "no delegated-admin request without DAP=true");
+    let dap = v.get(&path.replace("DAP=false", "DAP=true")).await.text().await.unwrap();
+    assert!(dap.contains("id=\"dapRequest\"") && dap.contains("Microsoft Entra ID"), "the DAP request is shown");
     let csrf = csrf_of(&page);
     let r = v
         .post(

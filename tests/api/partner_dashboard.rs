@@ -704,3 +704,33 @@ async fn every_wizard_step_is_post_redirect_get_with_the_form_kept_on_the_server
     assert!(!again.contains("id=\"adminPassword\"") && again.contains("Shown once"), "{again}");
     assert!(again.contains("You confirmed that Megan Bowen accepted"), "{again}");
 }
+
+#[tokio::test]
+async fn pages_name_the_role_they_need_the_service_date_in_force_and_keep_edited_email_text() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let helpdesk = PartnerUser::signed_in(&app, &p.tenant_id, &["HelpdeskAgent"]).await;
+    for (path, what) in [
+        ("/dashboard/customers/new", "Adding a customer needs the Admin agent, Sales agent or Global admin role"),
+        (
+            "/dashboard/customers/relationship-request",
+            "Requesting a reseller relationship needs the Admin agent or Sales agent role",
+        ),
+    ] {
+        let r = helpdesk.get(path).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(what) && page.contains("Your roles: HelpdeskAgent"), "{page}");
+        assert!(!page.contains("Something went wrong"));
+    }
+    // The 2023 flow's pinned service date is named on every page, beside the clock's today.
+    let list = helpdesk.page("/dashboard/customers").await;
+    assert!(list.contains("id=\"serviceDateBanner\"") && list.contains("(pinned)"), "{list}");
+
+    let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
+    let page = agent
+        .page("/dashboard/customers/relationship-request?dap=true&emailText=Dear%20team%0Ahttp%3A%2F%2Fx%3FDAP%3Dfalse")
+        .await;
+    assert!(page.contains("Dear team\nhttp://x?DAP=true"), "Update the link keeps the edited text: {page}");
+    assert!(page.contains("Microsoft Entra ID") && !page.contains("Azure Active Directory"));
+}

@@ -96,6 +96,8 @@ try {
   await page.getByLabel('Password').fill(agent.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  // the pinned service date, named beside the clock's today
+  await page.locator('#serviceDateBanner').getByText('Service date 2025-03-01').waitFor();
   await page.getByRole('link', { name: 'Add customer' }).click();
   await page.getByRole('heading', { name: 'Add customer' }).waitFor();
   const attested = `attested${suffix}`;
@@ -247,6 +249,10 @@ try {
   assert.equal(await helpdesk.getByRole('link', { name: 'Update' }).count(), 0);
   assert.equal(await helpdesk.getByRole('link', { name: 'Add customer' }).count(), 0);
   await shot(helpdesk, 'helpdesk-account');
+  await helpdesk.goto(`${base}/dashboard/customers/new`);
+  await helpdesk.getByRole('heading', { name: 'You need another role' }).waitFor();
+  await helpdesk.getByText('Adding a customer needs the Admin agent, Sales agent or Global admin role').waitFor();
+  await shot(helpdesk, 'helpdesk-needs-role', 'needs-role');
   const provider = await partner(`Fabrikam Distribution ${suffix}`, 'IndirectProvider');
   const reseller = await partner(`Litware Reseller ${suffix}`, 'IndirectReseller', provider.id);
   const resold = await api('POST', '/v1/customers', { token: reseller.token, body: {
@@ -293,6 +299,12 @@ try {
   await page.getByRole('button', { name: 'Copy to clipboard' }).click();
   await page.getByText('Copied to the clipboard.').waitFor();
   await shot(page, 'relationship-request', 'relationship-request');
+  // Update the link keeps the edited text
+  await page.getByLabel(/Include delegated administration privileges/).check();
+  await page.getByRole('button', { name: 'Update the link' }).click();
+  await page.waitForURL(/emailText=/);
+  assert.match(await page.getByLabel(/Email text/).inputValue(), /Dear Invited team[\s\S]*DAP=true/, 'the edits survive Update the link');
+  await page.getByLabel(/Include delegated administration privileges/).uncheck();
   text = await page.getByLabel(/Email text/).inputValue();
   const invitation = text.match(/https?:\/\/\S+/)[0];
   assert.ok(invitation.includes(`partnerId=${contoso.id}`) && invitation.includes('DAP=false'), invitation);
@@ -404,6 +416,7 @@ try {
   console.log("today's service date");
   assert.equal((await api('PUT', '/_emulator/service-date', { body: { reset: true } })).status, 200);
   await page.goto(`${base}/dashboard/customers/${attestedId}/account`);
+  assert.equal(await page.locator('#serviceDateBanner').count(), 0, 'no banner when the service date is the clock\'s day');
   await page.getByText('Since January 5, 2026, partners confirm').waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);

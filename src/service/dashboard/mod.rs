@@ -65,6 +65,34 @@ pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceRe
     }
 }
 
+/// Why the dates on a page may surprise: a pinned service date, a partner's own setting, or an
+/// emulator clock moved away from real time. None when the service date is the clock's day and
+/// the clock is real time.
+pub struct ClockNote {
+    /// The day whose rules are in force.
+    pub service_date: NaiveDate,
+    /// The emulator clock's today (what "not later than today" means).
+    pub today: NaiveDate,
+    pub pinned: bool,
+    /// The partner's own setting (shared environments).
+    pub partner_setting: bool,
+    /// The clock is not real time (moved, frozen, or the partner's own).
+    pub clock_moved: bool,
+}
+
+pub async fn clock_note(ctx: &AppContext) -> ServiceResult<Option<ClockNote>> {
+    let timeline = super::timeline::timeline(ctx).await?;
+    let now = ctx.clock.now().await?;
+    let pinned = matches!(timeline.setting, crate::domain::timeline::ServiceDateSetting::Pinned(_));
+    let partner_setting = timeline.source == super::timeline::SettingSource::Partner;
+    let clock_moved = (now - chrono::Utc::now()).num_seconds().abs() > 60;
+    if !(pinned || partner_setting || clock_moved) {
+        return Ok(None);
+    }
+    let service_date = timeline.service_date.date();
+    Ok(Some(ClockNote { service_date, today: now.date_naive(), pinned, partner_setting, clock_moved }))
+}
+
 /// The emulator clock's today (for the date fields' hints).
 pub async fn today(ctx: &AppContext) -> ServiceResult<NaiveDate> {
     Ok(ctx.clock.now().await?.date_naive())

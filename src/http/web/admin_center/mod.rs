@@ -186,8 +186,9 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     let reference = query.get("ref").unwrap_or_default().to_ascii_lowercase();
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
+        let invitation = Invitation { partner_id: &partner_id, delegated_admin: asks_dap(query.get("DAP")) };
         let person = person_from_profile(&admin.customer);
-        return invitation_page(&ctx, &admin, &partner_id, person, &FormErrors::default(), StatusCode::OK).await;
+        return invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::OK).await;
     }
     if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
         let none = FormErrors::default();
@@ -216,18 +217,31 @@ async fn agreement_page(
     }
 }
 
+/// The invitation a link names: its partner and whether it asks for delegated admin privileges.
+#[derive(Clone, Copy)]
+struct Invitation<'a> {
+    partner_id: &'a str,
+    delegated_admin: bool,
+}
+
+fn asks_dap(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
 async fn invitation_page(
     ctx: &AppContext,
     admin: &Admin,
-    partner_id: &str,
+    invitation: Invitation<'_>,
     person: PersonFields,
     errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
-    match center::invitation_view(ctx, &admin.customer, partner_id).await {
+    match center::invitation_view(ctx, &admin.customer, invitation.partner_id).await {
         Ok(Some(view)) => {
             let csrf = &admin.session.csrf_token;
-            let page = pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, errors };
+            let delegated_admin = invitation.delegated_admin;
+            let page =
+                pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, errors, delegated_admin };
             admin.page(status, None, pages::invitation(&page))
         }
         Ok(None) => site_message(
@@ -265,10 +279,17 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
 async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
+    let delegated_admin = asks_dap(field(&fields, "DAP"));
+    let invitation = Invitation { partner_id: &partner_id, delegated_admin };
+    let dap = if delegated_admin { "true" } else { "false" };
     let back: Uri = format!(
         "{HOME}?{}",
-        serde_urlencoded::to_string([("invType", "ResellerRelationship"), ("partnerId", partner_id.as_str())])
-            .unwrap_or_default()
+        serde_urlencoded::to_string([
+            ("invType", "ResellerRelationship"),
+            ("partnerId", partner_id.as_str()),
+            ("DAP", dap),
+        ])
+        .unwrap_or_default()
     )
     .parse()
     .unwrap_or_else(|_| Uri::from_static(HOME));
@@ -280,16 +301,16 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     if field(&fields, "accept") != Some("true") {
         let errors =
             unticked(&input, "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.");
-        return invitation_page(&ctx, &admin, &partner_id, person, &errors, StatusCode::BAD_REQUEST).await;
+        return invitation_page(&ctx, &admin, invitation, person, &errors, StatusCode::BAD_REQUEST).await;
     }
     match center::accept_invitation(&ctx, &admin.customer, &partner_id, &input).await {
         Ok(InvitationOutcome::Accepted) => Redirect::to(back.to_string().as_str()).into_response(),
         Ok(InvitationOutcome::UnknownPartner) => {
-            invitation_page(&ctx, &admin, &partner_id, person, &FormErrors::default(), StatusCode::NOT_FOUND).await
+            invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::NOT_FOUND).await
         }
         Err(e) => {
             let (errors, status) = refused(&e);
-            invitation_page(&ctx, &admin, &partner_id, person, &errors, status).await
+            invitation_page(&ctx, &admin, invitation, person, &errors, status).await
         }
     }
 }

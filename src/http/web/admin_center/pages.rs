@@ -101,6 +101,8 @@ pub struct InvitationPage<'a> {
     pub view: &'a InvitationView,
     pub person: PersonFields,
     pub errors: &'a FormErrors,
+    /// The link asks for delegated administration privileges (`DAP=true`).
+    pub delegated_admin: bool,
 }
 
 pub fn invitation(page: &InvitationPage) -> Content {
@@ -119,10 +121,18 @@ pub fn invitation(page: &InvitationPage) -> Content {
                         "Microsoft products and services to " (page.customer.company_name) "." }
                     p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
                         a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                    @if page.delegated_admin {
+                        div.info id="dapRequest" {
+                            strong { (page.view.partner.name) " also asks for delegated administration privileges (DAP)" }
+                            ": administrator rights in your organization's Microsoft Entra ID and Microsoft 365, to manage "
+                            "your services for you. (This emulator records the reseller relationship; it grants no administration rights.)"
+                        }
+                    }
                     (page.errors.summary())
                     form method="post" action="/AdminPortal/Invitation/Accept" novalidate {
                         input type="hidden" name="csrf" value=(page.csrf);
                         input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
+                        input type="hidden" name="DAP" value=(if page.delegated_admin { "true" } else { "false" });
                         (person_inputs(&page.person, page.errors))
                         (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
                         div.actions { button type="submit" { "Accept and authorize" } }

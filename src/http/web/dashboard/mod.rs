@@ -37,7 +37,7 @@ use crate::service::{ErrorKind, ServiceError, ServiceResult};
 const HOME: &str = "/dashboard/customers";
 const INVITE: &str = "/dashboard/customers/relationship-request";
 const SCRIPT: &str = "/dashboard/assets/dashboard.js";
-const ADD_CUSTOMER_ROLES: &str = "adding customers needs an Admin agent, Sales agent or Global admin";
+const ADD_CUSTOMER_ROLES: &str = "Admin agent, Sales agent or Global admin";
 
 pub const SITE: Site = Site {
     brand: Brand { name: "Partner Center", home: HOME, title: "Partner Center (emulated)" },
@@ -188,8 +188,19 @@ impl SiteSession for SignedIn {
     }
 }
 
-/// A page of the signed-in user; `current` is its navigation entry.
+tokio::task_local! {
+    /// The service-date banner of the page being made (set by [`as_partner`]).
+    static BANNER: Option<maud::Markup>;
+}
+
+/// A page of the signed-in user; `current` is its navigation entry. Under [`as_partner`], the
+/// service-date banner comes first when there is one.
 fn page(signed_in: &SignedIn, status: StatusCode, current: Option<&'static str>, content: Content) -> Response {
+    let banner = BANNER.try_with(Clone::clone).ok().flatten();
+    let content = match banner {
+        Some(banner) => Content { title: content.title, body: html! { (banner) (content.body) } },
+        None => content,
+    };
     site_page(status, &signed_in.chrome(current), content)
 }
 
@@ -198,9 +209,30 @@ fn failed(signed_in: &SignedIn, e: &ServiceError) -> Response {
     error_page(&SITE, Some(&signed_in.chrome(None)), e)
 }
 
-/// Run a page's work as the signed-in user's partner (its own clock and service date).
-async fn as_partner<F: std::future::Future<Output = Response>>(signed_in: &SignedIn, work: F) -> Response {
-    clock::as_partner(signed_in.partner.tenant_id.clone(), work).await
+/// Run a page's work as the signed-in user's partner (its own clock and service date), its pages
+/// under the banner that names a pinned service date or a moved clock.
+async fn as_partner<F: std::future::Future<Output = Response>>(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    work: F,
+) -> Response {
+    clock::as_partner(signed_in.partner.tenant_id.clone(), async {
+        let banner = board::clock_note(ctx).await.ok().flatten().map(|note| pages::clock_banner(&note));
+        BANNER.scope(banner, work).await
+    })
+    .await
+}
+
+/// The page that says which role an action needs, and which roles the user has.
+fn needs_role(signed_in: &SignedIn, what: &str, roles: &str) -> Response {
+    let have: Vec<&str> = signed_in.user.roles.iter().map(|r| r.as_str()).collect();
+    let have = if have.is_empty() { "none".to_string() } else { have.join(", ") };
+    let text = format!(
+        "{what} needs the {roles} role. Your roles: {have}. Ask an administrator of {} to give you the role, \
+         or ask a colleague who has it. (The API answers the same request with error 900150.)",
+        signed_in.partner.name
+    );
+    site_message(&SITE, Some(&signed_in.chrome(None)), StatusCode::FORBIDDEN, "You need another role", &text)
 }
 
 // --- Sign-in with a one-time link ---------------------------------------------------------------
@@ -230,7 +262,7 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
     };
     let search = query.get("q").unwrap_or_default().to_string();
     let page_number = query.get("page").and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1);
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::customers(&ctx, &signed_in, &search, page_number).await {
             Ok(list) => {
                 let may_add = board::may_add_customers(signed_in.caller());
@@ -312,11 +344,11 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
         Err(r) => return r,
     };
     if !board::may_add_customers(signed_in.caller()) {
-        return failed(&signed_in, &ServiceError::RoleNotAllowed(ADD_CUSTOMER_ROLES.into()));
+        return needs_role(&signed_in, "Adding a customer", ADD_CUSTOMER_ROLES);
     }
     let submission = ctx.ids.secret(32);
     let form = CustomerForm::default();
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         let p =
             FormPage { form: &form, errors: &FormErrors::default(), submission: &submission, status: StatusCode::OK };
         render_new_customer(&ctx, &signed_in, p).await
@@ -363,7 +395,7 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
         );
     };
     let step = field(&fields, "step").unwrap_or("review").to_string();
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match step.as_str() {
             "edit" => see_other(wizard_url(&submission, "")),
             "submit" => {
@@ -414,7 +446,7 @@ async fn wizard_page(
 ) -> Result<(SignedIn, String), Response> {
     let signed_in = signed_in::<SignedIn>(ctx, headers, uri).await?;
     if !board::may_add_customers(signed_in.caller()) {
-        return Err(failed(&signed_in, &ServiceError::RoleNotAllowed(ADD_CUSTOMER_ROLES.into())));
+        return Err(needs_role(&signed_in, "Adding a customer", ADD_CUSTOMER_ROLES));
     }
     match valid_submission(submission) {
         Some(id) => Ok((signed_in, id.to_string())),
@@ -433,7 +465,7 @@ async fn new_customer_draft(
         Ok(s) => s,
         Err(r) => return r,
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         let form = match board::draft(&ctx, &signed_in, &submission).await {
             Ok(form) => form.unwrap_or_default(),
             Err(e) => return failed(&signed_in, &e),
@@ -457,7 +489,7 @@ async fn new_customer_review(
         Ok(s) => s,
         Err(r) => return r,
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::submission(&ctx, &signed_in, &submission).await {
             Ok(Some(submitted)) => {
                 let content = pages::already_submitted(&submitted, &wizard_url(&submission, "confirmation"));
@@ -501,7 +533,7 @@ async fn new_customer_confirmation(
         Ok(s) => s,
         Err(r) => return r,
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::submission(&ctx, &signed_in, &submission).await {
             Ok(Some(submitted)) => page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(&submitted)),
             Ok(None) => see_other(wizard_url(&submission, "")),
@@ -523,7 +555,7 @@ async fn confirmation_again(
         Ok(s) => s,
         Err(r) => return r,
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         let view = match board::account(&ctx, &signed_in, &customer_id).await {
             Ok(view) => view,
             Err(e) => return failed(&signed_in, &e),
@@ -593,7 +625,8 @@ async fn account(
     let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
     let notice = (query.get("saved") == Some("agreement")).then_some("Your confirmation was saved.");
     let none = FormErrors::default();
-    as_partner(&signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK)).await
+    as_partner(&ctx, &signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK))
+        .await
 }
 
 async fn update_agreement(
@@ -618,7 +651,7 @@ async fn update_agreement(
         phone_number: get("Phone"),
         date_agreed: get("dateAgreed"),
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::attest(&ctx, &signed_in, &customer_id, &form).await {
             Ok(_) => {
                 let target = format!("/dashboard/customers/{customer_id}/account?saved=agreement");
@@ -656,12 +689,19 @@ async fn relationship_request(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !board::may_invite(signed_in.caller()) {
+        return needs_role(&signed_in, "Requesting a reseller relationship", "Admin agent or Sales agent");
+    }
     let delegated_admin = query.get("dap").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let link = match board::relationship_request(&ctx, &signed_in, delegated_admin) {
         Ok(link) => link,
         Err(e) => return failed(&signed_in, &e),
     };
-    let text = email_text(&signed_in.partner.name, &signed_in.user.display_name, &link);
+    // "Update the link" keeps the text as edited, with the link's delegated-admin choice changed.
+    let text = match query.get("emailText").filter(|t| !t.trim().is_empty()) {
+        Some(edited) => with_dap(edited, delegated_admin),
+        None => email_text(&signed_in.partner.name, &signed_in.user.display_name, &link),
+    };
     let mailto = format!(
         "mailto:?{}",
         serde_urlencoded::to_string([("subject", "Request for a reseller relationship"), ("body", text.as_str())])
@@ -674,7 +714,13 @@ async fn relationship_request(
         email_text: &text,
         mailto: &mailto,
     });
-    page(&signed_in, StatusCode::OK, Some(INVITE), content)
+    as_partner(&ctx, &signed_in, async { page(&signed_in, StatusCode::OK, Some(INVITE), content) }).await
+}
+
+/// An email text with its invitation link's `DAP=` set to the choice.
+fn with_dap(text: &str, delegated_admin: bool) -> String {
+    let value = if delegated_admin { "DAP=true" } else { "DAP=false" };
+    text.replace("DAP=true", value).replace("DAP=false", value)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::{command_bar, grid, steps};
 use crate::service::dashboard::{
-    AccountView, AgreementChoice, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
-    CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
+    AccountView, AgreementChoice, AttestationControl, AttestationForm, ClockNote, CustomerForm, CustomerList, Review,
+    Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
 };
 
 /// The Add customer wizard's steps; a page shows which it is.
@@ -431,6 +431,23 @@ pub fn confirmation(submitted: &Submitted) -> Content {
     )
 }
 
+/// The banner above every page when the service date is pinned or the clock is not real time:
+/// both dates, and which one a rule reads.
+pub fn clock_banner(note: &ClockNote) -> Markup {
+    html! {
+        div.info id="serviceDateBanner" {
+            strong { "Service date " (note.service_date) }
+            @if note.pinned {
+                @if note.partner_setting { " (pinned for your partner)" } @else { " (pinned)" }
+            } @else if note.partner_setting { " (your partner's own setting)" }
+            ": the rules of that day are in force (which attestation flow, what counts as accepted). "
+            "The emulator clock says today is " strong { (note.today) }
+            @if note.clock_moved { " (not real time)" }
+            ": dates such as \"not later than today\" follow the clock."
+        }
+    }
+}
+
 pub struct AccountPage<'a> {
     pub csrf: &'a str,
     pub view: &'a AccountView,
@@ -535,12 +552,12 @@ pub fn relationship(p: &RelationshipPage) -> Content {
                 form method="get" action="/dashboard/customers/relationship-request" {
                     label.choice for="dap" {
                         input type="checkbox" id="dap" name="dap" value="true" checked[p.delegated_admin] data-link-option="DAP";
-                        span { "Include delegated administration privileges for Azure Active Directory and Office 365" }
+                        span { "Include delegated administration privileges for Microsoft Entra ID and Microsoft 365" }
                     }
                     div.actions { button.secondary type="submit" { "Update the link" } }
+                    label for="emailText" { "Email text" span.hint { "You can edit the text before you send it; Update the link keeps your edits." } }
+                    textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
                 }
-                label for="emailText" { "Email text" span.hint { "You can edit the text before you send it." } }
-                textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
                 div.actions {
                     button type="button" id="copy" data-copy="emailText" { "Copy to clipboard" }
                     a.button.secondary id="openInEmail" href=(p.mailto) data-mailto-of="emailText" { "Open in email" }
