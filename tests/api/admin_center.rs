@@ -400,3 +400,21 @@ async fn every_page_says_nosniff_and_keeps_its_address_to_itself() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_customer_whose_partner_confirmed_sees_that_state_not_a_second_accept() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &p.token, "confirmedpage").await;
+    let r = app.confirm(&p.token, &id, &confirmation("Ana", "ana@confirmedpage.example", "2025-02-20T00:00:00Z")).await;
+    assert_eq!(r.status(), 201);
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, AGREEMENT_PAGE).await;
+    let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
+    assert!(page.contains("id=\"confirmedByPartner\"") && page.contains("Ana Lee"), "{page}");
+    assert!(
+        page.contains("20 February 2025") && !page.contains("2025-02-20T00:00:00.000Z</"),
+        "dates as people read them"
+    );
+    assert!(page.contains("<details id=\"acceptYourself\">"), "accepting too is offered, closed, and explained");
+}

@@ -433,6 +433,12 @@ async fn on_todays_service_date_the_agreement_section_is_read_only() {
     let account = user.page(&format!("/dashboard/customers/{}/account", c["id"].as_str().unwrap())).await;
     assert!(account.contains("enhanced attestation") && account.contains("/v1/attestations/enhanced"));
     assert!(!account.contains("?update=agreement"));
+    assert!(
+        account.contains("id=\"acceptanceLink\"")
+            && account.contains("/AdminPortal/Home?ref=/BillingAccounts/agreement"),
+        "a customer not accepted gets the admin-center link to send: {account}"
+    );
+    assert!(account.contains("Copy link") && account.contains("mailto:?subject=Accept%20the%20Microsoft"));
     let wizard_page = user.page("/dashboard/customers/new").await;
     assert!(!wizard_page.contains("value=\"partner\""));
     assert!(wizard_page

@@ -421,6 +421,13 @@ try {
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
   await shot(page, 'account-read-only', 'account-read-only');
+  // a customer that has not accepted: the admin-center link to send, copied or emailed
+  await page.goto(`${base}/dashboard/customers/${keyboardId}/account`);
+  assert.equal(await page.locator('#acceptanceLink').textContent(), `${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByText('Link copied.').waitFor();
+  assert.ok((await page.getByRole('link', { name: 'Open in email' }).getAttribute('href')).startsWith('mailto:?subject='));
+  await shot(page, 'account-today-not-accepted', 'account-today');
   await page.goto(`${base}/dashboard/customers/new`);
   assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
   await page.getByText('Since January 5, 2026, partners confirm').waitFor();

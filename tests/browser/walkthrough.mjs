@@ -154,6 +154,11 @@ try {
   });
   assert.equal(attest.status, 201, JSON.stringify(attest.body));
   assert.equal((await api('POST', `/v1/customers/${woodgrove}/orders`, { token: legacyPartner.body.access_token, body: order })).status, 201);
+  // the admin center then shows the partner's confirmation, not a second Accept
+  await legacy.goto(`${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);
+  await legacy.locator('#confirmedByPartner').getByText('Wo Bank').waitFor();
+  assert.equal(await legacy.getByRole('button', { name: 'Accept' }).isVisible(), false, 'no second Accept in sight');
+  await shot(legacy, 'agreement-confirmed-by-partner');
 
   // 4. A narrow screen.
   const phone = await (await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true })).newPage();

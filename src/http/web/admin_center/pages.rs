@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
 use crate::domain::partners::Partner;
-use crate::domain::time::render_timestamp;
+use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::grid;
@@ -64,7 +64,19 @@ pub struct AgreementPage<'a> {
     pub errors: &'a FormErrors,
 }
 
+fn accept_form(page: &AgreementPage) -> Markup {
+    html! {
+        form method="post" action="/AdminPortal/Agreement/Accept" novalidate {
+            input type="hidden" name="csrf" value=(page.csrf);
+            (person_inputs(&page.person, page.errors))
+            (accept_box(page.errors, html! { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }))
+            div.actions { button type="submit" { "Accept" } }
+        }
+    }
+}
+
 pub fn agreement(page: &AgreementPage) -> Content {
+    let confirmed = !page.view.confirmations.is_empty();
     Content::new(
         "Microsoft Customer Agreement",
         html! {
@@ -72,22 +84,35 @@ pub fn agreement(page: &AgreementPage) -> Content {
                 h1 { "Microsoft Customer Agreement" }
                 p { "Organization: " strong { (page.customer.company_name) } " (" (page.customer.domain) ")" }
                 p { a href=(page.view.document_uri) target="_blank" rel="noopener" { "Read the Microsoft Customer Agreement" } " (opens in a new tab)" }
-                @for (confirmation, partner_name) in &page.view.confirmations {
-                    p { "Your partner " strong { (partner_name) } " confirmed that your organization accepted the agreement on "
-                        (render_timestamp(confirmation.date_agreed)) "." }
-                }
-                (page.errors.summary())
                 @if let Some(direct) = &page.view.direct {
                     div.success role="status" id="accepted" {
-                        "You accepted the Microsoft Customer Agreement on " (render_timestamp(direct.date_agreed))
+                        "You accepted the Microsoft Customer Agreement on " (dates::date(direct.date_agreed, Lang::En))
                         " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email) ")."
                     }
-                } @else {
-                    form method="post" action="/AdminPortal/Agreement/Accept" novalidate {
-                        input type="hidden" name="csrf" value=(page.csrf);
-                        (person_inputs(&page.person, page.errors))
-                        (accept_box(page.errors, html! { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }))
-                        div.actions { button type="submit" { "Accept" } }
+                }
+                @if confirmed {
+                    div.success role="status" id="confirmedByPartner" {
+                        p { strong { "Your organization's acceptance is on record." } }
+                        ul {
+                            @for (confirmation, partner_name) in &page.view.confirmations {
+                                li { "Your partner " strong { (partner_name) } " confirmed that "
+                                    (confirmation.contact.first_name) " " (confirmation.contact.last_name)
+                                    " accepted the agreement on " (dates::date(confirmation.date_agreed, Lang::En)) "." }
+                            }
+                        }
+                    }
+                }
+                @if page.view.direct.is_none() {
+                    (page.errors.summary())
+                    @if confirmed {
+                        p { "Nothing more is needed to buy through your partner." }
+                        details id="acceptYourself" open[!page.errors.is_empty()] {
+                            summary { "Accept the agreement yourself as well" }
+                            p { "Your partner's confirmation is enough. Accepting here also records your organization's own acceptance." }
+                            (accept_form(page))
+                        }
+                    } @else {
+                        (accept_form(page))
                     }
                 }
             }
@@ -198,7 +223,7 @@ pub fn partner_details(partner: &Partner, confirmations: &[Agreement]) -> Conten
                     dd {
                         @if confirmations.is_empty() { "None" }
                         @for a in confirmations {
-                            (a.agreement_type.as_str()) ", " (render_timestamp(a.date_agreed)) " by "
+                            (a.agreement_type.as_str()) ", " (dates::date(a.date_agreed, Lang::En)) " by "
                             (a.contact.first_name) " " (a.contact.last_name) br;
                         }
                     }

@@ -19,6 +19,7 @@ use crate::app::{AppContext, AppState};
 use crate::clock;
 use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
+use crate::domain::orders::McaStanding;
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, FormErrors};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
@@ -607,7 +608,33 @@ async fn render_account(
         values
     });
     let csrf = &signed_in.session.csrf_token;
-    let content = pages::account(&pages::AccountPage { csrf, view: &view, update: update.as_ref(), errors, notice });
+    let link = (view.standing == Some(McaStanding::NotAccepted)).then(|| {
+        let agreement = board::admin_center_links(ctx).agreement;
+        let text = format!(
+            "Hello,\n\nBefore {} can buy Microsoft products and services through {}, a Global Administrator of \
+             your organization needs to accept the Microsoft Customer Agreement. Sign in to the Microsoft 365 admin \
+             center with this link and accept it:\n\n{agreement}\n\nBest regards,\n{}\n{}\n",
+            view.customer.company_name, signed_in.partner.name, signed_in.user.display_name, signed_in.partner.name
+        );
+        let mailto = format!(
+            "mailto:?{}",
+            serde_urlencoded::to_string([
+                ("subject", "Accept the Microsoft Customer Agreement"),
+                ("body", text.as_str())
+            ])
+            .unwrap_or_default()
+            .replace('+', "%20")
+        );
+        pages::AcceptanceLink { agreement, mailto }
+    });
+    let content = pages::account(&pages::AccountPage {
+        csrf,
+        view: &view,
+        update: update.as_ref(),
+        errors,
+        notice,
+        acceptance_link: link.as_ref(),
+    });
     page(signed_in, status, Some(HOME), content)
 }
 

@@ -99,8 +99,10 @@ fn control_note(control: &AttestationControl) -> Option<Markup> {
             strong { (provider) } ", must confirm that the customer accepted the Microsoft Customer Agreement."
         }),
         AttestationControl::Retired { service_date } => Some(html! {
-            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation, through the API: "
-            code { "POST /v1/attestations/enhanced" } ", which the customer accepts, then "
+            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation: "
+            "you ask the customer's signatory to accept, and the accepted attestation is recorded as the customer's acceptance. "
+            "Or the customer's admin accepts the agreement in the Microsoft 365 admin center. "
+            "Through the API: " code { "POST /v1/attestations/enhanced" } ", then "
             code { "POST /v1/customers/{customerId}/agreements" } " with its " code { "attestationId" } ". "
             "The emulator's service date is " (service_date) "."
         }),
@@ -400,7 +402,8 @@ pub fn confirmation(submitted: &Submitted) -> Content {
                         @match &submitted.password {
                             Some(password) => {
                                 code.secret id="adminPassword" { (password) }
-                                " " button.secondary type="button" id="copyPassword" data-copy-text="adminPassword" { "Copy password" }
+                                " " button.secondary type="button" id="copyPassword" data-copy-text="adminPassword"
+                                    data-copy-status="copyPasswordStatus" data-copied="Password copied." { "Copy password" }
                                 span role="status" aria-live="polite" id="copyPasswordStatus" {}
                             }
                             None => span id="passwordShownOnce" { "Shown once, on the Confirmation after Submit. A lost password is reset in Microsoft Entra ID, not here." },
@@ -455,6 +458,14 @@ pub struct AccountPage<'a> {
     pub update: Option<&'a AttestationForm>,
     pub errors: &'a FormErrors,
     pub notice: Option<&'a str>,
+    /// For a customer whose acceptance is not on record: the admin-center link to send.
+    pub acceptance_link: Option<&'a AcceptanceLink>,
+}
+
+/// The admin-center acceptance link, and an email that carries it.
+pub struct AcceptanceLink {
+    pub agreement: String,
+    pub mailto: String,
 }
 
 pub fn account(p: &AccountPage) -> Content {
@@ -507,6 +518,16 @@ pub fn account(p: &AccountPage) -> Content {
                             }
                         }
                     }
+                }
+                @if let Some(link) = p.acceptance_link {
+                    h3 { "What to do" }
+                    p { "This customer can't buy until its acceptance is on record. Send the customer's admin this link to accept the agreement in the Microsoft 365 admin center:" }
+                    p { code id="acceptanceLink" { (link.agreement) } }
+                    div.actions {
+                        button.secondary type="button" data-copy-text="acceptanceLink" data-copy-status="copyLinkStatus" data-copied="Link copied." { "Copy link" }
+                        a.button.secondary href=(link.mailto) { "Open in email" }
+                    }
+                    p role="status" aria-live="polite" id="copyLinkStatus" {}
                 }
                 @if let Some(note) = control_note(&view.control) {
                     div.info id="attestationNote" { (note) }
@@ -574,18 +595,17 @@ pub fn relationship(p: &RelationshipPage) -> Content {
 /// (the text can be selected and copied, and the email link carries the text as first shown).
 pub const SCRIPT: &str = r#"
 document.addEventListener('DOMContentLoaded', () => {
-  const copyPassword = document.getElementById('copyPassword');
-  if (copyPassword) copyPassword.addEventListener('click', async () => {
-    const secret = document.getElementById(copyPassword.dataset.copyText);
-    const said = document.getElementById('copyPasswordStatus');
+  document.querySelectorAll('[data-copy-text]').forEach((button) => button.addEventListener('click', async () => {
+    const source = document.getElementById(button.dataset.copyText);
+    const said = document.getElementById(button.dataset.copyStatus);
     try {
-      await navigator.clipboard.writeText(secret.textContent.trim());
-      said.textContent = 'Password copied.';
+      await navigator.clipboard.writeText(source.textContent.trim());
+      said.textContent = button.dataset.copied;
     } catch (e) {
-      window.getSelection().selectAllChildren(secret);
-      said.textContent = 'Press Ctrl+C to copy the selected password.';
+      window.getSelection().selectAllChildren(source);
+      said.textContent = 'Press Ctrl+C to copy the selection.';
     }
-  });
+  }));
   const text = document.getElementById('emailText');
   const mail = document.getElementById('openInEmail');
   const status = document.getElementById('copyStatus');
