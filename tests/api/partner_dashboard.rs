@@ -506,9 +506,16 @@ async fn enhanced_attestations_made_through_the_api_show_on_the_account_page() {
         .await;
     assert_eq!(r.status(), 201);
 
+    // a second one, still pending, for the same company
+    let r = app.post("/v1/attestations/enhanced", &app_token, &body).await;
+    assert_eq!(r.status(), 201);
+
     let user = PartnerUser::signed_in(&app, &partner, &["HelpdeskAgent"]).await;
     let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
     assert!(account.contains("Enhanced attestation by DirectBill partner"), "{account}");
+    let listed = between(&account, "id=\"attestations\"", "</table>");
+    assert!(listed.contains("Completed") && listed.contains("Pending"), "each with its status: {listed}");
+    assert!(listed.contains("/EnhancedAttestation/Accept?attestationId="), "the pending one's acceptance page");
     assert!(account.contains("Chloe Martin") && account.contains("Confirmed by partner"));
     let list = user.page("/dashboard/customers?q=dashenhanced").await;
     assert!(list.contains("Confirmed by partner"));

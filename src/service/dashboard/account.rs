@@ -41,6 +41,9 @@ pub struct AccountView {
     /// None when the user's roles may not read the customer's agreements.
     pub acceptances: Option<Vec<AcceptanceEntry>>,
     pub control: AttestationControl,
+    /// The partner's enhanced attestations for this customer, with status and acceptance link
+    /// (empty for roles that may not read agreements).
+    pub attestations: Vec<crate::service::attestations::AttestationState>,
     /// The person an Update suggests: the customer's primary contact.
     pub primary_contact: ContactInput,
     pub today: NaiveDate,
@@ -50,13 +53,15 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &Custo
     let caller = signed_in.caller();
     let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
     let service_day = service_date(ctx).await?;
-    let (standing, acceptances) = match permit::<ops::ListCustomerAgreements>(caller) {
+    let (standing, acceptances, attestations) = match permit::<ops::ListCustomerAgreements>(caller) {
         Ok(readable) => {
             let standing = mca_standing(&ctx.store.agreements(&customer.id).await?, service_day);
             let agreements = agreements_for(ctx, &readable, customer_id).await?;
-            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?))
+            let attestations =
+                crate::service::attestations::for_customer(ctx, &caller.partner.tenant_id, &customer).await?;
+            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?), attestations)
         }
-        Err(ServiceError::RoleNotAllowed(_)) => (None, None),
+        Err(ServiceError::RoleNotAllowed(_)) => (None, None, Vec::new()),
         Err(e) => return Err(e),
     };
     Ok(AccountView {
@@ -64,6 +69,7 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &Custo
         customer,
         standing,
         acceptances,
+        attestations,
         control: attestation_control(ctx, caller).await?,
         today: today(ctx).await?,
     })

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
+use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
@@ -513,6 +514,34 @@ pub fn account(p: &AccountPage) -> Content {
                                         td data-label="Accepted by" { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
                                         td.date data-label="Date accepted" { (entry.agreement.date_agreed.date_naive()) }
                                         td.date data-label="Recorded" { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !view.attestations.is_empty() {
+                    h3 { "Enhanced attestations" }
+                    table.stacked id="attestations" {
+                        caption.visually-hidden { "Your enhanced attestations for this customer" }
+                        thead { tr { th scope="col" { "Signatory" } th scope="col" { "Status" } th scope="col" { "Created" } th scope="col" { "Acceptance page" } } }
+                        tbody {
+                            @for a in &view.attestations {
+                                tr {
+                                    td data-label="Signatory" { (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) br; (a.attestation.signatory.email) }
+                                    td data-label="Status" {
+                                        @match a.status {
+                                            AttestationStatus::Pending => { span.state { "Pending" } br; "Expires " (a.attestation.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                            AttestationStatus::Accepted => { span.state.ok { "Accepted" } br; "Not yet recorded as the customer's acceptance" }
+                                            AttestationStatus::Completed => span.state.ok { "Completed" },
+                                            AttestationStatus::Expired => span.state.no { "Expired" },
+                                        }
+                                    }
+                                    td.date data-label="Created" { (a.attestation.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                    td data-label="Acceptance page" {
+                                        @if a.status == AttestationStatus::Pending {
+                                            a href=(a.acceptance_url) { "Open the acceptance page" span.visually-hidden { " for " (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) } }
+                                        } @else { "—" }
                                     }
                                 }
                             }
