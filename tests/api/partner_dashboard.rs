@@ -277,6 +277,7 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     // The account page shows how and by whom.
     let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
     assert!(account.contains("Confirmed by partner") && account.contains("Megan Bowen"));
+    assert!(account.contains("10 February 2025</time>"), "dates as people read them, the exact time in <time>");
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {

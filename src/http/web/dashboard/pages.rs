@@ -10,6 +10,7 @@ use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
+use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::{command_bar, grid, steps};
@@ -512,8 +513,8 @@ pub fn account(p: &AccountPage) -> Content {
                                             @if !entry.counts { br; em { "Accepted before the agreement's 2023 refresh: no longer counts." } }
                                         }
                                         td data-label="Accepted by" { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
-                                        td.date data-label="Date accepted" { (entry.agreement.date_agreed.date_naive()) }
-                                        td.date data-label="Recorded" { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                        td.date data-label="Date accepted" { (dates::date(entry.agreement.date_agreed, Lang::En)) }
+                                        td.date data-label="Recorded" { (dates::instant(entry.agreement.created_at, Lang::En)) }
                                     }
                                 }
                             }
@@ -531,13 +532,13 @@ pub fn account(p: &AccountPage) -> Content {
                                     td data-label="Signatory" { (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) br; (a.attestation.signatory.email) }
                                     td data-label="Status" {
                                         @match a.status {
-                                            AttestationStatus::Pending => { span.state { "Pending" } br; "Expires " (a.attestation.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                            AttestationStatus::Pending => { span.state { "Pending" } br; "Expires " (dates::instant(a.attestation.expires_at, Lang::En)) }
                                             AttestationStatus::Accepted => { span.state.ok { "Accepted" } br; "Not yet recorded as the customer's acceptance" }
                                             AttestationStatus::Completed => span.state.ok { "Completed" },
                                             AttestationStatus::Expired => span.state.no { "Expired" },
                                         }
                                     }
-                                    td.date data-label="Created" { (a.attestation.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                    td.date data-label="Created" { (dates::instant(a.attestation.created_at, Lang::En)) }
                                     td data-label="Acceptance page" {
                                         @if a.status == AttestationStatus::Pending {
                                             a href=(a.acceptance_url) { "Open the acceptance page" span.visually-hidden { " for " (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) } }
