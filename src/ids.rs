@@ -7,6 +7,7 @@
 //! decided before anything is made takes none.
 
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, RngCore, SeedableRng};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -106,15 +107,43 @@ impl Ids {
         bytes.iter().map(|b| BASE64[usize::from(b & 63)] as char).collect()
     }
 
-    /// A password that satisfies Microsoft 365 complexity rules (upper, lower, digit, symbol).
+    /// A password as Microsoft Entra ID's rules want it: 16 characters with at least one upper
+    /// case letter, one lower case letter, one digit and one symbol, at places drawn like the
+    /// rest (no shared prefix or suffix), from the deterministic sequence when there is one. The
+    /// symbols are those a form, a URL and a shell take as they are.
     pub fn password(&self) -> String {
-        format!("{}!{}a7Q", self.token(IdKind::Password, 12), self.token(IdKind::Password, 3))
+        const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+        const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+        const DIGIT: &[u8] = b"23456789";
+        const SYMBOL: &[u8] = b"!-_.";
+        self.with(IdKind::Password, |rng| {
+            let all = [UPPER, LOWER, DIGIT, SYMBOL].concat();
+            let mut chars: Vec<char> =
+                [UPPER, LOWER, DIGIT, SYMBOL].iter().map(|set| set[rng.gen_range(0..set.len())] as char).collect();
+            chars.extend((0..12).map(|_| all[rng.gen_range(0..all.len())] as char));
+            chars.shuffle(rng);
+            chars.into_iter().collect()
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_follow_entras_rules_without_a_shared_suffix() {
+        let ids = Ids::new(None);
+        let passwords: Vec<String> = (0..40).map(|_| ids.password()).collect();
+        for p in &passwords {
+            assert_eq!(p.chars().count(), 16, "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_uppercase()) && p.chars().any(|c| c.is_ascii_lowercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| "!-_.".contains(c)), "{p}");
+        }
+        let ends: std::collections::HashSet<&str> = passwords.iter().map(|p| &p[13..]).collect();
+        assert!(ends.len() > 30, "no shared suffix: {ends:?}");
+        assert_eq!(Ids::new(Some(3)).password(), Ids::new(Some(3)).password(), "reproducible when seeded");
+    }
 
     #[test]
     fn seeded_ids_repeat_and_random_ones_do_not() {

@@ -26,6 +26,13 @@ fn date_skew(ctx: &AppContext) -> Duration {
     Duration::seconds(i64::from(ctx.config.date_agreed_skew_seconds))
 }
 
+/// Whether `date_agreed` is not later than the emulator clock allows (the rule that answers
+/// 600002), on its own: a form checks it beside its other problems, to say them all at once.
+pub async fn check_date_not_future(ctx: &AppContext, date_agreed: chrono::DateTime<chrono::Utc>) -> ServiceResult<()> {
+    let now = ctx.clock.now().await?;
+    Ok(crate::domain::agreements::check_date_agreed(date_agreed, now, date_skew(ctx))?)
+}
+
 /// What a 2023 confirmation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmationCall {

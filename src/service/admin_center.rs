@@ -120,6 +120,12 @@ pub async fn partner_details(
 }
 
 /// The customer accepts the agreement on its agreement page.
+/// What is wrong with the person a form names as accepting (the direct acceptance's rule), to
+/// say beside the form's other problems; None when nothing is.
+pub fn person_problems(person: &ContactInput) -> Option<Vec<String>> {
+    crate::domain::contact::Contact::parse(person, "").err()
+}
+
 pub async fn accept_agreement(
     ctx: &AppContext,
     customer: &Customer,

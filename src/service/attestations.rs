@@ -35,6 +35,21 @@ fn acceptance_url(ctx: &AppContext, attestation: &EnhancedAttestation) -> String
     )
 }
 
+/// A partner's attestations for one of its customers (used for it, or not used yet and made for a
+/// company of its name), with their status and acceptance link: the dashboard's Account page.
+pub async fn for_customer(
+    ctx: &AppContext,
+    partner_tenant_id: &str,
+    customer: &crate::domain::customers::Customer,
+) -> ServiceResult<Vec<AttestationState>> {
+    let found = ctx.store.attestations_for_customer(partner_tenant_id, &customer.id, &customer.company_name).await?;
+    let mut states = Vec::with_capacity(found.len());
+    for attestation in found {
+        states.push(state(ctx, attestation).await?);
+    }
+    Ok(states)
+}
+
 async fn state(ctx: &AppContext, attestation: EnhancedAttestation) -> ServiceResult<AttestationState> {
     // Its status by its partner's clock, wherever it is read from (the API, the acceptance page).
     let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;

@@ -164,3 +164,21 @@ pub async fn kept_answer(
     let digest = kept.request_hash.clone();
     Ok(Some((kept.into(), digest)))
 }
+
+/// Keep `body` under a request id outside any run: a page's state between two of its requests
+/// (the Add customer wizard's form between Next: Review and Submit), read back with
+/// [`kept_answer`] and forgotten, like answers, after 24 hours. A later write replaces it.
+pub async fn put_kept(ctx: &AppContext, request: OnceRequest, body: String) -> ServiceResult<()> {
+    let entry = StoredResponse {
+        partner_tenant_id: request.partner_tenant_id,
+        request_id: request.request_id,
+        method: request.verb,
+        path: request.target,
+        request_hash: request.digest,
+        status: ANSWERED,
+        body,
+        created_at: ctx.clock.now().await?,
+        claimed_at_ms: Utc::now().timestamp_millis(),
+    };
+    crate::service::unit::in_unit!(ctx, |unit| Ok(unit.keep_answer(&entry).await?)).await
+}

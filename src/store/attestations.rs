@@ -17,6 +17,14 @@ const ATTESTATION: &str = "SELECT id, partner_tenant_id, country, language, comp
      signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, accepted_at, accepted_language, \
      accepted_template_id, customer_id, agreement_id FROM enhanced_attestations WHERE id = $1";
 
+/// Partner `$1`'s attestations for customer `$2`: those used for it, and those not used yet for
+/// a company of its name `$3` (without case), newest first.
+const ATTESTATIONS_FOR_CUSTOMER: &str = "SELECT id, partner_tenant_id, country, language, company_name, \
+     signatory_first_name, signatory_last_name, signatory_email, signatory_phone_number, created_at, expires_at, \
+     accepted_at, accepted_language, accepted_template_id, customer_id, agreement_id FROM enhanced_attestations WHERE partner_tenant_id = $1 \
+     AND (customer_id = $2 OR (customer_id IS NULL AND LOWER(company_name) = LOWER($3))) \
+     ORDER BY created_at DESC, id LIMIT 50";
+
 /// Accepted at `$2` in language `$3` under template `$4`, only while pending and unexpired.
 const ACCEPT_ATTESTATION: &str = "UPDATE enhanced_attestations SET accepted_at = $2, accepted_language = $3, \
      accepted_template_id = $4 \
@@ -80,6 +88,25 @@ impl Store {
         let row: Option<AttestationRow> =
             on_pool!(self, reader, |pool| sqlx::query_as(ATTESTATION).bind(id).fetch_optional(pool).await)?;
         Ok(row.map(EnhancedAttestation::from))
+    }
+
+    /// A partner's attestations for a customer (used for it, or not used yet and made for a company
+    /// of its name), newest first, at most 50.
+    pub async fn attestations_for_customer(
+        &self,
+        partner_tenant_id: &str,
+        customer_id: &str,
+        company_name: &str,
+    ) -> StoreResult<Vec<EnhancedAttestation>> {
+        let rows: Vec<AttestationRow> = on_pool!(self, reader, |pool| {
+            sqlx::query_as(ATTESTATIONS_FOR_CUSTOMER)
+                .bind(partner_tenant_id)
+                .bind(customer_id)
+                .bind(company_name)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows.into_iter().map(EnhancedAttestation::from).collect())
     }
 
     /// Record the customer's acceptance at `at` of the agreement in `language` under `template_id`;

@@ -123,7 +123,24 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
         .await;
     assert_eq!(r.status(), 400);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("There is a problem") && page.contains("href=\"#email\""), "the summary links to the field");
+    assert!(
+        page.contains("id=\"emailError\"") && page.contains("aria-invalid=\"true\""),
+        "the field is marked: {page}"
+    );
+    // every problem at once, in the form's order: the person's and the unticked box
+    let r = v
+        .post(
+            "/AdminPortal/Agreement/Accept",
+            &[("csrf", &csrf), ("firstName", ""), ("lastName", "Lee"), ("email", "nope")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    let (first, email, tick) =
+        (page.find("href=\"#firstName\""), page.find("href=\"#email\""), page.find("href=\"#accept\""));
+    assert!(first.is_some() && first < email && email < tick, "{page}");
 
     let r = v
         .post(
@@ -207,6 +224,9 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
     assert_eq!(location(&r), path, "back to the invitation after sign-in ({back})");
     let page = v.get(&path).await.text().await.unwrap();
     assert!(page.contains("DirectBill partner") && page.contains("would like to be your reseller"));
+    assert!(!page.contains("id=\"dapRequest\""), "no delegated-admin request without DAP=true");
+    let dap = v.get(&path.replace("DAP=false", "DAP=true")).await.text().await.unwrap();
+    assert!(dap.contains("id=\"dapRequest\"") && dap.contains("Microsoft Entra ID"), "the DAP request is shown");
     let csrf = csrf_of(&page);
     let r = v
         .post(
@@ -379,4 +399,22 @@ async fn every_page_says_nosniff_and_keeps_its_address_to_itself() {
             assert_eq!(r.headers()["referrer-policy"], "same-origin", "{path}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_customer_whose_partner_confirmed_sees_that_state_not_a_second_accept() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &p.token, "confirmedpage").await;
+    let r = app.confirm(&p.token, &id, &confirmation("Ana", "ana@confirmedpage.example", "2025-02-20T00:00:00Z")).await;
+    assert_eq!(r.status(), 201);
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, AGREEMENT_PAGE).await;
+    let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
+    assert!(page.contains("id=\"confirmedByPartner\"") && page.contains("Ana Lee"), "{page}");
+    assert!(
+        page.contains("20 February 2025") && !page.contains("2025-02-20T00:00:00.000Z</"),
+        "dates as people read them"
+    );
+    assert!(page.contains("<details id=\"acceptYourself\">"), "accepting too is offered, closed, and explained");
 }

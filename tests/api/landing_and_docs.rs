@@ -216,3 +216,16 @@ async fn an_unknown_admin_center_page_is_a_page_and_an_unknown_api_path_stays_js
         assert_error(r, 404, 990404).await;
     }
 }
+
+#[tokio::test]
+async fn the_landing_and_sign_in_pages_name_the_development_user() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/dashboard/signin"] {
+        let page = get(&app, path).await.text().await.unwrap();
+        assert!(
+            page.contains("admin@contoso-dev.onmicrosoft.com") && page.contains("Pce-Development-Passw0rd"),
+            "{path} names the development user and its password"
+        );
+        assert!(page.contains("development emulator"), "{path} says why it prints them");
+    }
+}

@@ -119,7 +119,12 @@ async fn wizard_step(
     let mut all: Vec<(&str, &str)> = state.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
     all.push(("step", step));
-    user.post("/dashboard/customers/new", &all).await
+    let r = user.post("/dashboard/customers/new", &all).await;
+    // Post/redirect/get: every step answers with a redirect to the page it leads to.
+    if r.status() == 303 {
+        return user.get(&location(&r)).await;
+    }
+    r
 }
 
 /// The wizard's hidden state (CSRF token and submission id) from its first page.
@@ -272,6 +277,7 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     // The account page shows how and by whom.
     let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
     assert!(account.contains("Confirmed by partner") && account.contains("Megan Bowen"));
+    assert!(account.contains("10 February 2025</time>"), "dates as people read them, the exact time in <time>");
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
@@ -428,6 +434,12 @@ async fn on_todays_service_date_the_agreement_section_is_read_only() {
     let account = user.page(&format!("/dashboard/customers/{}/account", c["id"].as_str().unwrap())).await;
     assert!(account.contains("enhanced attestation") && account.contains("/v1/attestations/enhanced"));
     assert!(!account.contains("?update=agreement"));
+    assert!(
+        account.contains("id=\"acceptanceLink\"")
+            && account.contains("/AdminPortal/Home?ref=/BillingAccounts/agreement"),
+        "a customer not accepted gets the admin-center link to send: {account}"
+    );
+    assert!(account.contains("Copy link") && account.contains("mailto:?subject=Accept%20the%20Microsoft"));
     let wizard_page = user.page("/dashboard/customers/new").await;
     assert!(!wizard_page.contains("value=\"partner\""));
     assert!(wizard_page
@@ -495,9 +507,16 @@ async fn enhanced_attestations_made_through_the_api_show_on_the_account_page() {
         .await;
     assert_eq!(r.status(), 201);
 
+    // a second one, still pending, for the same company
+    let r = app.post("/v1/attestations/enhanced", &app_token, &body).await;
+    assert_eq!(r.status(), 201);
+
     let user = PartnerUser::signed_in(&app, &partner, &["HelpdeskAgent"]).await;
     let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
     assert!(account.contains("Enhanced attestation by DirectBill partner"), "{account}");
+    let listed = between(&account, "id=\"attestations\"", "</table>");
+    assert!(listed.contains("Completed") && listed.contains("Pending"), "each with its status: {listed}");
+    assert!(listed.contains("/EnhancedAttestation/Accept?attestationId="), "the pending one's acceptance page");
     assert!(account.contains("Chloe Martin") && account.contains("Confirmed by partner"));
     let list = user.page("/dashboard/customers?q=dashenhanced").await;
     assert!(list.contains("Confirmed by partner"));
@@ -606,4 +625,148 @@ async fn a_nul_character_in_a_field_is_refused_by_its_label() {
         assert!(page.contains("Last name: text values must not contain the NUL character (U+0000)"), "{page}");
     }
     assert!(customer_ids(&app, &token).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn the_wizard_never_drops_a_confirmation_typed_under_the_other_choice() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let form = user.page("/dashboard/customers/new").await;
+    assert!(!form.contains("checked"), "no choice is made for the user: {form}");
+
+    // No choice made, a date typed: the choice is asked for, the date kept.
+    let mut unchosen = wizard("dashunchosen", Some("2025-02-10"));
+    unchosen.retain(|(k, _)| *k != "agreement");
+    let r = wizard_step(&user, &state, &unchosen, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("choose whether the customer has accepted") && page.contains("href=\"#agreementPartner\""));
+    assert!(page.contains("value=\"2025-02-10\""), "the date is kept");
+
+    // "Customer will be asked" with a confirmation typed in: refused at its field, on Review and on Submit.
+    let mut stray = wizard("dashstray", None);
+    stray.push(("accepterLastName", "Lee".into()));
+    let r = wizard_step(&user, &state, &stray, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"accepterLastNameError\"") && page.contains("or clear these fields"), "{page}");
+    assert!(page.contains("href=\"#accepterLastName\""));
+    assert_eq!(wizard_step(&user, &state, &stray, "submit").await.status(), 400);
+    assert!(customer_ids(&app, &p.token).await.is_empty(), "nothing is made without the choice being clear");
+
+    // Review says plainly which choice is submitted, with names rather than codes.
+    let review = wizard_step(&user, &state, &wizard("dashchosen", Some("2025-02-10")), "review").await;
+    let review = review.text().await.unwrap();
+    assert!(review.contains("Your choice: <strong>Customer has accepted the Microsoft Customer Agreement"), "{review}");
+    assert!(review.contains("United States") && review.contains("English"), "names, not codes");
+    let review = wizard_step(&user, &state, &wizard("dashasked", None), "review").await.text().await.unwrap();
+    assert!(
+        review.contains("Your choice: <strong>Customer will be asked")
+            && review.contains("No confirmation is submitted")
+    );
+}
+
+#[tokio::test]
+async fn a_form_says_all_its_problems_at_once_each_at_its_field_in_the_forms_order() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    app.create_customer(&p.token, "dashtaken").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let mut fields = wizard("dashtaken", Some("2999-01-01"));
+    fields.retain(|(k, _)| *k != "city");
+    fields.push(("accepterFirstName", "Ana".into()));
+    let r = wizard_step(&user, &state, &fields, "review").await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    let at = |id: &str| page.find(&format!("href=\"#{id}\"")).unwrap_or_else(|| panic!("{id} in {page}"));
+    // the domain in use, the missing city, the future date and the half-typed person, in form order
+    assert!(at("domain") < at("city") && at("city") < at("dateAgreed") && at("dateAgreed") < at("accepterLastName"));
+    for id in ["domain", "city", "dateAgreed", "accepterLastName"] {
+        assert!(page.contains(&format!("id=\"{id}Error\"")), "{id} is described at its field");
+    }
+    assert!(page.contains("autofocus") && page.contains("There is a problem"), "the summary takes the focus");
+}
+
+#[tokio::test]
+async fn every_wizard_step_is_post_redirect_get_with_the_form_kept_on_the_server() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let user = PartnerUser::signed_in(&app, &p.tenant_id, &["AdminAgent"]).await;
+    let state = open_wizard(&user).await;
+    let submission = state[1].1.clone();
+    let mut all: Vec<(&str, String)> = state.clone();
+    all.extend(wizard("dashprg", Some("2025-02-10")));
+    all.push(("step", "review".into()));
+    let fields: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = user.post("/dashboard/customers/new", &fields).await;
+    assert_eq!(r.status(), 303);
+    let review_url = location(&r);
+    assert_eq!(review_url, format!("/dashboard/customers/new/{submission}/review"), "no form value in the URL");
+    let review = user.page(&review_url).await;
+    assert!(review.contains("dashprg.onmicrosoft.com"), "a refresh of the Review reads the kept form");
+    assert!(!review.contains("name=\"companyName\""), "the Review's Submit carries no form values");
+
+    // Back from the Review: the kept form.
+    let r = user
+        .post("/dashboard/customers/new", &[("csrf", &state[0].1), ("submission", &submission), ("step", "edit")])
+        .await;
+    assert_eq!(location(&r), format!("/dashboard/customers/new/{submission}"));
+    assert!(user.page(&location(&r)).await.contains("value=\"dashprg Ltd\""));
+
+    // Submit only names the submission; twice is one customer, and the Confirmation is a page of its own.
+    let submit = [("csrf", state[0].1.as_str()), ("submission", submission.as_str()), ("step", "submit")];
+    let r = user.post("/dashboard/customers/new", &submit).await;
+    assert_eq!(r.status(), 303);
+    let confirmation_url = location(&r);
+    assert_eq!(confirmation_url, format!("/dashboard/customers/new/{submission}/confirmation"));
+    assert_eq!(location(&user.post("/dashboard/customers/new", &submit).await), confirmation_url);
+    let confirmation = user.page(&confirmation_url).await;
+    assert!(confirmation.contains("id=\"adminPassword\"") && confirmation.contains("Copy password"));
+    let ids = customer_ids(&app, &p.token).await;
+    assert_eq!(ids.len(), 1);
+
+    // Back from the Confirmation: the Review says it was submitted, and offers no Submit.
+    let back = user.page(&review_url).await;
+    assert!(back.contains("This form was submitted") && !back.contains("value=\"submit\""), "{back}");
+
+    // From the customer's Account, the Confirmation again, without the password.
+    let account = user.page(&format!("/dashboard/customers/{}/account", ids[0])).await;
+    assert!(account.contains(&format!("/dashboard/customers/{}/confirmation", ids[0])));
+    let again = user.page(&format!("/dashboard/customers/{}/confirmation", ids[0])).await;
+    assert!(again.contains("<h1>Confirmation</h1>") && again.contains("admin@dashprg.onmicrosoft.com"));
+    assert!(!again.contains("id=\"adminPassword\"") && again.contains("Shown once"), "{again}");
+    assert!(again.contains("You confirmed that Megan Bowen accepted"), "{again}");
+}
+
+#[tokio::test]
+async fn pages_name_the_role_they_need_the_service_date_in_force_and_keep_edited_email_text() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let helpdesk = PartnerUser::signed_in(&app, &p.tenant_id, &["HelpdeskAgent"]).await;
+    for (path, what) in [
+        ("/dashboard/customers/new", "Adding a customer needs the Admin agent, Sales agent or Global admin role"),
+        (
+            "/dashboard/customers/relationship-request",
+            "Requesting a reseller relationship needs the Admin agent or Sales agent role",
+        ),
+    ] {
+        let r = helpdesk.get(path).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains(what) && page.contains("Your roles: HelpdeskAgent"), "{page}");
+        assert!(!page.contains("Something went wrong"));
+    }
+    // The 2023 flow's pinned service date is named on every page, beside the clock's today.
+    let list = helpdesk.page("/dashboard/customers").await;
+    assert!(list.contains("id=\"serviceDateBanner\"") && list.contains("(pinned)"), "{list}");
+
+    let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
+    let page = agent
+        .page("/dashboard/customers/relationship-request?dap=true&emailText=Dear%20team%0Ahttp%3A%2F%2Fx%3FDAP%3Dfalse")
+        .await;
+    assert!(page.contains("Dear team\nhttp://x?DAP=true"), "Update the link keeps the edited text: {page}");
+    assert!(page.contains("Microsoft Entra ID") && !page.contains("Azure Active Directory"));
 }

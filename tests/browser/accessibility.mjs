@@ -232,7 +232,7 @@ const pages = [
     visit: async (page) => {
       await page.locator('[required]').evaluateAll((fields) => fields.forEach((f) => f.removeAttribute('required')));
       await page.getByRole('button', { name: 'Next: Review' }).click();
-      await page.getByRole('alert').waitFor();
+      await page.locator('#error').waitFor();
     },
   },
   {
@@ -250,6 +250,22 @@ const pages = [
     label: 'dashboard confirmation',
     visit: async (page) => {
       await page.getByRole('button', { name: 'Submit' }).click();
+      await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard review after Submit (Back)',
+    visit: async (page) => {
+      await page.goBack();
+      await page.locator('#alreadySubmitted').waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard confirmation again (from the Account)',
+    visit: async (page) => {
+      await page.goto(`${base}/dashboard/customers/${fabrikam.id}/confirmation`);
       await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
     },
   },
@@ -281,7 +297,7 @@ const pages = [
       await page.getByLabel('Agreement acceptance date').evaluate((input) => input.removeAttribute('max'));
       await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
       await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('alert').waitFor();
+      await page.locator('#error').waitFor();
       await serviceDate(null);
     },
   },

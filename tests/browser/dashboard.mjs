@@ -90,11 +90,14 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   await page.goto(`${base}/dashboard/customers`);
   await page.getByRole('heading', { name: 'Sign in to Partner Center' }).waitFor();
+  await page.getByText('admin@contoso-dev.onmicrosoft.com').waitFor(); // the development user, named
   await shot(page, 'sign-in', 'sign-in');
   await page.getByLabel('Email or user name').fill(agent.userName);
   await page.getByLabel('Password').fill(agent.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  // the pinned service date, named beside the clock's today
+  await page.locator('#serviceDateBanner').getByText('Service date 2025-03-01').waitFor();
   await page.getByRole('link', { name: 'Add customer' }).click();
   await page.getByRole('heading', { name: 'Add customer' }).waitFor();
   const attested = `attested${suffix}`;
@@ -110,9 +113,21 @@ try {
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   await shot(page, 'confirmation-attested', 'confirmation');
   const attestedId = (await page.locator('#customerId').textContent()).trim();
-  await page.reload(); // a refresh sends Submit again
+  assert.match(page.url(), /\/dashboard\/customers\/new\/[A-Za-z0-9_-]+\/confirmation$/, 'post/redirect/get: no form value in the URL');
+  await page.reload(); // a page of its own: a refresh sends nothing again
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   assert.equal((await page.locator('#customerId').textContent()).trim(), attestedId, 'a refresh shows the same customer');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.getByRole('button', { name: 'Copy password' }).click();
+  await page.getByText('Password copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.locator('#adminPassword').textContent()).trim());
+  // Back from the Confirmation: the Review, which says it was submitted (no resubmission prompt)
+  await page.goBack();
+  await page.locator('#alreadySubmitted').getByText('This form was submitted').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Submit' }).count(), 0, 'no second Submit offered');
+  await shot(page, 'back-after-submit');
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
   const mine = await api('GET', '/v1/customers', { token: contoso.token });
   assert.equal(mine.body.items.filter((c) => c.companyProfile.domain.startsWith(attested)).length, 1, 'one customer however often Submit was sent');
   const confirmed = await api('GET', `/v1/customers/${attestedId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
@@ -125,6 +140,11 @@ try {
   await page.getByRole('heading', { name: 'Microsoft Customer Agreement' }).waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   await shot(page, 'account-confirmed', 'account');
+  await page.getByRole('link', { name: 'Show the Confirmation again' }).click();
+  await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  assert.equal(await page.locator('#adminPassword').count(), 0, 'the password was shown once');
+  await page.locator('#passwordShownOnce').waitFor();
+  await page.goBack();
 
   // 2. The customer will accept in the admin center: refused order (13605), acceptance, then the order.
   console.log('add a customer who accepts in the admin center');
@@ -176,7 +196,9 @@ try {
   assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'the primary contact is suggested');
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('alert').getByText('Date of agreement cannot be greater than the current date.').waitFor();
+  await page.locator('#error').getByText('Date of agreement cannot be greater than the current date.').waitFor();
+  await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
+  assert.equal(await page.getByLabel('Agreement acceptance date').getAttribute('aria-invalid'), 'true');
   await shot(page, 'update-future-date', 'update-refused');
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
@@ -186,7 +208,7 @@ try {
   await page.getByRole('link', { name: 'Update' }).click();
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('alert').getByText(/600061/).waitFor();
+  await page.locator('#error').getByText(/600061/).waitFor();
   const listed = await api('GET', `/v1/customers/${existingId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token });
   assert.equal(listed.body.totalCount, 1, 'the duplicate was not recorded');
   // the wizard refuses a future date too
@@ -195,8 +217,29 @@ try {
   await page.getByLabel(/I confirm it on the customer's behalf/).check();
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Next: Review' }).click();
-  await page.getByRole('alert').getByText('Agreement acceptance date: Date of agreement cannot be greater than the current date.', { exact: false }).waitFor();
+  await page.locator('#error').getByText('Agreement acceptance date: Date of agreement cannot be greater than the current date.', { exact: false }).waitFor();
   assert.equal(await page.getByLabel('Company name').inputValue(), `future${suffix} Ltd`, 'the form keeps what was typed');
+
+  // A form with several problems: all at once, each at its field, a summary in the form's order
+  // that takes the focus and whose links lead to the fields.
+  console.log('a form with several problems');
+  await page.goto(`${base}/dashboard/customers/new`);
+  await page.getByLabel('Company name').fill(`several${suffix} Ltd`);
+  await page.getByRole('button', { name: 'Next: Review' }).click();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'error');
+  const links = await page.locator('#error a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links.slice(0, 3), ['#domain', '#firstName', '#lastName'], `the summary follows the form: ${links}`);
+  assert.ok(links.includes('#city') && links.indexOf('#city') < links.indexOf('#agreementPartner'), `${links}`);
+  for (const id of ['domain', 'city']) {
+    const field = page.locator(`#${id}`);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.ok((await field.getAttribute('aria-describedby')).includes(`${id}Error`));
+  }
+  assert.equal(await page.locator('#companyName').getAttribute('aria-invalid'), null, 'a good field is not marked');
+  await shot(page, 'several-problems', 'several-problems');
+  await page.locator('#error a[href="#city"]').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'city');
 
   // 4. A Helpdesk agent and an indirect reseller see no attestation control.
   console.log('helpdesk agent and indirect reseller');
@@ -206,6 +249,10 @@ try {
   assert.equal(await helpdesk.getByRole('link', { name: 'Update' }).count(), 0);
   assert.equal(await helpdesk.getByRole('link', { name: 'Add customer' }).count(), 0);
   await shot(helpdesk, 'helpdesk-account');
+  await helpdesk.goto(`${base}/dashboard/customers/new`);
+  await helpdesk.getByRole('heading', { name: 'You need another role' }).waitFor();
+  await helpdesk.getByText('Adding a customer needs the Admin agent, Sales agent or Global admin role').waitFor();
+  await shot(helpdesk, 'helpdesk-needs-role', 'needs-role');
   const provider = await partner(`Fabrikam Distribution ${suffix}`, 'IndirectProvider');
   const reseller = await partner(`Litware Reseller ${suffix}`, 'IndirectReseller', provider.id);
   const resold = await api('POST', '/v1/customers', { token: reseller.token, body: {
@@ -252,6 +299,12 @@ try {
   await page.getByRole('button', { name: 'Copy to clipboard' }).click();
   await page.getByText('Copied to the clipboard.').waitFor();
   await shot(page, 'relationship-request', 'relationship-request');
+  // Update the link keeps the edited text
+  await page.getByLabel(/Include delegated administration privileges/).check();
+  await page.getByRole('button', { name: 'Update the link' }).click();
+  await page.waitForURL(/emailText=/);
+  assert.match(await page.getByLabel(/Email text/).inputValue(), /Dear Invited team[\s\S]*DAP=true/, 'the edits survive Update the link');
+  await page.getByLabel(/Include delegated administration privileges/).uncheck();
   text = await page.getByLabel(/Email text/).inputValue();
   const invitation = text.match(/https?:\/\/\S+/)[0];
   assert.ok(invitation.includes(`partnerId=${contoso.id}`) && invitation.includes('DAP=false'), invitation);
@@ -269,6 +322,10 @@ try {
   await page.goto(`${base}/dashboard/customers?q=invited${suffix}`);
   await page.getByRole('link', { name: `Invited ${suffix}` }).waitFor();
   await shot(page, 'customers', 'customers');
+  await page.getByRole('link', { name: 'Clear search' }).click();
+  await page.waitForURL(`${base}/dashboard/customers`);
+  assert.equal(await page.getByRole('searchbox').inputValue(), '', 'the search is cleared');
+  assert.equal(await page.getByRole('link', { name: 'Clear search' }).count(), 0);
 
   // 6. The keyboard only: add a customer who will accept in the admin center.
   console.log('keyboard-only run');
@@ -290,8 +347,11 @@ try {
     await tabTo(label);
     await keys.keyboard.type(value);
   }
-  await tabTo('Customer will be asked');
-  await press('Space');
+  // Tab from the address reaches the first choice (none is made for the user), not a field of one.
+  await press('Tab');
+  assert.match(await focused(), /^Customer has accepted/, 'Tab from ZIP reaches the choice');
+  await press('ArrowDown');
+  assert.ok(await keys.locator('#agreementCustomer').isChecked(), 'the arrow key chooses "Customer will be asked"');
   await tabTo('Next: Review');
   await press('Enter');
   await keys.getByRole('heading', { name: 'Review' }).waitFor();
@@ -301,6 +361,38 @@ try {
   const keyboardId = (await keys.locator('#customerId').textContent()).trim();
   assert.equal((await api('GET', `/v1/customers/${keyboardId}`, { token: contoso.token })).status, 200);
 
+  // The keyboard-only path that once dropped the confirmation: past the choice into the date,
+  // then Next: Review. The form asks for the choice (the date kept); the summary's link leads to
+  // it; Review and the Confirmation say the customer's acceptance was confirmed.
+  console.log('keyboard-only: a date typed without choosing');
+  await keys.goto(`${base}/dashboard/customers/new`);
+  const typedDomain = `keysdate${suffix}`;
+  for (const [label, value] of [['Company name', `${typedDomain} Ltd`], ['Domain name', typedDomain], ['First name', 'Kim'], ['Last name', 'Akers'], ['Email address', `kim@${typedDomain}.example`], ['Address line 1', '1 Main St'], ['City', 'Seattle'], ['State or province', 'WA'], ['ZIP or postal code', '98101']]) {
+    await tabTo(label);
+    await keys.keyboard.type(value);
+  }
+  await tabTo('Agreement acceptance date');
+  await keys.locator(':focus').fill('2025-02-10');
+  await tabTo('Next: Review');
+  await press('Enter');
+  await keys.waitForFunction(() => document.activeElement?.id === 'error');
+  await keys.locator('#error').getByText('choose whether the customer has accepted').waitFor();
+  assert.equal(await keys.locator('#dateAgreed').inputValue(), '2025-02-10', 'the date typed is kept');
+  await shot(keys, 'keyboard-choice-asked', 'choice-asked');
+  await press('Tab');
+  await press('Enter'); // the summary's link to the choice
+  await keys.waitForFunction(() => document.activeElement?.id === 'agreementPartner');
+  await press('Space');
+  assert.ok(await keys.locator('#agreementPartner').isChecked());
+  await tabTo('Next: Review');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Review' }).waitFor();
+  assert.match(await keys.locator('#agreementChoice').textContent(), /Your choice: Customer has accepted/);
+  await tabTo('Submit');
+  await press('Enter');
+  await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
+  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 2025-02-10').waitFor();
+
   // 7. A narrow screen.
   const phone = await signedIn(browser, contoso.id, ['AdminAgent'], { width: 360, height: 740 });
   const wide = await phone.evaluate(() => [...document.querySelectorAll('body *')]
@@ -308,15 +400,34 @@ try {
     .slice(0, 5).map((e) => `${e.tagName}.${e.className}: ${(e.textContent || '').trim().slice(0, 40)}`));
   assert.deepEqual(wide, [], 'no horizontal scrolling on a narrow screen');
   await shot(phone, 'customers-narrow');
+  // The Account page's acceptances at 375 px: rows stack, each cell under its column's name.
+  await phone.setViewportSize({ width: 375, height: 740 });
+  await phone.goto(`${base}/dashboard/customers/${attestedId}/account`);
+  await phone.locator('#acceptances').getByText('Megan Bowen').waitFor();
+  const overflow = await phone.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map((e) => `${e.tagName}.${e.className}: ${(e.textContent || '').trim().slice(0, 40)}`));
+  assert.deepEqual(overflow, [], 'the Account page fits 375 px');
+  const howWidth = await phone.locator('#acceptances td[data-label="How"]').first().evaluate((td) => td.getBoundingClientRect().width);
+  assert.ok(howWidth > 200, `the How column is not broken letter by letter (${howWidth}px)`);
+  await shot(phone, 'account-narrow', 'account-narrow');
 
   // 8. Today's service date: the attestation controls give way to a read-only view.
   console.log("today's service date");
   assert.equal((await api('PUT', '/_emulator/service-date', { body: { reset: true } })).status, 200);
   await page.goto(`${base}/dashboard/customers/${attestedId}/account`);
+  assert.equal(await page.locator('#serviceDateBanner').count(), 0, 'no banner when the service date is the clock\'s day');
   await page.getByText('Since January 5, 2026, partners confirm').waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
   await shot(page, 'account-read-only', 'account-read-only');
+  // a customer that has not accepted: the admin-center link to send, copied or emailed
+  await page.goto(`${base}/dashboard/customers/${keyboardId}/account`);
+  assert.equal(await page.locator('#acceptanceLink').textContent(), `${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByText('Link copied.').waitFor();
+  assert.ok((await page.getByRole('link', { name: 'Open in email' }).getAttribute('href')).startsWith('mailto:?subject='));
+  await shot(page, 'account-today-not-accepted', 'account-today');
   await page.goto(`${base}/dashboard/customers/new`);
   assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
   await page.getByText('Since January 5, 2026, partners confirm').waitFor();

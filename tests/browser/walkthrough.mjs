@@ -73,7 +73,19 @@ try {
   const doc = await fetch(docHref);
   assert.equal(doc.status, 200);
   await shot(page, 'agreement');
-  // submitting without ticking the box is refused by the form itself; tick it with Space
+  // every problem at once: a cleared name and the box left unticked, each at its field, in a
+  // summary that takes the focus and links to them
+  await page.getByLabel('First name').fill('');
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'error');
+  const links = await page.locator('#error a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, ['#firstName', '#accept'], `${links}`);
+  assert.equal(await page.getByLabel('First name').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel(/I have read and I accept/).getAttribute('aria-describedby'), 'acceptError');
+  await shot(page, 'agreement-problems');
+  await page.getByLabel('First name').fill('Megan');
+  // tick the box with Space
   await page.getByLabel(/I have read and I accept/).focus();
   await page.keyboard.press('Space');
   assert.ok(await page.getByLabel(/I have read and I accept/).isChecked());
@@ -130,7 +142,7 @@ try {
   await signIn(legacy, 'admin@woodgrovelegacy.onmicrosoft.com', 'Woodgrove-Pass-1!');
   await legacy.getByLabel(/I have read and I accept/).check();
   await legacy.getByRole('button', { name: 'Accept' }).click();
-  await legacy.getByRole('alert').getByText('Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement.').waitFor();
+  await legacy.locator('#error').getByText('Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement.').waitFor();
   await shot(legacy, 'troubleshoot-refused');
   const legacyPartner = await api('POST', '/_emulator/tokens', { body: { partnerTenantId: seeded.body.ids['contoso-partner'], roles: ['AdminAgent'] } });
   const woodgrove = seeded.body.ids.woodgrove;
@@ -142,6 +154,11 @@ try {
   });
   assert.equal(attest.status, 201, JSON.stringify(attest.body));
   assert.equal((await api('POST', `/v1/customers/${woodgrove}/orders`, { token: legacyPartner.body.access_token, body: order })).status, 201);
+  // the admin center then shows the partner's confirmation, not a second Accept
+  await legacy.goto(`${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);
+  await legacy.locator('#confirmedByPartner').getByText('Wo Bank').waitFor();
+  assert.equal(await legacy.getByRole('button', { name: 'Accept' }).isVisible(), false, 'no second Accept in sight');
+  await shot(legacy, 'agreement-confirmed-by-partner');
 
   // 4. A narrow screen.
   const phone = await (await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true })).newPage();

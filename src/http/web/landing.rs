@@ -195,6 +195,17 @@ fn page(base: &str, shown: Option<&Shown>) -> Content {
                             }
                             pre { code { (sign_in_start(base)) } }
                         }
+                        section.card aria-labelledby="dev-user-heading" {
+                            h2 id="dev-user-heading" { "The development user" }
+                            p { "Every fresh or reset database holds an Admin agent of the Contoso development partner. This is a "
+                                "development emulator, so its credentials are published here: use them on a test machine only." }
+                            dl id="devUser" {
+                                dt { "User name" } dd { code { (development::USER_NAME) } }
+                                dt { "Password" } dd { code { (development::USER_PASSWORD) } }
+                            }
+                            p { a href="/dashboard/customers" { "Sign in to the Partner Center dashboard" } " with them, or make other users with "
+                                code { "POST /_emulator/partners/{tenantId}/users" } " (docs/sign-in.md)." }
+                        }
         },
     )
 }

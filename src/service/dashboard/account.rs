@@ -8,12 +8,14 @@ use super::{attestation_control, today, AttestationControl};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::{Agreement, AgreementSource, AgreementType, ConfirmationInput};
-use crate::domain::contact::ContactInput;
+use crate::domain::contact::{Contact, ContactInput};
 use crate::domain::customers::Customer;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::{mca_standing, McaStanding};
 use crate::domain::timeline::ServiceDate;
-use crate::service::acceptance::{confirm_acceptance, current_mca, ConfirmationCall};
+use crate::service::acceptance::{
+    check_confirmation, check_date_not_future, confirm_acceptance, current_mca, ConfirmationCall,
+};
 use crate::service::access::{agreements_for, customer_for, ops, permit};
 use crate::service::dashboard_sessions::SignedIn;
 use crate::service::error::{ServiceError, ServiceResult};
@@ -39,6 +41,9 @@ pub struct AccountView {
     /// None when the user's roles may not read the customer's agreements.
     pub acceptances: Option<Vec<AcceptanceEntry>>,
     pub control: AttestationControl,
+    /// The partner's enhanced attestations for this customer, with status and acceptance link
+    /// (empty for roles that may not read agreements).
+    pub attestations: Vec<crate::service::attestations::AttestationState>,
     /// The person an Update suggests: the customer's primary contact.
     pub primary_contact: ContactInput,
     pub today: NaiveDate,
@@ -48,13 +53,15 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &Custo
     let caller = signed_in.caller();
     let customer = customer_for(ctx, &permit::<ops::GetCustomer>(caller)?, customer_id).await?;
     let service_day = service_date(ctx).await?;
-    let (standing, acceptances) = match permit::<ops::ListCustomerAgreements>(caller) {
+    let (standing, acceptances, attestations) = match permit::<ops::ListCustomerAgreements>(caller) {
         Ok(readable) => {
             let standing = mca_standing(&ctx.store.agreements(&customer.id).await?, service_day);
             let agreements = agreements_for(ctx, &readable, customer_id).await?;
-            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?))
+            let attestations =
+                crate::service::attestations::for_customer(ctx, &caller.partner.tenant_id, &customer).await?;
+            (Some(standing), Some(acceptance_entries(ctx, caller, agreements, service_day).await?), attestations)
         }
-        Err(ServiceError::RoleNotAllowed(_)) => (None, None),
+        Err(ServiceError::RoleNotAllowed(_)) => (None, None, Vec::new()),
         Err(e) => return Err(e),
     };
     Ok(AccountView {
@@ -62,6 +69,7 @@ pub async fn account(ctx: &AppContext, signed_in: &SignedIn, customer_id: &Custo
         customer,
         standing,
         acceptances,
+        attestations,
         control: attestation_control(ctx, caller).await?,
         today: today(ctx).await?,
     })
@@ -106,6 +114,24 @@ pub struct AttestationForm {
 }
 
 impl AttestationForm {
+    /// Whether any field was typed in.
+    pub fn is_blank(&self) -> bool {
+        [&self.first_name, &self.last_name, &self.email, &self.phone_number, &self.date_agreed]
+            .iter()
+            .all(|field| field.trim().is_empty())
+    }
+
+    /// The date as typed: none, a day, or why it is not one.
+    pub fn agreed_day(&self) -> Result<Option<NaiveDate>, String> {
+        let date = self.date_agreed.trim();
+        if date.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD"))
+    }
+
     /// This form, or, when no person field was typed in, the same with `contact` (the primary
     /// contact) as the person. A person partly typed in stays as typed: the rules then say what
     /// is missing, rather than mixing two people.
@@ -127,25 +153,26 @@ impl AttestationForm {
 /// The form as the API's confirmation body: the current Microsoft Customer Agreement template,
 /// the date at the start of the day (UTC).
 pub(super) async fn confirmation_input(ctx: &AppContext, form: &AttestationForm) -> ServiceResult<ConfirmationInput> {
-    let date = form.date_agreed.trim();
-    let date_agreed = if date.is_empty() {
-        None
-    } else {
-        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-            ServiceError::Validation(vec![format!("dateAgreed: '{date}' is not a date; enter it as YYYY-MM-DD")])
-        })?;
-        Some(format!("{day}T00:00:00Z"))
+    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
+    let contact = ContactInput {
+        first_name: Some(form.first_name.clone()),
+        last_name: Some(form.last_name.clone()),
+        email: Some(form.email.clone()),
+        phone_number: optional(&form.phone_number),
+    };
+    let date_agreed = match form.agreed_day() {
+        Ok(day) => day.map(|day| format!("{day}T00:00:00Z")),
+        // A date that can't be read, said together with the person's problems.
+        Err(problem) => {
+            let mut problems = vec![problem];
+            problems.extend(Contact::parse(&contact, "primaryContact.").err().unwrap_or_default());
+            return Err(ServiceError::Validation(problems));
+        }
     };
     let templates = ctx.store.templates().await?;
     let template = current_mca(&templates)?;
-    let optional = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
     Ok(ConfirmationInput {
-        contact: ContactInput {
-            first_name: Some(form.first_name.clone()),
-            last_name: Some(form.last_name.clone()),
-            email: Some(form.email.clone()),
-            phone_number: optional(&form.phone_number),
-        },
+        contact,
         contact_given: true,
         template_id: Some(template.template_id.clone()),
         date_agreed,
@@ -164,6 +191,32 @@ pub async fn attest(
     let permit = permit::<ops::ConfirmAcceptance>(signed_in.caller())?;
     super::refuse_nul(form, "attestation.")?;
     let input = confirmation_input(ctx, form).await?;
+    check_all_at_once(ctx, form, &input).await?;
     in_unit!(ctx, |unit| confirm_acceptance(ctx, &permit, unit, customer_id, &input, ConfirmationCall::Live).await)
         .await
 }
+
+/// The confirmation's rules, with a date later than the clock allows said beside the other
+/// problems (the API's rules stop at the first kind of problem; a form says them all at once).
+pub(super) async fn check_all_at_once(
+    ctx: &AppContext,
+    form: &AttestationForm,
+    input: &ConfirmationInput,
+) -> ServiceResult<crate::domain::agreements::ValidConfirmation> {
+    match check_confirmation(ctx, input).await {
+        Err(ServiceError::Validation(mut problems)) => {
+            if let Ok(Some(day)) = form.agreed_day() {
+                let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+                if let Err(ServiceError::DateAgreedInFuture(_)) = check_date_not_future(ctx, start).await {
+                    problems.push(FUTURE_DATE.to_string());
+                }
+            }
+            Err(ServiceError::Validation(problems))
+        }
+        other => other,
+    }
+}
+
+/// The future-date rule (600002) as a form's problem about the date.
+pub const FUTURE_DATE: &str = "dateAgreed: Date of agreement cannot be greater than the current date. \
+     Enter today's date (by the emulator clock) or an earlier one. (error 600002)";

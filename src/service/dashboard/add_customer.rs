@@ -4,19 +4,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::account::{confirmation_input, AttestationForm};
+use super::account::{check_all_at_once, confirmation_input, AttestationForm};
 use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::{Agreement, ConfirmationInput, ValidConfirmation};
 use crate::domain::contact::ContactInput;
-use crate::domain::customers::{validate_customer_profile, Address, BillingProfile, CompanyProfileInput, Customer};
+use crate::domain::customers::{
+    parse_domain, validate_customer_profile, Address, BillingProfile, CompanyProfileInput, Customer,
+};
 use crate::domain::digest::sha256_hex;
-use crate::service::acceptance::{check_confirmation, confirm_acceptance_of_new_customer, live_confirmation_open};
+use crate::service::acceptance::{confirm_acceptance_of_new_customer, live_confirmation_open};
 use crate::service::access::{ops, permit};
 use crate::service::customers::{check_domain_free, create_customer, NewCustomer};
 use crate::service::dashboard_sessions::SignedIn;
 use crate::service::error::{ServiceError, ServiceResult};
-use crate::service::run_once::{claim, keep, kept_answer, Claim, OnceRequest, WhileRunning, ANSWERED};
+use crate::service::run_once::{claim, keep, kept_answer, put_kept, Claim, OnceRequest, WhileRunning, ANSWERED};
 use crate::service::unit::in_unit;
 
 /// The Add customer form as typed.
@@ -37,9 +39,36 @@ pub struct CustomerForm {
     pub country: String,
     /// `en`, `de`, `es`, `fr`, `it` or `ja`; the culture follows from it.
     pub language: String,
-    /// The partner attests (Some), or the customer will accept in the admin center (None).
-    pub attestation: Option<AttestationForm>,
+    /// The choice made in **Customer agreement**; None when neither was chosen.
+    pub agreement: Option<AgreementChoice>,
+    /// The confirmation's fields (date, person who accepted) as typed, whatever the choice: a
+    /// confirmation typed under the other choice is refused, never dropped.
+    pub confirmation: AttestationForm,
 }
+
+/// The two choices of the wizard's **Customer agreement** section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgreementChoice {
+    /// "Customer has accepted the Microsoft Customer Agreement, and I confirm it".
+    PartnerConfirms,
+    /// "Customer will be asked to accept … in Microsoft 365 Admin Center".
+    CustomerWillAccept,
+}
+
+/// The wizard's words for its two choices, on the form and on Review.
+pub const PARTNER_CONFIRMS: &str =
+    "Customer has accepted the Microsoft Customer Agreement, and I confirm it on the customer's behalf";
+pub const CUSTOMER_WILL_ACCEPT: &str =
+    "Customer will be asked to accept Microsoft Customer Agreement in Microsoft 365 Admin Center";
+
+/// The confirmation's fields in the form's order, in the API's names.
+const CONFIRMATION_FIELDS: [&str; 5] = [
+    "dateAgreed",
+    "primaryContact.firstName",
+    "primaryContact.lastName",
+    "primaryContact.email",
+    "primaryContact.phoneNumber",
+];
 
 /// The culture of a language the form offers.
 fn culture_of(language: &str) -> &'static str {
@@ -101,9 +130,36 @@ impl CustomerForm {
         }
     }
 
+    /// The confirmation, when the partner chose to confirm.
+    pub fn attestation(&self) -> Option<&AttestationForm> {
+        (self.agreement == Some(AgreementChoice::PartnerConfirms)).then_some(&self.confirmation)
+    }
+
     /// The attestation with the person defaulted to the primary contact.
     pub fn attestation_with_person(&self) -> Option<AttestationForm> {
-        self.attestation.as_ref().map(|a| a.or_contact(&self.primary_contact()))
+        self.attestation().map(|a| a.or_contact(&self.primary_contact()))
+    }
+
+    /// What is wrong with the choice: none made, or a confirmation typed in under "Customer will
+    /// be asked" (refused at its first filled field, never silently dropped).
+    pub fn choice_problems(&self) -> Vec<String> {
+        match self.agreement {
+            None => {
+                vec!["agreement: choose whether the customer has accepted the agreement or will be asked to accept it"
+                    .to_string()]
+            }
+            Some(AgreementChoice::CustomerWillAccept) if !self.confirmation.is_blank() => {
+                let c = &self.confirmation;
+                let typed = [&c.date_agreed, &c.first_name, &c.last_name, &c.email, &c.phone_number];
+                let first = typed.iter().position(|v| !v.trim().is_empty()).unwrap_or(0);
+                vec![format!(
+                    "{}: you chose \"Customer will be asked to accept\", so the confirmation's fields are not \
+                     used: choose \"Customer has accepted\" or clear these fields",
+                    CONFIRMATION_FIELDS[first]
+                )]
+            }
+            Some(_) => Vec::new(),
+        }
     }
 }
 
@@ -114,20 +170,63 @@ pub struct Review {
 }
 
 /// **Next: Review**: every rule of the API's customer creation and confirmation that can be
-/// judged before anything is stored.
-pub async fn review_new_customer(ctx: &AppContext, signed_in: &SignedIn, form: &CustomerForm) -> ServiceResult<Review> {
+/// judged before anything is stored, all at once: the form's problems (one `Validation` with
+/// every field's) and the other refusals (a domain in use, a future date, a role), or a failure.
+pub async fn review_new_customer(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    form: &CustomerForm,
+) -> Result<Review, Vec<ServiceError>> {
     let caller = signed_in.caller();
-    permit::<ops::CreateCustomer>(caller)?;
-    super::refuse_nul(form, "")?;
+    permit::<ops::CreateCustomer>(caller).map_err(|e| vec![e])?;
+    let mut problems = Vec::new();
+    let mut refused = Vec::new();
+    if let Err(ServiceError::Validation(found)) = super::refuse_nul(form, "") {
+        problems.extend(found);
+    }
     let new = form.as_new_customer();
-    let profile = validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref())
-        .map_err(ServiceError::Validation)?;
-    check_domain_free(ctx, &profile.domain).await?;
-    let attestation = match attestation_input(ctx, caller, form).await? {
-        Some(input) => Some(check_confirmation(ctx, &input).await?),
-        None => None,
+    let domain = match validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref()) {
+        Ok(profile) => Some(profile.domain),
+        Err(found) => {
+            problems.extend(found);
+            parse_domain(form.domain.trim()).ok()
+        }
     };
-    Ok(Review { domain: profile.domain, attestation })
+    if let Some(domain) = &domain {
+        if let Err(e) = check_domain_free(ctx, domain).await {
+            refused.push(e);
+        }
+    }
+    problems.extend(form.choice_problems());
+    let attestation = match attestation_input(ctx, caller, form).await {
+        Ok(Some((typed, input))) => match check_all_at_once(ctx, &typed, &input).await {
+            Ok(valid) => Some(valid),
+            Err(ServiceError::Validation(found)) => {
+                problems.extend(found);
+                None
+            }
+            Err(e) => {
+                refused.push(e);
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(ServiceError::Validation(found)) => {
+            problems.extend(found);
+            None
+        }
+        Err(e) => {
+            refused.push(e);
+            None
+        }
+    };
+    if !problems.is_empty() {
+        refused.insert(0, ServiceError::Validation(problems));
+    }
+    match (domain, refused.is_empty()) {
+        (Some(domain), true) => Ok(Review { domain, attestation }),
+        _ => Err(refused),
+    }
 }
 
 /// The confirmation a form asks for, as the API's body, once the user may confirm the 2023 way
@@ -136,18 +235,21 @@ async fn attestation_input(
     ctx: &AppContext,
     caller: &Caller,
     form: &CustomerForm,
-) -> ServiceResult<Option<ConfirmationInput>> {
+) -> ServiceResult<Option<(AttestationForm, ConfirmationInput)>> {
     let Some(attestation) = form.attestation_with_person() else { return Ok(None) };
     permit::<ops::ConfirmAcceptance>(caller)?;
     live_confirmation_open(ctx).await?;
-    Ok(Some(confirmation_input(ctx, &attestation).await?))
+    let input = confirmation_input(ctx, &attestation).await?;
+    Ok(Some((attestation, input)))
 }
 
 /// What **Submit** made: the customer, its first admin's password (shown once, on the
 /// Confirmation), and the confirmation when the partner attested.
 pub struct Submitted {
     pub customer: Customer,
-    pub password: String,
+    /// Shown once: on the Confirmation after Submit (and its refresh); None when the
+    /// Confirmation is opened again from the customer's Account.
+    pub password: Option<String>,
     pub confirmation: Option<Agreement>,
     pub link: AdminCenterLinks,
 }
@@ -186,6 +288,10 @@ pub async fn submit_new_customer(
     let caller = signed_in.caller();
     let create = permit::<ops::CreateCustomer>(caller)?;
     super::refuse_nul(form, "")?;
+    let choice = form.choice_problems();
+    if !choice.is_empty() {
+        return Err(ServiceError::Validation(choice));
+    }
     let request = OnceRequest {
         partner_tenant_id: caller.partner.tenant_id.clone(),
         request_id: submission_request_id(submission_id),
@@ -266,6 +372,61 @@ pub async fn earlier_submission(
     }
 }
 
+/// Where a wizard's form is kept between its steps: under its submission id, beside (not in)
+/// the submission's answer.
+fn draft_request_id(submission_id: &str) -> String {
+    format!("dashboard-draft-{}", submission_id.trim())
+}
+
+const DRAFT: &str = "draft";
+
+/// Keep the wizard's form under its submission id (Next: Review), so that the Review, Back and
+/// Submit read it from the server rather than from the page or the URL.
+pub async fn save_draft(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+    form: &CustomerForm,
+) -> ServiceResult<()> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let body =
+        serde_json::to_string(form).map_err(|e| ServiceError::Internal(format!("a form could not be kept: {e}")))?;
+    let request = OnceRequest {
+        partner_tenant_id: signed_in.partner.tenant_id.clone(),
+        request_id: draft_request_id(submission_id),
+        verb: DRAFT.into(),
+        target: ADD_CUSTOMER.into(),
+        digest: form_hash(form),
+    };
+    put_kept(ctx, request, body).await
+}
+
+/// The wizard's form kept under its submission id, if any (for 24 hours of emulator time).
+pub async fn draft(ctx: &AppContext, signed_in: &SignedIn, submission_id: &str) -> ServiceResult<Option<CustomerForm>> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
+    let kept = kept_answer(ctx, partner, &draft_request_id(submission_id), DRAFT, ADD_CUSTOMER).await?;
+    Ok(kept.and_then(|(answer, _)| serde_json::from_str(&answer.body).ok()))
+}
+
+/// What a submission id's Submit made, if it was submitted: its Confirmation, with the password.
+pub async fn submission(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    submission_id: &str,
+) -> ServiceResult<Option<Submitted>> {
+    permit::<ops::CreateCustomer>(signed_in.caller())?;
+    let partner = &signed_in.partner.tenant_id;
+    let request_id = submission_request_id(submission_id);
+    let Some((kept, _)) = kept_answer(ctx, partner, &request_id, SUBMISSION, ADD_CUSTOMER).await? else {
+        return Ok(None);
+    };
+    match read_kept(&kept.body) {
+        Ok(kept) => Ok(Some(submitted(ctx, kept).await?)),
+        Err(_) => Ok(None),
+    }
+}
+
 /// SHA-256 of the form's values, in hex: what tells a repeat of a submission from an edited form.
 fn form_hash(form: &CustomerForm) -> String {
     sha256_hex(serde_json::to_vec(form).unwrap_or_default())
@@ -290,5 +451,5 @@ async fn submitted(ctx: &AppContext, kept: KeptSubmission) -> ServiceResult<Subm
         Some(id) => ctx.store.agreements(&customer.id).await?.into_iter().find(|a| &a.id == id),
         None => None,
     };
-    Ok(Submitted { customer, password: kept.password, confirmation, link: admin_center_links(ctx) })
+    Ok(Submitted { customer, password: Some(kept.password), confirmation, link: admin_center_links(ctx) })
 }

@@ -10,8 +10,9 @@ mod customers;
 
 pub use account::{account, attest, AcceptanceEntry, AccountView, AttestationForm};
 pub use add_customer::{
-    admin_center_links, earlier_submission, review_new_customer, submit_new_customer, AdminCenterLinks, CustomerForm,
-    EarlierSubmission, Review, Submitted,
+    admin_center_links, draft, earlier_submission, review_new_customer, save_draft, submission, submit_new_customer,
+    AdminCenterLinks, AgreementChoice, CustomerForm, EarlierSubmission, Review, Submitted, CUSTOMER_WILL_ACCEPT,
+    PARTNER_CONFIRMS,
 };
 pub use customers::{customers, CustomerList, CustomerRow, PAGE_SIZE};
 
@@ -62,6 +63,34 @@ pub async fn attestation_control(ctx: &AppContext, caller: &Caller) -> ServiceRe
         }
         Err(e) => Err(e),
     }
+}
+
+/// Why the dates on a page may surprise: a pinned service date, a partner's own setting, or an
+/// emulator clock moved away from real time. None when the service date is the clock's day and
+/// the clock is real time.
+pub struct ClockNote {
+    /// The day whose rules are in force.
+    pub service_date: NaiveDate,
+    /// The emulator clock's today (what "not later than today" means).
+    pub today: NaiveDate,
+    pub pinned: bool,
+    /// The partner's own setting (shared environments).
+    pub partner_setting: bool,
+    /// The clock is not real time (moved, frozen, or the partner's own).
+    pub clock_moved: bool,
+}
+
+pub async fn clock_note(ctx: &AppContext) -> ServiceResult<Option<ClockNote>> {
+    let timeline = super::timeline::timeline(ctx).await?;
+    let now = ctx.clock.now().await?;
+    let pinned = matches!(timeline.setting, crate::domain::timeline::ServiceDateSetting::Pinned(_));
+    let partner_setting = timeline.source == super::timeline::SettingSource::Partner;
+    let clock_moved = (now - chrono::Utc::now()).num_seconds().abs() > 60;
+    if !(pinned || partner_setting || clock_moved) {
+        return Ok(None);
+    }
+    let service_date = timeline.service_date.date();
+    Ok(Some(ClockNote { service_date, today: now.date_naive(), pinned, partner_setting, clock_moved }))
 }
 
 /// The emulator clock's today (for the date fields' hints).

@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields};
+use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -45,7 +45,13 @@ pub const SITE: Site = Site {
     session_cookie: "pce_session",
     sign_in_cookie: "pce_signin_csrf",
     sign_in_heading: "Sign in",
-    sign_in_intro: || html! { "Use the credentials your partner gave you when it created your account." },
+    sign_in_intro: || {
+        html! {
+            "Use the credentials your partner gave you when it created your account: the admin user and password "
+            "that " code { "POST /v1/customers" } " answers (" code { "userCredentials" } ") and the dashboard's "
+            "Confirmation shows. This development emulator has no fixed customer: each customer's admin is made with it."
+        }
+    },
     not_found_note: Some(
         "Start from the admin center's home page (you are asked to sign in first, with the admin user's \
          credentials returned when the customer was created), or from the emulator's home page.",
@@ -57,6 +63,7 @@ pub const SITE: Site = Site {
             ("lastName", "Last name"),
             ("email", "Email address"),
             ("phoneNumber", "Phone number"),
+            ("accept", "Acceptance"),
         ],
         codes: false,
     },
@@ -136,6 +143,25 @@ fn person_from_profile(customer: &Customer) -> PersonFields {
     }
 }
 
+/// The inputs of the accepting forms for the fields their refusals name (the same names).
+const INPUTS: &[(&str, &str)] =
+    &[("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"), ("phoneNumber", "phoneNumber")];
+
+/// An accepting form's problems, all at once: the person's, and the box when it was left unticked.
+fn unticked(input: &ContactInput, tick: &str) -> FormErrors {
+    let refused: Vec<crate::service::ServiceError> =
+        center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
+    let mut problems: Vec<FieldProblem> =
+        refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)).collect();
+    problems.push(FieldProblem::at("accept", tick));
+    FormErrors::new(problems, pages::ORDER)
+}
+
+fn refused(e: &crate::service::ServiceError) -> (FormErrors, StatusCode) {
+    let refusal = Refusal::of(e, &SITE.wording);
+    (FormErrors::new(refusal.field_problems(INPUTS), pages::ORDER), refusal.status)
+}
+
 fn person_from_form(fields: &[(String, String)]) -> (PersonFields, ContactInput) {
     let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
     let person = PersonFields {
@@ -161,11 +187,13 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     let reference = query.get("ref").unwrap_or_default().to_ascii_lowercase();
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
+        let invitation = Invitation { partner_id: &partner_id, delegated_admin: asks_dap(query.get("DAP")) };
         let person = person_from_profile(&admin.customer);
-        return invitation_page(&ctx, &admin, &partner_id, person, &[], StatusCode::OK).await;
+        return invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::OK).await;
     }
     if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
-        return agreement_page(&ctx, &admin, person_from_profile(&admin.customer), &[], StatusCode::OK).await;
+        let none = FormErrors::default();
+        return agreement_page(&ctx, &admin, person_from_profile(&admin.customer), &none, StatusCode::OK).await;
     }
     if reference.starts_with("/billingaccounts/partner") {
         return Redirect::to(PARTNERS).into_response();
@@ -177,31 +205,44 @@ async fn agreement_page(
     ctx: &AppContext,
     admin: &Admin,
     person: PersonFields,
-    problems: &[String],
+    errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
     match center::agreement_view(ctx, &admin.customer).await {
         Ok(view) => {
             let csrf = &admin.session.csrf_token;
-            let page = pages::AgreementPage { customer: &admin.customer, csrf, view: &view, person, problems };
+            let page = pages::AgreementPage { customer: &admin.customer, csrf, view: &view, person, errors };
             admin.page(status, Some(AGREEMENT), pages::agreement(&page))
         }
         Err(e) => admin.error_page(&e),
     }
 }
 
+/// The invitation a link names: its partner and whether it asks for delegated admin privileges.
+#[derive(Clone, Copy)]
+struct Invitation<'a> {
+    partner_id: &'a str,
+    delegated_admin: bool,
+}
+
+fn asks_dap(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
 async fn invitation_page(
     ctx: &AppContext,
     admin: &Admin,
-    partner_id: &str,
+    invitation: Invitation<'_>,
     person: PersonFields,
-    problems: &[String],
+    errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
-    match center::invitation_view(ctx, &admin.customer, partner_id).await {
+    match center::invitation_view(ctx, &admin.customer, invitation.partner_id).await {
         Ok(Some(view)) => {
             let csrf = &admin.session.csrf_token;
-            let page = pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, problems };
+            let delegated_admin = invitation.delegated_admin;
+            let page =
+                pages::InvitationPage { customer: &admin.customer, csrf, view: &view, person, errors, delegated_admin };
             admin.page(status, None, pages::invitation(&page))
         }
         Ok(None) => site_message(
@@ -224,14 +265,14 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
     };
     let (person, input) = person_from_form(&fields);
     if field(&fields, "accept") != Some("true") {
-        let problem = ["Tick the box to accept the Microsoft Customer Agreement.".to_string()];
-        return agreement_page(&ctx, &admin, person, &problem, StatusCode::BAD_REQUEST).await;
+        let errors = unticked(&input, "Tick the box to accept the Microsoft Customer Agreement.");
+        return agreement_page(&ctx, &admin, person, &errors, StatusCode::BAD_REQUEST).await;
     }
     match center::accept_agreement(&ctx, &admin.customer, &input).await {
         Ok(_) => Redirect::to(AGREEMENT).into_response(),
         Err(e) => {
-            let refusal = Refusal::of(&e, &SITE.wording);
-            agreement_page(&ctx, &admin, person, &refusal.sentences, refusal.status).await
+            let (errors, status) = refused(&e);
+            agreement_page(&ctx, &admin, person, &errors, status).await
         }
     }
 }
@@ -239,10 +280,17 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
 async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
+    let delegated_admin = asks_dap(field(&fields, "DAP"));
+    let invitation = Invitation { partner_id: &partner_id, delegated_admin };
+    let dap = if delegated_admin { "true" } else { "false" };
     let back: Uri = format!(
         "{HOME}?{}",
-        serde_urlencoded::to_string([("invType", "ResellerRelationship"), ("partnerId", partner_id.as_str())])
-            .unwrap_or_default()
+        serde_urlencoded::to_string([
+            ("invType", "ResellerRelationship"),
+            ("partnerId", partner_id.as_str()),
+            ("DAP", dap),
+        ])
+        .unwrap_or_default()
     )
     .parse()
     .unwrap_or_else(|_| Uri::from_static(HOME));
@@ -252,18 +300,18 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     };
     let (person, input) = person_from_form(&fields);
     if field(&fields, "accept") != Some("true") {
-        let problem =
-            ["Tick the box to authorize the partner and accept the Microsoft Customer Agreement.".to_string()];
-        return invitation_page(&ctx, &admin, &partner_id, person, &problem, StatusCode::BAD_REQUEST).await;
+        let errors =
+            unticked(&input, "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.");
+        return invitation_page(&ctx, &admin, invitation, person, &errors, StatusCode::BAD_REQUEST).await;
     }
     match center::accept_invitation(&ctx, &admin.customer, &partner_id, &input).await {
         Ok(InvitationOutcome::Accepted) => Redirect::to(back.to_string().as_str()).into_response(),
         Ok(InvitationOutcome::UnknownPartner) => {
-            invitation_page(&ctx, &admin, &partner_id, person, &[], StatusCode::NOT_FOUND).await
+            invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::NOT_FOUND).await
         }
         Err(e) => {
-            let refusal = Refusal::of(&e, &SITE.wording);
-            invitation_page(&ctx, &admin, &partner_id, person, &refusal.sentences, refusal.status).await
+            let (errors, status) = refused(&e);
+            invitation_page(&ctx, &admin, invitation, person, &errors, status).await
         }
     }
 }

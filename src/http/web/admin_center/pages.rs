@@ -7,8 +7,8 @@ use maud::{html, Markup};
 use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
 use crate::domain::partners::Partner;
-use crate::domain::time::render_timestamp;
-use crate::http::web::kit::forms::problems;
+use crate::http::web::kit::dates::{self, Lang};
+use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::grid;
 use crate::service::admin_center::{AgreementView, InvitationView};
@@ -21,18 +21,37 @@ pub struct PersonFields {
     pub phone_number: String,
 }
 
-fn person_inputs(p: &PersonFields) -> Markup {
+/// The accepting forms' inputs, in their order (the order of their problems).
+pub const ORDER: &[&str] = &["firstName", "lastName", "email", "phoneNumber", "accept"];
+
+fn person_inputs(p: &PersonFields, errors: &FormErrors) -> Markup {
+    let fields = [
+        ("text", "firstName", "First name", "given-name", p.first_name.as_str(), true),
+        ("text", "lastName", "Last name", "family-name", p.last_name.as_str(), true),
+        ("email", "email", "Email address", "email", p.email.as_str(), true),
+        ("tel", "phoneNumber", "Phone number (optional)", "tel", p.phone_number.as_str(), false),
+    ];
     html! {
         fieldset {
             legend { "The person accepting" }
-            label for="firstName" { "First name" }
-            input type="text" id="firstName" name="firstName" autocomplete="given-name" required value=(p.first_name);
-            label for="lastName" { "Last name" }
-            input type="text" id="lastName" name="lastName" autocomplete="family-name" required value=(p.last_name);
-            label for="email" { "Email address" }
-            input type="email" id="email" name="email" autocomplete="email" required value=(p.email);
-            label for="phoneNumber" { "Phone number (optional)" }
-            input type="tel" id="phoneNumber" name="phoneNumber" autocomplete="tel" value=(p.phone_number);
+            @for (kind, id, label, autocomplete, value, required) in fields {
+                label for=(id) { (label) }
+                (errors.at(id))
+                input type=(kind) id=(id) name=(id) autocomplete=(autocomplete) required[required] value=(value)
+                    aria-invalid=[errors.invalid(id)] aria-describedby=[errors.described_by(id, None)];
+            }
+        }
+    }
+}
+
+/// The box that accepts, with its problem when it was left unticked.
+fn accept_box(errors: &FormErrors, text: Markup) -> Markup {
+    html! {
+        (errors.at("accept"))
+        label.choice for="accept" {
+            input type="checkbox" id="accept" name="accept" value="true" required
+                aria-invalid=[errors.invalid("accept")] aria-describedby=[errors.described_by("accept", None)];
+            span { (text) }
         }
     }
 }
@@ -42,10 +61,22 @@ pub struct AgreementPage<'a> {
     pub csrf: &'a str,
     pub view: &'a AgreementView,
     pub person: PersonFields,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
+}
+
+fn accept_form(page: &AgreementPage) -> Markup {
+    html! {
+        form method="post" action="/AdminPortal/Agreement/Accept" novalidate {
+            input type="hidden" name="csrf" value=(page.csrf);
+            (person_inputs(&page.person, page.errors))
+            (accept_box(page.errors, html! { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }))
+            div.actions { button type="submit" { "Accept" } }
+        }
+    }
 }
 
 pub fn agreement(page: &AgreementPage) -> Content {
+    let confirmed = !page.view.confirmations.is_empty();
     Content::new(
         "Microsoft Customer Agreement",
         html! {
@@ -53,25 +84,35 @@ pub fn agreement(page: &AgreementPage) -> Content {
                 h1 { "Microsoft Customer Agreement" }
                 p { "Organization: " strong { (page.customer.company_name) } " (" (page.customer.domain) ")" }
                 p { a href=(page.view.document_uri) target="_blank" rel="noopener" { "Read the Microsoft Customer Agreement" } " (opens in a new tab)" }
-                @for (confirmation, partner_name) in &page.view.confirmations {
-                    p { "Your partner " strong { (partner_name) } " confirmed that your organization accepted the agreement on "
-                        (render_timestamp(confirmation.date_agreed)) "." }
-                }
-                (problems(page.problems))
                 @if let Some(direct) = &page.view.direct {
                     div.success role="status" id="accepted" {
-                        "You accepted the Microsoft Customer Agreement on " (render_timestamp(direct.date_agreed))
+                        "You accepted the Microsoft Customer Agreement on " (dates::date(direct.date_agreed, Lang::En))
                         " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email) ")."
                     }
-                } @else {
-                    form method="post" action="/AdminPortal/Agreement/Accept" {
-                        input type="hidden" name="csrf" value=(page.csrf);
-                        (person_inputs(&page.person))
-                        label.choice for="accept" {
-                            input type="checkbox" id="accept" name="accept" value="true" required;
-                            span { "I have read and I accept the Microsoft Customer Agreement on behalf of my organization." }
+                }
+                @if confirmed {
+                    div.success role="status" id="confirmedByPartner" {
+                        p { strong { "Your organization's acceptance is on record." } }
+                        ul {
+                            @for (confirmation, partner_name) in &page.view.confirmations {
+                                li { "Your partner " strong { (partner_name) } " confirmed that "
+                                    (confirmation.contact.first_name) " " (confirmation.contact.last_name)
+                                    " accepted the agreement on " (dates::date(confirmation.date_agreed, Lang::En)) "." }
+                            }
                         }
-                        div.actions { button type="submit" { "Accept" } }
+                    }
+                }
+                @if page.view.direct.is_none() {
+                    (page.errors.summary())
+                    @if confirmed {
+                        p { "Nothing more is needed to buy through your partner." }
+                        details id="acceptYourself" open[!page.errors.is_empty()] {
+                            summary { "Accept the agreement yourself as well" }
+                            p { "Your partner's confirmation is enough. Accepting here also records your organization's own acceptance." }
+                            (accept_form(page))
+                        }
+                    } @else {
+                        (accept_form(page))
                     }
                 }
             }
@@ -84,7 +125,9 @@ pub struct InvitationPage<'a> {
     pub csrf: &'a str,
     pub view: &'a InvitationView,
     pub person: PersonFields,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
+    /// The link asks for delegated administration privileges (`DAP=true`).
+    pub delegated_admin: bool,
 }
 
 pub fn invitation(page: &InvitationPage) -> Content {
@@ -103,15 +146,20 @@ pub fn invitation(page: &InvitationPage) -> Content {
                         "Microsoft products and services to " (page.customer.company_name) "." }
                     p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
                         a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
-                    (problems(page.problems))
-                    form method="post" action="/AdminPortal/Invitation/Accept" {
+                    @if page.delegated_admin {
+                        div.info id="dapRequest" {
+                            strong { (page.view.partner.name) " also asks for delegated administration privileges (DAP)" }
+                            ": administrator rights in your organization's Microsoft Entra ID and Microsoft 365, to manage "
+                            "your services for you. (This emulator records the reseller relationship; it grants no administration rights.)"
+                        }
+                    }
+                    (page.errors.summary())
+                    form method="post" action="/AdminPortal/Invitation/Accept" novalidate {
                         input type="hidden" name="csrf" value=(page.csrf);
                         input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
-                        (person_inputs(&page.person))
-                        label.choice for="accept" {
-                            input type="checkbox" id="accept" name="accept" value="true" required;
-                            span { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }
-                        }
+                        input type="hidden" name="DAP" value=(if page.delegated_admin { "true" } else { "false" });
+                        (person_inputs(&page.person, page.errors))
+                        (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
                         div.actions { button type="submit" { "Accept and authorize" } }
                     }
                 }
@@ -175,7 +223,7 @@ pub fn partner_details(partner: &Partner, confirmations: &[Agreement]) -> Conten
                     dd {
                         @if confirmations.is_empty() { "None" }
                         @for a in confirmations {
-                            (a.agreement_type.as_str()) ", " (render_timestamp(a.date_agreed)) " by "
+                            (a.agreement_type.as_str()) ", " (dates::date(a.date_agreed, Lang::En)) " by "
                             (a.contact.first_name) " " (a.contact.last_name) br;
                         }
                     }

@@ -17,10 +17,11 @@ use maud::html;
 
 use crate::app::{AppContext, AppState};
 use crate::clock;
-use crate::domain::identities::PartnerUser;
+use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
+use crate::domain::orders::McaStanding;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields_as_sent};
+use crate::http::web::kit::forms::{field, form_fields_as_sent, FormErrors};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -28,7 +29,7 @@ use crate::http::web::kit::refusal::{Refusal, Wording};
 use crate::http::web::kit::session::{self, signed_in, signed_in_form, SiteSession};
 use crate::http::web::kit::sign_in;
 use crate::http::web::kit::site::Site;
-use crate::service::dashboard::{self as board, AttestationForm, CustomerForm, EarlierSubmission};
+use crate::service::dashboard::{self as board, AgreementChoice, AttestationForm, CustomerForm, EarlierSubmission};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn};
 use crate::service::sign_in::SignIn;
 use crate::service::web_sessions::WebSession;
@@ -37,6 +38,7 @@ use crate::service::{ErrorKind, ServiceError, ServiceResult};
 const HOME: &str = "/dashboard/customers";
 const INVITE: &str = "/dashboard/customers/relationship-request";
 const SCRIPT: &str = "/dashboard/assets/dashboard.js";
+const ADD_CUSTOMER_ROLES: &str = "Admin agent, Sales agent or Global admin";
 
 pub const SITE: Site = Site {
     brand: Brand { name: "Partner Center", home: HOME, title: "Partner Center (emulated)" },
@@ -49,7 +51,9 @@ pub const SITE: Site = Site {
     sign_in_heading: "Sign in to Partner Center",
     sign_in_intro: || {
         html! {
-            "Sign in with a partner user of this emulator: the development user, or one made with "
+            "Sign in with a partner user of this emulator: the development user ("
+            code { (development::USER_NAME) } ", password " code { (development::USER_PASSWORD) }
+            ", published because this is a development emulator: a test machine only), or one made with "
             code { "POST /_emulator/partners/{tenantId}/users" } "."
         }
     },
@@ -80,8 +84,51 @@ const LABELS: &[(&str, &str)] = &[
     ("primaryContact.email", "Email address of the person who accepted"),
     ("primaryContact.phoneNumber", "Phone number of the person who accepted"),
     ("dateAgreed", "Agreement acceptance date"),
+    ("agreement", "Customer agreement"),
     ("form", "Form"),
 ];
+
+/// The Add customer form's inputs for the API's field names (where its problems show).
+const WIZARD_INPUTS: &[(&str, &str)] = &[
+    ("companyProfile.domain", "domain"),
+    ("companyProfile.companyName", "companyName"),
+    ("billingProfile.companyName", "companyName"),
+    ("billingProfile.email", "email"),
+    ("billingProfile.language", "language"),
+    ("billingProfile.culture", "language"),
+    ("billingProfile.defaultAddress.firstName", "firstName"),
+    ("billingProfile.defaultAddress.lastName", "lastName"),
+    ("billingProfile.defaultAddress.addressLine1", "addressLine1"),
+    ("billingProfile.defaultAddress.addressLine2", "addressLine2"),
+    ("billingProfile.defaultAddress.city", "city"),
+    ("billingProfile.defaultAddress.state", "state"),
+    ("billingProfile.defaultAddress.postalCode", "postalCode"),
+    ("billingProfile.defaultAddress.country", "country"),
+    ("billingProfile.defaultAddress.phoneNumber", "phoneNumber"),
+    ("primaryContact.firstName", "accepterFirstName"),
+    ("primaryContact.lastName", "accepterLastName"),
+    ("primaryContact.email", "accepterEmail"),
+    ("primaryContact.phoneNumber", "accepterPhone"),
+    ("dateAgreed", "dateAgreed"),
+    ("agreement", "agreementPartner"),
+];
+
+/// The Account page's Update form's inputs for the API's field names, in the form's order.
+const UPDATE_INPUTS: &[(&str, &str)] = &[
+    ("primaryContact.firstName", "FirstName"),
+    ("primaryContact.lastName", "LastName"),
+    ("primaryContact.email", "Email"),
+    ("primaryContact.phoneNumber", "Phone"),
+    ("dateAgreed", "dateAgreed"),
+];
+
+/// Refusals as a form's problems, all at once, in the form's order; with the status of the first.
+fn form_errors(refused: &[ServiceError], inputs: &[(&str, &str)], order: &[&str]) -> (FormErrors, StatusCode) {
+    let refusals: Vec<Refusal> = refused.iter().map(|e| Refusal::of(e, &SITE.wording)).collect();
+    let status = refusals.first().map_or(StatusCode::BAD_REQUEST, |r| r.status);
+    let problems = refusals.iter().flat_map(|r| r.field_problems(inputs)).collect();
+    (FormErrors::new(problems, order), status)
+}
 
 /// The side navigation; the second entry only for users who may invite.
 const NAV: &[NavLink] =
@@ -96,6 +143,10 @@ pub fn routes() -> Router<AppState> {
         .route(SITE.sign_out, post(session::sign_out::<SignedIn>))
         .route(HOME, get(customers))
         .route("/dashboard/customers/new", get(new_customer_form).post(new_customer_step))
+        .route("/dashboard/customers/new/{submission}", get(new_customer_draft))
+        .route("/dashboard/customers/new/{submission}/review", get(new_customer_review))
+        .route("/dashboard/customers/new/{submission}/confirmation", get(new_customer_confirmation))
+        .route("/dashboard/customers/{customer_id}/confirmation", get(confirmation_again))
         .route(INVITE, get(relationship_request))
         .route("/dashboard/customers/{customer_id}/account", get(account))
         .route("/dashboard/customers/{customer_id}/account/agreement", post(update_agreement))
@@ -138,8 +189,19 @@ impl SiteSession for SignedIn {
     }
 }
 
-/// A page of the signed-in user; `current` is its navigation entry.
+tokio::task_local! {
+    /// The service-date banner of the page being made (set by [`as_partner`]).
+    static BANNER: Option<maud::Markup>;
+}
+
+/// A page of the signed-in user; `current` is its navigation entry. Under [`as_partner`], the
+/// service-date banner comes first when there is one.
 fn page(signed_in: &SignedIn, status: StatusCode, current: Option<&'static str>, content: Content) -> Response {
+    let banner = BANNER.try_with(Clone::clone).ok().flatten();
+    let content = match banner {
+        Some(banner) => Content { title: content.title, body: html! { (banner) (content.body) } },
+        None => content,
+    };
     site_page(status, &signed_in.chrome(current), content)
 }
 
@@ -148,9 +210,30 @@ fn failed(signed_in: &SignedIn, e: &ServiceError) -> Response {
     error_page(&SITE, Some(&signed_in.chrome(None)), e)
 }
 
-/// Run a page's work as the signed-in user's partner (its own clock and service date).
-async fn as_partner<F: std::future::Future<Output = Response>>(signed_in: &SignedIn, work: F) -> Response {
-    clock::as_partner(signed_in.partner.tenant_id.clone(), work).await
+/// Run a page's work as the signed-in user's partner (its own clock and service date), its pages
+/// under the banner that names a pinned service date or a moved clock.
+async fn as_partner<F: std::future::Future<Output = Response>>(
+    ctx: &AppContext,
+    signed_in: &SignedIn,
+    work: F,
+) -> Response {
+    clock::as_partner(signed_in.partner.tenant_id.clone(), async {
+        let banner = board::clock_note(ctx).await.ok().flatten().map(|note| pages::clock_banner(&note));
+        BANNER.scope(banner, work).await
+    })
+    .await
+}
+
+/// The page that says which role an action needs, and which roles the user has.
+fn needs_role(signed_in: &SignedIn, what: &str, roles: &str) -> Response {
+    let have: Vec<&str> = signed_in.user.roles.iter().map(|r| r.as_str()).collect();
+    let have = if have.is_empty() { "none".to_string() } else { have.join(", ") };
+    let text = format!(
+        "{what} needs the {roles} role. Your roles: {have}. Ask an administrator of {} to give you the role, \
+         or ask a colleague who has it. (The API answers the same request with error 900150.)",
+        signed_in.partner.name
+    );
+    site_message(&SITE, Some(&signed_in.chrome(None)), StatusCode::FORBIDDEN, "You need another role", &text)
 }
 
 // --- Sign-in with a one-time link ---------------------------------------------------------------
@@ -180,7 +263,7 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
     };
     let search = query.get("q").unwrap_or_default().to_string();
     let page_number = query.get("page").and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1);
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::customers(&ctx, &signed_in, &search, page_number).await {
             Ok(list) => {
                 let may_add = board::may_add_customers(signed_in.caller());
@@ -210,19 +293,24 @@ fn customer_form(fields: &[(String, String)]) -> CustomerForm {
         postal_code: get("postalCode"),
         country: get("country"),
         language: get("language"),
-        attestation: (field(fields, "agreement") == Some("partner")).then(|| AttestationForm {
+        agreement: match field(fields, "agreement") {
+            Some("partner") => Some(AgreementChoice::PartnerConfirms),
+            Some("customer") => Some(AgreementChoice::CustomerWillAccept),
+            _ => None,
+        },
+        confirmation: AttestationForm {
             first_name: get("accepterFirstName"),
             last_name: get("accepterLastName"),
             email: get("accepterEmail"),
             phone_number: get("accepterPhone"),
             date_agreed: get("dateAgreed"),
-        }),
+        },
     }
 }
 
 struct FormPage<'a> {
     form: &'a CustomerForm,
-    problems: &'a [String],
+    errors: &'a FormErrors,
     submission: &'a str,
     status: StatusCode,
 }
@@ -244,7 +332,7 @@ async fn render_new_customer(ctx: &AppState, signed_in: &SignedIn, p: FormPage<'
             csrf: &signed_in.session.csrf_token,
             form: p.form,
             control: &control,
-            problems: p.problems,
+            errors: p.errors,
             submission: p.submission,
             today,
         }),
@@ -257,20 +345,40 @@ async fn new_customer_form(State(ctx): State<AppState>, headers: HeaderMap, uri:
         Err(r) => return r,
     };
     if !board::may_add_customers(signed_in.caller()) {
-        let refused =
-            ServiceError::RoleNotAllowed("adding customers needs an Admin agent, Sales agent or Global admin".into());
-        return failed(&signed_in, &refused);
+        return needs_role(&signed_in, "Adding a customer", ADD_CUSTOMER_ROLES);
     }
     let submission = ctx.ids.secret(32);
     let form = CustomerForm::default();
-    as_partner(&signed_in, async {
-        let p = FormPage { form: &form, problems: &[], submission: &submission, status: StatusCode::OK };
+    as_partner(&ctx, &signed_in, async {
+        let p =
+            FormPage { form: &form, errors: &FormErrors::default(), submission: &submission, status: StatusCode::OK };
         render_new_customer(&ctx, &signed_in, p).await
     })
     .await
 }
 
-/// The wizard's one form target: `step` is `review` (Next: Review), `edit` (Back) or `submit`.
+/// A submission id as the wizard's addresses carry it.
+fn valid_submission(id: &str) -> Option<&str> {
+    let id = id.trim();
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then_some(id)
+}
+
+fn see_other(to: String) -> Response {
+    Redirect::to(&to).into_response()
+}
+
+fn wizard_url(submission: &str, step: &str) -> String {
+    match step {
+        "" => format!("/dashboard/customers/new/{submission}"),
+        _ => format!("/dashboard/customers/new/{submission}/{step}"),
+    }
+}
+
+/// The wizard's one form target, answered with a redirect (post/redirect/get): `step` is
+/// `review` (Next: Review: the form is kept under its submission id, then its Review is shown),
+/// `edit` (Back: the kept form) or `submit` (Submit the kept form, then its Confirmation). Back,
+/// refresh and a second Submit therefore land on pages, never on a form sent again.
 async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // As sent: a NUL in a field is refused at the field, as the API refuses it.
     let fields = form_fields_as_sent(&body);
@@ -279,10 +387,7 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
         Ok(s) => s,
         Err(r) => return r,
     };
-    let form = customer_form(&fields);
-    let submission =
-        field(&fields, "submission").map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64 && !s.contains('\0'));
-    let Some(submission) = submission.map(str::to_string) else {
+    let Some(submission) = field(&fields, "submission").and_then(valid_submission).map(str::to_string) else {
         return site_message(
             &SITE,
             Some(&signed_in.chrome(Some(HOME))),
@@ -292,48 +397,185 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
         );
     };
     let step = field(&fields, "step").unwrap_or("review").to_string();
-    as_partner(&signed_in, async {
-        // The form again, with what was refused in it.
-        let form_again = |refused: Option<&ServiceError>, submission: String| {
-            let (ctx, signed_in, form) = (&ctx, &signed_in, &form);
-            let refusal = refused.map(|e| Refusal::of(e, &SITE.wording));
-            async move {
-                let (problems, status) = refusal.map_or((Vec::new(), StatusCode::OK), |r| (r.sentences, r.status));
-                let p = FormPage { form, problems: &problems, submission: &submission, status };
-                render_new_customer(ctx, signed_in, p).await
-            }
-        };
-        let confirmation =
-            |submitted: &board::Submitted| page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(submitted));
+    as_partner(&ctx, &signed_in, async {
         match step.as_str() {
-            "edit" => form_again(None, submission).await,
-            "submit" => match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
-                Ok(submitted) => confirmation(&submitted),
-                // Nothing was kept under this submission: the corrected form is a new one.
-                Err(e) if is_refusal(&e) => form_again(Some(&e), ctx.ids.secret(32)).await,
-                Err(e) => failed(&signed_in, &e),
-            },
-            // Next: Review, or Back to the review after Submit: a form already submitted shows its
-            // Confirmation again.
-            _ => {
-                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
-                    Ok(EarlierSubmission::Same(submitted)) => return confirmation(&submitted),
-                    Ok(EarlierSubmission::None) => submission,
-                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
-                    Err(e) if is_refusal(&e) => return form_again(Some(&e), submission).await,
+            "edit" => see_other(wizard_url(&submission, "")),
+            "submit" => {
+                // The form kept at Next: Review; a client that skips the Review sends it whole.
+                let form = match board::draft(&ctx, &signed_in, &submission).await {
+                    Ok(Some(form)) => form,
+                    Ok(None) => customer_form(&fields),
                     Err(e) => return failed(&signed_in, &e),
                 };
-                match board::review_new_customer(&ctx, &signed_in, &form).await {
-                    Ok(review) => {
-                        let csrf = &signed_in.session.csrf_token;
-                        let content = pages::review(csrf, &form, &review, &submission);
-                        page(&signed_in, StatusCode::OK, Some(HOME), content)
+                match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
+                    Ok(_) => see_other(wizard_url(&submission, "confirmation")),
+                    // Nothing was kept under this submission: the corrected form is a new one.
+                    Err(e) if is_refusal(&e) => {
+                        let (errors, status) = form_errors(&[e], WIZARD_INPUTS, pages::WIZARD_ORDER);
+                        let fresh = ctx.ids.secret(32);
+                        let p = FormPage { form: &form, errors: &errors, submission: &fresh, status };
+                        render_new_customer(&ctx, &signed_in, p).await
                     }
-                    Err(e) if is_refusal(&e) => form_again(Some(&e), submission).await,
+                    Err(e) => failed(&signed_in, &e),
+                }
+            }
+            _ => {
+                let form = customer_form(&fields);
+                // A form already submitted with these values shows its Confirmation; edited after
+                // its Submit (Back past the Confirmation), it is a new customer under a new id.
+                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
+                    Ok(EarlierSubmission::Same(_)) => return see_other(wizard_url(&submission, "confirmation")),
+                    Ok(EarlierSubmission::None) => submission,
+                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
+                    Err(e) => return failed(&signed_in, &e),
+                };
+                match board::save_draft(&ctx, &signed_in, &submission, &form).await {
+                    Ok(()) => see_other(wizard_url(&submission, "review")),
                     Err(e) => failed(&signed_in, &e),
                 }
             }
         }
+    })
+    .await
+}
+
+/// The signed-in user, allowed to add customers, and the submission id of a wizard's address.
+async fn wizard_page(
+    ctx: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    submission: &str,
+) -> Result<(SignedIn, String), Response> {
+    let signed_in = signed_in::<SignedIn>(ctx, headers, uri).await?;
+    if !board::may_add_customers(signed_in.caller()) {
+        return Err(needs_role(&signed_in, "Adding a customer", ADD_CUSTOMER_ROLES));
+    }
+    match valid_submission(submission) {
+        Some(id) => Ok((signed_in, id.to_string())),
+        None => Err(Redirect::to("/dashboard/customers/new").into_response()),
+    }
+}
+
+/// The form kept under a submission id (Back from Review), or an empty one.
+async fn new_customer_draft(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&ctx, &signed_in, async {
+        let form = match board::draft(&ctx, &signed_in, &submission).await {
+            Ok(form) => form.unwrap_or_default(),
+            Err(e) => return failed(&signed_in, &e),
+        };
+        let p =
+            FormPage { form: &form, errors: &FormErrors::default(), submission: &submission, status: StatusCode::OK };
+        render_new_customer(&ctx, &signed_in, p).await
+    })
+    .await
+}
+
+/// Review of the kept form: every rule checked again; what is refused shows in the form, at its
+/// fields. A form already submitted says so and leads to its Confirmation.
+async fn new_customer_review(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&ctx, &signed_in, async {
+        match board::submission(&ctx, &signed_in, &submission).await {
+            Ok(Some(submitted)) => {
+                let content = pages::already_submitted(&submitted, &wizard_url(&submission, "confirmation"));
+                return page(&signed_in, StatusCode::OK, Some(HOME), content);
+            }
+            Ok(None) => {}
+            Err(e) => return failed(&signed_in, &e),
+        }
+        let form = match board::draft(&ctx, &signed_in, &submission).await {
+            Ok(Some(form)) => form,
+            Ok(None) => return see_other(wizard_url(&submission, "")),
+            Err(e) => return failed(&signed_in, &e),
+        };
+        match board::review_new_customer(&ctx, &signed_in, &form).await {
+            Ok(review) => {
+                let csrf = &signed_in.session.csrf_token;
+                page(&signed_in, StatusCode::OK, Some(HOME), pages::review(csrf, &form, &review, &submission))
+            }
+            Err(refused) => match refused.iter().find(|e| !is_refusal(e)) {
+                Some(failure) => failed(&signed_in, failure),
+                None => {
+                    let (errors, status) = form_errors(&refused, WIZARD_INPUTS, pages::WIZARD_ORDER);
+                    let p = FormPage { form: &form, errors: &errors, submission: &submission, status };
+                    render_new_customer(&ctx, &signed_in, p).await
+                }
+            },
+        }
+    })
+    .await
+}
+
+/// The Confirmation of a submission, with the password: as often as it is opened (refresh, a
+/// second Submit), under the submission id only its Submit knows.
+async fn new_customer_confirmation(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(submission): Path<String>,
+) -> Response {
+    let (signed_in, submission) = match wizard_page(&ctx, &headers, &uri, &submission).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&ctx, &signed_in, async {
+        match board::submission(&ctx, &signed_in, &submission).await {
+            Ok(Some(submitted)) => page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(&submitted)),
+            Ok(None) => see_other(wizard_url(&submission, "")),
+            Err(e) => failed(&signed_in, &e),
+        }
+    })
+    .await
+}
+
+/// The Confirmation again, from the customer's Account: everything but the password, which was
+/// shown once.
+async fn confirmation_again(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(customer_id): Path<CustomerId>,
+) -> Response {
+    let signed_in = match signed_in::<SignedIn>(&ctx, &headers, &uri).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    as_partner(&ctx, &signed_in, async {
+        let view = match board::account(&ctx, &signed_in, &customer_id).await {
+            Ok(view) => view,
+            Err(e) => return failed(&signed_in, &e),
+        };
+        let mine = Some(signed_in.partner.tenant_id.clone());
+        let confirmation = view
+            .acceptances
+            .iter()
+            .flatten()
+            .find(|entry| entry.agreement.partner_tenant_id == mine && entry.counts)
+            .map(|entry| entry.agreement.clone());
+        let submitted = board::Submitted {
+            customer: view.customer,
+            password: None,
+            confirmation,
+            link: board::admin_center_links(&ctx),
+        };
+        page(&signed_in, StatusCode::OK, Some(HOME), pages::confirmation(&submitted))
     })
     .await
 }
@@ -350,7 +592,7 @@ async fn render_account(
     signed_in: &SignedIn,
     customer_id: &CustomerId,
     update: Option<AttestationForm>,
-    problems: &[String],
+    errors: &FormErrors,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
@@ -361,13 +603,39 @@ async fn render_account(
     // The Update form opens with the primary contact and today's date.
     let update = update.map(|values| {
         let mut values = values.or_contact(&view.primary_contact);
-        if values.date_agreed.trim().is_empty() && problems.is_empty() {
+        if values.date_agreed.trim().is_empty() && errors.is_empty() {
             values.date_agreed = view.today.to_string();
         }
         values
     });
     let csrf = &signed_in.session.csrf_token;
-    let content = pages::account(&pages::AccountPage { csrf, view: &view, update: update.as_ref(), problems, notice });
+    let link = (view.standing == Some(McaStanding::NotAccepted)).then(|| {
+        let agreement = board::admin_center_links(ctx).agreement;
+        let text = format!(
+            "Hello,\n\nBefore {} can buy Microsoft products and services through {}, a Global Administrator of \
+             your organization needs to accept the Microsoft Customer Agreement. Sign in to the Microsoft 365 admin \
+             center with this link and accept it:\n\n{agreement}\n\nBest regards,\n{}\n{}\n",
+            view.customer.company_name, signed_in.partner.name, signed_in.user.display_name, signed_in.partner.name
+        );
+        let mailto = format!(
+            "mailto:?{}",
+            serde_urlencoded::to_string([
+                ("subject", "Accept the Microsoft Customer Agreement"),
+                ("body", text.as_str())
+            ])
+            .unwrap_or_default()
+            .replace('+', "%20")
+        );
+        pages::AcceptanceLink { agreement, mailto }
+    });
+    let content = pages::account(&pages::AccountPage {
+        csrf,
+        view: &view,
+        update: update.as_ref(),
+        errors,
+        notice,
+        acceptance_link: link.as_ref(),
+    });
     page(signed_in, status, Some(HOME), content)
 }
 
@@ -384,7 +652,9 @@ async fn account(
     };
     let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
     let notice = (query.get("saved") == Some("agreement")).then_some("Your confirmation was saved.");
-    as_partner(&signed_in, render_account(&ctx, &signed_in, &customer_id, update, &[], notice, StatusCode::OK)).await
+    let none = FormErrors::default();
+    as_partner(&ctx, &signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK))
+        .await
 }
 
 async fn update_agreement(
@@ -410,15 +680,16 @@ async fn update_agreement(
         phone_number: get("Phone"),
         date_agreed: get("dateAgreed"),
     };
-    as_partner(&signed_in, async {
+    as_partner(&ctx, &signed_in, async {
         match board::attest(&ctx, &signed_in, &customer_id, &form).await {
             Ok(_) => {
                 let target = format!("/dashboard/customers/{customer_id}/account?saved=agreement");
                 Redirect::to(&target).into_response()
             }
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {
-                let Refusal { sentences, status, .. } = Refusal::of(&e, &SITE.wording);
-                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &sentences, None, status).await
+                let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
+                let (errors, status) = form_errors(&[e], UPDATE_INPUTS, &order);
+                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &errors, None, status).await
             }
             Err(e) => failed(&signed_in, &e),
         }
@@ -447,12 +718,19 @@ async fn relationship_request(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !board::may_invite(signed_in.caller()) {
+        return needs_role(&signed_in, "Requesting a reseller relationship", "Admin agent or Sales agent");
+    }
     let delegated_admin = query.get("dap").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let link = match board::relationship_request(&ctx, &signed_in, delegated_admin) {
         Ok(link) => link,
         Err(e) => return failed(&signed_in, &e),
     };
-    let text = email_text(&signed_in.partner.name, &signed_in.user.display_name, &link);
+    // "Update the link" keeps the text as edited, with the link's delegated-admin choice changed.
+    let text = match query.get("emailText").filter(|t| !t.trim().is_empty()) {
+        Some(edited) => with_dap(edited, delegated_admin),
+        None => email_text(&signed_in.partner.name, &signed_in.user.display_name, &link),
+    };
     let mailto = format!(
         "mailto:?{}",
         serde_urlencoded::to_string([("subject", "Request for a reseller relationship"), ("body", text.as_str())])
@@ -465,7 +743,13 @@ async fn relationship_request(
         email_text: &text,
         mailto: &mailto,
     });
-    page(&signed_in, StatusCode::OK, Some(INVITE), content)
+    as_partner(&ctx, &signed_in, async { page(&signed_in, StatusCode::OK, Some(INVITE), content) }).await
+}
+
+/// An email text with its invitation link's `DAP=` set to the choice.
+fn with_dap(text: &str, delegated_admin: bool) -> String {
+    let value = if delegated_admin { "DAP=true" } else { "DAP=false" };
+    text.replace("DAP=true", value).replace("DAP=false", value)
 }
 
 #[cfg(test)]
@@ -496,11 +780,27 @@ mod tests {
     #[test]
     fn the_attestation_choice_is_read_from_the_form() {
         let fields = vec![("agreement".to_string(), "customer".to_string())];
-        assert_eq!(customer_form(&fields).attestation, None);
+        assert_eq!(customer_form(&fields).attestation(), None);
+        let typed = vec![("dateAgreed".to_string(), "2025-01-02".to_string())];
+        let unchosen = customer_form(&typed);
+        assert_eq!((unchosen.agreement, unchosen.confirmation.date_agreed.as_str()), (None, "2025-01-02"));
         let fields = vec![
             ("agreement".to_string(), "partner".to_string()),
             ("dateAgreed".to_string(), "2025-01-02".to_string()),
         ];
-        assert_eq!(customer_form(&fields).attestation.map(|a| a.date_agreed), Some("2025-01-02".to_string()));
+        assert_eq!(customer_form(&fields).attestation().map(|a| a.date_agreed.as_str()), Some("2025-01-02"));
+    }
+
+    #[test]
+    fn a_confirmation_typed_under_the_other_choice_is_refused_at_its_field() {
+        let fields = vec![
+            ("agreement".to_string(), "customer".to_string()),
+            ("accepterLastName".to_string(), "Lee".to_string()),
+        ];
+        let problems = customer_form(&fields).choice_problems();
+        let (errors, _) = form_errors(&[ServiceError::Validation(problems)], WIZARD_INPUTS, pages::WIZARD_ORDER);
+        let problem = &errors.problems()[0];
+        assert_eq!(problem.field.as_deref(), Some("accepterLastName"));
+        assert!(problem.message.contains("choose \"Customer has accepted\" or clear these fields"), "{problem:?}");
     }
 }

@@ -6,14 +6,17 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
-use crate::domain::locales::all_countries;
+use crate::domain::attestations::AttestationStatus;
+use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
 use crate::domain::timeline::Milestone;
-use crate::http::web::kit::forms::problems;
+use crate::http::web::kit::dates::{self, Lang};
+use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::{command_bar, grid, steps};
 use crate::service::dashboard::{
-    AccountView, AttestationControl, AttestationForm, CustomerForm, CustomerList, Review, Submitted,
+    AccountView, AgreementChoice, AttestationControl, AttestationForm, ClockNote, CustomerForm, CustomerList, Review,
+    Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
 };
 
 /// The Add customer wizard's steps; a page shows which it is.
@@ -48,6 +51,7 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
             label.visually-hidden for="q" { "Search customers by company name, domain or Microsoft ID" }
             input type="search" id="q" name="q" value=(search) placeholder="Company name, domain or Microsoft ID";
             button.secondary type="submit" { "Search" }
+            @if !search.trim().is_empty() { a.clear-search href="/dashboard/customers" { "Clear search" } }
         }
     };
     Content::new(
@@ -97,34 +101,53 @@ fn control_note(control: &AttestationControl) -> Option<Markup> {
             strong { (provider) } ", must confirm that the customer accepted the Microsoft Customer Agreement."
         }),
         AttestationControl::Retired { service_date } => Some(html! {
-            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation, through the API: "
-            code { "POST /v1/attestations/enhanced" } ", which the customer accepts, then "
+            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation: "
+            "you ask the customer's signatory to accept, and the accepted attestation is recorded as the customer's acceptance. "
+            "Or the customer's admin accepts the agreement in the Microsoft 365 admin center. "
+            "Through the API: " code { "POST /v1/attestations/enhanced" } ", then "
             code { "POST /v1/customers/{customerId}/agreements" } " with its " code { "attestationId" } ". "
             "The emulator's service date is " (service_date) "."
         }),
     }
 }
 
-fn person_inputs(prefix: &str, person: &AttestationForm, required: bool, hint: Option<&str>) -> Markup {
-    let id = |name: &str| format!("{prefix}{name}");
+/// A labelled input with its problem (when it has one) between label and field.
+struct Input<'a> {
+    kind: &'a str,
+    id: &'a str,
+    label: &'a str,
+    value: &'a str,
+    required: bool,
+}
+
+fn input(errors: &FormErrors, i: Input) -> Markup {
     html! {
-        @if let Some(hint) = hint { p.hint { (hint) } }
-        label for=(id("FirstName")) { "First name" }
-        input type="text" id=(id("FirstName")) name=(id("FirstName")) autocomplete="off" required[required] value=(person.first_name);
-        label for=(id("LastName")) { "Last name" }
-        input type="text" id=(id("LastName")) name=(id("LastName")) autocomplete="off" required[required] value=(person.last_name);
-        label for=(id("Email")) { "Email address" }
-        input type="email" id=(id("Email")) name=(id("Email")) autocomplete="off" required[required] value=(person.email);
-        label for=(id("Phone")) { "Phone number (optional)" }
-        input type="tel" id=(id("Phone")) name=(id("Phone")) autocomplete="off" value=(person.phone_number);
+        label for=(i.id) { (i.label) }
+        (errors.at(i.id))
+        input type=(i.kind) id=(i.id) name=(i.id) autocomplete="off" required[i.required] value=(i.value)
+            aria-invalid=[errors.invalid(i.id)] aria-describedby=[errors.described_by(i.id, None)];
     }
 }
 
-fn date_input(name: &str, value: &str, today: NaiveDate) -> Markup {
+fn person_inputs(prefix: &str, person: &AttestationForm, required: bool, errors: &FormErrors) -> Markup {
+    let id = |name: &str| format!("{prefix}{name}");
+    let (first, last, email, phone) = (id("FirstName"), id("LastName"), id("Email"), id("Phone"));
+    html! {
+        (input(errors, Input { kind: "text", id: &first, label: "First name", value: &person.first_name, required }))
+        (input(errors, Input { kind: "text", id: &last, label: "Last name", value: &person.last_name, required }))
+        (input(errors, Input { kind: "email", id: &email, label: "Email address", value: &person.email, required }))
+        (input(errors, Input { kind: "tel", id: &phone, label: "Phone number (optional)", value: &person.phone_number, required: false }))
+    }
+}
+
+fn date_input(name: &str, value: &str, today: NaiveDate, errors: &FormErrors) -> Markup {
+    let hint = format!("{name}Hint");
     html! {
         label for=(name) { "Agreement acceptance date"
-            span.hint id={ (name) "Hint" } { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
-        input type="date" id=(name) name=(name) max=(today) aria-describedby={ (name) "Hint" } value=(value);
+            span.hint id=(hint) { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
+        (errors.at(name))
+        input type="date" id=(name) name=(name) max=(today) value=(value)
+            aria-invalid=[errors.invalid(name)] aria-describedby=[errors.described_by(name, Some(&hint))];
     }
 }
 
@@ -136,7 +159,7 @@ fn wizard_state(csrf: &str, submission: &str) -> Markup {
     }
 }
 
-const LANGUAGES: &[(&str, &str)] = &[
+pub const LANGUAGES: &[(&str, &str)] = &[
     ("en", "English"),
     ("de", "Deutsch"),
     ("es", "Español"),
@@ -145,95 +168,130 @@ const LANGUAGES: &[(&str, &str)] = &[
     ("ja", "日本語"),
 ];
 
+/// The inputs of the Add customer form in the order it shows them (the order of its problems).
+pub const WIZARD_ORDER: &[&str] = &[
+    "companyName",
+    "domain",
+    "firstName",
+    "lastName",
+    "email",
+    "phoneNumber",
+    "language",
+    "country",
+    "addressLine1",
+    "addressLine2",
+    "city",
+    "state",
+    "postalCode",
+    "agreementPartner",
+    "dateAgreed",
+    "accepterFirstName",
+    "accepterLastName",
+    "accepterEmail",
+    "accepterPhone",
+    "agreementCustomer",
+];
+
 pub struct NewCustomerPage<'a> {
     pub csrf: &'a str,
     pub form: &'a CustomerForm,
     pub control: &'a AttestationControl,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
     pub submission: &'a str,
     pub today: NaiveDate,
 }
 
 pub fn new_customer(p: &NewCustomerPage) -> Content {
     let form = p.form;
-    let attest = form.attestation.clone();
-    let attesting = attest.is_some() && *p.control == AttestationControl::Open;
-    let person = attest.clone().unwrap_or_default();
+    let errors = p.errors;
+    let open = *p.control == AttestationControl::Open;
+    // With one choice only (the partner may not confirm), it is the choice; with two, none is
+    // chosen until the user chooses: Tab from the address reaches the first choice, not a field
+    // of one, and a confirmation is never submitted by default either way.
+    let chosen = match form.agreement {
+        None if !open => Some(AgreementChoice::CustomerWillAccept),
+        other => other,
+    };
+    let person = &form.confirmation;
     let country = if form.country.is_empty() { "US" } else { form.country.as_str() };
     let language = if form.language.is_empty() { "en" } else { form.language.as_str() };
+    let text = |id: &'static str, label: &'static str, value: &str, required: bool| {
+        input(errors, Input { kind: "text", id, label, value, required })
+    };
+    let choice_error = errors.has("agreementPartner").then(|| FormErrors::error_id("agreementPartner"));
     Content::new(
         "Add customer",
         html! {
             h1 { "Add customer" }
             (wizard_steps(0))
-            (problems(p.problems))
-            form method="post" action="/dashboard/customers/new" {
+            (errors.summary())
+            form method="post" action="/dashboard/customers/new" novalidate {
                 (wizard_state(p.csrf, p.submission))
                 div.card {
                     fieldset {
                         legend { h2 { "Account info" } }
-                        label for="companyName" { "Company name" }
-                        input type="text" id="companyName" name="companyName" required value=(form.company_name);
-                        label for="domain" { "Domain name" span.hint { "The customer's initial domain: letters and digits, followed by .onmicrosoft.com" } }
-                        input type="text" id="domain" name="domain" required value=(form.domain) aria-describedby="domainSuffix";
-                        span.hint id="domainSuffix" { ".onmicrosoft.com" }
+                        (text("companyName", "Company name", &form.company_name, true))
+                        label for="domain" { "Domain name" span.hint id="domainHint" { "The customer's initial domain: letters and digits; "
+                            code { ".onmicrosoft.com" } " is added after it." } }
+                        (errors.at("domain"))
+                        input type="text" id="domain" name="domain" required value=(form.domain) autocomplete="off"
+                            aria-invalid=[errors.invalid("domain")] aria-describedby=[errors.described_by("domain", Some("domainHint"))];
                         h3 { "Primary contact" }
-                        label for="firstName" { "First name" }
-                        input type="text" id="firstName" name="firstName" autocomplete="off" required value=(form.first_name);
-                        label for="lastName" { "Last name" }
-                        input type="text" id="lastName" name="lastName" autocomplete="off" required value=(form.last_name);
-                        label for="email" { "Email address" }
-                        input type="email" id="email" name="email" autocomplete="off" required value=(form.email);
-                        label for="phoneNumber" { "Phone number (optional)" }
-                        input type="tel" id="phoneNumber" name="phoneNumber" autocomplete="off" value=(form.phone_number);
+                        (text("firstName", "First name", &form.first_name, true))
+                        (text("lastName", "Last name", &form.last_name, true))
+                        (input(errors, Input { kind: "email", id: "email", label: "Email address", value: &form.email, required: true }))
+                        (input(errors, Input { kind: "tel", id: "phoneNumber", label: "Phone number (optional)", value: &form.phone_number, required: false }))
                         label for="language" { "Language" }
-                        select id="language" name="language" {
+                        (errors.at("language"))
+                        select id="language" name="language" aria-invalid=[errors.invalid("language")] aria-describedby=[errors.described_by("language", None)] {
                             @for (code, name) in LANGUAGES {
                                 option value=(code) selected[*code == language] { (name) }
                             }
                         }
                         h3 { "Address" }
                         label for="country" { "Country/region" }
-                        select id="country" name="country" {
+                        (errors.at("country"))
+                        select id="country" name="country" aria-invalid=[errors.invalid("country")] aria-describedby=[errors.described_by("country", None)] {
                             @for c in all_countries() {
                                 option value=(c.code) selected[c.code == country] { (c.name) }
                             }
                         }
-                        label for="addressLine1" { "Address line 1" }
-                        input type="text" id="addressLine1" name="addressLine1" required value=(form.address_line1);
-                        label for="addressLine2" { "Address line 2 (optional)" }
-                        input type="text" id="addressLine2" name="addressLine2" value=(form.address_line2);
-                        label for="city" { "City" }
-                        input type="text" id="city" name="city" required value=(form.city);
-                        label for="state" { "State or province" }
-                        input type="text" id="state" name="state" required value=(form.state);
-                        label for="postalCode" { "ZIP or postal code" }
-                        input type="text" id="postalCode" name="postalCode" required value=(form.postal_code);
+                        (text("addressLine1", "Address line 1", &form.address_line1, true))
+                        (text("addressLine2", "Address line 2 (optional)", &form.address_line2, false))
+                        (text("city", "City", &form.city, true))
+                        (text("state", "State or province", &form.state, true))
+                        (text("postalCode", "ZIP or postal code", &form.postal_code, true))
                     }
                 }
                 div.card {
-                    fieldset {
+                    fieldset aria-describedby=[choice_error] {
                         legend { h2 { "Customer agreement" } }
-                        p { "Before this customer can buy, Microsoft needs its acceptance of the Microsoft Customer Agreement." }
+                        p { "Before this customer can buy, Microsoft needs its acceptance of the Microsoft Customer Agreement. Choose one:" }
                         @if let Some(note) = control_note(p.control) {
                             div.info id="attestationNote" { (note) }
                         }
-                        @if *p.control == AttestationControl::Open {
+                        (errors.at("agreementPartner"))
+                        @if open {
                             label.choice for="agreementPartner" {
-                                input type="radio" id="agreementPartner" name="agreement" value="partner" checked[attesting];
-                                span { "Customer has accepted the Microsoft Customer Agreement, and I confirm it on the customer's behalf" }
+                                input type="radio" id="agreementPartner" name="agreement" value="partner"
+                                    checked[chosen == Some(AgreementChoice::PartnerConfirms)] aria-controls="partnerFields";
+                                span { (PARTNER_CONFIRMS) }
                             }
-                            div.nested {
-                                (date_input("dateAgreed", &person.date_agreed, p.today))
+                            div.nested id="partnerFields" {
+                                p.hint { "Only with the choice above. If you choose \"Customer will be asked\", leave these empty: "
+                                    "what is typed here is never dropped silently; the form asks you to choose or to clear it." }
+                                (date_input("dateAgreed", &person.date_agreed, p.today, errors))
                                 fieldset {
                                     legend { "Person who accepted the agreement" }
-                                    (person_inputs("accepter", &person, false, Some("Leave these empty to use the primary contact.")))
+                                    p.hint { "Leave these empty to use the primary contact." }
+                                    (person_inputs("accepter", person, false, errors))
                                 }
                             }
                         }
                         label.choice for="agreementCustomer" {
-                            input type="radio" id="agreementCustomer" name="agreement" value="customer" checked[!attesting];
-                            span { "Customer will be asked to accept Microsoft Customer Agreement in Microsoft 365 Admin Center" }
+                            input type="radio" id="agreementCustomer" name="agreement" value="customer"
+                                checked[chosen == Some(AgreementChoice::CustomerWillAccept)];
+                            span { (CUSTOMER_WILL_ACCEPT) }
                         }
                     }
                 }
@@ -246,34 +304,14 @@ pub fn new_customer(p: &NewCustomerPage) -> Content {
     )
 }
 
-fn hidden_form(form: &CustomerForm) -> Markup {
-    let fields: [(&str, &str); 14] = [
-        ("companyName", &form.company_name),
-        ("domain", &form.domain),
-        ("firstName", &form.first_name),
-        ("lastName", &form.last_name),
-        ("email", &form.email),
-        ("phoneNumber", &form.phone_number),
-        ("language", &form.language),
-        ("country", &form.country),
-        ("addressLine1", &form.address_line1),
-        ("addressLine2", &form.address_line2),
-        ("city", &form.city),
-        ("state", &form.state),
-        ("postalCode", &form.postal_code),
-        ("agreement", if form.attestation.is_some() { "partner" } else { "customer" }),
-    ];
-    let attestation = form.attestation.clone().unwrap_or_default();
-    html! {
-        @for (name, value) in fields { input type="hidden" name=(name) value=(value); }
-        @if form.attestation.is_some() {
-            input type="hidden" name="dateAgreed" value=(attestation.date_agreed);
-            input type="hidden" name="accepterFirstName" value=(attestation.first_name);
-            input type="hidden" name="accepterLastName" value=(attestation.last_name);
-            input type="hidden" name="accepterEmail" value=(attestation.email);
-            input type="hidden" name="accepterPhone" value=(attestation.phone_number);
-        }
-    }
+/// A language's name as the form offers it.
+fn language_name(code: &str) -> &str {
+    LANGUAGES.iter().find(|(c, _)| *c == code).map_or(code, |(_, name)| name)
+}
+
+/// A country's English name.
+fn country_name(code: &str) -> &str {
+    country(code).map_or(code, |c| c.name)
 }
 
 pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str) -> Content {
@@ -291,15 +329,16 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
                     dt { "Primary contact" } dd { (form.first_name) " " (form.last_name) ", " (form.email)
                         @if !form.phone_number.trim().is_empty() { ", " (form.phone_number) } }
                     dt { "Address" } dd { (form.address_line1) @if !form.address_line2.trim().is_empty() { ", " (form.address_line2) }
-                        ", " (form.city) ", " (form.state) " " (form.postal_code) ", " (form.country) }
-                    dt { "Language" } dd { (form.language) }
+                        ", " (form.city) ", " (form.state) " " (form.postal_code) ", " (country_name(&form.country)) }
+                    dt { "Language" } dd { (language_name(&form.language)) }
                 }
             }
             div.card {
                 h2 { "Customer agreement" }
                 @match &review.attestation {
                     Some(confirmation) => {
-                        p { "You confirm that the customer accepted the Microsoft Customer Agreement." }
+                        p id="agreementChoice" { "Your choice: " strong { (PARTNER_CONFIRMS) } "." }
+                        p { "Submit records your confirmation with the customer, and the customer's admin is sent an email about it." }
                         dl {
                             dt { "Agreement acceptance date" } dd { (confirmation.date_agreed.date_naive()) }
                             dt { "Person who accepted" } dd { (confirmation.contact.first_name) " " (confirmation.contact.last_name)
@@ -307,16 +346,37 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
                                 @if let Some(phone) = &confirmation.contact.phone_number { ", " (phone) } }
                         }
                     }
-                    None => p { "The customer will be asked to accept the Microsoft Customer Agreement in the Microsoft 365 admin center." },
+                    None => {
+                        p id="agreementChoice" { "Your choice: " strong { (CUSTOMER_WILL_ACCEPT) } "." }
+                        p { "No confirmation is submitted: the customer can't buy until its admin accepts the agreement in the Microsoft 365 admin center. The Confirmation gives you the link to send." }
+                    }
                 }
             }
             form method="post" action="/dashboard/customers/new" {
                 (wizard_state(csrf, submission))
-                (hidden_form(form))
                 div.actions {
                     button type="submit" name="step" value="submit" { "Submit" }
                     button.secondary type="submit" name="step" value="edit" formnovalidate { "Back" }
                 }
+            }
+        },
+    )
+}
+
+/// Review of a form already submitted (Back from its Confirmation): it says so, and leads to the
+/// Confirmation rather than offering Submit again.
+pub fn already_submitted(submitted: &Submitted, confirmation: &str) -> Content {
+    Content::new(
+        "Review",
+        html! {
+            h1 { "Review" }
+            (wizard_steps(1))
+            div.success role="status" id="alreadySubmitted" {
+                "This form was submitted: customer " strong { (submitted.customer.company_name) } " was added."
+            }
+            div.actions {
+                a.button href=(confirmation) { "Go to the Confirmation" }
+                a.button.secondary href="/dashboard/customers/new" { "Add another customer" }
             }
         },
     )
@@ -332,12 +392,25 @@ pub fn confirmation(submitted: &Submitted) -> Content {
             div.success role="status" { "Customer " strong { (customer.company_name) } " was added." }
             div.card {
                 h2 { "Save the customer's account info" }
-                p { "The password is shown only on this page. Send the customer its user name and password." }
+                @if submitted.password.is_some() {
+                    p { "The password is shown only on this page. Send the customer its user name and password." }
+                }
                 dl {
                     dt { "Microsoft ID" } dd { code id="customerId" { (customer.id) } }
                     dt { "Domain" } dd { (customer.domain) }
                     dt { "User name" } dd { code id="adminUserName" { (customer.admin_user_name) } }
-                    dt { "Password" } dd { code.secret id="adminPassword" { (submitted.password) } }
+                    dt { "Password" }
+                    dd {
+                        @match &submitted.password {
+                            Some(password) => {
+                                code.secret id="adminPassword" { (password) }
+                                " " button.secondary type="button" id="copyPassword" data-copy-text="adminPassword"
+                                    data-copy-status="copyPasswordStatus" data-copied="Password copied." { "Copy password" }
+                                span role="status" aria-live="polite" id="copyPasswordStatus" {}
+                            }
+                            None => span id="passwordShownOnce" { "Shown once, on the Confirmation after Submit. A lost password is reset in Microsoft Entra ID, not here." },
+                        }
+                    }
                     dt { "Admin center sign-in" } dd { a href=(submitted.link.sign_in) { (submitted.link.sign_in) } }
                 }
             }
@@ -363,13 +436,38 @@ pub fn confirmation(submitted: &Submitted) -> Content {
     )
 }
 
+/// The banner above every page when the service date is pinned or the clock is not real time:
+/// both dates, and which one a rule reads.
+pub fn clock_banner(note: &ClockNote) -> Markup {
+    html! {
+        div.info id="serviceDateBanner" {
+            strong { "Service date " (note.service_date) }
+            @if note.pinned {
+                @if note.partner_setting { " (pinned for your partner)" } @else { " (pinned)" }
+            } @else if note.partner_setting { " (your partner's own setting)" }
+            ": the rules of that day are in force (which attestation flow, what counts as accepted). "
+            "The emulator clock says today is " strong { (note.today) }
+            @if note.clock_moved { " (not real time)" }
+            ": dates such as \"not later than today\" follow the clock."
+        }
+    }
+}
+
 pub struct AccountPage<'a> {
     pub csrf: &'a str,
     pub view: &'a AccountView,
     /// The Update form is open, with these values.
     pub update: Option<&'a AttestationForm>,
-    pub problems: &'a [String],
+    pub errors: &'a FormErrors,
     pub notice: Option<&'a str>,
+    /// For a customer whose acceptance is not on record: the admin-center link to send.
+    pub acceptance_link: Option<&'a AcceptanceLink>,
+}
+
+/// The admin-center acceptance link, and an email that carries it.
+pub struct AcceptanceLink {
+    pub agreement: String,
+    pub mailto: String,
 }
 
 pub fn account(p: &AccountPage) -> Content {
@@ -390,6 +488,7 @@ pub fn account(p: &AccountPage) -> Content {
                     dt { "Domain" } dd { (customer.domain) }
                     dt { "Admin user" } dd { (customer.admin_user_name) }
                 }
+                p { a href={ "/dashboard/customers/" (customer.id) "/confirmation" } { "Show the Confirmation again" } " (everything but the password, which was shown once)" }
             }
             section.card aria-labelledby="mcaHeading" {
                 h2 id="mcaHeading" { "Microsoft Customer Agreement" }
@@ -400,27 +499,65 @@ pub fn account(p: &AccountPage) -> Content {
                     None => p { "Your roles can't see this customer's agreements: Admin, Sales and Helpdesk agents can." },
                     Some(list) if list.is_empty() => p id="acceptances" { "No one has accepted the agreement for this customer yet." },
                     Some(list) => {
-                        table id="acceptances" {
+                        table.stacked id="acceptances" {
                             caption.visually-hidden { "Acceptances of the Microsoft Customer Agreement" }
                             thead { tr { th scope="col" { "How" } th scope="col" { "Accepted by" } th scope="col" { "Date accepted" } th scope="col" { "Recorded" } } }
                             tbody {
                                 @for entry in list {
                                     tr {
-                                        td {
+                                        td data-label="How" {
                                             @if entry.agreement.partner_tenant_id.is_none() { "Accepted by the customer in the Microsoft 365 admin center" }
                                             @else if entry.agreement.attestation_id.is_some() { "Enhanced attestation by " (entry.partner_name.clone().unwrap_or_default()) }
                                             @else { "Confirmed by " (entry.partner_name.clone().unwrap_or_default())
                                                 @if let Some(user) = &entry.user_name { " (" (user) ")" } }
                                             @if !entry.counts { br; em { "Accepted before the agreement's 2023 refresh: no longer counts." } }
                                         }
-                                        td { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
-                                        td.date { (entry.agreement.date_agreed.date_naive()) }
-                                        td.date { (entry.agreement.created_at.format("%Y-%m-%d %H:%M UTC")) }
+                                        td data-label="Accepted by" { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
+                                        td.date data-label="Date accepted" { (dates::date(entry.agreement.date_agreed, Lang::En)) }
+                                        td.date data-label="Recorded" { (dates::instant(entry.agreement.created_at, Lang::En)) }
                                     }
                                 }
                             }
                         }
                     }
+                }
+                @if !view.attestations.is_empty() {
+                    h3 { "Enhanced attestations" }
+                    table.stacked id="attestations" {
+                        caption.visually-hidden { "Your enhanced attestations for this customer" }
+                        thead { tr { th scope="col" { "Signatory" } th scope="col" { "Status" } th scope="col" { "Created" } th scope="col" { "Acceptance page" } } }
+                        tbody {
+                            @for a in &view.attestations {
+                                tr {
+                                    td data-label="Signatory" { (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) br; (a.attestation.signatory.email) }
+                                    td data-label="Status" {
+                                        @match a.status {
+                                            AttestationStatus::Pending => { span.state { "Pending" } br; "Expires " (dates::instant(a.attestation.expires_at, Lang::En)) }
+                                            AttestationStatus::Accepted => { span.state.ok { "Accepted" } br; "Not yet recorded as the customer's acceptance" }
+                                            AttestationStatus::Completed => span.state.ok { "Completed" },
+                                            AttestationStatus::Expired => span.state.no { "Expired" },
+                                        }
+                                    }
+                                    td.date data-label="Created" { (dates::instant(a.attestation.created_at, Lang::En)) }
+                                    td data-label="Acceptance page" {
+                                        @if a.status == AttestationStatus::Pending {
+                                            a href=(a.acceptance_url) { "Open the acceptance page" span.visually-hidden { " for " (a.attestation.signatory.first_name) " " (a.attestation.signatory.last_name) } }
+                                        } @else { "—" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(link) = p.acceptance_link {
+                    h3 { "What to do" }
+                    p { "This customer can't buy until its acceptance is on record. Send the customer's admin this link to accept the agreement in the Microsoft 365 admin center:" }
+                    p { code id="acceptanceLink" { (link.agreement) } }
+                    div.actions {
+                        button.secondary type="button" data-copy-text="acceptanceLink" data-copy-status="copyLinkStatus" data-copied="Link copied." { "Copy link" }
+                        a.button.secondary href=(link.mailto) { "Open in email" }
+                    }
+                    p role="status" aria-live="polite" id="copyLinkStatus" {}
                 }
                 @if let Some(note) = control_note(&view.control) {
                     div.info id="attestationNote" { (note) }
@@ -431,11 +568,11 @@ pub fn account(p: &AccountPage) -> Content {
                         Some(values) => {
                             h3 id="update" { "Confirm the customer's acceptance" }
                             p { "Saving records a new confirmation; earlier ones stay listed." }
-                            (problems(p.problems))
-                            form method="post" action={ (account_url) "/agreement" } {
+                            (p.errors.summary())
+                            form method="post" action={ (account_url) "/agreement" } novalidate {
                                 input type="hidden" name="csrf" value=(p.csrf);
-                                (person_inputs("", values, true, None))
-                                (date_input("dateAgreed", &values.date_agreed, view.today))
+                                (person_inputs("", values, true, p.errors))
+                                (date_input("dateAgreed", &values.date_agreed, view.today, p.errors))
                                 div.actions {
                                     button type="submit" { "Save" }
                                     a.button.secondary href=(account_url) { "Cancel" }
@@ -466,12 +603,12 @@ pub fn relationship(p: &RelationshipPage) -> Content {
                 form method="get" action="/dashboard/customers/relationship-request" {
                     label.choice for="dap" {
                         input type="checkbox" id="dap" name="dap" value="true" checked[p.delegated_admin] data-link-option="DAP";
-                        span { "Include delegated administration privileges for Azure Active Directory and Office 365" }
+                        span { "Include delegated administration privileges for Microsoft Entra ID and Microsoft 365" }
                     }
                     div.actions { button.secondary type="submit" { "Update the link" } }
+                    label for="emailText" { "Email text" span.hint { "You can edit the text before you send it; Update the link keeps your edits." } }
+                    textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
                 }
-                label for="emailText" { "Email text" span.hint { "You can edit the text before you send it." } }
-                textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
                 div.actions {
                     button type="button" id="copy" data-copy="emailText" { "Copy to clipboard" }
                     a.button.secondary id="openInEmail" href=(p.mailto) data-mailto-of="emailText" { "Open in email" }
@@ -488,6 +625,17 @@ pub fn relationship(p: &RelationshipPage) -> Content {
 /// (the text can be selected and copied, and the email link carries the text as first shown).
 pub const SCRIPT: &str = r#"
 document.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('[data-copy-text]').forEach((button) => button.addEventListener('click', async () => {
+    const source = document.getElementById(button.dataset.copyText);
+    const said = document.getElementById(button.dataset.copyStatus);
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      said.textContent = button.dataset.copied;
+    } catch (e) {
+      window.getSelection().selectAllChildren(source);
+      said.textContent = 'Press Ctrl+C to copy the selection.';
+    }
+  }));
   const text = document.getElementById('emailText');
   const mail = document.getElementById('openInEmail');
   const status = document.getElementById('copyStatus');

@@ -1,5 +1,9 @@
-//! Posted forms as pages read them, and their problems as pages show them: one summary above
-//! the form, in words that say what to change.
+//! Posted forms as pages read them, and their problems as pages show them, in words that say what
+//! to change: all of a form's problems at once, each at its field (`aria-invalid`,
+//! `aria-describedby` naming the field's error), and a summary above the form, in the form's
+//! order, whose items link to their fields and which takes the focus when the page opens (the
+//! GOV.UK error summary: `autofocus`, so no script is needed). A problem about the whole form (no
+//! field) shows in the summary only.
 
 use axum::body::Bytes;
 use maud::{html, Markup};
@@ -37,9 +41,137 @@ pub fn problems(problems: &[String]) -> Markup {
     }
 }
 
+/// One problem with a posted form: the input it is about (its `id`), when it is about one, and
+/// what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn at(field: &str, message: impl Into<String>) -> FieldProblem {
+        FieldProblem { field: Some(field.to_string()), message: message.into() }
+    }
+
+    pub fn whole_form(message: impl Into<String>) -> FieldProblem {
+        FieldProblem { field: None, message: message.into() }
+    }
+}
+
+/// A form's problems, in the form's order: those about the whole form first, then by the position
+/// of their field in `order` (the inputs' ids as the form shows them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors {
+    problems: Vec<FieldProblem>,
+}
+
+impl FormErrors {
+    pub fn new(mut problems: Vec<FieldProblem>, order: &[&str]) -> FormErrors {
+        let rank = |p: &FieldProblem| match &p.field {
+            None => 0,
+            Some(field) => 1 + order.iter().position(|id| id == field).unwrap_or(order.len()),
+        };
+        problems.sort_by_key(rank);
+        problems.dedup();
+        FormErrors { problems }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn problems(&self) -> &[FieldProblem] {
+        &self.problems
+    }
+
+    fn of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a FieldProblem> + 'a {
+        self.problems.iter().filter(move |p| p.field.as_deref() == Some(id))
+    }
+
+    /// Whether the input `id` has a problem.
+    pub fn has(&self, id: &str) -> bool {
+        self.of(id).next().is_some()
+    }
+
+    /// The `aria-invalid` value of input `id`.
+    pub fn invalid(&self, id: &str) -> Option<&'static str> {
+        self.has(id).then_some("true")
+    }
+
+    /// The id of the element that says what is wrong with input `id`.
+    pub fn error_id(id: &str) -> String {
+        format!("{id}Error")
+    }
+
+    /// The `aria-describedby` value of input `id`: its error (when it has one), then its hint.
+    pub fn described_by(&self, id: &str, hint: Option<&str>) -> Option<String> {
+        let error = self.has(id).then(|| Self::error_id(id));
+        let ids: Vec<String> = error.into_iter().chain(hint.map(str::to_string)).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    /// What is wrong with input `id`, shown at the field (between its label and the input).
+    pub fn at(&self, id: &str) -> Markup {
+        html! {
+            @if self.has(id) {
+                p.field-error id=(Self::error_id(id)) {
+                    span.visually-hidden { "Error: " }
+                    @for (i, p) in self.of(id).enumerate() { @if i > 0 { " " } (p.message) }
+                }
+            }
+        }
+    }
+
+    /// The summary above the form: "There is a problem", then each problem, linked to its field.
+    /// It takes the focus when the page opens, so a screen reader reads it first and a keyboard
+    /// user goes on from it to the first field in error.
+    pub fn summary(&self) -> Markup {
+        html! {
+            @if !self.problems.is_empty() {
+                div.error.error-summary id="error" tabindex="-1" autofocus {
+                    h2 id="errorSummaryTitle" { "There is a problem" }
+                    ul {
+                        @for p in &self.problems {
+                            li {
+                                @match &p.field {
+                                    Some(field) => a href={ "#" (field) } { (p.message) },
+                                    None => (p.message),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_come_in_the_forms_order_and_show_at_their_fields() {
+        let errors = FormErrors::new(
+            vec![
+                FieldProblem::at("city", "City: is required"),
+                FieldProblem::whole_form("Start again"),
+                FieldProblem::at("name", "Name: is required"),
+            ],
+            &["name", "city"],
+        );
+        let order: Vec<_> = errors.problems().iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(order, ["Start again", "Name: is required", "City: is required"]);
+        let summary = errors.summary().into_string();
+        assert!(summary.contains("autofocus") && summary.contains("href=\"#city\""), "{summary}");
+        assert_eq!(errors.invalid("city"), Some("true"));
+        assert_eq!(errors.invalid("other"), None);
+        assert_eq!(errors.described_by("city", Some("cityHint")).as_deref(), Some("cityError cityHint"));
+        assert_eq!(errors.described_by("other", None), None);
+        assert!(errors.at("city").into_string().contains("id=\"cityError\""));
+        assert_eq!(FormErrors::default().summary().into_string(), "");
+    }
 
     #[test]
     fn fields_are_read_without_nul_characters() {

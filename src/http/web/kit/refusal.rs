@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 
+use super::forms::FieldProblem;
 use crate::http::edge::error::status_of;
 use crate::service::{ErrorKind, ServiceError};
 
@@ -40,6 +41,8 @@ impl Wording {
 pub struct Refusal {
     pub status: StatusCode,
     pub sentences: Vec<String>,
+    /// The field (in the API's names) each sentence is about, when it is about one.
+    pub about: Vec<Option<String>>,
     /// A failure of the emulator rather than a refusal.
     pub failure: bool,
 }
@@ -48,6 +51,13 @@ impl Refusal {
     pub fn of(e: &ServiceError, wording: &Wording) -> Refusal {
         let described = e.describe();
         let failure = matches!(described.kind, ErrorKind::Unavailable | ErrorKind::Internal);
+        let about = match e {
+            _ if failure => vec![None],
+            ServiceError::Validation(problems) => {
+                problems.iter().map(|p| p.split_once(": ").map(|(field, _)| field.to_string())).collect()
+            }
+            _ => vec![what_to_change(e).0.map(str::to_string)],
+        };
         let sentences = match e {
             _ if failure => {
                 tracing::error!(error = %e.hint(), "a page failed");
@@ -69,7 +79,21 @@ impl Refusal {
                 vec![sentence]
             }
         };
-        Refusal { status: status_of(e), sentences, failure }
+        Refusal { status: status_of(e), sentences, about, failure }
+    }
+
+    /// The sentences as a form's problems: each at the input `inputs` names for its field (API
+    /// name → input id), or about the whole form.
+    pub fn field_problems(&self, inputs: &[(&str, &str)]) -> Vec<FieldProblem> {
+        let input = |field: &Option<String>| {
+            let field = field.as_deref()?;
+            inputs.iter().find(|(name, _)| *name == field).map(|(_, id)| id.to_string())
+        };
+        self.sentences
+            .iter()
+            .zip(self.about.iter().chain(std::iter::repeat(&None)))
+            .map(|(sentence, field)| FieldProblem { field: input(field), message: sentence.clone() })
+            .collect()
     }
 
     /// The sentences as one text.
@@ -133,6 +157,16 @@ mod tests {
             "Please reach out to your Partner to confirm your acceptance of the Microsoft Customer Agreement."
         );
         assert_eq!(Refusal::of(&ServiceError::TenantNotFound("x".into()), &FORM).title(), "Not found");
+    }
+
+    #[test]
+    fn sentences_land_at_the_inputs_of_their_fields() {
+        let e = ServiceError::Validation(vec!["email: not a valid email address".into(), "other: x".into()]);
+        let problems = Refusal::of(&e, &FORM).field_problems(&[("email", "contactEmail")]);
+        assert_eq!(problems[0], FieldProblem::at("contactEmail", "Email address: not a valid email address"));
+        assert_eq!(problems[1], FieldProblem::whole_form("other: x"));
+        let e = ServiceError::DateAgreedInFuture("2999-01-01".into());
+        assert_eq!(Refusal::of(&e, &FORM).field_problems(&[("dateAgreed", "date")])[0].field.as_deref(), Some("date"));
     }
 
     #[test]
