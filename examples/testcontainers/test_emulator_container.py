@@ -6,7 +6,8 @@ partner-center-emulator:local, which `docker build -t partner-center-emulator:lo
 repository). Where Docker Hub is out of reach, set TESTCONTAINERS_RYUK_DISABLED=true: the clean-up
 container Testcontainers starts by default comes from there; the fixture removes its container
 itself. Where the tests themselves run in a container and the engine publishes ports on loopback
-only, set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 (Testcontainers would use the bridge's gateway).
+only, set TESTCONTAINERS_CONNECTION_MODE=docker_host and TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+(Testcontainers would use the bridge's gateway).
 """
 
 import json
