@@ -179,53 +179,62 @@ pub async fn review_new_customer(
 ) -> Result<Review, Vec<ServiceError>> {
     let caller = signed_in.caller();
     permit::<ops::CreateCustomer>(caller).map_err(|e| vec![e])?;
-    let mut problems = Vec::new();
-    let mut refused = Vec::new();
-    if let Err(ServiceError::Validation(found)) = super::refuse_nul(form, "") {
-        problems.extend(found);
-    }
+    let mut found = Found::default();
+    found.take(super::refuse_nul(form, ""));
     let new = form.as_new_customer();
     let domain = match validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref()) {
         Ok(profile) => Some(profile.domain),
-        Err(found) => {
-            problems.extend(found);
+        Err(problems) => {
+            found.problems.extend(problems);
             parse_domain(form.domain.trim()).ok()
         }
     };
     if let Some(domain) = &domain {
-        if let Err(e) = check_domain_free(ctx, domain).await {
-            refused.push(e);
-        }
+        found.take(check_domain_free(ctx, domain).await);
     }
-    problems.extend(form.choice_problems());
-    let attestation = match attestation_input(ctx, caller, form).await {
-        Ok(Some((typed, input))) => match check_all_at_once(ctx, &typed, &input).await {
-            Ok(valid) => Some(valid),
-            Err(ServiceError::Validation(found)) => {
-                problems.extend(found);
-                None
-            }
-            Err(e) => {
-                refused.push(e);
-                None
-            }
-        },
-        Ok(None) => None,
-        Err(ServiceError::Validation(found)) => {
-            problems.extend(found);
-            None
-        }
-        Err(e) => {
-            refused.push(e);
-            None
-        }
+    found.problems.extend(form.choice_problems());
+    let attestation = match found.take(attestation_input(ctx, caller, form).await).flatten() {
+        Some((typed, input)) => found.take(check_all_at_once(ctx, &typed, &input).await),
+        None => None,
     };
-    if !problems.is_empty() {
-        refused.insert(0, ServiceError::Validation(problems));
-    }
+    let refused = found.into_refusals();
     match (domain, refused.is_empty()) {
         (Some(domain), true) => Ok(Review { domain, attestation }),
         _ => Err(refused),
+    }
+}
+
+/// What Review found: the form's problems (shown at their fields, in one `Validation`) and the
+/// other refusals beside them.
+#[derive(Default)]
+struct Found {
+    problems: Vec<String>,
+    refused: Vec<ServiceError>,
+}
+
+impl Found {
+    /// The value of a check that passed; a refusal is kept with the others found.
+    fn take<T>(&mut self, result: ServiceResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ServiceError::Validation(problems)) => {
+                self.problems.extend(problems);
+                None
+            }
+            Err(e) => {
+                self.refused.push(e);
+                None
+            }
+        }
+    }
+
+    /// Every refusal, the form's problems first.
+    fn into_refusals(self) -> Vec<ServiceError> {
+        let mut refused = self.refused;
+        if !self.problems.is_empty() {
+            refused.insert(0, ServiceError::Validation(self.problems));
+        }
+        refused
     }
 }
 
