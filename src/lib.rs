@@ -16,6 +16,7 @@ pub mod ids;
 pub mod journal;
 pub mod net;
 pub mod probe;
+pub mod process;
 pub mod server;
 pub mod service;
 pub mod startup;
