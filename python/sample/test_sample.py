@@ -6,6 +6,8 @@ import shutil
 
 from partner_center_emulator import DEVELOPMENT, Emulator, EmulatorError
 
+pytest_plugins = ["pytester"]  # runs a suite inside this one, to see what its flags do
+
 CUSTOMER = {
     "companyProfile": {"domain": "pluginsample"},
     "billingProfile": {
@@ -73,3 +75,31 @@ def test_pce_bin_that_is_not_a_binary_is_named(monkeypatch, tmp_path):
     else:
         raise AssertionError("a missing PCE_BIN started something")
     assert os.environ["PCE_BIN"].endswith("nothing-here")
+
+
+SERVICE_DATE_TEST = """
+def test_the_service_date_is_the_one_given(pce):
+    status, date = pce.call("GET", "/_emulator/service-date")
+    assert status == 200, date
+    assert (date["serviceDate"], date["source"]) == ("2025-03-01", "configuration"), date
+"""
+
+
+def test_flags_on_the_command_line_reach_the_emulator(pytester):
+    pytester.makepyfile(test_inner=SERVICE_DATE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pce-arg=--service-date=2025-03-01")
+    result.assert_outcomes(passed=1)
+
+
+def test_flags_in_the_ini_file_reach_the_emulator(pytester):
+    pytester.makeini("[pytest]\npce_args = --service-date=2025-03-01\n")
+    pytester.makepyfile(test_inner=SERVICE_DATE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_without_flags_the_service_date_is_todays(pytester):
+    pytester.makepyfile(test_inner=SERVICE_DATE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "'source': 'default'" in result.stdout.str(), result.stdout.str()
