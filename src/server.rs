@@ -5,7 +5,6 @@ use std::future::Future;
 
 use axum::ServiceExt;
 use tokio::net::TcpListener;
-use tower::Layer;
 
 use crate::app::AppState;
 use crate::{http, net};
@@ -40,8 +39,11 @@ pub async fn serve_with_tls(
     };
     // One budget for both listeners: they share the process's descriptors.
     let budget = net::Budget::new(state.config.max_connections);
-    let router = http::router(state);
-    let app = tower::util::MapRequestLayer::new(http::edge::layers::rewrite_request_path).layer(router);
+    let max_body = state.config.max_body_bytes;
+    let app = tower::ServiceBuilder::new()
+        .map_request(http::edge::layers::rewrite_request_path)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .service(http::router(state));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;

@@ -17,11 +17,9 @@ pub mod edge;
 pub mod sign_in;
 pub mod web;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::AppState;
 use edge::error::ApiError;
@@ -44,9 +42,11 @@ pub fn route_table() -> Vec<(&'static str, &'static str)> {
     documented_routes().into_iter().map(|(method, path, _)| (method, path)).collect()
 }
 
-/// Build the application: the four doors, fallbacks and layers.
+/// Build the application's router: the four doors, fallbacks, and the layer around every routed
+/// request (it needs the route the router matched). What needs no route (the path's rewrite, the
+/// body limit) wraps the router once, in `server`, rather than each of its routes: a layer of the
+/// router is cloned with its route for every request.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.config.max_body_bytes;
     let reference = web::reference::routes().into_iter().fold(Router::new(), |r, (_, path, h)| r.route(path, h));
     api::router(state.clone())
         .merge(control::router(state.clone()))
@@ -55,8 +55,6 @@ pub fn router(state: AppState) -> Router {
         .merge(sign_in::router())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
         .layer(axum::middleware::from_fn_with_state((state.clone(), answer as Answer), edge::layers::request_context))
         .with_state(state)
 }

@@ -33,7 +33,7 @@ use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
-use crate::http::edge::extract::{bearer_token, QueryParams};
+use crate::http::edge::extract::{bearer_token, query_pairs};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
 use crate::service::unit::Unit;
@@ -89,10 +89,10 @@ fn note_ignored_query(req: &Request) {
     let route = req.extensions().get::<MatchedPath>().map_or("", MatchedPath::as_str);
     let read = super::query_parameters(req.method().as_str(), route);
     let mut ignored: Vec<String> = Vec::new();
-    for name in QueryParams::parse(query).names() {
-        let known = read.iter().any(|r| r.eq_ignore_ascii_case(name));
-        if !known && !ignored.iter().any(|i| i == name) {
-            ignored.push(name.to_string());
+    for (name, _) in query_pairs(query) {
+        let known = read.iter().any(|r| r.eq_ignore_ascii_case(&name));
+        if !known && !ignored.iter().any(|i| *i == name) {
+            ignored.push(name.into_owned());
         }
     }
     if !ignored.is_empty() {

@@ -5,6 +5,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
+use futures_util::FutureExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -139,8 +140,12 @@ pub async fn request_context(
         if let Some(refusal) = refusal {
             return answer(&path, refusal);
         }
-        let response = match tokio::time::timeout(timeout, next.run(req)).await {
-            Ok(response) => response,
+        // A handler that panics is answered here, so that its answer has the headers and the
+        // journal entry of any other.
+        let run = std::panic::AssertUnwindSafe(next.run(req)).catch_unwind();
+        let response = match tokio::time::timeout(timeout, run).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(_)) => answer(&path, ApiError::Internal("handler panicked".into())),
             Err(_) => answer(&path, ApiError::Timeout),
         };
         // Whatever the handler made of a body that did not come, the client hears why.
@@ -314,5 +319,41 @@ mod tests {
         assert_eq!(normalize_path("/_emulator//clock").as_deref(), Some("/_emulator/clock"));
         assert_eq!(normalize_path("//").as_deref(), Some("/"));
         assert_eq!(normalize_path("/AdminPortal//Home").as_deref(), Some("/AdminPortal/Home"));
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_answered_with_the_headers_of_any_other_answer() {
+        use axum::body::Body;
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        let config = crate::config::Config::for_tests("sqlite::memory:");
+        let state = crate::app::AppContext::build(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let app = axum::Router::new()
+            .route(
+                "/v1/boom",
+                get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("a handler's bug");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                (state.clone(), crate::http::answer as Answer),
+                request_context,
+            ))
+            .with_state(state);
+        let request = Request::get("/v1/boom").header(MS_REQUEST_ID, "boom-1").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get(MS_REQUEST_ID).unwrap(), "boom-1");
+        let body = axum::body::to_bytes(response.into_body(), 10_000).await.unwrap();
+        let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (error["code"].as_i64(), error["errorName"].as_str()),
+            (Some(990500), Some("InternalError")),
+            "{error}"
+        );
     }
 }
