@@ -339,7 +339,11 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
     assert!(account.contains("Not accepted: can&#39;t purchase") || account.contains("Not accepted: can't purchase"));
     assert!(account.contains("?update=agreement"), "Update is offered to a Sales agent");
     let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
-    assert!(form.contains("value=\"Ana\""), "the primary contact is suggested");
+    assert!(!form.contains("value=\"Ana\""), "no person is typed in for the user (the same one is a duplicate)");
+    assert!(
+        form.contains("id=\"recordedNow\"") && form.contains("<strong>Ana Lee</strong>"),
+        "who is on record shows as text"
+    );
     let csrf = csrf_of(&form);
     let save = |date: &'static str| {
         vec![
@@ -366,6 +370,9 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
     assert!(location(&r).ends_with("/account?saved=agreement"));
     assert_eq!(app.order(&p.token, id).await.status(), 201);
 
+    let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
+    assert!(!form.contains("value=\"Ana\""), "{form}");
+    assert!(form.contains("Recorded now: <strong>Ana Lee</strong>"), "{form}");
     let r = post(save("2025-01-15")).await;
     assert_eq!(r.status(), 409);
     let page = r.text().await.unwrap();

@@ -271,6 +271,11 @@ try {
   // the provider attests for its reseller's customer
   const providerPage = await signedIn(browser, provider.id, ['AdminAgent']);
   await providerPage.goto(`${base}/dashboard/customers/${resold.body.id}/account?update=agreement`);
+  assert.equal(await providerPage.getByLabel('First name').inputValue(), '', 'no person is typed in for the user');
+  await providerPage.locator('#recordedNow').getByText('Ana Lee').waitFor();
+  await providerPage.getByLabel('First name').fill('Ana');
+  await providerPage.getByLabel('Last name').fill('Lee');
+  await providerPage.getByLabel('Email address').fill(`it@resold${suffix}.example`);
   await providerPage.getByLabel('Agreement acceptance date').fill('2025-02-01');
   await providerPage.getByRole('button', { name: 'Save' }).click();
   await providerPage.getByText('Your confirmation was saved.').waitFor();

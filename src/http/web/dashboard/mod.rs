@@ -600,9 +600,9 @@ async fn render_account(
         Ok(view) => view,
         Err(e) => return failed(signed_in, &e),
     };
-    // The Update form opens with the primary contact and today's date.
-    let update = update.map(|values| {
-        let mut values = values.or_contact(&view.primary_contact);
+    // The Update form opens with no person (whoever is recorded now shows beside it as text: the
+    // same person again would be a duplicate, 600061) and the clock's day.
+    let update = update.map(|mut values| {
         if values.date_agreed.trim().is_empty() && errors.is_empty() {
             values.date_agreed = view.today.to_string();
         }

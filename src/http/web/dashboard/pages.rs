@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
+use crate::domain::agreements::AgreementSource;
 use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
@@ -567,7 +568,8 @@ pub fn account(p: &AccountPage) -> Content {
                         None => div.actions { a.button href={ (account_url) "?update=agreement#update" } { "Update" } },
                         Some(values) => {
                             h3 id="update" { "Confirm the customer's acceptance" }
-                            p { "Saving records a new confirmation; earlier ones stay listed." }
+                            (recorded_now(view))
+                            p { "Saving records a new confirmation; earlier ones stay listed. Enter the person who accepted: the same person again is refused as a duplicate (error 600061)." }
                             (p.errors.summary())
                             form method="post" action={ (account_url) "/agreement" } novalidate {
                                 input type="hidden" name="csrf" value=(p.csrf);
@@ -584,6 +586,32 @@ pub fn account(p: &AccountPage) -> Content {
             }
         },
     )
+}
+
+/// Who is on record now, as text above the Update form (never typed into it): the latest
+/// partner confirmation that counts, or else the primary contact of the customer's profile.
+fn recorded_now(view: &AccountView) -> Markup {
+    let latest = view
+        .acceptances
+        .iter()
+        .flatten()
+        .filter(|e| e.counts && e.agreement.source == AgreementSource::PartnerConfirmation)
+        .max_by_key(|e| e.agreement.created_at);
+    html! {
+        @match latest {
+            Some(entry) => p id="recordedNow" {
+                "Recorded now: " strong { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) }
+                " (" (entry.agreement.contact.email) "), who accepted on " (dates::date(entry.agreement.date_agreed, Lang::En))
+                ", confirmed by " (entry.partner_name.clone().unwrap_or_default()) "."
+            },
+            None => p id="recordedNow" {
+                "No partner confirmation is on record. The customer's primary contact is "
+                strong { (view.primary_contact.first_name.clone().unwrap_or_default()) " " (view.primary_contact.last_name.clone().unwrap_or_default()) }
+                @if let Some(email) = &view.primary_contact.email { " (" (email) ")" }
+                "."
+            },
+        }
+    }
 }
 
 pub struct RelationshipPage<'a> {
