@@ -30,6 +30,14 @@ impl Visitor {
         self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
     }
 
+    /// Post a form the page refuses; the page the redirect leads to (post/redirect/get).
+    async fn post_refused(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let r = self.post(path, form).await;
+        // The invitation's own address carries its partner and DAP choice; nothing else typed.
+        let names: Vec<&str> = form.iter().map(|(k, _)| *k).filter(|k| !["partnerId", "DAP"].contains(k)).collect();
+        follow_refused(&self.http, &self.base, r, &names).await
+    }
+
     /// Sign in through the form; returns the sign-in response.
     async fn sign_in(&self, user: &str, password: &str, return_url: &str) -> reqwest::Response {
         let page =
@@ -99,7 +107,7 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
 
     // without ticking the box
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example")],
         )
@@ -116,7 +124,7 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert_eq!(r.status(), 403);
     // a bad email is shown on the page, not as JSON
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "nope"), ("accept", "true")],
         )
@@ -125,13 +133,14 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let page = r.text().await.unwrap();
     assert!(page.contains("There is a problem") && page.contains("href=\"#email\""), "the summary links to the field");
+    assert!(page.contains("value=\"nope\""), "what was typed is shown again: {page}");
     assert!(
         page.contains("id=\"emailError\"") && page.contains("aria-invalid=\"true\""),
         "the field is marked: {page}"
     );
     // every problem at once, in the form's order: the person's and the unticked box
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", ""), ("lastName", "Lee"), ("email", "nope")],
         )
@@ -228,6 +237,17 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
     let dap = v.get(&path.replace("DAP=false", "DAP=true")).await.text().await.unwrap();
     assert!(dap.contains("id=\"dapRequest\"") && dap.contains("Microsoft Entra ID"), "the DAP request is shown");
     let csrf = csrf_of(&page);
+    // refused (the box unticked): redirected back to the invitation, which shows it at its fields
+    let r = v
+        .post_refused(
+            "/AdminPortal/Invitation/Accept",
+            &[("csrf", &csrf), ("partnerId", &inviter.tenant_id), ("DAP", "false"), ("firstName", "Ana")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("would like to be your reseller") && refused.contains("Tick the box"), "{refused}");
+    assert!(refused.contains("value=\"Ana\"") && refused.contains("href=\"#accept\""), "{refused}");
     let r = v
         .post(
             "/AdminPortal/Invitation/Accept",
@@ -279,7 +299,7 @@ async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner()
     v.sign_in("admin@woodgrovelegacy.onmicrosoft.com", "Woodgrove-Pass-1!", AGREEMENT_PAGE).await;
     let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[
                 ("csrf", &csrf),

@@ -373,13 +373,20 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
     let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
     assert!(!form.contains("value=\"Ana\""), "{form}");
     assert!(form.contains("Recorded now: <strong>Ana Lee</strong>"), "{form}");
-    let r = post(save("2025-01-15")).await;
+    let names = ["csrf", "FirstName", "LastName", "Email", "Phone", "dateAgreed"];
+    let r = follow_refused(&user.http, &user.base, post(save("2025-01-15")).await, &names).await;
     assert_eq!(r.status(), 409);
     let page = r.text().await.unwrap();
     assert!(page.contains("600061") && page.contains("already exists"), "{page}");
-    let r = post(save("2999-12-31")).await;
+    assert!(page.contains("value=\"Ana\"") && page.contains("value=\"2025-01-15\""), "as typed: {page}");
+    let r = follow_refused(&user.http, &user.base, post(save("2999-12-31")).await, &names).await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Date of agreement cannot be greater than the current date."));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Date of agreement cannot be greater than the current date."));
+    assert!(page.contains("aria-invalid=\"true\"") && page.contains("href=\"#dateAgreed\""), "at its field: {page}");
+    // an id that names no kept form (or another session's) opens the form as it opens
+    let to = format!("/dashboard/customers/{id}/account?update=agreement&form=nosuchform");
+    assert!(!user.page(&to).await.contains("There is a problem"));
 
     let mut another = save("2025-01-16");
     another[3].1 = "it@contoso.example".into();
@@ -419,6 +426,8 @@ async fn helpdesk_agents_and_indirect_resellers_see_no_attestation_control() {
             ],
         )
         .await;
+    assert_eq!(r.status(), 303, "refused, then shown by a GET (post/redirect/get)");
+    let r = agent.get(&location(&r)).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Indirect resellers can"));
 

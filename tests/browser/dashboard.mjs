@@ -193,7 +193,14 @@ try {
   await page.getByRole('link', { name: `Existing ${suffix}` }).click();
   await page.getByRole('link', { name: 'Update' }).click();
   await page.getByRole('heading', { name: "Confirm the customer's acceptance" }).waitFor();
-  assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'the primary contact is suggested');
+  assert.equal(await page.getByLabel('First name').inputValue(), '', 'no person is typed in for the user');
+  await page.locator('#recordedNow').getByText('Ana Lee').waitFor();
+  const fillPerson = async () => {
+    await page.getByLabel('First name').fill('Ana');
+    await page.getByLabel('Last name').fill('Lee');
+    await page.getByLabel('Email address').fill(`it@existing${suffix}.example`);
+  };
+  await fillPerson();
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('#error').getByText('Date of agreement cannot be greater than the current date.').waitFor();
@@ -206,6 +213,8 @@ try {
   await shot(page, 'update-saved');
   assert.equal((await api('POST', `/v1/customers/${existingId}/orders`, { token: contoso.token, body: order(existingId) })).status, 201);
   await page.getByRole('link', { name: 'Update' }).click();
+  await page.locator('#recordedNow').getByText('Recorded now:').waitFor();
+  await fillPerson();
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('#error').getByText(/600061/).waitFor();

@@ -21,7 +21,7 @@ use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields_as_sent, FormErrors};
+use crate::http::web::kit::forms::{field, form_fields_as_sent, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -650,11 +650,38 @@ async fn account(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
     let notice = (query.get("saved") == Some("agreement")).then_some("Your confirmation was saved.");
-    let none = FormErrors::default();
-    as_partner(&ctx, &signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK))
-        .await
+    as_partner(&ctx, &signed_in, async {
+        // After a refused Update (post/redirect/get): the form as typed, its problems at its fields.
+        let refused = match query.get("update") {
+            Some("agreement") => session::refused_form(&ctx, &signed_in, query.get("form")).await,
+            _ => None,
+        };
+        let (update, errors, status) = match refused {
+            Some(kept) => {
+                let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
+                (Some(update_form(&kept.values)), kept.errors(&order), kept.status())
+            }
+            None => {
+                let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
+                (update, FormErrors::default(), StatusCode::OK)
+            }
+        };
+        render_account(&ctx, &signed_in, &customer_id, update, &errors, notice, status).await
+    })
+    .await
+}
+
+/// The Update form's fields as typed.
+fn update_form(fields: &[(String, String)]) -> AttestationForm {
+    let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
+    AttestationForm {
+        first_name: get("FirstName"),
+        last_name: get("LastName"),
+        email: get("Email"),
+        phone_number: get("Phone"),
+        date_agreed: get("dateAgreed"),
+    }
 }
 
 async fn update_agreement(
@@ -672,14 +699,7 @@ async fn update_agreement(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let get = |n: &str| field(&fields, n).unwrap_or_default().to_string();
-    let form = AttestationForm {
-        first_name: get("FirstName"),
-        last_name: get("LastName"),
-        email: get("Email"),
-        phone_number: get("Phone"),
-        date_agreed: get("dateAgreed"),
-    };
+    let form = update_form(&fields);
     as_partner(&ctx, &signed_in, async {
         match board::attest(&ctx, &signed_in, &customer_id, &form).await {
             Ok(_) => {
@@ -689,7 +709,8 @@ async fn update_agreement(
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {
                 let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
                 let (errors, status) = form_errors(&[e], UPDATE_INPUTS, &order);
-                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &errors, None, status).await
+                let form_page = format!("/dashboard/customers/{customer_id}/account?update=agreement");
+                session::refused(&ctx, &signed_in, &form_page, &RefusedForm::new(status, &fields, &errors)).await
             }
             Err(e) => failed(&signed_in, &e),
         }

@@ -6,7 +6,9 @@
 //! field) shows in the summary only.
 
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
 
 /// The fields of a posted form; NUL characters are dropped (no stored text may hold one).
 pub fn form_fields(body: &Bytes) -> Vec<(String, String)> {
@@ -43,7 +45,7 @@ pub fn problems(problems: &[String]) -> Markup {
 
 /// One problem with a posted form: the input it is about (its `id`), when it is about one, and
 /// what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldProblem {
     pub field: Option<String>,
     pub message: String,
@@ -147,6 +149,38 @@ impl FormErrors {
     }
 }
 
+/// A refused form between its POST and the page that shows it (post/redirect/get): what was typed
+/// (the form's token left out) and what was wrong, kept on the server under the session
+/// (`session::refused`), never in a URL. The page opened by the redirect shows it at its fields,
+/// with the refusal's status; refresh shows it again, Back returns to the form as it was opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedForm {
+    pub status: u16,
+    pub values: Vec<(String, String)>,
+    pub problems: Vec<FieldProblem>,
+}
+
+impl RefusedForm {
+    pub fn new(status: StatusCode, fields: &[(String, String)], errors: &FormErrors) -> RefusedForm {
+        let values = fields.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+        RefusedForm { status: status.as_u16(), values, problems: errors.problems().to_vec() }
+    }
+
+    /// The value typed in field `name`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        field(&self.values, name)
+    }
+
+    /// Its problems, in the form's order.
+    pub fn errors(&self, order: &[&str]) -> FormErrors {
+        FormErrors::new(self.problems.clone(), order)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +205,16 @@ mod tests {
         assert_eq!(errors.described_by("other", None), None);
         assert!(errors.at("city").into_string().contains("id=\"cityError\""));
         assert_eq!(FormErrors::default().summary().into_string(), "");
+    }
+
+    #[test]
+    fn a_refused_form_keeps_what_was_typed_but_not_its_token() {
+        let fields = vec![("csrf".to_string(), "t".to_string()), ("email".to_string(), "nope".to_string())];
+        let errors = FormErrors::new(vec![FieldProblem::at("email", "Email: not valid")], &["email"]);
+        let kept = RefusedForm::new(StatusCode::CONFLICT, &fields, &errors);
+        let again: RefusedForm = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
+        assert_eq!((again.field("csrf"), again.field("email")), (None, Some("nope")));
+        assert_eq!((again.status(), again.errors(&["email"])), (StatusCode::CONFLICT, errors));
     }
 
     #[test]
