@@ -244,7 +244,13 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     assert_eq!(review.status(), 200);
     let review = review.text().await.unwrap();
     assert!(review.contains("<h1>Review</h1>") && review.contains("dashattest.onmicrosoft.com"));
-    assert!(review.contains("2025-02-10") && review.contains("Megan Bowen"), "the primary contact by default");
+    assert!(review.contains("Megan Bowen"), "the primary contact by default");
+    assert!(
+        review.contains(
+            r#"<time datetime="2025-02-10T00:00:00.000Z" title="2025-02-10T00:00:00.000Z">10 February 2025</time>"#
+        ),
+        "the date as people read it, the exact UTC time in <time> and its title: {review}"
+    );
     assert!(customer_ids(&app, &token).await.is_empty(), "Review stores nothing");
 
     let first = wizard_step(&user, &state, &fields, "submit").await;
@@ -778,6 +784,7 @@ async fn pages_name_the_role_they_need_the_service_date_in_force_and_keep_edited
     // The 2023 flow's pinned service date is named on every page, beside the clock's today.
     let list = helpdesk.page("/dashboard/customers").await;
     assert!(list.contains("id=\"serviceDateBanner\"") && list.contains("(pinned)"), "{list}");
+    assert!(list.contains(r#"Service date <time datetime="2025-03-01">1 March 2025</time>"#), "in words: {list}");
 
     let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
     let page = agent

@@ -97,7 +97,7 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Customers' }).waitFor();
   // the pinned service date, named beside the clock's today
-  await page.locator('#serviceDateBanner').getByText('Service date 2025-03-01').waitFor();
+  await page.locator('#serviceDateBanner').getByText('Service date 1 March 2025').waitFor();
   await page.getByRole('link', { name: 'Add customer' }).click();
   await page.getByRole('heading', { name: 'Add customer' }).waitFor();
   const attested = `attested${suffix}`;
@@ -108,6 +108,10 @@ try {
   await page.getByRole('button', { name: 'Next: Review' }).click();
   await page.getByRole('heading', { name: 'Review' }).waitFor();
   await page.getByText('Megan Bowen, megan@').first().waitFor();
+  // the date as people read it, the exact UTC time on hover
+  const reviewed = page.locator('#reviewDateAgreed time');
+  assert.equal((await reviewed.textContent()).trim(), '10 February 2025');
+  assert.equal(await reviewed.getAttribute('title'), '2025-02-10T00:00:00.000Z');
   await shot(page, 'review', 'review');
   await page.getByRole('button', { name: 'Submit' }).dblclick();
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
@@ -405,7 +409,7 @@ try {
   await tabTo('Submit');
   await press('Enter');
   await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
-  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 2025-02-10').waitFor();
+  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 10 February 2025').waitFor();
 
   // 7. A narrow screen.
   const phone = await signedIn(browser, contoso.id, ['AdminAgent'], { width: 360, height: 740 });
@@ -431,7 +435,7 @@ try {
   assert.equal((await api('PUT', '/_emulator/service-date', { body: { reset: true } })).status, 200);
   await page.goto(`${base}/dashboard/customers/${attestedId}/account`);
   assert.equal(await page.locator('#serviceDateBanner').count(), 0, 'no banner when the service date is the clock\'s day');
-  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  await page.getByText('Since 5 January 2026, partners confirm').waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
   await shot(page, 'account-read-only', 'account-read-only');
@@ -444,7 +448,7 @@ try {
   await shot(page, 'account-today-not-accepted', 'account-today');
   await page.goto(`${base}/dashboard/customers/new`);
   assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
-  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  await page.getByText('Since 5 January 2026, partners confirm').waitFor();
   console.log(`dashboard walk-through passed (${today()})`);
 } catch (e) {
   failed = true;
