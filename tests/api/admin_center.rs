@@ -438,3 +438,50 @@ async fn a_customer_whose_partner_confirmed_sees_that_state_not_a_second_accept(
     );
     assert!(page.contains("<details id=\"acceptYourself\">"), "accepting too is offered, closed, and explained");
 }
+
+/// A NUL character is refused at its field on every form of the admin center and on both sites'
+/// sign-in pages (one rule in the web kit), never dropped: nothing is signed in or accepted.
+#[tokio::test]
+async fn a_nul_character_is_refused_at_its_field_on_sign_in_and_accept() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &p.token, "nulpage").await;
+    let nul = "text values must not contain the NUL character (U+0000)";
+    for (page, user_name) in
+        [("/AdminPortal/SignIn", user.clone()), ("/dashboard/signin", "dev@partner.example".into())]
+    {
+        let v = Visitor::new(&app);
+        let csrf = csrf_of(&v.get(page).await.text().await.unwrap());
+        let typed = format!("{user_name}\u{0}");
+        let r = v.post(page, &[("csrf", &csrf), ("userName", &typed), ("password", &password)]).await;
+        assert_eq!(r.status(), 400, "{page}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("Email or user name: {nul}")), "{page}: {html}");
+        assert!(html.contains("id=\"userNameError\"") && html.contains("href=\"#userName\""), "at its field: {html}");
+        let r = v.post(page, &[("csrf", &csrf), ("userName", &user_name), ("password", "pass\u{0}word")]).await;
+        assert_eq!(r.status(), 400, "{page}");
+        assert!(r.text().await.unwrap().contains(&format!("Password: {nul}")), "{page}");
+    }
+
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, AGREEMENT_PAGE).await;
+    let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
+    let r = v
+        .post_refused(
+            "/AdminPortal/Agreement/Accept",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "A\u{0}na"),
+                ("lastName", "Lee"),
+                ("email", "ana@x.example"),
+                ("accept", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("First name: {nul}")) && html.contains("id=\"firstNameError\""), "{html}");
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;
+    assert_eq!(status["isSigned"], false, "nothing accepted");
+}

@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors, RefusedForm};
+use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -147,13 +147,18 @@ fn person_from_profile(customer: &Customer) -> PersonFields {
 const INPUTS: &[(&str, &str)] =
     &[("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"), ("phoneNumber", "phoneNumber")];
 
-/// An accepting form's problems, all at once: the person's, and the box when it was left unticked.
-fn unticked(input: &ContactInput, tick: &str) -> FormErrors {
-    let refused: Vec<crate::service::ServiceError> =
-        center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
-    let mut problems: Vec<FieldProblem> =
-        refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)).collect();
-    problems.push(FieldProblem::at("accept", tick));
+/// An accepting form's problems, all at once: a NUL in a field (refused at the field, never
+/// dropped), else the person's, and the box when it was left unticked.
+fn form_problems(fields: &[(String, String)], input: &ContactInput, tick: &str) -> FormErrors {
+    let mut problems = nul_problems(fields, SITE.wording.labels);
+    if problems.is_empty() {
+        let refused: Vec<crate::service::ServiceError> =
+            center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
+        problems.extend(refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)));
+    }
+    if field(fields, "accept") != Some("true") {
+        problems.push(FieldProblem::at("accept", tick));
+    }
     FormErrors::new(problems, pages::ORDER)
 }
 
@@ -267,8 +272,8 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
         Err(refused) => return refused,
     };
     let (_, input) = person_from_form(&fields);
-    if field(&fields, "accept") != Some("true") {
-        let errors = unticked(&input, "Tick the box to accept the Microsoft Customer Agreement.");
+    let errors = form_problems(&fields, &input, "Tick the box to accept the Microsoft Customer Agreement.");
+    if !errors.is_empty() {
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, AGREEMENT, &kept).await;
     }
@@ -302,9 +307,9 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     };
     let (_, input) = person_from_form(&fields);
     let back = back.to_string();
-    if field(&fields, "accept") != Some("true") {
-        let errors =
-            unticked(&input, "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.");
+    let tick = "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.";
+    let errors = form_problems(&fields, &input, tick);
+    if !errors.is_empty() {
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, &back, &kept).await;
     }

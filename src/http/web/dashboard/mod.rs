@@ -21,7 +21,7 @@ use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields_as_sent, FormErrors, RefusedForm};
+use crate::http::web::kit::forms::{field, form_fields, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -380,8 +380,8 @@ fn wizard_url(submission: &str, step: &str) -> String {
 /// `edit` (Back: the kept form) or `submit` (Submit the kept form, then its Confirmation). Back,
 /// refresh and a second Submit therefore land on pages, never on a form sent again.
 async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    // As sent: a NUL in a field is refused at the field, as the API refuses it.
-    let fields = form_fields_as_sent(&body);
+    // A NUL in a field is refused at the field by the use case, as the API refuses it.
+    let fields = form_fields(&body);
     let back = Uri::from_static("/dashboard/customers/new");
     let signed_in = match signed_in_form::<SignedIn>(&ctx, &headers, &back, &fields).await {
         Ok(s) => s,
@@ -690,8 +690,8 @@ async fn update_agreement(
     Path(customer_id): Path<CustomerId>,
     body: Bytes,
 ) -> Response {
-    // As sent: a NUL in a field is refused at the field, as the API refuses it.
-    let fields = form_fields_as_sent(&body);
+    // A NUL in a field is refused at the field by the use case, as the API refuses it.
+    let fields = form_fields(&body);
     let back: Uri = format!("/dashboard/customers/{customer_id}/account")
         .parse()
         .unwrap_or_else(|_| Uri::from_static("/dashboard/customers"));

@@ -10,17 +10,26 @@ use axum::http::StatusCode;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
-/// The fields of a posted form; NUL characters are dropped (no stored text may hold one).
+use crate::domain::text::NUL_PROBLEM;
+
+/// The fields of a posted form as sent, NUL characters included: no page drops one silently (it
+/// would store or check less than was typed). A field a person types in is refused at the field
+/// by [`nul_problems`] or by its use case (the dashboard's, as the API refuses a NUL); any other
+/// field with a NUL simply does not match what it must (a token, an id, a choice).
 pub fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    fields.into_iter().map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect()
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-/// The fields of a posted form as sent, NUL characters included, for a form whose use case
-/// refuses them by name (the dashboard's: as the API refuses them, rather than storing less than
-/// was typed).
-pub fn form_fields_as_sent(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
+/// The one rule for a NUL character in a field a person types in, on every page whose use case
+/// does not refuse it itself: refused at its field, in the API's words ("First name: text values
+/// must not contain the NUL character (U+0000)"). `inputs`: each input's field name (also its
+/// `id`) and label.
+pub fn nul_problems(fields: &[(String, String)], inputs: &[(&str, &str)]) -> Vec<FieldProblem> {
+    inputs
+        .iter()
+        .filter(|(name, _)| fields.iter().any(|(k, v)| k == name && v.contains('\0')))
+        .map(|(name, label)| FieldProblem::at(name, format!("{label}: {NUL_PROBLEM}")))
+        .collect()
 }
 
 /// The first value of field `name`.
@@ -218,11 +227,13 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_read_without_nul_characters() {
-        let fields = form_fields(&Bytes::from_static(b"a=1&b=x%00y&a=2"));
+    fn fields_are_read_as_sent_and_a_nul_is_refused_at_its_field() {
+        let fields = form_fields(&Bytes::from_static(b"a=1&b=x%00y&a=2&c=%00"));
         assert_eq!(field(&fields, "a"), Some("1"));
-        assert_eq!(field(&fields, "b"), Some("xy"));
-        assert_eq!(field(&fields, "c"), None);
+        assert_eq!(field(&fields, "b"), Some("x\0y"));
+        assert_eq!(field(&fields, "d"), None);
+        let problems = nul_problems(&fields, &[("a", "A"), ("b", "Bee")]);
+        assert_eq!(problems, [FieldProblem::at("b", "Bee: text values must not contain the NUL character (U+0000)")]);
     }
 
     #[test]
