@@ -211,6 +211,21 @@ try {
   await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
   assert.equal(await page.getByLabel('Agreement acceptance date').getAttribute('aria-invalid'), 'true');
   await shot(page, 'update-future-date', 'update-refused');
+  // post/redirect/get: the refused Update is a page of its own; refresh shows it again without
+  // sending the form, Back returns to the form as it opened, Forward to the refused one
+  const refusedUrl = page.url();
+  assert.match(refusedUrl, /\/account\?update=agreement&form=[A-Za-z0-9]+$/, refusedUrl);
+  await page.reload();
+  await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
+  assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'what was typed is shown again');
+  await page.goBack();
+  await page.waitForURL(/\/account\?update=agreement(#update)?$/);
+  await page.getByRole('heading', { name: "Confirm the customer's acceptance" }).waitFor();
+  assert.equal(await page.locator('#error').count(), 0, 'Back: the form as it opened');
+  await page.goForward();
+  await page.locator('#dateAgreedError').waitFor();
+  const saved = (await api('GET', `/v1/customers/${existingId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token })).body.totalCount;
+  assert.equal(saved, 0, 'refresh, Back and Forward sent nothing');
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Your confirmation was saved.').waitFor();
@@ -446,9 +461,59 @@ try {
   await page.getByText('Link copied.').waitFor();
   assert.ok((await page.getByRole('link', { name: 'Open in email' }).getAttribute('href')).startsWith('mailto:?subject='));
   await shot(page, 'account-today-not-accepted', 'account-today');
+  // the partner's enhanced attestations for the customer (made through the API), with status and,
+  // while pending, the acceptance page
+  const app = (await api('POST', '/_emulator/tokens', { body: { partnerTenantId: contoso.id, appOnly: true } })).body.access_token;
+  const made = await api('POST', '/v1/attestations/enhanced', { token: app, body: {
+    country: 'US', language: 'en-US', companyName: `${keyboardDomain} Ltd`, signatoryFirstName: 'Kim', signatoryLastName: 'Akers', signatoryEmail: `kim@${keyboardDomain}.example`,
+  } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await page.reload();
+  const attestations = page.locator('#attestations');
+  await attestations.getByRole('cell', { name: /^Kim Akers/ }).waitFor();
+  await attestations.getByText('Pending').waitFor();
+  const expires = attestations.locator('td[data-label="Status"] time');
+  assert.match((await expires.textContent()).trim(), /^\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} UTC$/, 'the expiry in words');
+  assert.match(await expires.getAttribute('title'), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'the exact UTC time on hover');
+  const acceptance = attestations.getByRole('link', { name: 'Open the acceptance page for Kim Akers' });
+  assert.equal(await acceptance.getAttribute('href'), made.body.acceptanceUrl);
+  await shot(page, 'account-attestations', 'account-attestations');
+  // at 375 px too
+  await phone.goto(`${base}/dashboard/customers/${keyboardId}/account`);
+  await phone.locator('#attestations').getByText('Pending').waitFor();
+  const attestationsOverflow = await phone.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).length);
+  assert.equal(attestationsOverflow, 0, 'the attestations table fits 375 px');
   await page.goto(`${base}/dashboard/customers/new`);
   assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
   await page.getByText('Since 5 January 2026, partners confirm').waitFor();
+
+  // 9. A partner with its own clock and service date (shared environments): the banner names both
+  // on its users' pages, and the date field's hint follows its clock; other partners see none.
+  console.log("a partner's own clock");
+  const suite = await partner(`Suite Partner ${suffix}`);
+  const ownClock = await api('PUT', `/_emulator/clock?partnerTenantId=${suite.id}`, { body: { now: '2026-03-01T12:00:00Z', frozen: true } });
+  assert.equal(ownClock.status, 200, JSON.stringify(ownClock.body));
+  const ownDate = await api('PUT', `/_emulator/service-date?partnerTenantId=${suite.id}`, { body: { date: '2025-03-01' } });
+  assert.equal(ownDate.status, 200, JSON.stringify(ownDate.body));
+  const suitePage = await signedIn(browser, suite.id, ['AdminAgent']);
+  const banner = suitePage.locator('#serviceDateBanner');
+  await banner.getByText('(pinned for your partner)').waitFor();
+  const [serviceDay, clockDay] = [banner.locator('time').first(), banner.locator('time').nth(1)];
+  assert.equal((await serviceDay.textContent()).trim(), '1 March 2025');
+  assert.equal(await serviceDay.getAttribute('datetime'), '2025-03-01');
+  assert.equal((await clockDay.textContent()).trim(), '1 March 2026');
+  await banner.getByText('(not real time)').waitFor();
+  await shot(suitePage, 'partner-clock-banner', 'partner-clock-banner');
+  await suitePage.getByRole('link', { name: 'Add customer' }).click();
+  await suitePage.getByRole('heading', { name: 'Add customer' }).waitFor();
+  await suitePage.locator('#serviceDateBanner').waitFor();
+  await suitePage.getByText('not later than today, 1 March 2026, by the emulator clock').waitFor();
+  assert.equal(await suitePage.getByLabel('Agreement acceptance date').getAttribute('max'), '2026-03-01');
+  await page.goto(`${base}/dashboard/customers`);
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  assert.equal(await page.locator('#serviceDateBanner').count(), 0, "another partner's pages keep the emulator's clock");
+  assert.equal((await api('POST', '/_emulator/reset', { body: { partnerTenantId: suite.id } })).status < 300, true);
   console.log(`dashboard walk-through passed (${today()})`);
 } catch (e) {
   failed = true;
