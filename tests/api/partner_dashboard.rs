@@ -676,6 +676,15 @@ async fn the_wizard_never_drops_a_confirmation_typed_under_the_other_choice() {
     assert!(page.contains("id=\"accepterLastNameError\"") && page.contains("or clear these fields"), "{page}");
     assert!(page.contains("href=\"#accepterLastName\""));
     assert_eq!(wizard_step(&user, &state, &stray, "submit").await.status(), 400);
+    // a refused Submit is a redirect too (refresh sends nothing): to the Review of the form kept
+    // under a new submission id, which shows the refusal at its fields
+    let mut sent: Vec<(&str, &str)> = state.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sent.extend(stray.iter().map(|(k, v)| (*k, v.as_str())));
+    sent.push(("step", "submit"));
+    let r = user.post("/dashboard/customers/new", &sent).await;
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    assert!(to.ends_with("/review") && !to.contains(state[1].1.as_str()), "{to}");
     assert!(customer_ids(&app, &p.token).await.is_empty(), "nothing is made without the choice being clear");
 
     // Review says plainly which choice is submitted, with names rather than codes.

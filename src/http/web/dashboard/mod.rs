@@ -409,12 +409,15 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                 };
                 match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
                     Ok(_) => see_other(wizard_url(&submission, "confirmation")),
-                    // Nothing was kept under this submission: the corrected form is a new one.
+                    // Nothing was kept under this submission: the corrected form is a new one, kept
+                    // under a new id, whose Review (a redirect, as every step) shows what is refused
+                    // at its fields.
                     Err(e) if is_refusal(&e) => {
-                        let (errors, status) = form_errors(&[e], WIZARD_INPUTS, pages::WIZARD_ORDER);
                         let fresh = ctx.ids.secret(32);
-                        let p = FormPage { form: &form, errors: &errors, submission: &fresh, status };
-                        render_new_customer(&ctx, &signed_in, p).await
+                        match board::save_draft(&ctx, &signed_in, &fresh, &form).await {
+                            Ok(()) => see_other(wizard_url(&fresh, "review")),
+                            Err(e) => failed(&signed_in, &e),
+                        }
                     }
                     Err(e) => failed(&signed_in, &e),
                 }
