@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::error::ServiceResult;
+use super::run_once::{kept_answer, put_kept, OnceRequest};
 use super::sign_in::forget_expired_sign_ins;
 use crate::app::AppContext;
 use crate::domain::digest::sha256_hex;
@@ -49,4 +50,38 @@ pub async fn live(ctx: &AppContext, cookie: &str, now: DateTime<Utc>) -> Service
 /// Sign out: the session is gone for good.
 pub async fn end(ctx: &AppContext, session: &WebSession) -> ServiceResult<()> {
     Ok(ctx.store.delete_web_session(&session.id).await?)
+}
+
+/// Where a session's refused forms are kept: under the session (only the browser that sent a form
+/// sees it again), apart from any partner's request ids.
+fn form_owner(session: &WebSession) -> String {
+    format!("web-session-{}", session.id)
+}
+
+const REFUSED_FORM: &str = "refused form";
+
+/// Keep a refused form (what was typed and what was wrong, as its page wrote them in `body`) for
+/// the page that shows it after the redirect (post/redirect/get): the id to name it by. Kept for
+/// 24 hours of emulator time, like the Add customer wizard's drafts.
+pub async fn keep_form(ctx: &AppContext, session: &WebSession, site: &str, body: String) -> ServiceResult<String> {
+    let id = ctx.ids.secret(24);
+    let request = OnceRequest {
+        partner_tenant_id: form_owner(session),
+        request_id: format!("form-{id}"),
+        verb: REFUSED_FORM.into(),
+        target: site.into(),
+        digest: sha256_hex(&body),
+    };
+    put_kept(ctx, request, body).await?;
+    Ok(id)
+}
+
+/// A refused form kept by [`keep_form`] for this session and site, if it is still kept.
+pub async fn kept_form(ctx: &AppContext, session: &WebSession, site: &str, id: &str) -> ServiceResult<Option<String>> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let kept = kept_answer(ctx, &form_owner(session), &format!("form-{id}"), REFUSED_FORM, site).await?;
+    Ok(kept.map(|(answer, _)| answer.body))
 }

@@ -30,6 +30,14 @@ impl Visitor {
         self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
     }
 
+    /// Post a form the page refuses; the page the redirect leads to (post/redirect/get).
+    async fn post_refused(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let r = self.post(path, form).await;
+        // The invitation's own address carries its partner and DAP choice; nothing else typed.
+        let names: Vec<&str> = form.iter().map(|(k, _)| *k).filter(|k| !["partnerId", "DAP"].contains(k)).collect();
+        follow_refused(&self.http, &self.base, r, &names).await
+    }
+
     /// Sign in through the form; returns the sign-in response.
     async fn sign_in(&self, user: &str, password: &str, return_url: &str) -> reqwest::Response {
         let page =
@@ -99,7 +107,7 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
 
     // without ticking the box
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example")],
         )
@@ -116,7 +124,7 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert_eq!(r.status(), 403);
     // a bad email is shown on the page, not as JSON
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", "Ana"), ("lastName", "Lee"), ("email", "nope"), ("accept", "true")],
         )
@@ -125,13 +133,14 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let page = r.text().await.unwrap();
     assert!(page.contains("There is a problem") && page.contains("href=\"#email\""), "the summary links to the field");
+    assert!(page.contains("value=\"nope\""), "what was typed is shown again: {page}");
     assert!(
         page.contains("id=\"emailError\"") && page.contains("aria-invalid=\"true\""),
         "the field is marked: {page}"
     );
     // every problem at once, in the form's order: the person's and the unticked box
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[("csrf", &csrf), ("firstName", ""), ("lastName", "Lee"), ("email", "nope")],
         )
@@ -228,6 +237,17 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
     let dap = v.get(&path.replace("DAP=false", "DAP=true")).await.text().await.unwrap();
     assert!(dap.contains("id=\"dapRequest\"") && dap.contains("Microsoft Entra ID"), "the DAP request is shown");
     let csrf = csrf_of(&page);
+    // refused (the box unticked): redirected back to the invitation, which shows it at its fields
+    let r = v
+        .post_refused(
+            "/AdminPortal/Invitation/Accept",
+            &[("csrf", &csrf), ("partnerId", &inviter.tenant_id), ("DAP", "false"), ("firstName", "Ana")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("would like to be your reseller") && refused.contains("Tick the box"), "{refused}");
+    assert!(refused.contains("value=\"Ana\"") && refused.contains("href=\"#accept\""), "{refused}");
     let r = v
         .post(
             "/AdminPortal/Invitation/Accept",
@@ -279,7 +299,7 @@ async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner()
     v.sign_in("admin@woodgrovelegacy.onmicrosoft.com", "Woodgrove-Pass-1!", AGREEMENT_PAGE).await;
     let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
     let r = v
-        .post(
+        .post_refused(
             "/AdminPortal/Agreement/Accept",
             &[
                 ("csrf", &csrf),
@@ -417,4 +437,51 @@ async fn a_customer_whose_partner_confirmed_sees_that_state_not_a_second_accept(
         "dates as people read them"
     );
     assert!(page.contains("<details id=\"acceptYourself\">"), "accepting too is offered, closed, and explained");
+}
+
+/// A NUL character is refused at its field on every form of the admin center and on both sites'
+/// sign-in pages (one rule in the web kit), never dropped: nothing is signed in or accepted.
+#[tokio::test]
+async fn a_nul_character_is_refused_at_its_field_on_sign_in_and_accept() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &p.token, "nulpage").await;
+    let nul = "text values must not contain the NUL character (U+0000)";
+    for (page, user_name) in
+        [("/AdminPortal/SignIn", user.clone()), ("/dashboard/signin", "dev@partner.example".into())]
+    {
+        let v = Visitor::new(&app);
+        let csrf = csrf_of(&v.get(page).await.text().await.unwrap());
+        let typed = format!("{user_name}\u{0}");
+        let r = v.post(page, &[("csrf", &csrf), ("userName", &typed), ("password", &password)]).await;
+        assert_eq!(r.status(), 400, "{page}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("Email or user name: {nul}")), "{page}: {html}");
+        assert!(html.contains("id=\"userNameError\"") && html.contains("href=\"#userName\""), "at its field: {html}");
+        let r = v.post(page, &[("csrf", &csrf), ("userName", &user_name), ("password", "pass\u{0}word")]).await;
+        assert_eq!(r.status(), 400, "{page}");
+        assert!(r.text().await.unwrap().contains(&format!("Password: {nul}")), "{page}");
+    }
+
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, AGREEMENT_PAGE).await;
+    let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
+    let r = v
+        .post_refused(
+            "/AdminPortal/Agreement/Accept",
+            &[
+                ("csrf", &csrf),
+                ("firstName", "A\u{0}na"),
+                ("lastName", "Lee"),
+                ("email", "ana@x.example"),
+                ("accept", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("First name: {nul}")) && html.contains("id=\"firstNameError\""), "{html}");
+    let status: Value =
+        app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;
+    assert_eq!(status["isSigned"], false, "nothing accepted");
 }

@@ -103,6 +103,17 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     forged.push(("accept", "true".into()));
     let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&forged).send().await.unwrap();
     assert_eq!(r.status(), 403);
+    // a NUL is never dropped: in the box's value it is no tick, in the token no token
+    let mut nul_tick = form.to_vec();
+    nul_tick.push(("accept", "tr\u{0}ue".into()));
+    let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&nul_tick).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Setzen Sie das Häkchen"));
+    let mut nul_token = form.to_vec();
+    nul_token[3].1.push('\u{0}');
+    nul_token.push(("accept", "true".into()));
+    let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&nul_token).send().await.unwrap();
+    assert_eq!(r.status(), 403);
     let mut ticked = form.to_vec();
     ticked.push(("accept", "true".into()));
     let r = app.http.post(app.url("/EnhancedAttestation/Accept")).form(&ticked).send().await.unwrap();

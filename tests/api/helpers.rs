@@ -232,3 +232,22 @@ pub async fn assert_error(r: Response, status: u16, code: u64) -> Value {
     assert_eq!(body["isRetryable"].as_bool(), Some(status == 503 || status == 429 || code == 990408 || injected));
     body
 }
+
+/// A form a page refused, as a browser sees it (post/redirect/get): the POST's answer `r` is a
+/// redirect (303) to a page named by an opaque id, with none of the form's `fields` in its URL;
+/// that page, opened as the redirect leads and again as a refresh does, shows the same. The
+/// refresh's answer.
+pub async fn follow_refused(http: &reqwest::Client, base: &str, r: Response, fields: &[&str]) -> Response {
+    assert_eq!(r.status(), 303, "a refused form is answered with a redirect");
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("form="), "the page is named by the kept form's id: {to}");
+    for (key, _) in reqwest::Url::parse(&format!("{base}{to}")).unwrap().query_pairs() {
+        assert!(!fields.contains(&key.as_ref()), "no form value travels in the URL: {to}");
+    }
+    let first = http.get(format!("{base}{to}")).send().await.unwrap();
+    let (status, page) = (first.status(), first.text().await.unwrap());
+    assert!(page.contains("There is a problem") || page.contains("role=\"alert\""), "{page}");
+    let again = http.get(format!("{base}{to}")).send().await.unwrap();
+    assert_eq!(again.status(), status, "a refresh shows the same page");
+    again
+}

@@ -244,7 +244,13 @@ async fn adding_a_customer_with_attestation_creates_it_once_and_it_can_buy() {
     assert_eq!(review.status(), 200);
     let review = review.text().await.unwrap();
     assert!(review.contains("<h1>Review</h1>") && review.contains("dashattest.onmicrosoft.com"));
-    assert!(review.contains("2025-02-10") && review.contains("Megan Bowen"), "the primary contact by default");
+    assert!(review.contains("Megan Bowen"), "the primary contact by default");
+    assert!(
+        review.contains(
+            r#"<time datetime="2025-02-10T00:00:00.000Z" title="2025-02-10T00:00:00.000Z">10 February 2025</time>"#
+        ),
+        "the date as people read it, the exact UTC time in <time> and its title: {review}"
+    );
     assert!(customer_ids(&app, &token).await.is_empty(), "Review stores nothing");
 
     let first = wizard_step(&user, &state, &fields, "submit").await;
@@ -339,7 +345,11 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
     assert!(account.contains("Not accepted: can&#39;t purchase") || account.contains("Not accepted: can't purchase"));
     assert!(account.contains("?update=agreement"), "Update is offered to a Sales agent");
     let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
-    assert!(form.contains("value=\"Ana\""), "the primary contact is suggested");
+    assert!(!form.contains("value=\"Ana\""), "no person is typed in for the user (the same one is a duplicate)");
+    assert!(
+        form.contains("id=\"recordedNow\"") && form.contains("<strong>Ana Lee</strong>"),
+        "who is on record shows as text"
+    );
     let csrf = csrf_of(&form);
     let save = |date: &'static str| {
         vec![
@@ -366,13 +376,23 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
     assert!(location(&r).ends_with("/account?saved=agreement"));
     assert_eq!(app.order(&p.token, id).await.status(), 201);
 
-    let r = post(save("2025-01-15")).await;
+    let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
+    assert!(!form.contains("value=\"Ana\""), "{form}");
+    assert!(form.contains("Recorded now: <strong>Ana Lee</strong>"), "{form}");
+    let names = ["csrf", "FirstName", "LastName", "Email", "Phone", "dateAgreed"];
+    let r = follow_refused(&user.http, &user.base, post(save("2025-01-15")).await, &names).await;
     assert_eq!(r.status(), 409);
     let page = r.text().await.unwrap();
     assert!(page.contains("600061") && page.contains("already exists"), "{page}");
-    let r = post(save("2999-12-31")).await;
+    assert!(page.contains("value=\"Ana\"") && page.contains("value=\"2025-01-15\""), "as typed: {page}");
+    let r = follow_refused(&user.http, &user.base, post(save("2999-12-31")).await, &names).await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Date of agreement cannot be greater than the current date."));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Date of agreement cannot be greater than the current date."));
+    assert!(page.contains("aria-invalid=\"true\"") && page.contains("href=\"#dateAgreed\""), "at its field: {page}");
+    // an id that names no kept form (or another session's) opens the form as it opens
+    let to = format!("/dashboard/customers/{id}/account?update=agreement&form=nosuchform");
+    assert!(!user.page(&to).await.contains("There is a problem"));
 
     let mut another = save("2025-01-16");
     another[3].1 = "it@contoso.example".into();
@@ -412,6 +432,8 @@ async fn helpdesk_agents_and_indirect_resellers_see_no_attestation_control() {
             ],
         )
         .await;
+    assert_eq!(r.status(), 303, "refused, then shown by a GET (post/redirect/get)");
+    let r = agent.get(&location(&r)).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Indirect resellers can"));
 
@@ -654,6 +676,15 @@ async fn the_wizard_never_drops_a_confirmation_typed_under_the_other_choice() {
     assert!(page.contains("id=\"accepterLastNameError\"") && page.contains("or clear these fields"), "{page}");
     assert!(page.contains("href=\"#accepterLastName\""));
     assert_eq!(wizard_step(&user, &state, &stray, "submit").await.status(), 400);
+    // a refused Submit is a redirect too (refresh sends nothing): to the Review of the form kept
+    // under a new submission id, which shows the refusal at its fields
+    let mut sent: Vec<(&str, &str)> = state.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sent.extend(stray.iter().map(|(k, v)| (*k, v.as_str())));
+    sent.push(("step", "submit"));
+    let r = user.post("/dashboard/customers/new", &sent).await;
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    assert!(to.ends_with("/review") && !to.contains(state[1].1.as_str()), "{to}");
     assert!(customer_ids(&app, &p.token).await.is_empty(), "nothing is made without the choice being clear");
 
     // Review says plainly which choice is submitted, with names rather than codes.
@@ -762,6 +793,7 @@ async fn pages_name_the_role_they_need_the_service_date_in_force_and_keep_edited
     // The 2023 flow's pinned service date is named on every page, beside the clock's today.
     let list = helpdesk.page("/dashboard/customers").await;
     assert!(list.contains("id=\"serviceDateBanner\"") && list.contains("(pinned)"), "{list}");
+    assert!(list.contains(r#"Service date <time datetime="2025-03-01">1 March 2025</time>"#), "in words: {list}");
 
     let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
     let page = agent

@@ -56,6 +56,13 @@ const japanese = await api('POST', '/v1/attestations/enhanced', {
   body: { country: 'JP', language: 'ja-JP', companyName: '埋め込み株式会社', signatoryFirstName: '花子', signatoryLastName: '山田', signatoryEmail: 'hanako@embedded.example' },
 });
 assert.equal(japanese.status, 201, JSON.stringify(japanese.body));
+// an enhanced attestation of the dashboard's partner for its customer: the Account page's table
+const contosoApp = (await api('POST', '/_emulator/tokens', { body: { partnerTenantId: contoso.id, appOnly: true } })).body.access_token;
+const forFabrikam = await api('POST', '/v1/attestations/enhanced', {
+  token: contosoApp,
+  body: { country: 'US', language: 'en-US', companyName: fabrikam.companyProfile?.companyName ?? `fabrikam${suffix} Inc`, signatoryFirstName: 'Megan', signatoryLastName: 'Bowen', signatoryEmail: `megan@fabrikam${suffix}.example` },
+});
+assert.equal(forFabrikam.status, 201, JSON.stringify(forFabrikam.body));
 const unknownId = '00000000-0000-4000-8000-000000000000';
 const partnerUser = await api('POST', `/_emulator/partners/${contoso.id}/users`, {
   body: { userName: `agent@${suffix}.example`, displayName: 'Dashboard agent', roles: ['AdminAgent'] },
@@ -271,8 +278,11 @@ const pages = [
   },
   {
     context: 'partner',
-    label: "dashboard account (today's service date: read-only)",
-    visit: go(`/dashboard/customers/${fabrikam.id}/account`),
+    label: "dashboard account (today's service date: read-only, with its enhanced attestations)",
+    visit: async (page) => {
+      await page.goto(`${base}/dashboard/customers/${fabrikam.id}/account`);
+      await page.locator('#attestations').getByText('Pending').waitFor();
+    },
   },
   { context: 'partner', label: 'dashboard customer not found', visit: go(`/dashboard/customers/${unknownId}/account`) },
   { context: 'partner', label: 'dashboard relationship request', visit: go('/dashboard/customers/relationship-request?dap=true') },
@@ -297,6 +307,14 @@ const pages = [
       await page.getByLabel('Agreement acceptance date').evaluate((input) => input.removeAttribute('max'));
       await page.getByLabel('Agreement acceptance date').fill('2999-01-01');
       await page.getByRole('button', { name: 'Save' }).click();
+      await page.locator('#error').waitFor();
+    },
+  },
+  {
+    context: 'partner',
+    label: 'dashboard account Update refused, after a refresh (post/redirect/get)',
+    visit: async (page) => {
+      await page.reload();
       await page.locator('#error').waitFor();
       await serviceDate(null);
     },

@@ -97,7 +97,7 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Customers' }).waitFor();
   // the pinned service date, named beside the clock's today
-  await page.locator('#serviceDateBanner').getByText('Service date 2025-03-01').waitFor();
+  await page.locator('#serviceDateBanner').getByText('Service date 1 March 2025').waitFor();
   await page.getByRole('link', { name: 'Add customer' }).click();
   await page.getByRole('heading', { name: 'Add customer' }).waitFor();
   const attested = `attested${suffix}`;
@@ -108,6 +108,10 @@ try {
   await page.getByRole('button', { name: 'Next: Review' }).click();
   await page.getByRole('heading', { name: 'Review' }).waitFor();
   await page.getByText('Megan Bowen, megan@').first().waitFor();
+  // the date as people read it, the exact UTC time on hover
+  const reviewed = page.locator('#reviewDateAgreed time');
+  assert.equal((await reviewed.textContent()).trim(), '10 February 2025');
+  assert.equal(await reviewed.getAttribute('title'), '2025-02-10T00:00:00.000Z');
   await shot(page, 'review', 'review');
   await page.getByRole('button', { name: 'Submit' }).dblclick();
   await page.getByRole('heading', { name: 'Confirmation' }).waitFor();
@@ -193,19 +197,43 @@ try {
   await page.getByRole('link', { name: `Existing ${suffix}` }).click();
   await page.getByRole('link', { name: 'Update' }).click();
   await page.getByRole('heading', { name: "Confirm the customer's acceptance" }).waitFor();
-  assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'the primary contact is suggested');
+  assert.equal(await page.getByLabel('First name').inputValue(), '', 'no person is typed in for the user');
+  await page.locator('#recordedNow').getByText('Ana Lee').waitFor();
+  const fillPerson = async () => {
+    await page.getByLabel('First name').fill('Ana');
+    await page.getByLabel('Last name').fill('Lee');
+    await page.getByLabel('Email address').fill(`it@existing${suffix}.example`);
+  };
+  await fillPerson();
   await fillFutureDate(page);
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('#error').getByText('Date of agreement cannot be greater than the current date.').waitFor();
   await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
   assert.equal(await page.getByLabel('Agreement acceptance date').getAttribute('aria-invalid'), 'true');
   await shot(page, 'update-future-date', 'update-refused');
+  // post/redirect/get: the refused Update is a page of its own; refresh shows it again without
+  // sending the form, Back returns to the form as it opened, Forward to the refused one
+  const refusedUrl = page.url();
+  assert.match(refusedUrl, /\/account\?update=agreement&form=[A-Za-z0-9]+$/, refusedUrl);
+  await page.reload();
+  await page.locator('#dateAgreedError').getByText('Date of agreement cannot be greater').waitFor();
+  assert.equal(await page.getByLabel('First name').inputValue(), 'Ana', 'what was typed is shown again');
+  await page.goBack();
+  await page.waitForURL(/\/account\?update=agreement(#update)?$/);
+  await page.getByRole('heading', { name: "Confirm the customer's acceptance" }).waitFor();
+  assert.equal(await page.locator('#error').count(), 0, 'Back: the form as it opened');
+  await page.goForward();
+  await page.locator('#dateAgreedError').waitFor();
+  const saved = (await api('GET', `/v1/customers/${existingId}/agreements?agreementType=MicrosoftCustomerAgreement`, { token: contoso.token })).body.totalCount;
+  assert.equal(saved, 0, 'refresh, Back and Forward sent nothing');
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Your confirmation was saved.').waitFor();
   await shot(page, 'update-saved');
   assert.equal((await api('POST', `/v1/customers/${existingId}/orders`, { token: contoso.token, body: order(existingId) })).status, 201);
   await page.getByRole('link', { name: 'Update' }).click();
+  await page.locator('#recordedNow').getByText('Recorded now:').waitFor();
+  await fillPerson();
   await page.getByLabel('Agreement acceptance date').fill('2025-01-20');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('#error').getByText(/600061/).waitFor();
@@ -271,6 +299,11 @@ try {
   // the provider attests for its reseller's customer
   const providerPage = await signedIn(browser, provider.id, ['AdminAgent']);
   await providerPage.goto(`${base}/dashboard/customers/${resold.body.id}/account?update=agreement`);
+  assert.equal(await providerPage.getByLabel('First name').inputValue(), '', 'no person is typed in for the user');
+  await providerPage.locator('#recordedNow').getByText('Ana Lee').waitFor();
+  await providerPage.getByLabel('First name').fill('Ana');
+  await providerPage.getByLabel('Last name').fill('Lee');
+  await providerPage.getByLabel('Email address').fill(`it@resold${suffix}.example`);
   await providerPage.getByLabel('Agreement acceptance date').fill('2025-02-01');
   await providerPage.getByRole('button', { name: 'Save' }).click();
   await providerPage.getByText('Your confirmation was saved.').waitFor();
@@ -391,7 +424,7 @@ try {
   await tabTo('Submit');
   await press('Enter');
   await keys.getByRole('heading', { name: 'Confirmation' }).waitFor();
-  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 2025-02-10').waitFor();
+  await keys.locator('#agreementState').getByText('You confirmed that Kim Akers accepted the agreement on 10 February 2025').waitFor();
 
   // 7. A narrow screen.
   const phone = await signedIn(browser, contoso.id, ['AdminAgent'], { width: 360, height: 740 });
@@ -417,7 +450,7 @@ try {
   assert.equal((await api('PUT', '/_emulator/service-date', { body: { reset: true } })).status, 200);
   await page.goto(`${base}/dashboard/customers/${attestedId}/account`);
   assert.equal(await page.locator('#serviceDateBanner').count(), 0, 'no banner when the service date is the clock\'s day');
-  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  await page.getByText('Since 5 January 2026, partners confirm').waitFor();
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
   await shot(page, 'account-read-only', 'account-read-only');
@@ -428,9 +461,59 @@ try {
   await page.getByText('Link copied.').waitFor();
   assert.ok((await page.getByRole('link', { name: 'Open in email' }).getAttribute('href')).startsWith('mailto:?subject='));
   await shot(page, 'account-today-not-accepted', 'account-today');
+  // the partner's enhanced attestations for the customer (made through the API), with status and,
+  // while pending, the acceptance page
+  const app = (await api('POST', '/_emulator/tokens', { body: { partnerTenantId: contoso.id, appOnly: true } })).body.access_token;
+  const made = await api('POST', '/v1/attestations/enhanced', { token: app, body: {
+    country: 'US', language: 'en-US', companyName: `${keyboardDomain} Ltd`, signatoryFirstName: 'Kim', signatoryLastName: 'Akers', signatoryEmail: `kim@${keyboardDomain}.example`,
+  } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await page.reload();
+  const attestations = page.locator('#attestations');
+  await attestations.getByRole('cell', { name: /^Kim Akers/ }).waitFor();
+  await attestations.getByText('Pending').waitFor();
+  const expires = attestations.locator('td[data-label="Status"] time');
+  assert.match((await expires.textContent()).trim(), /^\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} UTC$/, 'the expiry in words');
+  assert.match(await expires.getAttribute('title'), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'the exact UTC time on hover');
+  const acceptance = attestations.getByRole('link', { name: 'Open the acceptance page for Kim Akers' });
+  assert.equal(await acceptance.getAttribute('href'), made.body.acceptanceUrl);
+  await shot(page, 'account-attestations', 'account-attestations');
+  // at 375 px too
+  await phone.goto(`${base}/dashboard/customers/${keyboardId}/account`);
+  await phone.locator('#attestations').getByText('Pending').waitFor();
+  const attestationsOverflow = await phone.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).length);
+  assert.equal(attestationsOverflow, 0, 'the attestations table fits 375 px');
   await page.goto(`${base}/dashboard/customers/new`);
   assert.equal(await page.getByLabel(/I confirm it on the customer's behalf/).count(), 0);
-  await page.getByText('Since January 5, 2026, partners confirm').waitFor();
+  await page.getByText('Since 5 January 2026, partners confirm').waitFor();
+
+  // 9. A partner with its own clock and service date (shared environments): the banner names both
+  // on its users' pages, and the date field's hint follows its clock; other partners see none.
+  console.log("a partner's own clock");
+  const suite = await partner(`Suite Partner ${suffix}`);
+  const ownClock = await api('PUT', `/_emulator/clock?partnerTenantId=${suite.id}`, { body: { now: '2026-03-01T12:00:00Z', frozen: true } });
+  assert.equal(ownClock.status, 200, JSON.stringify(ownClock.body));
+  const ownDate = await api('PUT', `/_emulator/service-date?partnerTenantId=${suite.id}`, { body: { date: '2025-03-01' } });
+  assert.equal(ownDate.status, 200, JSON.stringify(ownDate.body));
+  const suitePage = await signedIn(browser, suite.id, ['AdminAgent']);
+  const banner = suitePage.locator('#serviceDateBanner');
+  await banner.getByText('(pinned for your partner)').waitFor();
+  const [serviceDay, clockDay] = [banner.locator('time').first(), banner.locator('time').nth(1)];
+  assert.equal((await serviceDay.textContent()).trim(), '1 March 2025');
+  assert.equal(await serviceDay.getAttribute('datetime'), '2025-03-01');
+  assert.equal((await clockDay.textContent()).trim(), '1 March 2026');
+  await banner.getByText('(not real time)').waitFor();
+  await shot(suitePage, 'partner-clock-banner', 'partner-clock-banner');
+  await suitePage.getByRole('link', { name: 'Add customer' }).click();
+  await suitePage.getByRole('heading', { name: 'Add customer' }).waitFor();
+  await suitePage.locator('#serviceDateBanner').waitFor();
+  await suitePage.getByText('not later than today, 1 March 2026, by the emulator clock').waitFor();
+  assert.equal(await suitePage.getByLabel('Agreement acceptance date').getAttribute('max'), '2026-03-01');
+  await page.goto(`${base}/dashboard/customers`);
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  assert.equal(await page.locator('#serviceDateBanner').count(), 0, "another partner's pages keep the emulator's clock");
+  assert.equal((await api('POST', '/_emulator/reset', { body: { partnerTenantId: suite.id } })).status < 300, true);
   console.log(`dashboard walk-through passed (${today()})`);
 } catch (e) {
   failed = true;

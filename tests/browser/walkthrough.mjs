@@ -84,6 +84,20 @@ try {
   assert.equal(await page.getByLabel('First name').getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByLabel(/I have read and I accept/).getAttribute('aria-describedby'), 'acceptError');
   await shot(page, 'agreement-problems');
+  // post/redirect/get: the refused form is a page of its own (named by an opaque id, no value in
+  // its URL); refresh shows it again without sending the form, Back returns to the form as it
+  // opened, Forward to the refused one
+  const refusedUrl = page.url();
+  assert.match(refusedUrl, /[?&]form=[A-Za-z0-9]+$/, refusedUrl);
+  assert.ok(!/firstName|lastName|email=/.test(refusedUrl), `no form value in the URL: ${refusedUrl}`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  assert.equal(await page.getByLabel('First name').inputValue(), '', 'the refused values shown again');
+  await page.goBack();
+  await page.waitForURL(/BillingAccounts\/agreement$/);
+  assert.equal(await page.getByRole('heading', { name: 'There is a problem' }).count(), 0, 'Back: the form as it opened');
+  await page.goForward();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
   await page.getByLabel('First name').fill('Megan');
   // tick the box with Space
   await page.getByLabel(/I have read and I accept/).focus();

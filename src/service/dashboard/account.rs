@@ -44,7 +44,8 @@ pub struct AccountView {
     /// The partner's enhanced attestations for this customer, with status and acceptance link
     /// (empty for roles that may not read agreements).
     pub attestations: Vec<crate::service::attestations::AttestationState>,
-    /// The person an Update suggests: the customer's primary contact.
+    /// The customer's primary contact, named beside the Update form when no confirmation is on
+    /// record (never typed into it).
     pub primary_contact: ContactInput,
     pub today: NaiveDate,
 }

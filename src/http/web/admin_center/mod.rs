@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors};
+use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -147,13 +147,18 @@ fn person_from_profile(customer: &Customer) -> PersonFields {
 const INPUTS: &[(&str, &str)] =
     &[("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"), ("phoneNumber", "phoneNumber")];
 
-/// An accepting form's problems, all at once: the person's, and the box when it was left unticked.
-fn unticked(input: &ContactInput, tick: &str) -> FormErrors {
-    let refused: Vec<crate::service::ServiceError> =
-        center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
-    let mut problems: Vec<FieldProblem> =
-        refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)).collect();
-    problems.push(FieldProblem::at("accept", tick));
+/// An accepting form's problems, all at once: a NUL in a field (refused at the field, never
+/// dropped), else the person's, and the box when it was left unticked.
+fn form_problems(fields: &[(String, String)], input: &ContactInput, tick: &str) -> FormErrors {
+    let mut problems = nul_problems(fields, SITE.wording.labels);
+    if problems.is_empty() {
+        let refused: Vec<crate::service::ServiceError> =
+            center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
+        problems.extend(refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)));
+    }
+    if field(fields, "accept") != Some("true") {
+        problems.push(FieldProblem::at("accept", tick));
+    }
     FormErrors::new(problems, pages::ORDER)
 }
 
@@ -185,15 +190,18 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
         Err(redirect) => return redirect,
     };
     let reference = query.get("ref").unwrap_or_default().to_ascii_lowercase();
+    // After a refused Accept (post/redirect/get): the form as typed, its problems at its fields.
+    let (person, errors, status) = match session::refused_form(&ctx, &admin, query.get("form")).await {
+        Some(kept) => (person_from_form(&kept.values).0, kept.errors(pages::ORDER), kept.status()),
+        None => (person_from_profile(&admin.customer), FormErrors::default(), StatusCode::OK),
+    };
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
         let invitation = Invitation { partner_id: &partner_id, delegated_admin: asks_dap(query.get("DAP")) };
-        let person = person_from_profile(&admin.customer);
-        return invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::OK).await;
+        return invitation_page(&ctx, &admin, invitation, person, &errors, status).await;
     }
     if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
-        let none = FormErrors::default();
-        return agreement_page(&ctx, &admin, person_from_profile(&admin.customer), &none, StatusCode::OK).await;
+        return agreement_page(&ctx, &admin, person, &errors, status).await;
     }
     if reference.starts_with("/billingaccounts/partner") {
         return Redirect::to(PARTNERS).into_response();
@@ -263,16 +271,17 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
         Ok(admin) => admin,
         Err(refused) => return refused,
     };
-    let (person, input) = person_from_form(&fields);
-    if field(&fields, "accept") != Some("true") {
-        let errors = unticked(&input, "Tick the box to accept the Microsoft Customer Agreement.");
-        return agreement_page(&ctx, &admin, person, &errors, StatusCode::BAD_REQUEST).await;
+    let (_, input) = person_from_form(&fields);
+    let errors = form_problems(&fields, &input, "Tick the box to accept the Microsoft Customer Agreement.");
+    if !errors.is_empty() {
+        let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
+        return session::refused(&ctx, &admin, AGREEMENT, &kept).await;
     }
     match center::accept_agreement(&ctx, &admin.customer, &input).await {
         Ok(_) => Redirect::to(AGREEMENT).into_response(),
         Err(e) => {
             let (errors, status) = refused(&e);
-            agreement_page(&ctx, &admin, person, &errors, status).await
+            session::refused(&ctx, &admin, AGREEMENT, &RefusedForm::new(status, &fields, &errors)).await
         }
     }
 }
@@ -280,9 +289,7 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
 async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
-    let delegated_admin = asks_dap(field(&fields, "DAP"));
-    let invitation = Invitation { partner_id: &partner_id, delegated_admin };
-    let dap = if delegated_admin { "true" } else { "false" };
+    let dap = if asks_dap(field(&fields, "DAP")) { "true" } else { "false" };
     let back: Uri = format!(
         "{HOME}?{}",
         serde_urlencoded::to_string([
@@ -298,20 +305,20 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         Ok(admin) => admin,
         Err(refused) => return refused,
     };
-    let (person, input) = person_from_form(&fields);
-    if field(&fields, "accept") != Some("true") {
-        let errors =
-            unticked(&input, "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.");
-        return invitation_page(&ctx, &admin, invitation, person, &errors, StatusCode::BAD_REQUEST).await;
+    let (_, input) = person_from_form(&fields);
+    let back = back.to_string();
+    let tick = "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.";
+    let errors = form_problems(&fields, &input, tick);
+    if !errors.is_empty() {
+        let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
+        return session::refused(&ctx, &admin, &back, &kept).await;
     }
     match center::accept_invitation(&ctx, &admin.customer, &partner_id, &input).await {
-        Ok(InvitationOutcome::Accepted) => Redirect::to(back.to_string().as_str()).into_response(),
-        Ok(InvitationOutcome::UnknownPartner) => {
-            invitation_page(&ctx, &admin, invitation, person, &FormErrors::default(), StatusCode::NOT_FOUND).await
-        }
+        // The invitation's page says what became of it (accepted, or a partner that does not exist).
+        Ok(InvitationOutcome::Accepted | InvitationOutcome::UnknownPartner) => Redirect::to(&back).into_response(),
         Err(e) => {
             let (errors, status) = refused(&e);
-            invitation_page(&ctx, &admin, invitation, person, &errors, status).await
+            session::refused(&ctx, &admin, &back, &RefusedForm::new(status, &fields, &errors)).await
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields_as_sent, FormErrors};
+use crate::http::web::kit::forms::{field, form_fields, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -380,8 +380,8 @@ fn wizard_url(submission: &str, step: &str) -> String {
 /// `edit` (Back: the kept form) or `submit` (Submit the kept form, then its Confirmation). Back,
 /// refresh and a second Submit therefore land on pages, never on a form sent again.
 async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    // As sent: a NUL in a field is refused at the field, as the API refuses it.
-    let fields = form_fields_as_sent(&body);
+    // A NUL in a field is refused at the field by the use case, as the API refuses it.
+    let fields = form_fields(&body);
     let back = Uri::from_static("/dashboard/customers/new");
     let signed_in = match signed_in_form::<SignedIn>(&ctx, &headers, &back, &fields).await {
         Ok(s) => s,
@@ -409,12 +409,15 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                 };
                 match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
                     Ok(_) => see_other(wizard_url(&submission, "confirmation")),
-                    // Nothing was kept under this submission: the corrected form is a new one.
+                    // Nothing was kept under this submission: the corrected form is a new one, kept
+                    // under a new id, whose Review (a redirect, as every step) shows what is refused
+                    // at its fields.
                     Err(e) if is_refusal(&e) => {
-                        let (errors, status) = form_errors(&[e], WIZARD_INPUTS, pages::WIZARD_ORDER);
                         let fresh = ctx.ids.secret(32);
-                        let p = FormPage { form: &form, errors: &errors, submission: &fresh, status };
-                        render_new_customer(&ctx, &signed_in, p).await
+                        match board::save_draft(&ctx, &signed_in, &fresh, &form).await {
+                            Ok(()) => see_other(wizard_url(&fresh, "review")),
+                            Err(e) => failed(&signed_in, &e),
+                        }
                     }
                     Err(e) => failed(&signed_in, &e),
                 }
@@ -600,9 +603,9 @@ async fn render_account(
         Ok(view) => view,
         Err(e) => return failed(signed_in, &e),
     };
-    // The Update form opens with the primary contact and today's date.
-    let update = update.map(|values| {
-        let mut values = values.or_contact(&view.primary_contact);
+    // The Update form opens with no person (whoever is recorded now shows beside it as text: the
+    // same person again would be a duplicate, 600061) and the clock's day.
+    let update = update.map(|mut values| {
         if values.date_agreed.trim().is_empty() && errors.is_empty() {
             values.date_agreed = view.today.to_string();
         }
@@ -650,11 +653,38 @@ async fn account(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
     let notice = (query.get("saved") == Some("agreement")).then_some("Your confirmation was saved.");
-    let none = FormErrors::default();
-    as_partner(&ctx, &signed_in, render_account(&ctx, &signed_in, &customer_id, update, &none, notice, StatusCode::OK))
-        .await
+    as_partner(&ctx, &signed_in, async {
+        // After a refused Update (post/redirect/get): the form as typed, its problems at its fields.
+        let refused = match query.get("update") {
+            Some("agreement") => session::refused_form(&ctx, &signed_in, query.get("form")).await,
+            _ => None,
+        };
+        let (update, errors, status) = match refused {
+            Some(kept) => {
+                let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
+                (Some(update_form(&kept.values)), kept.errors(&order), kept.status())
+            }
+            None => {
+                let update = (query.get("update") == Some("agreement")).then(AttestationForm::default);
+                (update, FormErrors::default(), StatusCode::OK)
+            }
+        };
+        render_account(&ctx, &signed_in, &customer_id, update, &errors, notice, status).await
+    })
+    .await
+}
+
+/// The Update form's fields as typed.
+fn update_form(fields: &[(String, String)]) -> AttestationForm {
+    let get = |n: &str| field(fields, n).unwrap_or_default().to_string();
+    AttestationForm {
+        first_name: get("FirstName"),
+        last_name: get("LastName"),
+        email: get("Email"),
+        phone_number: get("Phone"),
+        date_agreed: get("dateAgreed"),
+    }
 }
 
 async fn update_agreement(
@@ -663,8 +693,8 @@ async fn update_agreement(
     Path(customer_id): Path<CustomerId>,
     body: Bytes,
 ) -> Response {
-    // As sent: a NUL in a field is refused at the field, as the API refuses it.
-    let fields = form_fields_as_sent(&body);
+    // A NUL in a field is refused at the field by the use case, as the API refuses it.
+    let fields = form_fields(&body);
     let back: Uri = format!("/dashboard/customers/{customer_id}/account")
         .parse()
         .unwrap_or_else(|_| Uri::from_static("/dashboard/customers"));
@@ -672,14 +702,7 @@ async fn update_agreement(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let get = |n: &str| field(&fields, n).unwrap_or_default().to_string();
-    let form = AttestationForm {
-        first_name: get("FirstName"),
-        last_name: get("LastName"),
-        email: get("Email"),
-        phone_number: get("Phone"),
-        date_agreed: get("dateAgreed"),
-    };
+    let form = update_form(&fields);
     as_partner(&ctx, &signed_in, async {
         match board::attest(&ctx, &signed_in, &customer_id, &form).await {
             Ok(_) => {
@@ -689,7 +712,8 @@ async fn update_agreement(
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {
                 let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
                 let (errors, status) = form_errors(&[e], UPDATE_INPUTS, &order);
-                render_account(&ctx, &signed_in, &customer_id, Some(form.clone()), &errors, None, status).await
+                let form_page = format!("/dashboard/customers/{customer_id}/account?update=agreement");
+                session::refused(&ctx, &signed_in, &form_page, &RefusedForm::new(status, &fields, &errors)).await
             }
             Err(e) => failed(&signed_in, &e),
         }

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use maud::{html, Markup};
 
+use crate::domain::agreements::AgreementSource;
 use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
@@ -101,13 +102,21 @@ fn control_note(control: &AttestationControl) -> Option<Markup> {
             strong { (provider) } ", must confirm that the customer accepted the Microsoft Customer Agreement."
         }),
         AttestationControl::Retired { service_date } => Some(html! {
-            "Since " (Milestone::LegacyAttestationRetired.date().format("%B %-d, %Y")) ", partners confirm a customer's acceptance with enhanced attestation: "
+            "Since " (dates::day(Milestone::LegacyAttestationRetired.date(), Lang::En)) ", partners confirm a customer's acceptance with enhanced attestation: "
             "you ask the customer's signatory to accept, and the accepted attestation is recorded as the customer's acceptance. "
             "Or the customer's admin accepts the agreement in the Microsoft 365 admin center. "
             "Through the API: " code { "POST /v1/attestations/enhanced" } ", then "
             code { "POST /v1/customers/{customerId}/agreements" } " with its " code { "attestationId" } ". "
-            "The emulator's service date is " (service_date) "."
+            "The emulator's service date is " (day_or_text(service_date)) "."
         }),
+    }
+}
+
+/// A day the page was given as text (`YYYY-MM-DD`), as people read it; any other text as it is.
+fn day_or_text(text: &str) -> Markup {
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(day) => dates::day(day, Lang::En),
+        Err(_) => html! { (text) },
     }
 }
 
@@ -144,7 +153,7 @@ fn date_input(name: &str, value: &str, today: NaiveDate, errors: &FormErrors) ->
     let hint = format!("{name}Hint");
     html! {
         label for=(name) { "Agreement acceptance date"
-            span.hint id=(hint) { "The date the customer accepted (UTC); not later than today, " (today) ", by the emulator clock." } }
+            span.hint id=(hint) { "The date the customer accepted (UTC); not later than today, " (dates::day(today, Lang::En)) ", by the emulator clock." } }
         (errors.at(name))
         input type="date" id=(name) name=(name) max=(today) value=(value)
             aria-invalid=[errors.invalid(name)] aria-describedby=[errors.described_by(name, Some(&hint))];
@@ -340,7 +349,7 @@ pub fn review(csrf: &str, form: &CustomerForm, review: &Review, submission: &str
                         p id="agreementChoice" { "Your choice: " strong { (PARTNER_CONFIRMS) } "." }
                         p { "Submit records your confirmation with the customer, and the customer's admin is sent an email about it." }
                         dl {
-                            dt { "Agreement acceptance date" } dd { (confirmation.date_agreed.date_naive()) }
+                            dt { "Agreement acceptance date" } dd id="reviewDateAgreed" { (dates::date(confirmation.date_agreed, Lang::En)) }
                             dt { "Person who accepted" } dd { (confirmation.contact.first_name) " " (confirmation.contact.last_name)
                                 ", " (confirmation.contact.email)
                                 @if let Some(phone) = &confirmation.contact.phone_number { ", " (phone) } }
@@ -419,7 +428,7 @@ pub fn confirmation(submitted: &Submitted) -> Content {
                 @match &submitted.confirmation {
                     Some(confirmation) => p id="agreementState" {
                         "You confirmed that " (confirmation.contact.first_name) " " (confirmation.contact.last_name)
-                        " accepted the agreement on " (confirmation.date_agreed.date_naive())
+                        " accepted the agreement on " (dates::date(confirmation.date_agreed, Lang::En))
                         ". The customer's admin is sent an email about it."
                     },
                     None => {
@@ -441,12 +450,12 @@ pub fn confirmation(submitted: &Submitted) -> Content {
 pub fn clock_banner(note: &ClockNote) -> Markup {
     html! {
         div.info id="serviceDateBanner" {
-            strong { "Service date " (note.service_date) }
+            strong { "Service date " (dates::day(note.service_date, Lang::En)) }
             @if note.pinned {
                 @if note.partner_setting { " (pinned for your partner)" } @else { " (pinned)" }
             } @else if note.partner_setting { " (your partner's own setting)" }
             ": the rules of that day are in force (which attestation flow, what counts as accepted). "
-            "The emulator clock says today is " strong { (note.today) }
+            "The emulator clock says today is " strong { (dates::day(note.today, Lang::En)) }
             @if note.clock_moved { " (not real time)" }
             ": dates such as \"not later than today\" follow the clock."
         }
@@ -567,7 +576,8 @@ pub fn account(p: &AccountPage) -> Content {
                         None => div.actions { a.button href={ (account_url) "?update=agreement#update" } { "Update" } },
                         Some(values) => {
                             h3 id="update" { "Confirm the customer's acceptance" }
-                            p { "Saving records a new confirmation; earlier ones stay listed." }
+                            (recorded_now(view))
+                            p { "Saving records a new confirmation; earlier ones stay listed. Enter the person who accepted: the same person again is refused as a duplicate (error 600061)." }
                             (p.errors.summary())
                             form method="post" action={ (account_url) "/agreement" } novalidate {
                                 input type="hidden" name="csrf" value=(p.csrf);
@@ -584,6 +594,32 @@ pub fn account(p: &AccountPage) -> Content {
             }
         },
     )
+}
+
+/// Who is on record now, as text above the Update form (never typed into it): the latest
+/// partner confirmation that counts, or else the primary contact of the customer's profile.
+fn recorded_now(view: &AccountView) -> Markup {
+    let latest = view
+        .acceptances
+        .iter()
+        .flatten()
+        .filter(|e| e.counts && e.agreement.source == AgreementSource::PartnerConfirmation)
+        .max_by_key(|e| e.agreement.created_at);
+    html! {
+        @match latest {
+            Some(entry) => p id="recordedNow" {
+                "Recorded now: " strong { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) }
+                " (" (entry.agreement.contact.email) "), who accepted on " (dates::date(entry.agreement.date_agreed, Lang::En))
+                ", confirmed by " (entry.partner_name.clone().unwrap_or_default()) "."
+            },
+            None => p id="recordedNow" {
+                "No partner confirmation is on record. The customer's primary contact is "
+                strong { (view.primary_contact.first_name.clone().unwrap_or_default()) " " (view.primary_contact.last_name.clone().unwrap_or_default()) }
+                @if let Some(email) = &view.primary_contact.email { " (" (email) ")" }
+                "."
+            },
+        }
+    }
 }
 
 pub struct RelationshipPage<'a> {

@@ -6,19 +6,30 @@
 //! field) shows in the summary only.
 
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
 
-/// The fields of a posted form; NUL characters are dropped (no stored text may hold one).
+use crate::domain::text::NUL_PROBLEM;
+
+/// The fields of a posted form as sent, NUL characters included: no page drops one silently (it
+/// would store or check less than was typed). A field a person types in is refused at the field
+/// by [`nul_problems`] or by its use case (the dashboard's, as the API refuses a NUL); any other
+/// field with a NUL simply does not match what it must (a token, an id, a choice).
 pub fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    fields.into_iter().map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect()
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-/// The fields of a posted form as sent, NUL characters included, for a form whose use case
-/// refuses them by name (the dashboard's: as the API refuses them, rather than storing less than
-/// was typed).
-pub fn form_fields_as_sent(body: &Bytes) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
+/// The one rule for a NUL character in a field a person types in, on every page whose use case
+/// does not refuse it itself: refused at its field, in the API's words ("First name: text values
+/// must not contain the NUL character (U+0000)"). `inputs`: each input's field name (also its
+/// `id`) and label.
+pub fn nul_problems(fields: &[(String, String)], inputs: &[(&str, &str)]) -> Vec<FieldProblem> {
+    inputs
+        .iter()
+        .filter(|(name, _)| fields.iter().any(|(k, v)| k == name && v.contains('\0')))
+        .map(|(name, label)| FieldProblem::at(name, format!("{label}: {NUL_PROBLEM}")))
+        .collect()
 }
 
 /// The first value of field `name`.
@@ -43,7 +54,7 @@ pub fn problems(problems: &[String]) -> Markup {
 
 /// One problem with a posted form: the input it is about (its `id`), when it is about one, and
 /// what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldProblem {
     pub field: Option<String>,
     pub message: String,
@@ -147,6 +158,38 @@ impl FormErrors {
     }
 }
 
+/// A refused form between its POST and the page that shows it (post/redirect/get): what was typed
+/// (the form's token left out) and what was wrong, kept on the server under the session
+/// (`session::refused`), never in a URL. The page opened by the redirect shows it at its fields,
+/// with the refusal's status; refresh shows it again, Back returns to the form as it was opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedForm {
+    pub status: u16,
+    pub values: Vec<(String, String)>,
+    pub problems: Vec<FieldProblem>,
+}
+
+impl RefusedForm {
+    pub fn new(status: StatusCode, fields: &[(String, String)], errors: &FormErrors) -> RefusedForm {
+        let values = fields.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+        RefusedForm { status: status.as_u16(), values, problems: errors.problems().to_vec() }
+    }
+
+    /// The value typed in field `name`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        field(&self.values, name)
+    }
+
+    /// Its problems, in the form's order.
+    pub fn errors(&self, order: &[&str]) -> FormErrors {
+        FormErrors::new(self.problems.clone(), order)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,11 +217,23 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_read_without_nul_characters() {
-        let fields = form_fields(&Bytes::from_static(b"a=1&b=x%00y&a=2"));
+    fn a_refused_form_keeps_what_was_typed_but_not_its_token() {
+        let fields = vec![("csrf".to_string(), "t".to_string()), ("email".to_string(), "nope".to_string())];
+        let errors = FormErrors::new(vec![FieldProblem::at("email", "Email: not valid")], &["email"]);
+        let kept = RefusedForm::new(StatusCode::CONFLICT, &fields, &errors);
+        let again: RefusedForm = serde_json::from_str(&serde_json::to_string(&kept).unwrap()).unwrap();
+        assert_eq!((again.field("csrf"), again.field("email")), (None, Some("nope")));
+        assert_eq!((again.status(), again.errors(&["email"])), (StatusCode::CONFLICT, errors));
+    }
+
+    #[test]
+    fn fields_are_read_as_sent_and_a_nul_is_refused_at_its_field() {
+        let fields = form_fields(&Bytes::from_static(b"a=1&b=x%00y&a=2&c=%00"));
         assert_eq!(field(&fields, "a"), Some("1"));
-        assert_eq!(field(&fields, "b"), Some("xy"));
-        assert_eq!(field(&fields, "c"), None);
+        assert_eq!(field(&fields, "b"), Some("x\0y"));
+        assert_eq!(field(&fields, "d"), None);
+        let problems = nul_problems(&fields, &[("a", "A"), ("b", "Bee")]);
+        assert_eq!(problems, [FieldProblem::at("b", "Bee: text values must not contain the NUL character (U+0000)")]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::cookies;
 use super::csrf::{self, session_form_matches};
-use super::forms::form_fields;
+use super::forms::{form_fields, RefusedForm};
 use super::layout::Chrome;
 use super::message::{error_page, form_expired};
 use super::site::Site;
@@ -121,4 +121,34 @@ pub async fn sign_out<S: SiteSession>(State(ctx): State<AppState>, headers: Head
     let mut response = Redirect::to(site.sign_in).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookies::set(&ctx, site.session_cookie, "", 0));
     response
+}
+
+/// Answer a refused form with a redirect (303) to `to`, the page that shows it, after keeping
+/// what was typed and what was wrong under the session: `to` gets `form=<id>` (an opaque id; the
+/// values and problems never travel in the URL). Refresh then shows the same page again and Back
+/// leads to the form as it was before.
+pub async fn refused<S: SiteSession>(ctx: &AppContext, signed_in: &S, to: &str, form: &RefusedForm) -> Response {
+    let body = match serde_json::to_string(form) {
+        Ok(body) => body,
+        Err(e) => {
+            let e = crate::service::ServiceError::Internal(format!("a form could not be kept: {e}"));
+            return error_page(S::SITE, Some(&signed_in.chrome(None)), &e);
+        }
+    };
+    match web_sessions::keep_form(ctx, signed_in.session(), S::SITE.prefix, body).await {
+        Ok(id) => {
+            let (path, fragment) = to.split_once('#').map_or((to, None), |(p, f)| (p, Some(f)));
+            let join = if path.contains('?') { '&' } else { '?' };
+            let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+            Redirect::to(&format!("{path}{join}form={id}{fragment}")).into_response()
+        }
+        Err(e) => error_page(S::SITE, Some(&signed_in.chrome(None)), &e),
+    }
+}
+
+/// The refused form a redirect of [`refused`] named (`form=<id>`), if this session kept it.
+pub async fn refused_form<S: SiteSession>(ctx: &AppContext, signed_in: &S, id: Option<&str>) -> Option<RefusedForm> {
+    let id = id?;
+    let body = web_sessions::kept_form(ctx, signed_in.session(), S::SITE.prefix, id).await.ok()??;
+    serde_json::from_str(&body).ok()
 }

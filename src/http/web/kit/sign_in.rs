@@ -10,7 +10,7 @@ use maud::{html, Markup};
 
 use super::cookies;
 use super::csrf::{new_sign_in_token, sign_in_cookie, sign_in_token, token_matches};
-use super::forms::{field, form_fields, problems};
+use super::forms::{field, form_fields, nul_problems, problems, FormErrors};
 use super::layout::Content;
 use super::message::error_page;
 use super::page::site_page;
@@ -29,17 +29,29 @@ use crate::service::sign_in::SignIn;
 pub const SIGN_IN_FAILED: &str = "Your account or password is incorrect.";
 const EXPIRED: &str = "Your sign-in page expired. Please try again.";
 
+/// The sign-in form's inputs a person types in: field name (and `id`), label.
+const INPUTS: &[(&str, &str)] = &[("userName", "Email or user name"), ("password", "Password")];
+
 /// The user-name field of a sign-in form (`id` and `name` `userName`): text rather than `email`,
 /// which browsers refuse for user names Entra ID allows (non-ASCII local parts).
-pub fn user_name_field(user_name: &str) -> Markup {
+pub fn user_name_field(user_name: &str, errors: &FormErrors) -> Markup {
     html! {
         input type="text" inputmode="email" id="userName" name="userName" autocomplete="username"
-            spellcheck="false" autocapitalize="none" required value=(user_name);
+            spellcheck="false" autocapitalize="none" required value=(user_name)
+            aria-invalid=[errors.invalid("userName")] aria-describedby=[errors.described_by("userName", None)];
     }
 }
 
-/// A site's sign-in page.
-fn sign_in_page(site: &Site, return_url: &str, token: &str, user_name: &str, error: Option<&str>) -> Content {
+/// A site's sign-in page: `error` about the whole sign-in (a wrong password, an expired page),
+/// `errors` at the fields.
+fn sign_in_page(
+    site: &Site,
+    return_url: &str,
+    token: &str,
+    user_name: &str,
+    error: Option<&str>,
+    errors: &FormErrors,
+) -> Content {
     let error: Vec<String> = error.map(str::to_string).into_iter().collect();
     Content::new(
         "Sign in",
@@ -48,13 +60,17 @@ fn sign_in_page(site: &Site, return_url: &str, token: &str, user_name: &str, err
                 h1 { (site.sign_in_heading) }
                 p { ((site.sign_in_intro)()) }
                 (problems(&error))
+                (errors.summary())
                 form method="post" action=(site.sign_in) {
                     input type="hidden" name="csrf" value=(token);
                     input type="hidden" name="returnUrl" value=(return_url);
                     label for="userName" { "Email or user name" }
-                    (user_name_field(user_name))
+                    (errors.at("userName"))
+                    (user_name_field(user_name, errors))
                     label for="password" { "Password" }
-                    input type="password" id="password" name="password" autocomplete="current-password" required;
+                    (errors.at("password"))
+                    input type="password" id="password" name="password" autocomplete="current-password" required
+                        aria-invalid=[errors.invalid("password")] aria-describedby=[errors.described_by("password", None)];
                     div.actions { button type="submit" { "Sign in" } }
                 }
             }
@@ -72,7 +88,8 @@ pub async fn form<S: SiteSession>(State(ctx): State<AppState>, headers: HeaderMa
     let site = S::SITE;
     let token = sign_in_token(&ctx, &headers, site);
     let return_url = site.safe_return_url(query.get("returnUrl"));
-    let page = site_page(StatusCode::OK, &site.visitor(), sign_in_page(site, &return_url, &token, "", None));
+    let none = FormErrors::default();
+    let page = site_page(StatusCode::OK, &site.visitor(), sign_in_page(site, &return_url, &token, "", None, &none));
     with_token_cookie(page, sign_in_cookie(&ctx, site, &token))
 }
 
@@ -82,8 +99,9 @@ pub async fn submit<S: SiteSession>(State(ctx): State<AppState>, headers: Header
     let fields = form_fields(&body);
     let return_url = site.safe_return_url(field(&fields, "returnUrl"));
     let user_name = field(&fields, "userName").unwrap_or_default().trim().to_string();
+    let none = FormErrors::default();
     let again = |status: StatusCode, token: &str, message: &str| {
-        site_page(status, &site.visitor(), sign_in_page(site, &return_url, token, &user_name, Some(message)))
+        site_page(status, &site.visitor(), sign_in_page(site, &return_url, token, &user_name, Some(message), &none))
     };
     let Some(expected) = cookies::read(&headers, site.sign_in_cookie) else {
         let token = new_sign_in_token(&ctx);
@@ -91,6 +109,15 @@ pub async fn submit<S: SiteSession>(State(ctx): State<AppState>, headers: Header
     };
     if !token_matches(field(&fields, "csrf"), &expected) {
         return again(StatusCode::FORBIDDEN, &expected, EXPIRED);
+    }
+    // A NUL is refused at its field, before any check of the password (so not counted as a failed
+    // sign-in): no account has one, and a NUL dropped would check another password than was typed.
+    let nul = nul_problems(&fields, INPUTS);
+    if !nul.is_empty() {
+        let order: Vec<&str> = INPUTS.iter().map(|(name, _)| *name).collect();
+        let errors = FormErrors::new(nul, &order);
+        let content = sign_in_page(site, &return_url, &expected, &user_name, None, &errors);
+        return site_page(StatusCode::BAD_REQUEST, &site.visitor(), content);
     }
     let password = field(&fields, "password").unwrap_or_default();
     let outcome = match S::authenticate(&ctx, &user_name, password).await {
