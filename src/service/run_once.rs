@@ -104,12 +104,14 @@ pub async fn claim(
     let now = ctx.clock.now().await?;
     let real_ms = Utc::now().timestamp_millis();
     let forget_before = now - Duration::hours(KEEP_HOURS);
-    // Space only: an answer past its 24 hours is ignored below whether or not it was purged.
+    // Space only: an answer past its 24 hours is ignored below whether or not it was purged. Only
+    // this partner's: `now` is its clock, and another partner's may be days behind (its answers
+    // still fresh by its own clock).
     let last = LAST_PURGE_MS.load(Ordering::Relaxed);
     if real_ms - last > PURGE_EVERY_MS
         && LAST_PURGE_MS.compare_exchange(last, real_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     {
-        ctx.store.forget_responses(forget_before).await?;
+        ctx.store.forget_responses(&request.partner_tenant_id, forget_before).await?;
     }
     let entry = StoredResponse {
         partner_tenant_id: request.partner_tenant_id,
