@@ -63,6 +63,18 @@ macro_rules! customers_served_by {
             " LIMIT $4"
         )
     };
+    // A search on SQLite: its planner, without statistics (the emulator runs no ANALYZE) and
+    // with the search's pattern a bound parameter, prefers walking the whole list in order on the
+    // position index to the search's own indexes; `+` keeps the position out of index use, so the
+    // prefix indexes find the matches, which are then sorted. (PostgreSQL, with statistics,
+    // picks between the two itself: it takes the position index for a search that finds most of
+    // the list.)
+    (unindexed before $search:expr) => {
+        customers_served_by!(@ "(+c.seq, +c.id) < ($2, $3)", "+c.seq DESC, +c.id DESC", $search)
+    };
+    (unindexed $search:expr) => {
+        customers_served_by!(@ "(+c.seq, +c.id) > ($2, $3)", "+c.seq, +c.id", $search)
+    };
     (before $($search:expr)?) => {
         customers_served_by!(@ "(c.seq, c.id) < ($2, $3)", "c.seq DESC, c.id DESC" $(, $search)?)
     };
@@ -82,8 +94,10 @@ macro_rules! quick_search {
 /// The statements of a page of the dashboard's list: forward or backward, searched or not.
 const LIST_AFTER: &str = customers_served_by!();
 const LIST_BEFORE: &str = customers_served_by!(before);
-const QUICK_SEARCH_AFTER: &str = customers_served_by!(quick_search!());
-const QUICK_SEARCH_BEFORE: &str = customers_served_by!(before quick_search!());
+const QUICK_SEARCH_AFTER: [&str; 2] =
+    [customers_served_by!(quick_search!()), customers_served_by!(unindexed quick_search!())];
+const QUICK_SEARCH_BEFORE: [&str; 2] =
+    [customers_served_by!(before quick_search!()), customers_served_by!(unindexed before quick_search!())];
 
 /// The customers related to a partner of type `$type` whose tenant id matches `$5`.
 macro_rules! related_to_partner_like {
@@ -98,29 +112,39 @@ macro_rules! related_to_partner_like {
     };
 }
 
-/// The statement of a search by `field` (see `customers_served_by!`).
-fn customer_search(field: SearchField) -> &'static str {
+/// The statement of a search by `field` (see `customers_served_by!`), on PostgreSQL (`[0]`) or
+/// SQLite (`[1]`).
+fn customer_search(field: SearchField) -> [&'static str; 2] {
+    macro_rules! both {
+        ($search:expr) => {
+            [customers_served_by!($search), customers_served_by!(unindexed $search)]
+        };
+    }
     match field {
-        SearchField::CompanyName => customers_served_by!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
+        SearchField::CompanyName => both!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
         // Domains are stored in lower case.
-        SearchField::Domain => customers_served_by!(" AND c.domain LIKE $5 ESCAPE '\\'"),
-        SearchField::IndirectReseller => customers_served_by!(related_to_partner_like!("IndirectReseller")),
-        SearchField::IndirectCloudSolutionProvider => {
-            customers_served_by!(related_to_partner_like!("IndirectProvider"))
-        }
+        SearchField::Domain => both!(" AND c.domain LIKE $5 ESCAPE '\\'"),
+        SearchField::IndirectReseller => both!(related_to_partner_like!("IndirectReseller")),
+        SearchField::IndirectCloudSolutionProvider => both!(related_to_partner_like!("IndirectProvider")),
     }
 }
 
 /// The statement of a page of the dashboard's list and its position's binds (`$2`, `$3`).
-fn page_statement<'a>(at: Keyset<'a>, search: Option<&QuickSearch>) -> (&'static str, i64, &'a str) {
+fn page_statement<'a>(db: &super::Db, at: Keyset<'a>, search: Option<&QuickSearch>) -> (&'static str, i64, &'a str) {
+    let on = usize::from(matches!(db, super::Db::Sqlite(_)));
     match (at, search.is_some()) {
         (Keyset::First, false) => (LIST_AFTER, i64::MIN, ""),
-        (Keyset::First, true) => (QUICK_SEARCH_AFTER, i64::MIN, ""),
+        (Keyset::First, true) => (QUICK_SEARCH_AFTER[on], i64::MIN, ""),
         (Keyset::After(p), false) => (LIST_AFTER, p.seq, &p.id),
-        (Keyset::After(p), true) => (QUICK_SEARCH_AFTER, p.seq, &p.id),
+        (Keyset::After(p), true) => (QUICK_SEARCH_AFTER[on], p.seq, &p.id),
         (Keyset::Before(p), false) => (LIST_BEFORE, p.seq, &p.id),
-        (Keyset::Before(p), true) => (QUICK_SEARCH_BEFORE, p.seq, &p.id),
+        (Keyset::Before(p), true) => (QUICK_SEARCH_BEFORE[on], p.seq, &p.id),
     }
+}
+
+/// The statement of a search by `field` on this store's database.
+fn search_statement(db: &super::Db, field: SearchField) -> &'static str {
+    customer_search(field)[usize::from(matches!(db, super::Db::Sqlite(_)))]
 }
 
 /// Customer `$1`, and whether partner `$2` serves it.
@@ -241,7 +265,7 @@ impl Store {
         search: Option<&CustomerFilter>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
         let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
-        let statement = search.map_or(LIST_AFTER, |s| customer_search(s.field));
+        let statement = search.map_or(LIST_AFTER, |s| search_statement(&self.db, s.field));
         let pattern = search.map(CustomerFilter::like_pattern);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
             let query =
@@ -265,7 +289,7 @@ impl Store {
         limit: u32,
         search: Option<&QuickSearch>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
-        let (statement, seq, id) = page_statement(at, search);
+        let (statement, seq, id) = page_statement(&self.db, at, search);
         let pattern = search.map(QuickSearch::like_pattern);
         let tenant_id = search.and_then(QuickSearch::tenant_id);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
@@ -290,7 +314,7 @@ impl Store {
         at: Keyset<'_>,
         search: Option<&QuickSearch>,
     ) -> StoreResult<Vec<String>> {
-        let (statement, seq, id) = page_statement(at, search);
+        let (statement, seq, id) = page_statement(&self.db, at, search);
         let explain = self.explain(statement);
         let pattern = search.map(QuickSearch::like_pattern);
         let tenant_id = search.and_then(QuickSearch::tenant_id);
@@ -321,7 +345,7 @@ impl Store {
         partner_tenant_id: &str,
         search: &CustomerFilter,
     ) -> StoreResult<Vec<String>> {
-        let statement = customer_search(search.field);
+        let statement = search_statement(&self.db, search.field);
         let explain = self.explain(statement);
         let pattern = search.like_pattern();
         let lines: Vec<String> = on_pool!(self, reader, |pool| {
