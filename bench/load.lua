@@ -1,7 +1,7 @@
 -- wrk script of the benchmark: one operation per run, chosen by the first argument.
 --
 --   wrk -t2 -c64 -d10s -s bench/load.lua http://127.0.0.1:PORT -- OP TOKEN READ_FILE WRITE_FILE RUN \
---       [APP_TOKEN ATTESTATION_START ATTESTATION_BLOCK]
+--       [APP_TOKEN ATTESTATION_START ATTESTATION_BLOCK [PATH [HEADER]]]
 --
 -- OP is one of
 --   catalog   GET /v1/agreements?agreementType=*                     (token check + catalog)
@@ -10,6 +10,8 @@
 --   mixed     4 reads, then 1 write, in turn                         (80% reads, 20% writes)
 --   attest    POST /v1/attestations/enhanced                         (App-only: a new attestation)
 --   attested  POST /v1/customers/{id}/agreements {"attestationId"}   (App-only: one accepted attestation each)
+--   path      GET PATH, with the token (unless "none") and HEADER ("Name: value", e.g. a session's
+--             Cookie or an MS-ContinuationToken) when given: the list scale run's pages
 -- READ_FILE and WRITE_FILE hold one customer id a line. RUN is a number unique to this wrk run
 -- within one database: with the thread number and a per-thread counter it makes every write's
 -- contact and MS-RequestId distinct, so no write is refused as a duplicate (600061) and none is
@@ -50,6 +52,13 @@ function init(args)
   attestation_block = tonumber(args[8]) or 0
   counter = 0
   headers = { ["Authorization"] = "Bearer " .. token }
+  if op == "path" then
+    local h = {}
+    if token ~= "none" then h["Authorization"] = "Bearer " .. token end
+    local name, value = (args[10] or ""):match("^([^:]+):%s*(.*)$")
+    if name then h[name] = value end
+    fixed = wrk.format("GET", args[9], h)
+  end
   catalog = wrk.format("GET", "/v1/agreements?agreementType=*", headers)
 end
 
@@ -117,6 +126,8 @@ function request()
     return attest_request()
   elseif op == "attested" then
     return attested_request()
+  elseif op == "path" then
+    return fixed
   end
   error("unknown operation " .. tostring(op))
 end

@@ -173,15 +173,7 @@ impl CustomerFilter {
     /// A `LIKE` pattern for a prefix search, with `\` as the escape character: the folded value,
     /// its `%`, `_` and `\` taken literally, then `%`.
     pub fn like_pattern(&self) -> String {
-        let mut pattern = String::with_capacity(self.value.len() + 2);
-        for c in self.folded_value().chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        pattern
+        prefix_pattern(&self.folded_value())
     }
 
     /// Whether two filters search for the same customers (a continuation token is bound to its
@@ -189,6 +181,50 @@ impl CustomerFilter {
     pub fn same_search(&self, other: &CustomerFilter) -> bool {
         self.field == other.field && self.folded_value() == other.folded_value()
     }
+}
+
+/// The dashboard's search box: the customers whose company name or domain starts with the text,
+/// or whose Microsoft ID (tenant id) is the text, without regard to case — the API's rules
+/// (`starts_with` on `CompanyName` and `Domain`) and the customer read by id, in one search, each
+/// on an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickSearch {
+    /// As typed, trimmed.
+    pub text: String,
+}
+
+impl QuickSearch {
+    /// The search for what was typed; `None` when nothing was (the whole list).
+    pub fn new(typed: &str) -> Option<QuickSearch> {
+        let text = typed.trim();
+        (!text.is_empty()).then(|| QuickSearch { text: text.to_string() })
+    }
+
+    /// The `LIKE` pattern the folded company name or the domain must match (see
+    /// [`CustomerFilter::like_pattern`]).
+    pub fn like_pattern(&self) -> String {
+        prefix_pattern(&fold(&self.text))
+    }
+
+    /// The tenant id the text names, in its stored spelling (any spelling of a GUID); `None` when
+    /// the text is not a whole GUID.
+    pub fn tenant_id(&self) -> Option<String> {
+        uuid::Uuid::parse_str(&self.text).ok().map(|id| id.hyphenated().to_string())
+    }
+}
+
+/// A `LIKE` pattern for a prefix search of `folded`, with `\` as the escape character: its `%`,
+/// `_` and `\` taken literally, then `%`.
+fn prefix_pattern(folded: &str) -> String {
+    let mut pattern = String::with_capacity(folded.len() + 2);
+    for c in folded.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// How names are folded for a search, stored and searched alike: Unicode lower case.
@@ -260,6 +296,16 @@ mod tests {
         assert!(parse(&long).unwrap_err()[0].contains("at most 256"));
         let padded = format!(r#"{{"Field":"Domain",{}"Value":"a","Operator":"starts_with"}}"#, " ".repeat(2048));
         assert!(parse(&padded).unwrap_err()[0].contains("at most 2048"));
+    }
+
+    #[test]
+    fn the_dashboards_search_is_a_prefix_or_a_whole_id() {
+        assert_eq!(QuickSearch::new("  "), None);
+        let name = QuickSearch::new(" Cont_so ").unwrap();
+        assert_eq!((name.like_pattern().as_str(), name.tenant_id()), ("cont\\_so%", None));
+        let id = QuickSearch::new("{4F1C2A10-0000-4000-8000-0000000000AA}").unwrap();
+        assert_eq!(id.tenant_id().as_deref(), Some("4f1c2a10-0000-4000-8000-0000000000aa"));
+        assert_eq!(QuickSearch::new("4f1c2a10").unwrap().tenant_id(), None, "a part of an id is no id");
     }
 
     #[test]

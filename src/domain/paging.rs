@@ -29,6 +29,30 @@ pub struct Position {
     pub id: String,
 }
 
+impl Position {
+    /// The position as a page's address writes it (the dashboard's `after` and `before`):
+    /// `<seq>.<id>`. Not secret: the list it pages is read with the caller's access check.
+    pub fn to_cursor(&self) -> String {
+        format!("{}.{}", self.seq, self.id)
+    }
+
+    /// A position read back from [`Position::to_cursor`]; `None` for anything else.
+    pub fn from_cursor(text: &str) -> Option<Position> {
+        let (seq, id) = text.trim().split_once('.')?;
+        let seq = seq.parse().ok()?;
+        (!id.is_empty() && id.len() <= 64).then(|| Position { seq, id: id.to_string() })
+    }
+}
+
+/// Where a page of a list is, in the list's order (keyset paging: no page numbers, no count):
+/// its start, the items after a position, or the items just before one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyset<'a> {
+    First,
+    After(&'a Position),
+    Before(&'a Position),
+}
+
 /// What a valid token says: the page size asked for first, where to go on from, and the search it
 /// continues.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +209,15 @@ mod tests {
             seal(b"another key", "partner-a", &continuation()),
         ] {
             assert_eq!(open(KEY, "partner-a", &bad), Err(TokenProblem::NotIssuedHere), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_is_read_back_as_written() {
+        let at = continuation().after;
+        assert_eq!(Position::from_cursor(&at.to_cursor()), Some(at));
+        for bad in ["", "12", "x.abc", "12.", &format!("1.{}", "a".repeat(65))] {
+            assert_eq!(Position::from_cursor(bad), None, "{bad}");
         }
     }
 

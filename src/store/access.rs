@@ -11,10 +11,10 @@ use super::orders::OrderRow;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::agreements::Agreement;
 use crate::domain::carts::Cart;
-use crate::domain::customer_search::{CustomerFilter, SearchField};
+use crate::domain::customer_search::{CustomerFilter, QuickSearch, SearchField};
 use crate::domain::customers::Customer;
 use crate::domain::orders::Order;
-use crate::domain::paging::Position;
+use crate::domain::paging::{Keyset, Position};
 
 /// A customer's data as a partner asked for it: read with the access check, in one statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,20 +45,59 @@ macro_rules! served_by {
 
 /// Partner `$1`'s customers after position (`$2` seq, `$3` id), `$4` at most, in creation order;
 /// with a search, only those it finds (a condition on `$5`, a `LIKE` prefix pattern with `\` as
-/// its escape character, that an index serves).
+/// its escape character, that an index serves). The position is a row value, which the index on
+/// (seq, id) serves as a range: a page deep in the list reads no more than the first one.
+/// `before` instead: the customers just before the position, the nearest first.
 macro_rules! customers_served_by {
-    ($($search:expr)?) => {
+    (@ $keyset:literal, $order:literal $(, $search:expr)?) => {
         concat!(
             "SELECT c.seq AS position_seq, c.id, c.commerce_id, c.domain, c.company_name, \
              c.organization_registration_number, c.billing_profile, c.created_by, c.associated_partner_id, \
              c.admin_user_name, c.admin_password_hash, c.created_at FROM customers c WHERE ",
             served_by!("c.id", "$1"),
-            " AND (c.seq > $2 OR (c.seq = $2 AND c.id > $3))",
+            " AND ",
+            $keyset,
             $($search,)?
-            " ORDER BY c.seq, c.id LIMIT $4"
+            " ORDER BY ",
+            $order,
+            " LIMIT $4"
         )
     };
+    // A search on SQLite: its planner, without statistics (the emulator runs no ANALYZE) and
+    // with the search's pattern a bound parameter, prefers walking the whole list in order on the
+    // position index to the search's own indexes; `+` keeps the position out of index use, so the
+    // prefix indexes find the matches, which are then sorted. (PostgreSQL, with statistics,
+    // picks between the two itself: it takes the position index for a search that finds most of
+    // the list.)
+    (unindexed before $search:expr) => {
+        customers_served_by!(@ "(+c.seq, +c.id) < ($2, $3)", "+c.seq DESC, +c.id DESC", $search)
+    };
+    (unindexed $search:expr) => {
+        customers_served_by!(@ "(+c.seq, +c.id) > ($2, $3)", "+c.seq, +c.id", $search)
+    };
+    (before $($search:expr)?) => {
+        customers_served_by!(@ "(c.seq, c.id) < ($2, $3)", "c.seq DESC, c.id DESC" $(, $search)?)
+    };
+    ($($search:expr)?) => {
+        customers_served_by!(@ "(c.seq, c.id) > ($2, $3)", "c.seq, c.id" $(, $search)?)
+    };
 }
+
+/// The dashboard's search (`QuickSearch`): the folded company name or the domain matches `$5` (a
+/// `LIKE` prefix pattern), or the id is `$6`.
+macro_rules! quick_search {
+    () => {
+        " AND (c.company_name_folded LIKE $5 ESCAPE '\\' OR c.domain LIKE $5 ESCAPE '\\' OR c.id = $6)"
+    };
+}
+
+/// The statements of a page of the dashboard's list: forward or backward, searched or not.
+const LIST_AFTER: &str = customers_served_by!();
+const LIST_BEFORE: &str = customers_served_by!(before);
+const QUICK_SEARCH_AFTER: [&str; 2] =
+    [customers_served_by!(quick_search!()), customers_served_by!(unindexed quick_search!())];
+const QUICK_SEARCH_BEFORE: [&str; 2] =
+    [customers_served_by!(before quick_search!()), customers_served_by!(unindexed before quick_search!())];
 
 /// The customers related to a partner of type `$type` whose tenant id matches `$5`.
 macro_rules! related_to_partner_like {
@@ -73,19 +112,39 @@ macro_rules! related_to_partner_like {
     };
 }
 
-const CUSTOMERS_SERVED_BY: &str = customers_served_by!();
-
-/// The statement of a search by `field` (see `customers_served_by!`).
-fn customer_search(field: SearchField) -> &'static str {
-    match field {
-        SearchField::CompanyName => customers_served_by!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
-        // Domains are stored in lower case.
-        SearchField::Domain => customers_served_by!(" AND c.domain LIKE $5 ESCAPE '\\'"),
-        SearchField::IndirectReseller => customers_served_by!(related_to_partner_like!("IndirectReseller")),
-        SearchField::IndirectCloudSolutionProvider => {
-            customers_served_by!(related_to_partner_like!("IndirectProvider"))
-        }
+/// The statement of a search by `field` (see `customers_served_by!`), on PostgreSQL (`[0]`) or
+/// SQLite (`[1]`).
+fn customer_search(field: SearchField) -> [&'static str; 2] {
+    macro_rules! both {
+        ($search:expr) => {
+            [customers_served_by!($search), customers_served_by!(unindexed $search)]
+        };
     }
+    match field {
+        SearchField::CompanyName => both!(" AND c.company_name_folded LIKE $5 ESCAPE '\\'"),
+        // Domains are stored in lower case.
+        SearchField::Domain => both!(" AND c.domain LIKE $5 ESCAPE '\\'"),
+        SearchField::IndirectReseller => both!(related_to_partner_like!("IndirectReseller")),
+        SearchField::IndirectCloudSolutionProvider => both!(related_to_partner_like!("IndirectProvider")),
+    }
+}
+
+/// The statement of a page of the dashboard's list and its position's binds (`$2`, `$3`).
+fn page_statement<'a>(db: &super::Db, at: Keyset<'a>, search: Option<&QuickSearch>) -> (&'static str, i64, &'a str) {
+    let on = usize::from(matches!(db, super::Db::Sqlite(_)));
+    match (at, search.is_some()) {
+        (Keyset::First, false) => (LIST_AFTER, i64::MIN, ""),
+        (Keyset::First, true) => (QUICK_SEARCH_AFTER[on], i64::MIN, ""),
+        (Keyset::After(p), false) => (LIST_AFTER, p.seq, &p.id),
+        (Keyset::After(p), true) => (QUICK_SEARCH_AFTER[on], p.seq, &p.id),
+        (Keyset::Before(p), false) => (LIST_BEFORE, p.seq, &p.id),
+        (Keyset::Before(p), true) => (QUICK_SEARCH_BEFORE[on], p.seq, &p.id),
+    }
+}
+
+/// The statement of a search by `field` on this store's database.
+fn search_statement(db: &super::Db, field: SearchField) -> &'static str {
+    customer_search(field)[usize::from(matches!(db, super::Db::Sqlite(_)))]
 }
 
 /// Customer `$1`, and whether partner `$2` serves it.
@@ -206,7 +265,7 @@ impl Store {
         search: Option<&CustomerFilter>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
         let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
-        let statement = search.map_or(CUSTOMERS_SERVED_BY, |s| customer_search(s.field));
+        let statement = search.map_or(LIST_AFTER, |s| search_statement(&self.db, s.field));
         let pattern = search.map(CustomerFilter::like_pattern);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
             let query =
@@ -219,6 +278,65 @@ impl Store {
         rows.into_iter().map(PositionedCustomerRow::into_pair).collect()
     }
 
+    /// A page of the customers the partner serves (as `customers_served_by`), for the dashboard:
+    /// at most `limit`, from where `at` says (the first ones, those after a position, or those just
+    /// before one), those `search` finds when there is one; in creation order whichever way the
+    /// page was read, each with its position. An index serves each page: no count, no scan.
+    pub async fn customers_page(
+        &self,
+        partner_tenant_id: &str,
+        at: Keyset<'_>,
+        limit: u32,
+        search: Option<&QuickSearch>,
+    ) -> StoreResult<Vec<(Position, Customer)>> {
+        let (statement, seq, id) = page_statement(&self.db, at, search);
+        let pattern = search.map(QuickSearch::like_pattern);
+        let tenant_id = search.and_then(QuickSearch::tenant_id);
+        let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
+            let query = sqlx::query_as(statement).bind(partner_tenant_id).bind(seq).bind(id).bind(i64::from(limit));
+            match &pattern {
+                Some(pattern) => query.bind(pattern).bind(&tenant_id).fetch_all(pool).await,
+                None => query.fetch_all(pool).await,
+            }
+        })?;
+        let mut page = rows.into_iter().map(PositionedCustomerRow::into_pair).collect::<StoreResult<Vec<_>>>()?;
+        if matches!(at, Keyset::Before(_)) {
+            page.reverse();
+        }
+        Ok(page)
+    }
+
+    /// How the database runs `customers_page` (its plan, one line per step): for the store's tests
+    /// and the benchmark, which check that a page, however deep, and a search are index lookups.
+    pub async fn customers_page_plan(
+        &self,
+        partner_tenant_id: &str,
+        at: Keyset<'_>,
+        search: Option<&QuickSearch>,
+    ) -> StoreResult<Vec<String>> {
+        let (statement, seq, id) = page_statement(&self.db, at, search);
+        let explain = self.explain(statement);
+        let pattern = search.map(QuickSearch::like_pattern);
+        let tenant_id = search.and_then(QuickSearch::tenant_id);
+        let lines: Vec<String> = on_pool!(self, reader, |pool| {
+            let query = sqlx::query(&explain).bind(partner_tenant_id).bind(seq).bind(id).bind(20_i64);
+            let rows = match &pattern {
+                Some(pattern) => query.bind(pattern).bind(&tenant_id).fetch_all(pool).await?,
+                None => query.fetch_all(pool).await?,
+            };
+            rows.iter().map(|row| row.try_get::<String, _>(row.len() - 1)).collect::<Result<_, _>>()?
+        });
+        Ok(lines)
+    }
+
+    /// `statement` prefixed to answer its plan: PostgreSQL's `EXPLAIN`, SQLite's `EXPLAIN QUERY PLAN`.
+    fn explain(&self, statement: &str) -> String {
+        match &self.db {
+            super::Db::Postgres(_) => format!("EXPLAIN {statement}"),
+            super::Db::Sqlite(_) => format!("EXPLAIN QUERY PLAN {statement}"),
+        }
+    }
+
     /// How the database runs a search of partner `partner_tenant_id`'s customers (its plan, one
     /// line per step): for the store's tests and the benchmark, which check that a search is an
     /// index lookup, not a scan.
@@ -227,11 +345,8 @@ impl Store {
         partner_tenant_id: &str,
         search: &CustomerFilter,
     ) -> StoreResult<Vec<String>> {
-        let statement = customer_search(search.field);
-        let explain = match &self.db {
-            super::Db::Postgres(_) => format!("EXPLAIN {statement}"),
-            super::Db::Sqlite(_) => format!("EXPLAIN QUERY PLAN {statement}"),
-        };
+        let statement = search_statement(&self.db, search.field);
+        let explain = self.explain(statement);
         let pattern = search.like_pattern();
         let lines: Vec<String> = on_pool!(self, reader, |pool| {
             let rows = sqlx::query(&explain)

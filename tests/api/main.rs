@@ -7,6 +7,7 @@ mod admin_center;
 mod attestation;
 mod carts;
 mod control_plane;
+mod customer_lists;
 mod customer_search;
 mod customers;
 mod enhanced_attestation;

@@ -13,14 +13,14 @@ use std::sync::Arc;
 use partner_center_emulator::domain::agreements::{Agreement, AgreementSource, AgreementType};
 use partner_center_emulator::domain::attestations::EnhancedAttestation;
 use partner_center_emulator::domain::contact::Contact;
-use partner_center_emulator::domain::customer_search::{CustomerFilter, SearchField};
+use partner_center_emulator::domain::customer_search::{CustomerFilter, QuickSearch, SearchField};
 use partner_center_emulator::domain::customers::{BillingProfile, Customer};
 use partner_center_emulator::domain::documents::DocumentLink;
 use partner_center_emulator::domain::faults::{FaultEffect, FaultRule};
 use partner_center_emulator::domain::identities::PartnerUser;
 use partner_center_emulator::domain::orders::{LineItem, Order};
 use partner_center_emulator::domain::outbox::OutboxMessage;
-use partner_center_emulator::domain::paging::Position;
+use partner_center_emulator::domain::paging::{Keyset, Position};
 use partner_center_emulator::domain::partners::{Partner, PartnerType};
 use partner_center_emulator::domain::permissions::Role;
 use partner_center_emulator::domain::sign_in::Signer;
@@ -362,6 +362,37 @@ async fn a_search_is_an_index_lookup_not_a_scan() {
         assert!(plan.contains(index), "{field:?} uses {index}:\n{plan}");
         let found = store.customers_served_by("p", None, 100, Some(&filter(field, value))).await.unwrap();
         assert_eq!(found.len(), if field == SearchField::IndirectReseller { 1 } else { 10 }, "{field:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_however_deep_and_the_dashboards_search_are_index_lookups_not_scans() {
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
+    let store = store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    many_customers(&store, &url, 3000).await;
+    let deep = store.customers_page("p", Keyset::First, 2501, None).await.unwrap().pop().unwrap().0;
+    for at in [Keyset::After(&deep), Keyset::Before(&deep)] {
+        let plan = store.customers_page_plan("p", at, None).await.unwrap().join("\n");
+        assert!(plan.contains("customers_position"), "{at:?} reads the index on (seq, id):\n{plan}");
+        let page = store.customers_page("p", at, 20, None).await.unwrap();
+        let seqs: Vec<i64> = page.iter().map(|(p, _)| p.seq).collect();
+        let expected: Vec<i64> = match at {
+            Keyset::After(_) => (deep.seq + 1..deep.seq + 21).collect(),
+            _ => (deep.seq - 20..deep.seq).collect(),
+        };
+        assert_eq!(seqs, expected, "{at:?}: in creation order either way");
+    }
+    for typed in ["COMPANY 0004", "d0004", "4f1c2a10-0000-4000-8000-0000000000aa"] {
+        let search = QuickSearch::new(typed).unwrap();
+        let plan = store.customers_page_plan("p", Keyset::After(&deep), Some(&search)).await.unwrap().join("\n");
+        for index in ["customers_company_name_prefix", "customers_domain_prefix"] {
+            assert!(plan.contains(index), "{typed} uses {index}:\n{plan}");
+        }
+        let found = store.customers_page("p", Keyset::First, 100, Some(&search)).await.unwrap();
+        assert_eq!(found.len(), if typed.starts_with('4') { 0 } else { 10 }, "{typed}");
     }
 }
 

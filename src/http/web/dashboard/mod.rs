@@ -20,6 +20,7 @@ use crate::clock;
 use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
+use crate::domain::paging::{Keyset, Position};
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
@@ -262,9 +263,17 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
         Err(r) => return r,
     };
     let search = query.get("q").unwrap_or_default().to_string();
-    let page_number = query.get("page").and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1);
+    // A page is found by position: after the last customer of the page before it, or before the
+    // first of the page after it. A position that cannot be read is the first page.
+    let after = query.get("after").and_then(Position::from_cursor);
+    let before = query.get("before").and_then(Position::from_cursor);
+    let at = match (&after, &before) {
+        (Some(after), _) => Keyset::After(after),
+        (None, Some(before)) => Keyset::Before(before),
+        (None, None) => Keyset::First,
+    };
     as_partner(&ctx, &signed_in, async {
-        match board::customers(&ctx, &signed_in, &search, page_number).await {
+        match board::customers(&ctx, &signed_in, &search, at).await {
             Ok(list) => {
                 let may_add = board::may_add_customers(signed_in.caller());
                 page(&signed_in, StatusCode::OK, Some(HOME), pages::customers(&list, &search, may_add))

@@ -10,6 +10,7 @@ use crate::domain::agreements::AgreementSource;
 use crate::domain::attestations::AttestationStatus;
 use crate::domain::locales::{all_countries, country};
 use crate::domain::orders::McaStanding;
+use crate::domain::paging::Position;
 use crate::domain::timeline::Milestone;
 use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
@@ -38,9 +39,15 @@ fn standing_badge(standing: Option<McaStanding>) -> Markup {
     }
 }
 
-fn page_link(search: &str, page: usize) -> String {
-    let query = serde_urlencoded::to_string([("q", search), ("page", &page.to_string())]).unwrap_or_default();
-    format!("/dashboard/customers?{query}")
+/// The list's page after (`after`) or before (`before`) a position, with the same search: a plain
+/// address, so Back, refresh and a bookmark show that page again.
+fn page_link(search: &str, way: &str, at: &Position) -> String {
+    let mut query = Vec::new();
+    if !search.trim().is_empty() {
+        query.push(("q", search.to_string()));
+    }
+    query.push((way, at.to_cursor()));
+    format!("/dashboard/customers?{}", serde_urlencoded::to_string(query).unwrap_or_default())
 }
 
 pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
@@ -49,8 +56,8 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
     };
     let search_box = html! {
         form method="get" action="/dashboard/customers" role="search" {
-            label.visually-hidden for="q" { "Search customers by company name, domain or Microsoft ID" }
-            input type="search" id="q" name="q" value=(search) placeholder="Company name, domain or Microsoft ID";
+            label.visually-hidden for="q" { "Search customers: company name or domain starts with, or Microsoft ID" }
+            input type="search" id="q" name="q" value=(search) placeholder="Company name or domain starts with…, or Microsoft ID";
             button.secondary type="submit" { "Search" }
             @if !search.trim().is_empty() { a.clear-search href="/dashboard/customers" { "Clear search" } }
         }
@@ -62,8 +69,9 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
             (command_bar(commands, search_box))
             @if list.rows.is_empty() {
                 div.card {
-                    @if search.trim().is_empty() { p { "You have no customers yet." } }
-                    @else { p { "No customer matches " strong { (search) } "." } }
+                    @if list.previous.is_some() { p { "No more customers." } }
+                    @else if search.trim().is_empty() { p { "You have no customers yet." } }
+                    @else { p { "No customer's company name or domain starts with " strong { (search) } ", and no customer has it as Microsoft ID." } }
                 }
             } @else {
                 (grid(
@@ -79,10 +87,11 @@ pub fn customers(list: &CustomerList, search: &str, may_add: bool) -> Content {
                         }
                     },
                 ))
+            }
+            @if list.previous.is_some() || list.next.is_some() {
                 nav.pager aria-label="Pages" {
-                    span { "Page " (list.page) " of " (list.pages) " (" (list.matching) @if list.matching == 1 { " customer)" } @else { " customers)" } }
-                    @if list.page > 1 { a href=(page_link(search, list.page - 1)) { "Previous page" } }
-                    @if list.page < list.pages { a href=(page_link(search, list.page + 1)) { "Next page" } }
+                    @if let Some(at) = &list.previous { a href=(page_link(search, "before", at)) rel="prev" { "Previous page" } }
+                    @if let Some(at) = &list.next { a href=(page_link(search, "after", at)) rel="next" { "Next page" } }
                 }
             }
         },
