@@ -13,6 +13,15 @@ pub fn emulated_now(clock: StoredClock, real: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The stored state that makes the clock read `now` at real instant `real`, frozen or running.
+/// The earliest time among the emulator's clock and partners' own clocks at real time `real`.
+pub fn earliest(
+    emulator: StoredClock,
+    own_clocks: impl Iterator<Item = StoredClock>,
+    real: DateTime<Utc>,
+) -> DateTime<Utc> {
+    own_clocks.map(|clock| emulated_now(clock, real)).fold(emulated_now(emulator, real), DateTime::min)
+}
+
 pub fn clock_set_to(now: DateTime<Utc>, frozen: bool, real: DateTime<Utc>) -> StoredClock {
     if frozen {
         StoredClock { frozen_at_ms: Some(now.timestamp_millis()), offset_ms: 0 }
@@ -112,6 +121,14 @@ impl Clock {
         self.emulator_now().await
     }
 
+    /// The earliest of the clocks in force anywhere (the emulator's and every partner's own):
+    /// what is older than a period by this clock is older than it by every clock.
+    pub async fn earliest_now(&self) -> StoreResult<DateTime<Utc>> {
+        let partners = self.store.partner_times().await?;
+        let own_clocks = partners.values().filter_map(|time| time.clock);
+        Ok(earliest(self.store.clock().await?, own_clocks, Utc::now()))
+    }
+
     /// The emulator's own clock, whatever partner the request acts for: for what is judged
     /// where no partner is known (document links opened without a token).
     pub async fn emulator_now(&self) -> StoreResult<DateTime<Utc>> {
@@ -163,6 +180,16 @@ mod tests {
         assert!(in_supported_range(parse_timestamp("2026-01-01T00:00:00Z").unwrap()));
         assert!(!in_supported_range(parse_timestamp("1969-12-31T23:59:59Z").unwrap()));
         assert!(in_supported_range(parse_timestamp("9999-12-31T23:59:59Z").unwrap()));
+    }
+
+    #[test]
+    fn the_earliest_clock_is_the_one_furthest_behind() {
+        let real = parse_timestamp("2026-11-25T10:00:00Z").unwrap();
+        let behind = clock_set_to(parse_timestamp("2025-01-01T00:00:00Z").unwrap(), true, real);
+        let ahead = clock_set_to(parse_timestamp("2030-01-01T00:00:00Z").unwrap(), false, real);
+        assert_eq!(earliest(StoredClock::default(), std::iter::empty(), real), real);
+        assert_eq!(earliest(StoredClock::default(), [ahead].into_iter(), real), real);
+        assert_eq!(earliest(ahead, [behind, ahead].into_iter(), real), emulated_now(behind, real));
     }
 
     #[test]

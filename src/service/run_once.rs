@@ -94,6 +94,22 @@ pub const ANSWERED: u16 = 1;
 static LAST_PURGE_MS: AtomicI64 = AtomicI64::new(0);
 const PURGE_EVERY_MS: i64 = 60_000;
 
+/// Forget, at most once a minute per process, the answers and kept states older than their 24
+/// hours by every clock: by the one furthest behind (the emulator's or a partner's own), so that
+/// nothing still fresh by the clock it was kept under is forgotten. Space only: an answer past its
+/// 24 hours is ignored by [`claim`] and [`kept_answer`] whether or not it was purged.
+async fn forget_old_answers(ctx: &AppContext) -> ServiceResult<()> {
+    let real_ms = Utc::now().timestamp_millis();
+    let last = LAST_PURGE_MS.load(Ordering::Relaxed);
+    if real_ms - last > PURGE_EVERY_MS
+        && LAST_PURGE_MS.compare_exchange(last, real_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    {
+        let forget_before = ctx.clock.earliest_now().await? - Duration::hours(KEEP_HOURS);
+        ctx.store.forget_responses(forget_before).await?;
+    }
+    Ok(())
+}
+
 /// Claim the request's id in `unit`.
 pub async fn claim(
     ctx: &AppContext,
@@ -104,15 +120,7 @@ pub async fn claim(
     let now = ctx.clock.now().await?;
     let real_ms = Utc::now().timestamp_millis();
     let forget_before = now - Duration::hours(KEEP_HOURS);
-    // Space only: an answer past its 24 hours is ignored below whether or not it was purged. Only
-    // this partner's: `now` is its clock, and another partner's may be days behind (its answers
-    // still fresh by its own clock).
-    let last = LAST_PURGE_MS.load(Ordering::Relaxed);
-    if real_ms - last > PURGE_EVERY_MS
-        && LAST_PURGE_MS.compare_exchange(last, real_ms, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-    {
-        ctx.store.forget_responses(&request.partner_tenant_id, forget_before).await?;
-    }
+    forget_old_answers(ctx).await?;
     let entry = StoredResponse {
         partner_tenant_id: request.partner_tenant_id,
         request_id: request.request_id,
@@ -171,6 +179,7 @@ pub async fn kept_answer(
 /// (the Add customer wizard's form between Next: Review and Submit), read back with
 /// [`kept_answer`] and forgotten, like answers, after 24 hours. A later write replaces it.
 pub async fn put_kept(ctx: &AppContext, request: OnceRequest, body: String) -> ServiceResult<()> {
+    forget_old_answers(ctx).await?;
     let entry = StoredResponse {
         partner_tenant_id: request.partner_tenant_id,
         request_id: request.request_id,

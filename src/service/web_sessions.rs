@@ -61,27 +61,27 @@ fn form_owner(session: &WebSession) -> String {
 const REFUSED_FORM: &str = "refused form";
 
 /// Keep a refused form (what was typed and what was wrong, as its page wrote them in `body`) for
-/// the page that shows it after the redirect (post/redirect/get): the id to name it by. Kept for
-/// 24 hours of emulator time, like the Add customer wizard's drafts.
-pub async fn keep_form(ctx: &AppContext, session: &WebSession, site: &str, body: String) -> ServiceResult<String> {
+/// the page that shows it after the redirect (post/redirect/get; `page`: its path): the id to name
+/// it by. Kept for 24 hours of emulator time, like the Add customer wizard's drafts.
+pub async fn keep_form(ctx: &AppContext, session: &WebSession, page: &str, body: String) -> ServiceResult<String> {
     let id = ctx.ids.secret(24);
     let request = OnceRequest {
         partner_tenant_id: form_owner(session),
         request_id: format!("form-{id}"),
         verb: REFUSED_FORM.into(),
-        target: site.into(),
+        target: page.into(),
         digest: sha256_hex(&body),
     };
     put_kept(ctx, request, body).await?;
     Ok(id)
 }
 
-/// A refused form kept by [`keep_form`] for this session and site, if it is still kept.
-pub async fn kept_form(ctx: &AppContext, session: &WebSession, site: &str, id: &str) -> ServiceResult<Option<String>> {
+/// A refused form kept by [`keep_form`] for this session and page, if it is still kept.
+pub async fn kept_form(ctx: &AppContext, session: &WebSession, page: &str, id: &str) -> ServiceResult<Option<String>> {
     let id = id.trim();
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    let kept = kept_answer(ctx, &form_owner(session), &format!("form-{id}"), REFUSED_FORM, site).await?;
+    let kept = kept_answer(ctx, &form_owner(session), &format!("form-{id}"), REFUSED_FORM, page).await?;
     Ok(kept.map(|(answer, _)| answer.body))
 }

@@ -15,8 +15,7 @@ const KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, 
      request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
      created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms";
 
-const FORGET_RESPONSES_BEFORE: &str =
-    "DELETE FROM idempotent_responses WHERE partner_tenant_id = $1 AND created_at < $2";
+const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHERE created_at < $1";
 
 impl Store {
     /// The answer kept under a partner's request id, if any (read outside any unit: a page that
@@ -28,16 +27,10 @@ impl Store {
         row.map(StoredResponse::try_from).transpose()
     }
 
-    /// Drop a partner's kept answers made before `before` (emulator time, by that partner's
-    /// clock: partners may each have their own); returns how many.
-    pub async fn forget_responses(&self, partner_tenant_id: &str, before: DateTime<Utc>) -> StoreResult<u64> {
+    /// Drop kept answers made before `before` (emulator time); returns how many.
+    pub async fn forget_responses(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let deleted = on_pool!(self, writer, |pool| {
-            sqlx::query(FORGET_RESPONSES_BEFORE)
-                .bind(partner_tenant_id)
-                .bind(before)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(FORGET_RESPONSES_BEFORE).bind(before).execute(pool).await?.rows_affected()
         });
         Ok(deleted)
     }
