@@ -223,15 +223,13 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
+            // Two hex digits: `u8::from_str_radix` alone would take `%+1` as 0x01.
+            b'%' if i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() => {
+                let hex = |d: u8| (d as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
+                i += 2;
             }
+            b'%' => out.push(b'%'),
             b => out.push(b),
         }
         i += 1;
@@ -305,6 +303,13 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_decode_escapes_of_two_hex_digits_and_keep_anything_else_as_sent() {
+        let q = QueryParams::parse("a=%41%2b+b&c=%+1&d=%zz&e=%4&f=plain");
+        let got: Vec<_> = ["a", "c", "d", "e", "f"].iter().map(|n| q.get(n).unwrap_or("?")).collect();
+        assert_eq!(got, ["A+ b", "% 1", "%zz", "%4", "plain"]);
+    }
     use serde_json::json;
 
     #[test]
