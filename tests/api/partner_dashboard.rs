@@ -613,6 +613,13 @@ async fn a_form_edited_after_its_submission_is_a_new_customer_not_the_old_confir
     // The same values again under the first id still show the first Confirmation.
     let again = wizard_step(&user, &state, &first, "review").await.text().await.unwrap();
     assert!(again.contains("<h1>Confirmation</h1>") && again.contains("admin@dashfirst.onmicrosoft.com"));
+    // Other values submitted straight under the used id (no Review first): that id's Review says
+    // it was submitted and leads to its Confirmation; nothing new is made.
+    let third = wizard("dashthird", None);
+    let used = wizard_step(&user, &state, &third, "submit").await.text().await.unwrap();
+    assert!(used.contains("already") && used.contains("confirmation"), "{used}");
+    assert!(!used.contains("dashthird"), "no Review of the other values under the used id: {used}");
+    assert_eq!(customer_ids(&app, &p.token).await.len(), 2);
 }
 
 #[tokio::test]

@@ -331,16 +331,28 @@ pub async fn submit_new_customer(
                 Ok(kept)
             }
             Claim::Answered(answer) => read_kept(&answer.body),
-            Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![
-                "form: this form was already submitted with other values; start again from Add customer".into(),
-            ])),
-            Claim::Running => Err(ServiceError::Validation(vec![
-                "form: this form is still being submitted; reload the page in a moment to see its confirmation".into(),
-            ])),
+            Claim::OtherRequest(_) => Err(ServiceError::Validation(vec![format!(
+                "{SUBMISSION_ID_FIELD}: this form was already submitted with other values; start again from Add customer"
+            )])),
+            Claim::Running => Err(ServiceError::Validation(vec![format!(
+                "{SUBMISSION_ID_FIELD}: this form is still being submitted; reload the page in a moment to see its confirmation"
+            )])),
         }
     })
     .await?;
     submitted(ctx, kept).await
+}
+
+/// The field a refusal of the submission id itself is reported at: not the form's values but what
+/// became of the id (already used by other values, or its first Submit still running).
+const SUBMISSION_ID_FIELD: &str = "form";
+
+/// Whether a Submit was refused for what became of its submission id rather than for the form's
+/// values: a Review of the same id tells what it is (the earlier submission, or the form again
+/// with a Submit that waits for the first), where a fresh Review would find nothing wrong.
+pub fn refused_for_its_submission_id(e: &ServiceError) -> bool {
+    matches!(e, ServiceError::Validation(problems)
+        if problems.iter().all(|p| p.split_once(':').is_some_and(|(field, _)| field == SUBMISSION_ID_FIELD)))
 }
 
 fn read_kept(body: &str) -> ServiceResult<KeptSubmission> {

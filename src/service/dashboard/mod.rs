@@ -10,9 +10,9 @@ mod customers;
 
 pub use account::{account, attest, AcceptanceEntry, AccountView, AttestationForm};
 pub use add_customer::{
-    admin_center_links, draft, earlier_submission, review_new_customer, save_draft, submission, submit_new_customer,
-    AdminCenterLinks, AgreementChoice, CustomerForm, EarlierSubmission, Review, Submitted, CUSTOMER_WILL_ACCEPT,
-    PARTNER_CONFIRMS,
+    admin_center_links, draft, earlier_submission, refused_for_its_submission_id, review_new_customer, save_draft,
+    submission, submit_new_customer, AdminCenterLinks, AgreementChoice, CustomerForm, EarlierSubmission, Review,
+    Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
 };
 pub use customers::{customers, CustomerList, CustomerRow, PAGE_SIZE};
 

@@ -191,9 +191,10 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     };
     let reference = query.get("ref").unwrap_or_default().to_ascii_lowercase();
     // After a refused Accept (post/redirect/get): the form as typed, its problems at its fields.
-    let (person, errors, status) = match session::refused_form(&ctx, &admin, query.get("form")).await {
-        Some(kept) => (person_from_form(&kept.values).0, kept.errors(pages::ORDER), kept.status()),
-        None => (person_from_profile(&admin.customer), FormErrors::default(), StatusCode::OK),
+    let (person, errors, status) = match session::refused_form(&ctx, &admin, uri.path(), query.get("form")).await {
+        Ok(Some(kept)) => (person_from_form(&kept.values).0, kept.errors(pages::ORDER), kept.status()),
+        Ok(None) => (person_from_profile(&admin.customer), FormErrors::default(), StatusCode::OK),
+        Err(failed) => return failed,
     };
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();

@@ -421,6 +421,8 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                     // Nothing was kept under this submission: the corrected form is a new one, kept
                     // under a new id, whose Review (a redirect, as every step) shows what is refused
                     // at its fields.
+                    // Refused for its id (already used, or still running): that id's Review says so.
+                    Err(e) if board::refused_for_its_submission_id(&e) => see_other(wizard_url(&submission, "review")),
                     Err(e) if is_refusal(&e) => {
                         let fresh = ctx.ids.secret(32);
                         match board::save_draft(&ctx, &signed_in, &fresh, &form).await {
@@ -666,7 +668,10 @@ async fn account(
     as_partner(&ctx, &signed_in, async {
         // After a refused Update (post/redirect/get): the form as typed, its problems at its fields.
         let refused = match query.get("update") {
-            Some("agreement") => session::refused_form(&ctx, &signed_in, query.get("form")).await,
+            Some("agreement") => match session::refused_form(&ctx, &signed_in, uri.path(), query.get("form")).await {
+                Ok(refused) => refused,
+                Err(failed) => return failed,
+            },
             _ => None,
         };
         let (update, errors, status) = match refused {
@@ -721,7 +726,7 @@ async fn update_agreement(
             Err(e) if is_refusal(&e) && !matches!(e, ServiceError::NoRelationship(_)) => {
                 let order: Vec<&str> = UPDATE_INPUTS.iter().map(|(_, id)| *id).collect();
                 let (errors, status) = form_errors(&[e], UPDATE_INPUTS, &order);
-                let form_page = format!("/dashboard/customers/{customer_id}/account?update=agreement");
+                let form_page = format!("/dashboard/customers/{customer_id}/account?update=agreement#update");
                 session::refused(&ctx, &signed_in, &form_page, &RefusedForm::new(status, &fields, &errors)).await
             }
             Err(e) => failed(&signed_in, &e),

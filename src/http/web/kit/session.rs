@@ -124,9 +124,9 @@ pub async fn sign_out<S: SiteSession>(State(ctx): State<AppState>, headers: Head
 }
 
 /// Answer a refused form with a redirect (303) to `to`, the page that shows it, after keeping
-/// what was typed and what was wrong under the session: `to` gets `form=<id>` (an opaque id; the
-/// values and problems never travel in the URL). Refresh then shows the same page again and Back
-/// leads to the form as it was before.
+/// what was typed and what was wrong under the session and that page: `to` gets `form=<id>` (an
+/// opaque id; the values and problems never travel in the URL). Refresh then shows the same page
+/// again and Back leads to the form as it was before.
 pub async fn refused<S: SiteSession>(ctx: &AppContext, signed_in: &S, to: &str, form: &RefusedForm) -> Response {
     let body = match serde_json::to_string(form) {
         Ok(body) => body,
@@ -135,9 +135,10 @@ pub async fn refused<S: SiteSession>(ctx: &AppContext, signed_in: &S, to: &str, 
             return error_page(S::SITE, Some(&signed_in.chrome(None)), &e);
         }
     };
-    match web_sessions::keep_form(ctx, signed_in.session(), S::SITE.prefix, body).await {
+    let (path, fragment) = to.split_once('#').map_or((to, None), |(p, f)| (p, Some(f)));
+    let page = path.split_once('?').map_or(path, |(page, _)| page);
+    match web_sessions::keep_form(ctx, signed_in.session(), page, body).await {
         Ok(id) => {
-            let (path, fragment) = to.split_once('#').map_or((to, None), |(p, f)| (p, Some(f)));
             let join = if path.contains('?') { '&' } else { '?' };
             let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
             Redirect::to(&format!("{path}{join}form={id}{fragment}")).into_response()
@@ -146,9 +147,21 @@ pub async fn refused<S: SiteSession>(ctx: &AppContext, signed_in: &S, to: &str, 
     }
 }
 
-/// The refused form a redirect of [`refused`] named (`form=<id>`), if this session kept it.
-pub async fn refused_form<S: SiteSession>(ctx: &AppContext, signed_in: &S, id: Option<&str>) -> Option<RefusedForm> {
-    let id = id?;
-    let body = web_sessions::kept_form(ctx, signed_in.session(), S::SITE.prefix, id).await.ok()??;
-    serde_json::from_str(&body).ok()
+/// The refused form a redirect of [`refused`] named (`form=<id>`), if this session kept it for
+/// this page (`page`: the path it is shown at). An id of another page or session, or one forgotten,
+/// is no form; a store that fails, or a kept form that cannot be read, is an error page.
+pub async fn refused_form<S: SiteSession>(
+    ctx: &AppContext,
+    signed_in: &S,
+    page: &str,
+    id: Option<&str>,
+) -> Result<Option<RefusedForm>, Response> {
+    let Some(id) = id else { return Ok(None) };
+    let failed = |e: &crate::service::ServiceError| error_page(S::SITE, Some(&signed_in.chrome(None)), e);
+    let Some(body) = web_sessions::kept_form(ctx, signed_in.session(), page, id).await.map_err(|e| failed(&e))? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&body)
+        .map(Some)
+        .map_err(|e| failed(&crate::service::ServiceError::Internal(format!("a kept form could not be read: {e}"))))
 }
