@@ -4,19 +4,11 @@
 //! "Previous page", whose plain addresses survive Back and refresh; customers added between two
 //! pages neither repeat nor push one out. The API's paged search likewise.
 
+use crate::customer_search::customer_named;
 use crate::helpers::*;
 use crate::partner_dashboard::PartnerUser;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-/// A customer with this company name; its id.
-async fn customer_named(app: &TestApp, token: &str, domain: &str, company_name: &str) -> String {
-    let mut body = customer_body(domain);
-    body["companyProfile"]["companyName"] = json!(company_name);
-    let r = app.post("/v1/customers", token, &body).await;
-    assert_eq!(r.status(), 201, "create {domain}");
-    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
-}
 
 /// The address of the page's "Next page" (`rel` next) or "Previous page" (prev) link.
 pub(crate) fn pager_link(page: &str, rel: &str) -> Option<String> {

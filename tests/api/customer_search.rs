@@ -7,8 +7,8 @@ use crate::sdk_shapes::follow_link;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// A customer with this company name.
-async fn customer_named(app: &TestApp, token: &str, domain: &str, company_name: &str) -> String {
+/// A customer with this company name; its id.
+pub(crate) async fn customer_named(app: &TestApp, token: &str, domain: &str, company_name: &str) -> String {
     let mut body = customer_body(domain);
     body["companyProfile"]["companyName"] = json!(company_name);
     let r = app.post("/v1/customers", token, &body).await;
