@@ -4,7 +4,7 @@
 //! own (`in_unit!`).
 
 use crate::app::AppContext;
-use crate::store::UnitOfWork;
+use crate::store::{StoreError, UnitOfWork};
 
 use super::error::{ServiceError, ServiceResult};
 
@@ -13,14 +13,30 @@ use super::error::{ServiceError, ServiceResult};
 /// without a commit, nothing of it is stored.
 pub struct Unit(UnitOfWork);
 
+/// What became of a front door's unit at its commit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Committed {
+    /// Every write of the unit is durable.
+    Stored,
+    /// Nothing was stored: a concurrent request changed what the unit read (a unit sent as one
+    /// statement, on PostgreSQL). The request is to run again, whole.
+    RunAgain,
+}
+
 impl Unit {
+    /// A unit whose request runs again when its commit says so (`Committed::RunAgain`): on
+    /// PostgreSQL its writes are sent as one statement at its commit.
     pub fn begin(ctx: &AppContext) -> Self {
-        Unit(ctx.store.begin())
+        Unit(ctx.store.begin_one_statement())
     }
 
-    /// Make every write of the unit durable; when this returns, they are on disk.
-    pub async fn commit(self) -> ServiceResult<()> {
-        self.0.commit().await.map_err(ServiceError::from)
+    /// Make every write of the unit durable; when this returns `Stored`, they are on disk.
+    pub async fn commit(self) -> ServiceResult<Committed> {
+        match self.0.commit().await {
+            Ok(()) => Ok(Committed::Stored),
+            Err(StoreError::Changed) => Ok(Committed::RunAgain),
+            Err(e) => Err(ServiceError::from(e)),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::attestations::{bind_attestation, unbind_attestation};
-use super::conn::on_conn;
+use super::conn::{Expect, Value};
 use super::outbox::insert_message;
 use super::rows::{agreement_type, corrupt, to_vec};
 use super::{Store, StoreError, StoreResult, UnitOfWork};
@@ -20,6 +20,11 @@ const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner
      last_name, email, phone_number, template_id, agreement_type, date_agreed, source, duplicate_key, created_at, \
      attestation_id, language, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements)) ON CONFLICT DO NOTHING";
+
+/// Whether the agreement `INSERT_AGREEMENT` would add is a duplicate (read first by a unit that
+/// learns how its writes went only at its commit).
+const DUPLICATE_AGREEMENT: &str = "SELECT EXISTS (SELECT 1 FROM agreements WHERE customer_id = $1 \
+     AND agreement_type = $2 AND source = $3 AND duplicate_key = $4)";
 
 const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
      email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id, \
@@ -85,44 +90,51 @@ impl UnitOfWork {
     /// the customer: `Changed` when the attestation is no longer accepted and unused. A refused
     /// agreement writes nothing, and the unit goes on.
     pub async fn insert_agreement(&mut self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
+        let duplicate_key = a.duplicate_key();
+        let (agreement_type, source) = (a.agreement_type.as_str(), a.source.as_str());
+        if self.gathers_writes() {
+            let key = [
+                Value::Text(&a.customer_id),
+                Value::Text(agreement_type),
+                Value::Text(source),
+                Value::Text(&duplicate_key),
+            ];
+            if self.exists(DUPLICATE_AGREEMENT, &key).await? {
+                return Err(StoreError::Conflict);
+            }
+        }
         if let Some(attestation_id) = &a.attestation_id {
-            if !bind_attestation(conn, attestation_id, &a.customer_id, &a.id).await? {
+            if !bind_attestation(self, attestation_id, &a.customer_id, &a.id).await? {
                 return Err(StoreError::Changed);
             }
         }
-        let inserted = on_conn!(conn, |c| {
-            sqlx::query(INSERT_AGREEMENT)
-                .bind(&a.id)
-                .bind(&a.customer_id)
-                .bind(&a.partner_tenant_id)
-                .bind(&a.user_id)
-                .bind(&a.contact.first_name)
-                .bind(&a.contact.last_name)
-                .bind(&a.contact.email)
-                .bind(&a.contact.phone_number)
-                .bind(&a.template_id)
-                .bind(a.agreement_type.as_str())
-                .bind(a.date_agreed)
-                .bind(a.source.as_str())
-                .bind(a.duplicate_key())
-                .bind(a.created_at)
-                .bind(&a.attestation_id)
-                .bind(&a.language)
-                .execute(&mut **c)
-                .await?
-                .rows_affected()
-        });
-        if inserted == 0 {
+        let values = [
+            Value::Text(&a.id),
+            Value::Text(&a.customer_id),
+            Value::MaybeText(a.partner_tenant_id.as_deref()),
+            Value::MaybeText(a.user_id.as_deref()),
+            Value::Text(&a.contact.first_name),
+            Value::Text(&a.contact.last_name),
+            Value::Text(&a.contact.email),
+            Value::MaybeText(a.contact.phone_number.as_deref()),
+            Value::Text(&a.template_id),
+            Value::Text(agreement_type),
+            Value::Time(a.date_agreed),
+            Value::Text(source),
+            Value::Text(&duplicate_key),
+            Value::Time(a.created_at),
+            Value::MaybeText(a.attestation_id.as_deref()),
+            Value::MaybeText(a.language.as_deref()),
+        ];
+        if self.write(INSERT_AGREEMENT, &values, Expect::Rows(1)).await? == 0 {
             if let Some(attestation_id) = &a.attestation_id {
                 // Undo the binding: the attestation stays accepted and unused.
-                unbind_attestation(conn, attestation_id, &a.id).await?;
+                unbind_attestation(self, attestation_id, &a.id).await?;
             }
             return Err(StoreError::Conflict);
         }
         if let Some(m) = notice {
-            insert_message(conn, m).await?;
+            insert_message(self, m).await?;
         }
         Ok(())
     }

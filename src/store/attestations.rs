@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::{on_conn, WriteConn};
+use super::conn::{Expect, Value};
 use super::{Store, StoreResult, UnitOfWork};
 use crate::domain::attestations::EnhancedAttestation;
 use crate::domain::contact::Contact;
@@ -134,57 +134,43 @@ impl Store {
 
 impl UnitOfWork {
     pub async fn insert_attestation(&mut self, at: &EnhancedAttestation) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        on_conn!(conn, |c| {
-            sqlx::query(INSERT_ATTESTATION)
-                .bind(&at.id)
-                .bind(&at.partner_tenant_id)
-                .bind(&at.country)
-                .bind(&at.language)
-                .bind(&at.company_name)
-                .bind(&at.signatory.first_name)
-                .bind(&at.signatory.last_name)
-                .bind(&at.signatory.email)
-                .bind(&at.signatory.phone_number)
-                .bind(at.created_at)
-                .bind(at.expires_at)
-                .execute(&mut **c)
-                .await?;
-        });
+        let values = [
+            Value::Text(&at.id),
+            Value::Text(&at.partner_tenant_id),
+            Value::Text(&at.country),
+            Value::Text(&at.language),
+            Value::Text(&at.company_name),
+            Value::Text(&at.signatory.first_name),
+            Value::Text(&at.signatory.last_name),
+            Value::Text(&at.signatory.email),
+            Value::MaybeText(at.signatory.phone_number.as_deref()),
+            Value::Time(at.created_at),
+            Value::Time(at.expires_at),
+        ];
+        self.write(INSERT_ATTESTATION, &values, Expect::Rows(1)).await?;
         Ok(())
     }
 }
 
 /// Bind an accepted, unused attestation to the customer and the agreement made with it (in the
-/// agreement's transaction); false when it is no longer accepted and unused.
+/// agreement's unit); false when it is no longer accepted and unused.
 pub(super) async fn bind_attestation(
-    conn: &mut WriteConn<'_>,
+    unit: &mut UnitOfWork,
     attestation_id: &str,
     customer_id: &str,
     agreement_id: &str,
 ) -> StoreResult<bool> {
-    let bound = on_conn!(conn, |c| {
-        sqlx::query(USE_ATTESTATION)
-            .bind(attestation_id)
-            .bind(customer_id)
-            .bind(agreement_id)
-            .execute(&mut **c)
-            .await?
-            .rows_affected()
-    });
-    Ok(bound == 1)
+    let values = [Value::Text(attestation_id), Value::Text(customer_id), Value::Text(agreement_id)];
+    Ok(unit.write(USE_ATTESTATION, &values, Expect::Rows(1)).await? == 1)
 }
 
-/// Undo `bind_attestation` for agreement `agreement_id` (in the same transaction, when the
-/// agreement was refused).
+/// Undo `bind_attestation` for agreement `agreement_id` (in the same unit, when the agreement was
+/// refused).
 pub(super) async fn unbind_attestation(
-    conn: &mut WriteConn<'_>,
+    unit: &mut UnitOfWork,
     attestation_id: &str,
     agreement_id: &str,
 ) -> StoreResult<()> {
-    on_conn!(conn, |c| {
-        sqlx::query(UNUSE_ATTESTATION).bind(attestation_id).bind(agreement_id).execute(&mut **c).await?;
-    });
+    unit.write(UNUSE_ATTESTATION, &[Value::Text(attestation_id), Value::Text(agreement_id)], Expect::Any).await?;
     Ok(())
 }

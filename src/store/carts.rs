@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::on_conn;
+use super::conn::{Expect, Value};
 use super::rows::{corrupt, to_json};
 use super::{StoreError, StoreResult, UnitOfWork};
 use crate::domain::carts::{Cart, CartStatus};
@@ -56,53 +56,39 @@ impl TryFrom<CartRow> for Cart {
 
 impl UnitOfWork {
     pub async fn insert_cart(&mut self, cart: &Cart) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
         let items = to_json("line_items", &cart.line_items)?;
-        on_conn!(conn, |c| {
-            sqlx::query(INSERT_CART)
-                .bind(&cart.id)
-                .bind(&cart.customer_id)
-                .bind(&cart.partner_tenant_id)
-                .bind(&items)
-                .bind(cart.status.as_str())
-                .bind(cart.created_at)
-                .bind(cart.last_modified_at)
-                .bind(&cart.last_modified_user)
-                .bind(cart.expires_at)
-                .execute(&mut **c)
-                .await?;
-        });
+        let values = [
+            Value::Text(&cart.id),
+            Value::Text(&cart.customer_id),
+            Value::Text(&cart.partner_tenant_id),
+            Value::Text(&items),
+            Value::Text(cart.status.as_str()),
+            Value::Time(cart.created_at),
+            Value::Time(cart.last_modified_at),
+            Value::Text(&cart.last_modified_user),
+            Value::Time(cart.expires_at),
+        ];
+        self.write(INSERT_CART, &values, Expect::Rows(1)).await?;
         Ok(())
     }
 
     /// Store the cart's line items and who changed them when, if it is still `Active`; false when
     /// it is not (it was checked out in the meantime).
     pub async fn update_active_cart(&mut self, cart: &Cart) -> StoreResult<bool> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
         let items = to_json("line_items", &cart.line_items)?;
-        let changed = on_conn!(conn, |c| {
-            sqlx::query(UPDATE_ACTIVE_CART)
-                .bind(&cart.id)
-                .bind(&items)
-                .bind(cart.last_modified_at)
-                .bind(&cart.last_modified_user)
-                .execute(&mut **c)
-                .await?
-                .rows_affected()
-        });
-        Ok(changed == 1)
+        let values = [
+            Value::Text(&cart.id),
+            Value::Text(&items),
+            Value::Time(cart.last_modified_at),
+            Value::Text(&cart.last_modified_user),
+        ];
+        Ok(self.write(UPDATE_ACTIVE_CART, &values, Expect::Rows(1)).await? == 1)
     }
 
     /// Claim cart `id`'s checkout: true when this unit checks it out (it is `Ordered` from its
     /// commit on), false when another checkout was first.
     pub async fn claim_checkout(&mut self, id: &str, at: DateTime<Utc>, user: &str) -> StoreResult<bool> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        let claimed = on_conn!(conn, |c| {
-            sqlx::query(CLAIM_CHECKOUT).bind(id).bind(at).bind(user).execute(&mut **c).await?.rows_affected()
-        });
-        Ok(claimed == 1)
+        let values = [Value::Text(id), Value::Time(at), Value::Text(user)];
+        Ok(self.write(CLAIM_CHECKOUT, &values, Expect::Rows(1)).await? == 1)
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::on_conn;
+use super::conn::{Expect, Value};
 use super::partners::PartnerRow;
 use super::rows::{corrupt, to_json, to_vec};
 use super::{Store, StoreError, StoreResult, UnitOfWork};
@@ -34,6 +34,10 @@ const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_na
 
 /// Where customer `$1` stands in creation order.
 const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
+
+/// Whether a customer has domain `$1` or admin user name `$2` (read first by a unit that learns
+/// how its writes went only at its commit).
+const TAKEN_DOMAIN: &str = "SELECT EXISTS (SELECT 1 FROM customers WHERE domain = $1 OR admin_user_name = $2)";
 
 const INSERT_RELATIONSHIP: &str =
     "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
@@ -135,39 +139,35 @@ impl Store {
 impl UnitOfWork {
     /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
     pub async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        let billing = to_json("billing_profile", &customer.billing_profile)?;
-        let inserted = on_conn!(conn, |c| {
-            sqlx::query(INSERT_CUSTOMER)
-                .bind(&customer.id)
-                .bind(&customer.commerce_id)
-                .bind(&customer.domain)
-                .bind(&customer.company_name)
-                .bind(&customer.organization_registration_number)
-                .bind(&billing)
-                .bind(&customer.created_by)
-                .bind(&customer.associated_partner_id)
-                .bind(&customer.admin_user_name)
-                .bind(&customer.admin_password_hash)
-                .bind(customer.created_at)
-                .bind(fold(&customer.company_name))
-                .execute(&mut **c)
+        if self.gathers_writes()
+            && self
+                .exists(TAKEN_DOMAIN, &[Value::Text(&customer.domain), Value::Text(&customer.admin_user_name)])
                 .await?
-                .rows_affected()
-        });
-        if inserted == 0 {
+        {
+            return Err(StoreError::Conflict);
+        }
+        let billing = to_json("billing_profile", &customer.billing_profile)?;
+        let folded = fold(&customer.company_name);
+        let values = [
+            Value::Text(&customer.id),
+            Value::Text(&customer.commerce_id),
+            Value::Text(&customer.domain),
+            Value::Text(&customer.company_name),
+            Value::MaybeText(customer.organization_registration_number.as_deref()),
+            Value::Text(&billing),
+            Value::Text(&customer.created_by),
+            Value::MaybeText(customer.associated_partner_id.as_deref()),
+            Value::Text(&customer.admin_user_name),
+            Value::Text(&customer.admin_password_hash),
+            Value::Time(customer.created_at),
+            Value::Text(&folded),
+        ];
+        if self.write(INSERT_CUSTOMER, &values, Expect::Rows(1)).await? == 0 {
             return Err(StoreError::Conflict);
         }
         for partner in related_partners {
-            on_conn!(conn, |c| {
-                sqlx::query(INSERT_RELATIONSHIP)
-                    .bind(&customer.id)
-                    .bind(partner)
-                    .bind(customer.created_at)
-                    .execute(&mut **c)
-                    .await?;
-            });
+            let values = [Value::Text(&customer.id), Value::Text(partner), Value::Time(customer.created_at)];
+            self.write(INSERT_RELATIONSHIP, &values, Expect::Rows(1)).await?;
         }
         Ok(())
     }
@@ -179,16 +179,8 @@ impl UnitOfWork {
         partner_tenant_id: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        on_conn!(conn, |c| {
-            sqlx::query(INSERT_RELATIONSHIP_IF_ABSENT)
-                .bind(customer_id)
-                .bind(partner_tenant_id)
-                .bind(at)
-                .execute(&mut **c)
-                .await?;
-        });
+        let values = [Value::Text(customer_id), Value::Text(partner_tenant_id), Value::Time(at)];
+        self.write(INSERT_RELATIONSHIP_IF_ABSENT, &values, Expect::Any).await?;
         Ok(())
     }
 }

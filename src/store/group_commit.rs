@@ -12,13 +12,12 @@
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::{oneshot, Notify, OwnedMutexGuard, Semaphore};
+use std::sync::Arc;
+use tokio::sync::{oneshot, Notify, OwnedMutexGuard};
 
 use super::conn::WriteConn;
-use super::request_ids::kept_answer;
-use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
+use super::request_ids::{kept_answer, IdsInProgress, InProgress};
+use super::{RequestLock, StoreError, StoreResult};
 
 const BEGIN_IMMEDIATE: &str = "BEGIN IMMEDIATE";
 const COMMIT: &str = "COMMIT";
@@ -125,7 +124,7 @@ pub(super) struct GroupCommit {
     reader: SqlitePool,
     group: Arc<tokio::sync::Mutex<Group>>,
     wake: Arc<Notify>,
-    in_progress: Arc<Mutex<HeldIds>>,
+    in_progress: IdsInProgress,
 }
 
 impl GroupCommit {
@@ -143,7 +142,7 @@ impl GroupCommit {
                 group.lock().await.close().await;
             }
         });
-        Self { writer, reader, group, wake, in_progress: Arc::default() }
+        Self { writer, reader, group, wake, in_progress: IdsInProgress::default() }
     }
 
     pub fn unit(&self) -> SqliteUnit {
@@ -160,31 +159,12 @@ impl GroupCommit {
     }
 }
 
-/// The request ids this process is running, each with what tells its waiters that it was let go:
-/// a semaphore without permits, closed when the id is let go (a closed semaphore stays closed, so
-/// a waiter that comes after the close is not left waiting).
-type HeldIds = HashMap<String, Arc<Semaphore>>;
-
-/// A request id this process is running; let go when the unit ends.
-struct InProgress {
-    ids: Arc<Mutex<HeldIds>>,
-    key: String,
-}
-
-impl Drop for InProgress {
-    fn drop(&mut self) {
-        if let Some(released) = self.ids.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key) {
-            released.close();
-        }
-    }
-}
-
 pub(super) struct SqliteUnit {
     writer: SqlitePool,
     reader: SqlitePool,
     group: Arc<tokio::sync::Mutex<Group>>,
     wake: Arc<Notify>,
-    in_progress: Arc<Mutex<HeldIds>>,
+    in_progress: IdsInProgress,
     /// The group, from the unit's first write to its end.
     held: Option<OwnedMutexGuard<Group>>,
     request: Option<InProgress>,
@@ -215,28 +195,10 @@ impl SqliteUnit {
         request_id: &str,
         wait: bool,
     ) -> StoreResult<RequestLock> {
-        let key = format!("{partner_tenant_id}\u{1f}{request_id}");
-        let deadline = tokio::time::Instant::now() + REQUEST_LOCK_WAIT;
-        loop {
-            let held_by_another = {
-                let mut ids = self.in_progress.lock().unwrap_or_else(|p| p.into_inner());
-                match ids.get(&key) {
-                    Some(released) => released.clone(),
-                    None => {
-                        ids.insert(key.clone(), Arc::new(Semaphore::new(0)));
-                        break;
-                    }
-                }
-            };
-            if !wait {
-                return Ok(RequestLock::Busy);
-            }
-            // Err: closed, the holder let the id go (the semaphore never has a permit to give).
-            if tokio::time::timeout_at(deadline, held_by_another.acquire()).await.is_err() {
-                return Ok(RequestLock::Busy);
-            }
-        }
-        self.request = Some(InProgress { ids: self.in_progress.clone(), key });
+        let Some(held) = self.in_progress.hold(partner_tenant_id, request_id, wait).await else {
+            return Ok(RequestLock::Busy);
+        };
+        self.request = Some(held);
         // A unit that held this id committed before letting it go: its answer is there to read.
         let mut reader = self.reader.acquire().await?;
         let kept = kept_answer(&mut WriteConn::Sqlite(&mut reader), partner_tenant_id, request_id).await?;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::on_conn;
+use super::conn::{Expect, Value};
 use super::request_ids::{StoredResponse, StoredResponseRow, KEPT_ANSWER};
 use super::{Store, StoreResult, UnitOfWork};
 
@@ -14,6 +14,16 @@ const KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, 
      ON CONFLICT (partner_tenant_id, request_id) DO UPDATE SET method = excluded.method, path = excluded.path, \
      request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
      created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms";
+
+/// `KEEP_ANSWER` for a unit that did not lock the id in the database: it replaces only a claim of
+/// an earlier version (status 0) or the stale answer the unit read (`$10`, its `claimed_at_ms`;
+/// -1: it read none), and else changes no row.
+const CLAIM_AND_KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, \
+     path, request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (partner_tenant_id, request_id) DO UPDATE SET method = excluded.method, path = excluded.path, \
+     request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
+     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms \
+     WHERE idempotent_responses.status = 0 OR idempotent_responses.claimed_at_ms = $10";
 
 const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHERE created_at < $1";
 
@@ -37,24 +47,29 @@ impl Store {
 }
 
 impl UnitOfWork {
-    /// Keep the request's final answer under its id.
+    /// Keep the request's final answer under its id. A unit sent as one statement holds the id
+    /// only in its replica's memory: its answer goes in only where the id has none (or only the
+    /// stale one the unit read), and its commit fails with `Changed` when another replica's
+    /// request with the id answered first.
     pub async fn keep_answer(&mut self, r: &StoredResponse) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        on_conn!(conn, |c| {
-            sqlx::query(KEEP_ANSWER)
-                .bind(&r.partner_tenant_id)
-                .bind(&r.request_id)
-                .bind(&r.method)
-                .bind(&r.path)
-                .bind(&r.request_hash)
-                .bind(i32::from(r.status))
-                .bind(&r.body)
-                .bind(r.created_at)
-                .bind(r.claimed_at_ms)
-                .execute(&mut **c)
-                .await?;
-        });
+        let mut values = vec![
+            Value::Text(&r.partner_tenant_id),
+            Value::Text(&r.request_id),
+            Value::Text(&r.method),
+            Value::Text(&r.path),
+            Value::Text(&r.request_hash),
+            Value::Int4(i32::from(r.status)),
+            Value::Text(&r.body),
+            Value::Time(r.created_at),
+            Value::Int(r.claimed_at_ms),
+        ];
+        match self.seen_answer() {
+            Some(seen) => {
+                values.push(Value::Int(seen.unwrap_or(-1)));
+                self.write(CLAIM_AND_KEEP_ANSWER, &values, Expect::Rows(1)).await?
+            }
+            None => self.write(KEEP_ANSWER, &values, Expect::Any).await?,
+        };
         Ok(())
     }
 }

@@ -10,7 +10,8 @@
 //!   `orders.rs`, `carts.rs`, `outbox.rs`, `documents.rs`, `sessions.rs`, `lockouts.rs`, `kept_answers.rs`,
 //!   `faults.rs`, `reset.rs`;
 //! - how it stores: `unit.rs` (a unit of work: the writes of one request, in one transaction),
-//!   `conn.rs` (the connection it writes on), `request_ids.rs` (a request id a unit holds),
+//!   `one_statement.rs` (on PostgreSQL, the API's units sent as one statement),
+//!   `conn.rs` (the connection it writes on, and the values a write binds), `request_ids.rs` (a request id a unit holds),
 //!   `postgres.rs` and `sqlite.rs` (connection, pools, migrations in `migrations/<backend>`),
 //!   `group_commit.rs` (SQLite's units committed in groups on the one writer), `cache.rs` and
 //!   `notify.rs` (shared state kept in memory, and how replicas clear it), `rows.rs` (decoding
@@ -74,6 +75,7 @@ mod identities;
 mod kept_answers;
 mod lockouts;
 mod notify;
+mod one_statement;
 mod orders;
 mod outbox;
 mod partners;
@@ -200,6 +202,16 @@ impl Store {
         }
     }
 
+    /// A unit of work for a request that is run again whole when its commit says `Changed`: on
+    /// PostgreSQL its writes are sent as one statement at its commit (`one_statement.rs`); on
+    /// SQLite it is a unit as any other, in a group commit on the one writer.
+    pub fn begin_one_statement(&self) -> UnitOfWork {
+        match &self.db {
+            Db::Postgres(db) => UnitOfWork::postgres(db.one_statement_unit()),
+            Db::Sqlite(db) => UnitOfWork::sqlite(db.unit()),
+        }
+    }
+
     /// Shared state changed: clear this replica's cache, and on PostgreSQL tell the others.
     async fn announce_change(&self) -> StoreResult<()> {
         self.cache.invalidate();
@@ -314,9 +326,10 @@ mod migrations_tests {
     use std::path::Path;
 
     /// A PostgreSQL migration as SQLite spells it: the types and literals the dialects name
-    /// differently, folded; comments and layout dropped.
+    /// differently, folded; comments and layout dropped; and functions dropped, which SQLite has
+    /// none of (each says in its migration what SQLite does instead).
     fn as_sqlite(postgres: &str) -> String {
-        let folded = normalized(postgres)
+        let folded = without_functions(&normalized(postgres))
             .replace("TIMESTAMPTZ '2023-04-01T00:00:00Z'", "'2023-04-01T00:00:00+00:00'")
             .replace("TIMESTAMPTZ", "TEXT")
             .replace("DOUBLE PRECISION", "REAL")
@@ -331,6 +344,20 @@ mod migrations_tests {
             .replace(", FALSE)", ", 0)")
             .replace(", TRUE, ", ", 1, ")
             .replace(", FALSE, ", ", 0, ")
+    }
+
+    /// `sql` without its `CREATE FUNCTION … $$ … $$;` statements.
+    fn without_functions(sql: &str) -> String {
+        let mut rest = sql;
+        let mut kept = String::new();
+        while let Some(at) = rest.find("CREATE FUNCTION") {
+            kept.push_str(&rest[..at]);
+            let body = &rest[at..];
+            let end = body.match_indices("$$").nth(1).map(|(i, _)| i + 2).unwrap_or(body.len());
+            rest = body[end..].trim_start().trim_start_matches(';');
+        }
+        kept.push_str(rest);
+        kept.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn normalized(sql: &str) -> String {
@@ -370,6 +397,8 @@ mod migrations_tests {
         let pg = "CREATE TABLE t (a BIGINT NOT NULL, b TIMESTAMPTZ); -- note";
         assert_eq!(as_sqlite(pg), as_sqlite("CREATE TABLE t (a INTEGER NOT NULL,\n b TEXT);"));
         assert_ne!(as_sqlite(pg), as_sqlite("CREATE TABLE t (a INTEGER, b TEXT);"), "a constraint left out");
+        let function = "CREATE FUNCTION f() RETURNS INTEGER LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$; CREATE TABLE u (a TEXT);";
+        assert_eq!(as_sqlite(function), as_sqlite("CREATE TABLE u (a TEXT);"), "a function is PostgreSQL's alone");
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::on_conn;
+use super::conn::{on_conn, Expect, Value};
 use super::rows::{corrupt, to_json, to_vec};
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::orders::Order;
@@ -66,29 +66,28 @@ impl UnitOfWork {
     /// The orders the checkout of cart `cart_id` placed, read in the unit: a checkout that a
     /// concurrent one beat sees what that one placed.
     pub async fn orders_of_cart(&mut self, cart_id: &str) -> StoreResult<Vec<Order>> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
-        let rows: Vec<OrderRow> =
-            on_conn!(conn, |c| sqlx::query_as(ORDERS_OF_CART).bind(cart_id).fetch_all(&mut **c).await?);
+        let rows: Vec<OrderRow> = match self.one_statement_reader() {
+            Some(reader) => sqlx::query_as(ORDERS_OF_CART).bind(cart_id).fetch_all(reader).await?,
+            None => {
+                let mut conn = self.conn().await?;
+                on_conn!(&mut conn, |c| sqlx::query_as(ORDERS_OF_CART).bind(cart_id).fetch_all(&mut **c).await?)
+            }
+        };
         to_vec(rows)
     }
 
     async fn insert_order_of(&mut self, o: &Order, cart_id: Option<&str>) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        let conn = &mut conn;
         let items = to_json("line_items", &o.line_items)?;
-        on_conn!(conn, |c| {
-            sqlx::query(INSERT_ORDER)
-                .bind(&o.id)
-                .bind(&o.customer_id)
-                .bind(&o.partner_tenant_id)
-                .bind(&items)
-                .bind(o.creation_date)
-                .bind(&o.status)
-                .bind(cart_id)
-                .execute(&mut **c)
-                .await?;
-        });
+        let values = [
+            Value::Text(&o.id),
+            Value::Text(&o.customer_id),
+            Value::Text(&o.partner_tenant_id),
+            Value::Text(&items),
+            Value::Time(o.creation_date),
+            Value::Text(&o.status),
+            Value::MaybeText(cart_id),
+        ];
+        self.write(INSERT_ORDER, &values, Expect::Rows(1)).await?;
         Ok(())
     }
 }

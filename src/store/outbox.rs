@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::conn::{on_conn, WriteConn};
-use super::{Store, StoreResult};
+use super::conn::{Expect, Value};
+use super::{Store, StoreResult, UnitOfWork};
 use crate::domain::outbox::OutboxMessage;
 
 #[derive(Debug, Clone, Default)]
@@ -77,21 +77,19 @@ impl Store {
     }
 }
 
-/// Queue an email, in the transaction of the write that triggers it.
-pub(super) async fn insert_message(conn: &mut WriteConn<'_>, m: &OutboxMessage) -> StoreResult<()> {
-    on_conn!(conn, |c| {
-        sqlx::query(INSERT_OUTBOX_MESSAGE)
-            .bind(&m.id)
-            .bind(&m.recipient)
-            .bind(&m.subject)
-            .bind(&m.body)
-            .bind(&m.partner_tenant_id)
-            .bind(&m.customer_id)
-            .bind(&m.agreement_id)
-            .bind(m.queued_at)
-            .bind(m.deliver_at)
-            .execute(&mut **c)
-            .await?;
-    });
+/// Queue an email, in the unit of the write that triggers it.
+pub(super) async fn insert_message(unit: &mut UnitOfWork, m: &OutboxMessage) -> StoreResult<()> {
+    let values = [
+        Value::Text(&m.id),
+        Value::Text(&m.recipient),
+        Value::Text(&m.subject),
+        Value::Text(&m.body),
+        Value::Text(&m.partner_tenant_id),
+        Value::Text(&m.customer_id),
+        Value::Text(&m.agreement_id),
+        Value::Time(m.queued_at),
+        Value::Time(m.deliver_at),
+    ];
+    unit.write(INSERT_OUTBOX_MESSAGE, &values, Expect::Rows(1)).await?;
     Ok(())
 }

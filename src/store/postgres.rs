@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use super::cache::SharedCache;
 use super::conn::WriteConn;
+use super::conn::{execute, Expect, Value};
 use super::notify::{self, Echoes};
-use super::request_ids::kept_answer;
-use super::{RequestLock, StoreError, StoreResult, REQUEST_LOCK_WAIT};
+use super::one_statement::OneStatement;
+use super::request_ids::{kept_answer, IdsInProgress, InProgress, StoredResponseRow, KEPT_ANSWER};
+use super::{RequestLock, StoreError, StoreResult, StoredResponse, REQUEST_LOCK_WAIT};
 
 /// Tell the other replicas that shared state changed (`store::notify`).
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
@@ -29,6 +31,8 @@ pub(super) struct Postgres {
     /// `reader` meanwhile, so that reads never wait for connections that units hold.
     pub writer: PgPool,
     echoes: Arc<Echoes>,
+    /// The request ids this replica's one-statement units are running.
+    in_progress: IdsInProgress,
 }
 
 /// Connections per pool, per replica: 2 x 10 and the change feed's listener, so that three
@@ -53,7 +57,7 @@ impl Postgres {
         let writer = pool().connect_with(options).await?;
         let echoes = Arc::new(Echoes::default());
         notify::spawn_listener(reader.clone(), cache, echoes.clone());
-        Ok(Self { reader, writer, echoes })
+        Ok(Self { reader, writer, echoes, in_progress: IdsInProgress::default() })
     }
 
     /// Open one connection and close it: the error of a server that cannot be reached, as the
@@ -92,16 +96,45 @@ impl Postgres {
 
 impl Postgres {
     pub fn unit(&self) -> PgUnit {
-        PgUnit { pool: self.writer.clone(), tx: None }
+        PgUnit { pool: self.writer.clone(), tx: None, one: None }
+    }
+
+    pub fn one_statement_unit(&self) -> PgUnit {
+        let one = OneStatementUnit {
+            reader: self.reader.clone(),
+            writes: OneStatement::default(),
+            in_progress: self.in_progress.clone(),
+            held: None,
+            seen_answer: None,
+        };
+        PgUnit { pool: self.writer.clone(), tx: None, one: Some(Box::new(one)) }
     }
 }
 
 /// A unit of work on PostgreSQL: one transaction on a pooled connection, begun at the unit's
 /// first use. A request id is held by an advisory lock of that transaction, so that it is held
 /// across replicas, and let go the moment the transaction ends, however it ends.
+///
+/// Or, for the API's writes, a unit sent as one statement (`one_statement.rs`): its writes are
+/// gathered and sent together at its commit, so that a request is one round trip on the writer.
+/// It reads through the reader pool meanwhile; its request id is held in this replica's memory
+/// while the request runs, and across replicas by the kept answer's row, which its statement
+/// inserts only where no answer is (or only the stale one it read): the second of two requests
+/// with one id on two replicas fails its statement, runs again and gets the first's answer.
 pub(super) struct PgUnit {
     pool: PgPool,
     tx: Option<Transaction<'static, sqlx::Postgres>>,
+    one: Option<Box<OneStatementUnit>>,
+}
+
+pub(super) struct OneStatementUnit {
+    reader: PgPool,
+    writes: OneStatement,
+    in_progress: IdsInProgress,
+    held: Option<InProgress>,
+    /// The request id's kept answer as the unit read it: `Some(None)` when there was none, and
+    /// `Some(Some(claimed_at_ms))` for a stale one (older than 24 hours), which its answer replaces.
+    seen_answer: Option<Option<i64>>,
 }
 
 impl PgUnit {
@@ -116,6 +149,33 @@ impl PgUnit {
     pub(super) async fn conn(&mut self) -> StoreResult<WriteConn<'_>> {
         Ok(WriteConn::Postgres(self.connection().await?))
     }
+
+    /// Run a write now, or, in a unit sent as one statement, add it to the statement: the rows
+    /// `expect` counts on (checked when the statement runs).
+    pub(super) async fn write(&mut self, sql: &str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
+        match &mut self.one {
+            Some(one) => {
+                one.writes.push(sql, values, expect)?;
+                Ok(match expect {
+                    Expect::Rows(rows) => rows,
+                    Expect::Any => 0,
+                })
+            }
+            None => execute(&mut self.conn().await?, sql, values).await,
+        }
+    }
+
+    /// The pool a unit sent as one statement reads through (None: the unit reads on its own
+    /// transaction's connection).
+    pub(super) fn reader(&self) -> Option<&PgPool> {
+        self.one.as_ref().map(|one| &one.reader)
+    }
+
+    /// For a unit sent as one statement, the kept answer its request id had when the unit took it
+    /// (None within: there was none; else its `claimed_at_ms`).
+    pub(super) fn seen_answer(&self) -> Option<Option<i64>> {
+        self.one.as_ref().and_then(|one| one.seen_answer)
+    }
 }
 
 impl PgUnit {
@@ -125,6 +185,9 @@ impl PgUnit {
         request_id: &str,
         wait: bool,
     ) -> StoreResult<RequestLock> {
+        if let Some(one) = &mut self.one {
+            return one.lock_request(partner_tenant_id, request_id, wait).await;
+        }
         let key = format!("{partner_tenant_id}\u{1f}{request_id}");
         let conn = self.connection().await?;
         let locked = if wait {
@@ -150,10 +213,32 @@ impl PgUnit {
     }
 
     pub(super) async fn commit(mut self) -> StoreResult<()> {
+        if let Some(one) = self.one.take() {
+            return one.writes.run(&self.pool).await;
+        }
         match self.tx.take() {
             Some(tx) => Ok(tx.commit().await?),
             None => Ok(()),
         }
+    }
+}
+
+impl OneStatementUnit {
+    async fn lock_request(
+        &mut self,
+        partner_tenant_id: &str,
+        request_id: &str,
+        wait: bool,
+    ) -> StoreResult<RequestLock> {
+        let Some(held) = self.in_progress.hold(partner_tenant_id, request_id, wait).await else {
+            return Ok(RequestLock::Busy);
+        };
+        self.held = Some(held);
+        let row: Option<StoredResponseRow> =
+            sqlx::query_as(KEPT_ANSWER).bind(partner_tenant_id).bind(request_id).fetch_optional(&self.reader).await?;
+        let kept = row.map(StoredResponse::try_from).transpose()?;
+        self.seen_answer = Some(kept.as_ref().map(|k| k.claimed_at_ms));
+        Ok(RequestLock::Locked(kept))
     }
 }
 

@@ -1,9 +1,13 @@
 //! A request id held by a unit of work while its request runs, and the answer kept under it as the
 //! unit reads it when it takes the id. The backends hold ids their own way (`postgres.rs`: an
-//! advisory lock; `group_commit.rs`: this process's memory) and read the answer here: a leaf, which
-//! names nothing of the unit that holds the id.
+//! advisory lock of the unit's transaction, or, for a unit sent as one statement, this process's
+//! memory and the kept answer's row; `group_commit.rs`: this process's memory) and read the answer
+//! here: a leaf, which names nothing of the unit that holds the id.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
 use super::conn::{on_conn, WriteConn};
 use super::rows::corrupt;
@@ -85,4 +89,53 @@ pub(super) async fn kept_answer(
         sqlx::query_as(KEPT_ANSWER).bind(partner).bind(request_id).fetch_optional(&mut **c).await?
     });
     row.map(StoredResponse::try_from).transpose()
+}
+
+/// The request ids this process is running, each with what tells its waiters that it was let go:
+/// a semaphore without permits, closed when the id is let go (a closed semaphore stays closed, so
+/// a waiter that comes after the close is not left waiting).
+#[derive(Clone, Default)]
+pub(super) struct IdsInProgress(Arc<Mutex<HashMap<String, Arc<Semaphore>>>>);
+
+impl IdsInProgress {
+    /// Hold request id `request_id` of `partner_tenant_id` until the returned hold is dropped; None
+    /// when another unit of this process holds it (at once, or, with `wait`, after
+    /// `REQUEST_LOCK_WAIT`).
+    pub(super) async fn hold(&self, partner_tenant_id: &str, request_id: &str, wait: bool) -> Option<InProgress> {
+        let key = format!("{partner_tenant_id}\u{1f}{request_id}");
+        let deadline = tokio::time::Instant::now() + REQUEST_LOCK_WAIT;
+        loop {
+            let held_by_another = {
+                let mut ids = self.0.lock().unwrap_or_else(|p| p.into_inner());
+                match ids.get(&key) {
+                    Some(released) => released.clone(),
+                    None => {
+                        ids.insert(key.clone(), Arc::new(Semaphore::new(0)));
+                        return Some(InProgress { ids: self.clone(), key });
+                    }
+                }
+            };
+            if !wait {
+                return None;
+            }
+            // Err: closed, the holder let the id go (the semaphore never has a permit to give).
+            if tokio::time::timeout_at(deadline, held_by_another.acquire()).await.is_err() {
+                return None;
+            }
+        }
+    }
+}
+
+/// A request id this process is running; let go when dropped (with the unit that holds it).
+pub(super) struct InProgress {
+    ids: IdsInProgress,
+    key: String,
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        if let Some(released) = self.ids.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key) {
+            released.close();
+        }
+    }
 }

@@ -5,9 +5,16 @@
 //! first and writes last: reads through the store do not see the unit's writes before its commit
 //! (and on an in-memory SQLite database they wait for it), and every write of a use case that has
 //! a unit goes through it. The writes themselves sit with what they write (`customers.rs`,
-//! `agreements.rs`, …), written once for both backends on the unit's connection (`WriteConn`, `conn.rs`).
+//! `agreements.rs`, …), written once for both backends as a statement and its values
+//! ([`UnitOfWork::write`], `conn.rs`).
+//!
+//! On PostgreSQL the API's units are sent as one statement at their commit (`one_statement.rs`,
+//! [`Store::begin_one_statement`](super::Store::begin_one_statement)): a write then answers with
+//! the rows it will change if what the unit read still holds, so a write whose refusal is a normal
+//! answer (a duplicate agreement, a taken domain) is read for first (`exists`), and the commit
+//! fails with `Changed` when a concurrent request made the unit's reading untrue.
 
-use super::conn::WriteConn;
+use super::conn::{execute, Expect, Value, WriteConn};
 use super::group_commit::SqliteUnit;
 use super::postgres::PgUnit;
 use super::{RequestLock, StoreResult};
@@ -51,6 +58,56 @@ impl UnitOfWork {
         match *self.0 {
             Backend::Postgres(unit) => unit.commit().await,
             Backend::Sqlite(unit) => unit.commit().await,
+        }
+    }
+
+    /// Run a write (one statement, its values in placeholder order); the rows it changed. A unit
+    /// sent as one statement keeps it for its commit and answers the rows `expect` counts on.
+    pub(super) async fn write(&mut self, sql: &str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
+        match &mut *self.0 {
+            Backend::Postgres(unit) => unit.write(sql, values, expect).await,
+            Backend::Sqlite(unit) => execute(&mut unit.conn().await?, sql, values).await,
+        }
+    }
+
+    /// Whether the unit's writes are sent together at its commit (a write's refusal is not known
+    /// before: read for it first with [`exists`](Self::exists)).
+    pub(super) fn gathers_writes(&self) -> bool {
+        matches!(&*self.0, Backend::Postgres(unit) if unit.reader().is_some())
+    }
+
+    /// Whether `sql` (a `SELECT EXISTS (…)`) is true: read on the unit's connection, or, for a unit
+    /// sent as one statement, through the reader pool.
+    pub(super) async fn exists(&mut self, sql: &str, values: &[Value<'_>]) -> StoreResult<bool> {
+        macro_rules! exists_on {
+            ($executor:expr) => {
+                super::conn::bind_values!(sqlx::query_scalar::<_, bool>(sql), values).fetch_one($executor).await?
+            };
+        }
+        if let Backend::Postgres(unit) = &*self.0 {
+            if let Some(reader) = unit.reader() {
+                return Ok(exists_on!(reader));
+            }
+        }
+        let mut conn = self.conn().await?;
+        Ok(super::conn::on_conn!(&mut conn, |c| exists_on!(&mut **c)))
+    }
+
+    /// For a unit sent as one statement, the kept answer its request id had when the unit took
+    /// it: `Some(None)` none, `Some(Some(claimed_at_ms))` a stale one. None for other units.
+    pub(super) fn seen_answer(&self) -> Option<Option<i64>> {
+        match &*self.0 {
+            Backend::Postgres(unit) => unit.seen_answer(),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// The pool a unit sent as one statement reads through; None for other units (they read on
+    /// their connection).
+    pub(super) fn one_statement_reader(&self) -> Option<&sqlx::PgPool> {
+        match &*self.0 {
+            Backend::Postgres(unit) => unit.reader(),
+            Backend::Sqlite(_) => None,
         }
     }
 

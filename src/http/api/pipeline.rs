@@ -19,8 +19,8 @@
 //! entry is forgotten.
 
 use crate::domain::digest::sha256_hex;
-use axum::body::{to_bytes, Body};
-use axum::extract::{MatchedPath, Request, State};
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{FromRequest, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -33,11 +33,12 @@ use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
-use crate::http::edge::extract::{bearer_token, query_pairs};
+use crate::http::edge::extract::{bearer_token, body_rejection, query_pairs};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
-use crate::service::unit::Unit;
+use crate::service::unit::{Committed, Unit};
 use crate::service::{self, faults, ServiceError};
+use crate::store::StoreError;
 
 /// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
 /// header `isMfaCompliant: true|false`.
@@ -146,69 +147,83 @@ pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
+/// How many times a write runs at most when its unit's commit finds that a concurrent request
+/// changed what it read (PostgreSQL, `Committed::RunAgain`); then it is answered 503, retryable.
+const RUNS: u32 = 5;
+
 /// Run a write (a POST, or a PUT: a cart's update) in a unit of work, or replay its kept answer, or
 /// refuse it (see the module's description). GETs write nothing and run as they come
-/// (`api_request`).
+/// (`api_request`). A unit whose commit finds that a concurrent request changed what it read
+/// stored nothing: the request runs again, whole, on what is there now.
 async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
-    let mut unit = Unit::begin(state);
-    let (req, ticket) = match claim_request_id(state, &mut unit, req).await {
-        Ok(claimed) => claimed,
-        Err(answer) => return answer,
+    let (parts, body) = req.into_parts();
+    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
+        Ok(body) => body,
+        Err(rejection) => return body_rejection(state, rejection).into_response(),
     };
-    let slot = UnitSlot::holding(unit);
-    let mut req = req;
-    req.extensions_mut().insert(slot.clone());
-    let response = next.run(req).await;
-    // The handler has returned, and with it the unit it borrowed.
-    let Some(mut unit) = slot.take() else {
-        return ApiError::Internal("the request's unit of work was not returned".into()).into_response();
-    };
-    if !is_final(response.status()) {
-        return response;
-    }
-    let response = match ticket {
-        Some(ticket) => match keep(&mut unit, ticket, response).await {
-            Ok(response) => response,
+    for run in 1..=RUNS {
+        let mut unit = Unit::begin(state);
+        let ticket = match claim_request_id(state, &mut unit, &parts, &body).await {
+            Ok(ticket) => ticket,
+            Err(answer) => return answer,
+        };
+        let slot = UnitSlot::holding(unit);
+        let mut req = Request::from_parts(parts.clone(), Body::from(body.clone()));
+        req.extensions_mut().insert(slot.clone());
+        let response = next.clone().run(req).await;
+        // The handler has returned, and with it the unit it borrowed.
+        let Some(mut unit) = slot.take() else {
+            return ApiError::Internal("the request's unit of work was not returned".into()).into_response();
+        };
+        if !is_final(response.status()) {
+            return response;
+        }
+        let response = match ticket {
+            Some(ticket) => match keep(&mut unit, ticket, response).await {
+                Ok(response) => response,
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            None => response,
+        };
+        match unit.commit().await {
+            Ok(Committed::Stored) => return response,
+            Ok(Committed::RunAgain) if run < RUNS => {
+                tracing::debug!(run, "a concurrent request changed what the unit read: run again")
+            }
+            Ok(Committed::RunAgain) => break,
+            // Not stored: the client is told to retry, as for any write that did not happen.
             Err(e) => return ApiError::from(e).into_response(),
-        },
-        None => response,
-    };
-    match unit.commit().await {
-        Ok(()) => response,
-        // Not stored: the client is told to retry, as for any write that did not happen.
-        Err(e) => ApiError::from(e).into_response(),
+        }
     }
+    ApiError::from(ServiceError::Unavailable(StoreError::Changed)).into_response()
 }
 
 /// Claim the request's MS-RequestId in `unit`, when it has one and its caller is known; the ticket
-/// to keep its answer with comes back with the request. An answer instead means the request is
-/// not to run: a replay of the kept answer, or a refusal.
+/// to keep its answer with comes back. An answer instead means the request is not to run: a replay
+/// of the kept answer, or a refusal.
 async fn claim_request_id(
     state: &AppState,
     unit: &mut Unit,
-    req: Request,
-) -> Result<(Request, Option<Ticket>), Response> {
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<Option<Ticket>, Response> {
     let request_id =
-        req.extensions().get::<Arc<RequestContext>>().and_then(|context| context.ids.client_request_id.clone());
+        parts.extensions.get::<Arc<RequestContext>>().and_then(|context| context.ids.client_request_id.clone());
     // An unauthenticated request is not replayed: the handler refuses it as usual.
     let partner =
-        req.extensions().get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
-    let (Some(request_id), Some(partner)) = (request_id, partner) else { return Ok((req, None)) };
+        parts.extensions.get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
+    let (Some(request_id), Some(partner)) = (request_id, partner) else { return Ok(None) };
     // One id however its letters are cased: a GUID is the same GUID in upper case.
     let request_id = request_id.to_ascii_lowercase();
-    let (parts, body) = req.into_parts();
-    let request_bytes = to_bytes(body, state.config.max_body_bytes)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(state.config.max_body_bytes).into_response())?;
     let request = OnceRequest {
         partner_tenant_id: partner,
         request_id: request_id.clone(),
         verb: parts.method.to_string(),
         target: parts.uri.path().to_string(),
-        digest: sha256_hex(&request_bytes),
+        digest: sha256_hex(body),
     };
     match run_once::claim(state, unit, request, WhileRunning::Refuse).await {
-        Ok(Claim::Run(ticket)) => Ok((Request::from_parts(parts, Body::from(request_bytes)), Some(ticket))),
+        Ok(Claim::Run(ticket)) => Ok(Some(ticket)),
         Ok(Claim::Answered(kept)) => Err(replay(kept)),
         Ok(Claim::Running) => Err(ApiError::RequestInProgress.into_response()),
         Ok(Claim::OtherRequest(kept)) => Err(ApiError::RequestIdReused(format!(

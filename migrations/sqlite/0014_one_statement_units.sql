@@ -1,0 +1,3 @@
+-- PostgreSQL's migration 0014 creates the check that ends a unit of work sent as one statement.
+-- SQLite has no data-modifying CTEs: its units stay one transaction (a savepoint of the group
+-- commit) on the one writer, and need nothing new.
