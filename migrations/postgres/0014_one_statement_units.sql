@@ -1,8 +1,8 @@
--- A unit of work of the API is sent as one statement: its writes as data-modifying CTEs, then this
--- check of how many rows each changed against what the unit counted on when it read (-1: any). A
--- write that changed other rows means that a concurrent request changed what the unit read: the
--- statement fails whole with a serialization failure (40001), nothing of it is stored, and the
--- emulator runs the request again.
+-- A unit of work of the API is first sent as one statement: its writes as data-modifying CTEs, then
+-- this check of how many rows each changed against what the unit counted on (-1: any). A write
+-- that changed other rows (a duplicate, a taken domain, a race) fails the statement whole with a
+-- serialization failure (40001): nothing of it is stored, and the emulator runs the request again
+-- in a transaction.
 CREATE FUNCTION pce_unit_check(counts BIGINT[], expected BIGINT[]) RETURNS INTEGER
 LANGUAGE plpgsql AS $$
 BEGIN

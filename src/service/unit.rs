@@ -18,8 +18,8 @@ pub struct Unit(UnitOfWork);
 pub enum Committed {
     /// Every write of the unit is durable.
     Stored,
-    /// Nothing was stored: a concurrent request changed what the unit read (a unit sent as one
-    /// statement, on PostgreSQL). The request is to run again, whole.
+    /// Nothing was stored: a write of a unit sent as one statement (PostgreSQL) did not change the
+    /// rows it counted on. The request is to run again, whole, in a unit of [`Unit::begin_exact`].
     RunAgain,
 }
 
@@ -28,6 +28,12 @@ impl Unit {
     /// PostgreSQL its writes are sent as one statement at its commit.
     pub fn begin(ctx: &AppContext) -> Self {
         Unit(ctx.store.begin_one_statement())
+    }
+
+    /// A unit that learns each write's outcome as it happens (a transaction), for a request whose
+    /// one statement did not go through.
+    pub fn begin_exact(ctx: &AppContext) -> Self {
+        Unit(ctx.store.begin())
     }
 
     /// Make every write of the unit durable; when this returns `Stored`, they are on disk.

@@ -21,11 +21,6 @@ const INSERT_AGREEMENT: &str = "INSERT INTO agreements (id, customer_id, partner
      attestation_id, language, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM agreements)) ON CONFLICT DO NOTHING";
 
-/// Whether the agreement `INSERT_AGREEMENT` would add is a duplicate (read first by a unit that
-/// learns how its writes went only at its commit).
-const DUPLICATE_AGREEMENT: &str = "SELECT EXISTS (SELECT 1 FROM agreements WHERE customer_id = $1 \
-     AND agreement_type = $2 AND source = $3 AND duplicate_key = $4)";
-
 const AGREEMENTS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, user_id, first_name, last_name, \
      email, phone_number, template_id, agreement_type, date_agreed, source, created_at, attestation_id, \
      language FROM agreements WHERE customer_id = $1 ORDER BY seq, id";
@@ -92,17 +87,6 @@ impl UnitOfWork {
     pub async fn insert_agreement(&mut self, a: &Agreement, notice: Option<&OutboxMessage>) -> StoreResult<()> {
         let duplicate_key = a.duplicate_key();
         let (agreement_type, source) = (a.agreement_type.as_str(), a.source.as_str());
-        if self.gathers_writes() {
-            let key = [
-                Value::Text(&a.customer_id),
-                Value::Text(agreement_type),
-                Value::Text(source),
-                Value::Text(&duplicate_key),
-            ];
-            if self.exists(DUPLICATE_AGREEMENT, &key).await? {
-                return Err(StoreError::Conflict);
-            }
-        }
         if let Some(attestation_id) = &a.attestation_id {
             if !bind_attestation(self, attestation_id, &a.customer_id, &a.id).await? {
                 return Err(StoreError::Changed);

@@ -63,7 +63,6 @@ macro_rules! bind_values {
         query
     }};
 }
-pub(super) use bind_values;
 
 /// Run one write on `conn` now; the rows it changed.
 pub(super) async fn execute(conn: &mut WriteConn<'_>, sql: &str, values: &[Value<'_>]) -> StoreResult<u64> {

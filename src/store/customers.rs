@@ -35,10 +35,6 @@ const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_na
 /// Where customer `$1` stands in creation order.
 const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
 
-/// Whether a customer has domain `$1` or admin user name `$2` (read first by a unit that learns
-/// how its writes went only at its commit).
-const TAKEN_DOMAIN: &str = "SELECT EXISTS (SELECT 1 FROM customers WHERE domain = $1 OR admin_user_name = $2)";
-
 const INSERT_RELATIONSHIP: &str =
     "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
      VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
@@ -139,13 +135,6 @@ impl Store {
 impl UnitOfWork {
     /// A customer and its relationships with `related_partners`; a taken domain is a `Conflict`.
     pub async fn insert_customer(&mut self, customer: &Customer, related_partners: &[String]) -> StoreResult<()> {
-        if self.gathers_writes()
-            && self
-                .exists(TAKEN_DOMAIN, &[Value::Text(&customer.domain), Value::Text(&customer.admin_user_name)])
-                .await?
-        {
-            return Err(StoreError::Conflict);
-        }
         let billing = to_json("billing_profile", &customer.billing_profile)?;
         let folded = fold(&customer.company_name);
         let values = [

@@ -1,9 +1,10 @@
 //! A unit of work's writes sent to PostgreSQL as one statement, in one round trip: each write
 //! becomes a data-modifying CTE (`w1 AS (… RETURNING 1)`), and the statement ends by checking that
-//! each changed the rows the unit counted on when it read (`pce_unit_check`, migration 0014). When
-//! one did not (a concurrent request changed what the unit read: took the domain, the request id,
-//! the attestation, checked the cart out), the statement fails whole with a serialization failure
-//! (SQLSTATE 40001), nothing of it is stored, and the request runs again on what is there now.
+//! each changed the rows the unit counted on (`pce_unit_check`, migration 0014). When one did not
+//! (a duplicate, a taken domain, a request id answered on another replica, an attestation used or
+//! a cart checked out meanwhile), the statement fails whole with a serialization failure (SQLSTATE
+//! 40001), nothing of it is stored, and the request runs again in a transaction that learns each
+//! write's outcome as it happens.
 //!
 //! The statement is its own transaction: the writes, the notification email and the kept answer
 //! are stored together or not at all, and no connection is held while the request's use case runs.

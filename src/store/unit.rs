@@ -8,11 +8,13 @@
 //! `agreements.rs`, …), written once for both backends as a statement and its values
 //! ([`UnitOfWork::write`], `conn.rs`).
 //!
-//! On PostgreSQL the API's units are sent as one statement at their commit (`one_statement.rs`,
-//! [`Store::begin_one_statement`](super::Store::begin_one_statement)): a write then answers with
-//! the rows it will change if what the unit read still holds, so a write whose refusal is a normal
-//! answer (a duplicate agreement, a taken domain) is read for first (`exists`), and the commit
-//! fails with `Changed` when a concurrent request made the unit's reading untrue.
+//! On PostgreSQL the API's units are first sent as one statement at their commit
+//! (`one_statement.rs`, [`Store::begin_one_statement`](super::Store::begin_one_statement)): a
+//! write then answers as if it changed the rows it counts on (it inserted its row, the cart was
+//! still `Active`, the attestation unused), and the commit fails with `Changed`, storing nothing,
+//! when one did not: a duplicate, a taken domain, or a concurrent request that changed what the
+//! unit read. The request then runs again in a unit of the other kind, which learns each write's
+//! outcome as it happens and answers exactly (600061, the taken domain, …).
 
 use super::conn::{execute, Expect, Value, WriteConn};
 use super::group_commit::SqliteUnit;
@@ -68,29 +70,6 @@ impl UnitOfWork {
             Backend::Postgres(unit) => unit.write(sql, values, expect).await,
             Backend::Sqlite(unit) => execute(&mut unit.conn().await?, sql, values).await,
         }
-    }
-
-    /// Whether the unit's writes are sent together at its commit (a write's refusal is not known
-    /// before: read for it first with [`exists`](Self::exists)).
-    pub(super) fn gathers_writes(&self) -> bool {
-        matches!(&*self.0, Backend::Postgres(unit) if unit.reader().is_some())
-    }
-
-    /// Whether `sql` (a `SELECT EXISTS (…)`) is true: read on the unit's connection, or, for a unit
-    /// sent as one statement, through the reader pool.
-    pub(super) async fn exists(&mut self, sql: &str, values: &[Value<'_>]) -> StoreResult<bool> {
-        macro_rules! exists_on {
-            ($executor:expr) => {
-                super::conn::bind_values!(sqlx::query_scalar::<_, bool>(sql), values).fetch_one($executor).await?
-            };
-        }
-        if let Backend::Postgres(unit) = &*self.0 {
-            if let Some(reader) = unit.reader() {
-                return Ok(exists_on!(reader));
-            }
-        }
-        let mut conn = self.conn().await?;
-        Ok(super::conn::on_conn!(&mut conn, |c| exists_on!(&mut **c)))
     }
 
     /// For a unit sent as one statement, the kept answer its request id had when the unit took

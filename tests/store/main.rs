@@ -978,3 +978,71 @@ async fn units_cancelled_at_any_point_leave_the_writer_usable() {
     assert!(done.is_ok(), "the writer was left stuck");
     assert!(store.agreements("c1").await.unwrap().iter().any(|a| a.id == "after"));
 }
+
+/// PostgreSQL: a unit sent as one statement (the API's) stores nothing before its commit, and at
+/// its commit stores all of its writes or, when a concurrent unit changed what it read, none.
+#[tokio::test]
+async fn a_unit_sent_as_one_statement_stores_everything_or_nothing_when_what_it_read_changed() {
+    let database = database::fresh_database().await;
+    let url = database.url.clone();
+    if !url.starts_with("postgres") {
+        // SQLite's units are one transaction on the one writer (group commit): nothing to race.
+        return;
+    }
+    let first = store::connect(&url).await.unwrap();
+    first.migrate().await.unwrap();
+    first.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    insert_customer(&first, &customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
+    let second = store::connect(&url).await.unwrap();
+
+    // Two replicas run one request id at once, each recording the same confirmation.
+    let mut late = first.begin_one_statement();
+    assert!(matches!(lock(&mut late, "r1").await, RequestLock::Locked(None)));
+    let mut retry = first.begin_one_statement();
+    assert!(matches!(lock(&mut retry, "r1").await, RequestLock::Busy), "held on its replica");
+    drop(retry);
+    let theirs = confirmation("a1", "c1", "p1", "Ana");
+    late.insert_agreement(&theirs, Some(&notice("m1", &theirs, at(0)))).await.unwrap();
+    late.keep_answer(&answer("r1", at(0))).await.unwrap();
+    assert!(first.agreements("c1").await.unwrap().is_empty(), "nothing is sent before the commit");
+    let mut early = second.begin_one_statement();
+    assert!(matches!(lock(&mut early, "r1").await, RequestLock::Locked(None)), "another replica's memory");
+    let ours = confirmation("a2", "c1", "p1", "Ana");
+    early.insert_agreement(&ours, None).await.unwrap();
+    early.keep_answer(&StoredResponse { body: "{\"id\":2}".into(), ..answer("r1", at(0)) }).await.unwrap();
+    early.commit().await.unwrap();
+    assert!(matches!(late.commit().await, Err(StoreError::Changed)), "what the late unit read changed");
+    let ids: Vec<String> = first.agreements("c1").await.unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(ids, ["a2"], "nothing of the late unit was stored");
+    assert!(first.outbox(&OutboxQuery::default()).await.unwrap().is_empty(), "not even its email");
+
+    // Run again (in a unit that sees each write's outcome), the late request finds the early one's
+    // answer; a duplicate sent as one statement stores nothing, and is a conflict run again.
+    let mut again = first.begin();
+    match lock(&mut again, "r1").await {
+        RequestLock::Locked(Some(kept)) => assert_eq!(kept.body, "{\"id\":2}"),
+        other => panic!("the early answer is there: {other:?}"),
+    }
+    drop(again);
+    let mut duplicate = first.begin_one_statement();
+    duplicate.insert_agreement(&confirmation("a3", "c1", "p1", "Ana"), None).await.unwrap();
+    duplicate.insert_customer(&customer("c2", "tailspin", "p1"), &["p1".into()]).await.unwrap();
+    assert!(matches!(duplicate.commit().await, Err(StoreError::Changed)));
+    assert_eq!(first.customer("c2").await.unwrap(), None, "nothing of a failed statement is stored");
+    let mut exact = first.begin();
+    let refused = exact.insert_agreement(&confirmation("a3", "c1", "p1", "Ana"), None).await;
+    assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
+
+    // A customer with two relationships, one statement: each row in its own place of the order.
+    let mut unit = first.begin_one_statement();
+    first.insert_partner(&partner("p2", PartnerType::DirectBill, None), at(0)).await.unwrap();
+    unit.insert_customer(&customer("c3", "fabrikam", "p1"), &["p1".into(), "p2".into()]).await.unwrap();
+    unit.commit().await.unwrap();
+    let seqs: Vec<i64> =
+        sqlx::query_scalar("SELECT seq FROM customer_relationships WHERE customer_id = 'c3' ORDER BY seq")
+            .fetch_all(&mut <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(seqs.len(), 2);
+    assert_eq!(seqs[1], seqs[0] + 1, "{seqs:?}");
+}

@@ -147,22 +147,22 @@ pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
-/// How many times a write runs at most when its unit's commit finds that a concurrent request
-/// changed what it read (PostgreSQL, `Committed::RunAgain`); then it is answered 503, retryable.
-const RUNS: u32 = 5;
-
 /// Run a write (a POST, or a PUT: a cart's update) in a unit of work, or replay its kept answer, or
 /// refuse it (see the module's description). GETs write nothing and run as they come
-/// (`api_request`). A unit whose commit finds that a concurrent request changed what it read
-/// stored nothing: the request runs again, whole, on what is there now.
+/// (`api_request`).
+///
+/// On PostgreSQL a write runs first in a unit sent as one statement, which counts on each of its
+/// writes going through (`Unit::begin`). When one did not (a duplicate, a taken domain, an id or
+/// a cart a concurrent request took), that statement stored nothing, and the request runs again
+/// in a unit that sees each write's outcome as it happens (`Unit::begin_exact`) and answers it.
 async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
         Ok(body) => body,
         Err(rejection) => return body_rejection(state, rejection).into_response(),
     };
-    for run in 1..=RUNS {
-        let mut unit = Unit::begin(state);
+    for optimistic in [true, false] {
+        let mut unit = if optimistic { Unit::begin(state) } else { Unit::begin_exact(state) };
         let ticket = match claim_request_id(state, &mut unit, &parts, &body).await {
             Ok(ticket) => ticket,
             Err(answer) => return answer,
@@ -187,14 +187,12 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
         };
         match unit.commit().await {
             Ok(Committed::Stored) => return response,
-            Ok(Committed::RunAgain) if run < RUNS => {
-                tracing::debug!(run, "a concurrent request changed what the unit read: run again")
-            }
-            Ok(Committed::RunAgain) => break,
+            Ok(Committed::RunAgain) => tracing::debug!("a write of the one statement did not go through: run again"),
             // Not stored: the client is told to retry, as for any write that did not happen.
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
+    // Only a unit sent as one statement asks to run again, and the second run is not one.
     ApiError::from(ServiceError::Unavailable(StoreError::Changed)).into_response()
 }
 
