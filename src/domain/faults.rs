@@ -110,7 +110,7 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 
 /// A rule as sent to `POST /_emulator/faults` (camelCase; PascalCase accepted like elsewhere).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRuleInput {
     /// An operation: `METHOD /route/{template}` or an `operationId` from openapi.yaml.
     #[serde(alias = "Operation")]

@@ -146,3 +146,51 @@ async fn an_attestation_lives_on_its_partners_clock_wherever_it_is_accepted() {
         (Some("accepted"), Some("2025-09-01T00:00:00.000Z"))
     );
 }
+
+#[tokio::test]
+async fn a_partner_named_in_the_other_place_still_scopes_the_change_and_a_misspelt_member_is_refused() {
+    let app = TestApp::spawn().await;
+    let a = app.create_partner("DirectBill", None).await;
+    let b = app.persona("DirectBill").await;
+
+    // The partner in the body of a clock change, as the reset's body names it: A's clock only.
+    let own = json!({"partnerTenantId": a, "now": "2026-02-01T00:00:00Z", "frozen": true});
+    let clock = json_of(app.control(Method::PUT, "/_emulator/clock", Some(&own)).await, 200).await;
+    assert_eq!(clock["partnerTenantId"], a);
+    let global = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(global["frozen"], false, "the emulator's clock is untouched");
+    let pinned = json!({"partnerTenantId": a, "date": "2025-03-01"});
+    let date = json_of(app.control(Method::PUT, "/_emulator/service-date", Some(&pinned)).await, 200).await;
+    assert_eq!((date["source"].as_str(), date["partnerTenantId"].as_str()), (Some("partner"), Some(a.as_str())));
+    let advance = json!({"partnerTenantId": a, "seconds": 60});
+    let moved = json_of(app.control(Method::POST, "/_emulator/clock/advance", Some(&advance)).await, 200).await;
+    assert_eq!(moved["now"], "2026-02-01T00:01:00.000Z");
+    // Named twice, differently: refused, nothing changed.
+    let twice =
+        app.control(Method::PUT, &format!("/_emulator/clock?partnerTenantId={}", b.tenant_id), Some(&own)).await;
+    assert_eq!(twice.status(), 400);
+
+    // The partner in the query of a reset, as the clock's routes name it: A's data only.
+    let b_customer = app.create_customer(&b.token, "keptbyreset").await;
+    let reset =
+        json_of(app.control(Method::POST, &format!("/_emulator/reset?partnerTenantId={a}"), None).await, 200).await;
+    assert_eq!(reset["reset"], format!("partner {a}"));
+    let still = app.get(&format!("/v1/customers/{}", b_customer["id"].as_str().unwrap()), &b.token).await;
+    assert_eq!(still.status(), 200, "the other partner's customer is still there");
+
+    // A misspelt member of the control plane's own bodies is refused, naming it, not dropped.
+    for (path, body, member) in [
+        ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "roles": ["AdminAgent"], "MFA": false}), "mFA"),
+        ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "expiresIn": 60}), "expiresIn"),
+        ("/_emulator/faults", json!({"operation": "listCustomers", "effect": "throttle", "maxHits": 1}), "maxHits"),
+        ("/_emulator/clock", json!({"now": "2026-02-01T00:00:00Z", "frozn": true}), "frozn"),
+    ] {
+        let method = if path == "/_emulator/clock" { Method::PUT } else { Method::POST };
+        let r = app.control(method, path, Some(&body)).await;
+        assert_eq!(r.status(), 400, "{path} {body}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(member), "{path}: the answer names {member}: {text}");
+    }
+    let rules = app.control_json(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(rules["items"].as_array().unwrap().len(), 0, "the misspelt rule was not stored");
+}

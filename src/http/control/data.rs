@@ -29,14 +29,21 @@ pub fn routes() -> Vec<RouteEntry> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ResetBody {
     partner_tenant_id: Option<PartnerId>,
 }
 
-async fn reset(State(ctx): State<AppState>, OptionalPcJson(body): OptionalPcJson<ResetBody>) -> ApiResult<Json<Value>> {
+async fn reset(
+    State(ctx): State<AppState>,
+    query: QueryParams,
+    OptionalPcJson(body): OptionalPcJson<ResetBody>,
+) -> ApiResult<Json<Value>> {
     let body = body.unwrap_or_default();
-    let reset = match control::reset(&ctx, body.partner_tenant_id.as_ref()).await? {
+    // The partner to reset, named in the body (as documented) or in the query (as the clock's
+    // routes name it): never dropped, which would reset everything.
+    let partner = super::partner_scope(&query, body.partner_tenant_id.as_ref().map(PartnerId::as_str))?;
+    let reset = match control::reset(&ctx, partner.as_ref()).await? {
         ResetScope::Everything => "everything".to_string(),
         ResetScope::Partner(p) => format!("partner {p}"),
     };

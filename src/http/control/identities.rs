@@ -51,7 +51,7 @@ fn user_json(user: &PartnerUser) -> Value {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AppBody {
     display_name: Option<String>,
 }
@@ -74,7 +74,7 @@ async fn list_apps(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerId>
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct UserBody {
     user_name: Option<String>,
     password: Option<String>,

@@ -69,3 +69,47 @@ async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, 
     }
     next.run(req).await
 }
+
+/// The partner a control-plane change is scoped to: `?partnerTenantId=` or, on routes whose body
+/// may name it, the body's `partnerTenantId`. Either place is read (a scope is never dropped, which
+/// would widen the change to the whole emulator); the two naming different partners is refused.
+fn partner_scope(
+    query: &crate::http::edge::extract::QueryParams,
+    in_body: Option<&str>,
+) -> Result<Option<crate::domain::ids::PartnerId>, ApiError> {
+    use crate::domain::ids::PartnerId;
+    let in_query = match query.get("partnerTenantId") {
+        Some(raw) if raw.trim().is_empty() => {
+            return Err(ApiError::InvalidQueryParameter(
+                "partnerTenantId: empty; send a partner persona's tenant id".into(),
+            ))
+        }
+        other => other.map(PartnerId::parse),
+    };
+    let in_body = in_body.map(PartnerId::parse);
+    match (in_query, in_body) {
+        (Some(q), Some(b)) if q != b => Err(ApiError::InvalidQueryParameter(format!(
+            "partnerTenantId: the query names {q} and the body {b}; name the partner once"
+        ))),
+        (q, b) => Ok(q.or(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::edge::extract::QueryParams;
+
+    #[test]
+    fn a_scope_is_read_from_the_query_or_the_body_and_two_that_differ_are_refused() {
+        let none = QueryParams::parse("");
+        let p = "7e57da7a-0000-4000-8000-00000000d001";
+        let q = QueryParams::parse(&format!("partnerTenantId={p}"));
+        assert_eq!(partner_scope(&none, None).unwrap(), None);
+        assert_eq!(partner_scope(&q, None).unwrap().unwrap().as_str(), p);
+        assert_eq!(partner_scope(&none, Some(p)).unwrap().unwrap().as_str(), p);
+        assert_eq!(partner_scope(&q, Some(&p.to_uppercase())).unwrap().unwrap().as_str(), p, "one id in any case");
+        assert!(partner_scope(&q, Some("7e57da7a-0000-4000-8000-00000000d002")).is_err());
+        assert!(partner_scope(&QueryParams::parse("partnerTenantId="), None).is_err());
+    }
+}

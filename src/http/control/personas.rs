@@ -34,7 +34,7 @@ fn partner_json(p: &crate::domain::partners::Partner) -> Value {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PartnerBody {
     tenant_id: Option<String>,
     name: Option<String>,
@@ -71,7 +71,7 @@ async fn get_partner(State(ctx): State<AppState>, Path(tenant_id): Path<PartnerI
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TokenBody {
     partner_tenant_id: Option<String>,
     roles: Option<Vec<String>>,

@@ -7,10 +7,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::domain::ids::PartnerId;
 use crate::domain::time::render_timestamp;
 use crate::domain::timeline::ServiceDateSetting;
-use crate::http::edge::error::{ApiError, ApiResult};
+use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{PcJson, QueryParams};
 use crate::http::edge::RouteEntry;
 use crate::service::control::{self, ClockChange, ClockReading};
@@ -43,12 +42,21 @@ async fn for_partner<T>(
     query: &QueryParams,
     work: impl std::future::Future<Output = Result<T, ServiceError>>,
 ) -> ApiResult<T> {
-    match query.get("partnerTenantId") {
+    for_partner_of(ctx, query, None, work).await
+}
+
+/// `for_partner`, for a change whose body may name the partner too (`partnerTenantId`, as the
+/// reset's body does): the query's and the body's name are one scope, and two that differ are
+/// refused rather than one of them dropped.
+async fn for_partner_of<T>(
+    ctx: &AppState,
+    query: &QueryParams,
+    in_body: Option<&str>,
+    work: impl std::future::Future<Output = Result<T, ServiceError>>,
+) -> ApiResult<T> {
+    match super::partner_scope(query, in_body)? {
         None => Ok(work.await?),
-        Some(raw) if raw.trim().is_empty() => {
-            Err(ApiError::InvalidQueryParameter("partnerTenantId: empty; send a partner persona's tenant id".into()))
-        }
-        Some(raw) => Ok(partners::acting_as(ctx, &PartnerId::parse(raw), work).await?),
+        Some(partner) => Ok(partners::acting_as(ctx, &partner, work).await?),
     }
 }
 
@@ -57,8 +65,9 @@ async fn read_clock(State(ctx): State<AppState>, query: QueryParams) -> ApiResul
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClockBody {
+    partner_tenant_id: Option<String>,
     now: Option<String>,
     frozen: Option<bool>,
     reset: Option<bool>,
@@ -73,11 +82,15 @@ async fn set_clock(
         Some(true) => ClockChange::Reset,
         _ => ClockChange::Set { now: body.now, frozen: body.frozen.unwrap_or(true) },
     };
-    Ok(clock_json(for_partner(&ctx, &query, control::set_clock(&ctx, change)).await?))
+    Ok(clock_json(
+        for_partner_of(&ctx, &query, body.partner_tenant_id.as_deref(), control::set_clock(&ctx, change)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AdvanceBody {
+    partner_tenant_id: Option<String>,
     seconds: Option<f64>,
 }
 
@@ -86,7 +99,8 @@ async fn advance_clock(
     query: QueryParams,
     PcJson(body): PcJson<AdvanceBody>,
 ) -> ApiResult<Json<Value>> {
-    Ok(clock_json(for_partner(&ctx, &query, control::advance_clock(&ctx, body.seconds)).await?))
+    let advance = control::advance_clock(&ctx, body.seconds);
+    Ok(clock_json(for_partner_of(&ctx, &query, body.partner_tenant_id.as_deref(), advance).await?))
 }
 
 fn timeline_json(t: &Timeline) -> Json<Value> {
@@ -115,8 +129,9 @@ async fn read_service_date(State(ctx): State<AppState>, query: QueryParams) -> A
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ServiceDateBody {
+    partner_tenant_id: Option<String>,
     date: Option<String>,
     follow_clock: Option<bool>,
     reset: Option<bool>,
@@ -127,6 +142,7 @@ async fn set_service_date(
     query: QueryParams,
     PcJson(body): PcJson<ServiceDateBody>,
 ) -> ApiResult<Json<Value>> {
+    let in_body = body.partner_tenant_id;
     let change = match (body.date, body.follow_clock, body.reset) {
         (Some(date), None | Some(false), None | Some(false)) => ServiceDateChange::Pin(date),
         (None, Some(true), None | Some(false)) => ServiceDateChange::FollowClock,
@@ -139,5 +155,6 @@ async fn set_service_date(
             .into())
         }
     };
-    Ok(timeline_json(&for_partner(&ctx, &query, timeline::change_service_date(&ctx, change)).await?))
+    let change = timeline::change_service_date(&ctx, change);
+    Ok(timeline_json(&for_partner_of(&ctx, &query, in_body.as_deref(), change).await?))
 }
