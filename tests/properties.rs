@@ -669,7 +669,7 @@ proptest! {
     /// in 1..=MAX_QUANTITY and a unique number.
     #[test]
     fn any_line_items_are_judged_by_every_rule(items in proptest::collection::vec((proptest::option::of(-1i64..4), proptest::option::weighted(0.95, prop_oneof![4 => "[A-Z0-9:]{1,12}", 1 => any_text()]), proptest::option::weighted(0.95, prop_oneof![4 => 1i64..3, 1 => Just(MAX_QUANTITY), 1 => Just(MAX_QUANTITY + 1), 1 => -1i64..=0, 1 => any::<i64>()])), 0..5)) {
-        let input: Vec<LineItemInput> = items.iter().map(|(n, o, q)| LineItemInput { line_item_number: *n, offer_id: o.clone(), quantity: *q }).collect();
+        let input: Vec<LineItemInput> = items.iter().map(|(n, o, q)| LineItemInput { line_item_number: *n, offer_id: o.clone(), quantity: *q, ..LineItemInput::default() }).collect();
         let numbers: Vec<i64> = input.iter().enumerate().map(|(i, item)| item.line_item_number.unwrap_or(i as i64)).collect();
         let acceptable = !input.is_empty()
             && input.iter().all(|i| i.offer_id.as_deref().is_some_and(|o| !o.trim().is_empty()))

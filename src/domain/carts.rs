@@ -23,7 +23,7 @@ pub fn lifetime() -> Duration {
 /// The most line items a cart holds (ours).
 pub const MAX_LINE_ITEMS: usize = 50;
 /// The most characters of a text of a line item (ours), as of the names elsewhere.
-const MAX_TEXT_LEN: usize = 256;
+pub const MAX_TEXT_LEN: usize = 256;
 /// The most participants, and entries of a provisioning context, of one line item (ours).
 const MAX_ENTRIES: usize = 20;
 /// The order group of a line item that names none.
@@ -100,27 +100,55 @@ impl Cart {
         now >= self.expires_at
     }
 
-    /// The line items of each order the checkout places: one order per `orderGroup`, in the order
-    /// the groups first appear, each order's line items numbered from 0.
-    pub fn orders(&self) -> Vec<Vec<LineItem>> {
-        let mut groups: Vec<(&str, Vec<LineItem>)> = Vec::new();
+    /// The orders the checkout places: one per `orderGroup` and billing cycle (an order has one),
+    /// in the order they first appear, each order's line items numbered from 0 and carrying the
+    /// choices made for them in the cart.
+    pub fn orders(&self) -> Vec<CartOrder> {
+        let mut orders: Vec<(&str, CartOrder)> = Vec::new();
         for item in &self.line_items {
-            let index = match groups.iter().position(|(g, _)| *g == item.order_group) {
+            let same = |(group, order): &(&str, CartOrder)| {
+                *group == item.order_group && order.billing_cycle == item.billing_cycle
+            };
+            let index = match orders.iter().position(same) {
                 Some(index) => index,
                 None => {
-                    groups.push((&item.order_group, Vec::new()));
-                    groups.len() - 1
+                    let order = CartOrder {
+                        billing_cycle: item.billing_cycle.clone(),
+                        currency_code: item.currency_code.clone(),
+                        line_items: Vec::new(),
+                    };
+                    orders.push((&item.order_group, order));
+                    orders.len() - 1
                 }
             };
-            let items = &mut groups[index].1;
-            items.push(LineItem {
-                line_item_number: items.len() as i64,
-                offer_id: item.catalog_item_id.clone(),
-                quantity: item.quantity,
+            let order = &mut orders[index].1;
+            let reseller =
+                item.participants.iter().flatten().find(|p| p.key.eq_ignore_ascii_case(RESELLER_PARTICIPANT));
+            order.line_items.push(LineItem {
+                friendly_name: item.friendly_name.clone(),
+                term_duration: Some(item.term_duration.clone()),
+                partner_id_on_record: reseller.map(|p| p.value.clone()),
+                provisioning_context: item.provisioning_context.clone(),
+                ..LineItem::of(order.line_items.len() as i64, &item.catalog_item_id, item.quantity)
             });
+            if order.currency_code.is_none() {
+                order.currency_code.clone_from(&item.currency_code);
+            }
         }
-        groups.into_iter().map(|(_, items)| items).collect()
+        orders.into_iter().map(|(_, order)| order).collect()
     }
+}
+
+/// The participant of a cart's line item that names the indirect reseller of the purchase: its
+/// value is the order line item's `partnerIdOnRecord`.
+const RESELLER_PARTICIPANT: &str = "transaction_reseller";
+
+/// An order a checkout places, before it has an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartOrder {
+    pub billing_cycle: String,
+    pub currency_code: Option<String>,
+    pub line_items: Vec<LineItem>,
 }
 
 /// A line item as stored and answered (camelCase, as Partner Center's).
@@ -173,6 +201,29 @@ const BILLING_CYCLES: &[(&str, u32)] =
 /// The terms of today's offers, as ISO 8601 durations, in months.
 const TERMS: &[(&str, u32)] = &[("P1M", 1), ("P1Y", 12), ("P3Y", 36)];
 
+const CYCLES: &str = "monthly, annual, triennial, one_time or none";
+const TERM_NAMES: &str = "P1M, P1Y or P3Y";
+
+/// A billing cycle, in any case and with or without its underscore, as Partner Center spells it,
+/// with the shortest term it needs (in months).
+pub fn billing_cycle(raw: &str) -> Result<(&'static str, u32), String> {
+    let wanted = raw.replace('_', "");
+    BILLING_CYCLES
+        .iter()
+        .find(|(name, _)| name.replace('_', "").eq_ignore_ascii_case(&wanted))
+        .copied()
+        .ok_or_else(|| format!("'{raw}' is not a billing cycle: {CYCLES}"))
+}
+
+/// A term (ISO 8601, any case), with its length in months.
+pub fn term(raw: &str) -> Result<(&'static str, u32), String> {
+    TERMS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
+        .copied()
+        .ok_or_else(|| format!("'{raw}' is not a term: {TERM_NAMES} (ISO 8601)"))
+}
+
 /// A catalogue item id: `product:sku:availability`, a product id of 12 letters or digits, a SKU id
 /// of 4 and an availability id of 12 (`CFQ7TTC0LH18:0001:CFQ7TTC0K5BC`), kept as sent.
 pub fn parse_catalog_item_id(raw: &str) -> Result<String, String> {
@@ -224,30 +275,19 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         problem("quantity", format!("must be between 1 and {MAX_QUANTITY}"));
     }
-    let cycles = "monthly, annual, triennial, one_time or none";
     let cycle = match item.billing_cycle.as_deref().map(str::trim) {
         None | Some("") => {
-            problem("billingCycle", format!("is required: {cycles}"));
+            problem("billingCycle", format!("is required: {CYCLES}"));
             None
         }
-        Some(raw) => {
-            let wanted = raw.replace('_', "");
-            let found = BILLING_CYCLES.iter().find(|(name, _)| name.replace('_', "").eq_ignore_ascii_case(&wanted));
-            found.copied().or_else(|| {
-                problem("billingCycle", format!("'{raw}' is not a billing cycle: {cycles}"));
-                None
-            })
-        }
+        Some(raw) => billing_cycle(raw).map_err(|p| problem("billingCycle", p)).ok(),
     };
     let term = match item.term_duration.as_deref().map(str::trim) {
         None | Some("") => {
-            problem("termDuration", "is required: P1M, P1Y or P3Y".into());
+            problem("termDuration", format!("is required: {TERM_NAMES}"));
             None
         }
-        Some(raw) => TERMS.iter().find(|(name, _)| name.eq_ignore_ascii_case(raw)).copied().or_else(|| {
-            problem("termDuration", format!("'{raw}' is not a term: P1M, P1Y or P3Y (ISO 8601)"));
-            None
-        }),
+        Some(raw) => term(raw).map_err(|p| problem("termDuration", p)).ok(),
     };
     if let (Some((cycle, cycle_months)), Some((term, term_months))) = (cycle, term) {
         if cycle_months > term_months {
@@ -368,11 +408,17 @@ mod tests {
     }
 
     #[test]
-    fn each_order_group_is_one_order() {
+    fn each_order_group_and_billing_cycle_is_one_order_with_the_choices_made_in_the_cart() {
         let mut a = item(ITEM, "monthly", "P1M");
         a.order_group = Some("a".into());
+        a.friendly_name = Some("Sales seats".into());
+        a.currency_code = Some("eur".into());
+        a.participants = Some(vec![Participant { key: "transaction_reseller".into(), value: "5417628".into() }]);
         let plain = item("DZH318Z0BQ3Q:0007:DZH318Z0BQ1T", "annual", "P1Y");
-        let line_items = validate_line_items(Some(&[a.clone(), plain, a])).unwrap();
+        let mut yearly = a.clone();
+        yearly.billing_cycle = Some("annual".into());
+        yearly.term_duration = Some("P1Y".into());
+        let line_items = validate_line_items(Some(&[a.clone(), plain, a, yearly])).unwrap();
         let now = Utc::now();
         let cart = Cart {
             id: "k".into(),
@@ -386,9 +432,19 @@ mod tests {
             expires_at: now + lifetime(),
         };
         let orders = cart.orders();
-        assert_eq!(orders.len(), 2);
-        assert_eq!(orders[0].iter().map(|l| l.line_item_number).collect::<Vec<_>>(), [0, 1]);
-        assert_eq!(orders[1][0].offer_id, "DZH318Z0BQ3Q:0007:DZH318Z0BQ1T");
+        assert_eq!(orders.len(), 3, "group a monthly, group 0 annual, group a annual");
+        assert_eq!(orders[0].line_items.iter().map(|l| l.line_item_number).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!((orders[0].billing_cycle.as_str(), orders[0].currency_code.as_deref()), ("monthly", Some("EUR")));
+        let first = &orders[0].line_items[0];
+        assert_eq!(first.friendly_name.as_deref(), Some("Sales seats"));
+        assert_eq!(first.term_duration.as_deref(), Some("P1M"));
+        assert_eq!(first.partner_id_on_record.as_deref(), Some("5417628"));
+        assert_eq!(orders[1].line_items[0].offer_id, "DZH318Z0BQ3Q:0007:DZH318Z0BQ1T");
+        assert_eq!((orders[1].billing_cycle.as_str(), orders[1].currency_code.as_deref()), ("annual", None));
+        assert_eq!(
+            (orders[2].billing_cycle.as_str(), orders[2].line_items[0].term_duration.as_deref()),
+            ("annual", Some("P1Y"))
+        );
         assert!(!cart.is_expired(now + lifetime() - Duration::milliseconds(1)));
         assert!(cart.is_expired(now + lifetime()));
     }

@@ -2,16 +2,44 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::agreements::{Agreement, AgreementSource, AgreementType};
 use super::timeline::ServiceDate;
 
+/// A line item of an order, as stored and answered (camelCase, as Partner Center's): what was
+/// bought, and the choices made for it (each left out when none was made).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
     pub line_item_number: i64,
     pub offer_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
     pub quantity: i64,
+    /// ISO 8601: `P1M`, `P1Y`, `P3Y`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<String>,
+    /// The indirect reseller the purchase is for (a cart's `transaction_reseller` participant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id_on_record: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_context: Option<BTreeMap<String, String>>,
+}
+
+impl LineItem {
+    /// A line item with nothing chosen but the offer and the quantity.
+    pub fn of(line_item_number: i64, offer_id: &str, quantity: i64) -> Self {
+        LineItem {
+            line_item_number,
+            offer_id: offer_id.to_string(),
+            friendly_name: None,
+            quantity,
+            term_duration: None,
+            partner_id_on_record: None,
+            provisioning_context: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +47,10 @@ pub struct Order {
     pub id: String,
     pub customer_id: String,
     pub partner_tenant_id: String,
+    /// `monthly`, `annual`, … (as a cart spells it); None when the order named none.
+    pub billing_cycle: Option<String>,
+    /// The three-letter currency of a checkout whose cart named one.
+    pub currency_code: Option<String>,
     pub line_items: Vec<LineItem>,
     pub creation_date: DateTime<Utc>,
     pub status: String,
@@ -37,6 +69,8 @@ impl Order {
             id,
             customer_id: customer_id.to_string(),
             partner_tenant_id: partner_tenant_id.to_string(),
+            billing_cycle: None,
+            currency_code: None,
             line_items,
             creation_date: at,
             status: "completed".into(),
@@ -49,7 +83,10 @@ impl Order {
 pub struct LineItemInput {
     pub line_item_number: Option<i64>,
     pub offer_id: Option<String>,
+    pub friendly_name: Option<String>,
     pub quantity: Option<i64>,
+    pub term_duration: Option<String>,
+    pub partner_id_on_record: Option<String>,
 }
 
 pub const MAX_QUANTITY: i64 = 100_000;
@@ -76,12 +113,40 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
         if valid.iter().any(|v: &LineItem| v.line_item_number == number) {
             problems.push(format!("lineItems[{i}].lineItemNumber: {number} is used twice"));
         }
-        valid.push(LineItem { line_item_number: number, offer_id: offer.to_string(), quantity });
+        let term = match item.term_duration.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(raw) => {
+                super::carts::term(raw).map_err(|p| problems.push(format!("lineItems[{i}].termDuration: {p}"))).ok()
+            }
+        };
+        let texts = [("friendlyName", &item.friendly_name), ("partnerIdOnRecord", &item.partner_id_on_record)];
+        for (field, text) in texts {
+            if text.as_deref().is_some_and(|t| t.chars().count() > super::carts::MAX_TEXT_LEN) {
+                problems
+                    .push(format!("lineItems[{i}].{field}: must be at most {} characters", super::carts::MAX_TEXT_LEN));
+            }
+        }
+        valid.push(LineItem {
+            friendly_name: item.friendly_name.clone(),
+            term_duration: term.map(|(name, _)| name.to_string()),
+            partner_id_on_record: item.partner_id_on_record.clone().filter(|p| !p.trim().is_empty()),
+            ..LineItem::of(number, offer, quantity)
+        });
     }
     if problems.is_empty() {
         Ok(valid)
     } else {
         Err(problems)
+    }
+}
+
+/// An order's `billingCycle`, when it names one: as a cart spells it (`monthly`, `annual`, …).
+pub fn validate_billing_cycle(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(raw) => super::carts::billing_cycle(raw)
+            .map(|(name, _)| Some(name.to_string()))
+            .map_err(|p| format!("billingCycle: {p}")),
     }
 }
 
@@ -259,13 +324,23 @@ mod tests {
             line_item_number: None,
             offer_id: Some("CFQ7TTC0LH18:0001".into()),
             quantity: Some(2),
+            term_duration: Some("p1y".into()),
+            friendly_name: Some("Seats".into()),
+            ..LineItemInput::default()
         }]))
         .unwrap();
         assert_eq!(ok[0].line_item_number, 0);
+        assert_eq!((ok[0].term_duration.as_deref(), ok[0].friendly_name.as_deref()), (Some("P1Y"), Some("Seats")));
         assert_eq!(validate_line_items(None).unwrap_err(), vec!["lineItems: at least one line item is required"]);
         let bad = validate_line_items(Some(&[
-            LineItemInput { line_item_number: Some(1), offer_id: None, quantity: Some(0) },
-            LineItemInput { line_item_number: Some(1), offer_id: Some("x".into()), quantity: Some(1) },
+            LineItemInput { line_item_number: Some(1), offer_id: None, quantity: Some(0), ..LineItemInput::default() },
+            LineItemInput {
+                line_item_number: Some(1),
+                offer_id: Some("x".into()),
+                quantity: Some(1),
+                term_duration: Some("P2Y".into()),
+                ..LineItemInput::default()
+            },
         ]))
         .unwrap_err();
         assert_eq!(
@@ -273,8 +348,12 @@ mod tests {
             vec![
                 "lineItems[0].offerId: is required",
                 "lineItems[0].quantity: must be between 1 and 100000",
-                "lineItems[1].lineItemNumber: 1 is used twice"
+                "lineItems[1].lineItemNumber: 1 is used twice",
+                "lineItems[1].termDuration: 'P2Y' is not a term: P1M, P1Y or P3Y (ISO 8601)",
             ]
         );
+        assert_eq!(validate_billing_cycle(Some("Annual")), Ok(Some("annual".into())));
+        assert_eq!(validate_billing_cycle(Some(" ")), Ok(None));
+        assert!(validate_billing_cycle(Some("weekly")).unwrap_err().starts_with("billingCycle: 'weekly'"));
     }
 }

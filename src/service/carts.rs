@@ -114,9 +114,13 @@ pub async fn check_out_cart(
         return Ok(placed(unit.orders_of_cart(&cart.id).await?));
     }
     let mut orders = Vec::new();
-    for line_items in cart.orders() {
+    for placed in cart.orders() {
         let id = ctx.ids.guid(IdKind::Order);
-        let order = Order::completed(id, &cart.customer_id, &caller.partner.tenant_id, line_items, now);
+        let order = Order {
+            billing_cycle: Some(placed.billing_cycle),
+            currency_code: placed.currency_code,
+            ..Order::completed(id, &cart.customer_id, &caller.partner.tenant_id, placed.line_items, now)
+        };
         unit.insert_order_of_cart(&order, &cart.id).await?;
         orders.push(order);
     }

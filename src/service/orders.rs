@@ -6,7 +6,7 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::Agreement;
 use crate::domain::ids::CustomerId;
-use crate::domain::orders::{mca_accepted, validate_line_items, LineItemInput, Order};
+use crate::domain::orders::{mca_accepted, validate_billing_cycle, validate_line_items, LineItemInput, Order};
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
@@ -15,6 +15,8 @@ pub struct NewOrder<'a> {
     /// The order's id when the caller names it (a seed does); generated otherwise.
     pub id: Option<String>,
     pub reference_customer_id: Option<&'a str>,
+    /// `monthly`, `annual`, …; None when the order names none.
+    pub billing_cycle: Option<&'a str>,
     pub line_items: Option<&'a [LineItemInput]>,
 }
 
@@ -24,10 +26,9 @@ pub async fn place_order(
     permit: &Permit<'_, ops::CreateOrder>,
     unit: &mut UnitOfWork,
     customer_id: &CustomerId,
-    reference_customer_id: Option<&str>,
-    line_items: Option<&[LineItemInput]>,
+    order: NewOrder<'_>,
 ) -> ServiceResult<Order> {
-    place_order_as(ctx, permit, unit, customer_id, NewOrder { id: None, reference_customer_id, line_items }).await
+    place_order_as(ctx, permit, unit, customer_id, NewOrder { id: None, ..order }).await
 }
 
 /// Place an order (see `place_order`), with the id the caller names, if any.
@@ -38,13 +39,14 @@ pub async fn place_order_as(
     customer_id: &CustomerId,
     new: NewOrder<'_>,
 ) -> ServiceResult<Order> {
-    let NewOrder { id, reference_customer_id, line_items } = new;
+    let NewOrder { id, reference_customer_id, billing_cycle, line_items } = new;
     let agreements = agreements_for(ctx, permit, customer_id).await?;
     let mut problems = Vec::new();
     // Ids are GUIDs, compared without regard to case like the id in the path.
     if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && CustomerId::parse(r) != *customer_id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
+    let billing_cycle = validate_billing_cycle(billing_cycle).map_err(|p| problems.push(p)).ok().flatten();
     let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();
     let Some(line_items) = items.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
@@ -52,7 +54,8 @@ pub async fn place_order_as(
     purchase_gate(ctx, &agreements, customer_id).await?;
     let id = id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order));
     let partner = &permit.caller().partner.tenant_id;
-    let order = Order::completed(id, customer_id.as_str(), partner, line_items, ctx.clock.now().await?);
+    let placed = Order::completed(id, customer_id.as_str(), partner, line_items, ctx.clock.now().await?);
+    let order = Order { billing_cycle, ..placed };
     unit.insert_order(&order).await?;
     Ok(order)
 }

@@ -175,7 +175,7 @@ const ORDERS_SEEN_BY: &str = concat!(
     served_by!("c.id", "$2"),
     " AS served FROM customers c WHERE c.id = $1) \
      SELECT seen.served AS seen_served, o.id, o.customer_id, o.partner_tenant_id, \
-     o.line_items, o.creation_date, o.status \
+     o.line_items, o.creation_date, o.status, o.billing_cycle, o.currency_code \
      FROM seen LEFT JOIN orders o ON o.customer_id = seen.id AND seen.served AND (o.partner_tenant_id = $2 \
        OR EXISTS (SELECT 1 FROM customer_relationships r JOIN partners p ON p.tenant_id = r.partner_tenant_id \
          WHERE r.customer_id = o.customer_id AND r.partner_tenant_id = o.partner_tenant_id \

@@ -9,13 +9,16 @@ use crate::domain::orders::Order;
 
 /// An order; `$7` the cart whose checkout placed it, if one did.
 const INSERT_ORDER: &str = "INSERT INTO orders (id, customer_id, partner_tenant_id, line_items, creation_date, \
-     status, cart_id, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
+     status, cart_id, billing_cycle, currency_code, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM orders))";
 
 /// The orders the checkout of cart `$1` placed.
-const ORDERS_OF_CART: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
+const ORDERS_OF_CART: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status, \
+     billing_cycle, currency_code \
      FROM orders WHERE cart_id = $1 ORDER BY seq, id";
 
-const ORDERS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status \
+const ORDERS_OF_CUSTOMER: &str = "SELECT id, customer_id, partner_tenant_id, line_items, creation_date, status, \
+     billing_cycle, currency_code \
      FROM orders WHERE customer_id = $1 ORDER BY seq, id";
 
 #[derive(sqlx::FromRow)]
@@ -27,6 +30,8 @@ pub(super) struct OrderRow {
     line_items: String,
     creation_date: DateTime<Utc>,
     status: String,
+    billing_cycle: Option<String>,
+    currency_code: Option<String>,
 }
 
 impl TryFrom<OrderRow> for Order {
@@ -40,6 +45,8 @@ impl TryFrom<OrderRow> for Order {
             partner_tenant_id: row.partner_tenant_id,
             creation_date: row.creation_date,
             status: row.status,
+            billing_cycle: row.billing_cycle,
+            currency_code: row.currency_code,
         })
     }
 }
@@ -86,6 +93,8 @@ impl UnitOfWork {
             Value::Time(o.creation_date),
             Value::Text(&o.status),
             Value::MaybeText(cart_id),
+            Value::MaybeText(o.billing_cycle.as_deref()),
+            Value::MaybeText(o.currency_code.as_deref()),
         ];
         self.write(INSERT_ORDER, &values, Expect::Rows(1)).await?;
         Ok(())

@@ -113,8 +113,19 @@ async fn a_cart_is_created_read_changed_and_checked_out_into_its_orders() {
     assert_eq!(result["orderErrors"], json!([]));
     let orders = result["orders"].as_array().unwrap();
     assert_eq!(orders.len(), 2, "one order per order group: {result}");
-    assert_eq!(orders[0]["lineItems"], json!([{"lineItemNumber": 0, "offerId": ITEM, "quantity": 3}]));
-    assert_eq!(orders[1]["lineItems"], json!([{"lineItemNumber": 0, "offerId": RESERVATION, "quantity": 1}]));
+    // Each order carries what was chosen in the cart: its billing cycle, and each line item's term,
+    // friendly name, partner of record (the transaction_reseller participant) and provisioning context.
+    assert_eq!(
+        orders[0]["lineItems"],
+        json!([{"lineItemNumber": 0, "offerId": ITEM, "quantity": 3, "termDuration": "P1M", "provisioningContext": {}}])
+    );
+    assert_eq!(orders[0]["billingCycle"], "monthly");
+    assert_eq!(
+        orders[1]["lineItems"],
+        json!([{"lineItemNumber": 0, "offerId": RESERVATION, "quantity": 1, "termDuration": "P1Y",
+                "partnerIdOnRecord": "1234567"}])
+    );
+    assert_eq!(orders[1]["billingCycle"], "annual");
     assert_eq!(orders[0]["referenceCustomerId"], customer.as_str());
     let cart = app.get_json(&path, &token).await;
     assert_eq!(cart["status"], "Ordered");

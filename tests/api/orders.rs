@@ -35,6 +35,19 @@ async fn orders_are_refused_until_the_agreement_is_on_record() {
     assert_eq!(list["items"][0]["id"], order["id"]);
     // GUIDs compare without regard to case, in the body as in the path
     assert_eq!(app.order(&p.token, &id.to_uppercase()).await.status(), 201);
+    // What the order is bought with is kept and answered, never dropped.
+    let chosen = json!({"referenceCustomerId": id, "billingCycle": "Annual", "lineItems": [
+        {"lineItemNumber": 0, "offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "friendlyName": "Sales seats",
+         "quantity": 2, "termDuration": "p1y"}]});
+    let placed: Value = app.post(&format!("/v1/customers/{id}/orders"), &p.token, &chosen).await.json().await.unwrap();
+    assert_eq!(placed["billingCycle"], "annual");
+    assert_eq!(
+        placed["lineItems"],
+        json!([{"lineItemNumber": 0, "offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "friendlyName": "Sales seats",
+                "quantity": 2, "termDuration": "P1Y"}])
+    );
+    let read = app.get_json(&format!("/v1/customers/{id}/orders/{}", placed["id"].as_str().unwrap()), &p.token).await;
+    assert_eq!(read, placed);
 }
 
 #[tokio::test]
@@ -75,6 +88,11 @@ async fn order_bodies_are_validated() {
     )
     .await;
     assert_eq!(e["data"].as_array().unwrap().len(), 2);
+    let weekly =
+        json!({"billingCycle": "weekly", "lineItems": [{"offerId": "x", "quantity": 1, "termDuration": "P2Y"}]});
+    let e = assert_error(app.post(&path, &p.token, &weekly).await, 400, 990401).await;
+    let data = e["data"].to_string();
+    assert!(data.contains("billingCycle: 'weekly'") && data.contains("lineItems[0].termDuration: 'P2Y'"), "{data}");
     let helpdesk = app.mint(&p.tenant_id, &["HelpdeskAgent"], false).await;
     assert_error(app.order(&helpdesk, id).await, 403, 900150).await;
     assert_eq!(app.get(&path, &helpdesk).await.status(), 200);

@@ -443,19 +443,20 @@ async fn the_outbox_filters_by_recipient_customer_partner_and_delivery_time() {
 async fn orders_and_sessions_are_read_back_as_written() {
     let (store, _database) = store_with_customer().await;
     for (i, id) in ["o2", "o1"].into_iter().enumerate() {
+        let mut item = LineItem::of(0, "offer", i as i64 + 1);
+        item.term_duration = Some("P1Y".into());
         let order = Order {
-            id: id.into(),
-            customer_id: "c1".into(),
-            partner_tenant_id: "p1".into(),
-            line_items: vec![LineItem { line_item_number: 0, offer_id: "offer".into(), quantity: i as i64 + 1 }],
-            creation_date: at(0),
-            status: "completed".into(),
+            billing_cycle: Some("annual".into()),
+            currency_code: Some("EUR".into()),
+            ..Order::completed(id.into(), "c1", "p1", vec![item], at(0))
         };
         insert_order(&store, &order).await.unwrap();
     }
     let orders = store.orders("c1").await.unwrap();
     assert_eq!(orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o2", "o1"], "in the order placed");
     assert_eq!(orders[1].line_items[0].quantity, 2);
+    assert_eq!((orders[1].billing_cycle.as_deref(), orders[1].currency_code.as_deref()), (Some("annual"), Some("EUR")));
+    assert_eq!(orders[1].line_items[0].term_duration.as_deref(), Some("P1Y"));
     let session = web_session("s", Signer::CustomerAdmin("c1".into()), at(60));
     store.insert_web_session(&session).await.unwrap();
     assert_eq!(store.web_session("s").await.unwrap(), Some(session));
@@ -912,14 +913,7 @@ async fn reads_come_with_their_access_check() {
     add_relationship(&store, "c1", "other", at(1)).await.unwrap();
     insert_customer(&store, &customer("c2", "empty", "res"), &["res".into()]).await.unwrap();
     for (i, by) in ["res", "other", "prov"].into_iter().enumerate() {
-        let order = Order {
-            id: format!("o{i}-{by}"),
-            customer_id: "c1".into(),
-            partner_tenant_id: by.into(),
-            line_items: vec![LineItem { line_item_number: 0, offer_id: "offer".into(), quantity: 1 }],
-            creation_date: at(0),
-            status: "completed".into(),
-        };
+        let order = Order::completed(format!("o{i}-{by}"), "c1", by, vec![LineItem::of(0, "offer", 1)], at(0));
         insert_order(&store, &order).await.unwrap();
     }
     let agreement = confirmation("a1", "c1", "res", "Ana");

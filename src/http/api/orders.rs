@@ -15,12 +15,13 @@ use crate::domain::orders::LineItemInput;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{RawJson, Unit};
 use crate::service::access::{ops, permit};
-use crate::service::orders;
+use crate::service::orders::{self, NewOrder};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderBody {
     reference_customer_id: Option<String>,
+    billing_cycle: Option<String>,
     line_items: Option<Vec<LineItemInput>>,
 }
 
@@ -34,15 +35,13 @@ pub async fn create_order(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let permit = permit::<ops::CreateOrder>(&caller)?;
     let body: OrderBody = body.parse()?;
-    let order = orders::place_order(
-        &ctx,
-        &permit,
-        &mut unit,
-        &customer_id,
-        body.reference_customer_id.as_deref(),
-        body.line_items.as_deref(),
-    )
-    .await?;
+    let order = NewOrder {
+        id: None,
+        reference_customer_id: body.reference_customer_id.as_deref(),
+        billing_cycle: body.billing_cycle.as_deref(),
+        line_items: body.line_items.as_deref(),
+    };
+    let order = orders::place_order(&ctx, &permit, &mut unit, &customer_id, order).await?;
     Ok((StatusCode::CREATED, Json(wire::order(&order))))
 }
 

@@ -185,7 +185,7 @@ pub fn customer(c: &Customer, credentials: Option<(&str, &str)>) -> Value {
 }
 
 pub fn order(o: &Order) -> Value {
-    json!({
+    let mut order = json!({
         "id": o.id,
         "referenceCustomerId": o.customer_id,
         "lineItems": o.line_items,
@@ -193,7 +193,15 @@ pub fn order(o: &Order) -> Value {
         "status": o.status,
         "links": {"self": {"uri": format!("/customers/{}/orders/{}", o.customer_id, o.id), "method": "GET", "headers": []}},
         "attributes": {"objectType": "Order"},
-    })
+    });
+    // What the order was bought with, when it named it.
+    if let Some(cycle) = &o.billing_cycle {
+        order["billingCycle"] = json!(cycle);
+    }
+    if let Some(currency) = &o.currency_code {
+        order["currencyCode"] = json!(currency);
+    }
+    order
 }
 
 /// A cart, as Partner Center renders it.

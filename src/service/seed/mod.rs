@@ -296,22 +296,17 @@ async fn seed_orders(
             line_item_number: Some(0),
             offer_id: Some(o.offer_id.clone()),
             quantity: o.quantity.or(Some(1)),
+            ..LineItemInput::default()
         }];
         if o.bypass_agreement_gate {
             let line_items =
                 validate_line_items(Some(&items)).map_err(|p| entry_error(&entry, ServiceError::Validation(p)))?;
-            let order = Order {
-                id,
-                customer_id: customer_id.clone(),
-                partner_tenant_id: partner_id.clone(),
-                line_items,
-                creation_date: ctx.clock.now().await?,
-                status: "completed".into(),
-            };
+            let order = Order::completed(id, customer_id, partner_id, line_items, ctx.clock.now().await?);
             in_unit!(ctx, |unit| Ok(unit.insert_order(&order).await?)).await?;
         } else {
             let caller = seed_caller(ctx, partner_id).await?;
-            let order = NewOrder { id: Some(id), reference_customer_id: None, line_items: Some(&items) };
+            let order =
+                NewOrder { id: Some(id), reference_customer_id: None, billing_cycle: None, line_items: Some(&items) };
             in_unit!(ctx, |unit| {
                 place_order_as(ctx, &permit::<ops::CreateOrder>(&caller)?, unit, &CustomerId::parse(customer_id), order)
                     .await
