@@ -56,6 +56,11 @@ impl Ids {
         Self { seed, streams: Mutex::default(), random: Mutex::new(StdRng::from_entropy()) }
     }
 
+    /// Whether ids come from seeded streams (`--deterministic-seed`).
+    pub fn is_deterministic(&self) -> bool {
+        self.seed.is_some()
+    }
+
     /// In deterministic mode, start every stream again (after a full reset, the same calls give
     /// the same ids again).
     pub fn restart(&self) {

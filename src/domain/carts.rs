@@ -100,14 +100,16 @@ impl Cart {
         now >= self.expires_at
     }
 
-    /// The orders the checkout places: one per `orderGroup` and billing cycle (an order has one),
-    /// in the order they first appear, each order's line items numbered from 0 and carrying the
+    /// The orders the checkout places: one per `orderGroup`, billing cycle and currency (an order
+    /// has one of each), in the order they first appear, each order's line items numbered from 0 and carrying the
     /// choices made for them in the cart.
     pub fn orders(&self) -> Vec<CartOrder> {
         let mut orders: Vec<(&str, CartOrder)> = Vec::new();
         for item in &self.line_items {
             let same = |(group, order): &(&str, CartOrder)| {
-                *group == item.order_group && order.billing_cycle == item.billing_cycle
+                *group == item.order_group
+                    && order.billing_cycle == item.billing_cycle
+                    && order.currency_code == item.currency_code
             };
             let index = match orders.iter().position(same) {
                 Some(index) => index,
@@ -131,9 +133,6 @@ impl Cart {
                 provisioning_context: item.provisioning_context.clone(),
                 ..LineItem::of(order.line_items.len() as i64, &item.catalog_item_id, item.quantity)
             });
-            if order.currency_code.is_none() {
-                order.currency_code.clone_from(&item.currency_code);
-            }
         }
         orders.into_iter().map(|(_, order)| order).collect()
     }
@@ -224,6 +223,14 @@ pub fn term(raw: &str) -> Result<(&'static str, u32), String> {
         .ok_or_else(|| format!("'{raw}' is not a term: {TERM_NAMES} (ISO 8601)"))
 }
 
+/// Whether a billing cycle fits a term: no longer than it (annual billing needs `P1Y` or `P3Y`).
+pub fn cycle_fits_term((cycle, cycle_months): (&str, u32), (term, term_months): (&str, u32)) -> Result<(), String> {
+    if cycle_months > term_months {
+        return Err(format!("{cycle} billing needs a term of at least {cycle_months} months, not {term}"));
+    }
+    Ok(())
+}
+
 /// A catalogue item id: `product:sku:availability`, a product id of 12 letters or digits, a SKU id
 /// of 4 and an availability id of 12 (`CFQ7TTC0LH18:0001:CFQ7TTC0K5BC`), kept as sent.
 pub fn parse_catalog_item_id(raw: &str) -> Result<String, String> {
@@ -289,12 +296,9 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
         }
         Some(raw) => term(raw).map_err(|p| problem("termDuration", p)).ok(),
     };
-    if let (Some((cycle, cycle_months)), Some((term, term_months))) = (cycle, term) {
-        if cycle_months > term_months {
-            problem(
-                "billingCycle",
-                format!("{cycle} billing needs a term of at least {cycle_months} months, not {term}"),
-            );
+    if let (Some(cycle), Some(term)) = (cycle, term) {
+        if let Err(p) = cycle_fits_term(cycle, term) {
+            problem("billingCycle", p);
         }
     }
     let currency_code = item.currency_code.as_deref();

@@ -127,7 +127,7 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
             }
         }
         valid.push(LineItem {
-            friendly_name: item.friendly_name.clone(),
+            friendly_name: item.friendly_name.clone().filter(|n| !n.trim().is_empty()),
             term_duration: term.map(|(name, _)| name.to_string()),
             partner_id_on_record: item.partner_id_on_record.clone().filter(|p| !p.trim().is_empty()),
             ..LineItem::of(number, offer, quantity)
@@ -140,13 +140,30 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
     }
 }
 
-/// An order's `billingCycle`, when it names one: as a cart spells it (`monthly`, `annual`, …).
-pub fn validate_billing_cycle(raw: Option<&str>) -> Result<Option<String>, String> {
-    match raw.map(str::trim).filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(raw) => super::carts::billing_cycle(raw)
-            .map(|(name, _)| Some(name.to_string()))
-            .map_err(|p| format!("billingCycle: {p}")),
+/// An order's `billingCycle` (when it names one: as a cart spells it, `monthly`, `annual`, …) and
+/// its line items, checked together as a cart's are: each line item's term no shorter than the
+/// billing cycle. Every problem is named.
+pub fn validate_order(
+    billing_cycle: Option<&str>,
+    items: Option<&[LineItemInput]>,
+) -> Result<(Option<String>, Vec<LineItem>), Vec<String>> {
+    let mut problems = Vec::new();
+    let cycle = match billing_cycle.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => super::carts::billing_cycle(raw).map_err(|p| problems.push(format!("billingCycle: {p}"))).ok(),
+    };
+    let items = validate_line_items(items).map_err(|p| problems.extend(p)).ok();
+    if let (Some(cycle), Some(items)) = (cycle, &items) {
+        for (i, item) in items.iter().enumerate() {
+            let term = item.term_duration.as_deref().and_then(|t| super::carts::term(t).ok());
+            if let Some(Err(p)) = term.map(|term| super::carts::cycle_fits_term(cycle, term)) {
+                problems.push(format!("lineItems[{i}].termDuration: {p}"));
+            }
+        }
+    }
+    match items {
+        Some(items) if problems.is_empty() => Ok((cycle.map(|(name, _)| name.to_string()), items)),
+        _ => Err(problems),
     }
 }
 
@@ -352,8 +369,20 @@ mod tests {
                 "lineItems[1].termDuration: 'P2Y' is not a term: P1M, P1Y or P3Y (ISO 8601)",
             ]
         );
-        assert_eq!(validate_billing_cycle(Some("Annual")), Ok(Some("annual".into())));
-        assert_eq!(validate_billing_cycle(Some(" ")), Ok(None));
-        assert!(validate_billing_cycle(Some("weekly")).unwrap_err().starts_with("billingCycle: 'weekly'"));
+        let yearly = |term: &str| LineItemInput {
+            offer_id: Some("x".into()),
+            quantity: Some(1),
+            term_duration: Some(term.into()),
+            ..LineItemInput::default()
+        };
+        let (cycle, _) = validate_order(Some("Annual"), Some(&[yearly("P1Y")])).unwrap();
+        assert_eq!(cycle.as_deref(), Some("annual"));
+        assert_eq!(validate_order(Some(" "), Some(&[yearly("P1M")])).unwrap().0, None);
+        assert_eq!(
+            validate_order(Some("annual"), Some(&[yearly("P1M")])).unwrap_err(),
+            ["lineItems[0].termDuration: annual billing needs a term of at least 12 months, not P1M"]
+        );
+        let weekly = validate_order(Some("weekly"), Some(&[yearly("P1Y")])).unwrap_err();
+        assert!(weekly[0].starts_with("billingCycle: 'weekly'"), "{weekly:?}");
     }
 }

@@ -209,7 +209,13 @@ pub enum ResetScope {
 
 /// Forget everything (and start the deterministic id sequence again), or one partner's state.
 pub async fn reset(ctx: &AppContext, partner_tenant_id: Option<&PartnerId>) -> ServiceResult<ResetScope> {
-    let partner = partner_tenant_id.filter(|p| !p.as_str().is_empty()).map(|p| p.to_string());
+    if partner_tenant_id.is_some_and(|p| p.as_str().trim().is_empty()) {
+        // Never read as "everything".
+        return Err(ServiceError::Validation(
+            vec!["partnerTenantId: empty; send a partner persona's tenant id".into()],
+        ));
+    }
+    let partner = partner_tenant_id.map(|p| p.to_string());
     if let Some(p) = &partner {
         ctx.store.partner(p).await?.ok_or_else(|| ServiceError::PartnerNotFound(p.clone()))?;
     }

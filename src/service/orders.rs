@@ -6,7 +6,7 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::Agreement;
 use crate::domain::ids::CustomerId;
-use crate::domain::orders::{mca_accepted, validate_billing_cycle, validate_line_items, LineItemInput, Order};
+use crate::domain::orders::{mca_accepted, validate_order, LineItemInput, Order};
 use crate::ids::IdKind;
 use crate::store::UnitOfWork;
 
@@ -46,9 +46,8 @@ pub async fn place_order_as(
     if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && CustomerId::parse(r) != *customer_id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
-    let billing_cycle = validate_billing_cycle(billing_cycle).map_err(|p| problems.push(p)).ok().flatten();
-    let items = validate_line_items(line_items).map_err(|p| problems.extend(p)).ok();
-    let Some(line_items) = items.filter(|_| problems.is_empty()) else {
+    let valid = validate_order(billing_cycle, line_items).map_err(|p| problems.extend(p)).ok();
+    let Some((billing_cycle, line_items)) = valid.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
     purchase_gate(ctx, &agreements, customer_id).await?;

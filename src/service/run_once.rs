@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::error::ServiceResult;
 use crate::app::AppContext;
-use crate::store::{RequestLock, StoredResponse, UnitOfWork};
+use crate::store::{RequestLock, StoreError, StoredResponse, UnitOfWork};
 
 /// Kept answers are forgotten after this many hours of emulator time.
 pub const KEEP_HOURS: i64 = 24;
@@ -150,11 +150,17 @@ pub async fn claim(
 }
 
 /// Keep the final answer of a claimed request, in its unit of work (committed with its writes).
-pub async fn keep(unit: &mut UnitOfWork, ticket: Ticket, code: u16, body: String) -> ServiceResult<()> {
+/// False when another request with the id (on another replica) answered first: the unit is not
+/// to be committed, and the request is to run again, into that answer.
+pub async fn keep(unit: &mut UnitOfWork, ticket: Ticket, code: u16, body: String) -> ServiceResult<bool> {
     let Ticket(mut entry) = ticket;
     entry.status = code;
     entry.body = body;
-    Ok(unit.keep_answer(&entry).await?)
+    match unit.keep_answer(&entry).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::Changed) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The answer kept under a partner's request id, if it is still remembered and was made by the

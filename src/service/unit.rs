@@ -25,8 +25,13 @@ pub enum Committed {
 
 impl Unit {
     /// A unit whose request runs again when its commit says so (`Committed::RunAgain`): on
-    /// PostgreSQL its writes are sent as one statement at its commit.
+    /// PostgreSQL its writes are sent as one statement at its commit. In deterministic mode a
+    /// transaction, as `begin_exact`: a request run twice would draw its ids twice, and the ids
+    /// would no longer be the same run after run and on either backend.
     pub fn begin(ctx: &AppContext) -> Self {
+        if ctx.ids.is_deterministic() {
+            return Self::begin_exact(ctx);
+        }
         Unit(ctx.store.begin_one_statement())
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::conn::{Expect, Value};
 use super::request_ids::{StoredResponse, StoredResponseRow, KEPT_ANSWER};
-use super::{Store, StoreResult, UnitOfWork};
+use super::{Store, StoreError, StoreResult, UnitOfWork};
 
 /// Written by the unit of work that holds the request id's lock, in the request's own transaction.
 const KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, \
@@ -47,10 +47,10 @@ impl Store {
 }
 
 impl UnitOfWork {
-    /// Keep the request's final answer under its id. A unit sent as one statement holds the id
-    /// only in its replica's memory: its answer goes in only where the id has none (or only the
-    /// stale one the unit read), and its commit fails with `Changed` when another replica's
-    /// request with the id answered first.
+    /// Keep the request's final answer under its id. On PostgreSQL a unit sent as one statement
+    /// holds the id only in its replica's memory: its answer goes in only where the id has none
+    /// (or only the stale one the unit read), and `Changed` (at once, or at the commit of a unit
+    /// sent as one statement) says that another replica's request with the id answered first.
     pub async fn keep_answer(&mut self, r: &StoredResponse) -> StoreResult<()> {
         let mut values = vec![
             Value::Text(&r.partner_tenant_id),
@@ -66,10 +66,15 @@ impl UnitOfWork {
         match self.seen_answer() {
             Some(seen) => {
                 values.push(Value::Int(seen.unwrap_or(-1)));
-                self.write(CLAIM_AND_KEEP_ANSWER, &values, Expect::Rows(1)).await?
+                if self.write(CLAIM_AND_KEEP_ANSWER, &values, Expect::Rows(1)).await? == 0 {
+                    // Another replica's request with this id answered first.
+                    return Err(StoreError::Changed);
+                }
             }
-            None => self.write(KEEP_ANSWER, &values, Expect::Any).await?,
-        };
+            None => {
+                self.write(KEEP_ANSWER, &values, Expect::Any).await?;
+            }
+        }
         Ok(())
     }
 }

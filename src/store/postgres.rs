@@ -96,18 +96,21 @@ impl Postgres {
 
 impl Postgres {
     pub fn unit(&self) -> PgUnit {
-        PgUnit { pool: self.writer.clone(), tx: None, one: None }
-    }
-
-    pub fn one_statement_unit(&self) -> PgUnit {
-        let one = OneStatementUnit {
-            reader: self.reader.clone(),
-            writes: OneStatement::default(),
+        PgUnit {
+            pool: self.writer.clone(),
+            tx: None,
+            one: None,
             in_progress: self.in_progress.clone(),
             held: None,
             seen_answer: None,
-        };
-        PgUnit { pool: self.writer.clone(), tx: None, one: Some(Box::new(one)) }
+        }
+    }
+
+    pub fn one_statement_unit(&self) -> PgUnit {
+        let one = OneStatementUnit { reader: self.reader.clone(), writes: OneStatement::default() };
+        let mut unit = self.unit();
+        unit.one = Some(Box::new(one));
+        unit
     }
 }
 
@@ -117,24 +120,26 @@ impl Postgres {
 ///
 /// Or, for the API's writes, a unit sent as one statement (`one_statement.rs`): its writes are
 /// gathered and sent together at its commit, so that a request is one round trip on the writer.
-/// It reads through the reader pool meanwhile; its request id is held in this replica's memory
-/// while the request runs, and across replicas by the kept answer's row, which its statement
-/// inserts only where no answer is (or only the stale one it read): the second of two requests
-/// with one id on two replicas fails its statement, runs again and gets the first's answer.
+/// It reads through the reader pool meanwhile.
+///
+/// Both hold a request id in this replica's memory while their request runs, and keep its answer
+/// only where the id has none (or only the stale one the unit read): the second of two requests
+/// with one id, on two replicas, one of them sent as one statement, stores nothing (`Changed`),
+/// runs again and gets the first's answer.
 pub(super) struct PgUnit {
     pool: PgPool,
     tx: Option<Transaction<'static, sqlx::Postgres>>,
     one: Option<Box<OneStatementUnit>>,
-}
-
-pub(super) struct OneStatementUnit {
-    reader: PgPool,
-    writes: OneStatement,
     in_progress: IdsInProgress,
     held: Option<InProgress>,
     /// The request id's kept answer as the unit read it: `Some(None)` when there was none, and
     /// `Some(Some(claimed_at_ms))` for a stale one (older than 24 hours), which its answer replaces.
     seen_answer: Option<Option<i64>>,
+}
+
+pub(super) struct OneStatementUnit {
+    reader: PgPool,
+    writes: OneStatement,
 }
 
 impl PgUnit {
@@ -171,10 +176,10 @@ impl PgUnit {
         self.one.as_ref().map(|one| &one.reader)
     }
 
-    /// For a unit sent as one statement, the kept answer its request id had when the unit took it
-    /// (None within: there was none; else its `claimed_at_ms`).
+    /// The kept answer the unit's request id had when the unit took it (None within: there was
+    /// none; else its `claimed_at_ms`); None when the unit took no id.
     pub(super) fn seen_answer(&self) -> Option<Option<i64>> {
-        self.one.as_ref().and_then(|one| one.seen_answer)
+        self.seen_answer
     }
 }
 
@@ -185,31 +190,50 @@ impl PgUnit {
         request_id: &str,
         wait: bool,
     ) -> StoreResult<RequestLock> {
-        if let Some(one) = &mut self.one {
-            return one.lock_request(partner_tenant_id, request_id, wait).await;
-        }
+        let Some(held) = self.in_progress.hold(partner_tenant_id, request_id, wait).await else {
+            return Ok(RequestLock::Busy);
+        };
+        self.held = Some(held);
+        let kept = match &self.one {
+            Some(one) => {
+                let row: Option<StoredResponseRow> = sqlx::query_as(KEPT_ANSWER)
+                    .bind(partner_tenant_id)
+                    .bind(request_id)
+                    .fetch_optional(&one.reader)
+                    .await?;
+                row.map(StoredResponse::try_from).transpose()?
+            }
+            None => {
+                if !self.lock_in_database(partner_tenant_id, request_id, wait).await? {
+                    return Ok(RequestLock::Busy);
+                }
+                kept_answer(&mut self.conn().await?, partner_tenant_id, request_id).await?
+            }
+        };
+        self.seen_answer = Some(kept.as_ref().map(|k| k.claimed_at_ms));
+        Ok(RequestLock::Locked(kept))
+    }
+
+    /// The request id's advisory lock, for the rest of the unit's transaction: false when another
+    /// unit (on any replica) holds it, at once or, with `wait`, after `REQUEST_LOCK_WAIT`.
+    async fn lock_in_database(&mut self, partner_tenant_id: &str, request_id: &str, wait: bool) -> StoreResult<bool> {
         let key = format!("{partner_tenant_id}\u{1f}{request_id}");
         let conn = self.connection().await?;
-        let locked = if wait {
+        if wait {
             // The wait is bounded by the transaction's lock timeout, set back afterwards.
             let patience = format!("{}ms", REQUEST_LOCK_WAIT.as_millis());
             sqlx::query(SET_LOCK_TIMEOUT).bind(&patience).execute(&mut *conn).await?;
             let waited = sqlx::query(WAIT_FOR_REQUEST_ID).bind(&key).execute(&mut *conn).await;
             sqlx::query(SET_LOCK_TIMEOUT).bind("0").execute(&mut *conn).await?;
             match waited {
-                Ok(_) => true,
+                Ok(_) => Ok(true),
                 // lock_not_available: the other unit held it past the wait.
-                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => false,
-                Err(e) => return Err(e.into()),
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => Ok(false),
+                Err(e) => Err(e.into()),
             }
         } else {
-            sqlx::query_scalar(LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?
-        };
-        if !locked {
-            return Ok(RequestLock::Busy);
+            Ok(sqlx::query_scalar(LOCK_REQUEST_ID).bind(&key).fetch_one(&mut *conn).await?)
         }
-        let kept = kept_answer(&mut self.conn().await?, partner_tenant_id, request_id).await?;
-        Ok(RequestLock::Locked(kept))
     }
 
     pub(super) async fn commit(mut self) -> StoreResult<()> {
@@ -220,25 +244,6 @@ impl PgUnit {
             Some(tx) => Ok(tx.commit().await?),
             None => Ok(()),
         }
-    }
-}
-
-impl OneStatementUnit {
-    async fn lock_request(
-        &mut self,
-        partner_tenant_id: &str,
-        request_id: &str,
-        wait: bool,
-    ) -> StoreResult<RequestLock> {
-        let Some(held) = self.in_progress.hold(partner_tenant_id, request_id, wait).await else {
-            return Ok(RequestLock::Busy);
-        };
-        self.held = Some(held);
-        let row: Option<StoredResponseRow> =
-            sqlx::query_as(KEPT_ANSWER).bind(partner_tenant_id).bind(request_id).fetch_optional(&self.reader).await?;
-        let kept = row.map(StoredResponse::try_from).transpose()?;
-        self.seen_answer = Some(kept.as_ref().map(|k| k.claimed_at_ms));
-        Ok(RequestLock::Locked(kept))
     }
 }
 

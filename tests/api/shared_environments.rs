@@ -177,6 +177,11 @@ async fn a_partner_named_in_the_other_place_still_scopes_the_change_and_a_misspe
     assert_eq!(reset["reset"], format!("partner {a}"));
     let still = app.get(&format!("/v1/customers/{}", b_customer["id"].as_str().unwrap()), &b.token).await;
     assert_eq!(still.status(), 200, "the other partner's customer is still there");
+    // A blank partner is refused, never read as "everything".
+    let blank = app.control(Method::POST, "/_emulator/reset", Some(&json!({"partnerTenantId": " "}))).await;
+    assert_eq!(blank.status(), 400);
+    let still = app.get(&format!("/v1/customers/{}", b_customer["id"].as_str().unwrap()), &b.token).await;
+    assert_eq!(still.status(), 200, "nothing was reset");
 
     // A misspelt member of the control plane's own bodies is refused, naming it, not dropped.
     for (path, body, member) in [

@@ -1027,6 +1027,16 @@ async fn a_unit_sent_as_one_statement_stores_everything_or_nothing_when_what_it_
     let refused = exact.insert_agreement(&confirmation("a3", "c1", "p1", "Ana"), None).await;
     assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
 
+    // A transaction's unit learns at once that another replica's statement answered its id first.
+    let mut exact = first.begin();
+    assert!(matches!(lock(&mut exact, "r2").await, RequestLock::Locked(None)));
+    let mut other = second.begin_one_statement();
+    assert!(matches!(lock(&mut other, "r2").await, RequestLock::Locked(None)), "no lock in the database");
+    other.keep_answer(&answer("r2", at(0))).await.unwrap();
+    other.commit().await.unwrap();
+    assert!(matches!(exact.keep_answer(&answer("r2", at(0))).await, Err(StoreError::Changed)));
+    drop(exact);
+
     // A customer with two relationships, one statement: each row in its own place of the order.
     let mut unit = first.begin_one_statement();
     first.insert_partner(&partner("p2", PartnerType::DirectBill, None), at(0)).await.unwrap();

@@ -155,14 +155,17 @@ const MAX_KEPT_BODY: usize = 1024 * 1024;
 /// writes going through (`Unit::begin`). When one did not (a duplicate, a taken domain, an id or
 /// a cart a concurrent request took), that statement stored nothing, and the request runs again
 /// in a unit that sees each write's outcome as it happens (`Unit::begin_exact`) and answers it.
+/// How many times a write runs at most: once as one statement, then in transactions.
+const RUNS: u32 = 3;
+
 async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
         Ok(body) => body,
         Err(rejection) => return body_rejection(state, rejection).into_response(),
     };
-    for optimistic in [true, false] {
-        let mut unit = if optimistic { Unit::begin(state) } else { Unit::begin_exact(state) };
+    for run in 0..RUNS {
+        let mut unit = if run == 0 { Unit::begin(state) } else { Unit::begin_exact(state) };
         let ticket = match claim_request_id(state, &mut unit, &parts, &body).await {
             Ok(ticket) => ticket,
             Err(answer) => return answer,
@@ -180,7 +183,9 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
         }
         let response = match ticket {
             Some(ticket) => match keep(&mut unit, ticket, response).await {
-                Ok(response) => response,
+                Ok(Some(response)) => response,
+                // Another replica's request with this id answered first: run again, into its answer.
+                Ok(None) => continue,
                 Err(e) => return ApiError::from(e).into_response(),
             },
             None => response,
@@ -192,7 +197,8 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
-    // Only a unit sent as one statement asks to run again, and the second run is not one.
+    // Each run again is in a transaction, which only a request with the same id on another
+    // replica answering first can send round again.
     ApiError::from(ServiceError::Unavailable(StoreError::Changed)).into_response()
 }
 
@@ -234,13 +240,15 @@ async fn claim_request_id(
 }
 
 /// Keep the final answer under the request's id, in its unit; the answer goes on to the client.
-async fn keep(unit: &mut Unit, ticket: Ticket, response: Response) -> Result<Response, ServiceError> {
+/// None: another request with the id answered first, and the unit is not to be committed.
+async fn keep(unit: &mut Unit, ticket: Ticket, response: Response) -> Result<Option<Response>, ServiceError> {
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_KEPT_BODY)
         .await
         .map_err(|_| ServiceError::Internal("the response body could not be buffered".into()))?;
-    run_once::keep(unit, ticket, parts.status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()).await?;
-    Ok(Response::from_parts(parts, Body::from(bytes)))
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let kept = run_once::keep(unit, ticket, parts.status.as_u16(), body).await?;
+    Ok(kept.then(|| Response::from_parts(parts, Body::from(bytes))))
 }
 
 /// An answer a retry should get again: success or the caller's mistake. Server errors, timeouts

@@ -86,7 +86,14 @@ fn partner_scope(
         }
         other => other.map(PartnerId::parse),
     };
-    let in_body = in_body.map(PartnerId::parse);
+    let in_body = match in_body {
+        Some(raw) if raw.trim().is_empty() => {
+            return Err(ApiError::InvalidQueryParameter(
+                "partnerTenantId: empty; send a partner persona's tenant id".into(),
+            ))
+        }
+        other => other.map(PartnerId::parse),
+    };
     match (in_query, in_body) {
         (Some(q), Some(b)) if q != b => Err(ApiError::InvalidQueryParameter(format!(
             "partnerTenantId: the query names {q} and the body {b}; name the partner once"
@@ -111,5 +118,6 @@ mod tests {
         assert_eq!(partner_scope(&q, Some(&p.to_uppercase())).unwrap().unwrap().as_str(), p, "one id in any case");
         assert!(partner_scope(&q, Some("7e57da7a-0000-4000-8000-00000000d002")).is_err());
         assert!(partner_scope(&QueryParams::parse("partnerTenantId="), None).is_err());
+        assert!(partner_scope(&none, Some(" ")).is_err(), "a blank one in the body is refused too, not dropped");
     }
 }
