@@ -41,6 +41,12 @@ impl Unit {
         Unit(ctx.store.begin())
     }
 
+    /// Whether the unit may ask for its request to run again (`Committed::RunAgain`, or a kept
+    /// answer refused): PostgreSQL's units only.
+    pub fn may_run_again(&self) -> bool {
+        self.0.may_run_again()
+    }
+
     /// Make every write of the unit durable; when this returns `Stored`, they are on disk.
     pub async fn commit(self) -> ServiceResult<Committed> {
         match self.0.commit().await {

@@ -74,8 +74,8 @@ pub(super) fn add_values(args: &mut sqlx::postgres::PgArguments, values: &[Value
     use sqlx::Arguments;
     for value in values {
         let added = match *value {
-            Value::Text(v) => args.add(v.to_string()),
-            Value::MaybeText(v) => args.add(v.map(str::to_string)),
+            Value::Text(v) => args.add(v),
+            Value::MaybeText(v) => args.add(v),
             Value::Time(v) => args.add(v),
             Value::Int(v) => args.add(v),
             Value::Int4(v) => args.add(v),

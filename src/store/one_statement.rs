@@ -10,6 +10,8 @@
 //! are stored together or not at all, and no connection is held while the request's use case runs.
 
 use sqlx::postgres::{PgArguments, PgPool};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::conn::{add_values, Expect, Value};
 use super::{StoreError, StoreResult};
@@ -17,32 +19,25 @@ use super::{StoreError, StoreResult};
 /// The writes of a unit, gathered until its commit.
 #[derive(Default)]
 pub(super) struct OneStatement {
-    /// `w1 AS (…), w2 AS (…)`, with their placeholders numbered in one series.
-    ctes: String,
+    /// Each write's statement.
+    writes: Vec<&'static str>,
+    /// Each write's values, in placeholder order.
     args: PgArguments,
-    /// The placeholders used so far.
-    params: usize,
+    /// How many values each write binds.
+    params: Vec<usize>,
     /// The rows each write must change; -1: any number.
     expected: Vec<i64>,
-    /// The tables written so far, each with how many rows this statement inserted in it: the
-    /// insertion order (`seq`) of a second row counts the first, which the statement cannot see.
-    inserted: Vec<(String, usize)>,
 }
 
 /// What the statement's last part raises when a write changed other rows than counted on.
 const SERIALIZATION_FAILURE: &str = "40001";
 
 impl OneStatement {
-    /// Add a write (one `INSERT` or `UPDATE`, with `$1…` placeholders for `values`).
-    pub fn push(&mut self, sql: &str, values: &[Value<'_>], expect: Expect) -> StoreResult<()> {
-        let sql = self.in_insertion_order(sql);
-        let n = self.expected.len() + 1;
-        if n > 1 {
-            self.ctes.push_str(", ");
-        }
-        self.ctes.push_str(&format!("w{n} AS ({} RETURNING 1)", renumbered(&sql, self.params)));
+    /// Add a write (one `INSERT` or `UPDATE`, a constant with `$1…` placeholders for `values`).
+    pub fn push(&mut self, sql: &'static str, values: &[Value<'_>], expect: Expect) -> StoreResult<()> {
+        self.writes.push(sql);
         add_values(&mut self.args, values)?;
-        self.params += values.len();
+        self.params.push(values.len());
         self.expected.push(match expect {
             Expect::Rows(rows) => i64::try_from(rows).unwrap_or(i64::MAX),
             Expect::Any => -1,
@@ -52,12 +47,11 @@ impl OneStatement {
 
     /// Send the writes in one statement; `Changed` when one changed other rows than counted on.
     pub async fn run(self, pool: &PgPool) -> StoreResult<()> {
-        let OneStatement { ctes, mut args, params, expected, .. } = self;
-        if expected.is_empty() {
+        let OneStatement { writes, mut args, params, expected } = self;
+        if writes.is_empty() {
             return Ok(());
         }
-        let counts: Vec<String> = (1..=expected.len()).map(|n| format!("(SELECT count(*) FROM w{n})")).collect();
-        let sql = format!("WITH {ctes} SELECT pce_unit_check(ARRAY[{}], ${})", counts.join(", "), params + 1);
+        let sql = statement(&writes, &params);
         {
             use sqlx::Arguments;
             args.add(expected).map_err(|e| StoreError::Corrupt(format!("a value could not be encoded: {e}")))?;
@@ -70,29 +64,63 @@ impl OneStatement {
             Err(e) => Err(e.into()),
         }
     }
+}
 
-    /// An insert's `(SELECT COALESCE(MAX(seq), 0) + 1 FROM t)` is `+ 2` for the second row this
-    /// statement inserts in `t`, and so on: the statement's subqueries all see the table as it was.
-    fn in_insertion_order(&mut self, sql: &str) -> String {
-        const NEXT_SEQ: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM ";
-        let Some(at) = sql.find(NEXT_SEQ) else { return sql.to_string() };
-        let rest = &sql[at + NEXT_SEQ.len()..];
-        let table = rest.split(')').next().unwrap_or_default().trim().to_string();
-        let earlier = match self.inserted.iter_mut().find(|(t, _)| *t == table) {
-            Some((_, rows)) => {
-                *rows += 1;
-                *rows - 1
-            }
-            None => {
-                self.inserted.push((table.clone(), 1));
-                0
-            }
-        };
-        if earlier == 0 {
-            return sql.to_string();
+/// The text of the statement of `writes` (each with its number of values): composed once per
+/// sequence of writes, then read from memory. The emulator's writes are constants, so there are a
+/// few dozen such sequences.
+fn statement(writes: &[&'static str], params: &[usize]) -> Arc<str> {
+    type Shape = Vec<usize>;
+    static KNOWN: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
+    const MAX_KNOWN: usize = 1024;
+    let shape: Shape = writes.iter().map(|sql| sql.as_ptr() as usize).collect();
+    let known = KNOWN.get_or_init(Mutex::default);
+    if let Some(text) = known.lock().unwrap_or_else(|p| p.into_inner()).get(&shape) {
+        return text.clone();
+    }
+    let text: Arc<str> = compose(writes, params).into();
+    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+    if known.len() < MAX_KNOWN {
+        known.insert(shape, text.clone());
+    }
+    text
+}
+
+/// `WITH w1 AS (… RETURNING 1), … SELECT pce_unit_check(ARRAY[(SELECT count(*) FROM w1), …], $N)`,
+/// the writes' placeholders numbered in one series and the expected counts the last.
+fn compose(writes: &[&'static str], params: &[usize]) -> String {
+    let mut ctes = Vec::with_capacity(writes.len());
+    let mut offset = 0;
+    for (n, (sql, count)) in writes.iter().zip(params).enumerate() {
+        // The first, second, … row this statement inserts in the table.
+        let table = seq_table(sql);
+        let nth = 1 + writes[..n].iter().filter(|earlier| table.is_some() && seq_table(earlier) == table).count();
+        let sql = in_insertion_order(sql, nth);
+        ctes.push(format!("w{} AS ({} RETURNING 1)", n + 1, renumbered(&sql, offset)));
+        offset += count;
+    }
+    let counts: Vec<String> = (1..=writes.len()).map(|n| format!("(SELECT count(*) FROM w{n})")).collect();
+    format!("WITH {} SELECT pce_unit_check(ARRAY[{}], ${})", ctes.join(", "), counts.join(", "), offset + 1)
+}
+
+/// An insert's `(SELECT COALESCE(MAX(seq), 0) + 1 FROM t)`.
+const NEXT_SEQ: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM ";
+
+/// The table whose insertion order (`seq`) `sql` takes, if it takes one.
+fn seq_table(sql: &str) -> Option<&str> {
+    let at = sql.find(NEXT_SEQ)?;
+    sql[at + NEXT_SEQ.len()..].split(')').next().map(str::trim)
+}
+
+/// `sql` for the `nth` row the statement inserts in its table: `+ 2` for the second, and so on,
+/// as the statement's subqueries all see the table as it was before it.
+fn in_insertion_order(sql: &str, nth: usize) -> String {
+    match (nth, sql.find(NEXT_SEQ)) {
+        (2.., Some(at)) => {
+            let next = format!("(SELECT COALESCE(MAX(seq), 0) + {nth} FROM ");
+            format!("{}{next}{}", &sql[..at], &sql[at + NEXT_SEQ.len()..])
         }
-        let next = format!("(SELECT COALESCE(MAX(seq), 0) + {} FROM ", earlier + 1);
-        format!("{}{next}{rest}", &sql[..at])
+        _ => sql.to_string(),
     }
 }
 
@@ -130,27 +158,35 @@ mod tests {
 
     #[test]
     fn writes_become_ctes_checked_in_order() {
-        let mut one = OneStatement::default();
-        one.push("INSERT INTO a (x) VALUES ($1)", &[Value::Text("1")], Expect::Rows(1)).unwrap();
-        one.push("UPDATE b SET y = $1 WHERE z = $2", &[Value::Int(2), Value::Int4(3)], Expect::Any).unwrap();
+        let writes = ["INSERT INTO a (x) VALUES ($1)", "UPDATE b SET y = $1 WHERE z = $2"];
         assert_eq!(
-            one.ctes,
-            "w1 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1), w2 AS (UPDATE b SET y = $2 WHERE z = $3 RETURNING 1)"
+            compose(&writes, &[1, 2]),
+            "WITH w1 AS (INSERT INTO a (x) VALUES ($1) RETURNING 1), w2 AS (UPDATE b SET y = $2 WHERE z = $3 \
+             RETURNING 1) SELECT pce_unit_check(ARRAY[(SELECT count(*) FROM w1), (SELECT count(*) FROM w2)], $4)"
         );
-        assert_eq!(one.expected, vec![1, -1]);
-        assert_eq!(one.params, 3);
+        let mut one = OneStatement::default();
+        one.push(writes[0], &[Value::Text("1")], Expect::Rows(1)).unwrap();
+        one.push(writes[1], &[Value::Int(2), Value::Int4(3)], Expect::Any).unwrap();
+        assert_eq!((one.expected, one.params), (vec![1, -1], vec![1, 2]));
     }
 
     #[test]
     fn a_second_row_in_a_table_comes_after_the_first() {
+        const R: &str = "INSERT INTO r (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM r))";
+        const O: &str = "INSERT INTO o (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM o))";
         let mut one = OneStatement::default();
-        let sql = "INSERT INTO r (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM r))";
-        assert_eq!(one.in_insertion_order(sql), sql);
+        for sql in [R, O, R] {
+            one.push(sql, &[Value::Text("x")], Expect::Rows(1)).unwrap();
+        }
+        let text = statement(&one.writes, &one.params);
+        assert!(text.contains("+ 1 FROM r)) RETURNING 1), w2") && text.contains("+ 2 FROM r)) RETURNING 1)"), "{text}");
+        assert!(text.contains("+ 1 FROM o)) RETURNING 1)"), "{text}");
+        assert_eq!(seq_table(R), Some("r"));
+        assert_eq!(in_insertion_order(R, 1), R);
         assert_eq!(
-            one.in_insertion_order(sql),
+            in_insertion_order(R, 2),
             "INSERT INTO r (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 2 FROM r))"
         );
-        let other = "INSERT INTO o (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM o))";
-        assert_eq!(one.in_insertion_order(other), other);
+        assert_eq!(statement(&one.writes, &one.params), statement(&one.writes, &one.params), "composed once");
     }
 }

@@ -157,7 +157,7 @@ impl PgUnit {
 
     /// Run a write now, or, in a unit sent as one statement, add it to the statement: the rows
     /// `expect` counts on (checked when the statement runs).
-    pub(super) async fn write(&mut self, sql: &str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
+    pub(super) async fn write(&mut self, sql: &'static str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
         match &mut self.one {
             Some(one) => {
                 one.writes.push(sql, values, expect)?;

@@ -65,11 +65,17 @@ impl UnitOfWork {
 
     /// Run a write (one statement, its values in placeholder order); the rows it changed. A unit
     /// sent as one statement keeps it for its commit and answers the rows `expect` counts on.
-    pub(super) async fn write(&mut self, sql: &str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
+    pub(super) async fn write(&mut self, sql: &'static str, values: &[Value<'_>], expect: Expect) -> StoreResult<u64> {
         match &mut *self.0 {
             Backend::Postgres(unit) => unit.write(sql, values, expect).await,
             Backend::Sqlite(unit) => execute(&mut unit.conn().await?, sql, values).await,
         }
+    }
+
+    /// Whether the unit may fail with `Changed` at its commit or when it keeps its answer (a unit
+    /// on PostgreSQL), and so its request run again.
+    pub fn may_run_again(&self) -> bool {
+        matches!(&*self.0, Backend::Postgres(_))
     }
 
     /// For a unit sent as one statement, the kept answer its request id had when the unit took

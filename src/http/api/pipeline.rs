@@ -20,7 +20,7 @@
 
 use crate::domain::digest::sha256_hex;
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{FromRequest, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -33,7 +33,7 @@ use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
-use crate::http::edge::extract::{bearer_token, body_rejection, query_pairs};
+use crate::http::edge::extract::{bearer_token, query_pairs};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
 use crate::service::unit::{Committed, Unit};
@@ -147,6 +147,9 @@ pub async fn inject_faults(ctx: &AppState, req: &Parts) -> Option<Response> {
 pub const REPLAYED_HEADER: &str = "x-pce-replayed";
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 
+/// How many times a write runs at most: once as one statement, then in transactions.
+const RUNS: u32 = 3;
+
 /// Run a write (a POST, or a PUT: a cart's update) in a unit of work, or replay its kept answer, or
 /// refuse it (see the module's description). GETs write nothing and run as they come
 /// (`api_request`).
@@ -155,23 +158,25 @@ const MAX_KEPT_BODY: usize = 1024 * 1024;
 /// writes going through (`Unit::begin`). When one did not (a duplicate, a taken domain, an id or
 /// a cart a concurrent request took), that statement stored nothing, and the request runs again
 /// in a unit that sees each write's outcome as it happens (`Unit::begin_exact`) and answers it.
-/// How many times a write runs at most: once as one statement, then in transactions.
-const RUNS: u32 = 3;
-
 async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
+    let body = match to_bytes(body, state.config.max_body_bytes).await {
         Ok(body) => body,
-        Err(rejection) => return body_rejection(state, rejection).into_response(),
+        Err(_) => return ApiError::PayloadTooLarge(state.config.max_body_bytes).into_response(),
     };
+    // The request's head, kept for a run again only where a unit may ask for one (PostgreSQL).
+    let mut parts = Some(parts);
     for run in 0..RUNS {
         let mut unit = if run == 0 { Unit::begin(state) } else { Unit::begin_exact(state) };
-        let ticket = match claim_request_id(state, &mut unit, &parts, &body).await {
+        let Some(head) = parts.as_ref() else { break };
+        let ticket = match claim_request_id(state, &mut unit, head, &body).await {
             Ok(ticket) => ticket,
             Err(answer) => return answer,
         };
+        let head = if unit.may_run_again() { Some(head.clone()) } else { None };
+        let Some(head) = head.or_else(|| parts.take()) else { break };
         let slot = UnitSlot::holding(unit);
-        let mut req = Request::from_parts(parts.clone(), Body::from(body.clone()));
+        let mut req = Request::from_parts(head, Body::from(body.clone()));
         req.extensions_mut().insert(slot.clone());
         let response = next.clone().run(req).await;
         // The handler has returned, and with it the unit it borrowed.
