@@ -251,3 +251,20 @@ pub async fn follow_refused(http: &reqwest::Client, base: &str, r: Response, fie
     assert_eq!(again.status(), status, "a refresh shows the same page");
     again
 }
+
+/// The ids of the customers a burst of identical creations (one `MS-RequestId`) made: each answer
+/// is a 201 or a 409 990408 (the first still runs).
+pub async fn customers_made_by(
+    mut sends: tokio::task::JoinSet<reqwest::Result<Response>>,
+) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    while let Some(answer) = sends.join_next().await {
+        let answer = answer.unwrap().unwrap();
+        match answer.status().as_u16() {
+            201 => drop(ids.insert(answer.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string())),
+            409 => drop(assert_error(answer, 409, 990408).await),
+            other => panic!("unexpected status {other}: {}", answer.text().await.unwrap()),
+        }
+    }
+    ids
+}

@@ -33,6 +33,18 @@ const MCA: &str = "117a77b0-9360-443b-8795-c6dedc750cf9";
 
 /// A migrated store on a fresh database, with the database's handle: the test keeps it (as
 /// `_database`) so the database is dropped when the test ends, and not before.
+/// A fresh store on PostgreSQL, or None when the suite runs on SQLite (for what only PostgreSQL
+/// has: replicas sharing a database, a server that drops connections, units sent as one statement).
+async fn postgres_store() -> Option<(Arc<Store>, Arc<database::TestDatabase>)> {
+    let database = database::fresh_database().await;
+    if !database.url.starts_with("postgres") {
+        return None;
+    }
+    let store = store::connect(&database.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Some((store, database))
+}
+
 async fn fresh_store() -> (Arc<Store>, Arc<database::TestDatabase>) {
     let database = database::fresh_database().await;
     let store = store::connect(&database.url).await.expect("connect");
@@ -843,15 +855,9 @@ async fn an_acceptance_before_the_2023_refresh_is_no_duplicate_of_a_later_one() 
 /// PostgreSQL: a second replica on the same database sees the id held by the first.
 #[tokio::test]
 async fn a_request_id_held_on_one_replica_is_busy_on_another() {
-    let database = database::fresh_database().await;
-    let url = database.url.clone();
-    if !url.starts_with("postgres") {
-        // An SQLite file belongs to one emulator process: there is no second replica to ask.
-        return;
-    }
-    let first = store::connect(&url).await.unwrap();
-    first.migrate().await.unwrap();
-    let second = store::connect(&url).await.unwrap();
+    // An SQLite file belongs to one emulator process: there is no second replica to ask.
+    let Some((first, database)) = postgres_store().await else { return };
+    let second = store::connect(&database.url).await.unwrap();
     let mut holding = first.begin();
     assert!(matches!(lock(&mut holding, "r1").await, RequestLock::Locked(None)));
     let mut retry = second.begin();
@@ -867,15 +873,10 @@ async fn a_request_id_held_on_one_replica_is_busy_on_another() {
 #[tokio::test]
 async fn a_unit_whose_connection_dies_between_statements_stores_nothing() {
     use sqlx::Connection;
-    let database = database::fresh_database().await;
+    // SQLite runs in the emulator's process: it dies with it (the kill -9 check of the
+    // reliability script).
+    let Some((store, database)) = postgres_store().await else { return };
     let url = database.url.clone();
-    if !url.starts_with("postgres") {
-        // SQLite runs in the emulator's process: it dies with it (the kill -9 check of the
-        // reliability script).
-        return;
-    }
-    let store = store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
     store.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     let mut unit = store.begin();
     assert!(matches!(lock(&mut unit, "r1").await, RequestLock::Locked(None)));
@@ -977,14 +978,9 @@ async fn units_cancelled_at_any_point_leave_the_writer_usable() {
 /// its commit stores all of its writes or, when a concurrent unit changed what it read, none.
 #[tokio::test]
 async fn a_unit_sent_as_one_statement_stores_everything_or_nothing_when_what_it_read_changed() {
-    let database = database::fresh_database().await;
+    // SQLite's units are one transaction on the one writer (group commit): nothing to race.
+    let Some((first, database)) = postgres_store().await else { return };
     let url = database.url.clone();
-    if !url.starts_with("postgres") {
-        // SQLite's units are one transaction on the one writer (group commit): nothing to race.
-        return;
-    }
-    let first = store::connect(&url).await.unwrap();
-    first.migrate().await.unwrap();
     first.insert_partner(&partner("p1", PartnerType::DirectBill, None), at(0)).await.unwrap();
     insert_customer(&first, &customer("c1", "contoso", "p1"), &["p1".into()]).await.unwrap();
     let second = store::connect(&url).await.unwrap();
