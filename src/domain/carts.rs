@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::billing::{billing_cycle, cycle_fits_term, term, CYCLES, MAX_TEXT_LEN, TERM_NAMES};
 use super::orders::{LineItem, MAX_QUANTITY};
 
 /// A cart expires this long after its creation [doc], by the emulator clock.
@@ -22,8 +23,6 @@ pub fn lifetime() -> Duration {
 
 /// The most line items a cart holds (ours).
 pub const MAX_LINE_ITEMS: usize = 50;
-/// The most characters of a text of a line item (ours), as of the names elsewhere.
-pub const MAX_TEXT_LEN: usize = 256;
 /// The most participants, and entries of a provisioning context, of one line item (ours).
 const MAX_ENTRIES: usize = 20;
 /// The order group of a line item that names none.
@@ -191,44 +190,6 @@ pub struct CartLineItemInput {
     pub participants: Option<Vec<Participant>>,
     pub provisioning_context: Option<BTreeMap<String, String>>,
     pub order_group: Option<String>,
-}
-
-/// The billing cycles a purchase can have, as Partner Center spells them, and the shortest term
-/// each needs (in months).
-const BILLING_CYCLES: &[(&str, u32)] =
-    &[("monthly", 1), ("annual", 12), ("triennial", 36), ("one_time", 1), ("none", 1)];
-/// The terms of today's offers, as ISO 8601 durations, in months.
-const TERMS: &[(&str, u32)] = &[("P1M", 1), ("P1Y", 12), ("P3Y", 36)];
-
-const CYCLES: &str = "monthly, annual, triennial, one_time or none";
-const TERM_NAMES: &str = "P1M, P1Y or P3Y";
-
-/// A billing cycle, in any case and with or without its underscore, as Partner Center spells it,
-/// with the shortest term it needs (in months).
-pub fn billing_cycle(raw: &str) -> Result<(&'static str, u32), String> {
-    let wanted = raw.replace('_', "");
-    BILLING_CYCLES
-        .iter()
-        .find(|(name, _)| name.replace('_', "").eq_ignore_ascii_case(&wanted))
-        .copied()
-        .ok_or_else(|| format!("'{raw}' is not a billing cycle: {CYCLES}"))
-}
-
-/// A term (ISO 8601, any case), with its length in months.
-pub fn term(raw: &str) -> Result<(&'static str, u32), String> {
-    TERMS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
-        .copied()
-        .ok_or_else(|| format!("'{raw}' is not a term: {TERM_NAMES} (ISO 8601)"))
-}
-
-/// Whether a billing cycle fits a term: no longer than it (annual billing needs `P1Y` or `P3Y`).
-pub fn cycle_fits_term((cycle, cycle_months): (&str, u32), (term, term_months): (&str, u32)) -> Result<(), String> {
-    if cycle_months > term_months {
-        return Err(format!("{cycle} billing needs a term of at least {cycle_months} months, not {term}"));
-    }
-    Ok(())
 }
 
 /// A catalogue item id: `product:sku:availability`, a product id of 12 letters or digits, a SKU id

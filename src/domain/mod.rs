@@ -3,6 +3,7 @@
 
 pub mod agreements;
 pub mod attestations;
+pub mod billing;
 pub mod carts;
 pub mod contact;
 pub mod customer_search;

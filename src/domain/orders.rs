@@ -116,14 +116,16 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
         let term = match item.term_duration.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
             Some(raw) => {
-                super::carts::term(raw).map_err(|p| problems.push(format!("lineItems[{i}].termDuration: {p}"))).ok()
+                super::billing::term(raw).map_err(|p| problems.push(format!("lineItems[{i}].termDuration: {p}"))).ok()
             }
         };
         let texts = [("friendlyName", &item.friendly_name), ("partnerIdOnRecord", &item.partner_id_on_record)];
         for (field, text) in texts {
-            if text.as_deref().is_some_and(|t| t.chars().count() > super::carts::MAX_TEXT_LEN) {
-                problems
-                    .push(format!("lineItems[{i}].{field}: must be at most {} characters", super::carts::MAX_TEXT_LEN));
+            if text.as_deref().is_some_and(|t| t.chars().count() > super::billing::MAX_TEXT_LEN) {
+                problems.push(format!(
+                    "lineItems[{i}].{field}: must be at most {} characters",
+                    super::billing::MAX_TEXT_LEN
+                ));
             }
         }
         valid.push(LineItem {
@@ -150,13 +152,13 @@ pub fn validate_order(
     let mut problems = Vec::new();
     let cycle = match billing_cycle.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(raw) => super::carts::billing_cycle(raw).map_err(|p| problems.push(format!("billingCycle: {p}"))).ok(),
+        Some(raw) => super::billing::billing_cycle(raw).map_err(|p| problems.push(format!("billingCycle: {p}"))).ok(),
     };
     let items = validate_line_items(items).map_err(|p| problems.extend(p)).ok();
     if let (Some(cycle), Some(items)) = (cycle, &items) {
         for (i, item) in items.iter().enumerate() {
-            let term = item.term_duration.as_deref().and_then(|t| super::carts::term(t).ok());
-            if let Some(Err(p)) = term.map(|term| super::carts::cycle_fits_term(cycle, term)) {
+            let term = item.term_duration.as_deref().and_then(|t| super::billing::term(t).ok());
+            if let Some(Err(p)) = term.map(|term| super::billing::cycle_fits_term(cycle, term)) {
                 problems.push(format!("lineItems[{i}].termDuration: {p}"));
             }
         }

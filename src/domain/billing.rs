@@ -1,0 +1,43 @@
+//! The commercial choices of a purchase, as a cart and an order name them: the billing cycle, the
+//! term, and how long a purchase's texts may be. Read by carts and orders alike.
+
+/// The most characters of a text of a line item (ours), as of the names elsewhere.
+pub const MAX_TEXT_LEN: usize = 256;
+
+/// The billing cycles a purchase can have, as Partner Center spells them, and the shortest term
+/// each needs (in months).
+const BILLING_CYCLES: &[(&str, u32)] =
+    &[("monthly", 1), ("annual", 12), ("triennial", 36), ("one_time", 1), ("none", 1)];
+/// The terms of today's offers, as ISO 8601 durations, in months.
+const TERMS: &[(&str, u32)] = &[("P1M", 1), ("P1Y", 12), ("P3Y", 36)];
+
+pub const CYCLES: &str = "monthly, annual, triennial, one_time or none";
+pub const TERM_NAMES: &str = "P1M, P1Y or P3Y";
+
+/// A billing cycle, in any case and with or without its underscore, as Partner Center spells it,
+/// with the shortest term it needs (in months).
+pub fn billing_cycle(raw: &str) -> Result<(&'static str, u32), String> {
+    let wanted = raw.replace('_', "");
+    BILLING_CYCLES
+        .iter()
+        .find(|(name, _)| name.replace('_', "").eq_ignore_ascii_case(&wanted))
+        .copied()
+        .ok_or_else(|| format!("'{raw}' is not a billing cycle: {CYCLES}"))
+}
+
+/// A term (ISO 8601, any case), with its length in months.
+pub fn term(raw: &str) -> Result<(&'static str, u32), String> {
+    TERMS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
+        .copied()
+        .ok_or_else(|| format!("'{raw}' is not a term: {TERM_NAMES} (ISO 8601)"))
+}
+
+/// Whether a billing cycle fits a term: no longer than it (annual billing needs `P1Y` or `P3Y`).
+pub fn cycle_fits_term((cycle, cycle_months): (&str, u32), (term, term_months): (&str, u32)) -> Result<(), String> {
+    if cycle_months > term_months {
+        return Err(format!("{cycle} billing needs a term of at least {cycle_months} months, not {term}"));
+    }
+    Ok(())
+}
