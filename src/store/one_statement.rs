@@ -29,8 +29,11 @@ pub(super) struct OneStatement {
     expected: Vec<i64>,
 }
 
-/// What the statement's last part raises when a write changed other rows than counted on.
-const SERIALIZATION_FAILURE: &str = "40001";
+/// What the statement's last part raises when a write changed other rows than counted on; and,
+/// beside it, the refusals of a write whose premise a concurrent request changed (a row inserted
+/// or deleted meanwhile: a unique or foreign key violation), which the request's run again in a
+/// transaction answers exactly.
+const RUN_AGAIN: [&str; 3] = ["40001", "23505", "23503"];
 
 impl OneStatement {
     /// Add a write (one `INSERT` or `UPDATE`, a constant with `$1…` placeholders for `values`).
@@ -58,7 +61,7 @@ impl OneStatement {
         }
         match sqlx::query_with(&sql, args).execute(pool).await {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(SERIALIZATION_FAILURE) => {
+            Err(sqlx::Error::Database(db)) if db.code().is_some_and(|code| RUN_AGAIN.contains(&code.as_ref())) => {
                 Err(StoreError::Changed)
             }
             Err(e) => Err(e.into()),

@@ -1023,6 +1023,11 @@ async fn a_unit_sent_as_one_statement_stores_everything_or_nothing_when_what_it_
     let refused = exact.insert_agreement(&confirmation("a3", "c1", "p1", "Ana"), None).await;
     assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
 
+    // A write whose customer went meanwhile (a reset): the statement stores nothing, to run again.
+    let mut orphan = first.begin_one_statement();
+    orphan.insert_agreement(&confirmation("a9", "gone", "p1", "Zed"), None).await.unwrap();
+    assert!(matches!(orphan.commit().await, Err(StoreError::Changed)));
+
     // A transaction's unit learns at once that another replica's statement answered its id first.
     let mut exact = first.begin();
     assert!(matches!(lock(&mut exact, "r2").await, RequestLock::Locked(None)));
