@@ -78,22 +78,14 @@ fn partner_scope(
     in_body: Option<&str>,
 ) -> Result<Option<crate::domain::ids::PartnerId>, ApiError> {
     use crate::domain::ids::PartnerId;
-    let in_query = match query.get("partnerTenantId") {
+    // Named, in either place: never blank.
+    let named = |raw: Option<&str>| match raw {
         Some(raw) if raw.trim().is_empty() => {
-            return Err(ApiError::InvalidQueryParameter(
-                "partnerTenantId: empty; send a partner persona's tenant id".into(),
-            ))
+            Err(ApiError::InvalidQueryParameter("partnerTenantId: empty; send a partner persona's tenant id".into()))
         }
-        other => other.map(PartnerId::parse),
+        other => Ok(other.map(PartnerId::parse)),
     };
-    let in_body = match in_body {
-        Some(raw) if raw.trim().is_empty() => {
-            return Err(ApiError::InvalidQueryParameter(
-                "partnerTenantId: empty; send a partner persona's tenant id".into(),
-            ))
-        }
-        other => other.map(PartnerId::parse),
-    };
+    let (in_query, in_body) = (named(query.get("partnerTenantId"))?, named(in_body)?);
     match (in_query, in_body) {
         (Some(q), Some(b)) if q != b => Err(ApiError::InvalidQueryParameter(format!(
             "partnerTenantId: the query names {q} and the body {b}; name the partner once"
