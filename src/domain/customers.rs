@@ -63,6 +63,14 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
 }
 
+/// A customer as one partner sees it: with whether the customer granted that partner delegated
+/// admin privileges (Partner Center's `allowDelegatedAccess`, answered per partner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerOfPartner {
+    pub customer: Customer,
+    pub delegated_admin: bool,
+}
+
 impl Customer {
     /// The customer's primary contact as its profile gives it: the billing profile's names (or
     /// the default address's), its email and the address's phone number. The person a partner

@@ -35,6 +35,15 @@ pub struct Partner {
     pub indirect_provider_id: Option<String>,
 }
 
+/// A partner a customer works with, and whether the customer granted it delegated admin
+/// privileges (the partner that created the customer holds them; an invitation grants them when
+/// it asks for them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedPartner {
+    pub partner: Partner,
+    pub delegated_admin: bool,
+}
+
 /// Why a partner persona cannot be created as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartnerShapeError {

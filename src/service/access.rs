@@ -12,7 +12,7 @@ use crate::app::AppContext;
 use crate::auth::Caller;
 use crate::domain::agreements::Agreement;
 use crate::domain::carts::{Cart, CartId};
-use crate::domain::customers::Customer;
+use crate::domain::customers::{Customer, CustomerOfPartner};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::Order;
 use crate::domain::permissions::authorize;
@@ -44,6 +44,16 @@ pub async fn customer_for<O: Guarded>(
     permit: &Permit<'_, O>,
     customer_id: &CustomerId,
 ) -> ServiceResult<Customer> {
+    Ok(customer_of_partner(ctx, permit, customer_id).await?.customer)
+}
+
+/// The customer `customer_id` names, as `customer_for` reads it, with what the customer granted
+/// the caller's partner (delegated admin privileges or not).
+pub async fn customer_of_partner<O: Guarded>(
+    ctx: &AppContext,
+    permit: &Permit<'_, O>,
+    customer_id: &CustomerId,
+) -> ServiceResult<CustomerOfPartner> {
     let partner = &permit.caller().partner.tenant_id;
     served(permit, customer_id, ctx.store.customer_seen_by(customer_id.as_str(), partner).await?)
 }

@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::domain::orders::mca_signed_directly;
-use crate::domain::partners::Partner;
+use crate::domain::partners::{Partner, RelatedPartner};
 use crate::store::UnitOfWork;
 
 /// Check the customer admin's credentials, under the sign-in lockout. Unknown users are checked
@@ -91,13 +91,13 @@ pub async fn invitation_view(
 ) -> ServiceResult<Option<InvitationView>> {
     let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(None) };
     let already_related =
-        ctx.store.related_partners(&customer.id).await?.iter().any(|p| p.tenant_id == partner.tenant_id);
+        ctx.store.related_partners(&customer.id).await?.iter().any(|r| r.partner.tenant_id == partner.tenant_id);
     let document_uri = document_uris(ctx, &customer_document_link(ctx, customer).await?).display;
     Ok(Some(InvitationView { partner, already_related, document_uri }))
 }
 
-/// The partners the customer works with.
-pub async fn partners(ctx: &AppContext, customer: &Customer) -> ServiceResult<Vec<Partner>> {
+/// The partners the customer works with, each with what the customer granted it.
+pub async fn partners(ctx: &AppContext, customer: &Customer) -> ServiceResult<Vec<RelatedPartner>> {
     Ok(ctx.store.related_partners(&customer.id).await?)
 }
 
@@ -106,9 +106,12 @@ pub async fn partner_details(
     ctx: &AppContext,
     customer: &Customer,
     partner_id: &PartnerId,
-) -> ServiceResult<Option<(Partner, Vec<Agreement>)>> {
+) -> ServiceResult<Option<(RelatedPartner, Vec<Agreement>)>> {
     let related = ctx.store.related_partners(&customer.id).await?;
-    let Some(partner) = related.into_iter().find(|p| p.tenant_id == partner_id.as_str()) else { return Ok(None) };
+    let Some(related) = related.into_iter().find(|r| r.partner.tenant_id == partner_id.as_str()) else {
+        return Ok(None);
+    };
+    let partner = &related.partner;
     let confirmations = ctx
         .store
         .agreements(&customer.id)
@@ -116,7 +119,7 @@ pub async fn partner_details(
         .into_iter()
         .filter(|a| a.partner_tenant_id.as_deref() == Some(partner.tenant_id.as_str()))
         .collect();
-    Ok(Some((partner, confirmations)))
+    Ok(Some((related, confirmations)))
 }
 
 /// The customer accepts the agreement on its agreement page.
@@ -154,11 +157,14 @@ pub enum InvitationOutcome {
 
 /// Accept a partner's reseller-relationship invitation together with the Microsoft Customer
 /// Agreement. The agreement rules run first: when they refuse, no relationship is created.
-/// A customer that already accepted directly just gains the relationship.
+/// A customer that already accepted directly just gains the relationship. With
+/// `delegated_admin` (the invitation's `DAP=true`), the partner also gains delegated admin
+/// privileges; without, the relationship is a reseller's only (an existing one keeps what it had).
 pub async fn accept_invitation(
     ctx: &AppContext,
     customer: &Customer,
     partner_id: &str,
+    delegated_admin: bool,
     person: &ContactInput,
 ) -> ServiceResult<InvitationOutcome> {
     let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(InvitationOutcome::UnknownPartner) };
@@ -168,7 +174,7 @@ pub async fn accept_invitation(
             Ok(_) | Err(ServiceError::AlreadyAcceptedDirectly) => {}
             Err(e) => return Err(e),
         }
-        unit.add_relationship(&customer.id, &partner.tenant_id, now).await?;
+        unit.add_relationship(&customer.id, &partner.tenant_id, now, delegated_admin).await?;
         Ok(InvitationOutcome::Accepted)
     })
     .await

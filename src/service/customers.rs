@@ -1,14 +1,14 @@
 //! Customers: creating one (profile rules, the associated reseller, credentials,
 //! relationships), listing and reading them, and the reseller-relationship invitation.
 
-use super::access::{customer_for, ops, Permit};
+use super::access::{customer_of_partner, ops, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::hash_password_off_thread;
 use crate::app::AppContext;
 use crate::domain::customer_search::CustomerFilter;
 use crate::domain::customers::{
     check_associated_partner, validate_customer_profile, AssociatedPartnerError, BillingProfile, CompanyProfileInput,
-    Customer,
+    Customer, CustomerOfPartner,
 };
 use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::paging::{self, Continuation, TokenProblem};
@@ -168,8 +168,8 @@ pub async fn get_customer(
     ctx: &AppContext,
     permit: &Permit<'_, ops::GetCustomer>,
     customer_id: &CustomerId,
-) -> ServiceResult<Customer> {
-    customer_for(ctx, permit, customer_id).await
+) -> ServiceResult<CustomerOfPartner> {
+    customer_of_partner(ctx, permit, customer_id).await
 }
 
 /// `GET /v1/customers/relationshiprequests`: the invitation link, on this emulator's admin center.

@@ -12,7 +12,7 @@ use super::{Store, StoreError, StoreResult};
 use crate::domain::agreements::Agreement;
 use crate::domain::carts::Cart;
 use crate::domain::customer_search::{CustomerFilter, QuickSearch, SearchField};
-use crate::domain::customers::Customer;
+use crate::domain::customers::{Customer, CustomerOfPartner};
 use crate::domain::orders::Order;
 use crate::domain::paging::{Keyset, Position};
 
@@ -147,12 +147,15 @@ fn search_statement(db: &super::Db, field: SearchField) -> &'static str {
     customer_search(field)[usize::from(matches!(db, super::Db::Sqlite(_)))]
 }
 
-/// Customer `$1`, and whether partner `$2` serves it.
+/// Customer `$1`, whether partner `$2` serves it, and whether the customer granted `$2` itself
+/// delegated admin privileges (a partner that serves it through a reseller holds none).
 const CUSTOMER_SEEN_BY: &str = concat!(
     "SELECT c.id, c.commerce_id, c.domain, c.company_name, c.organization_registration_number, c.billing_profile, \
      c.created_by, c.associated_partner_id, c.admin_user_name, c.admin_password_hash, c.created_at, ",
     served_by!("c.id", "$2"),
-    " AS served FROM customers c WHERE c.id = $1"
+    " AS served, COALESCE((SELECT d.delegated_admin FROM customer_relationships d \
+     WHERE d.customer_id = c.id AND d.partner_tenant_id = $2), FALSE) AS delegated_admin \
+     FROM customers c WHERE c.id = $1"
 );
 
 /// The agreements of customer `$1` if partner `$2` serves it, in the order recorded: one row per
@@ -217,6 +220,7 @@ pub struct SeenCustomerRow {
     #[sqlx(flatten)]
     pub customer: CustomerRow,
     pub served: bool,
+    pub delegated_admin: bool,
 }
 
 /// A row of a list read with its access check (`AGREEMENTS_SEEN_BY`, `ORDERS_SEEN_BY`):
@@ -364,14 +368,17 @@ impl Store {
     }
 
     /// Customer `id`, if partner `partner_tenant_id` serves it (see `customers_served_by`).
-    pub async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<Customer>> {
+    pub async fn customer_seen_by(&self, id: &str, partner_tenant_id: &str) -> StoreResult<Seen<CustomerOfPartner>> {
         let row: Option<SeenCustomerRow> = on_pool!(self, reader, |pool| {
             sqlx::query_as(CUSTOMER_SEEN_BY).bind(id).bind(partner_tenant_id).fetch_optional(pool).await
         })?;
         Ok(match row {
             None => Seen::NoSuchCustomer,
             Some(row) if !row.served => Seen::NotServed,
-            Some(row) => Seen::Served(Customer::try_from(row.customer)?),
+            Some(row) => Seen::Served(CustomerOfPartner {
+                customer: Customer::try_from(row.customer)?,
+                delegated_admin: row.delegated_admin,
+            }),
         })
     }
 

@@ -36,6 +36,7 @@ pub(super) enum Value<'a> {
     Time(DateTime<Utc>),
     Int(i64),
     Int4(i32),
+    Bool(bool),
 }
 
 /// How many rows a write of a unit changes when what the unit read still holds: a unit that sends
@@ -58,6 +59,7 @@ macro_rules! bind_values {
                 $crate::store::conn::Value::Time(v) => query.bind(v),
                 $crate::store::conn::Value::Int(v) => query.bind(v),
                 $crate::store::conn::Value::Int4(v) => query.bind(v),
+                $crate::store::conn::Value::Bool(v) => query.bind(v),
             };
         }
         query
@@ -79,6 +81,7 @@ pub(super) fn add_values(args: &mut sqlx::postgres::PgArguments, values: &[Value
             Value::Time(v) => args.add(v),
             Value::Int(v) => args.add(v),
             Value::Int4(v) => args.add(v),
+            Value::Bool(v) => args.add(v),
         };
         added.map_err(|e| super::StoreError::Corrupt(format!("a value could not be encoded: {e}")))?;
     }

@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 
 use super::conn::{Expect, Value};
 use super::partners::PartnerRow;
-use super::rows::{corrupt, to_json, to_vec};
+use super::rows::{corrupt, to_json};
 use super::{Store, StoreError, StoreResult, UnitOfWork};
 use crate::domain::customer_search::fold;
 use crate::domain::customers::Customer;
 use crate::domain::paging::Position;
-use crate::domain::partners::Partner;
+use crate::domain::partners::{Partner, RelatedPartner};
 
 /// A taken domain or admin user name inserts nothing (a conflict, reported by the row count). The
 /// company name is stored as given and folded for searches (`$12`).
@@ -35,18 +35,22 @@ const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_na
 /// Where customer `$1` stands in creation order.
 const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
 
+/// A relationship of the partner that created the customer: it holds delegated admin privileges.
 const INSERT_RELATIONSHIP: &str =
-    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, seq) \
-     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
+    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, delegated_admin, seq) \
+     VALUES ($1, $2, $3, TRUE, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
 
-/// Recording a relationship again changes nothing.
-const INSERT_RELATIONSHIP_IF_ABSENT: &str = "INSERT INTO customer_relationships \
-     (customer_id, partner_tenant_id, created_at, seq) \
-     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
-     ON CONFLICT (customer_id, partner_tenant_id) DO NOTHING";
+/// A relationship the customer accepted, with delegated admin privileges when `$4`. Accepting an
+/// existing one again can grant them, never take them away (only the customer's admin center
+/// could, and it does not offer to).
+const ACCEPT_RELATIONSHIP: &str = "INSERT INTO customer_relationships \
+     (customer_id, partner_tenant_id, created_at, delegated_admin, seq) \
+     VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
+     ON CONFLICT (customer_id, partner_tenant_id) DO UPDATE \
+     SET delegated_admin = customer_relationships.delegated_admin OR excluded.delegated_admin";
 
-const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, p.indirect_provider_id \
-     FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
+const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, p.indirect_provider_id, \
+     r.delegated_admin FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
      WHERE r.customer_id = $1 ORDER BY r.seq, p.tenant_id";
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +67,13 @@ pub(super) struct CustomerRow {
     admin_user_name: String,
     admin_password_hash: String,
     created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RelatedPartnerRow {
+    #[sqlx(flatten)]
+    partner: PartnerRow,
+    delegated_admin: bool,
 }
 
 impl TryFrom<CustomerRow> for Customer {
@@ -101,12 +112,16 @@ impl Store {
         row.map(Customer::try_from).transpose()
     }
 
-    /// The partners that have a relationship with the customer.
-    pub async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<Partner>> {
-        let rows: Vec<PartnerRow> = on_pool!(self, reader, |pool| {
+    /// The partners that have a relationship with the customer, each with what the customer granted it.
+    pub async fn related_partners(&self, customer_id: &str) -> StoreResult<Vec<RelatedPartner>> {
+        let rows: Vec<RelatedPartnerRow> = on_pool!(self, reader, |pool| {
             sqlx::query_as(RELATED_PARTNERS).bind(customer_id).fetch_all(pool).await
         })?;
-        to_vec(rows)
+        rows.into_iter()
+            .map(|row| {
+                Ok(RelatedPartner { partner: Partner::try_from(row.partner)?, delegated_admin: row.delegated_admin })
+            })
+            .collect()
     }
 
     /// Fold the company names that no search could find yet: those of customers stored before
@@ -161,15 +176,18 @@ impl UnitOfWork {
         Ok(())
     }
 
-    /// Record a relationship; recording an existing one again changes nothing.
+    /// Record a relationship the customer accepted, with delegated admin privileges when
+    /// `delegated_admin`; recording an existing one again only ever adds them.
     pub async fn add_relationship(
         &mut self,
         customer_id: &str,
         partner_tenant_id: &str,
         at: chrono::DateTime<chrono::Utc>,
+        delegated_admin: bool,
     ) -> StoreResult<()> {
-        let values = [Value::Text(customer_id), Value::Text(partner_tenant_id), Value::Time(at)];
-        self.write(INSERT_RELATIONSHIP_IF_ABSENT, &values, Expect::Any).await?;
+        let values =
+            [Value::Text(customer_id), Value::Text(partner_tenant_id), Value::Time(at), Value::Bool(delegated_admin)];
+        self.write(ACCEPT_RELATIONSHIP, &values, Expect::Any).await?;
         Ok(())
     }
 }

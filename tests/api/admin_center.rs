@@ -286,6 +286,70 @@ async fn reseller_invitation_accepts_relationship_and_agreement_together() {
 }
 
 #[tokio::test]
+async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_them() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let reseller_only = app.persona("DirectBill").await;
+    let with_dap = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &creator.token, "delegated").await;
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    let accept = |partner: String, dap: Option<&'static str>| {
+        let v = &v;
+        async move {
+            let path = format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner}&DAP=false");
+            let csrf = csrf_of(&v.get(&path).await.text().await.unwrap());
+            let mut form = vec![
+                ("csrf", csrf),
+                ("partnerId", partner),
+                ("firstName", "Ana".to_string()),
+                ("lastName", "Lee".to_string()),
+                ("email", "ana@x.example".to_string()),
+                ("accept", "true".to_string()),
+            ];
+            form.extend(dap.map(|d| ("DAP", d.to_string())));
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
+        }
+    };
+    let granted = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move { app.get_json(&format!("/v1/customers/{id}"), &token).await["allowDelegatedAccess"].clone() }
+    };
+
+    // The API's own link (DAP=false) makes a reseller relationship only; a DAP=true one grants.
+    accept(reseller_only.tenant_id.clone(), Some("false")).await;
+    accept(with_dap.tenant_id.clone(), Some("true")).await;
+    assert_eq!(granted(creator.token.clone()).await, true, "the creating partner holds them");
+    assert_eq!(granted(reseller_only.token.clone()).await, false, "DAP=false grants none");
+    assert_eq!(granted(with_dap.token.clone()).await, true, "DAP=true grants them");
+    // The customer's side: its partners page names each relationship's roles.
+    let page = v.get("/AdminPortal/Partners").await.text().await.unwrap();
+    let row_of = |partner: &str| {
+        let at = page.find(&format!("/AdminPortal/Partners/{partner}")).unwrap();
+        page[at..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(row_of(&with_dap.tenant_id).contains("Reseller, delegated admin"), "{page}");
+    assert!(row_of(&creator.tenant_id).contains("Reseller, delegated admin"), "{page}");
+    let reseller_row = row_of(&reseller_only.tenant_id);
+    assert!(reseller_row.contains("Reseller") && !reseller_row.contains("delegated admin"), "{reseller_row}");
+    let details = v.get(&format!("/AdminPortal/Partners/{}", reseller_only.tenant_id)).await.text().await.unwrap();
+    assert!(!details.contains("delegated admin"), "{details}");
+
+    // Accepting again may add the grant (a form without DAP asks for none), never take it away.
+    accept(with_dap.tenant_id.clone(), None).await;
+    assert_eq!(granted(with_dap.token.clone()).await, true, "a second acceptance takes nothing away");
+    accept(reseller_only.tenant_id.clone(), Some("true")).await;
+    assert_eq!(granted(reseller_only.token.clone()).await, true, "a second acceptance with DAP=true grants them");
+
+    // Partner Center answers it for one customer only, never in a list.
+    let list: Value = app.get_json("/v1/customers", &with_dap.token).await;
+    assert_eq!(list["items"][0]["id"], id.as_str());
+    assert!(list["items"][0].get("allowDelegatedAccess").is_none(), "{list}");
+}
+
+#[tokio::test]
 async fn a_customer_that_bought_without_acceptance_must_go_through_its_partner() {
     let app = TestApp::spawn_2023_flow().await;
     let seeded = app.post_seed("application/yaml", std::fs::read_to_string("seeds/troubleshoot.yaml").unwrap()).await;

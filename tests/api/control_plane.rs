@@ -593,7 +593,7 @@ async fn a_partner_reset_leaves_other_partners_data_alone() {
     assert!(seeded["dateAgreed"].is_string());
     let store = partner_center_emulator::store::connect(&app.database_url).await.unwrap();
     let mut unit = store.begin();
-    unit.add_relationship(id, &other.tenant_id, chrono::Utc::now()).await.unwrap();
+    unit.add_relationship(id, &other.tenant_id, chrono::Utc::now(), false).await.unwrap();
     unit.commit().await.unwrap();
     assert_eq!(
         app.confirm(&other.token, id, &confirmation("Bo", "bo@x.example", "2020-01-01T00:00:00Z")).await.status(),

@@ -78,9 +78,15 @@ async fn insert_attestation(store: &Arc<Store>, attestation: &EnhancedAttestatio
     unit.commit().await
 }
 
-async fn add_relationship(store: &Arc<Store>, customer: &str, partner: &str, at: DateTime<Utc>) -> StoreResult<()> {
+async fn add_relationship(
+    store: &Arc<Store>,
+    customer: &str,
+    partner: &str,
+    at: DateTime<Utc>,
+    delegated_admin: bool,
+) -> StoreResult<()> {
     let mut unit = store.begin();
-    unit.add_relationship(customer, partner, at).await?;
+    unit.add_relationship(customer, partner, at, delegated_admin).await?;
     unit.commit().await
 }
 
@@ -264,9 +270,10 @@ async fn a_provider_is_served_its_resellers_customers_in_creation_order() {
     assert_eq!(store.customer_position("b").await.unwrap().as_ref(), Some(&first[0].0));
     assert_eq!(ids(store.customers_served_by("prov", Some(&first[0].0), 5, None).await.unwrap()), ["c"]);
     assert_eq!(store.customer_position("nobody").await.unwrap(), None);
-    add_relationship(&store, "a", "res", at(1)).await.unwrap();
-    add_relationship(&store, "a", "res", at(2)).await.unwrap();
-    let related: Vec<String> = store.related_partners("a").await.unwrap().into_iter().map(|p| p.tenant_id).collect();
+    add_relationship(&store, "a", "res", at(1), false).await.unwrap();
+    add_relationship(&store, "a", "res", at(2), false).await.unwrap();
+    let related: Vec<String> =
+        store.related_partners("a").await.unwrap().into_iter().map(|r| r.partner.tenant_id).collect();
     assert_eq!(related, ["other", "res"], "in the order the relationships began, each once");
 }
 
@@ -363,7 +370,7 @@ async fn a_search_is_an_index_lookup_not_a_scan() {
     store.insert_partner(&partner("p", PartnerType::DirectBill, None), at(0)).await.unwrap();
     store.insert_partner(&partner("r0123", PartnerType::IndirectReseller, None), at(0)).await.unwrap();
     many_customers(&store, &url, 3000).await;
-    add_relationship(&store, "c00042", "r0123", at(1)).await.unwrap();
+    add_relationship(&store, "c00042", "r0123", at(1), false).await.unwrap();
     let expected = [
         (SearchField::CompanyName, "company 0004", "customers_company_name_prefix"),
         (SearchField::Domain, "d0004", "customers_domain_prefix"),
@@ -911,7 +918,7 @@ async fn reads_come_with_their_access_check() {
     store.insert_partner(&partner("res", PartnerType::IndirectReseller, Some("prov")), at(0)).await.unwrap();
     store.insert_partner(&partner("other", PartnerType::DirectBill, None), at(0)).await.unwrap();
     insert_customer(&store, &customer("c1", "shared", "res"), &["res".into()]).await.unwrap();
-    add_relationship(&store, "c1", "other", at(1)).await.unwrap();
+    add_relationship(&store, "c1", "other", at(1), false).await.unwrap();
     insert_customer(&store, &customer("c2", "empty", "res"), &["res".into()]).await.unwrap();
     for (i, by) in ["res", "other", "prov"].into_iter().enumerate() {
         let order = Order::completed(format!("o{i}-{by}"), "c1", by, vec![LineItem::of(0, "offer", 1)], at(0));
@@ -920,10 +927,20 @@ async fn reads_come_with_their_access_check() {
     let agreement = confirmation("a1", "c1", "res", "Ana");
     insert_agreement(&store, &agreement, None).await.unwrap();
 
-    for partner in ["res", "prov", "other"] {
-        assert!(matches!(store.customer_seen_by("c1", partner).await.unwrap(), Seen::Served(c) if c.id == "c1"));
+    // Delegated admin privileges are the partner's own: the creator holds them, a relationship
+    // accepted without them holds none, and a provider serving through its reseller holds none.
+    for (partner, delegated_admin) in [("res", true), ("prov", false), ("other", false)] {
+        let seen = store.customer_seen_by("c1", partner).await.unwrap();
+        assert!(
+            matches!(&seen, Seen::Served(c) if c.customer.id == "c1" && c.delegated_admin == delegated_admin),
+            "{partner}: {seen:?}"
+        );
         assert_eq!(store.agreements_seen_by("c1", partner).await.unwrap(), Seen::Served(vec![agreement.clone()]));
     }
+    // Accepted again: the grant can be added, never taken away.
+    add_relationship(&store, "c1", "other", at(2), true).await.unwrap();
+    add_relationship(&store, "c1", "other", at(3), false).await.unwrap();
+    assert!(matches!(store.customer_seen_by("c1", "other").await.unwrap(), Seen::Served(c) if c.delegated_admin));
     let stranger = partner("stranger", PartnerType::DirectBill, None);
     store.insert_partner(&stranger, at(0)).await.unwrap();
     assert_eq!(store.customer_seen_by("c1", "stranger").await.unwrap(), Seen::NotServed);

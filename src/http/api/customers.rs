@@ -45,7 +45,7 @@ pub async fn create_customer(
     };
     let created = customers::create_customer(&ctx, &permit, &mut unit, input).await?;
     let credentials = (created.customer.admin_user_name.as_str(), created.password.as_str());
-    Ok((StatusCode::CREATED, Json(wire::customer(&created.customer, Some(credentials)))))
+    Ok((StatusCode::CREATED, Json(wire::customer(&created.customer, Some(true), Some(credentials)))))
 }
 
 /// The request header that carries a continuation token, as Partner Center names it.
@@ -76,7 +76,7 @@ pub async fn list_customers(
     };
     check_seek_operation(query.get("seekOperation"), continuation.is_some())?;
     let page = customers::list_customers(&ctx, &permit, PageRequest { size, continuation, filter }).await?;
-    let items: Vec<Value> = page.customers.iter().map(|c| wire::customer(c, None)).collect();
+    let items: Vec<Value> = page.customers.iter().map(|c| wire::customer(c, None, None)).collect();
     let self_uri = customers_uri(page.size, page.filter.as_ref());
     Ok(match page.size {
         None => Json(wire::collection(&items, &self_uri)).into_response(),
@@ -123,8 +123,8 @@ pub async fn get_customer(
     Path(customer_id): Path<CustomerId>,
 ) -> ApiResult<Json<Value>> {
     let permit = permit::<ops::GetCustomer>(&caller)?;
-    let customer = customers::get_customer(&ctx, &permit, &customer_id).await?;
-    Ok(Json(wire::customer(&customer, None)))
+    let seen = customers::get_customer(&ctx, &permit, &customer_id).await?;
+    Ok(Json(wire::customer(&seen.customer, Some(seen.delegated_admin), None)))
 }
 
 /// `GET /v1/customers/relationshiprequests`: the invitation link, on this emulator's admin center.

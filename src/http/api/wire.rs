@@ -146,7 +146,10 @@ pub fn listed_agreement(listed: &ListedAgreement) -> AgreementAnswer<'_> {
     AgreementAnswer { agreement_link: Some(listed.agreement_link.as_deref()), ..agreement(&listed.agreement) }
 }
 
-pub fn customer(c: &Customer, credentials: Option<(&str, &str)>) -> Value {
+/// A customer as Partner Center renders it. `delegated_access` is `allowDelegatedAccess`: whether
+/// the customer granted the caller's partner delegated admin privileges, which Partner Center
+/// answers only for one customer read by id (and on creation), never in a list (`None`).
+pub fn customer(c: &Customer, delegated_access: Option<bool>, credentials: Option<(&str, &str)>) -> Value {
     let mut billing = serde_json::to_value(&c.billing_profile).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut billing {
         map.insert("id".into(), json!(c.commerce_id));
@@ -171,10 +174,12 @@ pub fn customer(c: &Customer, credentials: Option<(&str, &str)>) -> Value {
         "companyProfile": company,
         "billingProfile": billing,
         "relationshipToPartner": "reseller",
-        "allowDelegatedAccess": true,
         "links": {"self": {"uri": format!("/customers/{}", c.id), "method": "GET", "headers": []}},
         "attributes": {"objectType": "Customer"},
     });
+    if let Some(granted) = delegated_access {
+        v["allowDelegatedAccess"] = json!(granted);
+    }
     if let Some(associated) = &c.associated_partner_id {
         v["associatedPartnerId"] = json!(associated);
     }

@@ -137,7 +137,8 @@ async fn seed_customers(
         let domain = parse_domain(&c.domain).map_err(|p| entry_error(&entry, ServiceError::Validation(vec![p])))?;
         let (customer, password) = match ctx.store.customer_by_admin_user(&format!("admin@{domain}")).await? {
             Some(stored) => {
-                let related = ctx.store.related_partners(&stored.id).await?;
+                let related: Vec<_> =
+                    ctx.store.related_partners(&stored.id).await?.into_iter().map(|r| r.partner).collect();
                 matching::customer(&stored, &related, c, partner_id, associated.as_deref())
                     .map_err(|d| differs(&entry, d))?;
                 if let Some(password) = &c.password {

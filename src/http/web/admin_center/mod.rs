@@ -290,7 +290,8 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
 async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
-    let dap = if asks_dap(field(&fields, "DAP")) { "true" } else { "false" };
+    let delegated_admin = asks_dap(field(&fields, "DAP"));
+    let dap = if delegated_admin { "true" } else { "false" };
     let back: Uri = format!(
         "{HOME}?{}",
         serde_urlencoded::to_string([
@@ -314,7 +315,7 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, &back, &kept).await;
     }
-    match center::accept_invitation(&ctx, &admin.customer, &partner_id, &input).await {
+    match center::accept_invitation(&ctx, &admin.customer, &partner_id, delegated_admin, &input).await {
         // The invitation's page says what became of it (accepted, or a partner that does not exist).
         Ok(InvitationOutcome::Accepted | InvitationOutcome::UnknownPartner) => Redirect::to(&back).into_response(),
         Err(e) => {

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 
 use crate::domain::agreements::Agreement;
 use crate::domain::customers::Customer;
-use crate::domain::partners::Partner;
+use crate::domain::partners::RelatedPartner;
 use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
@@ -184,7 +184,17 @@ pub fn home(customer: &Customer) -> Content {
     )
 }
 
-pub fn partners(partners: &[Partner]) -> Content {
+/// What a relationship is, as the admin center names its roles: a reseller's, and delegated admin
+/// privileges when the customer granted them.
+fn relationship_roles(related: &RelatedPartner) -> &'static str {
+    if related.delegated_admin {
+        "Reseller, delegated admin"
+    } else {
+        "Reseller"
+    }
+}
+
+pub fn partners(partners: &[RelatedPartner]) -> Content {
     Content::new(
         "Partners",
         html! {
@@ -193,10 +203,11 @@ pub fn partners(partners: &[Partner]) -> Content {
                 div.card { p { "You don't work with any partner yet." } }
             } @else {
                 (grid("The partners you work with", &["Partner", "Relationship", "Partner type"], html! {
-                    @for p in partners {
+                    @for related in partners {
+                        @let p = &related.partner;
                         tr {
                             td { a href={ "/AdminPortal/Partners/" (p.tenant_id) } { (p.name) } }
-                            td { "Reseller" }
+                            td { (relationship_roles(related)) }
                             td { (p.partner_type.as_str()) }
                         }
                     }
@@ -206,14 +217,15 @@ pub fn partners(partners: &[Partner]) -> Content {
     )
 }
 
-pub fn partner_details(partner: &Partner, confirmations: &[Agreement]) -> Content {
+pub fn partner_details(related: &RelatedPartner, confirmations: &[Agreement]) -> Content {
+    let partner = &related.partner;
     Content::new(
         partner.name.clone(),
         html! {
             div.card {
                 h1 { (partner.name) }
                 dl {
-                    dt { "Relationship" } dd { "Reseller" }
+                    dt { "Relationship" } dd { (relationship_roles(related)) }
                     dt { "Partner type" } dd { (partner.partner_type.as_str()) }
                     dt { "Partner tenant ID" } dd { (partner.tenant_id) }
                     @if let Some(provider) = &partner.indirect_provider_id {
