@@ -1,25 +1,28 @@
 //! Customer admin passwords: stored only as argon2id hashes (PHC strings, 7 MiB and 5 passes:
 //! OWASP's equivalent of the crate's default 19 MiB and 2 passes, with a third of the memory,
-//! which the emulator's resident size under load is mostly made of). Computations take turns on
-//! one block of working memory, kept from one to the next: a block per concurrent computation kept
-//! 28 MiB resident for good after four customers were created at once, and blocks allocated and
-//! freed each time stay resident in glibc's arenas all the same. One hash takes about 20 ms of a
-//! core. Hashes made with other parameters (earlier versions) still verify with their own.
+//! which the emulator's resident size under load is mostly made of). Computations take turns, each
+//! with a block of working memory that is resident only while it runs (`with_memory`). One hash
+//! takes about 20 ms of a core. Hashes made with other parameters (earlier versions) still verify
+//! with their own.
 
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::Mutex;
 
-/// The working memory of argon2: one block, held by one computation at a time (they run on the
-/// blocking threads, `passwords::off_thread`).
-static MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
-
+/// The working memory of one argon2 computation, made for it and handed back to the system when
+/// it ends, so that the emulator keeps none of it resident between hashes.
+///
+/// glibc's `malloc` keeps freed memory in its arenas, and after the first large block is freed it
+/// serves later ones from there too (its threshold for mapping memory of its own moves up to the
+/// size freed): blocks freed after each computation stayed resident all the same, one per arena
+/// of the blocking threads (130 MB after the benchmark's data set). A request of at least 32 MiB,
+/// the highest that threshold can move (`mallopt(3)`, `M_MMAP_THRESHOLD`), is always a mapping
+/// of its own, unmapped when freed: the block reserves that much address space and touches only
+/// the pages it uses. Computations take turns (`hashing_permits`), so at most one block is
+/// resident at a time.
 fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    let mut memory = MEMORY.lock().unwrap_or_else(|p| p.into_inner());
-    if memory.len() != blocks {
-        // A hash made with other parameters: the block is made to its size.
-        *memory = vec![Block::default(); blocks];
-    }
+    const ALWAYS_MAPPED_BYTES: usize = 32 << 20;
+    let mut memory = Vec::with_capacity(blocks.max(ALWAYS_MAPPED_BYTES / std::mem::size_of::<Block>()));
+    memory.resize(blocks, Block::default());
     work(&mut memory)
 }
 
@@ -77,7 +80,7 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that never matches"))
 }
 
-/// One argon2 computation at a time (they share one block of working memory, `MEMORY`): the
+/// One argon2 computation at a time (each with its block of working memory, `with_memory`): the
 /// others wait here, without holding a blocking thread.
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
