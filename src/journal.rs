@@ -2,6 +2,7 @@
 //! refusal, for `GET /_emulator/requests`. Tokens never enter it. The HTTP edge writes it; the
 //! control plane reads and clears it.
 
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -19,7 +20,8 @@ pub struct JournalEntry {
     /// could not be read at once (the database unreachable).
     #[serde(serialize_with = "optional_timestamp")]
     pub emulator_at: Option<DateTime<Utc>>,
-    pub method: String,
+    #[serde(serialize_with = "method_name")]
+    pub method: Method,
     pub path: String,
     pub status: u16,
     pub partner_tenant_id: Option<String>,
@@ -34,6 +36,10 @@ pub struct JournalEntry {
     /// too), and this says so.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_query_parameters: Vec<String>,
+}
+
+fn method_name<S: serde::Serializer>(method: &Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(method.as_str())
 }
 
 fn optional_timestamp<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -110,7 +116,7 @@ mod tests {
                 sequence: 0,
                 at: Utc::now(),
                 emulator_at: None,
-                method: "GET".into(),
+                method: Method::GET,
                 path: format!("/{i}"),
                 status: 200,
                 partner_tenant_id: None,

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use crate::app::AppState;
+use edge::around::Around;
 use edge::error::ApiError;
 use edge::layers::Answer;
 use edge::RouteEntry;
@@ -55,7 +56,9 @@ pub fn router(state: AppState) -> Router {
         .merge(sign_in::router())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state((state.clone(), answer as Answer), edge::layers::request_context))
+        .layer(Around::new((state.clone(), answer as Answer), |s, r, n| {
+            Box::pin(edge::layers::request_context(s, r, n))
+        }))
         .with_state(state)
 }
 

@@ -15,6 +15,8 @@ use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::Router;
 
+use crate::http::edge::around::Around;
+
 use super::edge::extract::QueryParams;
 use super::edge::RouteEntry;
 use crate::app::AppState;
@@ -77,7 +79,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
-        .route_layer(axum::middleware::from_fn_with_state(state, pipeline::api_request))
+        .route_layer(Around::new(state, |s, r, n| Box::pin(pipeline::api_request(s, r, n))))
 }
 
 /// `METHOD /route` (any spelling of the route's placeholders) or an `operationId` of

@@ -20,10 +20,9 @@
 
 use crate::domain::digest::sha256_hex;
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +31,7 @@ use crate::app::AppState;
 use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
+use crate::http::edge::around::Next;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
 use crate::http::edge::extract::{bearer_token, query_pairs};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
@@ -50,7 +50,7 @@ const IS_MFA_COMPLIANT: HeaderName = HeaderName::from_static("ismfacompliant");
 /// extensions); a fault rule may hit the request; a POST claims its `MS-RequestId` or gets its
 /// kept answer; then the handler runs. One layer rather than three: each layer costs a boxed
 /// future and a service clone on every request.
-pub async fn api_request(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn api_request(state: AppState, mut req: Request, next: Next) -> Response {
     note_ignored_query(&req);
     let mfa_compliant = authenticate(&state, &mut req).await;
     let report_mfa = req.headers().get(&VALIDATE_MFA).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));

@@ -1,9 +1,8 @@
 //! Layers around every request: Partner Center's MS-* headers, the trace span, the timeouts,
 //! the journal entry, and the case-insensitive path rewrite that runs before routing.
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
-use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::FutureExt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
+use super::around::Next;
 use super::error::{ApiError, RefusalNote, JSON_CONTENT_TYPE};
 use super::request::{
     RequestContext, RequestIds, MAX_REQUEST_ID_LEN, MS_CORRELATION_ID, MS_CV, MS_REQUEST_ID, MS_SERVER_ID,
@@ -97,11 +97,7 @@ pub fn rewrite_request_path(mut req: Request) -> Request {
 /// Request and correlation ids echoed (or generated), MS-CV and MS-ServerId set, the JSON
 /// content type made explicit, one span per request, the limits and the timeout, and the
 /// journal entry.
-pub async fn request_context(
-    State((state, answer)): State<(AppState, Answer)>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn request_context((state, answer): (AppState, Answer), mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let connection = req.extensions().get::<ConnectInfo<ConnectionInfo>>().map(|c| c.0.clone());
     // The connection is busy with this request: its read timeouts wait (`net`); its body has the
@@ -167,7 +163,7 @@ pub async fn request_context(
     span.record("status", status.as_u16());
     span.record("latency_us", latency_us);
     span.in_scope(|| tracing::info!(status = status.as_u16(), latency_us, "request finished"));
-    set_response_headers(response.headers_mut(), ids, &state.server_id);
+    set_response_headers(response.headers_mut(), &context.ids, &state.server_id);
     if connection.as_ref().is_some_and(|c| c.over_cap) {
         // A place of the reserved slice serves one request.
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -175,20 +171,27 @@ pub async fn request_context(
     if is_journaled(&path) {
         let emulator_at = emulator_time(&state, context.tenant().map(String::as_str)).await;
         let note = response.extensions().get::<RefusalNote>();
+        let (rule, hint) = (note.map(|n| n.rule.to_string()), note.map(|n| n.hint.clone()));
+        // The request is answered: its context is the entry's, moved rather than copied, unless
+        // something still holds it.
+        let (ids, tenant, ignored_query) = match Arc::try_unwrap(context) {
+            Ok(context) => context.into_parts(),
+            Err(shared) => (shared.ids.clone(), shared.tenant().cloned(), shared.ignored_query().to_vec()),
+        };
         state.journal.record(JournalEntry {
             sequence: 0,
             at: chrono::Utc::now(),
             emulator_at,
-            method: method.to_string(),
+            method,
             path,
             status: status.as_u16(),
-            partner_tenant_id: context.tenant().cloned(),
-            request_id: ids.request_id.clone(),
-            correlation_id: ids.correlation_id.clone(),
+            partner_tenant_id: tenant,
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
             latency_ms,
-            rule: note.map(|n| n.rule.to_string()),
-            hint: note.map(|n| n.hint.clone()),
-            ignored_query_parameters: context.ignored_query().to_vec(),
+            rule,
+            hint,
+            ignored_query_parameters: ignored_query,
         });
     }
     response
@@ -339,10 +342,9 @@ mod tests {
                     "unreachable"
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(
-                (state.clone(), crate::http::answer as Answer),
-                request_context,
-            ))
+            .layer(super::super::around::Around::new((state.clone(), crate::http::answer as Answer), |s, r, n| {
+                Box::pin(request_context(s, r, n))
+            }))
             .with_state(state);
         let request = Request::get("/v1/boom").header(MS_REQUEST_ID, "boom-1").body(Body::empty()).unwrap();
         let response = app.oneshot(request).await.unwrap();

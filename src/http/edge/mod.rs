@@ -1,7 +1,8 @@
 //! What every front door shares: the request's own types (`request`, a leaf), the one error type
 //! and its Partner Center body (`error`), the extractors that speak that format (`extract`), and
-//! the layers around every request (`layers`).
+//! the layers around every request (`layers`), and how a layer wraps a route (`around`).
 
+pub mod around;
 pub mod error;
 pub mod extract;
 pub mod layers;

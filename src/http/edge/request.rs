@@ -86,6 +86,12 @@ impl RequestContext {
     pub fn tenant(&self) -> Option<&String> {
         self.tenant.get()
     }
+
+    /// What the context holds, once the request is answered: its ids, its partner and the query
+    /// parameters it ignored.
+    pub fn into_parts(self) -> (RequestIds, Option<String>, Vec<String>) {
+        (self.ids, self.tenant.into_inner(), self.ignored_query.into_inner().unwrap_or_default())
+    }
 }
 
 /// The outcome of authenticating a request's bearer token, put in the request's extensions once
