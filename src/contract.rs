@@ -24,3 +24,56 @@ pub fn operation_route(operation_id: &str) -> Option<(String, String)> {
 }
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// The query parameters `openapi.yaml` documents for `method route` (upper-case method; the
+/// route's placeholders in any spelling), or `None` for a route it does not document. The control
+/// plane reads no others: it refuses them (a misspelt scope would otherwise widen a change to the
+/// whole emulator).
+pub fn documented_query_parameters(method: &str, route: &str) -> Option<&'static [String]> {
+    static TABLE: OnceLock<std::collections::HashMap<(String, String), Vec<String>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let document = document();
+        let mut table = std::collections::HashMap::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else { continue };
+                let parameters = item["parameters"].as_array().into_iter().flatten();
+                let names = parameters
+                    .chain(operation["parameters"].as_array().into_iter().flatten())
+                    .map(|p| resolve(document, p))
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str().map(str::to_string))
+                    .collect();
+                table.insert((method.to_ascii_uppercase(), route_shape(path)), names);
+            }
+        }
+        table
+    });
+    table.get(&(method.to_string(), route_shape(route))).map(Vec::as_slice)
+}
+
+/// A parameter as written, or the one its `$ref` names.
+fn resolve<'a>(document: &'a Value, parameter: &'a Value) -> &'a Value {
+    match parameter["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/parameters/")) {
+        Some(name) => &document["components"]["parameters"][name],
+        None => parameter,
+    }
+}
+
+/// `/a/{id}/b` and `/a/{customer_id}/b` alike: `/a/{}/b`.
+fn route_shape(route: &str) -> String {
+    route.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_routes_documented_query_parameters_are_found_in_either_spelling_of_its_placeholders() {
+        assert_eq!(documented_query_parameters("POST", "/_emulator/reset").unwrap(), ["partnerTenantId"]);
+        let by_router = documented_query_parameters("GET", "/v1/customers/{customer_id}/agreements").unwrap();
+        assert_eq!(by_router, ["agreementType"]);
+        assert!(documented_query_parameters("GET", "/_emulator/no-such-route").is_none());
+    }
+}

@@ -5,6 +5,35 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 #[tokio::test]
+async fn a_misspelt_scope_in_the_query_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let clock_before: Value = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    let set = json!({"now": "2030-01-01T00:00:00Z", "frozen": true});
+    for (method, path, body) in [
+        (Method::POST, format!("/_emulator/reset?tenantId={}", p.tenant_id), None),
+        (Method::POST, format!("/_emulator/reset?partner={}", p.tenant_id), None),
+        (Method::PUT, format!("/_emulator/clock?partnerId={}", p.tenant_id), Some(&set)),
+        (Method::DELETE, format!("/_emulator/outbox?customerId={}", p.tenant_id), None),
+        (Method::DELETE, format!("/_emulator/faults?partner={}", p.tenant_id), None),
+    ] {
+        let r = app.control(method.clone(), &path, body).await;
+        assert_eq!(r.status(), 400, "{method} {path}");
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["code"], 990406, "{method} {path}: {error}");
+        assert!(error["data"][0].as_str().unwrap_or_default().contains("reads no such query parameter"), "{error}");
+    }
+    // Nothing happened: the partner is still there and the clock still runs as it did.
+    assert_eq!(app.control(Method::GET, &format!("/_emulator/partners/{}", p.tenant_id), None).await.status(), 200);
+    let clock_after: Value = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(clock_after["frozen"], clock_before["frozen"], "{clock_after}");
+    // The documented spelling is read as before, in any letter case; a probe answers whatever its query.
+    let r = app.control(Method::POST, &format!("/_emulator/reset?PartnerTenantId={}", p.tenant_id), None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.control(Method::GET, "/_emulator/health?verbose=1", None).await.status(), 200);
+}
+
+#[tokio::test]
 async fn reset_everything_or_one_partner() {
     let app = TestApp::spawn().await;
     let a = app.persona("DirectBill").await;

@@ -15,16 +15,16 @@ mod outbox;
 mod personas;
 mod time;
 
+use crate::http::edge::around::{Around, Next};
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 use crate::app::AppState;
 use crate::domain::digest::same_secret;
 use crate::http::edge::error::ApiError;
-use crate::http::edge::extract::bearer_token;
+use crate::http::edge::extract::{bearer_token, query_pairs};
 use crate::http::edge::layers::is_probe;
 use crate::http::edge::RouteEntry;
 
@@ -53,13 +53,13 @@ pub fn router(state: AppState) -> Router<AppState> {
     let guarded = routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
-        .route_layer(axum::middleware::from_fn_with_state(state, require_admin_token));
+        .route_layer(Around::new(state, |s, r, n| Box::pin(require_admin_token(s, r, n))));
     open_routes().into_iter().fold(guarded, |router, (_, path, handler)| router.route(path, handler))
 }
 
 /// When an admin token is configured, every `/_emulator` route requires it.
 /// Liveness and readiness stay open so that any orchestrator can probe them.
-async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+async fn require_admin_token(state: AppState, req: Request<Body>, next: Next) -> Response {
     let probe = is_probe(req.uri().path());
     if let Some(expected) = state.config.admin_token().filter(|_| !probe) {
         let given = bearer_token(req.headers());
@@ -67,7 +67,27 @@ async fn require_admin_token(State(state): State<AppState>, req: Request<Body>, 
             return ApiError::AdminTokenRequired.into_response();
         }
     }
+    // A probe answers whatever its query: an orchestrator's check must not fail on a parameter.
+    if let Some(refusal) = undocumented_query_parameter(&req).filter(|_| !probe) {
+        return refusal.into_response();
+    }
     next.run(req).await
+}
+
+/// A query parameter the route does not read, refused: on the control plane a misspelt scope
+/// (`?tenantId=`, `?partnerId=`) would otherwise go unread, and the reset, clock change or
+/// deletion it was meant to scope would act on the whole emulator. What a route reads is what
+/// `openapi.yaml` documents for it (names compare without regard to case, as they are read).
+fn undocumented_query_parameter(req: &Request<Body>) -> Option<ApiError> {
+    let query = req.uri().query()?;
+    let route = req.extensions().get::<MatchedPath>()?.as_str();
+    let method = req.method().as_str();
+    let documented = crate::contract::documented_query_parameters(method, route)?;
+    let (name, _) = query_pairs(query).find(|(name, _)| !documented.iter().any(|d| d.eq_ignore_ascii_case(name)))?;
+    let reads = if documented.is_empty() { "none".to_string() } else { documented.join(", ") };
+    Some(ApiError::InvalidQueryParameter(format!(
+        "{name}: {method} {route} reads no such query parameter (it reads: {reads}); nothing was changed"
+    )))
 }
 
 /// The partner a control-plane change is scoped to: `?partnerTenantId=` or, on routes whose body
