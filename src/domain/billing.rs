@@ -41,3 +41,41 @@ pub fn cycle_fits_term((cycle, cycle_months): (&str, u32), (term, term_months): 
     }
     Ok(())
 }
+
+/// A line item's `provisioningContext`: a dictionary of the caller's own, kept as sent (its keys in
+/// their letter case; a `null` value as `null`).
+pub type ProvisioningContext = std::collections::BTreeMap<String, Option<String>>;
+
+/// The most entries a line item's dictionaries (its participants, its provisioning context) hold.
+pub const MAX_ENTRIES: usize = 20;
+
+/// What is wrong with a provisioning context, if anything: too many entries, or a key or value
+/// longer than `MAX_TEXT_LEN`.
+pub fn provisioning_context_problem(context: &ProvisioningContext) -> Option<String> {
+    if context.len() > MAX_ENTRIES {
+        return Some(format!("holds at most {MAX_ENTRIES} entries"));
+    }
+    let texts = context.iter().flat_map(|(k, v)| std::iter::once(k).chain(v));
+    texts
+        .into_iter()
+        .any(|t| t.chars().count() > MAX_TEXT_LEN)
+        .then(|| format!("keys and values must be at most {MAX_TEXT_LEN} characters"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provisioning_context_is_refused_only_when_too_large() {
+        let context = |entries: usize, len: usize| -> ProvisioningContext {
+            (0..entries).map(|i| (format!("Key{i}"), Some("v".repeat(len)))).collect()
+        };
+        assert_eq!(provisioning_context_problem(&context(MAX_ENTRIES, MAX_TEXT_LEN)), None);
+        let mut with_null = context(1, 1);
+        with_null.insert("Empty".into(), None);
+        assert_eq!(provisioning_context_problem(&with_null), None, "a null value is kept, not refused");
+        assert!(provisioning_context_problem(&context(MAX_ENTRIES + 1, 1)).unwrap().contains("at most 20 entries"));
+        assert!(provisioning_context_problem(&context(1, MAX_TEXT_LEN + 1)).unwrap().contains("256 characters"));
+    }
+}

@@ -10,10 +10,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
-use super::billing::{billing_cycle, cycle_fits_term, term, CYCLES, MAX_TEXT_LEN, TERM_NAMES};
+use super::billing::{
+    billing_cycle, cycle_fits_term, provisioning_context_problem, term, ProvisioningContext, CYCLES, MAX_ENTRIES,
+    MAX_TEXT_LEN, TERM_NAMES,
+};
 use super::orders::{LineItem, MAX_QUANTITY};
 
 /// A cart expires this long after its creation [doc], by the emulator clock.
@@ -23,8 +25,6 @@ pub fn lifetime() -> Duration {
 
 /// The most line items a cart holds (ours).
 pub const MAX_LINE_ITEMS: usize = 50;
-/// The most participants, and entries of a provisioning context, of one line item (ours).
-const MAX_ENTRIES: usize = 20;
 /// The order group of a line item that names none.
 pub const DEFAULT_ORDER_GROUP: &str = "0";
 
@@ -166,7 +166,7 @@ pub struct CartLineItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<Participant>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provisioning_context: Option<BTreeMap<String, String>>,
+    pub provisioning_context: Option<ProvisioningContext>,
     pub order_group: String,
 }
 
@@ -188,7 +188,7 @@ pub struct CartLineItemInput {
     pub billing_cycle: Option<String>,
     pub term_duration: Option<String>,
     pub participants: Option<Vec<Participant>>,
-    pub provisioning_context: Option<BTreeMap<String, String>>,
+    pub provisioning_context: Option<ProvisioningContext>,
     pub order_group: Option<String>,
 }
 
@@ -274,19 +274,14 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
         }
     }
     let participants = item.participants.as_deref().unwrap_or_default();
-    let context = item.provisioning_context.as_ref();
-    if participants.len() > MAX_ENTRIES || context.is_some_and(|c| c.len() > MAX_ENTRIES) {
-        problem(
-            "participants",
-            format!("participants and provisioningContext hold at most {MAX_ENTRIES} entries each"),
-        );
+    if participants.len() > MAX_ENTRIES {
+        problem("participants", format!("holds at most {MAX_ENTRIES} entries"));
     }
-    let entries = participants
-        .iter()
-        .flat_map(|p| [&p.key, &p.value])
-        .chain(context.into_iter().flatten().flat_map(|(k, v)| [k, v]));
-    if entries.into_iter().any(|t| t.chars().count() > MAX_TEXT_LEN) {
+    if participants.iter().flat_map(|p| [&p.key, &p.value]).any(|t| t.chars().count() > MAX_TEXT_LEN) {
         problem("participants", format!("keys and values must be at most {MAX_TEXT_LEN} characters"));
+    }
+    if let Some(p) = item.provisioning_context.as_ref().and_then(provisioning_context_problem) {
+        problem("provisioningContext", p);
     }
     if problems.len() > before {
         return None;

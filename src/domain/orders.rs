@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use super::agreements::{Agreement, AgreementSource, AgreementType};
 use super::timeline::ServiceDate;
@@ -24,7 +23,7 @@ pub struct LineItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id_on_record: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_context: Option<BTreeMap<String, String>>,
+    pub provisioning_context: Option<super::billing::ProvisioningContext>,
 }
 
 impl LineItem {
@@ -87,6 +86,7 @@ pub struct LineItemInput {
     pub quantity: Option<i64>,
     pub term_duration: Option<String>,
     pub partner_id_on_record: Option<String>,
+    pub provisioning_context: Option<super::billing::ProvisioningContext>,
 }
 
 pub const MAX_QUANTITY: i64 = 100_000;
@@ -128,7 +128,11 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
                 ));
             }
         }
+        if let Some(p) = item.provisioning_context.as_ref().and_then(super::billing::provisioning_context_problem) {
+            problems.push(format!("lineItems[{i}].provisioningContext: {p}"));
+        }
         valid.push(LineItem {
+            provisioning_context: item.provisioning_context.clone().filter(|c| !c.is_empty()),
             friendly_name: item.friendly_name.clone().filter(|n| !n.trim().is_empty()),
             term_duration: term.map(|(name, _)| name.to_string()),
             partner_id_on_record: item.partner_id_on_record.clone().filter(|p| !p.trim().is_empty()),

@@ -79,13 +79,18 @@ pub struct CustomerOrders {
     pub orders: Vec<Order>,
 }
 
-/// `GET /v1/customers/{id}/orders`
+/// `GET /v1/customers/{id}/orders`: the orders the partner may see; with a billing cycle (as
+/// `domain::billing` spells it), only those billed on it.
 pub async fn list_orders(
     ctx: &AppContext,
     permit: &Permit<'_, ops::ListOrders>,
     customer_id: &CustomerId,
+    billing_cycle: Option<&str>,
 ) -> ServiceResult<CustomerOrders> {
-    let orders = orders_for(ctx, permit, customer_id).await?;
+    let mut orders = orders_for(ctx, permit, customer_id).await?;
+    if let Some(cycle) = billing_cycle {
+        orders.retain(|o| o.billing_cycle.as_deref() == Some(cycle));
+    }
     Ok(CustomerOrders { customer_id: customer_id.to_string(), orders })
 }
 

@@ -78,7 +78,8 @@ async fn a_cart_is_created_read_changed_and_checked_out_into_its_orders() {
         "Id": id, "CreationTimestamp": "2026-03-01T12:00:00Z", "Status": "Ordered", "Links": null,
         "LineItems": [
             {"Id": 7, "CatalogItemId": ITEM, "Quantity": 3, "BillingCycle": "Monthly", "TermDuration": "P1M",
-             "Participants": null, "ProvisioningContext": {}, "OrderGroup": null, "Error": null},
+             "Participants": null, "ProvisioningContext": {"SubscriptionId": "s-1", "Note": null}, "OrderGroup": null,
+             "Error": null},
             {"Id": 8, "CatalogItemId": RESERVATION, "Quantity": 1, "BillingCycle": "annual", "TermDuration": "p1y",
              "OrderGroup": "reserved", "Participants": [{"key": "transaction_reseller", "value": "1234567"}]}
         ],
@@ -117,7 +118,9 @@ async fn a_cart_is_created_read_changed_and_checked_out_into_its_orders() {
     // friendly name, partner of record (the transaction_reseller participant) and provisioning context.
     assert_eq!(
         orders[0]["lineItems"],
-        json!([{"lineItemNumber": 0, "offerId": ITEM, "quantity": 3, "termDuration": "P1M", "provisioningContext": {}}])
+        json!([{"lineItemNumber": 0, "offerId": ITEM, "quantity": 3, "termDuration": "P1M",
+                "provisioningContext": {"SubscriptionId": "s-1", "Note": null}}]),
+        "a provisioning context is the caller's own dictionary: its keys kept as sent, a null as null"
     );
     assert_eq!(orders[0]["billingCycle"], "monthly");
     assert_eq!(

@@ -48,6 +48,35 @@ async fn orders_are_refused_until_the_agreement_is_on_record() {
     );
     let read = app.get_json(&format!("/v1/customers/{id}/orders/{}", placed["id"].as_str().unwrap()), &p.token).await;
     assert_eq!(read, placed);
+
+    // A provisioning context is the caller's own dictionary: kept as sent, keys in their case.
+    let context = json!({"referenceCustomerId": id, "billingCycle": "monthly", "lineItems": [
+        {"offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0K5BC", "quantity": 1, "termDuration": "P1M",
+         "provisioningContext": {"SubscriptionId": "sub-1", "Scope": "Shared", "emptyOne": null}}]});
+    let placed: Value = app.post(&format!("/v1/customers/{id}/orders"), &p.token, &context).await.json().await.unwrap();
+    assert_eq!(
+        placed["lineItems"][0]["provisioningContext"],
+        json!({"SubscriptionId": "sub-1", "Scope": "Shared", "emptyOne": null})
+    );
+
+    // ?billingType= lists the orders of one billing cycle, in any spelling of it.
+    let of = |cycle: &'static str| {
+        let app = &app;
+        let token = p.token.clone();
+        async move {
+            let list: Value = app.get_json(&format!("/v1/customers/{id}/orders?billingType={cycle}"), &token).await;
+            list["items"].as_array().unwrap().iter().map(|o| o["billingCycle"].clone()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(of("Annual").await, [json!("annual")]);
+    assert_eq!(of("monthly").await, [json!("monthly")]);
+    assert!(of("OneTime").await.is_empty());
+    let all: Value = app.get_json(&format!("/v1/customers/{id}/orders"), &p.token).await;
+    assert_eq!(all["totalCount"], 4, "without it, every order");
+    let e =
+        assert_error(app.get(&format!("/v1/customers/{id}/orders?billingType=weekly"), &p.token).await, 400, 990406)
+            .await;
+    assert!(e["data"].to_string().contains("billingType: 'weekly'"), "{e}");
 }
 
 #[tokio::test]

@@ -67,6 +67,7 @@ const QUERY_PARAMETERS: &[(&str, &str, &[&str])] = &[
     ("GET", "/v1/agreementtemplates/{template_id}/document", &["language", "country"]),
     ("GET", "/v1/customers", &["size", "filter", "seekOperation"]),
     ("GET", "/v1/customers/{customer_id}/agreements", &["agreementType"]),
+    ("GET", "/v1/customers/{customer_id}/orders", &["billingType"]),
 ];
 
 /// The query parameters the route `method route` (in the router's spelling) reads.

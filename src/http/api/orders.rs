@@ -10,10 +10,11 @@ use serde_json::Value;
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::domain::billing::billing_cycle;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::LineItemInput;
-use crate::http::edge::error::ApiResult;
-use crate::http::edge::extract::{RawJson, Unit};
+use crate::http::edge::error::{ApiError, ApiResult};
+use crate::http::edge::extract::{QueryParams, RawJson, Unit};
 use crate::service::access::{ops, permit};
 use crate::service::orders::{self, NewOrder};
 
@@ -45,14 +46,21 @@ pub async fn create_order(
     Ok((StatusCode::CREATED, Json(wire::order(&order))))
 }
 
-/// `GET /v1/customers/{id}/orders`
+/// `GET /v1/customers/{id}/orders`, and `?billingType=` for the orders of one billing cycle.
 pub async fn list_orders(
     State(ctx): State<AppState>,
     caller: Caller,
     Path(customer_id): Path<CustomerId>,
+    query: QueryParams,
 ) -> ApiResult<Response> {
     let permit = permit::<ops::ListOrders>(&caller)?;
-    let list = orders::list_orders(&ctx, &permit, &customer_id).await?;
+    let billing_type = match query.get("billingType").map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(raw) => {
+            Some(billing_cycle(raw).map_err(|p| ApiError::InvalidQueryParameter(format!("billingType: {p}")))?.0)
+        }
+    };
+    let list = orders::list_orders(&ctx, &permit, &customer_id, billing_type).await?;
     let items: Vec<Value> = list.orders.iter().map(wire::order).collect();
     let self_uri = format!("/customers/{}/orders", list.customer_id);
     Ok(Json(wire::collection(&items, &self_uri)).into_response())

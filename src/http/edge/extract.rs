@@ -33,9 +33,13 @@ fn normalize_key(key: &str) -> String {
     }
 }
 
+/// Members whose value is a dictionary of the caller's own (Partner Center's
+/// `Dictionary<string, string>`): its keys are data, kept as sent, and so are its `null` values.
+const FREE_FORM_DICTIONARIES: &[&str] = &["provisioningContext"];
+
 /// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped; a number with
 /// an integer value written with a fraction or exponent (`843.0`, `1e3`) is that integer, as JSON
-/// Schema counts it.
+/// Schema counts it. The dictionaries of `FREE_FORM_DICTIONARIES` are kept as sent.
 pub fn normalize_keys(value: Value) -> Value {
     match value {
         Value::Number(n) if n.is_f64() => match n.as_f64().and_then(integral) {
@@ -45,7 +49,11 @@ pub fn normalize_keys(value: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (normalize_key(&k), normalize_keys(v)))
+                .map(|(k, v)| {
+                    let key = normalize_key(&k);
+                    let free_form = v.is_object() && FREE_FORM_DICTIONARIES.contains(&key.as_str());
+                    (key, if free_form { v } else { normalize_keys(v) })
+                })
                 .collect::<Map<String, Value>>(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(normalize_keys).collect()),
