@@ -339,6 +339,36 @@ async fn a_seed_entry_that_differs_from_what_is_stored_is_refused_by_name() {
 }
 
 #[tokio::test]
+async fn a_seed_applied_again_is_compared_on_every_value_it_names_as_the_api_stored_it() {
+    let app = TestApp::spawn().await;
+    let seed = |email: &str, country: &str, phone: &str| {
+        json!({
+            "partners": [{"key": "p", "name": "P", "partnerType": "DirectBill"}],
+            "customers": [{"key": "c", "partner": "p", "domain": "seedvalues", "email": email, "country": country}],
+            "enhancedAttestations": [{"key": "a", "partner": "p", "country": "US", "language": "fr-FR",
+                "companyName": "Seed Values", "signatoryFirstName": "Ana", "signatoryLastName": "Lee",
+                "signatoryEmail": "ana@seed.example", "signatoryPhoneNumber": phone}]
+        })
+    };
+    let first = seed("old@seed.example", "US", "+1 425 555 0100");
+    assert_eq!(app.control(Method::POST, "/_emulator/seed", Some(&first)).await.status(), 201);
+    // The same entries again: the language the country does not offer fell back (en-US) as it did
+    // the first time, and an email in another letter case is the same address.
+    let again = app
+        .control_json(Method::POST, "/_emulator/seed", Some(&seed("Old@Seed.example", "us", "+1 425 555 0100")))
+        .await;
+    assert_eq!(again["unchanged"], json!({"customers": 1, "enhancedAttestations": 1, "partners": 1}), "{again}");
+    for (changed, says) in [
+        (seed("new@seed.example", "US", "+1 425 555 0100"), "customers.c: its billing email is 'old@seed.example'"),
+        (seed("old@seed.example", "DE", "+1 425 555 0100"), "customers.c: its country is 'US'"),
+        (seed("old@seed.example", "US", "+49 30 1234"), "enhancedAttestations.a: its signatory's phone number"),
+    ] {
+        let e = assert_error(app.control(Method::POST, "/_emulator/seed", Some(&changed)).await, 409, 990436).await;
+        assert!(e["data"][0].as_str().unwrap().starts_with(says), "{says}: {e}");
+    }
+}
+
+#[tokio::test]
 async fn a_seed_file_at_start_can_be_given_again_on_the_next_start() {
     let database = fresh_database().await;
     let first = TestApp::spawn_on(&database, &["--seed", "seeds/attested.yaml"]).await;

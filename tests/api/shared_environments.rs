@@ -189,6 +189,11 @@ async fn a_partner_named_in_the_other_place_still_scopes_the_change_and_a_misspe
         ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "expiresIn": 60}), "expiresIn"),
         ("/_emulator/faults", json!({"operation": "listCustomers", "effect": "throttle", "maxHits": 1}), "maxHits"),
         ("/_emulator/clock", json!({"now": "2026-02-01T00:00:00Z", "frozn": true}), "frozn"),
+        (
+            &format!("/_emulator/customers/{}/direct-acceptance", b_customer["id"].as_str().unwrap()),
+            json!({"firstName": "Dee", "lastName": "Rect", "email": "dee@x.example", "dateAgred": "2025-02-01T00:00:00Z"}),
+            "dateAgred",
+        ),
     ] {
         let method = if path == "/_emulator/clock" { Method::PUT } else { Method::POST };
         let r = app.control(method, path, Some(&body)).await;

@@ -35,11 +35,15 @@ async fn accept_attestation(
     Ok(Json(wire::attestation(&accepted)))
 }
 
+/// The members the control plane's other bodies take are all there is: an unknown (misspelt)
+/// member is refused, never dropped (a `dateAgred` would otherwise accept on today's date).
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DirectAcceptanceBody {
-    #[serde(flatten)]
-    person: ContactInput,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
     date_agreed: Option<String>,
 }
 
@@ -48,7 +52,13 @@ async fn direct_acceptance(
     Path(customer_id): Path<CustomerId>,
     PcJson(body): PcJson<DirectAcceptanceBody>,
 ) -> ApiResult<Response> {
-    let input = DirectAcceptanceInput { person: &body.person, date_agreed: body.date_agreed.as_deref() };
+    let person = ContactInput {
+        first_name: body.first_name,
+        last_name: body.last_name,
+        email: body.email,
+        phone_number: body.phone_number,
+    };
+    let input = DirectAcceptanceInput { person: &person, date_agreed: body.date_agreed.as_deref() };
     let agreement = control::accept_for_customer(&ctx, &customer_id, input).await?;
     let listed = agreements::with_link(&ctx, agreement).await?;
     Ok((StatusCode::CREATED, Json(wire::listed_agreement(&listed))).into_response())

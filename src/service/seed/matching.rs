@@ -2,14 +2,16 @@
 //! function answers `Ok` when the stored record is the entry's (the entry is then left alone), or
 //! the difference, in words, when it is another.
 
-use super::file::{SeedAttestation, SeedCustomer, SeedOrder, SeedPartner, SeedPerson};
+use super::file::{SeedCustomer, SeedOrder, SeedPartner, SeedPerson};
 use crate::domain::agreements::{Agreement, AgreementSource};
 use crate::domain::attestations::EnhancedAttestation;
+use crate::domain::attestations::{validate_attestation, AttestationInput};
 use crate::domain::contact::Contact;
-use crate::domain::customers::Customer;
+use crate::domain::customers::{Address, Customer};
 use crate::domain::orders::Order;
 use crate::domain::partners::{Partner, PartnerType};
 use crate::domain::time::{parse_timestamp, render_timestamp};
+use crate::service::customers::NewCustomer;
 
 type Match = Result<(), String>;
 
@@ -32,10 +34,22 @@ pub fn partner(stored: &Partner, entry: &SeedPartner, provider_id: Option<&str>)
     )
 }
 
+/// As `same`, without regard to letter case (an email address, a country code).
+fn same_text(what: &str, stored: Option<&str>, entry: Option<&str>) -> Match {
+    let (stored, entry) = (stored.unwrap_or("none").trim(), entry.unwrap_or("none").trim());
+    if stored.eq_ignore_ascii_case(entry) {
+        Ok(())
+    } else {
+        Err(format!("{what} is '{stored}', the entry says '{entry}'"))
+    }
+}
+
+/// `expected` is the customer the entry would create (its defaults filled in).
 pub fn customer(
     stored: &Customer,
     related: &[Partner],
     entry: &SeedCustomer,
+    expected: &NewCustomer,
     partner_id: &str,
     associated_id: Option<&str>,
 ) -> Match {
@@ -54,6 +68,13 @@ pub fn customer(
         "its associated partner",
         stored.associated_partner_id.as_deref().unwrap_or("none"),
         associated_id.unwrap_or("none"),
+    )?;
+    let billing = expected.billing_profile.as_ref();
+    same_text("its billing email", stored.billing_profile.email.as_deref(), billing.and_then(|b| b.email.as_deref()))?;
+    same_text(
+        "its country",
+        country(stored.billing_profile.default_address.as_ref()),
+        country(billing.and_then(|b| b.default_address.as_ref())),
     )
 }
 
@@ -115,15 +136,29 @@ pub fn order(stored: &Order, entry: &SeedOrder, partner_id: &str) -> Match {
     }
 }
 
-pub fn attestation(stored: &EnhancedAttestation, entry: &SeedAttestation, partner_id: &str) -> Match {
+/// `entry` is the attestation the seed entry asks for, as the API would be sent it: it is compared
+/// as the API would store it (a language the country does not offer falls back, as it did when
+/// the entry was first applied).
+/// The country of an address, if it names one.
+fn country(address: Option<&Address>) -> Option<&str> {
+    address.and_then(|a| a.country.as_deref())
+}
+
+pub fn attestation(stored: &EnhancedAttestation, entry: &AttestationInput, accepted: bool, partner_id: &str) -> Match {
     same("the partner that made it", &stored.partner_tenant_id, partner_id)?;
+    let entry = validate_attestation(entry).map_err(|problems| problems.join("; "))?;
     same("its country", &stored.country, &entry.country)?;
     same("its language", &stored.language, &entry.language)?;
     same("its company name", &stored.company_name, &entry.company_name)?;
-    same("its signatory's first name", &stored.signatory.first_name, &entry.signatory_first_name)?;
-    same("its signatory's last name", &stored.signatory.last_name, &entry.signatory_last_name)?;
-    same("its signatory's email", &stored.signatory.email, &entry.signatory_email)?;
-    match (stored.accepted_at.is_some(), entry.accepted) {
+    same("its signatory's first name", &stored.signatory.first_name, &entry.signatory.first_name)?;
+    same("its signatory's last name", &stored.signatory.last_name, &entry.signatory.last_name)?;
+    same_text("its signatory's email", Some(&stored.signatory.email), Some(&entry.signatory.email))?;
+    same(
+        "its signatory's phone number",
+        stored.signatory.phone_number.as_deref().unwrap_or("none"),
+        entry.signatory.phone_number.as_deref().unwrap_or("none"),
+    )?;
+    match (stored.accepted_at.is_some(), accepted) {
         (a, b) if a == b => Ok(()),
         (true, false) => Err("the customer accepted it; the entry says it is pending".into()),
         (false, true) => Err("it is pending; the entry says the customer accepted it".into()),

@@ -139,7 +139,8 @@ async fn seed_customers(
             Some(stored) => {
                 let related: Vec<_> =
                     ctx.store.related_partners(&stored.id).await?.into_iter().map(|r| r.partner).collect();
-                matching::customer(&stored, &related, c, partner_id, associated.as_deref())
+                let expected = new_customer(c, associated.clone());
+                matching::customer(&stored, &related, c, &expected, partner_id, associated.as_deref())
                     .map_err(|d| differs(&entry, d))?;
                 if let Some(password) = &c.password {
                     let (password, hash) = (password.clone(), stored.admin_password_hash.clone());
@@ -171,6 +172,20 @@ async fn seed_customers(
 }
 
 /// A seeded customer's profile: what the entry says, and plausible defaults for the rest.
+/// The enhanced attestation an entry asks for, as the API would be sent it.
+fn attestation_input(a: &SeedAttestation) -> AttestationInput {
+    AttestationInput {
+        country: Some(a.country.clone()),
+        language: Some(a.language.clone()),
+        company_name: Some(a.company_name.clone()),
+        signatory_first_name: Some(a.signatory_first_name.clone()),
+        signatory_last_name: Some(a.signatory_last_name.clone()),
+        signatory_email: Some(a.signatory_email.clone()),
+        signatory_phone_number: a.signatory_phone_number.clone(),
+    }
+}
+
+/// The customer an entry asks for, as the API would be sent it (its defaults filled in).
 fn new_customer(c: &SeedCustomer, associated_partner_id: Option<String>) -> NewCustomer {
     let company = c.company_name.clone().unwrap_or_else(|| c.key.clone());
     let email = c.email.clone().unwrap_or_else(|| format!("billing@{}.example", c.domain.to_lowercase()));
@@ -330,21 +345,14 @@ async fn seed_attestations(
         let partner_id = &keys.partners[&a.partner];
         let id = seeded_id("attestation", &format!("{partner_id}/{}", a.key));
         if let Some(stored) = ctx.store.attestation(&id).await? {
-            matching::attestation(&stored, a, partner_id).map_err(|d| differs(&entry, d))?;
+            matching::attestation(&stored, &attestation_input(a), a.accepted, partner_id)
+                .map_err(|d| differs(&entry, d))?;
             summary.unchanged("enhancedAttestations");
             summary.ids.insert(a.key.clone(), id);
             continue;
         }
         let caller = seed_app(ctx, partner_id).await?;
-        let input = AttestationInput {
-            country: Some(a.country.clone()),
-            language: Some(a.language.clone()),
-            company_name: Some(a.company_name.clone()),
-            signatory_first_name: Some(a.signatory_first_name.clone()),
-            signatory_last_name: Some(a.signatory_last_name.clone()),
-            signatory_email: Some(a.signatory_email.clone()),
-            signatory_phone_number: a.signatory_phone_number.clone(),
-        };
+        let input = attestation_input(a);
         async {
             let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
             let created =
