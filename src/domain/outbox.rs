@@ -15,3 +15,11 @@ pub struct OutboxMessage {
     pub queued_at: DateTime<Utc>,
     pub deliver_at: DateTime<Utc>,
 }
+
+impl OutboxMessage {
+    /// Whether the email has been delivered by `now`: the clock of the partner whose action
+    /// queued it (its own, when it has one), by which its delivery time was set.
+    pub fn delivered_by(&self, now: DateTime<Utc>) -> bool {
+        self.deliver_at <= now
+    }
+}

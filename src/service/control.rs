@@ -95,9 +95,28 @@ pub async fn outbox(ctx: &AppContext, filter: OutboxFilter) -> ServiceResult<Vec
         recipient: filter.to,
         customer_id: filter.customer_id.map(CustomerId::into_string),
         partner_tenant_id: filter.partner_tenant_id.map(PartnerId::into_string),
-        delivered_by: if filter.include_pending { None } else { Some(ctx.clock.now().await?) },
     };
-    Ok(ctx.store.outbox(&query).await?)
+    let messages = ctx.store.outbox(&query).await?;
+    if filter.include_pending {
+        return Ok(messages);
+    }
+    // Each email is delivered by the clock of the partner that queued it: a partner whose own
+    // clock runs ahead sees its emails when that clock says so, not the emulator's.
+    let mut clocks: std::collections::HashMap<String, DateTime<Utc>> = std::collections::HashMap::new();
+    let mut delivered = Vec::with_capacity(messages.len());
+    for message in messages {
+        let now = match clocks.get(&message.partner_tenant_id) {
+            Some(now) => *now,
+            None => {
+                let now = ctx.clock.now_for(Some(&message.partner_tenant_id)).await?;
+                *clocks.entry(message.partner_tenant_id.clone()).or_insert(now)
+            }
+        };
+        if message.delivered_by(now) {
+            delivered.push(message);
+        }
+    }
+    Ok(delivered)
 }
 
 /// Empty the outbox; returns how many emails went.

@@ -11,8 +11,6 @@ pub struct OutboxQuery {
     pub recipient: Option<String>,
     pub customer_id: Option<String>,
     pub partner_tenant_id: Option<String>,
-    /// Only messages whose delivery time has come by this instant; None lists pending ones too.
-    pub delivered_by: Option<DateTime<Utc>>,
 }
 
 const INSERT_OUTBOX_MESSAGE: &str = "INSERT INTO outbox (id, recipient, subject, body, partner_tenant_id, \
@@ -20,11 +18,10 @@ const INSERT_OUTBOX_MESSAGE: &str = "INSERT INTO outbox (id, recipient, subject,
      (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox))";
 
 /// Each filter is left out when its parameter is NULL: `$1` recipient (any case), `$2` customer,
-/// `$3` partner, `$4` delivered by this instant.
+/// `$3` partner.
 const OUTBOX: &str = "SELECT id, recipient, subject, body, partner_tenant_id, customer_id, agreement_id, \
      queued_at, deliver_at FROM outbox WHERE ($1 IS NULL OR lower(recipient) = lower($1)) \
-     AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR partner_tenant_id = $3) \
-     AND ($4 IS NULL OR deliver_at <= $4) ORDER BY seq, id";
+     AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR partner_tenant_id = $3) ORDER BY seq, id";
 
 const CLEAR_OUTBOX: &str = "DELETE FROM outbox";
 
@@ -64,7 +61,6 @@ impl Store {
                 .bind(&q.recipient)
                 .bind(&q.customer_id)
                 .bind(&q.partner_tenant_id)
-                .bind(q.delivered_by)
                 .fetch_all(pool)
                 .await
         })?;

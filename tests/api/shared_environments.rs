@@ -86,6 +86,42 @@ async fn a_partner_runs_on_its_own_clock_and_service_date_and_the_others_do_not_
 }
 
 #[tokio::test]
+async fn a_partners_emails_are_delivered_by_its_own_clock() {
+    let app = TestApp::spawn_2023_flow_with(&["--notification-delay-seconds", "600"]).await;
+    let a = app.create_partner("DirectBill", None).await;
+    // A's clock stands still long before the emulator's: by the emulator's clock every email A's
+    // confirmations queue would be delivered at once; by A's, ten minutes after.
+    app.control_json(
+        Method::PUT,
+        &format!("/_emulator/clock?partnerTenantId={a}"),
+        Some(&json!({"now": "2026-03-01T12:00:00Z", "frozen": true})),
+    )
+    .await;
+    let token = app.mint(&a, &["AdminAgent"], false).await;
+    let id = app.create_customer(&token, "ownoutbox").await["id"].as_str().unwrap().to_string();
+    let r = app.confirm(&token, &id, &confirmation("Megan", "megan@ownoutbox.example", "2026-03-01T09:00:00Z")).await;
+    assert_eq!(r.status(), 201);
+    let outbox = |query: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.control_json(Method::GET, &format!("/_emulator/outbox?customerId={id}{query}"), None).await
+                ["totalCount"]
+                .clone()
+        }
+    };
+    assert_eq!(outbox("").await, 0, "not yet delivered by A's clock");
+    assert_eq!(outbox("&includePending=true").await, 1);
+    app.control_json(
+        Method::POST,
+        &format!("/_emulator/clock/advance?partnerTenantId={a}"),
+        Some(&json!({"seconds": 600})),
+    )
+    .await;
+    assert_eq!(outbox("").await, 1, "delivered once A's clock says so");
+}
+
+#[tokio::test]
 async fn a_clock_of_its_own_judges_a_partners_tokens_and_unknown_partners_are_named() {
     let app = TestApp::spawn().await;
     let a = app.create_partner("DirectBill", None).await;
