@@ -27,8 +27,16 @@ async fn judge(ctx: &AppContext, claims: &Claims) -> ServiceResult<Caller> {
         user_id: claims.oid.clone(),
         partner,
     };
+    check_mfa(ctx, &caller).await?;
+    Ok(caller)
+}
+
+/// The MFA requirement in force on the service date (of the caller's partner, when run as it):
+/// from the 2026-04-01 milestone an App+User caller must have signed in with MFA. The one rule for
+/// the API's tokens and the dashboard's users alike.
+pub async fn check_mfa(ctx: &AppContext, caller: &Caller) -> ServiceResult<()> {
     if !meets_mfa_requirement(caller.app_only, caller.mfa) && service_date(ctx).await?.mfa_required() {
         return Err(ServiceError::MfaRequired);
     }
-    Ok(caller)
+    Ok(())
 }

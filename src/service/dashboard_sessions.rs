@@ -29,8 +29,9 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    /// The user as the use cases see a caller: an App+User call with the user's roles. Partner
-    /// Center requires MFA to sign in to its dashboard, so a dashboard sign-in counts as one.
+    /// The user as the use cases see a caller: an App+User call with the user's roles, signed in
+    /// with MFA as the user does (`mfa`). From the MFA milestone on, a user without it can do
+    /// nothing on the dashboard, as its tokens can do nothing on the API (see the dashboard's pages).
     pub fn caller(&self) -> &Caller {
         &self.caller
     }
@@ -58,7 +59,7 @@ pub async fn session_for(ctx: &AppContext, cookie: &str, now: DateTime<Utc>) -> 
         user_id: user.id.clone(),
         roles: user.roles.clone(),
         app_only: false,
-        mfa: true,
+        mfa: user.mfa,
     };
     Ok(Some(SignedIn { session, user, partner, caller }))
 }

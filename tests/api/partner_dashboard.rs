@@ -194,6 +194,40 @@ async fn a_sign_in_link_signs_in_once_into_an_http_only_session() {
 }
 
 #[tokio::test]
+async fn a_user_without_mfa_can_do_nothing_once_mfa_is_required_as_its_tokens_cannot() {
+    let app = TestApp::spawn().await;
+    let partner = app.create_partner("DirectBill", None).await;
+    let body =
+        json!({"userName": format!("nomfa{}@partner.example", rand_suffix()), "roles": ["AdminAgent"], "mfa": false});
+    let user = app.control_json(Method::POST, &format!("/_emulator/partners/{partner}/users"), Some(&body)).await;
+    let link = sign_in_link(&app, &partner, user["id"].as_str().unwrap()).await;
+    let visitor = PartnerUser::new(&app);
+    assert_eq!(visitor.http.get(link["url"].as_str().unwrap()).send().await.unwrap().status(), 303);
+    let token = app.mint(&partner, &["AdminAgent"], false).await;
+
+    // Today's service date requires MFA: every page says so, and the wizard stores nothing.
+    for path in ["/dashboard/customers", "/dashboard/customers/new", "/dashboard/customers/relationship-request"] {
+        let r = visitor.get(path).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("Multi-factor authentication required") && text.contains("900421"), "{path}: {text}");
+    }
+    let submitted =
+        visitor.post("/dashboard/customers/new", &[("step", "submit"), ("companyName", "No MFA Ltd")]).await;
+    assert_ne!(submitted.status(), 200);
+    assert!(customer_ids(&app, &token).await.is_empty(), "nothing was created");
+
+    // Before the milestone (the partner's own service date), the same user works as before.
+    app.control_json(
+        Method::PUT,
+        &format!("/_emulator/service-date?partnerTenantId={partner}"),
+        Some(&json!({"date": "2026-03-31"})),
+    )
+    .await;
+    assert_eq!(visitor.get("/dashboard/customers").await.status(), 200);
+}
+
+#[tokio::test]
 async fn partner_users_sign_in_with_their_password() {
     let app = TestApp::spawn().await;
     let partner = app.create_partner("DirectBill", None).await;

@@ -454,6 +454,25 @@ try {
   await page.locator('#acceptances').getByText('Megan Bowen').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Update' }).count(), 0);
   await shot(page, 'account-read-only', 'account-read-only');
+  // a user who signs in without MFA can do nothing once MFA is required, and can sign out by keyboard
+  const noMfa = await api('POST', `/_emulator/partners/${contoso.id}/users`, {
+    body: { userName: `nomfa-${suffix}@${suffix}.example`, roles: ['AdminAgent'], mfa: false },
+  });
+  assert.equal(noMfa.status, 201, JSON.stringify(noMfa.body));
+  const noMfaLink = await api('POST', `/_emulator/partners/${contoso.id}/users/${noMfa.body.id}/sign-in-links`);
+  const noMfaPage = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  await noMfaPage.goto(noMfaLink.body.url);
+  await noMfaPage.getByRole('heading', { name: 'Multi-factor authentication required' }).waitFor();
+  await noMfaPage.getByText('(The API answers this user\'s tokens with error 900421.)').waitFor();
+  await noMfaPage.goto(`${base}/dashboard/customers/new`);
+  await noMfaPage.getByRole('heading', { name: 'Multi-factor authentication required' }).waitFor();
+  await shot(noMfaPage, 'mfa-required');
+  for (let i = 0; i < 20; i += 1) {
+    await noMfaPage.keyboard.press('Tab');
+    if (await noMfaPage.evaluate(() => document.activeElement?.textContent?.trim() === 'Sign out')) break;
+  }
+  await noMfaPage.keyboard.press('Enter');
+  await noMfaPage.getByRole('heading', { name: /Sign in/ }).waitFor();
   // a customer that has not accepted: the admin-center link to send, copied or emailed
   await page.goto(`${base}/dashboard/customers/${keyboardId}/account`);
   assert.equal(await page.locator('#acceptanceLink').textContent(), `${base}/AdminPortal/Home?ref=/BillingAccounts/agreement`);

@@ -30,6 +30,7 @@ use crate::http::web::kit::refusal::{Refusal, Wording};
 use crate::http::web::kit::session::{self, signed_in, signed_in_form, SiteSession};
 use crate::http::web::kit::sign_in;
 use crate::http::web::kit::site::Site;
+use crate::service::authentication::check_mfa;
 use crate::service::dashboard::{self as board, AgreementChoice, AttestationForm, CustomerForm, EarlierSubmission};
 use crate::service::dashboard_sessions::{self as sessions, SignedIn};
 use crate::service::sign_in::SignIn;
@@ -213,6 +214,10 @@ fn failed(signed_in: &SignedIn, e: &ServiceError) -> Response {
 
 /// Run a page's work as the signed-in user's partner (its own clock and service date), its pages
 /// under the banner that names a pinned service date or a moved clock.
+///
+/// A user who does not sign in with MFA gets, from the MFA milestone of the partner's service
+/// date on, a page that says so instead of any page's work: nothing the API refuses its token
+/// (900421) can be done through the dashboard.
 async fn as_partner<F: std::future::Future<Output = Response>>(
     ctx: &AppContext,
     signed_in: &SignedIn,
@@ -220,9 +225,31 @@ async fn as_partner<F: std::future::Future<Output = Response>>(
 ) -> Response {
     clock::as_partner(signed_in.partner.tenant_id.clone(), async {
         let banner = board::clock_note(ctx).await.ok().flatten().map(|note| pages::clock_banner(&note));
-        BANNER.scope(banner, work).await
+        match check_mfa(ctx, signed_in.caller()).await {
+            Ok(()) => BANNER.scope(banner, work).await,
+            Err(ServiceError::MfaRequired) => mfa_required(signed_in),
+            Err(e) => failed(signed_in, &e),
+        }
     })
     .await
+}
+
+/// The page a user without MFA gets once MFA is required.
+fn mfa_required(signed_in: &SignedIn) -> Response {
+    let text = format!(
+        "Partner Center requires multi-factor authentication (MFA) from 1 April 2026 on, and {} signs in without it \
+         (the user was created with \"mfa\": false). Sign out and sign in as a user who signs in with MFA, or create \
+         one (POST /_emulator/partners/{}/users, \"mfa\": true). (The API answers this user's tokens with error \
+         900421.)",
+        signed_in.user.user_name, signed_in.partner.tenant_id
+    );
+    site_message(
+        &SITE,
+        Some(&signed_in.chrome(None)),
+        StatusCode::FORBIDDEN,
+        "Multi-factor authentication required",
+        &text,
+    )
 }
 
 /// The page that says which role an action needs, and which roles the user has.
