@@ -121,6 +121,13 @@ impl Clock {
         self.emulator_now().await
     }
 
+    /// Every partner's now at once (its own clock where it has one, else the emulator's), the
+    /// clocks read once: for a list of items of many partners, each judged by its own (the outbox).
+    pub async fn now_by_partner(&self) -> StoreResult<impl Fn(&str) -> DateTime<Utc>> {
+        let (times, emulator, real) = (self.store.partner_times().await?, self.store.clock().await?, Utc::now());
+        Ok(move |partner: &str| emulated_now(times.get(partner).and_then(|t| t.clock).unwrap_or(emulator), real))
+    }
+
     /// The earliest of the clocks in force anywhere (the emulator's and every partner's own):
     /// what is older than a period by this clock is older than it by every clock.
     pub async fn earliest_now(&self) -> StoreResult<DateTime<Utc>> {

@@ -2,9 +2,9 @@
 //! refusal, for `GET /_emulator/requests`. Tokens never enter it. The HTTP edge writes it; the
 //! control plane reads and clears it.
 
-use axum::http::Method;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -20,8 +20,8 @@ pub struct JournalEntry {
     /// could not be read at once (the database unreachable).
     #[serde(serialize_with = "optional_timestamp")]
     pub emulator_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "method_name")]
-    pub method: Method,
+    /// The request's method: a standard one without an allocation.
+    pub method: Cow<'static, str>,
     pub path: String,
     pub status: u16,
     pub partner_tenant_id: Option<String>,
@@ -36,10 +36,6 @@ pub struct JournalEntry {
     /// too), and this says so.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_query_parameters: Vec<String>,
-}
-
-fn method_name<S: serde::Serializer>(method: &Method, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(method.as_str())
 }
 
 fn optional_timestamp<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -116,7 +112,7 @@ mod tests {
                 sequence: 0,
                 at: Utc::now(),
                 emulator_at: None,
-                method: Method::GET,
+                method: Cow::Borrowed("GET"),
                 path: format!("/{i}"),
                 status: 200,
                 partner_tenant_id: None,

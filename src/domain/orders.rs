@@ -132,7 +132,7 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
             problems.push(format!("lineItems[{i}].provisioningContext: {p}"));
         }
         valid.push(LineItem {
-            provisioning_context: item.provisioning_context.clone().filter(|c| !c.is_empty()),
+            provisioning_context: item.provisioning_context.clone(),
             friendly_name: item.friendly_name.clone().filter(|n| !n.trim().is_empty()),
             term_duration: term.map(|(name, _)| name.to_string()),
             partner_id_on_record: item.partner_id_on_record.clone().filter(|p| !p.trim().is_empty()),

@@ -26,9 +26,14 @@ use crate::store::UnitOfWork;
 pub async fn authenticate(ctx: &AppContext, user_name: &str, password: &str) -> ServiceResult<SignIn<Customer>> {
     sign_in(ctx, user_name, async {
         let customer = ctx.store.customer_by_admin_user(user_name).await?;
-        let hash = customer.as_ref().map_or(decoy_hash(), |c| c.admin_password_hash.as_str()).to_string();
+        // The decoy is made on first use, as any hash is: off the async workers, in its turn.
+        let hash = customer.as_ref().map(|c| c.admin_password_hash.clone());
         let password = password.to_string();
-        let matches = off_thread(move || verify_password(&password, &hash)).await;
+        let matches = off_thread(move || match &hash {
+            Some(hash) => verify_password(&password, hash),
+            None => verify_password(&password, decoy_hash()),
+        })
+        .await;
         Ok(customer.filter(|_| matches))
     })
     .await
@@ -80,6 +85,8 @@ pub async fn agreement_view(ctx: &AppContext, customer: &Customer) -> ServiceRes
 pub struct InvitationView {
     pub partner: Partner,
     pub already_related: bool,
+    /// The relationship the customer already has with the partner holds delegated admin privileges.
+    pub holds_delegated_admin: bool,
     pub document_uri: String,
 }
 
@@ -90,10 +97,12 @@ pub async fn invitation_view(
     partner_id: &str,
 ) -> ServiceResult<Option<InvitationView>> {
     let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(None) };
-    let already_related =
-        ctx.store.related_partners(&customer.id).await?.iter().any(|r| r.partner.tenant_id == partner.tenant_id);
+    let related = ctx.store.related_partners(&customer.id).await?;
+    let relationship = related.iter().find(|r| r.partner.tenant_id == partner.tenant_id);
+    let (already_related, holds_delegated_admin) =
+        (relationship.is_some(), relationship.is_some_and(|r| r.delegated_admin));
     let document_uri = document_uris(ctx, &customer_document_link(ctx, customer).await?).display;
-    Ok(Some(InvitationView { partner, already_related, document_uri }))
+    Ok(Some(InvitationView { partner, already_related, holds_delegated_admin, document_uri }))
 }
 
 /// The partners the customer works with, each with what the customer granted it.

@@ -102,21 +102,8 @@ pub async fn outbox(ctx: &AppContext, filter: OutboxFilter) -> ServiceResult<Vec
     }
     // Each email is delivered by the clock of the partner that queued it: a partner whose own
     // clock runs ahead sees its emails when that clock says so, not the emulator's.
-    let mut clocks: std::collections::HashMap<String, DateTime<Utc>> = std::collections::HashMap::new();
-    let mut delivered = Vec::with_capacity(messages.len());
-    for message in messages {
-        let now = match clocks.get(&message.partner_tenant_id) {
-            Some(now) => *now,
-            None => {
-                let now = ctx.clock.now_for(Some(&message.partner_tenant_id)).await?;
-                *clocks.entry(message.partner_tenant_id.clone()).or_insert(now)
-            }
-        };
-        if message.delivered_by(now) {
-            delivered.push(message);
-        }
-    }
-    Ok(delivered)
+    let now_of = ctx.clock.now_by_partner().await?;
+    Ok(messages.into_iter().filter(|m| m.delivered_by(now_of(&m.partner_tenant_id))).collect())
 }
 
 /// Empty the outbox; returns how many emails went.

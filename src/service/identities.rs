@@ -124,8 +124,13 @@ pub async fn user_by_password(
     password: String,
 ) -> ServiceResult<Option<PartnerUser>> {
     let user = ctx.store.partner_user_by_name(&normalize_user_name(user_name)).await?;
-    let hash = user.as_ref().map_or(decoy_hash(), |u| u.password_hash.as_str()).to_string();
-    let matches = off_thread(move || verify_password(&password, &hash)).await;
+    // The decoy is made on first use, as any hash is: off the async workers, in its turn.
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = off_thread(move || match &hash {
+        Some(hash) => verify_password(&password, hash),
+        None => verify_password(&password, decoy_hash()),
+    })
+    .await;
     Ok(user.filter(|_| matches))
 }
 

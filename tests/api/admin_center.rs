@@ -294,21 +294,24 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
     let (id, user, password) = customer_with_credentials(&app, &creator.token, "delegated").await;
     let v = Visitor::new(&app);
     v.sign_in(&user, &password, "/AdminPortal/Home").await;
-    let accept = |partner: String, dap: Option<&'static str>| {
+    // Accept the invitation as a person does: through the form its link's page shows.
+    let accept = |partner: String, dap: &'static str| {
         let v = &v;
         async move {
-            let path = format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner}&DAP=false");
-            let csrf = csrf_of(&v.get(&path).await.text().await.unwrap());
-            let mut form = vec![
-                ("csrf", csrf),
-                ("partnerId", partner),
-                ("firstName", "Ana".to_string()),
-                ("lastName", "Lee".to_string()),
-                ("email", "ana@x.example".to_string()),
-                ("accept", "true".to_string()),
+            let path = format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner}&DAP={dap}");
+            let page = v.get(&path).await.text().await.unwrap();
+            assert!(page.contains("action=\"/AdminPortal/Invitation/Accept\""), "a form to accept: {page}");
+            assert!(page.contains(&format!("name=\"DAP\" value=\"{dap}\"")), "{page}");
+            let csrf = csrf_of(&page);
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("partnerId", partner.as_str()),
+                ("DAP", dap),
+                ("firstName", "Ana"),
+                ("lastName", "Lee"),
+                ("email", "ana@x.example"),
+                ("accept", "true"),
             ];
-            form.extend(dap.map(|d| ("DAP", d.to_string())));
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
         }
     };
@@ -319,8 +322,8 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
     };
 
     // The API's own link (DAP=false) makes a reseller relationship only; a DAP=true one grants.
-    accept(reseller_only.tenant_id.clone(), Some("false")).await;
-    accept(with_dap.tenant_id.clone(), Some("true")).await;
+    accept(reseller_only.tenant_id.clone(), "false").await;
+    accept(with_dap.tenant_id.clone(), "true").await;
     assert_eq!(granted(creator.token.clone()).await, true, "the creating partner holds them");
     assert_eq!(granted(reseller_only.token.clone()).await, false, "DAP=false grants none");
     assert_eq!(granted(with_dap.token.clone()).await, true, "DAP=true grants them");
@@ -337,10 +340,34 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
     let details = v.get(&format!("/AdminPortal/Partners/{}", reseller_only.tenant_id)).await.text().await.unwrap();
     assert!(!details.contains("delegated admin"), "{details}");
 
-    // Accepting again may add the grant (a form without DAP asks for none), never take it away.
-    accept(with_dap.tenant_id.clone(), None).await;
+    // A link that asks for nothing more than the relationship holds has nothing to accept; one
+    // that asks for the grant a reseller relationship lacks offers it.
+    let again = |partner: &str, dap: &str| {
+        format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner}&DAP={dap}")
+    };
+    for (partner, dap) in
+        [(&with_dap.tenant_id, "false"), (&with_dap.tenant_id, "true"), (&reseller_only.tenant_id, "false")]
+    {
+        let page = v.get(&again(partner, dap)).await.text().await.unwrap();
+        assert!(page.contains("id=\"accepted\"") && !page.contains("name=\"partnerId\""), "{partner} {dap}: {page}");
+    }
+    // Accepting again never takes the grant away (a hand-made form asking for none)...
+    let csrf = csrf_of(&v.get(&again(&with_dap.tenant_id, "false")).await.text().await.unwrap());
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("partnerId", with_dap.tenant_id.as_str()),
+        ("DAP", "false"),
+        ("firstName", "Ana"),
+        ("lastName", "Lee"),
+        ("email", "ana@x.example"),
+        ("accept", "true"),
+    ];
+    assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
     assert_eq!(granted(with_dap.token.clone()).await, true, "a second acceptance takes nothing away");
-    accept(reseller_only.tenant_id.clone(), Some("true")).await;
+    // ...and a DAP=true link to a reseller relationship grants it, through its form.
+    let offer = v.get(&again(&reseller_only.tenant_id, "true")).await.text().await.unwrap();
+    assert!(offer.contains("I grant") && offer.contains("id=\"dapRequest\""), "{offer}");
+    accept(reseller_only.tenant_id.clone(), "true").await;
     assert_eq!(granted(reseller_only.token.clone()).await, true, "a second acceptance with DAP=true grants them");
 
     // Partner Center answers it for one customer only, never in a list.

@@ -212,9 +212,16 @@ async fn a_user_without_mfa_can_do_nothing_once_mfa_is_required_as_its_tokens_ca
         let text = r.text().await.unwrap();
         assert!(text.contains("Multi-factor authentication required") && text.contains("900421"), "{path}: {text}");
     }
-    let submitted =
-        visitor.post("/dashboard/customers/new", &[("step", "submit"), ("companyName", "No MFA Ltd")]).await;
-    assert_ne!(submitted.status(), 200);
+    // A form sent with the session's own token (as the page's sign-out form carries it) gets the
+    // same page, and stores nothing.
+    let csrf = csrf_of(&visitor.get("/dashboard/customers").await.text().await.unwrap());
+    let mut form: Vec<(&str, String)> = vec![("csrf", csrf), ("submission", rand_suffix())];
+    form.extend(wizard("nomfaco", Some("2026-01-10")));
+    form.push(("step", "submit".into()));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let submitted = visitor.post("/dashboard/customers/new", &form).await;
+    assert_eq!(submitted.status(), 403);
+    assert!(submitted.text().await.unwrap().contains("Multi-factor authentication required"));
     assert!(customer_ids(&app, &token).await.is_empty(), "nothing was created");
 
     // Before the milestone (the partner's own service date), the same user works as before.

@@ -2,7 +2,7 @@
 //! the journal entry, and the case-insensitive path rewrite that runs before routing.
 
 use axum::extract::{ConnectInfo, MatchedPath, Request};
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::Response;
 use futures_util::FutureExt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -182,7 +182,7 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
             sequence: 0,
             at: chrono::Utc::now(),
             emulator_at,
-            method,
+            method: method_name(&method),
             path,
             status: status.as_u16(),
             partner_tenant_id: tenant,
@@ -195,6 +195,25 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
         });
     }
     response
+}
+
+/// A method's name for the journal: a standard method's without allocating.
+fn method_name(method: &Method) -> std::borrow::Cow<'static, str> {
+    const STANDARD: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::PATCH, "PATCH"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    match STANDARD.iter().find(|(m, _)| m == method) {
+        Some((_, name)) => std::borrow::Cow::Borrowed(name),
+        None => std::borrow::Cow::Owned(method.as_str().to_string()),
+    }
 }
 
 /// The emulator clock for the journal entry: the clock the request was judged by (its partner's

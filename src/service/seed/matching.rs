@@ -136,14 +136,14 @@ pub fn order(stored: &Order, entry: &SeedOrder, partner_id: &str) -> Match {
     }
 }
 
-/// `entry` is the attestation the seed entry asks for, as the API would be sent it: it is compared
-/// as the API would store it (a language the country does not offer falls back, as it did when
-/// the entry was first applied).
 /// The country of an address, if it names one.
 fn country(address: Option<&Address>) -> Option<&str> {
     address.and_then(|a| a.country.as_deref())
 }
 
+/// `entry` is the attestation the seed entry asks for, as the API would be sent it: it is compared
+/// as the API would store it (a language the country does not offer falls back, as it did when
+/// the entry was first applied).
 pub fn attestation(stored: &EnhancedAttestation, entry: &AttestationInput, accepted: bool, partner_id: &str) -> Match {
     same("the partner that made it", &stored.partner_tenant_id, partner_id)?;
     let entry = validate_attestation(entry).map_err(|problems| problems.join("; "))?;

@@ -171,7 +171,6 @@ async fn seed_customers(
     Ok(())
 }
 
-/// A seeded customer's profile: what the entry says, and plausible defaults for the rest.
 /// The enhanced attestation an entry asks for, as the API would be sent it.
 fn attestation_input(a: &SeedAttestation) -> AttestationInput {
     AttestationInput {
@@ -185,7 +184,8 @@ fn attestation_input(a: &SeedAttestation) -> AttestationInput {
     }
 }
 
-/// The customer an entry asks for, as the API would be sent it (its defaults filled in).
+/// A seeded customer's profile: what the entry says, and plausible defaults for the rest, as the
+/// API would be sent it.
 fn new_customer(c: &SeedCustomer, associated_partner_id: Option<String>) -> NewCustomer {
     let company = c.company_name.clone().unwrap_or_else(|| c.key.clone());
     let email = c.email.clone().unwrap_or_else(|| format!("billing@{}.example", c.domain.to_lowercase()));

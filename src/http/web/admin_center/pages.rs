@@ -136,21 +136,29 @@ pub fn invitation(page: &InvitationPage) -> Content {
         html! {
             div.card {
                 h1 { "Accept partner invitation" }
-                @if page.view.already_related {
+                // Nothing left to accept: the relationship exists and holds what the link asks for.
+                @if page.view.already_related && (!page.delegated_admin || page.view.holds_delegated_admin) {
                     div.success role="status" id="accepted" {
-                        "You work with " strong { (page.view.partner.name) } " as your reseller. "
+                        "You work with " strong { (page.view.partner.name) } " as your reseller"
+                        @if page.view.holds_delegated_admin { ", with delegated administration privileges" }
+                        ". "
                         a href={ "/AdminPortal/Partners/" (page.view.partner.tenant_id) } { "See partner details" }
                     }
                 } @else {
-                    p { strong { (page.view.partner.name) } " would like to be your reseller (Cloud Solution Provider) and sell "
-                        "Microsoft products and services to " (page.customer.company_name) "." }
-                    p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
-                        a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                    @if page.view.already_related {
+                        p { "You work with " strong { (page.view.partner.name) } " as your reseller." }
+                    } @else {
+                        p { strong { (page.view.partner.name) } " would like to be your reseller (Cloud Solution Provider) and sell "
+                            "Microsoft products and services to " (page.customer.company_name) "." }
+                        p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
+                            a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                    }
                     @if page.delegated_admin {
                         div.info id="dapRequest" {
                             strong { (page.view.partner.name) " also asks for delegated administration privileges (DAP)" }
                             ": administrator rights in your organization's Microsoft Entra ID and Microsoft 365, to manage "
-                            "your services for you. (This emulator records the reseller relationship; it grants no administration rights.)"
+                            "your services for you. (This emulator records the grant, which the partner reads as "
+                            code { "allowDelegatedAccess" } "; it gives no administration rights of its own.)"
                         }
                     }
                     (page.errors.summary())
@@ -159,7 +167,11 @@ pub fn invitation(page: &InvitationPage) -> Content {
                         input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
                         input type="hidden" name="DAP" value=(if page.delegated_admin { "true" } else { "false" });
                         (person_inputs(&page.person, page.errors))
-                        (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
+                        @if page.view.already_related {
+                            (accept_box(page.errors, html! { "I grant " (page.view.partner.name) " delegated administration privileges and I accept the Microsoft Customer Agreement." }))
+                        } @else {
+                            (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
+                        }
                         div.actions { button type="submit" { "Accept and authorize" } }
                     }
                 }
