@@ -25,6 +25,17 @@ pub fn billing_cycle(raw: &str) -> Result<(&'static str, u32), String> {
         .ok_or_else(|| format!("'{raw}' is not a billing cycle: {CYCLES}"))
 }
 
+/// A billing cycle as a query names it (`?billingType=`): one of the cycles' names in any letter
+/// case, `one_time` also without its underscore (`OneTime`), and nothing else (no spaces, no other
+/// underscores): the exact set `openapi.yaml` states as a pattern.
+pub fn billing_type(raw: &str) -> Result<&'static str, String> {
+    BILLING_CYCLES
+        .iter()
+        .map(|(name, _)| *name)
+        .find(|name| name.eq_ignore_ascii_case(raw) || name.replace('_', "").eq_ignore_ascii_case(raw))
+        .ok_or_else(|| format!("'{raw}' is not a billing cycle: {CYCLES}"))
+}
+
 /// A term (ISO 8601, any case), with its length in months.
 pub fn term(raw: &str) -> Result<(&'static str, u32), String> {
     TERMS
@@ -65,6 +76,18 @@ pub fn provisioning_context_problem(context: &ProvisioningContext) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_billing_type_names_a_cycle_exactly_in_any_case() {
+        for (raw, cycle) in
+            [("Annual", "annual"), ("MONTHLY", "monthly"), ("one_time", "one_time"), ("OneTime", "one_time")]
+        {
+            assert_eq!(billing_type(raw), Ok(cycle), "{raw}");
+        }
+        for raw in ["", " annual", "an_nual", "one__time", "weekly"] {
+            assert!(billing_type(raw).is_err(), "{raw:?}");
+        }
+    }
 
     #[test]
     fn a_provisioning_context_is_refused_only_when_too_large() {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::wire;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::domain::billing::billing_cycle;
+use crate::domain::billing::billing_type;
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::LineItemInput;
 use crate::http::edge::error::{ApiError, ApiResult};
@@ -54,11 +54,11 @@ pub async fn list_orders(
     query: QueryParams,
 ) -> ApiResult<Response> {
     let permit = permit::<ops::ListOrders>(&caller)?;
-    let billing_type = match query.get("billingType").map(str::trim).filter(|t| !t.is_empty()) {
+    // A value names a billing cycle exactly (any letter case, `one_time` with or without its
+    // underscore); anything else, an empty value included, is refused rather than read as none.
+    let billing_type = match query.get("billingType") {
         None => None,
-        Some(raw) => {
-            Some(billing_cycle(raw).map_err(|p| ApiError::InvalidQueryParameter(format!("billingType: {p}")))?.0)
-        }
+        Some(raw) => Some(billing_type(raw).map_err(|p| ApiError::InvalidQueryParameter(format!("billingType: {p}")))?),
     };
     let list = orders::list_orders(&ctx, &permit, &customer_id, billing_type).await?;
     let items: Vec<Value> = list.orders.iter().map(wire::order).collect();
