@@ -146,6 +146,49 @@ try {
   const invitedStatus = await api('GET', `/v1/customers/${invitedCustomer.id}/directSignedMicrosoftCustomerAgreementStatus`, { token: litware.token });
   assert.deepEqual(invitedStatus.body, { isSigned: true });
 
+  // 2b. The same partner's link with DAP=true, opened by the customer that already works with it
+  // without the grant: the page offers the grant. On a phone's width, by keyboard only, with the
+  // box first left unticked; then refresh and Back, which grant nothing twice.
+  console.log('delegated admin grant');
+  const customerAsLitware = () => api('GET', `/v1/customers/${invitedCustomer.id}`, { token: litware.token });
+  assert.equal((await customerAsLitware()).body.allowDelegatedAccess, false, 'the link without DAP granted nothing');
+  assert.match(link.body.url, /[?&]DAP=false/);
+  await invitee.setViewportSize({ width: 375, height: 740 });
+  await invitee.goto(link.body.url.replace('DAP=false', 'DAP=true'));
+  await invitee.locator('#dapRequest').getByText(/also asks for delegated administration privileges/).waitFor();
+  const grant = invitee.getByLabel(/I grant Litware Reseller Services delegated administration privileges/);
+  const dapOverflow = await invitee.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(dapOverflow, 0, 'the invitation page fits 375 px');
+  await shot(invitee, 'dap-request-375');
+  // Enter on the unticked box sends the form: refused, the problem at the box
+  await grant.focus();
+  await invitee.keyboard.press('Enter');
+  await invitee.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  assert.equal(await grant.getAttribute('aria-invalid'), 'true');
+  assert.equal((await customerAsLitware()).body.allowDelegatedAccess, false, 'a refused form grants nothing');
+  // tick with Space, Tab to the button, Enter
+  await grant.focus();
+  await invitee.keyboard.press('Space');
+  assert.ok(await grant.isChecked());
+  await invitee.keyboard.press('Tab');
+  assert.equal(await invitee.evaluate(() => document.activeElement?.textContent?.trim()), 'Accept and authorize');
+  await invitee.keyboard.press('Enter');
+  await invitee.locator('#accepted').getByText(/with delegated administration privileges/).waitFor();
+  await shot(invitee, 'dap-granted-375');
+  assert.equal((await customerAsLitware()).body.allowDelegatedAccess, true, 'the grant is recorded');
+  // refresh: the page says so again and offers nothing; Back: the same, from the server
+  await invitee.reload();
+  await invitee.locator('#accepted').getByText(/with delegated administration privileges/).waitFor();
+  assert.equal(await invitee.locator('form[action="/AdminPortal/Invitation/Accept"]').count(), 0, 'refresh: nothing left to accept');
+  await invitee.goBack();
+  await invitee.locator('#accepted').getByText(/with delegated administration privileges/).waitFor();
+  assert.equal(await invitee.locator('form[action="/AdminPortal/Invitation/Accept"]').count(), 0, 'Back: nothing left to accept');
+  await invitee.getByRole('link', { name: 'Partners' }).click();
+  await invitee.getByRole('row', { name: /Litware Reseller Services/ }).getByText('Reseller, delegated admin').waitFor();
+  const listed = await api('GET', '/v1/customers', { token: litware.token });
+  assert.equal(listed.body.items.filter((c) => c.id === invitedCustomer.id).length, 1, 'one relationship, not two');
+  await invitee.setViewportSize({ width: 1100, height: 800 });
+
   // 3. Troubleshoot: a customer that bought before accepting must go through its partner.
   console.log('troubleshoot refusal');
   const seed = readFileSync(new URL('../../seeds/troubleshoot.yaml', import.meta.url), 'utf8');
