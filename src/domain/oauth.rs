@@ -24,8 +24,13 @@ pub enum OAuthRefusal {
     InvalidClientSecret(String),
     /// The v2 `scope` does not ask for the Partner Center API.
     InvalidScope(String),
+    /// A `client_credentials` scope that is not the API's `/.default` (OpenID Connect's own
+    /// scopes aside, which MSAL sends with every grant and Entra ID passes over).
+    ClientCredentialsScope(String),
     /// The v1 `resource` is not the Partner Center API.
     InvalidResource(String),
+    /// A `resource` sent to the v2 endpoint, which asks for a `scope` instead.
+    ResourceOnV2,
     /// Wrong user name or password (an unknown user name too: the answer reveals no account).
     InvalidCredentials,
     LockedOut,
@@ -94,6 +99,16 @@ impl OAuthRefusal {
                 70011,
                 format!("The provided value for the input parameter 'scope' is not valid. The scope '{scope}' does not ask for {PARTNER_CENTER_RESOURCE}/.default or {PARTNER_CENTER_RESOURCE}/user_impersonation."),
             ),
+            Self::ClientCredentialsScope(scope) => (
+                "invalid_scope",
+                1002012,
+                format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI): {PARTNER_CENTER_RESOURCE}/.default."),
+            ),
+            Self::ResourceOnV2 => (
+                "invalid_request",
+                901002,
+                "The 'resource' request parameter is not supported. The v2.0 endpoint asks for a 'scope' (https://api.partnercenter.microsoft.com/.default); send 'resource' to the v1 endpoint (/{tenant}/oauth2/token).".into(),
+            ),
             Self::InvalidResource(resource) => (
                 "invalid_resource",
                 500011,
@@ -142,6 +157,9 @@ impl OAuthRefusal {
 /// Whether a v2 `scope` asks for the Partner Center API (`…/.default` for App-only tokens,
 /// `…/user_impersonation` or `…/.default` for users; `openid`, `profile` and `offline_access` may
 /// come beside it).
+/// OpenID Connect's scopes, allowed beside the API's in a v2 `scope`.
+const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
+
 pub fn scope_asks_for_partner_center(scope: &str) -> bool {
     let wanted =
         [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation")];
@@ -149,7 +167,22 @@ pub fn scope_asks_for_partner_center(scope: &str) -> bool {
     for item in scope.split_whitespace() {
         if wanted.iter().any(|w| w.eq_ignore_ascii_case(item)) {
             asked = true;
-        } else if !["openid", "profile", "offline_access", "email"].contains(&item) {
+        } else if !OIDC_SCOPES.contains(&item) {
+            return false;
+        }
+    }
+    asked
+}
+
+/// Whether a `client_credentials` scope asks for the app's own permissions on the API: the API's
+/// `/.default` and nothing else but OpenID Connect's scopes (which an app-only token ignores).
+pub fn is_client_credentials_scope(scope: &str) -> bool {
+    let default = format!("{PARTNER_CENTER_RESOURCE}/.default");
+    let mut asked = false;
+    for item in scope.split_whitespace() {
+        if item.eq_ignore_ascii_case(&default) {
+            asked = true;
+        } else if !OIDC_SCOPES.contains(&item) {
             return false;
         }
     }
@@ -206,6 +239,24 @@ mod tests {
         assert!(!scope_asks_for_partner_center(""));
         assert!(is_partner_center_resource("https://api.partnercenter.microsoft.com/"));
         assert!(!is_partner_center_resource("https://graph.windows.net"));
+    }
+
+    #[test]
+    fn a_client_credentials_scope_is_the_apis_default_with_openid_connects_scopes_only() {
+        let default = "https://api.partnercenter.microsoft.com/.default";
+        assert!(is_client_credentials_scope(default));
+        // MSAL for Java puts its common scopes before or after (a set's order)
+        assert!(is_client_credentials_scope(&format!("openid profile offline_access {default}")));
+        assert!(is_client_credentials_scope(&format!("{default} openid profile offline_access")));
+        assert!(is_client_credentials_scope("HTTPS://API.PARTNERCENTER.MICROSOFT.COM/.DEFAULT"));
+        assert!(!is_client_credentials_scope(&format!(
+            "https://api.partnercenter.microsoft.com/user_impersonation {default}"
+        )));
+        assert!(!is_client_credentials_scope("https://api.partnercenter.microsoft.com/user_impersonation"));
+        assert!(!is_client_credentials_scope("https://graph.microsoft.com/.default"));
+        assert!(!is_client_credentials_scope(&format!("{default} https://graph.microsoft.com/.default")));
+        assert!(!is_client_credentials_scope("openid"));
+        assert!(!is_client_credentials_scope(""));
     }
 
     #[test]

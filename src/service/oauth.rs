@@ -14,7 +14,8 @@ use crate::clock;
 use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
 use crate::domain::ids::{ClientId, PartnerId};
 use crate::domain::oauth::{
-    is_partner_center_resource, scope_asks_for_partner_center, v1_issuer, v2_issuer, OAuthRefusal, OidcScopes,
+    is_client_credentials_scope, is_partner_center_resource, scope_asks_for_partner_center, v1_issuer, v2_issuer,
+    OAuthRefusal, OidcScopes,
 };
 use sha2::Digest;
 
@@ -147,6 +148,9 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
     let asked = form.scope.as_deref().unwrap_or_default();
     let scope = match endpoint {
         Endpoint::V2 => {
+            if form.resource.is_some() {
+                return Err(OAuthRefusal::ResourceOnV2.into());
+            }
             let scope = required(&form.scope, "scope")?;
             if !scope_asks_for_partner_center(scope) {
                 return Err(OAuthRefusal::InvalidScope(scope.to_string()).into());
@@ -175,8 +179,8 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
         "client_credentials" => {
             let secret = form.client_secret.as_deref().filter(|s| !s.is_empty());
             check_secret(&app, secret.ok_or(OAuthRefusal::ClientSecretRequired)?)?;
-            if endpoint == Endpoint::V2 && !scope.to_ascii_lowercase().ends_with("/.default") {
-                return Err(OAuthRefusal::InvalidScope(scope).into());
+            if endpoint == Endpoint::V2 && !is_client_credentials_scope(&scope) {
+                return Err(OAuthRefusal::ClientCredentialsScope(scope).into());
             }
             let now = clock::as_partner(app.partner_tenant_id.clone(), ctx.clock.now()).await?.timestamp();
             let claims = access_claims(AccessGrant {

@@ -299,6 +299,65 @@ async fn refusals_speak_the_sign_in_services_language() {
 }
 
 #[tokio::test]
+async fn a_client_credentials_scope_is_the_apis_default_and_v2_takes_no_resource() {
+    let app = TestApp::spawn().await;
+    let v2 = format!("/{DEV_TENANT}/oauth2/v2.0/token");
+    let cc = |scope: &'static str| {
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", DEV_CLIENT),
+            ("client_secret", DEV_SECRET),
+            ("scope", scope),
+        ]
+    };
+    // OpenID Connect's scopes beside it, in either order (MSAL for Java sends them), are passed over
+    for scope in [
+        "openid profile offline_access https://api.partnercenter.microsoft.com/.default",
+        "https://api.partnercenter.microsoft.com/.default openid profile offline_access",
+    ] {
+        let (status, body) = token(&app, &v2, &cc(scope)).await;
+        assert_eq!(status, 200, "{scope}: {body}");
+        assert!(body["access_token"].is_string());
+    }
+    // a delegated permission, alone or beside the default, or another API's default: refused,
+    // nothing issued
+    for scope in [
+        "https://api.partnercenter.microsoft.com/user_impersonation",
+        "https://api.partnercenter.microsoft.com/user_impersonation https://api.partnercenter.microsoft.com/.default",
+    ] {
+        let answer = token(&app, &v2, &cc(scope)).await;
+        assert_aadsts(&answer, 400, "invalid_scope", 1002012);
+        assert!(answer.1["error_description"].as_str().unwrap().contains(scope), "{}", answer.1);
+        assert!(answer.1.get("access_token").is_none());
+    }
+    // another API's scope beside it is another API's (as for every grant)
+    let other = cc("https://api.partnercenter.microsoft.com/.default https://graph.microsoft.com/.default");
+    assert_aadsts(&token(&app, &v2, &other).await, 400, "invalid_scope", 70011);
+    // `resource` is the v1 endpoint's: the v2 endpoint refuses it rather than pass it over, for
+    // every grant
+    let mut with_resource = cc(SCOPE).to_vec();
+    with_resource.push(("resource", "https://graph.microsoft.com"));
+    assert_aadsts(&token(&app, &v2, &with_resource).await, 400, "invalid_request", 901002);
+    let password = [
+        ("grant_type", "password"),
+        ("client_id", DEV_CLIENT),
+        ("username", DEV_USER),
+        ("password", DEV_PASSWORD),
+        ("scope", SCOPE),
+        ("resource", "https://api.partnercenter.microsoft.com"),
+    ];
+    assert_aadsts(&token(&app, &v2, &password).await, 400, "invalid_request", 901002);
+    // the v1 endpoint reads it as before
+    let v1 = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEV_CLIENT),
+        ("client_secret", DEV_SECRET),
+        ("resource", "https://api.partnercenter.microsoft.com"),
+    ];
+    assert_eq!(token(&app, &format!("/{DEV_TENANT}/oauth2/token"), &v1).await.0, 200);
+}
+
+#[tokio::test]
 async fn wrong_passwords_lock_the_user_out_with_aadsts50053_and_reveal_no_account() {
     let app = TestApp::spawn_with(&["--sign-in-lockout-threshold", "2"]).await;
     let v2 = "/common/oauth2/v2.0/token";
