@@ -159,6 +159,7 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
                 ("firstName", "Ana"),
                 ("lastName", "Lee"),
                 ("email", "ana@x.example"),
+                ("phoneNumber", "+33 9 99 00 00 00"),
                 ("accept", "true"),
             ],
         )
@@ -166,6 +167,8 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert_eq!(r.status(), 303);
     let page = v.get(AGREEMENT_PAGE).await.text().await.unwrap();
     assert!(page.contains("You accepted the Microsoft Customer Agreement"));
+    // what was recorded is shown back, the phone number too
+    assert!(page.contains("(Ana Lee, ana@x.example, +33 9 99 00 00 00)"), "{page}");
 
     let status: Value =
         app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;

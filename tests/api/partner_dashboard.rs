@@ -437,10 +437,16 @@ async fn update_records_a_new_confirmation_and_refuses_a_duplicate() {
 
     let mut another = save("2025-01-16");
     another[3].1 = "it@contoso.example".into();
+    another[4].1 = "+49 30 555 0100".into();
     let r = post(another).await;
     assert_eq!(r.status(), 303, "another person is another confirmation");
     let agreements = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &p.token).await;
     assert_eq!(agreements["totalCount"], 2, "earlier confirmations stay");
+    // what was recorded is shown back, the phone number too
+    let account = user.page(&format!("/dashboard/customers/{id}/account")).await;
+    assert!(account.contains("it@contoso.example<br>+49 30 555 0100"), "{account}");
+    let form = user.page(&format!("/dashboard/customers/{id}/account?update=agreement")).await;
+    assert!(form.contains("(it@contoso.example, +49 30 555 0100)"), "{form}");
 }
 
 #[tokio::test]

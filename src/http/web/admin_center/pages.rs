@@ -10,7 +10,7 @@ use crate::domain::partners::RelatedPartner;
 use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
-use crate::http::web::kit::parts::grid;
+use crate::http::web::kit::parts::{self, grid};
 use crate::service::admin_center::{AgreementView, InvitationView};
 
 /// The form fields for the person accepting the agreement, prefilled from the customer profile.
@@ -87,7 +87,9 @@ pub fn agreement(page: &AgreementPage) -> Content {
                 @if let Some(direct) = &page.view.direct {
                     div.success role="status" id="accepted" {
                         "You accepted the Microsoft Customer Agreement on " (dates::date(direct.date_agreed, Lang::En))
-                        " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email) ")."
+                        " (" (direct.contact.first_name) " " (direct.contact.last_name) ", " (direct.contact.email)
+                        @if let Some(phone) = &direct.contact.phone_number { ", " (phone) }
+                        ")."
                     }
                 }
                 @if confirmed {
@@ -247,8 +249,8 @@ pub fn partner_details(related: &RelatedPartner, confirmations: &[Agreement]) ->
                     dd {
                         @if confirmations.is_empty() { "None" }
                         @for a in confirmations {
-                            (a.agreement_type.as_str()) ", " (dates::date(a.date_agreed, Lang::En)) " by "
-                            (a.contact.first_name) " " (a.contact.last_name) br;
+                            p { (a.agreement_type.as_str()) ", " (dates::date(a.date_agreed, Lang::En)) " by " br;
+                                (parts::person(&a.contact)) }
                         }
                     }
                 }

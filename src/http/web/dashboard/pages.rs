@@ -15,7 +15,7 @@ use crate::domain::timeline::Milestone;
 use crate::http::web::kit::dates::{self, Lang};
 use crate::http::web::kit::forms::FormErrors;
 use crate::http::web::kit::layout::Content;
-use crate::http::web::kit::parts::{command_bar, grid, steps};
+use crate::http::web::kit::parts::{self, command_bar, grid, steps};
 use crate::service::dashboard::{
     AccountView, AgreementChoice, AttestationControl, AttestationForm, ClockNote, CustomerForm, CustomerList, Review,
     Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
@@ -530,7 +530,7 @@ pub fn account(p: &AccountPage) -> Content {
                                                 @if let Some(user) = &entry.user_name { " (" (user) ")" } }
                                             @if !entry.counts { br; em { "Accepted before the agreement's 2023 refresh: no longer counts." } }
                                         }
-                                        td data-label="Accepted by" { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) br; (entry.agreement.contact.email) }
+                                        td data-label="Accepted by" { (parts::person(&entry.agreement.contact)) }
                                         td.date data-label="Date accepted" { (dates::date(entry.agreement.date_agreed, Lang::En)) }
                                         td.date data-label="Recorded" { (dates::instant(entry.agreement.created_at, Lang::En)) }
                                     }
@@ -618,7 +618,9 @@ fn recorded_now(view: &AccountView) -> Markup {
         @match latest {
             Some(entry) => p id="recordedNow" {
                 "Recorded now: " strong { (entry.agreement.contact.first_name) " " (entry.agreement.contact.last_name) }
-                " (" (entry.agreement.contact.email) "), who accepted on " (dates::date(entry.agreement.date_agreed, Lang::En))
+                " (" (entry.agreement.contact.email)
+                @if let Some(phone) = &entry.agreement.contact.phone_number { ", " (phone) }
+                "), who accepted on " (dates::date(entry.agreement.date_agreed, Lang::En))
                 ", confirmed by " (entry.partner_name.clone().unwrap_or_default()) "."
             },
             None => p id="recordedNow" {

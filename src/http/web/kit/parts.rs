@@ -3,6 +3,8 @@
 
 use maud::{html, Markup};
 
+use crate::domain::contact::Contact;
+
 /// The bar above a list: its commands, then (at the far end) its search.
 pub fn command_bar(commands: Markup, search: Markup) -> Markup {
     html! {
@@ -41,6 +43,15 @@ pub fn steps(label: &str, names: &[&str], current: usize) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Who accepted, as recorded: the name, then the email and, when one was given, the phone number,
+/// each on a line of its own.
+pub fn person(contact: &Contact) -> Markup {
+    html! {
+        (contact.first_name) " " (contact.last_name) br; (contact.email)
+        @if let Some(phone) = &contact.phone_number { br; (phone) }
     }
 }
 
