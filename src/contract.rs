@@ -25,12 +25,15 @@ pub fn operation_route(operation_id: &str) -> Option<(String, String)> {
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
-/// The query parameters `openapi.yaml` documents for `method route` (upper-case method; the
-/// route's placeholders in any spelling), or `None` for a route it does not document. The control
-/// plane reads no others: it refuses them (a misspelt scope would otherwise widen a change to the
-/// whole emulator).
-pub fn documented_query_parameters(method: &str, route: &str) -> Option<&'static [String]> {
-    static TABLE: OnceLock<std::collections::HashMap<(String, String), Vec<String>>> = OnceLock::new();
+/// What `openapi.yaml` documents a route to read: its query parameters and whether it takes a body.
+struct Reads {
+    query: Vec<String>,
+    body: bool,
+}
+
+/// What each documented route reads, keyed by upper-case method and route shape.
+fn reads(method: &str, route: &str) -> Option<&'static Reads> {
+    static TABLE: OnceLock<std::collections::HashMap<(String, String), Reads>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let document = document();
         let mut table = std::collections::HashMap::new();
@@ -38,18 +41,34 @@ pub fn documented_query_parameters(method: &str, route: &str) -> Option<&'static
             for method in METHODS {
                 let Some(operation) = item.get(method) else { continue };
                 let parameters = item["parameters"].as_array().into_iter().flatten();
-                let names = parameters
+                let query = parameters
                     .chain(operation["parameters"].as_array().into_iter().flatten())
                     .map(|p| resolve(document, p))
                     .filter(|p| p["in"] == "query")
                     .filter_map(|p| p["name"].as_str().map(str::to_string))
                     .collect();
-                table.insert((method.to_ascii_uppercase(), route_shape(path)), names);
+                let body = operation.get("requestBody").is_some();
+                table.insert((method.to_ascii_uppercase(), route_shape(path)), Reads { query, body });
             }
         }
         table
     });
-    table.get(&(method.to_string(), route_shape(route))).map(Vec::as_slice)
+    table.get(&(method.to_string(), route_shape(route)))
+}
+
+/// The query parameters `openapi.yaml` documents for `method route` (upper-case method; the
+/// route's placeholders in any spelling), or `None` for a route it does not document. The control
+/// plane reads no others: it refuses them (a misspelt scope would otherwise widen a change to the
+/// whole emulator).
+pub fn documented_query_parameters(method: &str, route: &str) -> Option<&'static [String]> {
+    reads(method, route).map(|r| r.query.as_slice())
+}
+
+/// Whether `openapi.yaml` documents a request body for `method route`, or `None` for a route it
+/// does not document. The control plane refuses a body on a route that reads none (it would be
+/// dropped unsaid).
+pub fn documents_a_body(method: &str, route: &str) -> Option<bool> {
+    reads(method, route).map(|r| r.body)
 }
 
 /// A parameter as written, or the one its `$ref` names.
@@ -75,5 +94,14 @@ mod tests {
         let by_router = documented_query_parameters("GET", "/v1/customers/{customer_id}/agreements").unwrap();
         assert_eq!(by_router, ["agreementType"]);
         assert!(documented_query_parameters("GET", "/_emulator/no-such-route").is_none());
+    }
+
+    #[test]
+    fn whether_a_route_takes_a_body_is_what_the_contract_says() {
+        assert_eq!(documents_a_body("POST", "/v1/customers/{customer_id}/agreements"), Some(true));
+        assert_eq!(documents_a_body("POST", "/_emulator/attestations/{attestation_id}/accept"), Some(true));
+        assert_eq!(documents_a_body("POST", "/_emulator/partners/{t}/users/{u}/sign-in-links"), Some(false));
+        assert_eq!(documents_a_body("DELETE", "/_emulator/outbox"), Some(false));
+        assert_eq!(documents_a_body("POST", "/_emulator/no-such-route"), None);
     }
 }

@@ -163,6 +163,21 @@ pub fn page_language(attestation: &EnhancedAttestation, asked: Option<&str>) -> 
     }
 }
 
+/// The language a script asks the customer to accept in (the control plane's acceptance): one the
+/// agreement is offered in for the attestation's country, exactly, or what is wrong. Unlike a
+/// page's link, nothing falls back: a script that names a language means it.
+pub fn offered_language(attestation: &EnhancedAttestation, asked: &str) -> Result<String, String> {
+    let offered = super::locales::country(&attestation.country).map(|c| c.languages.as_slice()).unwrap_or_default();
+    match offered.iter().find(|l| l.eq_ignore_ascii_case(asked.trim())) {
+        Some(language) => Ok((*language).to_string()),
+        None => Err(format!(
+            "language: '{asked}' is not a language the agreement is offered in for country {} (it is offered in: {})",
+            attestation.country,
+            offered.join(", ")
+        )),
+    }
+}
+
 /// Whether a link's `country` names the attestation's own country (or none): a link naming another
 /// is refused, since the agreement is that of the stored country.
 pub fn country_matches(attestation: &EnhancedAttestation, asked: Option<&str>) -> bool {

@@ -108,6 +108,46 @@ fn path_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
+/// What requests pass through fault injection: the API's operations and its document links.
+const FAULTED_PREFIXES: [&str; 2] = ["/v1/", "/agreementdocuments/"];
+
+/// Whether a rule's `path` (exact, or a prefix ending in `*`) can match a request that fault
+/// injection sees.
+fn may_reach_the_api(pattern: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_suffix('*') {
+        Some(prefix) => FAULTED_PREFIXES.iter().any(|f| f.starts_with(prefix) || prefix.starts_with(f)),
+        None => FAULTED_PREFIXES.iter().any(|f| pattern.starts_with(f)),
+    }
+}
+
+/// Whether a request path matching `pattern` (exact, or a prefix ending in `*`) can be one of
+/// `route` (`/v1/customers/{customer_id}/agreements`): literal segments compare without regard to
+/// case, a placeholder takes any one non-empty segment.
+fn route_may_have_path(route: &str, pattern: &str) -> bool {
+    let segment_fits = |template: &str, given: &str, partial: bool| {
+        if template.starts_with('{') {
+            partial || !given.is_empty()
+        } else if partial {
+            template.to_ascii_lowercase().starts_with(&given.to_ascii_lowercase())
+        } else {
+            template.eq_ignore_ascii_case(given)
+        }
+    };
+    let template: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+    match pattern.strip_suffix('*') {
+        Some(prefix) => {
+            let given: Vec<&str> = prefix.split('/').collect();
+            given.len() <= template.len()
+                && given.iter().enumerate().all(|(i, g)| segment_fits(template[i], g, i == given.len() - 1))
+        }
+        None => {
+            let given: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+            given.len() == template.len() && given.iter().zip(&template).all(|(g, t)| segment_fits(t, g, false))
+        }
+    }
+}
+
 /// A rule as sent to `POST /_emulator/faults` (camelCase; PascalCase accepted like elsewhere).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -185,6 +225,21 @@ pub fn validate_rule(
             problems.push(
                 "path must start with '/' (a path, or a prefix ending in '*') and hold no control characters".into(),
             );
+        } else if p.contains(['{', '}']) {
+            problems.push(format!(
+                "path '{p}' is a route template, which no request path matches: send a request's own path, or the route as operation ('METHOD /route/{{placeholder}}')"
+            ));
+        } else if !may_reach_the_api(p) {
+            problems.push(format!(
+                "path '{p}' matches no request a rule can hit: only the API is faulted ({}), never the control plane or the pages",
+                FAULTED_PREFIXES.map(|f| format!("{f}…")).join(", ")
+            ));
+        } else if let Some((method, route)) = &operation {
+            if !route_may_have_path(route, p) {
+                problems.push(format!(
+                    "path '{p}' is no request of operation '{method} {route}': the rule could never hit; leave one of them out"
+                ));
+            }
         }
     }
     let probability = input.probability.unwrap_or(1.0);
@@ -193,6 +248,16 @@ pub fn validate_rule(
     }
     if input.count == Some(0) {
         problems.push("count must be at least 1 (leave it out for no limit)".into());
+    }
+    // A setting of another effect would be stored and never used.
+    if input.delay_ms.is_some() && effect.is_some_and(|e| e != FaultEffect::Delay) {
+        problems.push("delayMs is the delay effect's wait: leave it out for other effects".into());
+    }
+    if input.retry_after_seconds.is_some() && matches!(effect, Some(FaultEffect::Delay | FaultEffect::Hang)) {
+        problems.push(
+            "retryAfterSeconds is the Retry-After of throttle, internalError and unavailable: leave it out for delay and hang"
+                .into(),
+        );
     }
     let delay_ms = input.delay_ms.unwrap_or(0);
     if effect == Some(FaultEffect::Delay) && delay_ms == 0 {
@@ -208,8 +273,8 @@ pub fn validate_rule(
     // At most 128 characters as sent (openapi.yaml's maxLength), no control character once trimmed.
     let too_long = input.partner_tenant_id.as_deref().is_some_and(|p| p.chars().count() > 128);
     let partner = input.partner_tenant_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    if too_long || partner.is_some_and(|p| p.chars().any(char::is_control)) {
-        problems.push("partnerTenantId is not a tenant id".into());
+    if too_long || partner.is_some_and(|p| uuid::Uuid::try_parse(PartnerId::parse(p).as_str()).is_err()) {
+        problems.push("partnerTenantId is not a tenant id (a GUID, as a partner persona's tenantId)".into());
     }
     match effect {
         Some(effect) if problems.is_empty() => Ok(FaultRule {
@@ -233,6 +298,68 @@ pub fn validate_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn problems_of(input: FaultRuleInput) -> Vec<String> {
+        let resolve = |op: &str| {
+            (op == "GET /v1/customers/{customerId}/agreements")
+                .then(|| ("GET".to_string(), "/v1/customers/{customer_id}/agreements".to_string()))
+        };
+        validate_rule(&input, "r".into(), resolve).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_rule_that_could_never_hit_is_refused() {
+        let throttle = |path: &str| FaultRuleInput {
+            effect: Some("throttle".into()),
+            path: Some(path.into()),
+            ..Default::default()
+        };
+        for path in ["/v1/customers/*", "/v1/*", "/*", "/v*", "/V1/CUSTOMERS", "/agreementdocuments/*", "/agree*"] {
+            assert!(problems_of(throttle(path)).is_empty(), "{path}");
+        }
+        for path in ["/_emulator/*", "/AdminPortal*", "/dashboard/customers", "/v2/*", "/v1"] {
+            let problems = problems_of(throttle(path));
+            assert!(problems[0].contains("only the API is faulted"), "{path}: {problems:?}");
+        }
+        let template = problems_of(throttle("/v1/customers/{customerId}/agreements"));
+        assert!(template[0].contains("route template"), "{template:?}");
+
+        let with_operation = |path: &str| FaultRuleInput {
+            operation: Some("GET /v1/customers/{customerId}/agreements".into()),
+            ..throttle(path)
+        };
+        for path in ["/v1/customers/c1/agreements", "/v1/customers/*", "/v1/cust*", "/v1/customers/c1/agr*"] {
+            assert!(problems_of(with_operation(path)).is_empty(), "{path}");
+        }
+        for path in
+            ["/v1/agreements", "/v1/customers/c1", "/v1/customers/c1/orders*", "/v1/customers/c1/agreements/x/*"]
+        {
+            let problems = problems_of(with_operation(path));
+            assert!(problems[0].contains("no request of operation"), "{path}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn another_effects_setting_and_a_partner_that_is_no_tenant_id_are_refused() {
+        let rule = |effect: &str, delay: Option<u64>, retry: Option<u64>| FaultRuleInput {
+            effect: Some(effect.into()),
+            delay_ms: delay,
+            retry_after_seconds: retry,
+            ..Default::default()
+        };
+        assert!(problems_of(rule("delay", Some(10), None)).is_empty());
+        assert!(problems_of(rule("throttle", None, Some(5))).is_empty());
+        assert!(problems_of(rule("throttle", Some(10), None))[0].contains("delayMs"));
+        assert!(problems_of(rule("delay", Some(10), Some(5)))[0].contains("retryAfterSeconds"));
+        assert!(problems_of(rule("hang", None, Some(5)))[0].contains("retryAfterSeconds"));
+        let partner = |p: &str| FaultRuleInput {
+            effect: Some("throttle".into()),
+            partner_tenant_id: Some(p.into()),
+            ..Default::default()
+        };
+        assert!(problems_of(partner("7e57da7a-0000-4000-8000-00000000d001")).is_empty());
+        assert!(problems_of(partner("not-a-guid"))[0].contains("not a tenant id"));
+    }
 
     fn rule() -> FaultRule {
         validate_rule(&FaultRuleInput { effect: Some("throttle".into()), ..Default::default() }, "r1".into(), |_| None)

@@ -11,8 +11,8 @@ use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{current_template, AgreementType};
 use crate::domain::attestations::{
-    check_acceptable, page_language, validate_attestation, AcceptanceRefusal, AttestationInput, AttestationStatus,
-    EnhancedAttestation,
+    check_acceptable, offered_language, page_language, validate_attestation, AcceptanceRefusal, AttestationInput,
+    AttestationStatus, EnhancedAttestation,
 };
 use crate::domain::ids::AttestationId;
 use crate::domain::time::later;
@@ -159,6 +159,20 @@ async fn current_template_id(ctx: &AppContext) -> ServiceResult<String> {
 /// An attestation by id, whoever created it.
 async fn find(ctx: &AppContext, id: &AttestationId) -> ServiceResult<EnhancedAttestation> {
     ctx.store.attestation(id.as_str()).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))
+}
+
+/// The control plane's acceptance in a language the script names: one the agreement is offered in
+/// for the attestation's country (else 400 `990401`, naming those it is offered in), then as
+/// `accept_attestation`.
+pub async fn accept_attestation_in(
+    ctx: &AppContext,
+    id: &AttestationId,
+    language: &str,
+) -> ServiceResult<AttestationState> {
+    let attestation = find(ctx, id).await?;
+    let language =
+        offered_language(&attestation, language).map_err(|problem| ServiceError::Validation(vec![problem]))?;
+    accept_attestation(ctx, id, Some(&language)).await
 }
 
 /// The customer accepts the agreement of a pending attestation (the acceptance page, or the

@@ -17,6 +17,10 @@ pub async fn add_rule(
 ) -> ServiceResult<FaultRule> {
     let rule =
         validate_rule(input, ctx.ids.guid(IdKind::FaultRule), resolve_operation).map_err(ServiceError::Validation)?;
+    // A rule for a partner that does not exist would never hit, as a reset or clock of one is refused.
+    if let Some(partner) = &rule.partner_tenant_id {
+        ctx.store.partner(partner).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner.clone()))?;
+    }
     ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
     Ok(rule)
 }

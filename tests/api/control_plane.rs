@@ -681,3 +681,96 @@ async fn a_partner_reset_leaves_other_partners_data_alone() {
     assert_eq!(people, vec!["Cy", "Bo"]);
     assert_eq!(app.get_json(&format!("/v1/customers/{id}/orders"), &other.token).await["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn an_empty_filter_a_repeated_parameter_and_a_body_no_route_reads_are_refused() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let customer = app.create_customer(&p.token, "emptyfilter").await;
+    let id = customer["id"].as_str().unwrap();
+    let r = app.confirm(&p.token, id, &confirmation("Ana", "ana@x.example", "2026-03-01T10:00:00Z")).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let all: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
+    assert_eq!(all["totalCount"], 1, "{all}");
+    // a filter sent empty (an unset variable) would otherwise list every email or entry
+    for path in [
+        "/_emulator/outbox?includePending=true&to=",
+        "/_emulator/outbox?customerId=",
+        "/_emulator/outbox?partnerTenantId=%20",
+        "/_emulator/requests?partnerTenantId=",
+        "/_emulator/requests?correlationId=",
+    ] {
+        let r = app.control(Method::GET, path, None).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["code"], 990406, "{path}: {error}");
+        assert!(error["data"][0].as_str().unwrap().contains("is empty"), "{error}");
+    }
+    // a parameter twice: which one was meant is not guessed, and nothing is changed
+    let twice = format!("/_emulator/reset?partnerTenantId={}&PARTNERTENANTID={}", p.tenant_id, p.tenant_id);
+    let r = app.control(Method::POST, &twice, None).await;
+    assert_eq!(r.status(), 400);
+    let error: Value = r.json().await.unwrap();
+    assert!(error["data"][0].as_str().unwrap().contains("more than once"), "{error}");
+    assert_eq!(app.get_json("/v1/customers", &p.token).await["totalCount"], 1, "nothing was reset");
+    let r = app.control(Method::GET, "/_emulator/outbox?to=ana@x.example&to=bob@x.example", None).await;
+    assert_eq!(r.status(), 400);
+    // a body on a route that reads none: refused, no link issued
+    let user: Value = app
+        .control_json(
+            Method::POST,
+            &format!("/_emulator/partners/{}/users", p.tenant_id),
+            Some(&json!({"userName": "bodyless@x.example", "roles": ["AdminAgent"]})),
+        )
+        .await;
+    let links = format!("/_emulator/partners/{}/users/{}/sign-in-links", p.tenant_id, user["id"].as_str().unwrap());
+    let r = app.control(Method::POST, &links, Some(&json!({"expiresInSeconds": 60}))).await;
+    assert_eq!(r.status(), 400);
+    let error: Value = r.json().await.unwrap();
+    assert_eq!(error["code"], 990401, "{error}");
+    assert!(error["data"][0].as_str().unwrap().contains("reads no body"), "{error}");
+    assert_eq!(app.control(Method::POST, &links, None).await.status(), 201, "without a body, as documented");
+}
+
+#[tokio::test]
+async fn a_clock_reset_with_a_time_beside_it_is_refused() {
+    let app = TestApp::spawn().await;
+    app.set_clock("2030-01-01T00:00:00Z").await;
+    let body = json!({"now": "2026-12-01T00:00:00Z", "frozen": true, "reset": true});
+    let r = app.control(Method::PUT, "/_emulator/clock", Some(&body)).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], 990401);
+    let clock: Value = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(
+        (clock["frozen"].as_bool(), clock["now"].as_str().map(|n| n.starts_with("2030-01-01"))),
+        (Some(true), Some(true))
+    );
+    let r = app.control(Method::PUT, "/_emulator/clock", Some(&json!({"reset": true}))).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_fault_rule_that_could_never_hit_is_refused_and_not_stored() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    for (rule, code) in [
+        (json!({"effect": "throttle", "partnerTenantId": "00000000-0000-4000-8000-000000000009"}), 990430),
+        (json!({"effect": "throttle", "partnerTenantId": "not-a-guid"}), 990401),
+        (json!({"effect": "throttle", "path": "/_emulator/*"}), 990401),
+        (json!({"effect": "throttle", "path": "/AdminPortal*"}), 990401),
+        (json!({"effect": "throttle", "path": "/v1/customers/{customerId}/agreements"}), 990401),
+        (json!({"effect": "throttle", "operation": "GET /v1/agreements", "path": "/v1/customers*"}), 990401),
+        (json!({"effect": "throttle", "delayMs": 100}), 990401),
+        (json!({"effect": "delay", "delayMs": 100, "retryAfterSeconds": 5}), 990401),
+    ] {
+        let r = app.control(Method::POST, "/_emulator/faults", Some(&rule)).await;
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["code"], code, "{rule}: {error}");
+    }
+    let rules: Value = app.control_json(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(rules["items"].as_array().map(Vec::len), Some(0), "{rules}");
+    // the same rules, able to hit: stored, and they hit
+    let rule = json!({"effect": "throttle", "partnerTenantId": p.tenant_id, "operation": "GET /v1/customers", "path": "/v1/customers", "count": 1});
+    assert_eq!(app.control(Method::POST, "/_emulator/faults", Some(&rule)).await.status(), 201);
+    assert_eq!(app.get("/v1/customers", &p.token).await.status(), 429);
+}

@@ -643,3 +643,33 @@ async fn the_page_speaks_the_six_languages_and_english_for_the_rest() {
         assert!(page.contains(&format!(r#"<button type="submit">{button}</button>"#)), "{language}");
     }
 }
+
+#[tokio::test]
+async fn a_script_accepts_in_a_language_the_agreement_is_offered_in_and_nothing_else() {
+    let s = setup("DirectBill").await;
+    let id = create(&s.app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let accept = |body: Value| {
+        let app = &s.app;
+        let path = format!("/_emulator/attestations/{id}/accept");
+        async move { app.control(Method::POST, &path, Some(&body)).await }
+    };
+    // a language not offered for Austria, and a misspelt member: refused, the attestation still pending
+    let r = accept(json!({"language": "fr-FR"})).await;
+    assert_eq!(r.status(), 400);
+    let error: Value = r.json().await.unwrap();
+    assert_eq!(error["code"], 990401, "{error}");
+    assert!(error["data"][0].as_str().unwrap().contains("offered in: en-US, de-DE"), "{error}");
+    let r = accept(json!({"languge": "en-US"})).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], 990401);
+    let read = s.app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "pending", "{read}");
+    // one it is offered in, any letter case: accepted in it (not the attestation's de-DE)
+    let r = accept(json!({"language": "EN-us"})).await;
+    assert_eq!(r.status(), 200);
+    let accepted: Value = r.json().await.unwrap();
+    assert_eq!((accepted["status"].as_str(), accepted["acceptedLanguage"].as_str()), (Some("accepted"), Some("en-US")));
+}

@@ -15,7 +15,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::ids::{AttestationId, CustomerId};
 use crate::http::api::wire;
 use crate::http::edge::error::ApiResult;
-use crate::http::edge::extract::PcJson;
+use crate::http::edge::extract::{OptionalPcJson, PcJson};
 use crate::http::edge::RouteEntry;
 use crate::service::{agreements, attestations, control};
 
@@ -26,12 +26,25 @@ pub fn routes() -> Vec<RouteEntry> {
     ]
 }
 
-/// The customer accepts an enhanced attestation, without a browser.
+/// What a script may say of an acceptance: the language the customer accepts in, as the page's
+/// language choice does. Any other member is refused, never dropped.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AttestationAcceptanceBody {
+    language: Option<String>,
+}
+
+/// The customer accepts an enhanced attestation, without a browser: in the attestation's own
+/// language, or the one the body names.
 async fn accept_attestation(
     State(ctx): State<AppState>,
     Path(attestation_id): Path<AttestationId>,
+    OptionalPcJson(body): OptionalPcJson<AttestationAcceptanceBody>,
 ) -> ApiResult<Json<Value>> {
-    let accepted = attestations::accept_attestation(&ctx, &attestation_id, None).await?;
+    let accepted = match body.and_then(|b| b.language) {
+        Some(language) => attestations::accept_attestation_in(&ctx, &attestation_id, &language).await?,
+        None => attestations::accept_attestation(&ctx, &attestation_id, None).await?,
+    };
     Ok(Json(wire::attestation(&accepted)))
 }
 

@@ -60,11 +60,8 @@ async fn list_requests(State(ctx): State<AppState>, query: QueryParams) -> ApiRe
     };
     let filter = JournalFilter {
         status,
-        partner_tenant_id: query
-            .get("partnerTenantId")
-            .filter(|p| !p.is_empty())
-            .map(|p| PartnerId::parse(p).into_string()),
-        correlation_id: query.get("correlationId").filter(|p| !p.is_empty()).map(str::to_string),
+        partner_tenant_id: query.filter("partnerTenantId")?.map(|p| PartnerId::parse(p).into_string()),
+        correlation_id: query.filter("correlationId")?.map(str::to_string),
     };
     let items = ctx.journal.entries_matching(&filter);
     Ok(Json(json!({"totalCount": items.len(), "items": items})))

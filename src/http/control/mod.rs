@@ -68,26 +68,56 @@ async fn require_admin_token(state: AppState, req: Request<Body>, next: Next) ->
         }
     }
     // A probe answers whatever its query: an orchestrator's check must not fail on a parameter.
-    if let Some(refusal) = undocumented_query_parameter(&req).filter(|_| !probe) {
+    if let Some(refusal) = query_problem(&req).or_else(|| unread_body(&req)).filter(|_| !probe) {
         return refusal.into_response();
     }
     next.run(req).await
 }
 
-/// A query parameter the route does not read, refused: on the control plane a misspelt scope
-/// (`?tenantId=`, `?partnerId=`) would otherwise go unread, and the reset, clock change or
-/// deletion it was meant to scope would act on the whole emulator. What a route reads is what
-/// `openapi.yaml` documents for it (names compare without regard to case, as they are read).
-fn undocumented_query_parameter(req: &Request<Body>) -> Option<ApiError> {
+/// A body sent to a route that reads none (as `openapi.yaml` documents it), refused: what it asks
+/// for (a link's lifetime, an acceptance's date) would otherwise be dropped unsaid.
+fn unread_body(req: &Request<Body>) -> Option<ApiError> {
+    let headers = req.headers();
+    let length = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    let sent = match length {
+        Some(length) => length.trim() != "0",
+        None => headers.contains_key(axum::http::header::TRANSFER_ENCODING),
+    };
+    let route = req.extensions().get::<MatchedPath>()?.as_str();
+    let method = req.method().as_str();
+    (sent && crate::contract::documents_a_body(method, route) == Some(false)).then(|| {
+        ApiError::Service(crate::service::ServiceError::Validation(vec![format!(
+            "the body: {method} {route} reads no body; send none (nothing was done)"
+        )]))
+    })
+}
+
+/// A query parameter the route does not read, or one it reads given twice, refused: on the
+/// control plane a misspelt scope (`?tenantId=`, `?partnerId=`) would otherwise go unread, and the
+/// reset, clock change or deletion it was meant to scope would act on the whole emulator; of two
+/// values, one would be dropped unsaid. What a route reads is what `openapi.yaml` documents for it
+/// (names compare without regard to case, as they are read).
+fn query_problem(req: &Request<Body>) -> Option<ApiError> {
     let query = req.uri().query()?;
     let route = req.extensions().get::<MatchedPath>()?.as_str();
     let method = req.method().as_str();
     let documented = crate::contract::documented_query_parameters(method, route)?;
-    let (name, _) = query_pairs(query).find(|(name, _)| !documented.iter().any(|d| d.eq_ignore_ascii_case(name)))?;
-    let reads = if documented.is_empty() { "none".to_string() } else { documented.join(", ") };
-    Some(ApiError::InvalidQueryParameter(format!(
-        "{name}: {method} {route} reads no such query parameter (it reads: {reads}); nothing was changed"
-    )))
+    let mut seen: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+    for (name, _) in query_pairs(query) {
+        if !documented.iter().any(|d| d.eq_ignore_ascii_case(&name)) {
+            let reads = if documented.is_empty() { "none".to_string() } else { documented.join(", ") };
+            return Some(ApiError::InvalidQueryParameter(format!(
+                "{name}: {method} {route} reads no such query parameter (it reads: {reads}); nothing was changed"
+            )));
+        }
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+            return Some(ApiError::InvalidQueryParameter(format!(
+                "{name}: is given more than once; send it once (nothing was changed)"
+            )));
+        }
+        seen.push(name);
+    }
+    None
 }
 
 /// The partner a control-plane change is scoped to: `?partnerTenantId=` or, on routes whose body

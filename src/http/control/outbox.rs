@@ -33,12 +33,11 @@ fn outbox_json(m: &OutboxMessage) -> Value {
 }
 
 async fn list_outbox(State(ctx): State<AppState>, query: QueryParams) -> ApiResult<Json<Value>> {
-    let filter = |name: &str| query.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let filter = OutboxFilter {
         include_pending: query.bool("includePending")?.unwrap_or(false),
-        to: filter("to"),
-        customer_id: filter("customerId").as_deref().map(CustomerId::parse),
-        partner_tenant_id: filter("partnerTenantId").as_deref().map(PartnerId::parse),
+        to: query.filter("to")?.map(str::to_string),
+        customer_id: query.filter("customerId")?.map(CustomerId::parse),
+        partner_tenant_id: query.filter("partnerTenantId")?.map(PartnerId::parse),
     };
     let items: Vec<Value> = control::outbox(&ctx, filter).await?.iter().map(outbox_json).collect();
     Ok(Json(json!({"totalCount": items.len(), "items": items})))

@@ -79,6 +79,14 @@ async fn set_clock(
     PcJson(body): PcJson<ClockBody>,
 ) -> ApiResult<Json<Value>> {
     let change = match body.reset {
+        // Back to real time: a time or a freeze beside it could not both be done.
+        Some(true) if body.now.is_some() || body.frozen.is_some() => {
+            return Err(crate::service::ServiceError::Validation(vec![
+                "reset: true goes back to real time, which takes no now or frozen; send either reset or now/frozen"
+                    .into(),
+            ])
+            .into())
+        }
         Some(true) => ClockChange::Reset,
         _ => ClockChange::Set { now: body.now, frozen: body.frozen.unwrap_or(true) },
     };

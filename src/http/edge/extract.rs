@@ -190,6 +190,17 @@ impl QueryParams {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// A filter's value: none when the parameter is left out; a blank value is refused, as it
+    /// would otherwise match nothing or everything unsaid (`?to=` with an unset variable).
+    pub fn filter(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        match self.get(name).map(str::trim) {
+            Some("") => Err(ApiError::InvalidQueryParameter(format!(
+                "{name}: is empty; give a value, or leave the parameter out to match every one"
+            ))),
+            value => Ok(value),
+        }
+    }
+
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {
             None => Ok(None),
