@@ -193,6 +193,27 @@ pub fn find_template<'a>(templates: &'a [AgreementTemplate], id: &str) -> Option
     templates.iter().find(|t| t.template_id == id)
 }
 
+/// A `templateId` sent beside an attestation: the agreement is the one the customer accepted with
+/// it (`accepted`). A template the catalog does not hold, a retired one, or another than the one
+/// accepted is refused, as the 2023 body refuses them, rather than passed over.
+pub fn check_attested_template(
+    templates: &[AgreementTemplate],
+    given: &str,
+    accepted: &str,
+) -> Result<(), ConfirmationError> {
+    let template =
+        find_template(templates, given).ok_or_else(|| ConfirmationError::UnknownTemplate(given.to_string()))?;
+    if !template.accepts_confirmations {
+        return Err(ConfirmationError::TemplateRetired(template.template_id.clone()));
+    }
+    if template.template_id != accepted {
+        return Err(ConfirmationError::Invalid(vec![format!(
+            "templateId: '{given}' is not the template the customer accepted with this attestation ('{accepted}'); send that one or leave templateId out"
+        )]));
+    }
+    Ok(())
+}
+
 /// Every rule of a confirmation that needs no stored state besides the catalog:
 /// required contact fields, a known and current template, a type that agrees with it
 /// (derived when missing) and a date that is not in the future beyond `skew`.

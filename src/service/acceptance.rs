@@ -9,8 +9,8 @@ use super::notifications::attestation_notice;
 use super::timeline::service_date;
 use crate::app::AppContext;
 use crate::domain::agreements::{
-    current_template, validate_confirmation, validate_direct_acceptance, Agreement, AgreementSource, AgreementTemplate,
-    AgreementType, ConfirmationInput, DirectAcceptanceInput, ValidConfirmation,
+    check_attested_template, current_template, validate_confirmation, validate_direct_acceptance, Agreement,
+    AgreementSource, AgreementTemplate, AgreementType, ConfirmationInput, DirectAcceptanceInput, ValidConfirmation,
 };
 use crate::domain::attestations::{check_usable, UseRefusal};
 use crate::domain::customers::Customer;
@@ -134,6 +134,8 @@ pub struct AttestedAgreementInput {
     pub attestation_id: AttestationId,
     /// Optional; the attestation confirms the Microsoft Customer Agreement.
     pub agreement_type: Option<String>,
+    /// Optional; when sent, the template the customer accepted with the attestation.
+    pub template_id: Option<String>,
 }
 
 /// `POST /v1/customers/{id}/agreements` with an `attestationId`: the customer's agreement, made
@@ -180,6 +182,11 @@ pub async fn create_agreement_with_attestation(
     })?;
     let templates = ctx.store.templates().await?;
     let template = current_mca(&templates)?;
+    // The document the customer accepted (acceptances kept before it was recorded: today's).
+    let accepted_template = attestation.accepted_template_id.clone().unwrap_or_else(|| template.template_id.clone());
+    if let Some(given) = input.template_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        check_attested_template(&templates, given, &accepted_template)?;
+    }
     let agreement = Agreement {
         id: ctx.ids.guid(IdKind::Agreement),
         customer_id: customer.id.clone(),
@@ -187,8 +194,7 @@ pub async fn create_agreement_with_attestation(
         // An App-only caller has no user.
         user_id: (!caller.app_only).then(|| caller.user_id.clone()),
         contact: attestation.signatory.clone(),
-        // The document the customer accepted (acceptances kept before it was recorded: today's).
-        template_id: attestation.accepted_template_id.clone().unwrap_or_else(|| template.template_id.clone()),
+        template_id: accepted_template,
         agreement_type: template.agreement_type,
         date_agreed: attestation.accepted_at.unwrap_or(now),
         source: AgreementSource::PartnerConfirmation,

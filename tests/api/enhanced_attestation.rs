@@ -673,3 +673,28 @@ async fn a_script_accepts_in_a_language_the_agreement_is_offered_in_and_nothing_
     let accepted: Value = r.json().await.unwrap();
     assert_eq!((accepted["status"].as_str(), accepted["acceptedLanguage"].as_str()), (Some("accepted"), Some("en-US")));
 }
+
+#[tokio::test]
+async fn a_template_id_beside_the_attestation_must_be_the_one_the_customer_accepted() {
+    let s = setup("DirectBill").await;
+    let id = create(&s.app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let accepted = accept_by_control_plane(&s.app, &id).await;
+    let accepted_template = accepted["acceptedTemplateId"].as_str().unwrap().to_string();
+    let with = |template: &str| json!({"attestationId": id, "templateId": template});
+    let path = format!("/v1/customers/{}/agreements", s.customer);
+    // unknown, the retired Cloud Agreement's, or the accepted one in another letter case: refused
+    // as the 2023 body refuses them, and the attestation stays unused
+    assert_error(s.app.post(&path, &s.app_token, &with("nope")).await, 400, 990411).await;
+    assert_error(s.app.post(&path, &s.app_token, &with("998b88de-aa99-4388-a42c-1b3517d49490")).await, 400, 990413)
+        .await;
+    let upper = accepted_template.to_uppercase();
+    assert_error(s.app.post(&path, &s.app_token, &with(&upper)).await, 400, 990411).await;
+    // the template accepted: the agreement, with it
+    let r = s.app.post(&path, &s.app_token, &with(&accepted_template)).await;
+    assert_eq!(r.status(), 201);
+    let agreement: Value = r.json().await.unwrap();
+    assert_eq!(agreement["templateId"], accepted_template.as_str());
+}

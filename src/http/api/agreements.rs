@@ -104,6 +104,8 @@ pub struct AttestedAgreementBody {
     attestation_id: AttestationId,
     #[serde(rename = "type")]
     agreement_type: Option<String>,
+    /// Optional: the template the customer accepted with the attestation.
+    template_id: Option<String>,
     /// Not allowed beside an attestation: it carries the signer and the date.
     primary_contact: Option<Value>,
     date_agreed: Option<Value>,
@@ -131,7 +133,11 @@ async fn create_agreement_with_attestation(
     if !mixed.is_empty() {
         return Err(ServiceError::Validation(mixed).into());
     }
-    let input = AttestedAgreementInput { attestation_id: body.attestation_id, agreement_type: body.agreement_type };
+    let input = AttestedAgreementInput {
+        attestation_id: body.attestation_id,
+        agreement_type: body.agreement_type,
+        template_id: body.template_id,
+    };
     let agreement = acceptance::create_agreement_with_attestation(ctx, &permit, unit, customer_id, &input).await?;
     Ok((StatusCode::CREATED, Json(wire::agreement(&agreement))).into_response())
 }
