@@ -80,6 +80,12 @@ pub async fn agreement_view(ctx: &AppContext, customer: &Customer) -> ServiceRes
     Ok(AgreementView { document_uri, direct, confirmations })
 }
 
+/// The customer's own acceptance of the agreement that counts on the service date, if it made one.
+pub async fn accepted_directly(ctx: &AppContext, customer: &Customer) -> ServiceResult<Option<Agreement>> {
+    let agreements = ctx.store.agreements(&customer.id).await?;
+    Ok(mca_signed_directly(&agreements, service_date(ctx).await?).cloned())
+}
+
 /// What the invitation page shows: the inviting partner, whether the customer already works with
 /// it, and the document.
 pub struct InvitationView {
@@ -88,6 +94,9 @@ pub struct InvitationView {
     /// The relationship the customer already has with the partner holds delegated admin privileges.
     pub holds_delegated_admin: bool,
     pub document_uri: String,
+    /// The customer's own acceptance of the agreement, when it made one: the invitation then asks
+    /// for the relationship only, not for a person to accept again.
+    pub accepted_directly: Option<Agreement>,
 }
 
 /// `None` when the invitation names no existing partner.
@@ -102,7 +111,8 @@ pub async fn invitation_view(
     let (already_related, holds_delegated_admin) =
         (relationship.is_some(), relationship.is_some_and(|r| r.delegated_admin));
     let document_uri = document_uris(ctx, &customer_document_link(ctx, customer).await?).display;
-    Ok(Some(InvitationView { partner, already_related, holds_delegated_admin, document_uri }))
+    let accepted_directly = accepted_directly(ctx, customer).await?;
+    Ok(Some(InvitationView { partner, already_related, holds_delegated_admin, document_uri, accepted_directly }))
 }
 
 /// The partners the customer works with, each with what the customer granted it.
@@ -166,7 +176,8 @@ pub enum InvitationOutcome {
 
 /// Accept a partner's reseller-relationship invitation together with the Microsoft Customer
 /// Agreement. The agreement rules run first: when they refuse, no relationship is created.
-/// A customer that already accepted directly just gains the relationship. With
+/// A customer that already accepted directly just gains the relationship, and names no person
+/// (`person` None): one named then is refused, as it would be recorded nowhere. With
 /// `delegated_admin` (the invitation's `DAP=true`), the partner also gains delegated admin
 /// privileges; without, the relationship is a reseller's only (an existing one keeps what it had).
 pub async fn accept_invitation(
@@ -174,14 +185,23 @@ pub async fn accept_invitation(
     customer: &Customer,
     partner_id: &str,
     delegated_admin: bool,
-    person: &ContactInput,
+    person: Option<&ContactInput>,
 ) -> ServiceResult<InvitationOutcome> {
     let Some(partner) = ctx.store.partner(partner_id).await? else { return Ok(InvitationOutcome::UnknownPartner) };
     let now = ctx.clock.now().await?;
     in_unit!(ctx, |unit| {
-        match accept_now(ctx, unit, customer, person).await {
-            Ok(_) | Err(ServiceError::AlreadyAcceptedDirectly) => {}
-            Err(e) => return Err(e),
+        match person {
+            // A person named for an agreement already accepted would be recorded nowhere: refused
+            // (`AlreadyAcceptedDirectly`), as the agreement page refuses a second acceptance.
+            Some(person) => {
+                accept_now(ctx, unit, customer, person).await?;
+            }
+            None if accepted_directly(ctx, customer).await?.is_some() => {}
+            None => {
+                return Err(ServiceError::Validation(vec![
+                    "the person accepting the Microsoft Customer Agreement is required".into(),
+                ]))
+            }
         }
         unit.add_relationship(&customer.id, &partner.tenant_id, now, delegated_admin).await?;
         Ok(InvitationOutcome::Accepted)

@@ -306,15 +306,12 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
             assert!(page.contains("action=\"/AdminPortal/Invitation/Accept\""), "a form to accept: {page}");
             assert!(page.contains(&format!("name=\"DAP\" value=\"{dap}\"")), "{page}");
             let csrf = csrf_of(&page);
-            let form = [
-                ("csrf", csrf.as_str()),
-                ("partnerId", partner.as_str()),
-                ("DAP", dap),
-                ("firstName", "Ana"),
-                ("lastName", "Lee"),
-                ("email", "ana@x.example"),
-                ("accept", "true"),
-            ];
+            let mut form =
+                vec![("csrf", csrf.as_str()), ("partnerId", partner.as_str()), ("DAP", dap), ("accept", "true")];
+            // the person accepting, while the agreement is still to accept
+            if page.contains("name=\"firstName\"") {
+                form.extend([("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example")]);
+            }
             assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
         }
     };
@@ -356,15 +353,8 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
     }
     // Accepting again never takes the grant away (a hand-made form asking for none)...
     let csrf = csrf_of(&v.get(&again(&with_dap.tenant_id, "false")).await.text().await.unwrap());
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("partnerId", with_dap.tenant_id.as_str()),
-        ("DAP", "false"),
-        ("firstName", "Ana"),
-        ("lastName", "Lee"),
-        ("email", "ana@x.example"),
-        ("accept", "true"),
-    ];
+    let form =
+        [("csrf", csrf.as_str()), ("partnerId", with_dap.tenant_id.as_str()), ("DAP", "false"), ("accept", "true")];
     assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
     assert_eq!(granted(with_dap.token.clone()).await, true, "a second acceptance takes nothing away");
     // ...and a DAP=true link to a reseller relationship grants it, through its form.
@@ -377,6 +367,66 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
     let list: Value = app.get_json("/v1/customers", &with_dap.token).await;
     assert_eq!(list["items"][0]["id"], id.as_str());
     assert!(list["items"][0].get("allowDelegatedAccess").is_none(), "{list}");
+}
+
+#[tokio::test]
+async fn an_invitation_after_the_customer_accepted_itself_asks_for_the_relationship_only() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let inviter = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &creator.token, "selfaccepted").await;
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    // the customer accepts the agreement itself
+    let csrf = csrf_of(&v.get(AGREEMENT_PAGE).await.text().await.unwrap());
+    let own = [
+        ("csrf", csrf.as_str()),
+        ("firstName", "Tom"),
+        ("lastName", "Lo"),
+        ("email", "tom@x.example"),
+        ("accept", "true"),
+    ];
+    assert_eq!(v.post("/AdminPortal/Agreement/Accept", &own).await.status(), 303);
+    let agreements = || {
+        let (app, token, id) = (&app, creator.token.clone(), id.clone());
+        async move {
+            app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &token).await["totalCount"].clone()
+        }
+    };
+    assert_eq!(agreements().await, 1);
+
+    // the invitation says so, and asks for nobody
+    let path = format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={}&DAP=false", inviter.tenant_id);
+    let page = v.get(&path).await.text().await.unwrap();
+    assert!(page.contains("id=\"acceptedDirectly\"") && page.contains("Tom Lo"), "{page}");
+    assert!(!page.contains("name=\"firstName\""), "no person to fill in: {page}");
+    assert!(page.contains("as my reseller.</span>"), "the box authorizes the reseller only: {page}");
+    let csrf = csrf_of(&page);
+    // a form naming a person (a page opened before the customer accepted): refused, nothing made
+    let stale = [
+        ("csrf", csrf.as_str()),
+        ("partnerId", inviter.tenant_id.as_str()),
+        ("DAP", "false"),
+        ("firstName", "Zed"),
+        ("lastName", "Zulu"),
+        ("email", "zed@x.example"),
+        ("accept", "true"),
+    ];
+    let r = v.post_refused("/AdminPortal/Invitation/Accept", &stale).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("already accepted the Microsoft Customer Agreement"));
+    assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
+    // the box unticked: refused at the box
+    let unticked = [("csrf", csrf.as_str()), ("partnerId", inviter.tenant_id.as_str()), ("DAP", "false")];
+    let r = v.post_refused("/AdminPortal/Invitation/Accept", &unticked).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Tick the box to authorize the partner."));
+    // the form as shown: the relationship, and no second acceptance
+    let shown =
+        [("csrf", csrf.as_str()), ("partnerId", inviter.tenant_id.as_str()), ("DAP", "false"), ("accept", "true")];
+    assert_eq!(v.post("/AdminPortal/Invitation/Accept", &shown).await.status(), 303);
+    assert_eq!(app.get(&format!("/v1/customers/{id}"), &inviter.token).await.status(), 200);
+    assert_eq!(agreements().await, 1, "nobody accepted again");
 }
 
 #[tokio::test]

@@ -162,6 +162,15 @@ fn form_problems(fields: &[(String, String)], input: &ContactInput, tick: &str) 
     FormErrors::new(problems, pages::ORDER)
 }
 
+/// The problems of an invitation's form that asks for the relationship only: the box.
+fn relationship_problems(fields: &[(String, String)]) -> FormErrors {
+    let mut problems = nul_problems(fields, SITE.wording.labels);
+    if field(fields, "accept") != Some("true") {
+        problems.push(FieldProblem::at("accept", "Tick the box to authorize the partner."));
+    }
+    FormErrors::new(problems, pages::ORDER)
+}
+
 fn refused(e: &crate::service::ServiceError) -> (FormErrors, StatusCode) {
     let refusal = Refusal::of(e, &SITE.wording);
     (FormErrors::new(refusal.field_problems(INPUTS), pages::ORDER), refusal.status)
@@ -309,13 +318,34 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     };
     let (_, input) = person_from_form(&fields);
     let back = back.to_string();
-    let tick = "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.";
-    let errors = form_problems(&fields, &input, tick);
+    // A customer that accepted the agreement itself is asked for the relationship only (the page
+    // shows no person); a form that still names one (a page opened before) is refused, not dropped.
+    let accepted = match center::accepted_directly(&ctx, &admin.customer).await {
+        Ok(accepted) => accepted.is_some(),
+        Err(e) => return admin.error_page(&e),
+    };
+    let names_person = ["firstName", "lastName", "email", "phoneNumber"].iter().any(|n| field(&fields, n).is_some());
+    let errors = match (accepted, names_person) {
+        (false, _) => form_problems(
+            &fields,
+            &input,
+            "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.",
+        ),
+        (true, true) => FormErrors::new(
+            vec![FieldProblem::at(
+                "accept",
+                "Your organization has already accepted the Microsoft Customer Agreement, so nobody accepts it again here: tick the box to authorize the partner.",
+            )],
+            pages::ORDER,
+        ),
+        (true, false) => relationship_problems(&fields),
+    };
     if !errors.is_empty() {
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, &back, &kept).await;
     }
-    match center::accept_invitation(&ctx, &admin.customer, &partner_id, delegated_admin, &input).await {
+    let person = (!accepted).then_some(&input);
+    match center::accept_invitation(&ctx, &admin.customer, &partner_id, delegated_admin, person).await {
         // The invitation's page says what became of it (accepted, or a partner that does not exist).
         Ok(InvitationOutcome::Accepted | InvitationOutcome::UnknownPartner) => Redirect::to(&back).into_response(),
         Err(e) => {

@@ -152,8 +152,16 @@ pub fn invitation(page: &InvitationPage) -> Content {
                     } @else {
                         p { strong { (page.view.partner.name) } " would like to be your reseller (Cloud Solution Provider) and sell "
                             "Microsoft products and services to " (page.customer.company_name) "." }
-                        p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
-                            a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                        @if page.view.accepted_directly.is_none() {
+                            p { "Accepting this invitation authorizes " (page.view.partner.name) " as your reseller and accepts the "
+                                a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" } "." }
+                        }
+                    }
+                    @if let Some(direct) = &page.view.accepted_directly {
+                        p id="acceptedDirectly" { "Your organization accepted the "
+                            a href=(page.view.document_uri) target="_blank" rel="noopener" { "Microsoft Customer Agreement" }
+                            " on " (dates::date(direct.date_agreed, Lang::En)) " (" (direct.contact.first_name) " "
+                            (direct.contact.last_name) "), so nobody accepts it again here." }
                     }
                     @if page.delegated_admin {
                         div.info id="dapRequest" {
@@ -168,11 +176,14 @@ pub fn invitation(page: &InvitationPage) -> Content {
                         input type="hidden" name="csrf" value=(page.csrf);
                         input type="hidden" name="partnerId" value=(page.view.partner.tenant_id);
                         input type="hidden" name="DAP" value=(if page.delegated_admin { "true" } else { "false" });
-                        (person_inputs(&page.person, page.errors))
-                        @if page.view.already_related {
-                            (accept_box(page.errors, html! { "I grant " (page.view.partner.name) " delegated administration privileges and I accept the Microsoft Customer Agreement." }))
-                        } @else {
-                            (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." }))
+                        @if page.view.accepted_directly.is_none() {
+                            (person_inputs(&page.person, page.errors))
+                        }
+                        @match (page.view.already_related, page.view.accepted_directly.is_some()) {
+                            (true, false) => (accept_box(page.errors, html! { "I grant " (page.view.partner.name) " delegated administration privileges and I accept the Microsoft Customer Agreement." })),
+                            (true, true) => (accept_box(page.errors, html! { "I grant " (page.view.partner.name) " delegated administration privileges." })),
+                            (false, false) => (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller and I accept the Microsoft Customer Agreement." })),
+                            (false, true) => (accept_box(page.errors, html! { "I authorize " (page.view.partner.name) " as my reseller." })),
                         }
                         div.actions { button type="submit" { "Accept and authorize" } }
                     }
