@@ -57,6 +57,34 @@ def test_the_app_token_comes_through_msal(pce, pce_credentials):
     assert pce.app_token().count(".") == 2
 
 
+def test_a_user_token_needs_the_apps_right_secret(pce):
+    import dataclasses
+
+    assert pce.user_token().count(".") == 2
+    try:
+        pce.user_token(dataclasses.replace(DEVELOPMENT, client_secret="wrong-secret"))
+    except EmulatorError as error:
+        assert "invalid_client" in str(error), error
+    else:
+        raise AssertionError("a wrong secret got a user token")
+
+
+def test_a_folder_given_twice_starts_fresh_each_time(tmp_path):
+    first = Emulator.start(folder=tmp_path)
+    try:
+        first.new_partner()
+        status, partners = first.call("GET", "/_emulator/partners", None)
+        assert status == 200 and partners["totalCount"] == 2, partners
+    finally:
+        first.stop()
+    second = Emulator.start(folder=tmp_path)
+    try:
+        status, partners = second.call("GET", "/_emulator/partners", None)
+        assert status == 200 and partners["totalCount"] == 1, partners
+    finally:
+        second.stop()
+
+
 def test_a_binary_that_cannot_start_says_why(tmp_path):
     try:
         Emulator.start(args=["--service-date", "not-a-date"], folder=tmp_path, timeout=10)

@@ -107,6 +107,9 @@ class Emulator:
         owns_folder = folder is None
         folder = Path(tempfile.mkdtemp(prefix="pce-")) if folder is None else Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        # Fresh, as promised: an earlier run's database in the folder is not reused.
+        for leftover in ("emulator.db", "emulator.db-wal", "emulator.db-shm"):
+            (folder / leftover).unlink(missing_ok=True)
         port, tls_port = _free_port(), _free_port()
         log_path = folder / "emulator.log"
         command = [binary, "--listen", f"127.0.0.1:{port}", "--tls-listen", f"127.0.0.1:{tls_port}",
@@ -226,10 +229,13 @@ class Emulator:
 
     def user_token(self, credentials: Credentials = DEVELOPMENT) -> str:
         """An App+User token by the password grant, from the token endpoint directly (MSAL's
-        password flow looks the user's realm up without the authority's port: docs/sdks.md)."""
-        return self._token({"grant_type": "password", "client_id": credentials.client_id,
-                            "username": credentials.user_name, "password": credentials.password,
-                            "scope": credentials.scope}, credentials.tenant_id)
+        password flow looks the user's realm up without the authority's port: docs/sdks.md). A
+        confidential app sends its secret, which must be right; a public client (no secret) none."""
+        form = {"grant_type": "password", "client_id": credentials.client_id, "username": credentials.user_name,
+                "password": credentials.password, "scope": credentials.scope}
+        if credentials.client_secret:
+            form["client_secret"] = credentials.client_secret
+        return self._token(form, credentials.tenant_id)
 
     def _token(self, form: dict, tenant_id: str) -> str:
         data = urllib.parse.urlencode(form).encode()
