@@ -57,7 +57,7 @@ pub struct Config {
 
     /// Public base URL used in links the emulator hands out (document links, relationship
     /// requests). Default: http://<listen address>.
-    #[arg(long, env = "PCE_PUBLIC_BASE_URL")]
+    #[arg(long, env = "PCE_PUBLIC_BASE_URL", value_parser = parse_public_base_url)]
     pub public_base_url: Option<String>,
 
     /// Key that signs access tokens (HS256). Default: generated on first start and kept in the
@@ -172,7 +172,7 @@ impl Config {
     }
 
     pub fn public_base_url(&self, bound: SocketAddr) -> String {
-        match &self.public_base_url {
+        match self.public_base_url.as_deref().filter(|url| !url.is_empty()) {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => {
                 let host = if bound.ip().is_unspecified() { "127.0.0.1".to_string() } else { bound.ip().to_string() };
@@ -188,6 +188,28 @@ fn parse_max_connections(value: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("'{value}' is not a number of connections (1 or more)")),
     }
+}
+
+/// The base of the links the emulator hands out: an absolute `http` or `https` URL (a path after
+/// the host is kept, for a proxy's prefix), as Partner Center's links are absolute. A blank value
+/// (what docker-compose passes for an unset variable) means the default.
+fn parse_public_base_url(value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let refused = || {
+        format!(
+            "'{value}' is not an absolute http or https URL (such as http://localhost:8080 or https://pc.example.com)"
+        )
+    };
+    let uri: axum::http::Uri = trimmed.parse().map_err(|_| refused())?;
+    let scheme_ok = matches!(uri.scheme_str().map(str::to_ascii_lowercase).as_deref(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    if !scheme_ok || !host_ok || uri.query().is_some() || trimmed.contains('#') {
+        return Err(refused());
+    }
+    Ok(trimmed.to_string())
 }
 
 fn parse_service_date(value: &str) -> Result<chrono::NaiveDate, String> {
@@ -282,6 +304,49 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// `PCE_` variables that are not the emulator's settings but are read by what runs around it: the
+/// container's entrypoint (`PCE_PORT`), the test suites (`PCE_TEST_BACKEND`, `PCE_BASE`) and the
+/// Python package (`PCE_BIN`).
+const NEIGHBOURS: [&str; 4] = ["PCE_PORT", "PCE_TEST_BACKEND", "PCE_BASE", "PCE_BIN"];
+
+/// The `PCE_` variables among `names` that no setting reads (a misspelt `PCE_SERVICE_DAT` would
+/// otherwise leave the emulator on its default without a word), each with the setting it most
+/// likely meant, when one is close.
+pub fn unread_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(String, Option<String>)> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let settings: Vec<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_env().and_then(|e| e.to_str()).map(str::to_string))
+        .filter(|name| name.starts_with("PCE_"))
+        .collect();
+    names
+        .into_iter()
+        .filter(|name| name.starts_with("PCE_") && !NEIGHBOURS.contains(name) && !settings.iter().any(|s| s == name))
+        .map(|name| {
+            let nearest =
+                settings.iter().min_by_key(|s| edit_distance(s, name)).filter(|s| edit_distance(s, name) <= 3);
+            (name.to_string(), nearest.cloned())
+        })
+        .collect()
+}
+
+/// Levenshtein distance, for the nearest setting's name.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// A configuration the emulator cannot start with (a listen address, a database URL, a seed file):
 /// what to change. The binary exits with code 2 for it.
 #[derive(Debug, thiserror::Error)]
@@ -302,6 +367,14 @@ mod tests {
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "http://127.0.0.1:8080");
         let c = Cli::parse_from(["x", "--public-base-url", "https://pc.test/"]).config;
         assert_eq!(c.public_base_url("0.0.0.0:8080".parse().unwrap()), "https://pc.test");
+        // links are absolute: anything else is refused at start-up, not handed out
+        for bad in ["localhost:8080", "pc.test", "ftp://pc.test", "http://", "https://pc.test/?a=1", "/prefix"] {
+            assert!(Cli::try_parse_from(["x", "--public-base-url", bad]).is_err(), "{bad}");
+        }
+        let proxied = Cli::parse_from(["x", "--public-base-url", "http://localhost:8080/pce"]).config;
+        assert_eq!(proxied.public_base_url("0.0.0.0:1".parse().unwrap()), "http://localhost:8080/pce");
+        let blank = Cli::parse_from(["x", "--public-base-url", " "]).config;
+        assert_eq!(blank.public_base_url("127.0.0.1:9".parse().unwrap()), "http://127.0.0.1:9");
         assert!(Cli::try_parse_from(["x", "--notification-delay-seconds", "1801"]).is_err());
         assert_eq!(c.service_date, None);
         assert_eq!(c.attestation_expiry_days, 30);
@@ -311,6 +384,19 @@ mod tests {
         assert!(Cli::try_parse_from(["x", "--attestation-expiry-days", "0"]).is_err());
         assert_eq!(Cli::parse_from(["x", "--admin-token", " "]).config.admin_token(), None);
         assert_eq!(Cli::parse_from(["x", "--admin-token", "t"]).config.admin_token(), Some("t"));
+    }
+
+    #[test]
+    fn a_pce_variable_no_setting_reads_is_named_with_the_one_it_likely_meant() {
+        let unread = unread_variables(["PCE_SERVICE_DAT", "PCE_LISTEN", "PCE_PORT", "PCE_WHATEVER_ELSE", "HOME"]);
+        assert_eq!(
+            unread,
+            [
+                ("PCE_SERVICE_DAT".to_string(), Some("PCE_SERVICE_DATE".to_string())),
+                ("PCE_WHATEVER_ELSE".to_string(), None)
+            ]
+        );
+        assert!(unread_variables(["PCE_ADMIN_TOKN"])[0].1.as_deref() == Some("PCE_ADMIN_TOKEN"));
     }
 
     #[test]

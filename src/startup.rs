@@ -13,6 +13,22 @@ use crate::server::{serve_with_tls, TlsSetup};
 use crate::store::{locate, DatabaseLocation};
 use crate::{net, service, telemetry, tls};
 
+/// Say which `PCE_` variables of the environment no setting reads: a misspelt one would otherwise
+/// leave its setting at the default without a word.
+fn warn_of_unread_variables() {
+    let names: Vec<String> = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()).collect();
+    for (name, meant) in crate::config::unread_variables(names.iter().map(String::as_str)) {
+        match meant {
+            Some(meant) => {
+                tracing::warn!("{name} is set, but no setting reads it: did you mean {meant}? It has no effect")
+            }
+            None => tracing::warn!(
+                "{name} is set, but no setting reads it (docs/configuration.md lists them); it has no effect"
+            ),
+        }
+    }
+}
+
 /// Run the emulator until it is told to stop; the process's exit code: 0 after a clean stop, 2
 /// for a configuration it cannot start with, 1 for any other failure (one line says what).
 pub async fn run(config: Config) -> ExitCode {
@@ -31,6 +47,7 @@ pub async fn run(config: Config) -> ExitCode {
 
 async fn run_until_stopped(mut config: Config) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
+    warn_of_unread_variables();
     let files = net::raise_open_file_limit();
     let configured_connections = config.max_connections;
     let file_limit = match &files {
