@@ -305,9 +305,11 @@ fn redact_password(url: &str) -> String {
 }
 
 /// `PCE_` variables that are not the emulator's settings but are read by what runs around it: the
-/// container's entrypoint (`PCE_PORT`), the test suites (`PCE_TEST_BACKEND`, `PCE_BASE`) and the
-/// Python package (`PCE_BIN`).
-const NEIGHBOURS: [&str; 4] = ["PCE_PORT", "PCE_TEST_BACKEND", "PCE_BASE", "PCE_BIN"];
+/// container's entrypoint (`PCE_PORT`), the test suites (`PCE_TEST_BACKEND`,
+/// `PCE_TEST_POSTGRES_URL`, `PCE_BASE`), the Python package (`PCE_BIN`) and the Testcontainers
+/// example (`PCE_IMAGE`).
+const NEIGHBOURS: [&str; 6] =
+    ["PCE_PORT", "PCE_TEST_BACKEND", "PCE_TEST_POSTGRES_URL", "PCE_BASE", "PCE_BIN", "PCE_IMAGE"];
 
 /// The `PCE_` variables among `names` that no setting reads (a misspelt `PCE_SERVICE_DAT` would
 /// otherwise leave the emulator on its default without a word), each with the setting it most
