@@ -774,3 +774,38 @@ async fn a_fault_rule_that_could_never_hit_is_refused_and_not_stored() {
     assert_eq!(app.control(Method::POST, "/_emulator/faults", Some(&rule)).await.status(), 201);
     assert_eq!(app.get("/v1/customers", &p.token).await.status(), 429);
 }
+
+/// One request written by hand on a fresh connection (`Connection: close`): its status line.
+async fn raw_status(app: &TestApp, request: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn a_chunked_body_is_read_to_tell_whether_a_route_that_reads_none_got_one() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let user: Value = app
+        .control_json(
+            Method::POST,
+            &format!("/_emulator/partners/{}/users", p.tenant_id),
+            Some(&json!({"userName": "chunked@x.example", "roles": ["AdminAgent"]})),
+        )
+        .await;
+    let path = format!("/_emulator/partners/{}/users/{}/sign-in-links", p.tenant_id, user["id"].as_str().unwrap());
+    let chunked = |body: &str| {
+        let chunk = if body.is_empty() { String::new() } else { format!("{:x}\r\n{body}\r\n", body.len()) };
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}0\r\n\r\n"
+        )
+    };
+    // an empty chunked body is no body (a client streaming nothing); a chunked one with bytes is refused
+    assert!(raw_status(&app, chunked("")).await.contains(" 201 "), "empty chunked body");
+    assert!(raw_status(&app, chunked("{\"expiresInSeconds\":60}")).await.contains(" 400 "), "chunked body");
+    let zero = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert!(raw_status(&app, zero).await.contains(" 201 "), "Content-Length: 0");
+}

@@ -24,7 +24,7 @@ use axum::Router;
 use crate::app::AppState;
 use crate::domain::digest::same_secret;
 use crate::http::edge::error::ApiError;
-use crate::http::edge::extract::{bearer_token, query_pairs};
+use crate::http::edge::extract::{bearer_token, declared_body_length, query_pairs};
 use crate::http::edge::layers::is_probe;
 use crate::http::edge::RouteEntry;
 
@@ -68,28 +68,42 @@ async fn require_admin_token(state: AppState, req: Request<Body>, next: Next) ->
         }
     }
     // A probe answers whatever its query: an orchestrator's check must not fail on a parameter.
-    if let Some(refusal) = query_problem(&req).or_else(|| unread_body(&req)).filter(|_| !probe) {
+    if let Some(refusal) = query_problem(&req).filter(|_| !probe) {
         return refusal.into_response();
     }
+    let req = match unread_body(&state, req).await {
+        Ok(req) => req,
+        Err(refusal) => return refusal.into_response(),
+    };
     next.run(req).await
 }
 
 /// A body sent to a route that reads none (as `openapi.yaml` documents it), refused: what it asks
-/// for (a link's lifetime, an acceptance's date) would otherwise be dropped unsaid.
-fn unread_body(req: &Request<Body>) -> Option<ApiError> {
-    let headers = req.headers();
-    let length = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
-    let sent = match length {
-        Some(length) => length.trim() != "0",
-        None => headers.contains_key(axum::http::header::TRANSFER_ENCODING),
+/// for (a link's lifetime, an acceptance's date) would otherwise be dropped unsaid. A body whose
+/// length the headers do not tell (chunked) is read to see whether it is empty.
+async fn unread_body(state: &AppState, req: Request<Body>) -> Result<Request<Body>, ApiError> {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let Some(route) = route.filter(|r| crate::contract::documents_a_body(req.method().as_str(), r) == Some(false))
+    else {
+        return Ok(req);
     };
-    let route = req.extensions().get::<MatchedPath>()?.as_str();
-    let method = req.method().as_str();
-    (sent && crate::contract::documents_a_body(method, route) == Some(false)).then(|| {
+    let refused = |method: &str| {
         ApiError::Service(crate::service::ServiceError::Validation(vec![format!(
             "the body: {method} {route} reads no body; send none (nothing was done)"
         )]))
-    })
+    };
+    match declared_body_length(req.headers()) {
+        Some(0) => Ok(req),
+        Some(_) => Err(refused(req.method().as_str())),
+        None => {
+            let (parts, body) = req.into_parts();
+            let limit = state.config.max_body_bytes;
+            match axum::body::to_bytes(body, limit).await {
+                Ok(bytes) if bytes.is_empty() => Ok(Request::from_parts(parts, Body::empty())),
+                _ => Err(refused(parts.method.as_str())),
+            }
+        }
+    }
 }
 
 /// A query parameter the route does not read, or one it reads given twice, refused: on the

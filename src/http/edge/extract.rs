@@ -155,6 +155,17 @@ pub fn body_rejection(state: &AppState, rejection: axum::extract::rejection::Byt
     }
 }
 
+/// What a request's headers say of its body's length: `Some(0)` for none (`Content-Length: 0`, or
+/// neither a length nor a transfer encoding), `Some(n)` for a declared length, `None` when only
+/// reading it can tell (chunked, or a length that is not a number).
+pub fn declared_body_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    match headers.get(header::CONTENT_LENGTH) {
+        Some(length) => length.to_str().ok().and_then(|l| l.trim().parse().ok()),
+        None if headers.contains_key(header::TRANSFER_ENCODING) => None,
+        None => Some(0),
+    }
+}
+
 /// A JSON body that may be left out entirely (an empty body); when present it obeys `PcJson`.
 pub struct OptionalPcJson<T>(pub Option<T>);
 
@@ -162,10 +173,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalPcJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let empty = req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
-            || (req.headers().get(header::CONTENT_LENGTH).is_none()
-                && req.headers().get(header::TRANSFER_ENCODING).is_none());
-        if empty {
+        if declared_body_length(req.headers()) == Some(0) {
             return Ok(OptionalPcJson(None));
         }
         PcJson::from_request(req, state).await.map(|PcJson(v)| OptionalPcJson(Some(v)))
