@@ -161,28 +161,24 @@ async fn find(ctx: &AppContext, id: &AttestationId) -> ServiceResult<EnhancedAtt
     ctx.store.attestation(id.as_str()).await?.ok_or_else(|| ServiceError::AttestationNotFound(id.to_string()))
 }
 
-/// The control plane's acceptance in a language the script names: one the agreement is offered in
-/// for the attestation's country (else 400 `990401`, naming those it is offered in), then as
-/// `accept_attestation`.
-pub async fn accept_attestation_in(
-    ctx: &AppContext,
-    id: &AttestationId,
-    language: &str,
-) -> ServiceResult<AttestationState> {
-    let attestation = find(ctx, id).await?;
-    let language =
-        offered_language(&attestation, language).map_err(|problem| ServiceError::Validation(vec![problem]))?;
-    accept_attestation(ctx, id, Some(&language)).await
+/// The language an acceptance is recorded in: the one the page showed (a link's choice, resolved
+/// within the attestation's country as `page_language` does; the attestation's own when None), or
+/// one a script names, which must be offered for the country exactly.
+#[derive(Debug, Clone, Copy)]
+pub enum AcceptedIn<'a> {
+    Page(Option<&'a str>),
+    Named(&'a str),
 }
 
 /// The customer accepts the agreement of a pending attestation (the acceptance page, or the
 /// control plane for tests and scripts): it is accepted now, by the emulator clock, in the
-/// language the page showed (`language`, as `page_language` resolves it within the attestation's
-/// country; the attestation's own when None) under today's template; both are kept with it.
+/// language `language` says under today's template; both are kept with it. A language named that
+/// the agreement is not offered in for the country is 400 `990401`, after the attestation's own
+/// refusals (accepted, expired).
 pub async fn accept_attestation(
     ctx: &AppContext,
     id: &AttestationId,
-    language: Option<&str>,
+    language: AcceptedIn<'_>,
 ) -> ServiceResult<AttestationState> {
     let attestation = find(ctx, id).await?;
     // Created on its partner's clock (its own, when it has one): accepted and expired by it too.
@@ -192,7 +188,12 @@ pub async fn accept_attestation(
         AcceptanceRefusal::Expired => ServiceError::AttestationExpired(attestation.id.clone()),
     };
     check_acceptable(&attestation, now).map_err(refused)?;
-    let language = page_language(&attestation, language);
+    let language = match language {
+        AcceptedIn::Page(asked) => page_language(&attestation, asked),
+        AcceptedIn::Named(named) => {
+            offered_language(&attestation, named).map_err(|problem| ServiceError::Validation(vec![problem]))?
+        }
+    };
     let template_id = current_template_id(ctx).await?;
     if !ctx.store.accept_attestation(&attestation.id, now, &language, &template_id).await? {
         // Accepted (or expired) by another request in the meantime: say which.

@@ -672,6 +672,10 @@ async fn a_script_accepts_in_a_language_the_agreement_is_offered_in_and_nothing_
     assert_eq!(r.status(), 200);
     let accepted: Value = r.json().await.unwrap();
     assert_eq!((accepted["status"].as_str(), accepted["acceptedLanguage"].as_str()), (Some("accepted"), Some("en-US")));
+    // accepted already: that is what is said, whatever language is named
+    let r = accept(json!({"language": "fr-FR"})).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], 990447);
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ use crate::http::api::wire;
 use crate::http::edge::error::ApiResult;
 use crate::http::edge::extract::{OptionalPcJson, PcJson};
 use crate::http::edge::RouteEntry;
+use crate::service::attestations::AcceptedIn;
 use crate::service::{agreements, attestations, control};
 
 pub fn routes() -> Vec<RouteEntry> {
@@ -41,10 +42,9 @@ async fn accept_attestation(
     Path(attestation_id): Path<AttestationId>,
     OptionalPcJson(body): OptionalPcJson<AttestationAcceptanceBody>,
 ) -> ApiResult<Json<Value>> {
-    let accepted = match body.and_then(|b| b.language) {
-        Some(language) => attestations::accept_attestation_in(&ctx, &attestation_id, &language).await?,
-        None => attestations::accept_attestation(&ctx, &attestation_id, None).await?,
-    };
+    let language = body.and_then(|b| b.language);
+    let language = language.as_deref().map_or(AcceptedIn::Page(None), AcceptedIn::Named);
+    let accepted = attestations::accept_attestation(&ctx, &attestation_id, language).await?;
     Ok(Json(wire::attestation(&accepted)))
 }
 

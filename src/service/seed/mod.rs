@@ -14,7 +14,7 @@ pub use file::{
 
 use super::acceptance::{accept_directly, confirm_acceptance, ConfirmationCall};
 use super::access::{ops, permit};
-use super::attestations::{accept_attestation, create_attestation_as};
+use super::attestations::{accept_attestation, create_attestation_as, AcceptedIn};
 use super::customers::{create_customer, NewCustomer};
 use super::error::{ErrorKind, ServiceError, ServiceResult};
 use super::orders::{place_order_as, NewOrder};
@@ -358,7 +358,7 @@ async fn seed_attestations(
             let created =
                 in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, id.clone()).await).await?;
             if a.accepted {
-                accept_attestation(ctx, &AttestationId::parse(&created.attestation.id), None).await?;
+                accept_attestation(ctx, &AttestationId::parse(&created.attestation.id), AcceptedIn::Page(None)).await?;
             }
             Ok(())
         }

@@ -41,7 +41,7 @@ use crate::domain::attestations::{country_matches, page_language, AttestationSta
 use crate::domain::ids::AttestationId;
 use crate::domain::locales;
 use crate::http::edge::extract::QueryParams;
-use crate::service::attestations::{self, AcceptancePage};
+use crate::service::attestations::{self, AcceptancePage, AcceptedIn};
 use crate::service::ServiceError;
 
 pub const PATH: &str = "/EnhancedAttestation/Accept";
@@ -186,7 +186,7 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
     if field("accept") != Some("true") {
         return refuse(Reason::NotTicked, Key::NotTicked, StatusCode::BAD_REQUEST);
     }
-    match attestations::accept_attestation(&ctx, &id, Some(&language)).await {
+    match attestations::accept_attestation(&ctx, &id, AcceptedIn::Page(Some(&language))).await {
         Ok(_) => accepted_redirect(&id, &shown.state.attestation.country, &language, reply.origin.as_deref()),
         Err(e @ (ServiceError::AttestationAlreadyAccepted(_) | ServiceError::AttestationExpired(_))) => {
             // Accepted elsewhere, or left open past its expiry and then sent: the page as it now is.
