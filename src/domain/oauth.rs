@@ -154,33 +154,29 @@ impl OAuthRefusal {
     }
 }
 
-/// Whether a v2 `scope` asks for the Partner Center API (`…/.default` for App-only tokens,
-/// `…/user_impersonation` or `…/.default` for users; `openid`, `profile` and `offline_access` may
-/// come beside it).
 /// OpenID Connect's scopes, allowed beside the API's in a v2 `scope`.
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 
+/// Whether a v2 `scope` asks for the Partner Center API (`…/.default` for App-only tokens,
+/// `…/user_impersonation` or `…/.default` for users; `openid`, `profile` and `offline_access` may
+/// come beside it).
 pub fn scope_asks_for_partner_center(scope: &str) -> bool {
-    let wanted =
-        [format!("{PARTNER_CENTER_RESOURCE}/.default"), format!("{PARTNER_CENTER_RESOURCE}/user_impersonation")];
-    let mut asked = false;
-    for item in scope.split_whitespace() {
-        if wanted.iter().any(|w| w.eq_ignore_ascii_case(item)) {
-            asked = true;
-        } else if !OIDC_SCOPES.contains(&item) {
-            return false;
-        }
-    }
-    asked
+    asks_for_one_of(scope, &["/.default", "/user_impersonation"])
 }
 
 /// Whether a `client_credentials` scope asks for the app's own permissions on the API: the API's
 /// `/.default` and nothing else but OpenID Connect's scopes (which an app-only token ignores).
 pub fn is_client_credentials_scope(scope: &str) -> bool {
-    let default = format!("{PARTNER_CENTER_RESOURCE}/.default");
+    asks_for_one_of(scope, &["/.default"])
+}
+
+/// Whether `scope` names at least one of the API's `permissions` (suffixes of its resource) and
+/// nothing else but OpenID Connect's scopes.
+fn asks_for_one_of(scope: &str, permissions: &[&str]) -> bool {
+    let wanted: Vec<String> = permissions.iter().map(|p| format!("{PARTNER_CENTER_RESOURCE}{p}")).collect();
     let mut asked = false;
     for item in scope.split_whitespace() {
-        if item.eq_ignore_ascii_case(&default) {
+        if wanted.iter().any(|w| w.eq_ignore_ascii_case(item)) {
             asked = true;
         } else if !OIDC_SCOPES.contains(&item) {
             return false;

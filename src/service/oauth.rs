@@ -148,7 +148,7 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
     let asked = form.scope.as_deref().unwrap_or_default();
     let scope = match endpoint {
         Endpoint::V2 => {
-            if form.resource.is_some() {
+            if form.resource.as_deref().is_some_and(|r| !r.trim().is_empty()) {
                 return Err(OAuthRefusal::ResourceOnV2.into());
             }
             let scope = required(&form.scope, "scope")?;
