@@ -209,7 +209,11 @@ fn parse_public_base_url(value: &str) -> Result<String, String> {
     if !scheme_ok || !host_ok || uri.query().is_some() || trimmed.contains('#') {
         return Err(refused());
     }
-    Ok(trimmed.to_string())
+    // Scheme and host as the links and the cookies' Secure flag compare them: in lower case.
+    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+    let authority = uri.authority().map(|a| a.as_str().to_ascii_lowercase()).unwrap_or_default();
+    let path = uri.path().trim_end_matches('/');
+    Ok(format!("{scheme}://{authority}{path}"))
 }
 
 fn parse_service_date(value: &str) -> Result<chrono::NaiveDate, String> {
@@ -317,8 +321,9 @@ const NEIGHBOURS: [&str; 6] =
 pub fn unread_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(String, Option<String>)> {
     use clap::CommandFactory;
     let command = Cli::command();
-    let settings: Vec<String> = command
-        .get_arguments()
+    // The subcommands' own settings too (`healthcheck`'s PCE_HEALTHCHECK_URL).
+    let arguments = command.get_arguments().chain(command.get_subcommands().flat_map(|c| c.get_arguments()));
+    let settings: Vec<String> = arguments
         .filter_map(|a| a.get_env().and_then(|e| e.to_str()).map(str::to_string))
         .filter(|name| name.starts_with("PCE_"))
         .collect();
@@ -375,6 +380,8 @@ mod tests {
         }
         let proxied = Cli::parse_from(["x", "--public-base-url", "http://localhost:8080/pce"]).config;
         assert_eq!(proxied.public_base_url("0.0.0.0:1".parse().unwrap()), "http://localhost:8080/pce");
+        let shouted = Cli::parse_from(["x", "--public-base-url", "HTTPS://PC.Test/Prefix/"]).config;
+        assert_eq!(shouted.public_base_url("0.0.0.0:1".parse().unwrap()), "https://pc.test/Prefix");
         let blank = Cli::parse_from(["x", "--public-base-url", " "]).config;
         assert_eq!(blank.public_base_url("127.0.0.1:9".parse().unwrap()), "http://127.0.0.1:9");
         assert!(Cli::try_parse_from(["x", "--notification-delay-seconds", "1801"]).is_err());
@@ -399,6 +406,7 @@ mod tests {
             ]
         );
         assert!(unread_variables(["PCE_ADMIN_TOKN"])[0].1.as_deref() == Some("PCE_ADMIN_TOKEN"));
+        assert!(unread_variables(["PCE_HEALTHCHECK_URL"]).is_empty(), "a subcommand's setting is read");
     }
 
     #[test]
