@@ -474,6 +474,20 @@ mod tests {
     }
 
     #[test]
+    fn a_template_beside_an_attestation_is_the_one_the_customer_accepted() {
+        let mut c = catalog();
+        c.push(AgreementTemplate { template_id: "v2".into(), version_rank: 1, ..c[0].clone() });
+        assert_eq!(check_attested_template(&c, MCA, MCA), Ok(()));
+        assert_eq!(check_attested_template(&c, "nope", MCA), Err(ConfirmationError::UnknownTemplate("nope".into())));
+        assert_eq!(check_attested_template(&c, MCLA, MCA), Err(ConfirmationError::TemplateRetired(MCLA.into())));
+        // another Customer Agreement template than the one accepted (a newer one, say)
+        let Err(ConfirmationError::Invalid(problems)) = check_attested_template(&c, "v2", MCA) else {
+            panic!("another template than the one accepted is refused")
+        };
+        assert!(problems[0].contains("is not the template the customer accepted"), "{problems:?}");
+    }
+
+    #[test]
     fn current_template_is_the_highest_rank_that_accepts_confirmations() {
         let mut c = catalog();
         c.push(AgreementTemplate { template_id: "v2".into(), version_rank: 1, ..c[0].clone() });

@@ -225,6 +225,10 @@ pub fn validate_rule(
             problems.push(
                 "path must start with '/' (a path, or a prefix ending in '*') and hold no control characters".into(),
             );
+        } else if p.trim_end_matches('*').contains('*') {
+            problems.push(format!(
+                "path '{p}' has a '*' before its end: a path is exact, or a prefix with one '*' at its end (/v1/customers/*)"
+            ));
         } else if p.contains(['{', '}']) {
             problems.push(format!(
                 "path '{p}' is a route template, which no request path matches: send a request's own path, or the route as operation ('METHOD /route/{{placeholder}}')"
@@ -317,6 +321,8 @@ mod tests {
         for path in ["/v1/customers/*", "/v1/*", "/*", "/v*", "/V1/CUSTOMERS", "/agreementdocuments/*", "/agree*"] {
             assert!(problems_of(throttle(path)).is_empty(), "{path}");
         }
+        let wildcard = problems_of(throttle("/v1/customers/*/agreements"));
+        assert!(wildcard[0].contains("before its end"), "{wildcard:?}");
         for path in ["/_emulator/*", "/AdminPortal*", "/dashboard/customers", "/v2/*", "/v1"] {
             let problems = problems_of(throttle(path));
             assert!(problems[0].contains("only the API is faulted"), "{path}: {problems:?}");

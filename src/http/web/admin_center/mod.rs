@@ -324,7 +324,7 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         Ok(accepted) => accepted.is_some(),
         Err(e) => return admin.error_page(&e),
     };
-    let names_person = ["firstName", "lastName", "email", "phoneNumber"].iter().any(|n| field(&fields, n).is_some());
+    let names_person = INPUTS.iter().any(|(input, _)| field(&fields, input).is_some());
     let errors = match (accepted, names_person) {
         (false, _) => form_problems(
             &fields,
