@@ -80,6 +80,14 @@ pub async fn agreement_view(ctx: &AppContext, customer: &Customer) -> ServiceRes
     Ok(AgreementView { document_uri, direct, confirmations })
 }
 
+/// Whether the customer's own acceptance on record is `person`'s (the same name, email and phone,
+/// as the duplicate rule compares them).
+async fn accepted_by(ctx: &AppContext, customer: &Customer, person: &ContactInput) -> ServiceResult<bool> {
+    let Ok(person) = crate::domain::contact::Contact::parse(person, "") else { return Ok(false) };
+    let accepted = accepted_directly(ctx, customer).await?;
+    Ok(accepted.is_some_and(|a| a.contact.identity_key() == person.identity_key()))
+}
+
 /// The customer's own acceptance of the agreement that counts on the service date, if it made one.
 pub async fn accepted_directly(ctx: &AppContext, customer: &Customer) -> ServiceResult<Option<Agreement>> {
     let agreements = ctx.store.agreements(&customer.id).await?;
@@ -177,7 +185,8 @@ pub enum InvitationOutcome {
 /// Accept a partner's reseller-relationship invitation together with the Microsoft Customer
 /// Agreement. The agreement rules run first: when they refuse, no relationship is created.
 /// A customer that already accepted directly just gains the relationship, and names no person
-/// (`person` None): one named then is refused, as it would be recorded nowhere. With
+/// (`person` None): one named then is refused, as it would be recorded nowhere, unless it is the
+/// person on record (the same form sent twice). With
 /// `delegated_admin` (the invitation's `DAP=true`), the partner also gains delegated admin
 /// privileges; without, the relationship is a reseller's only (an existing one keeps what it had).
 pub async fn accept_invitation(
@@ -193,9 +202,13 @@ pub async fn accept_invitation(
         match person {
             // A person named for an agreement already accepted would be recorded nowhere: refused
             // (`AlreadyAcceptedDirectly`), as the agreement page refuses a second acceptance.
-            Some(person) => {
-                accept_now(ctx, unit, customer, person).await?;
-            }
+            Some(person) => match accept_now(ctx, unit, customer, person).await {
+                Ok(_) => {}
+                // The same person's acceptance is on record (this form sent twice): what is left
+                // to make is the relationship. Another person's is refused.
+                Err(ServiceError::AlreadyAcceptedDirectly) if accepted_by(ctx, customer, person).await? => {}
+                Err(e) => return Err(e),
+            },
             None if accepted_directly(ctx, customer).await?.is_some() => {}
             None => {
                 return Err(ServiceError::Validation(vec![

@@ -402,7 +402,7 @@ async fn an_invitation_after_the_customer_accepted_itself_asks_for_the_relations
     assert!(!page.contains("name=\"firstName\""), "no person to fill in: {page}");
     assert!(page.contains("as my reseller.</span>"), "the box authorizes the reseller only: {page}");
     let csrf = csrf_of(&page);
-    // a form naming a person (a page opened before the customer accepted): refused, nothing made
+    // a form naming another person (a page opened before the customer accepted): refused, nothing made
     let stale = [
         ("csrf", csrf.as_str()),
         ("partnerId", inviter.tenant_id.as_str()),
@@ -413,8 +413,10 @@ async fn an_invitation_after_the_customer_accepted_itself_asks_for_the_relations
         ("accept", "true"),
     ];
     let r = v.post_refused("/AdminPortal/Invitation/Accept", &stale).await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("already accepted the Microsoft Customer Agreement"));
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("already accepted the Microsoft Customer Agreement"), "{page}");
+    assert!(!page.contains("name=\"firstName\""), "the page shown again asks for nobody: {page}");
     assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
     // the box unticked: refused at the box
     let unticked = [("csrf", csrf.as_str()), ("partnerId", inviter.tenant_id.as_str()), ("DAP", "false")];
@@ -427,6 +429,57 @@ async fn an_invitation_after_the_customer_accepted_itself_asks_for_the_relations
     assert_eq!(v.post("/AdminPortal/Invitation/Accept", &shown).await.status(), 303);
     assert_eq!(app.get(&format!("/v1/customers/{id}"), &inviter.token).await.status(), 200);
     assert_eq!(agreements().await, 1, "nobody accepted again");
+}
+
+#[tokio::test]
+async fn an_invitation_form_sent_twice_is_taken_once_and_another_person_is_refused() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let inviter = app.persona("DirectBill").await;
+    let late = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &creator.token, "twice").await;
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    let path = |partner: &str| format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={partner}&DAP=false");
+    let csrf = csrf_of(&v.get(&path(&inviter.tenant_id)).await.text().await.unwrap());
+    let form = |partner: &'static str, first: &'static str| {
+        let csrf = csrf.clone();
+        move |tenant: String| {
+            vec![
+                ("csrf", csrf.clone()),
+                ("partnerId", tenant),
+                ("DAP", "false".to_string()),
+                ("firstName", first.to_string()),
+                ("lastName", "Lee".to_string()),
+                ("email", format!("{}@x.example", partner)),
+                ("accept", "true".to_string()),
+            ]
+        }
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let v = &v;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, val)| (*k, val.as_str())).collect();
+            let r = v.post("/AdminPortal/Invitation/Accept", &fields).await;
+            assert_eq!(r.status(), 303);
+            // taken: back to the invitation; refused: to the refused form's page
+            if location(&r).contains("form=") {
+                400
+            } else {
+                303
+            }
+        }
+    };
+    // the same form twice (a double click, a resend): taken once, answered alike
+    let ana = form("ana", "Ana");
+    assert_eq!(send(ana(inviter.tenant_id.clone())).await, 303);
+    assert_eq!(send(ana(inviter.tenant_id.clone())).await, 303, "the same form again");
+    let agreements = app.get_json(&format!("/v1/customers/{id}/agreements?agreementType=*"), &creator.token).await;
+    assert_eq!(agreements["totalCount"], 1, "{agreements}");
+    // another person on a page opened before the acceptance: refused, nothing made
+    let bob = form("bob", "Bob");
+    assert_eq!(send(bob(late.tenant_id.clone())).await, 400);
+    assert_error(app.get(&format!("/v1/customers/{id}"), &late.token).await, 403, 20002).await;
 }
 
 #[tokio::test]

@@ -319,32 +319,28 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
     let (_, input) = person_from_form(&fields);
     let back = back.to_string();
     // A customer that accepted the agreement itself is asked for the relationship only (the page
-    // shows no person); a form that still names one (a page opened before) is refused, not dropped.
-    let accepted = match center::accepted_directly(&ctx, &admin.customer).await {
-        Ok(accepted) => accepted.is_some(),
-        Err(e) => return admin.error_page(&e),
-    };
+    // shows no person). A form that names one is the person's acceptance: the service takes it
+    // when it is the one on record (the form sent twice) and refuses another.
     let names_person = INPUTS.iter().any(|(input, _)| field(&fields, input).is_some());
-    let errors = match (accepted, names_person) {
-        (false, _) => form_problems(
+    let accepted = !names_person
+        && match center::accepted_directly(&ctx, &admin.customer).await {
+            Ok(accepted) => accepted.is_some(),
+            Err(e) => return admin.error_page(&e),
+        };
+    let errors = if accepted {
+        relationship_problems(&fields)
+    } else {
+        form_problems(
             &fields,
             &input,
             "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.",
-        ),
-        (true, true) => FormErrors::new(
-            vec![FieldProblem::at(
-                "accept",
-                "Your organization has already accepted the Microsoft Customer Agreement, so nobody accepts it again here: tick the box to authorize the partner.",
-            )],
-            pages::ORDER,
-        ),
-        (true, false) => relationship_problems(&fields),
+        )
     };
     if !errors.is_empty() {
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, &back, &kept).await;
     }
-    let person = (!accepted).then_some(&input);
+    let person = names_person.then_some(&input);
     match center::accept_invitation(&ctx, &admin.customer, &partner_id, delegated_admin, person).await {
         // The invitation's page says what became of it (accepted, or a partner that does not exist).
         Ok(InvitationOutcome::Accepted | InvitationOutcome::UnknownPartner) => Redirect::to(&back).into_response(),
