@@ -148,25 +148,16 @@ const INPUTS: &[(&str, &str)] =
     &[("firstName", "firstName"), ("lastName", "lastName"), ("email", "email"), ("phoneNumber", "phoneNumber")];
 
 /// An accepting form's problems, all at once: a NUL in a field (refused at the field, never
-/// dropped), else the person's, and the box when it was left unticked.
-fn form_problems(fields: &[(String, String)], input: &ContactInput, tick: &str) -> FormErrors {
+/// dropped), else the person's (when the form asks for one), and the box when it was left unticked.
+fn form_problems(fields: &[(String, String)], input: Option<&ContactInput>, tick: &str) -> FormErrors {
     let mut problems = nul_problems(fields, SITE.wording.labels);
-    if problems.is_empty() {
+    if let (true, Some(input)) = (problems.is_empty(), input) {
         let refused: Vec<crate::service::ServiceError> =
             center::person_problems(input).map(crate::service::ServiceError::Validation).into_iter().collect();
         problems.extend(refused.iter().flat_map(|e| Refusal::of(e, &SITE.wording).field_problems(INPUTS)));
     }
     if field(fields, "accept") != Some("true") {
         problems.push(FieldProblem::at("accept", tick));
-    }
-    FormErrors::new(problems, pages::ORDER)
-}
-
-/// The problems of an invitation's form that asks for the relationship only: the box.
-fn relationship_problems(fields: &[(String, String)]) -> FormErrors {
-    let mut problems = nul_problems(fields, SITE.wording.labels);
-    if field(fields, "accept") != Some("true") {
-        problems.push(FieldProblem::at("accept", "Tick the box to authorize the partner."));
     }
     FormErrors::new(problems, pages::ORDER)
 }
@@ -282,7 +273,7 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
         Err(refused) => return refused,
     };
     let (_, input) = person_from_form(&fields);
-    let errors = form_problems(&fields, &input, "Tick the box to accept the Microsoft Customer Agreement.");
+    let errors = form_problems(&fields, Some(&input), "Tick the box to accept the Microsoft Customer Agreement.");
     if !errors.is_empty() {
         let kept = RefusedForm::new(StatusCode::BAD_REQUEST, &fields, &errors);
         return session::refused(&ctx, &admin, AGREEMENT, &kept).await;
@@ -328,11 +319,11 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
             Err(e) => return admin.error_page(&e),
         };
     let errors = if accepted {
-        relationship_problems(&fields)
+        form_problems(&fields, None, "Tick the box to authorize the partner.")
     } else {
         form_problems(
             &fields,
-            &input,
+            Some(&input),
             "Tick the box to authorize the partner and accept the Microsoft Customer Agreement.",
         )
     };
