@@ -4,10 +4,13 @@
 //!
 //! Microsoft documents the four fields and the one operator; the rest is ours: member names and
 //! field and operator names are read without regard to case (the SDKs send PascalCase), matching
-//! ignores letter case, and anything else (a member the filter does not have, another operator, an
-//! empty value) is refused with the problem named rather than searched for as if it were not there.
+//! ignores letter case, and anything else (a member the filter does not have, a member given twice
+//! in one letter case or two, another operator, an empty value) is refused with the problem named
+//! rather than searched for as if it were not there, or as one of the two.
 
 use serde_json::{Map, Value};
+
+use super::json::{self, fold_names, JsonError, RepeatedMember};
 
 /// The fields customers can be searched by (the SDKs' `CustomerSearchField`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,28 +68,11 @@ pub struct CustomerFilter {
 impl CustomerFilter {
     /// Read a `filter` query value (already URL-decoded). Every problem is named.
     pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
-        let shape = "a filter is the JSON object {\"Field\": …, \"Value\": …, \"Operator\": \"starts_with\"}";
-        if raw.chars().count() > MAX_FILTER_LEN {
-            return Err(vec![format!("filter: must be at most {MAX_FILTER_LEN} characters; {shape}")]);
-        }
-        let members = match serde_json::from_str::<Value>(raw) {
-            Ok(Value::Object(members)) => members,
-            _ if raw.trim().is_empty() => return Err(vec![format!("filter: is empty; {shape}")]),
-            _ => return Err(vec![format!("filter: '{}' is not a JSON object; {shape}", shortened(raw))]),
-        };
-        let mut problems = Vec::new();
-        let field = member(&members, "Field", &mut problems);
-        let value = member(&members, "Value", &mut problems);
-        let operator = member(&members, "Operator", &mut problems);
-        for name in members.keys() {
-            if !["Field", "Value", "Operator"].iter().any(|known| known.eq_ignore_ascii_case(name)) {
-                problems.push(format!(
-                    "filter: '{}' is not a member of a filter, which has Field, Value and Operator only \
-                     (compound filters are not supported)",
-                    shortened(name)
-                ));
-            }
-        }
+        let members = members(raw)?;
+        let mut problems = unknown_members(&members);
+        let field = members.get("Field");
+        let value = members.get("Value");
+        let operator = members.get("Operator");
         let fields = "CompanyName, Domain, IndirectReseller or IndirectCloudSolutionProvider";
         let field = match field {
             None => {
@@ -232,14 +218,47 @@ pub fn fold(text: &str) -> String {
     text.to_lowercase()
 }
 
-/// The member `name` of a filter, its name in any letter case; given twice is a problem.
-fn member<'a>(members: &'a Map<String, Value>, name: &str, problems: &mut Vec<String>) -> Option<&'a Value> {
-    let mut found = members.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-    let first = found.next();
-    if found.next().is_some() {
-        problems.push(format!("filter.{name}: is given more than once"));
+/// The members a filter has, each named as the filter names it in whatever letter case it was sent.
+const MEMBERS: [&str; 3] = ["Field", "Value", "Operator"];
+
+/// A filter's members, those of [`MEMBERS`] by the name it spells; a filter that is no JSON
+/// object, or that gives a member twice (in one letter case or two: `Value` and `VALUE` are one
+/// member), is refused with that problem alone.
+fn members(raw: &str) -> Result<Map<String, Value>, Vec<String>> {
+    let shape = "a filter is the JSON object {\"Field\": …, \"Value\": …, \"Operator\": \"starts_with\"}";
+    if raw.chars().count() > MAX_FILTER_LEN {
+        return Err(vec![format!("filter: must be at most {MAX_FILTER_LEN} characters; {shape}")]);
     }
-    first
+    let given_twice = |member: RepeatedMember| vec![format!("filter.{member}: is given more than once; send it once")];
+    match json::parse(raw.as_bytes()) {
+        Ok(Value::Object(members)) => fold_names(members, member_name).map_err(given_twice),
+        Err(JsonError::Repeated(member)) => Err(given_twice(member)),
+        _ if raw.trim().is_empty() => Err(vec![format!("filter: is empty; {shape}")]),
+        _ => Err(vec![format!("filter: '{}' is not a JSON object; {shape}", shortened(raw))]),
+    }
+}
+
+/// The member a name in a filter reads as: one of [`MEMBERS`] in any letter case, or a name the
+/// filter does not have, as sent.
+fn member_name(name: &str) -> String {
+    match MEMBERS.iter().find(|known| known.eq_ignore_ascii_case(name)) {
+        Some(known) => known.to_string(),
+        None => name.to_string(),
+    }
+}
+
+/// The problem of each member that is not one of [`MEMBERS`].
+fn unknown_members(members: &Map<String, Value>) -> Vec<String> {
+    let unknown = members.keys().filter(|name| !MEMBERS.contains(&name.as_str()));
+    unknown
+        .map(|name| {
+            format!(
+                "filter: '{}' is not a member of a filter, which has Field, Value and Operator only \
+                 (compound filters are not supported)",
+                shortened(name)
+            )
+        })
+        .collect()
 }
 
 /// At most 100 characters of what a client sent, for an error message.
@@ -286,7 +305,12 @@ mod tests {
             (r#"{"Field":"Domain","Value":3,"Operator":"starts_with"}"#, "filter.Value: 3 is not text"),
             (r#"{"Field":"Domain","Operator":"starts_with"}"#, "filter.Value: is required"),
             (r#"{"Filters":[],"Operator":"and"}"#, "'Filters' is not a member of a filter"),
-            (r#"{"Field":"Domain","field":"Domain","Value":"x","Operator":"starts_with"}"#, "given more than once"),
+            (
+                r#"{"Field":"Domain","field":"Domain","Value":"x","Operator":"starts_with"}"#,
+                "filter.Field: is given more",
+            ),
+            (r#"{"Field":"Domain","Value":"x","Value":"y","Operator":"starts_with"}"#, "filter.Value: is given more"),
+            (r#"{"Field":"Domain","Value":{"a":1,"a":1},"Operator":"starts_with"}"#, "filter.Value.a: is given more"),
         ];
         for (raw, problem) in cases {
             let problems = parse(raw).unwrap_err();

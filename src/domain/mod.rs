@@ -13,6 +13,7 @@ pub mod documents;
 pub mod faults;
 pub mod identities;
 pub mod ids;
+pub mod json;
 pub mod locales;
 pub mod oauth;
 pub mod orders;

@@ -192,6 +192,26 @@ async fn a_filter_that_cannot_be_searched_is_refused_with_its_problem_named() {
 }
 
 #[tokio::test]
+async fn a_filter_member_given_twice_is_refused_not_merged() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    customer_named(&app, &p.token, "fabrikam", "Fabrikam").await;
+    let encoded =
+        |filter: &str| format!("/v1/customers?{}", serde_urlencoded::to_string([("filter", filter)]).unwrap());
+    for (filter, problem) in [
+        (r#"{"Field":"CompanyName","Value":"zzz","Value":"fab","Operator":"starts_with"}"#, "filter.Value:"),
+        (r#"{"Field":"CompanyName","Value":"zzz","VALUE":"fab","Operator":"starts_with"}"#, "filter.Value:"),
+        (r#"{"Field":"CompanyName","Value":"fab","Operator":"starts_with","Operator":"contains"}"#, "filter.Operator:"),
+    ] {
+        let e = assert_error(app.get(&encoded(filter), &p.token).await, 400, 990406).await;
+        let data = e["data"][0].as_str().unwrap();
+        assert!(data.contains(&format!("{problem} is given more than once")), "{filter}: {e}");
+    }
+    let found = app.get_json(&search("CompanyName", "fab", None), &p.token).await;
+    assert_eq!(names(&found), ["Fabrikam"], "each member once is searched");
+}
+
+#[tokio::test]
 async fn a_search_keeps_to_the_partners_scope_and_finds_by_reseller_and_provider() {
     let app = TestApp::spawn().await;
     let provider = app.create_partner("IndirectProvider", None).await;

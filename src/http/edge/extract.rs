@@ -12,11 +12,13 @@ use super::error::ApiError;
 use super::request::{Authentication, UnitSlot};
 use crate::app::AppState;
 use crate::auth::{Caller, TokenError};
+use crate::domain::json::{self, fold_names, JsonError, RepeatedMember};
 use crate::domain::text::{contains_nul, NUL_PROBLEM};
 use crate::service::ServiceError;
 
 /// A JSON request body. Keys are accepted in camelCase or PascalCase (the .NET SDK), `null`s
-/// count as absent and unknown properties are ignored.
+/// count as absent and unknown properties are ignored; a member given twice (in one spelling or
+/// both) is refused.
 pub struct PcJson<T>(pub T);
 
 fn is_json_content_type(value: &str) -> bool {
@@ -39,25 +41,37 @@ const FREE_FORM_DICTIONARIES: &[&str] = &["provisioningContext"];
 
 /// `PrimaryContact` → `primaryContact`, recursively; `null` members are dropped; a number with
 /// an integer value written with a fraction or exponent (`843.0`, `1e3`) is that integer, as JSON
-/// Schema counts it. The dictionaries of `FREE_FORM_DICTIONARIES` are kept as sent.
-pub fn normalize_keys(value: Value) -> Value {
+/// Schema counts it. The dictionaries of `FREE_FORM_DICTIONARIES` are kept as sent. Both spellings
+/// of one member in one object (`appOnly` and `AppOnly`) are that member given twice.
+pub fn normalize_keys(value: Value) -> Result<Value, RepeatedMember> {
     match value {
-        Value::Number(n) if n.is_f64() => match n.as_f64().and_then(integral) {
+        Value::Number(n) if n.is_f64() => Ok(match n.as_f64().and_then(integral) {
             Some(i) => Value::Number(i.into()),
             None => Value::Number(n),
-        },
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    let key = normalize_key(&k);
-                    let free_form = v.is_object() && FREE_FORM_DICTIONARIES.contains(&key.as_str());
-                    (key, if free_form { v } else { normalize_keys(v) })
-                })
-                .collect::<Map<String, Value>>(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(normalize_keys).collect()),
-        other => other,
+        }),
+        Value::Object(map) => {
+            let members = fold_names(map, normalize_key)?.into_iter().filter(|(_, v)| !v.is_null());
+            members.map(normalize_member).collect::<Result<Map<String, Value>, _>>().map(Value::Object)
+        }
+        Value::Array(items) => {
+            let items = items.into_iter().enumerate();
+            items
+                .map(|(i, v)| normalize_keys(v).map_err(|r| r.inside_item(i)))
+                .collect::<Result<_, _>>()
+                .map(Value::Array)
+        }
+        other => Ok(other),
+    }
+}
+
+/// A member already named in camelCase, its value normalized unless it is a free-form dictionary.
+fn normalize_member((key, value): (String, Value)) -> Result<(String, Value), RepeatedMember> {
+    if value.is_object() && FREE_FORM_DICTIONARIES.contains(&key.as_str()) {
+        return Ok((key, value));
+    }
+    match normalize_keys(value) {
+        Ok(value) => Ok((key, value)),
+        Err(repeated) => Err(repeated.inside_member(&key)),
     }
 }
 
@@ -69,11 +83,16 @@ fn integral(f: f64) -> Option<i64> {
 
 /// Parse a body already read as bytes: the shared path of every JSON body.
 pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(format!("body: {e}")))?;
+    let not_an_object = || ApiError::MalformedBody("body: expected a JSON object".into());
+    let value = json::parse(bytes).map_err(|e| match e {
+        JsonError::Syntax(e) => ApiError::MalformedBody(format!("body: {e}")),
+        JsonError::Repeated(_) if !bytes.trim_ascii_start().starts_with(b"{") => not_an_object(),
+        JsonError::Repeated(member) => given_twice(&member),
+    })?;
     if !value.is_object() {
-        return Err(ApiError::MalformedBody("body: expected a JSON object".into()));
+        return Err(not_an_object());
     }
-    let value = normalize_keys(value);
+    let value = normalize_keys(value).map_err(|member| given_twice(&member))?;
     if contains_nul(&value) {
         // Unknown members are ignored whatever they hold (the SDKs send their own); a NUL in a
         // member the emulator reads is refused. Each text holding a NUL is swapped for a value
@@ -100,6 +119,14 @@ fn mask_nul_text(value: Value) -> Value {
 
 fn invalid(problem: String) -> ApiError {
     ApiError::Service(ServiceError::Validation(vec![problem]))
+}
+
+/// A member given twice: which of the two was meant cannot be told, so neither is taken.
+fn given_twice(member: &RepeatedMember) -> ApiError {
+    invalid(format!(
+        "body: {member} is given more than once (in one spelling, or in camelCase and PascalCase, which name one \
+         member); send it once"
+    ))
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for PcJson<T> {
@@ -344,7 +371,34 @@ mod tests {
         let v = normalize_keys(
             json!({"PrimaryContact": {"FirstName": "A", "PhoneNumber": null}, "Type": null, "items": [{"X": 1}]}),
         );
-        assert_eq!(v, json!({"primaryContact": {"firstName": "A"}, "items": [{"x": 1}]}));
+        assert_eq!(v.unwrap(), json!({"primaryContact": {"firstName": "A"}, "items": [{"x": 1}]}));
+    }
+
+    #[test]
+    fn a_member_given_twice_is_refused_by_its_path_in_either_spelling() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            #[allow(dead_code)]
+            app_only: Option<bool>,
+        }
+        let problem = |body: &str| match parse_json_body::<Body>(body.as_bytes()) {
+            Err(ApiError::Service(ServiceError::Validation(problems))) => problems[0].clone(),
+            other => panic!("{body}: {other:?}"),
+        };
+        for twice in [r#"{"appOnly": true, "appOnly": false}"#, r#"{"appOnly": true, "AppOnly": false}"#] {
+            assert!(problem(twice).starts_with("body: appOnly is given more than once"), "{}", problem(twice));
+        }
+        assert!(problem(r#"{"AppOnly": null, "appOnly": true}"#).starts_with("body: appOnly is given more"));
+        let nested = r#"{"lines": [{"Offer": {"Id": 1}}, {"offer": {"Id": 1, "id": 2}}]}"#;
+        assert!(problem(nested).starts_with("body: lines[1].offer.id is given more"), "{}", problem(nested));
+        let malformed = |body: &[u8]| matches!(parse_json_body::<Body>(body), Err(ApiError::MalformedBody(_)));
+        assert!(malformed(b"{\"appOnly\": tru}") && malformed(br#" [{"a": 1, "a": 2}]"#), "not JSON, or not an object");
+    }
+
+    #[test]
+    fn a_free_form_dictionary_keeps_its_keys_as_sent_in_every_letter_case() {
+        let v = normalize_keys(json!({"ProvisioningContext": {"Key": "a", "key": "b"}})).unwrap();
+        assert_eq!(v, json!({"provisioningContext": {"Key": "a", "key": "b"}}));
     }
 
     #[test]
@@ -373,9 +427,10 @@ mod tests {
 
     #[test]
     fn integer_valued_numbers_are_integers() {
-        assert_eq!(normalize_keys(json!({"a": 843.0, "b": 1.5, "c": [2e3]})), json!({"a": 843, "b": 1.5, "c": [2000]}));
-        assert_eq!(normalize_keys(json!({"a": 1e300})), json!({"a": 1e300}));
-        assert_eq!(normalize_keys(json!({"a": -0.0})), json!({"a": 0}));
+        let normalized = |v: Value| normalize_keys(v).unwrap();
+        assert_eq!(normalized(json!({"a": 843.0, "b": 1.5, "c": [2e3]})), json!({"a": 843, "b": 1.5, "c": [2000]}));
+        assert_eq!(normalized(json!({"a": 1e300})), json!({"a": 1e300}));
+        assert_eq!(normalized(json!({"a": -0.0})), json!({"a": 0}));
     }
 
     #[test]
