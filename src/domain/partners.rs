@@ -44,6 +44,24 @@ pub struct RelatedPartner {
     pub delegated_admin: bool,
 }
 
+/// A reseller-relationship invitation's `DAP` (the dashboard's `dap`) other than `true` or
+/// `false`: the value as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotTrueOrFalse(pub String);
+
+/// Whether an invitation asks for delegated admin privileges, by its link's `DAP`: left out, it
+/// does not; `true` or `false` in any letter case. Any other value (`1`, `yes`, an empty one) is
+/// refused rather than read as `false`: the customer would accept a reseller relationship only,
+/// while the partner meant to ask for delegated admin privileges.
+pub fn delegated_admin_asked(dap: Option<&str>) -> Result<bool, NotTrueOrFalse> {
+    match dap.map(str::trim) {
+        None => Ok(false),
+        Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
+        Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+        Some(value) => Err(NotTrueOrFalse(value.to_string())),
+    }
+}
+
 /// Why a partner persona cannot be created as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartnerShapeError {
@@ -72,6 +90,16 @@ pub fn check_partner_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_asks_for_delegated_admin_with_true_and_nothing_else_is_read_as_no() {
+        for (dap, asked) in [(None, false), (Some("true"), true), (Some(" TRUE "), true), (Some("False"), false)] {
+            assert_eq!(delegated_admin_asked(dap), Ok(asked), "{dap:?}");
+        }
+        for dap in ["1", "0", "yes", "no", ""] {
+            assert_eq!(delegated_admin_asked(Some(dap)), Err(NotTrueOrFalse(dap.to_string())), "{dap}");
+        }
+    }
 
     fn provider() -> Partner {
         Partner {

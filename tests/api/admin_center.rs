@@ -370,6 +370,43 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
 }
 
 #[tokio::test]
+async fn an_invitation_whose_dap_is_not_true_or_false_is_not_valid_and_accepts_nothing() {
+    let app = TestApp::spawn().await;
+    let creator = app.persona("DirectBill").await;
+    let inviter = app.persona("DirectBill").await;
+    let (id, user, password) = customer_with_credentials(&app, &creator.token, "dapnotvalid").await;
+    let v = Visitor::new(&app);
+    v.sign_in(&user, &password, "/AdminPortal/Home").await;
+    let link =
+        |dap: &str| format!("/AdminPortal/Home?invType=ResellerRelationship&partnerId={}{dap}", inviter.tenant_id);
+    // `1` or `yes` asked for delegated admin privileges as meant; the page offered none.
+    for dap in ["&DAP=1", "&DAP=yes", "&dap=no", "&DAP="] {
+        let r = v.get(&link(dap)).await;
+        assert_eq!(r.status(), 400, "{dap}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Invitation not valid") && page.contains("true or false"), "{dap}: {page}");
+        assert!(!page.contains("action=\"/AdminPortal/Invitation/Accept\""), "nothing to accept: {page}");
+    }
+    // Its letter case and an absent DAP keep their meaning.
+    let csrf = csrf_of(&v.get(&link("&DAP=TRUE")).await.text().await.unwrap());
+    let page = v.get(&link("")).await.text().await.unwrap();
+    assert!(page.contains("name=\"DAP\" value=\"false\""), "no DAP asks for none: {page}");
+    // The form with such a DAP (made by hand) is refused alike, and makes no relationship.
+    let person = [("firstName", "Ana"), ("lastName", "Lee"), ("email", "ana@x.example"), ("accept", "true")];
+    let mut form = vec![("csrf", csrf.as_str()), ("partnerId", inviter.tenant_id.as_str()), ("DAP", "yes")];
+    form.extend(person);
+    let r = v.post("/AdminPortal/Invitation/Accept", &form).await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Invitation not valid") && page.contains("DAP"), "{page}");
+    assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
+    form[2] = ("DAP", "True");
+    assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);
+    let granted = app.get_json(&format!("/v1/customers/{id}"), &inviter.token).await;
+    assert_eq!(granted["allowDelegatedAccess"], true, "{granted}");
+}
+
+#[tokio::test]
 async fn an_invitation_after_the_customer_accepted_itself_asks_for_the_relationship_only() {
     let app = TestApp::spawn().await;
     let creator = app.persona("DirectBill").await;

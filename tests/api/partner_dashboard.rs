@@ -559,6 +559,23 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
 }
 
 #[tokio::test]
+async fn a_delegated_admin_choice_other_than_true_or_false_is_refused_at_its_field() {
+    let app = TestApp::spawn().await;
+    let p = app.persona("DirectBill").await;
+    let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;
+    for dap in ["1", "yes", ""] {
+        let r = agent.get(&format!("/dashboard/customers/relationship-request?dap={dap}")).await;
+        assert_eq!(r.status(), 400, "dap={dap}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"dapError\"") && page.contains("true or false"), "dap={dap}: {page}");
+        assert!(page.contains("href=\"#dap\""), "the summary links to the field: {page}");
+        assert!(!page.contains("msppId=0"), "no invitation link to send: {page}");
+    }
+    let page = agent.page("/dashboard/customers/relationship-request?dap=TRUE").await;
+    assert!(page.contains("DAP=true") && !page.contains("id=\"dapError\""), "{page}");
+}
+
+#[tokio::test]
 async fn enhanced_attestations_made_through_the_api_show_on_the_account_page() {
     let app = TestApp::spawn().await;
     let partner = app.create_partner("DirectBill", None).await;

@@ -17,6 +17,7 @@ use crate::app::{AppContext, AppState};
 use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
+use crate::domain::partners::{delegated_admin_asked, NotTrueOrFalse};
 use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
@@ -198,7 +199,11 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
     };
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
-        let invitation = Invitation { partner_id: &partner_id, delegated_admin: asks_dap(query.get("DAP")) };
+        let delegated_admin = match delegated_admin_asked(query.get("DAP")) {
+            Ok(asked) => asked,
+            Err(dap) => return invitation_not_valid(&admin, &dap),
+        };
+        let invitation = Invitation { partner_id: &partner_id, delegated_admin };
         return invitation_page(&ctx, &admin, invitation, person, &errors, status).await;
     }
     if reference.trim_end_matches('/') == "/billingaccounts/agreement" {
@@ -234,8 +239,23 @@ struct Invitation<'a> {
     delegated_admin: bool,
 }
 
-fn asks_dap(value: Option<&str>) -> bool {
-    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+/// The page of an invitation link whose `DAP` is neither true nor false: whether the partner asks
+/// for delegated admin privileges cannot be told, so the link offers nothing to accept.
+fn invitation_not_valid(admin: &Admin, dap: &NotTrueOrFalse) -> Response {
+    let text = format!(
+        "This invitation link is not valid: its DAP is '{}', and DAP takes true or false (true: the partner asks \
+         for delegated admin privileges; false: it does not). Ask the partner for the link again.",
+        dap.0
+    );
+    site_message(&SITE, Some(&admin.chrome(None)), StatusCode::BAD_REQUEST, "Invitation not valid", &text)
+}
+
+/// The invitation page's address, for the partner and the `DAP` its form names.
+fn invitation_uri(partner_id: &str, dap: &str) -> Uri {
+    let query = [("invType", "ResellerRelationship"), ("partnerId", partner_id), ("DAP", dap)];
+    format!("{HOME}?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static(HOME))
 }
 
 async fn invitation_page(
@@ -290,22 +310,19 @@ async fn accept_agreement(State(ctx): State<AppState>, headers: HeaderMap, body:
 async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let fields = form_fields(&body);
     let partner_id = field(&fields, "partnerId").unwrap_or_default().to_string();
-    let delegated_admin = asks_dap(field(&fields, "DAP"));
-    let dap = if delegated_admin { "true" } else { "false" };
-    let back: Uri = format!(
-        "{HOME}?{}",
-        serde_urlencoded::to_string([
-            ("invType", "ResellerRelationship"),
-            ("partnerId", partner_id.as_str()),
-            ("DAP", dap),
-        ])
-        .unwrap_or_default()
-    )
-    .parse()
-    .unwrap_or_else(|_| Uri::from_static(HOME));
+    let asked = delegated_admin_asked(field(&fields, "DAP"));
+    let dap = match &asked {
+        Ok(asked) => asked.to_string(),
+        Err(NotTrueOrFalse(sent)) => sent.clone(),
+    };
+    let back = invitation_uri(&partner_id, &dap);
     let admin = match signed_in_form::<Admin>(&ctx, &headers, &back, &fields).await {
         Ok(admin) => admin,
         Err(refused) => return refused,
+    };
+    let delegated_admin = match asked {
+        Ok(asked) => asked,
+        Err(dap) => return invitation_not_valid(&admin, &dap),
     };
     let (_, input) = person_from_form(&fields);
     let back = back.to_string();

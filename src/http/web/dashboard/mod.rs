@@ -21,8 +21,9 @@ use crate::domain::identities::{development, PartnerUser};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
 use crate::domain::paging::{Keyset, Position};
+use crate::domain::partners::{delegated_admin_asked, NotTrueOrFalse};
 use crate::http::edge::extract::QueryParams;
-use crate::http::web::kit::forms::{field, form_fields, FormErrors, RefusedForm};
+use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
 use crate::http::web::kit::page::site_page;
@@ -786,13 +787,17 @@ async fn relationship_request(
     if !board::may_invite(signed_in.caller()) {
         return needs_role(&signed_in, "Requesting a reseller relationship", "Admin agent or Sales agent");
     }
-    let delegated_admin = query.get("dap").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let edited = query.get("emailText").filter(|t| !t.trim().is_empty());
+    let delegated_admin = match delegated_admin_asked(query.get("dap")) {
+        Ok(asked) => asked,
+        Err(dap) => return dap_refused(&ctx, &signed_in, &dap, edited).await,
+    };
     let link = match board::relationship_request(&ctx, &signed_in, delegated_admin) {
         Ok(link) => link,
         Err(e) => return failed(&signed_in, &e),
     };
     // "Update the link" keeps the text as edited, with the link's delegated-admin choice changed.
-    let text = match query.get("emailText").filter(|t| !t.trim().is_empty()) {
+    let text = match edited {
         Some(edited) => with_dap(edited, delegated_admin),
         None => email_text(&signed_in.partner.name, &signed_in.user.display_name, &link),
     };
@@ -803,12 +808,30 @@ async fn relationship_request(
             .replace('+', "%20")
     );
     let content = pages::relationship(&pages::RelationshipPage {
-        link: &link,
+        invitation: Some(pages::InvitationLink { link: &link, mailto: &mailto }),
         delegated_admin,
-        email_text: &text,
-        mailto: &mailto,
+        email_text: Some(&text),
+        errors: &FormErrors::default(),
     });
     as_partner(&ctx, &signed_in, async { page(&signed_in, StatusCode::OK, Some(INVITE), content) }).await
+}
+
+/// The relationship page for a `dap` that is neither true nor false: the choice is asked for
+/// again at its box, with the text as edited, and no link is offered until it is made.
+async fn dap_refused(ctx: &AppContext, signed_in: &SignedIn, dap: &NotTrueOrFalse, edited: Option<&str>) -> Response {
+    let problem = format!(
+        "Include delegated administration privileges: dap is '{}', and it takes true or false. Tick the box to \
+         include them or leave it clear, then select Update the link.",
+        dap.0
+    );
+    let errors = FormErrors::new(vec![FieldProblem::at("dap", problem)], &["dap"]);
+    let content = pages::relationship(&pages::RelationshipPage {
+        invitation: None,
+        delegated_admin: false,
+        email_text: edited,
+        errors: &errors,
+    });
+    as_partner(ctx, signed_in, async { page(signed_in, StatusCode::BAD_REQUEST, Some(INVITE), content) }).await
 }
 
 /// An email text with its invitation link's `DAP=` set to the choice.

@@ -633,11 +633,19 @@ fn recorded_now(view: &AccountView) -> Markup {
     }
 }
 
-pub struct RelationshipPage<'a> {
+/// The invitation link to send and the email's `mailto:` address.
+pub struct InvitationLink<'a> {
     pub link: &'a str,
-    pub delegated_admin: bool,
-    pub email_text: &'a str,
     pub mailto: &'a str,
+}
+
+pub struct RelationshipPage<'a> {
+    /// None while the delegated-admin choice has a problem: no link is offered but the one asked for.
+    pub invitation: Option<InvitationLink<'a>>,
+    pub delegated_admin: bool,
+    /// The email's text; without an invitation, the text as edited, if it was.
+    pub email_text: Option<&'a str>,
+    pub errors: &'a FormErrors,
 }
 
 pub fn relationship(p: &RelationshipPage) -> Content {
@@ -645,24 +653,35 @@ pub fn relationship(p: &RelationshipPage) -> Content {
         "Request a reseller relationship",
         html! {
             h1 { "Request a reseller relationship" }
+            (p.errors.summary())
             div.card {
                 p { "Send this email to the customer. When its Global Administrator opens the link and accepts, you become its reseller and can see it in your customer list." }
                 form method="get" action="/dashboard/customers/relationship-request" {
+                    (p.errors.at("dap"))
                     label.choice for="dap" {
-                        input type="checkbox" id="dap" name="dap" value="true" checked[p.delegated_admin] data-link-option="DAP";
+                        input type="checkbox" id="dap" name="dap" value="true" checked[p.delegated_admin] data-link-option="DAP"
+                            aria-invalid=[p.errors.invalid("dap")] aria-describedby=[p.errors.described_by("dap", None)];
                         span { "Include delegated administration privileges for Microsoft Entra ID and Microsoft 365" }
                     }
                     div.actions { button.secondary type="submit" { "Update the link" } }
-                    label for="emailText" { "Email text" span.hint { "You can edit the text before you send it; Update the link keeps your edits." } }
-                    textarea id="emailText" name="emailText" data-link=(p.link) { (p.email_text) }
+                    @match (&p.invitation, p.email_text) {
+                        (Some(invitation), text) => {
+                            label for="emailText" { "Email text" span.hint { "You can edit the text before you send it; Update the link keeps your edits." } }
+                            textarea id="emailText" name="emailText" data-link=(invitation.link) { (text.unwrap_or_default()) }
+                        }
+                        (None, Some(edited)) => input type="hidden" name="emailText" value=(edited);,
+                        (None, None) => {}
+                    }
                 }
-                div.actions {
-                    button type="button" id="copy" data-copy="emailText" { "Copy to clipboard" }
-                    a.button.secondary id="openInEmail" href=(p.mailto) data-mailto-of="emailText" { "Open in email" }
-                    a.button.secondary href="/dashboard/customers" { "Done" }
+                @if let Some(invitation) = &p.invitation {
+                    div.actions {
+                        button type="button" id="copy" data-copy="emailText" { "Copy to clipboard" }
+                        a.button.secondary id="openInEmail" href=(invitation.mailto) data-mailto-of="emailText" { "Open in email" }
+                        a.button.secondary href="/dashboard/customers" { "Done" }
+                    }
+                    p role="status" id="copyStatus" aria-live="polite" {}
+                    p { "Invitation link: " code id="invitationLink" { (invitation.link) } }
                 }
-                p role="status" id="copyStatus" aria-live="polite" {}
-                p { "Invitation link: " code id="invitationLink" { (p.link) } }
             }
         },
     )
