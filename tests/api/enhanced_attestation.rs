@@ -620,6 +620,79 @@ async fn every_outcome_is_told_to_the_embedder_at_its_origin_when_the_link_names
 }
 
 #[tokio::test]
+async fn a_link_with_a_parameter_the_page_does_not_read_or_one_given_twice_is_refused() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    let german = created["acceptanceUrl"].as_str().unwrap().to_string();
+    let url = german.replace("language=de-DE", "language=en-US");
+    let get = |link: String| async move {
+        let r = app.http.get(link).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let shop = "https%3A%2F%2Fshop.example";
+
+    // a misspelt embedderOrigin is not left unread (its events would go to `*`): the page says so
+    for misspelt in ["embedder_origin", "embedderOrigen", "origin"] {
+        let (status, page) = get(format!("{url}&{misspelt}={shop}")).await;
+        assert_eq!(status, 400, "{misspelt}");
+        let said = format!("This link has a parameter the page does not read: <code>{misspelt}</code>.");
+        assert!(page.contains("This acceptance link is not valid") && page.contains(&said), "{page}");
+        assert!(page.contains("The page reads attestationId, language, country and embedderOrigin."), "{page}");
+        assert!(!page.contains("<form") && !page.contains(r#"name="token""#), "nothing to accept: {page}");
+        let (message, target) = posted(&page);
+        assert_eq!(
+            (message["event"].as_str(), message["reason"].as_str(), target.as_str()),
+            (Some("refused"), Some("unknownParameter"), "*"),
+            "told to `*`: the link's origin is not to be trusted"
+        );
+        assert_eq!(message["attestationId"].as_str(), Some(id));
+    }
+    let (status, page) = get(format!("{german}&utm_source=mail")).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Dieser Link enthält einen Parameter, den die Seite nicht liest: <code>utm_source</code>"));
+
+    // one of its parameters twice, in one spelling or two: which one would the page read?
+    for (twice, name) in [
+        (format!("{url}&embedderOrigin={shop}&embedderOrigin=https%3A%2F%2Fother.example"), "embedderOrigin"),
+        (format!("{url}&embedderOrigin={shop}&EmbedderOrigin={shop}"), "EmbedderOrigin"),
+        (format!("{url}&attestationId={id}"), "attestationId"),
+    ] {
+        let (status, page) = get(twice.clone()).await;
+        assert_eq!(status, 400, "{twice}");
+        let said = format!("This link gives the parameter <code>{name}</code> more than once.");
+        assert!(page.contains(&said) && !page.contains(r#"name="token""#), "{page}");
+        let (message, target) = posted(&page);
+        assert_eq!((message["reason"].as_str(), target.as_str()), (Some("repeatedParameter"), "*"), "{twice}");
+        let told = if name == "attestationId" { None } else { Some(id) };
+        assert_eq!(message["attestationId"].as_str(), told, "{twice}");
+    }
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "pending");
+
+    // the link with its four parameters, named in any case, is the page as before
+    let (status, page) = get(format!("{url}&embedderOrigin={shop}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(form_field(&page, "embedderOrigin"), "https://shop.example");
+    let (status, other_case) =
+        get(format!("{}&EMBEDDERORIGIN={shop}", url.replace("attestationId=", "AttestationId="))).await;
+    assert_eq!((status, form_field(&other_case, "embedderOrigin")), (200, "https://shop.example".into()));
+
+    // and the page the form's post/redirect/get leads to (`outcome=accepted`) still answers
+    let mut form = ticked_form(&page);
+    form.push(("embedderOrigin", form_field(&page, "embedderOrigin")));
+    let r = post_form(app, &form).await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("outcome=accepted"), "{location}");
+    let (status, accepted) = get(app.url(&location)).await;
+    assert_eq!(status, 200, "{accepted}");
+    let (message, target) = posted(&accepted);
+    assert_eq!((message["event"].as_str(), target.as_str()), (Some("accepted"), "https://shop.example"));
+}
+
+#[tokio::test]
 async fn the_page_speaks_the_six_languages_and_english_for_the_rest() {
     let s = setup("DirectBill").await;
     let app = &s.app;

@@ -2,7 +2,9 @@
 //! shape (`acceptance-page-events.schema.json` beside openapi.yaml), posted with
 //! `window.parent.postMessage` by the page's one inline script (allowed by its nonce). It is
 //! posted to the embedder's origin when the link names it (`embedderOrigin`), else to `*`: the
-//! message carries nothing the link does not already give (the id, the status and its times).
+//! message carries nothing the link does not already give (the id, the status and its times). A
+//! link the page refuses before it knows whom to trust (an `embedderOrigin` that is no origin, a
+//! parameter it does not read or one given twice) is told to `*`, so that its author hears of it.
 
 use maud::{html, Markup, PreEscaped};
 use serde_json::{json, Value};
@@ -51,6 +53,10 @@ pub enum Reason {
     CountryMismatch,
     /// The link's `embedderOrigin` is not an origin.
     InvalidEmbedderOrigin,
+    /// The link has a parameter the page does not read (a misspelt `embedder_origin`, say).
+    UnknownParameter,
+    /// The link gives one of the page's parameters more than once.
+    RepeatedParameter,
     /// The form's signed token is not this attestation's.
     FormExpired,
     /// The form came without the box ticked.
@@ -66,6 +72,8 @@ impl Reason {
             Reason::MalformedId => "malformedId",
             Reason::CountryMismatch => "countryMismatch",
             Reason::InvalidEmbedderOrigin => "invalidEmbedderOrigin",
+            Reason::UnknownParameter => "unknownParameter",
+            Reason::RepeatedParameter => "repeatedParameter",
             Reason::FormExpired => "formExpired",
             Reason::NotTicked => "notTicked",
             Reason::Failure => "failure",
@@ -199,6 +207,8 @@ mod tests {
             Reason::MalformedId,
             Reason::CountryMismatch,
             Reason::InvalidEmbedderOrigin,
+            Reason::UnknownParameter,
+            Reason::RepeatedParameter,
             Reason::FormExpired,
             Reason::NotTicked,
             Reason::Failure,
@@ -206,7 +216,7 @@ mod tests {
             assert!(reasons.contains(&Value::from(r.as_str())), "{r:?}");
         }
         assert_eq!(events.len(), 5);
-        assert_eq!(reasons.len(), 8, "the seven reasons and null");
+        assert_eq!(reasons.len(), 10, "the nine reasons and null");
     }
 
     #[test]

@@ -15,6 +15,11 @@
 //! the page shows the agreement as accepted, whatever the link's language. A successful accept is
 //! answered with a redirect (post/redirect/get) to the page with `outcome=accepted`, which posts
 //! the `accepted` event.
+//!
+//! The link reads those names only (without regard to case, as every query of the emulator): a
+//! link with any other parameter (a misspelt `embedder_origin`) or with one of them twice is
+//! refused, as a malformed id is, rather than shown with the parameter left unread — an embedder
+//! that misspelt `embedderOrigin` would otherwise get its events posted to `*` and never know.
 
 pub mod events;
 pub mod words;
@@ -49,6 +54,9 @@ pub const PATH: &str = "/EnhancedAttestation/Accept";
 const FORM: SignedForm = SignedForm("enhanced-attestation-accept");
 /// Longer ids are no id the emulator issues (nor a seed would name).
 const MAX_ID_LEN: usize = 256;
+/// The parameters of a link: those the partner's `acceptanceUrl` has and `embedderOrigin` it may
+/// add, and `outcome`, which the page's own post/redirect/get adds (`accepted_redirect`).
+const LINK_PARAMETERS: [&str; 5] = ["attestationId", "language", "country", "embedderOrigin", "outcome"];
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(show).post(accept))
@@ -79,6 +87,35 @@ fn attestation_id(raw: Option<&str>) -> Result<AttestationId, Reason> {
     } else {
         Ok(AttestationId::parse(raw))
     }
+}
+
+/// A parameter that makes a link not valid, as the link spells it: one the page does not read
+/// (`UnknownParameter`), or one of its own given again (`RepeatedParameter`, in either spelling:
+/// `embedderOrigin` and `EmbedderOrigin` are one parameter). The first such, in the link's order.
+fn unread_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<(Reason, &'a str)> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        let Some(known) = LINK_PARAMETERS.iter().find(|p| p.eq_ignore_ascii_case(name)) else {
+            return Some((Reason::UnknownParameter, name));
+        };
+        if seen.contains(known) {
+            return Some((Reason::RepeatedParameter, name));
+        }
+        seen.push(known);
+    }
+    None
+}
+
+/// The page refusing a link for a parameter (`unread_parameter`): in the link's language, told to
+/// `*` (an origin is not to be trusted from a link that is not valid, as for an `embedderOrigin`
+/// that is no origin), with the link's id unless the id is what it gives twice.
+fn parameter_page(ctx: &AppContext, link: &Link<'_>, reason: Reason, name: &str) -> Response {
+    let reply = Reply { lang: Lang::of(link.language.unwrap_or_default()), origin: None };
+    let key = if reason == Reason::UnknownParameter { Key::UnknownParameter } else { Key::RepeatedParameter };
+    let said = fill(reply.lang, key, &[("name", html! { code { (name) } })]);
+    let id = link.id.filter(|_| !(reason == Reason::RepeatedParameter && name.eq_ignore_ascii_case("attestationId")));
+    let refused = Outcome { event: Event::Refused, reason: Some(reason) };
+    message_page(ctx, &reply, StatusCode::BAD_REQUEST, Key::LinkNotValid, said, id, refused)
 }
 
 /// The attestation of a link, after the checks every request makes; else the page that says why.
@@ -138,6 +175,9 @@ async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
         language: query.get("language"),
         embedder_origin: query.get("embedderOrigin"),
     };
+    if let Some((reason, name)) = unread_parameter(query.names()) {
+        return parameter_page(&ctx, &link, reason, name);
+    }
     let (shown, reply) = match open(&ctx, &link).await {
         Ok(opened) => opened,
         Err(page) => return page,
@@ -364,6 +404,33 @@ fn attestation_page(
         None => {
             let policy = Policy::Embeddable { script_nonce: None };
             respond(status, policy, compact_in(&brand(lang), &shell(lang), content))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_reads_its_own_parameters_once_in_any_case_and_nothing_else() {
+        let first = |query: &str| unread_parameter(QueryParams::parse(query).names()).map(|(r, n)| (r, n.to_string()));
+        let link = "attestationId=x&language=de-DE&country=AT&embedderOrigin=https%3A%2F%2Fshop.example";
+        assert_eq!(first(link), None);
+        assert_eq!(first(&format!("{link}&outcome=accepted")), None, "the page's own post/redirect/get");
+        assert_eq!(first("AttestationID=x&EMBEDDERORIGIN=https%3A%2F%2Fshop.example"), None);
+        assert_eq!(first(""), None);
+        for (query, reason, name) in [
+            ("attestationId=x&embedder_origin=https://shop.example", Reason::UnknownParameter, "embedder_origin"),
+            ("attestationId=x&embedderOrigen=https://shop.example", Reason::UnknownParameter, "embedderOrigen"),
+            ("origin=https://shop.example&attestationId=x", Reason::UnknownParameter, "origin"),
+            ("attestationId=x&=y", Reason::UnknownParameter, ""),
+            ("attestationId=x&embedderOrigin=a&embedderOrigin=b", Reason::RepeatedParameter, "embedderOrigin"),
+            ("attestationId=x&embedderOrigin=a&EmbedderOrigin=a", Reason::RepeatedParameter, "EmbedderOrigin"),
+            ("attestationId=x&attestationId=y", Reason::RepeatedParameter, "attestationId"),
+            ("attestationId=x&outcome=accepted&outcome=accepted", Reason::RepeatedParameter, "outcome"),
+        ] {
+            assert_eq!(first(query), Some((reason, name.to_string())), "{query}");
         }
     }
 }
