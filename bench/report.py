@@ -28,9 +28,10 @@ OPERATIONS = {
     "page-search": "dashboard search finding one customer (`?q=`)",
     "list": "`GET /v1/customers?size=20` (first page)",
     "list-deep": "`GET /v1/customers?size=20`, token half way down",
+    "list-few": "`GET /v1/customers?size=20` of a partner with 5 customers among the others",
 }
 # The list scale run: the p50 at the largest number of customers against the smallest, per page.
-LIST_OPERATIONS = ("page", "page-deep", "page-search", "list", "list-deep")
+LIST_OPERATIONS = ("page", "page-deep", "page-search", "list", "list-deep", "list-few")
 SUBJECTS = {
     "emulator-sqlite": "emulator, SQLite",
     "emulator-postgres": "emulator, PostgreSQL",

@@ -26,8 +26,9 @@ pub enum Seen<T> {
 }
 
 /// Whether the partner `$partner` serves the customer `$customer` (SQL expressions): it has a
-/// relationship with it, or one of its indirect resellers has. The one place of this rule: reads
-/// check access in the statement that reads the data.
+/// relationship with it, or one of its indirect resellers has. The one place of this rule in the
+/// statements here (reads check access in the statement that reads the data); PostgreSQL's
+/// `pce_customers_page` (migration 0017) reads it from the partner's side.
 macro_rules! served_by {
     ($customer:literal, $partner:literal) => {
         concat!(
@@ -91,9 +92,29 @@ macro_rules! quick_search {
     };
 }
 
-/// The statements of a page of the dashboard's list: forward or backward, searched or not.
-const LIST_AFTER: &str = customers_served_by!();
-const LIST_BEFORE: &str = customers_served_by!(before);
+/// A page of the whole list on PostgreSQL (`customers_served_by!` without a search, forward or
+/// `$backwards`), read from the partner's side by `pce_customers_page` (migration 0017): a range of
+/// each of its partners' relationships in the customers' order, so that a page reads the same few
+/// index entries for a partner with 100,000 customers as for one with 5 among 100,000 others
+/// (walking the customers and checking each reads every customer of the others first), with a plan
+/// made once per connection.
+macro_rules! page_from_relationships {
+    ($backwards:literal, $order:literal) => {
+        concat!(
+            "SELECT seq AS position_seq, id, commerce_id, domain, company_name, organization_registration_number, \
+             billing_profile, created_by, associated_partner_id, admin_user_name, admin_password_hash, created_at \
+             FROM pce_customers_page($1, $2, $3, $4, ",
+            $backwards,
+            ") ORDER BY ",
+            $order
+        )
+    };
+}
+
+/// The statements of a page of the whole list, on PostgreSQL (`[0]`) or SQLite (`[1]`): forward
+/// or backward.
+const LIST_AFTER: [&str; 2] = [page_from_relationships!("FALSE", "seq, id"), customers_served_by!()];
+const LIST_BEFORE: [&str; 2] = [page_from_relationships!("TRUE", "seq DESC, id DESC"), customers_served_by!(before)];
 const QUICK_SEARCH_AFTER: [&str; 2] =
     [customers_served_by!(quick_search!()), customers_served_by!(unindexed quick_search!())];
 const QUICK_SEARCH_BEFORE: [&str; 2] =
@@ -129,22 +150,27 @@ fn customer_search(field: SearchField) -> [&'static str; 2] {
     }
 }
 
+/// Which of a pair of statements (`[PostgreSQL, SQLite]`) this store's database runs.
+fn dialect(db: &super::Db) -> usize {
+    usize::from(matches!(db, super::Db::Sqlite(_)))
+}
+
 /// The statement of a page of the dashboard's list and its position's binds (`$2`, `$3`).
 fn page_statement<'a>(db: &super::Db, at: Keyset<'a>, search: Option<&QuickSearch>) -> (&'static str, i64, &'a str) {
-    let on = usize::from(matches!(db, super::Db::Sqlite(_)));
+    let on = dialect(db);
     match (at, search.is_some()) {
-        (Keyset::First, false) => (LIST_AFTER, i64::MIN, ""),
+        (Keyset::First, false) => (LIST_AFTER[on], i64::MIN, ""),
         (Keyset::First, true) => (QUICK_SEARCH_AFTER[on], i64::MIN, ""),
-        (Keyset::After(p), false) => (LIST_AFTER, p.seq, &p.id),
+        (Keyset::After(p), false) => (LIST_AFTER[on], p.seq, &p.id),
         (Keyset::After(p), true) => (QUICK_SEARCH_AFTER[on], p.seq, &p.id),
-        (Keyset::Before(p), false) => (LIST_BEFORE, p.seq, &p.id),
+        (Keyset::Before(p), false) => (LIST_BEFORE[on], p.seq, &p.id),
         (Keyset::Before(p), true) => (QUICK_SEARCH_BEFORE[on], p.seq, &p.id),
     }
 }
 
 /// The statement of a search by `field` on this store's database.
 fn search_statement(db: &super::Db, field: SearchField) -> &'static str {
-    customer_search(field)[usize::from(matches!(db, super::Db::Sqlite(_)))]
+    customer_search(field)[dialect(db)]
 }
 
 /// Customer `$1`, whether partner `$2` serves it, and whether the customer granted `$2` itself
@@ -269,7 +295,7 @@ impl Store {
         search: Option<&CustomerFilter>,
     ) -> StoreResult<Vec<(Position, Customer)>> {
         let (after_seq, after_id) = after.map_or((i64::MIN, ""), |p| (p.seq, p.id.as_str()));
-        let statement = search.map_or(LIST_AFTER, |s| search_statement(&self.db, s.field));
+        let statement = search.map_or(LIST_AFTER[dialect(&self.db)], |s| search_statement(&self.db, s.field));
         let pattern = search.map(CustomerFilter::like_pattern);
         let rows: Vec<PositionedCustomerRow> = on_pool!(self, reader, |pool| {
             let query =

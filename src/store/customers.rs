@@ -11,13 +11,23 @@ use crate::domain::customers::Customer;
 use crate::domain::paging::Position;
 use crate::domain::partners::{Partner, RelatedPartner};
 
+/// The position in creation order of the next customer stored (its `seq`).
+macro_rules! next_customer_seq {
+    () => {
+        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)"
+    };
+}
+
 /// A taken domain or admin user name inserts nothing (a conflict, reported by the row count). The
 /// company name is stored as given and folded for searches (`$12`).
-const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, commerce_id, domain, company_name, \
+const INSERT_CUSTOMER: &str = concat!(
+    "INSERT INTO customers (id, commerce_id, domain, company_name, \
      organization_registration_number, billing_profile, created_by, associated_partner_id, admin_user_name, \
      admin_password_hash, created_at, company_name_folded, seq) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customers)) \
-     ON CONFLICT DO NOTHING";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ",
+    next_customer_seq!(),
+    ") ON CONFLICT DO NOTHING"
+);
 
 /// The company names of customers stored before searches were (migration 0010), to fold.
 const UNFOLDED_COMPANY_NAMES: &str = "SELECT id, company_name FROM customers WHERE company_name_folded IS NULL";
@@ -35,19 +45,36 @@ const CUSTOMER_BY_ADMIN_USER: &str = "SELECT id, commerce_id, domain, company_na
 /// Where customer `$1` stands in creation order.
 const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
 
+/// Customer `$1`'s position in creation order, for its relationships (`customer_seq`): its seq;
+/// or, while the customer is inserted by the same statement (a unit sent as one statement on
+/// PostgreSQL, whose parts do not see each other's rows), the seq `INSERT_CUSTOMER` gives it,
+/// computed from the same snapshot.
+macro_rules! customer_seq_of_1 {
+    () => {
+        concat!("COALESCE((SELECT seq FROM customers WHERE id = $1), ", next_customer_seq!(), ")")
+    };
+}
+
 /// A relationship of the partner that created the customer: it holds delegated admin privileges.
-const INSERT_RELATIONSHIP: &str =
-    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, delegated_admin, seq) \
-     VALUES ($1, $2, $3, TRUE, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships))";
+const INSERT_RELATIONSHIP: &str = concat!(
+    "INSERT INTO customer_relationships (customer_id, partner_tenant_id, created_at, delegated_admin, seq, \
+     customer_seq) VALUES ($1, $2, $3, TRUE, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships), ",
+    customer_seq_of_1!(),
+    ")"
+);
 
 /// A relationship the customer accepted, with delegated admin privileges when `$4`. Accepting an
 /// existing one again can grant them, never take them away (only the customer's admin center
 /// could, and it does not offer to).
-const ACCEPT_RELATIONSHIP: &str = "INSERT INTO customer_relationships \
-     (customer_id, partner_tenant_id, created_at, delegated_admin, seq) \
-     VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships)) \
+const ACCEPT_RELATIONSHIP: &str = concat!(
+    "INSERT INTO customer_relationships \
+     (customer_id, partner_tenant_id, created_at, delegated_admin, seq, customer_seq) \
+     VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_relationships), ",
+    customer_seq_of_1!(),
+    ") \
      ON CONFLICT (customer_id, partner_tenant_id) DO UPDATE \
-     SET delegated_admin = customer_relationships.delegated_admin OR excluded.delegated_admin";
+     SET delegated_admin = customer_relationships.delegated_admin OR excluded.delegated_admin"
+);
 
 const RELATED_PARTNERS: &str = "SELECT p.tenant_id, p.name, p.partner_type, p.indirect_provider_id, \
      r.delegated_admin FROM partners p JOIN customer_relationships r ON r.partner_tenant_id = p.tenant_id \
