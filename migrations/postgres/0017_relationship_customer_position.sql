@@ -4,9 +4,13 @@
 -- a partner's customers as a range of its own relationships, whatever the other partners hold.
 -- Before, a page walked all customers in order and checked each: a partner with 5 customers
 -- among 100,000 of another partner read them all for every page (276 ms a page).
--- (The default only fills the column as it is added; every insert sets it.)
+-- The default only fills the column as it is added, and is then dropped: an insert that does not
+-- set the column (a replica of an earlier version, during an upgrade) is refused rather than
+-- stored at the head of every list. (SQLite cannot drop a column's default: its inserts are the
+-- same statements.)
 ALTER TABLE customer_relationships ADD COLUMN customer_seq BIGINT NOT NULL DEFAULT 0;
 UPDATE customer_relationships SET customer_seq = (SELECT c.seq FROM customers c WHERE c.id = customer_relationships.customer_id);
+ALTER TABLE customer_relationships ALTER COLUMN customer_seq DROP DEFAULT;
 CREATE INDEX customer_relationships_position ON customer_relationships (partner_tenant_id, customer_seq, customer_id);
 -- The partners acting for a partner: itself and the resellers it is the indirect provider of.
 CREATE INDEX partners_indirect_provider ON partners (indirect_provider_id);

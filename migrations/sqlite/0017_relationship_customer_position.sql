@@ -4,7 +4,8 @@
 -- SQLite has neither functions nor LATERAL joins: its page still walks the customers in order and
 -- checks each (see `customers_served_by!` in src/store/access.rs), and the index waits for a page
 -- that reads it.
--- (The default only fills the column as it is added; every insert sets it.)
+-- The default only fills the column as it is added; every insert sets it. (PostgreSQL then drops
+-- it; SQLite cannot drop a column's default.)
 ALTER TABLE customer_relationships ADD COLUMN customer_seq INTEGER NOT NULL DEFAULT 0;
 UPDATE customer_relationships SET customer_seq = (SELECT c.seq FROM customers c WHERE c.id = customer_relationships.customer_id);
 CREATE INDEX customer_relationships_position ON customer_relationships (partner_tenant_id, customer_seq, customer_id);

@@ -1,6 +1,7 @@
 //! Reads that check the caller's access in the statement that reads the data: a customer, its
 //! agreements or its orders, as a partner may see them, and the customers a partner serves. The rule
-//! "a partner serves a customer" is written once, in `served_by!`.
+//! "a partner serves a customer" is written once here, in `served_by!`, and once in PostgreSQL's
+//! `pce_customers_page` (migration 0017), which reads it from the partner's side.
 
 use sqlx::Row;
 

@@ -48,7 +48,8 @@ const CUSTOMER_POSITION: &str = "SELECT seq FROM customers WHERE id = $1";
 /// Customer `$1`'s position in creation order, for its relationships (`customer_seq`): its seq;
 /// or, while the customer is inserted by the same statement (a unit sent as one statement on
 /// PostgreSQL, whose parts do not see each other's rows), the seq `INSERT_CUSTOMER` gives it,
-/// computed from the same snapshot.
+/// computed from the same snapshot (`one_statement.rs` counts the customers the statement inserts
+/// before it, so the relationships of a second customer name the second's).
 macro_rules! customer_seq_of_1 {
     () => {
         concat!("COALESCE((SELECT seq FROM customers WHERE id = $1), ", next_customer_seq!(), ")")

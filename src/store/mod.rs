@@ -326,10 +326,11 @@ mod migrations_tests {
     use std::path::Path;
 
     /// A PostgreSQL migration as SQLite spells it: the types and literals the dialects name
-    /// differently, folded; comments and layout dropped; and functions dropped, which SQLite has
-    /// none of (each says in its migration what SQLite does instead).
+    /// differently, folded; comments and layout dropped; and functions and the dropping of a
+    /// column's default dropped, which SQLite has none of (each says in its migration what SQLite
+    /// does instead).
     fn as_sqlite(postgres: &str) -> String {
-        let folded = without_functions(&normalized(postgres))
+        let folded = without_defaults_dropped(&without_functions(&normalized(postgres)))
             .replace("TIMESTAMPTZ '2023-04-01T00:00:00Z'", "'2023-04-01T00:00:00+00:00'")
             .replace("TIMESTAMPTZ", "TEXT")
             .replace("DOUBLE PRECISION", "REAL")
@@ -344,6 +345,19 @@ mod migrations_tests {
             .replace(", FALSE)", ", 0)")
             .replace(", TRUE, ", ", 1, ")
             .replace(", FALSE, ", ", 0, ")
+    }
+
+    /// `sql` without its `ALTER TABLE t ALTER COLUMN c DROP DEFAULT;` statements.
+    fn without_defaults_dropped(sql: &str) -> String {
+        sql.split_inclusive(';')
+            .filter(|statement| {
+                let words: Vec<&str> = statement.split_whitespace().collect();
+                !matches!(words.as_slice(), ["ALTER", "TABLE", _, "ALTER", "COLUMN", _, "DROP", "DEFAULT;"])
+            })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// `sql` without its `CREATE FUNCTION … $$ … $$;` statements.
@@ -399,6 +413,9 @@ mod migrations_tests {
         assert_ne!(as_sqlite(pg), as_sqlite("CREATE TABLE t (a INTEGER, b TEXT);"), "a constraint left out");
         let function = "CREATE FUNCTION f() RETURNS INTEGER LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$; CREATE TABLE u (a TEXT);";
         assert_eq!(as_sqlite(function), as_sqlite("CREATE TABLE u (a TEXT);"), "a function is PostgreSQL's alone");
+        let dropped =
+            "ALTER TABLE t ADD COLUMN c INTEGER NOT NULL DEFAULT 0; ALTER TABLE t ALTER COLUMN c DROP DEFAULT;";
+        assert_eq!(as_sqlite(dropped), as_sqlite("ALTER TABLE t ADD COLUMN c INTEGER NOT NULL DEFAULT 0;"));
     }
 }
 

@@ -95,10 +95,9 @@ fn compose(writes: &[&'static str], params: &[usize]) -> String {
     let mut ctes = Vec::with_capacity(writes.len());
     let mut offset = 0;
     for (n, (sql, count)) in writes.iter().zip(params).enumerate() {
-        // The first, second, … row this statement inserts in the table.
-        let table = seq_table(sql);
-        let nth = 1 + writes[..n].iter().filter(|earlier| table.is_some() && seq_table(earlier) == table).count();
-        let sql = in_insertion_order(sql, nth);
+        // How many rows the writes before this one insert in a table.
+        let earlier = |table: &str| writes[..n].iter().filter(|w| seq_table(w) == Some(table)).count();
+        let sql = in_insertion_order(sql, &earlier);
         ctes.push(format!("w{} AS ({} RETURNING 1)", n + 1, renumbered(&sql, offset)));
         offset += count;
     }
@@ -109,22 +108,35 @@ fn compose(writes: &[&'static str], params: &[usize]) -> String {
 /// An insert's `(SELECT COALESCE(MAX(seq), 0) + 1 FROM t)`.
 const NEXT_SEQ: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM ";
 
-/// The table whose insertion order (`seq`) `sql` takes, if it takes one.
+/// The table whose insertion order (`seq`) `sql` takes, if it takes one: its first
+/// `NEXT_SEQ`'s (a later one names the position of a row of another table, as a relationship
+/// names its customer's).
 fn seq_table(sql: &str) -> Option<&str> {
     let at = sql.find(NEXT_SEQ)?;
     sql[at + NEXT_SEQ.len()..].split(')').next().map(str::trim)
 }
 
-/// `sql` for the `nth` row the statement inserts in its table: `+ 2` for the second, and so on,
-/// as the statement's subqueries all see the table as it was before it.
-fn in_insertion_order(sql: &str, nth: usize) -> String {
-    match (nth, sql.find(NEXT_SEQ)) {
-        (2.., Some(at)) => {
-            let next = format!("(SELECT COALESCE(MAX(seq), 0) + {nth} FROM ");
-            format!("{}{next}{}", &sql[..at], &sql[at + NEXT_SEQ.len()..])
-        }
-        _ => sql.to_string(),
+/// `sql` in a statement whose writes before it insert `earlier(t)` rows in table `t`, as the
+/// statement's subqueries all see the tables as they were before it: its own row's `NEXT_SEQ` (the
+/// first) is `+ 2` when one row went in its table before, and so on; a later `NEXT_SEQ`, the
+/// position of the row of another table this statement inserted last (a relationship's customer
+/// inserted just before), is `+ k` when k rows went in that table before, and stays `+ 1` when
+/// none did.
+fn in_insertion_order(sql: &str, earlier: &dyn Fn(&str) -> usize) -> String {
+    let mut text = String::with_capacity(sql.len() + 4);
+    let mut rest = sql;
+    let mut own = true;
+    while let Some(at) = rest.find(NEXT_SEQ) {
+        let after = &rest[at + NEXT_SEQ.len()..];
+        let table = after.split(')').next().map_or("", str::trim);
+        let n = if own { 1 + earlier(table) } else { earlier(table).max(1) };
+        text.push_str(&rest[..at]);
+        text.push_str(&format!("(SELECT COALESCE(MAX(seq), 0) + {n} FROM "));
+        rest = after;
+        own = false;
     }
+    text.push_str(rest);
+    text
 }
 
 /// `sql` with each placeholder `$N` written `$(N + offset)`.
@@ -174,6 +186,21 @@ mod tests {
     }
 
     #[test]
+    fn a_row_that_names_another_tables_new_row_names_the_last_one_inserted_before_it() {
+        // A customer and its relationship, twice in one statement: each relationship's
+        // `customer_seq` falls back to the position its own customer takes.
+        const C: &str = "INSERT INTO c (id, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM c))";
+        const R: &str = "INSERT INTO r (c, seq, c_seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM r), \
+                         COALESCE((SELECT seq FROM c WHERE id = $1), (SELECT COALESCE(MAX(seq), 0) + 1 FROM c)))";
+        let text = compose(&[C, R, C, R], &[1, 1, 1, 1]);
+        let parts: Vec<&str> = text.split(" RETURNING 1)").collect();
+        assert!(parts[0].ends_with("+ 1 FROM c))"), "{text}");
+        assert!(parts[1].contains("+ 1 FROM r), COALESCE(") && parts[1].ends_with("+ 1 FROM c)))"), "{text}");
+        assert!(parts[2].ends_with("+ 2 FROM c))"), "{text}");
+        assert!(parts[3].contains("+ 2 FROM r), COALESCE(") && parts[3].ends_with("+ 2 FROM c)))"), "{text}");
+    }
+
+    #[test]
     fn a_second_row_in_a_table_comes_after_the_first() {
         const R: &str = "INSERT INTO r (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM r))";
         const O: &str = "INSERT INTO o (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM o))";
@@ -185,9 +212,9 @@ mod tests {
         assert!(text.contains("+ 1 FROM r)) RETURNING 1), w2") && text.contains("+ 2 FROM r)) RETURNING 1)"), "{text}");
         assert!(text.contains("+ 1 FROM o)) RETURNING 1)"), "{text}");
         assert_eq!(seq_table(R), Some("r"));
-        assert_eq!(in_insertion_order(R, 1), R);
+        assert_eq!(in_insertion_order(R, &|_| 0), R);
         assert_eq!(
-            in_insertion_order(R, 2),
+            in_insertion_order(R, &|t| usize::from(t == "r")),
             "INSERT INTO r (a, seq) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 2 FROM r))"
         );
         assert_eq!(statement(&one.writes, &one.params), statement(&one.writes, &one.params), "composed once");

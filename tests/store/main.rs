@@ -451,40 +451,53 @@ async fn a_partners_page_holds_its_own_customers_and_its_resellers_each_once_how
     let provider = store.customers_page("v", Keyset::First, 2, None).await.unwrap();
     assert_eq!(ids(provider), ["c00010", "c00020"], "a page holds as many as asked");
     if url.starts_with("postgres") {
-        // What a page reads, counted by PostgreSQL in the transaction that reads it.
+        // What a page reads (forward from the start, backward from the end), counted by
+        // PostgreSQL in the transaction that reads it, on a connection of its own.
         use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        let mut tx = conn.begin().await.unwrap();
-        let page: Vec<String> = sqlx::query_scalar("SELECT id FROM pce_customers_page('few', $1, '', 3, FALSE)")
-            .bind(i64::MIN)
-            .fetch_all(&mut *tx)
+        let pages: [(bool, i64, &[&str]); 2] =
+            [(false, i64::MIN, &["c00007", "c00600", "c01200"]), (true, i64::MAX, &["c02400", "c01800", "c01200"])];
+        for (backwards, from, expected) in pages {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            let page: Vec<String> = sqlx::query_scalar("SELECT id FROM pce_customers_page('few', $1, '', 3, $2)")
+                .bind(from)
+                .bind(backwards)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+            assert_eq!(page, expected, "backwards: {backwards}, the nearest first");
+            // Rows read by walking a table; entries read from the tables' indexes.
+            let (scans, entries): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(pg_stat_get_xact_numscans(c.oid)) FILTER (WHERE c.relkind = 'r'), 0)::BIGINT, \
+                 COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)) FILTER (WHERE c.relkind = 'i'), 0)::BIGINT \
+                 FROM pg_class c WHERE c.relname IN ('customers', 'customer_relationships') \
+                 OR c.oid IN (SELECT indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
+                 WHERE t.relname IN ('customers', 'customer_relationships'))",
+            )
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
-        assert_eq!(page, ["c00007", "c00600", "c01200"]);
-        // Rows read by walking a table; entries read from the tables' indexes.
-        let (scans, entries): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(pg_stat_get_xact_numscans(c.oid)) FILTER (WHERE c.relkind = 'r'), 0)::BIGINT, \
-             COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)) FILTER (WHERE c.relkind = 'i'), 0)::BIGINT \
-             FROM pg_class c WHERE c.relname IN ('customers', 'customer_relationships') \
-             OR c.oid IN (SELECT indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
-             WHERE t.relname IN ('customers', 'customer_relationships'))",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        assert_eq!(scans, 0, "no table is walked");
-        assert!(entries <= 10, "three relationships and three customers read by their keys, not {entries}");
+            assert_eq!(scans, 0, "no table is walked");
+            assert!(entries <= 10, "three relationships and three customers read by their keys, not {entries}");
+        }
     }
 
-    // A customer stored by a unit sent as one statement (its relationships in the same statement)
-    // takes its place at the end of each related partner's list.
+    // Customers stored by a unit sent as one statement (their relationships in the same
+    // statement) take their places at the end of each related partner's list, in order.
     let mut unit = store.begin_one_statement();
     unit.insert_customer(&customer("late", "late", "few"), &["few".into(), "r".into()]).await.unwrap();
+    unit.insert_customer(&customer("later", "later", "few"), &["few".into(), "r".into()]).await.unwrap();
     unit.commit().await.unwrap();
-    let position = store.customer_position("late").await.unwrap().unwrap();
+    let positions = [
+        store.customer_position("late").await.unwrap().unwrap(),
+        store.customer_position("later").await.unwrap().unwrap(),
+    ];
     for partner in ["few", "v"] {
         let page = store.customers_page(partner, Keyset::First, 10, None).await.unwrap();
-        assert_eq!(page.last().unwrap().0, position, "{partner}: the new customer comes last");
+        let last: Vec<Position> = page[page.len() - 2..].iter().map(|(p, _)| p.clone()).collect();
+        assert_eq!(last, positions, "{partner}: the new customers come last, in order");
+        let back = store.customers_page(partner, Keyset::Before(&positions[1]), 1, None).await.unwrap();
+        assert_eq!(back[0].0, positions[0], "{partner}: the page before the last holds the one before");
     }
 }
 
