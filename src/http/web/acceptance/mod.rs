@@ -108,12 +108,14 @@ fn unread_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<(Reason,
 
 /// The page refusing a link for a parameter (`unread_parameter`): in the link's language, told to
 /// `*` (an origin is not to be trusted from a link that is not valid, as for an `embedderOrigin`
-/// that is no origin), with the link's id unless the id is what it gives twice.
+/// that is no origin), with the link's id when it is one the emulator issues and not what the link
+/// gives twice (as a malformed id's event has none).
 fn parameter_page(ctx: &AppContext, link: &Link<'_>, reason: Reason, name: &str) -> Response {
     let reply = Reply { lang: Lang::of(link.language.unwrap_or_default()), origin: None };
     let key = if reason == Reason::UnknownParameter { Key::UnknownParameter } else { Key::RepeatedParameter };
     let said = fill(reply.lang, key, &[("name", html! { code { (name) } })]);
-    let id = link.id.filter(|_| !(reason == Reason::RepeatedParameter && name.eq_ignore_ascii_case("attestationId")));
+    let id_repeated = reason == Reason::RepeatedParameter && name.eq_ignore_ascii_case("attestationId");
+    let id = link.id.filter(|raw| !id_repeated && attestation_id(Some(raw)).is_ok());
     let refused = Outcome { event: Event::Refused, reason: Some(reason) };
     message_page(ctx, &reply, StatusCode::BAD_REQUEST, Key::LinkNotValid, said, id, refused)
 }
