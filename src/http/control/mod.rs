@@ -24,7 +24,7 @@ use axum::Router;
 use crate::app::AppState;
 use crate::domain::digest::same_secret;
 use crate::http::edge::error::ApiError;
-use crate::http::edge::extract::{bearer_token, declared_body_length, query_pairs};
+use crate::http::edge::extract::{bearer_token, declared_body_length, query_pairs, unread_parameter, UnreadParameter};
 use crate::http::edge::layers::is_probe;
 use crate::http::edge::RouteEntry;
 
@@ -116,22 +116,16 @@ fn query_problem(req: &Request<Body>) -> Option<ApiError> {
     let route = req.extensions().get::<MatchedPath>()?.as_str();
     let method = req.method().as_str();
     let documented = crate::contract::documented_query_parameters(method, route)?;
-    let mut seen: Vec<std::borrow::Cow<'_, str>> = Vec::new();
-    for (name, _) in query_pairs(query) {
-        if !documented.iter().any(|d| d.eq_ignore_ascii_case(&name)) {
+    let names: Vec<_> = query_pairs(query).map(|(name, _)| name).collect();
+    Some(ApiError::InvalidQueryParameter(match unread_parameter(names.iter().map(|n| n.as_ref()), documented)? {
+        UnreadParameter::NotRead(name) => {
             let reads = if documented.is_empty() { "none".to_string() } else { documented.join(", ") };
-            return Some(ApiError::InvalidQueryParameter(format!(
-                "{name}: {method} {route} reads no such query parameter (it reads: {reads}); nothing was changed"
-            )));
+            format!("{name}: {method} {route} reads no such query parameter (it reads: {reads}); nothing was changed")
         }
-        if seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
-            return Some(ApiError::InvalidQueryParameter(format!(
-                "{name}: is given more than once; send it once (nothing was changed)"
-            )));
+        UnreadParameter::Repeated(name) => {
+            format!("{name}: is given more than once; send it once (nothing was changed)")
         }
-        seen.push(name);
-    }
-    None
+    }))
 }
 
 /// The partner a control-plane change is scoped to: `?partnerTenantId=` or, on routes whose body

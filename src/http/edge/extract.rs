@@ -207,6 +207,35 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalPcJson<T> {
     }
 }
 
+/// The first parameter name of a query that breaks "each name one of `reads`, once" (names
+/// compared without regard to case, as `QueryParams` looks them up), as the query spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnreadParameter<'a> {
+    /// A name the route does not read.
+    NotRead(&'a str),
+    /// A name given again (in one spelling or another).
+    Repeated(&'a str),
+}
+
+/// The first name of `names` that is not one of `reads`, or that comes again; none when each is
+/// one of them, once.
+pub fn unread_parameter<'a, R: AsRef<str>>(
+    names: impl IntoIterator<Item = &'a str>,
+    reads: &[R],
+) -> Option<UnreadParameter<'a>> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if !reads.iter().any(|r| r.as_ref().eq_ignore_ascii_case(name)) {
+            return Some(UnreadParameter::NotRead(name));
+        }
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            return Some(UnreadParameter::Repeated(name));
+        }
+        seen.push(name);
+    }
+    None
+}
+
 /// Query parameters, looked up by name without regard to case (`agreementType`, `AgreementType`).
 pub struct QueryParams(Vec<(String, String)>);
 
@@ -393,6 +422,15 @@ mod tests {
         assert!(problem(nested).starts_with("body: lines[1].offer.id is given more"), "{}", problem(nested));
         let malformed = |body: &[u8]| matches!(parse_json_body::<Body>(body), Err(ApiError::MalformedBody(_)));
         assert!(malformed(b"{\"appOnly\": tru}") && malformed(br#" [{"a": 1, "a": 2}]"#), "not JSON, or not an object");
+    }
+
+    #[test]
+    fn a_query_reads_its_own_names_once_in_any_case() {
+        let reads = ["to", "customerId"];
+        assert_eq!(unread_parameter(["To", "CUSTOMERID"], &reads), None);
+        assert_eq!(unread_parameter(["to", "tenantId"], &reads), Some(UnreadParameter::NotRead("tenantId")));
+        assert_eq!(unread_parameter(["to", "TO"], &reads), Some(UnreadParameter::Repeated("TO")));
+        assert_eq!(unread_parameter(["x"], &[] as &[&str]), Some(UnreadParameter::NotRead("x")));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use crate::app::{AppContext, AppState};
 use crate::domain::attestations::{country_matches, page_language, AttestationStatus};
 use crate::domain::ids::AttestationId;
 use crate::domain::locales;
-use crate::http::edge::extract::QueryParams;
+use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter};
 use crate::service::attestations::{self, AcceptancePage, AcceptedIn};
 use crate::service::ServiceError;
 
@@ -92,21 +92,14 @@ fn attestation_id(raw: Option<&str>) -> Result<AttestationId, Reason> {
 /// A parameter that makes a link not valid, as the link spells it: one the page does not read
 /// (`UnknownParameter`), or one of its own given again (`RepeatedParameter`, in either spelling:
 /// `embedderOrigin` and `EmbedderOrigin` are one parameter). The first such, in the link's order.
-fn unread_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<(Reason, &'a str)> {
-    let mut seen: Vec<&str> = Vec::new();
-    for name in names {
-        let Some(known) = LINK_PARAMETERS.iter().find(|p| p.eq_ignore_ascii_case(name)) else {
-            return Some((Reason::UnknownParameter, name));
-        };
-        if seen.contains(known) {
-            return Some((Reason::RepeatedParameter, name));
-        }
-        seen.push(known);
+fn link_problem<'a>(names: impl Iterator<Item = &'a str>) -> Option<(Reason, &'a str)> {
+    match unread_parameter(names, &LINK_PARAMETERS)? {
+        UnreadParameter::NotRead(name) => Some((Reason::UnknownParameter, name)),
+        UnreadParameter::Repeated(name) => Some((Reason::RepeatedParameter, name)),
     }
-    None
 }
 
-/// The page refusing a link for a parameter (`unread_parameter`): in the link's language, told to
+/// The page refusing a link for a parameter (`link_problem`): in the link's language, told to
 /// `*` (an origin is not to be trusted from a link that is not valid, as for an `embedderOrigin`
 /// that is no origin), with the link's id when it is one the emulator issues and not what the link
 /// gives twice (as a malformed id's event has none).
@@ -177,7 +170,7 @@ async fn show(State(ctx): State<AppState>, query: QueryParams) -> Response {
         language: query.get("language"),
         embedder_origin: query.get("embedderOrigin"),
     };
-    if let Some((reason, name)) = unread_parameter(query.names()) {
+    if let Some((reason, name)) = link_problem(query.names()) {
         return parameter_page(&ctx, &link, reason, name);
     }
     let (shown, reply) = match open(&ctx, &link).await {
@@ -416,7 +409,7 @@ mod tests {
 
     #[test]
     fn a_link_reads_its_own_parameters_once_in_any_case_and_nothing_else() {
-        let first = |query: &str| unread_parameter(QueryParams::parse(query).names()).map(|(r, n)| (r, n.to_string()));
+        let first = |query: &str| link_problem(QueryParams::parse(query).names()).map(|(r, n)| (r, n.to_string()));
         let link = "attestationId=x&language=de-DE&country=AT&embedderOrigin=https%3A%2F%2Fshop.example";
         assert_eq!(first(link), None);
         assert_eq!(first(&format!("{link}&outcome=accepted")), None, "the page's own post/redirect/get");
