@@ -83,6 +83,9 @@ operations!(
     ListCustomerAgreements,
     GetDirectSignStatus,
     CreateCustomer,
+    /// `POST /v1/customers` with an `associatedPartnerId`: an indirect provider creating a customer
+    /// for one of its resellers.
+    CreateCustomerForReseller,
     ListCustomers,
     GetCustomer,
     GetRelationshipRequest,
@@ -140,6 +143,9 @@ fn rule(op: Operation) -> Rule {
         Operation::ListCustomerAgreements => (true, Some(READERS), true),
         Operation::GetDirectSignStatus => (true, Some(READERS), true),
         Operation::CreateCustomer => (true, Some(CUSTOMER_CREATORS), true),
+        // "This scenario supports authentication with App+User credentials only." A reseller or a
+        // direct-bill partner that sends the member is told so by the member's own check (990423).
+        Operation::CreateCustomerForReseller => (false, Some(CUSTOMER_CREATORS), true),
         Operation::ListCustomers | Operation::GetCustomer => (true, Some(EVERYONE), true),
         Operation::GetRelationshipRequest => (false, Some(AGENTS), true),
         // Purchases, today's (carts) as the minimal order: App-only, or the agents; reading them,
@@ -226,6 +232,7 @@ mod tests {
             (ListCustomerAgreements, true, READERS),
             (GetDirectSignStatus, true, READERS),
             (CreateCustomer, true, CUSTOMER_CREATORS),
+            (CreateCustomerForReseller, false, CUSTOMER_CREATORS),
             (ListCustomers, true, EVERYONE),
             (GetCustomer, true, EVERYONE),
             (GetRelationshipRequest, false, AGENTS),

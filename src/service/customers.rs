@@ -11,6 +11,7 @@ use crate::domain::customers::{
     Customer, CustomerOfPartner,
 };
 use crate::domain::ids::{CustomerId, PartnerId};
+use crate::domain::permissions::{authorize, Operation};
 use crate::domain::paging::{self, Continuation, TokenProblem};
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
@@ -37,11 +38,15 @@ pub async fn create_customer(
     input: NewCustomer,
 ) -> ServiceResult<CreatedCustomer> {
     let caller = permit.caller();
-    let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
-        .map_err(ServiceError::Validation)?;
     let associated_id =
         input.associated_partner_id.as_deref().map(|id| PartnerId::parse(id).into_string()).filter(|s| !s.is_empty());
     let associated_id = associated_id.as_deref();
+    // For a reseller, the token kind is checked before the body, as for any other operation.
+    if associated_id.is_some() {
+        authorize(Operation::CreateCustomerForReseller, &caller.facts())?;
+    }
+    let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
+        .map_err(ServiceError::Validation)?;
     let associated = match associated_id {
         Some(id) => ctx.store.partner(id).await?,
         None => None,

@@ -111,6 +111,25 @@ async fn indirect_provider_creates_customers_for_its_own_resellers_only() {
     assert_error(app.post("/v1/customers", &reseller_token, &body).await, 400, 990423).await;
 }
 
+/// "This scenario supports authentication with App+User credentials only": a provider's
+/// application creating a customer for a reseller is refused before the rest of its body is checked,
+/// and nothing is created; without `associatedPartnerId` the same application may create customers.
+#[tokio::test]
+async fn a_customer_for_a_reseller_needs_an_app_and_user_token() {
+    let app = TestApp::spawn().await;
+    let provider = app.persona("IndirectProvider").await;
+    let reseller_id = app.create_partner("IndirectReseller", Some(&provider.tenant_id)).await;
+    let application = app.mint(&provider.tenant_id, &[], true).await;
+    let mut body = customer_body("forreseller");
+    body["associatedPartnerId"] = json!(reseller_id);
+    assert_error(app.post("/v1/customers", &application, &body).await, 403, 990420).await;
+    body["billingProfile"]["email"] = json!("not an address");
+    assert_error(app.post("/v1/customers", &application, &body).await, 403, 990420).await;
+    let list: Value = app.get("/v1/customers", &provider.token).await.json().await.unwrap();
+    assert_eq!(list["totalCount"], 0, "{list}");
+    assert_eq!(app.post("/v1/customers", &application, &customer_body("ownapp")).await.status(), 201);
+}
+
 #[tokio::test]
 async fn unknown_and_unrelated_customers() {
     let app = TestApp::spawn().await;
