@@ -546,9 +546,16 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
     let r = user.get(&format!("/dashboard/customers/{}/account", "00000000-0000-4000-8000-000000000000")).await;
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("Tenant not found"));
-    for unreadable in ["page=99999999999999999999", "after=x", "before=99999999999999999999.a"] {
-        let shown = user.page(&format!("/dashboard/customers?{unreadable}")).await;
-        assert!(shown.contains("dashlist00") && shown.contains("Next page"), "{unreadable}: the first page");
+    // A bookmark of the numbered pages of old is the first page; a position the page cannot read,
+    // or both positions, name no page and are refused rather than shown as the first.
+    let shown = user.page("/dashboard/customers?page=99999999999999999999").await;
+    assert!(shown.contains("dashlist00") && shown.contains("Next page"), "page=: the first page");
+    let both = format!("{next}&before=0.a");
+    for unreadable in ["/dashboard/customers?after=x", "/dashboard/customers?before=99999999999999999999.a", &both] {
+        let r = user.get(unreadable).await;
+        assert_eq!(r.status(), 400, "{unreadable}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Page link not valid") && !page.contains("dashlist00"), "{unreadable}: {page}");
     }
     assert_eq!(user.get("/dashboard/customers/relationship-request").await.status(), 403, "not for a Helpdesk agent");
     let agent = PartnerUser::signed_in(&app, &p.tenant_id, &["SalesAgent"]).await;

@@ -292,9 +292,17 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
     };
     let search = query.get("q").unwrap_or_default().to_string();
     // A page is found by position: after the last customer of the page before it, or before the
-    // first of the page after it. A position that cannot be read is the first page.
-    let after = query.get("after").and_then(Position::from_cursor);
-    let before = query.get("before").and_then(Position::from_cursor);
+    // first of the page after it. A link whose position cannot be read, or that gives both, names
+    // no page: it is refused rather than shown as the first page, which it is not.
+    let read = |name: &'static str| query.get(name).map(|text| Position::from_cursor(text).ok_or(name));
+    let (after, before) = match (read("after"), read("before")) {
+        (Some(Err(name)), _) | (_, Some(Err(name))) => return page_link_not_valid(&signed_in, &format!(
+            "The link's {name} is not a position this page gives. Go to the first page of your customers, and page on from there with Next and Previous."
+        )),
+        (Some(Ok(_)), Some(Ok(_))) => return page_link_not_valid(&signed_in,
+            "The link gives both after and before, and a page is one or the other. Go to the first page of your customers, and page on from there with Next and Previous."),
+        (after, before) => (after.and_then(Result::ok), before.and_then(Result::ok)),
+    };
     let at = match (&after, &before) {
         (Some(after), _) => Keyset::After(after),
         (None, Some(before)) => Keyset::Before(before),
@@ -310,6 +318,11 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
         }
     })
     .await
+}
+
+/// A customers page link that names no page (400), with the way back to the first.
+fn page_link_not_valid(signed_in: &SignedIn, text: &str) -> Response {
+    site_message(&SITE, Some(&signed_in.chrome(None)), StatusCode::BAD_REQUEST, "Page link not valid", text)
 }
 
 // --- Add customer -------------------------------------------------------------------------------
