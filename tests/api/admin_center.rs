@@ -370,7 +370,7 @@ async fn an_invitation_grants_delegated_admin_privileges_only_when_it_asks_for_t
 }
 
 #[tokio::test]
-async fn an_invitation_whose_dap_is_not_true_or_false_is_not_valid_and_accepts_nothing() {
+async fn an_invitation_whose_dap_is_not_true_or_false_or_given_twice_is_not_valid_and_accepts_nothing() {
     let app = TestApp::spawn().await;
     let creator = app.persona("DirectBill").await;
     let inviter = app.persona("DirectBill").await;
@@ -399,6 +399,22 @@ async fn an_invitation_whose_dap_is_not_true_or_false_is_not_valid_and_accepts_n
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
     assert!(page.contains("Invitation not valid") && page.contains("DAP"), "{page}");
+    assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
+    // A DAP or a partner given twice, in the link or in the form: which one was meant cannot be
+    // told (the first was read), so nothing is offered and nothing is made.
+    for twice in ["&DAP=true&DAP=false", "&DAP=false&dap=true", "&DAP=true&partnerId=x", "&msppId=0&MsppId=1"] {
+        let r = v.get(&link(twice)).await;
+        assert_eq!(r.status(), 400, "{twice}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Invitation not valid") && page.contains("more than once"), "{twice}: {page}");
+        assert!(!page.contains("action=\"/AdminPortal/Invitation/Accept\""), "nothing to accept: {page}");
+    }
+    let mut twice = form.clone();
+    twice[2] = ("DAP", "true");
+    twice.push(("DAP", "false"));
+    let r = v.post("/AdminPortal/Invitation/Accept", &twice).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("DAP more than once"));
     assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
     form[2] = ("DAP", "True");
     assert_eq!(v.post("/AdminPortal/Invitation/Accept", &form).await.status(), 303);

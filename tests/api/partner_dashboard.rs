@@ -578,6 +578,13 @@ async fn a_delegated_admin_choice_other_than_true_or_false_is_refused_at_its_fie
         assert!(page.contains("href=\"#dap\""), "the summary links to the field: {page}");
         assert!(!page.contains("msppId=0"), "no invitation link to send: {page}");
     }
+    for twice in ["dap=true&dap=false", "dap=false&DAP=true"] {
+        let r = agent.get(&format!("/dashboard/customers/relationship-request?{twice}")).await;
+        assert_eq!(r.status(), 400, "{twice}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"dapError\"") && page.contains("more than once"), "{twice}: {page}");
+        assert!(!page.contains("msppId=0"), "no invitation link to send: {page}");
+    }
     let page = agent.page("/dashboard/customers/relationship-request?dap=TRUE").await;
     assert!(page.contains("DAP=true") && !page.contains("id=\"dapError\""), "{page}");
 }

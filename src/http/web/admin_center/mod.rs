@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::domain::partners::{delegated_admin_asked, NotTrueOrFalse};
-use crate::http::edge::extract::QueryParams;
+use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter};
 use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
@@ -198,10 +198,13 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
         Err(failed) => return failed,
     };
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
+        if let Some(name) = repeated_invitation_parameter(query.names()) {
+            return invitation_not_valid(&admin, &given_twice(name));
+        }
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
         let delegated_admin = match delegated_admin_asked(query.get("DAP")) {
             Ok(asked) => asked,
-            Err(dap) => return invitation_not_valid(&admin, &dap),
+            Err(dap) => return invitation_not_valid(&admin, &not_true_or_false(&dap)),
         };
         let invitation = Invitation { partner_id: &partner_id, delegated_admin };
         return invitation_page(&ctx, &admin, invitation, person, &errors, status).await;
@@ -239,14 +242,36 @@ struct Invitation<'a> {
     delegated_admin: bool,
 }
 
-/// The page of an invitation link whose `DAP` is neither true nor false: whether the partner asks
-/// for delegated admin privileges cannot be told, so the link offers nothing to accept.
-fn invitation_not_valid(admin: &Admin, dap: &NotTrueOrFalse) -> Response {
-    let text = format!(
-        "This invitation link is not valid: its DAP is '{}', and DAP takes true or false (true: the partner asks \
-         for delegated admin privileges; false: it does not). Ask the partner for the link again.",
+/// The parameters an invitation link names, each once.
+const INVITATION_PARAMETERS: [&str; 4] = ["invType", "partnerId", "msppId", "DAP"];
+
+/// The first of the invitation's own parameters that `names` (a link's, or its form's) gives more
+/// than once: which value the partner meant cannot be told.
+fn repeated_invitation_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let own = names.filter(|name| INVITATION_PARAMETERS.iter().any(|p| p.eq_ignore_ascii_case(name)));
+    match unread_parameter(own, &INVITATION_PARAMETERS) {
+        Some(UnreadParameter::Repeated(name)) => Some(name),
+        _ => None,
+    }
+}
+
+fn given_twice(name: &str) -> String {
+    format!("it gives {name} more than once, and which one the partner meant cannot be told")
+}
+
+fn not_true_or_false(dap: &NotTrueOrFalse) -> String {
+    format!(
+        "its DAP is '{}', and DAP takes true or false (true: the partner asks for delegated admin privileges; \
+         false: it does not)",
         dap.0
-    );
+    )
+}
+
+/// The page of an invitation link that cannot be read (`why`): whether the partner asks for
+/// delegated admin privileges, or who the partner is, cannot be told, so the link offers nothing
+/// to accept.
+fn invitation_not_valid(admin: &Admin, why: &str) -> Response {
+    let text = format!("This invitation link is not valid: {why}. Ask the partner for the link again.");
     site_message(&SITE, Some(&admin.chrome(None)), StatusCode::BAD_REQUEST, "Invitation not valid", &text)
 }
 
@@ -320,9 +345,12 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         Ok(admin) => admin,
         Err(refused) => return refused,
     };
+    if let Some(name) = repeated_invitation_parameter(fields.iter().map(|(name, _)| name.as_str())) {
+        return invitation_not_valid(&admin, &given_twice(name));
+    }
     let delegated_admin = match asked {
         Ok(asked) => asked,
-        Err(dap) => return invitation_not_valid(&admin, &dap),
+        Err(dap) => return invitation_not_valid(&admin, &not_true_or_false(&dap)),
     };
     let (_, input) = person_from_form(&fields);
     let back = back.to_string();

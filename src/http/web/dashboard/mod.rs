@@ -801,9 +801,20 @@ async fn relationship_request(
         return needs_role(&signed_in, "Requesting a reseller relationship", "Admin agent or Sales agent");
     }
     let edited = query.get("emailText").filter(|t| !t.trim().is_empty());
+    if query.names().filter(|name| name.eq_ignore_ascii_case("dap")).count() > 1 {
+        let problem = "Include delegated administration privileges: dap is given more than once, and which one you \
+                       meant cannot be told. Tick the box to include them or leave it clear, then select Update the link.";
+        return dap_refused(&ctx, &signed_in, problem, edited).await;
+    }
     let delegated_admin = match delegated_admin_asked(query.get("dap")) {
         Ok(asked) => asked,
-        Err(dap) => return dap_refused(&ctx, &signed_in, &dap, edited).await,
+        Err(NotTrueOrFalse(dap)) => {
+            let problem = format!(
+                "Include delegated administration privileges: dap is '{dap}', and it takes true or false. Tick the \
+                 box to include them or leave it clear, then select Update the link."
+            );
+            return dap_refused(&ctx, &signed_in, &problem, edited).await;
+        }
     };
     let link = match board::relationship_request(&ctx, &signed_in, delegated_admin) {
         Ok(link) => link,
@@ -831,12 +842,7 @@ async fn relationship_request(
 
 /// The relationship page for a `dap` that is neither true nor false: the choice is asked for
 /// again at its box, with the text as edited, and no link is offered until it is made.
-async fn dap_refused(ctx: &AppContext, signed_in: &SignedIn, dap: &NotTrueOrFalse, edited: Option<&str>) -> Response {
-    let problem = format!(
-        "Include delegated administration privileges: dap is '{}', and it takes true or false. Tick the box to \
-         include them or leave it clear, then select Update the link.",
-        dap.0
-    );
+async fn dap_refused(ctx: &AppContext, signed_in: &SignedIn, problem: &str, edited: Option<&str>) -> Response {
     let errors = FormErrors::new(vec![FieldProblem::at("dap", problem)], &["dap"]);
     let content = pages::relationship(&pages::RelationshipPage {
         invitation: None,
