@@ -14,6 +14,9 @@ pub enum OAuthRefusal {
     /// The tenant in the path is neither a partner's tenant id, one of its domains, nor `common` /
     /// `organizations`.
     TenantNotFound(String),
+    /// An App-only grant (`client_credentials`) at a path naming no tenant (`common`,
+    /// `organizations`): an app's token is for one tenant, and nothing says which.
+    NoTenant,
     /// No app registration with this client id (in this tenant).
     ApplicationNotFound {
         client_id: String,
@@ -27,6 +30,9 @@ pub enum OAuthRefusal {
     /// A `client_credentials` scope that is not the API's `/.default` (OpenID Connect's own
     /// scopes aside, which MSAL sends with every grant and Entra ID passes over).
     ClientCredentialsScope(String),
+    /// A user grant's scope with the API's `/.default` beside one of the API's own permissions
+    /// (`…/.default …/user_impersonation`): `/.default` stands for all of them.
+    DefaultWithPermissions(String),
     /// The v1 `resource` is not the Partner Center API.
     InvalidResource(String),
     /// A `resource` sent to the v2 endpoint, which asks for a `scope` instead.
@@ -43,6 +49,9 @@ pub enum OAuthRefusal {
     },
     /// Two ways of sending the client's credentials that disagree (form and Basic header).
     ConflictingClientCredentials,
+    /// A `client_assertion` or `client_assertion_type` (a certificate or a federated credential):
+    /// the emulator's applications sign in with their client secret only.
+    ClientAssertionNotSupported,
     /// A form value holds a NUL character.
     NulCharacter(String),
     /// A parameter the endpoint reads was sent more than once (RFC 6749 §3.1: parameters must
@@ -79,6 +88,11 @@ impl OAuthRefusal {
                 90002,
                 format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
             ),
+            Self::NoTenant => (
+                "invalid_request",
+                50059,
+                "No tenant-identifying information found in either the request or implied by any provided credentials. An App-only token (client_credentials) is asked for at the path of the app's tenant (its tenant id or one of its domains), not at common or organizations.".into(),
+            ),
             Self::ApplicationNotFound { client_id, tenant } => (
                 "unauthorized_client",
                 700016,
@@ -103,6 +117,11 @@ impl OAuthRefusal {
                 "invalid_scope",
                 1002012,
                 format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI): {PARTNER_CENTER_RESOURCE}/.default."),
+            ),
+            Self::DefaultWithPermissions(scope) => (
+                "invalid_scope",
+                70011,
+                format!("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. .default scope can't be combined with resource-specific scopes."),
             ),
             Self::ResourceOnV2 => (
                 "invalid_request",
@@ -149,6 +168,11 @@ impl OAuthRefusal {
                 90014,
                 "The client credentials were sent both in the Authorization header and in the body, and they differ.".into(),
             ),
+            Self::ClientAssertionNotSupported => (
+                "invalid_client",
+                700027,
+                "Client assertion failed signature validation. The emulator's applications sign in with their client secret ('client_secret' in the body or an Authorization: Basic header); certificates and federated credentials ('client_assertion', 'client_assertion_type') are not supported.".into(),
+            ),
         };
         Refusal { error, unauthorized_client: error == "invalid_client", code, message }
     }
@@ -168,6 +192,21 @@ pub fn scope_asks_for_partner_center(scope: &str) -> bool {
 /// `/.default` and nothing else but OpenID Connect's scopes (which an app-only token ignores).
 pub fn is_client_credentials_scope(scope: &str) -> bool {
     asks_for_one_of(scope, &["/.default"])
+}
+
+/// Whether a scope puts the API's `/.default` beside one of the API's own permissions
+/// (`…/user_impersonation`), which a user grant may not do: `/.default` already stands for every
+/// permission the app was granted (AADSTS70011). OpenID Connect's scopes beside it are no
+/// permissions of the API. (A `client_credentials` scope has its own rule,
+/// [`is_client_credentials_scope`].)
+pub fn combines_default_with_permissions(scope: &str) -> bool {
+    let api = format!("{PARTNER_CENTER_RESOURCE}/");
+    let of_the_api = |item: &&str| item.get(..api.len()).is_some_and(|p| p.eq_ignore_ascii_case(&api));
+    let (default, permissions): (Vec<&str>, Vec<&str>) = scope
+        .split_whitespace()
+        .filter(of_the_api)
+        .partition(|item| item[api.len()..].eq_ignore_ascii_case(".default"));
+    !default.is_empty() && !permissions.is_empty()
 }
 
 /// Whether `scope` names at least one of the API's `permissions` (suffixes of its resource) and
@@ -253,6 +292,40 @@ mod tests {
         assert!(!is_client_credentials_scope(&format!("{default} https://graph.microsoft.com/.default")));
         assert!(!is_client_credentials_scope("openid"));
         assert!(!is_client_credentials_scope(""));
+    }
+
+    #[test]
+    fn a_user_grant_may_not_put_the_apis_default_beside_its_permissions() {
+        let default = "https://api.partnercenter.microsoft.com/.default";
+        let impersonation = "https://api.partnercenter.microsoft.com/user_impersonation";
+        assert!(combines_default_with_permissions(&format!("{default} {impersonation}")));
+        assert!(combines_default_with_permissions(&format!("openid {impersonation} offline_access {default}")));
+        assert!(combines_default_with_permissions(
+            "HTTPS://API.PARTNERCENTER.MICROSOFT.COM/.DEFAULT https://api.partnercenter.microsoft.com/User_Impersonation"
+        ));
+        // either alone, with OpenID Connect's scopes or not, is fine
+        assert!(!combines_default_with_permissions(default));
+        assert!(!combines_default_with_permissions(impersonation));
+        assert!(!combines_default_with_permissions(&format!("openid profile offline_access email {default}")));
+        assert!(!combines_default_with_permissions(&format!("{impersonation} openid profile offline_access")));
+        assert!(!combines_default_with_permissions(""));
+        // both are still scopes that ask for the API: the combination is its own refusal
+        assert!(scope_asks_for_partner_center(&format!("{default} {impersonation}")));
+        let refusal = OAuthRefusal::DefaultWithPermissions(format!("{default} {impersonation}")).describe();
+        assert_eq!((refusal.error, refusal.code, refusal.unauthorized_client), ("invalid_scope", 70011, false));
+        assert!(refusal.message.ends_with(".default scope can't be combined with resource-specific scopes."));
+    }
+
+    #[test]
+    fn an_app_without_a_tenant_and_a_client_assertion_are_refused_as_entra_words_them() {
+        let no_tenant = OAuthRefusal::NoTenant.describe();
+        assert_eq!((no_tenant.error, no_tenant.code, no_tenant.unauthorized_client), ("invalid_request", 50059, false));
+        assert!(no_tenant.message.starts_with(
+            "No tenant-identifying information found in either the request or implied by any provided credentials."
+        ));
+        let assertion = OAuthRefusal::ClientAssertionNotSupported.describe();
+        assert_eq!((assertion.error, assertion.code, assertion.unauthorized_client), ("invalid_client", 700027, true));
+        assert!(assertion.message.contains("client secret"), "{}", assertion.message);
     }
 
     #[test]

@@ -14,8 +14,8 @@ use crate::clock;
 use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
 use crate::domain::ids::{ClientId, PartnerId};
 use crate::domain::oauth::{
-    is_client_credentials_scope, is_partner_center_resource, scope_asks_for_partner_center, v1_issuer, v2_issuer,
-    OAuthRefusal, OidcScopes,
+    combines_default_with_permissions, is_client_credentials_scope, is_partner_center_resource,
+    scope_asks_for_partner_center, v1_issuer, v2_issuer, OAuthRefusal, OidcScopes,
 };
 use sha2::Digest;
 
@@ -47,6 +47,11 @@ pub struct TokenForm {
     pub client_info: Option<String>,
     /// Echoed in the id_token.
     pub nonce: Option<String>,
+    /// A certificate's or a federated credential's proof, and its type: never accepted (the
+    /// emulator's apps have secrets only), read so that a client sending one is told so rather
+    /// than signed in as a public client.
+    pub client_assertion: Option<String>,
+    pub client_assertion_type: Option<String>,
 }
 
 /// A successful answer.
@@ -97,7 +102,8 @@ const MULTI_TENANT: [&str; 2] = ["common", "organizations"];
 /// The tenant a path names, as the sign-in service knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tenant {
-    /// `common` or `organizations`: any partner's users and apps.
+    /// `common` or `organizations`: any partner's users and apps, for a user grant (an App-only
+    /// grant needs a tenant: AADSTS50059).
     Any,
     /// One partner's tenant (named by its id or one of its domains): its id.
     Partner(String),
@@ -144,6 +150,17 @@ pub async fn user_realm_is_known(ctx: &AppContext, user_name: &str) -> ServiceRe
 pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: TokenForm) -> GrantResult<Granted> {
     let grant_type = required(&form.grant_type, "grant_type")?;
     let tenant = resolve_tenant(ctx, tenant).await?;
+    // A client authenticating with a certificate or a federated credential is told that only
+    // secrets are known here, on every grant: passing the assertion over made a confidential
+    // client a public one.
+    if form.client_assertion.is_some() || form.client_assertion_type.is_some() {
+        return Err(OAuthRefusal::ClientAssertionNotSupported.into());
+    }
+    // An App-only token is for the app's own tenant, which `common` and `organizations` do not
+    // name (a user grant finds it from the user).
+    if grant_type == "client_credentials" && tenant == Tenant::Any {
+        return Err(OAuthRefusal::NoTenant.into());
+    }
     let tenant = tenant.partner_tenant_id().map(str::to_string);
     let asked = form.scope.as_deref().unwrap_or_default();
     let scope = match endpoint {
@@ -154,6 +171,11 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
             let scope = required(&form.scope, "scope")?;
             if !scope_asks_for_partner_center(scope) {
                 return Err(OAuthRefusal::InvalidScope(scope.to_string()).into());
+            }
+            // A user grant's `/.default` stands for every permission: none may come beside it
+            // (`client_credentials` has its own rule, AADSTS1002012, below).
+            if grant_type != "client_credentials" && combines_default_with_permissions(scope) {
+                return Err(OAuthRefusal::DefaultWithPermissions(scope.to_string()).into());
             }
             scope.to_string()
         }

@@ -702,3 +702,166 @@ async fn repeated_parameters_and_malformed_forms_are_refused() {
     let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
     assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
 }
+
+/// An App-only token is for one tenant: Entra ID refuses `client_credentials` at a path naming
+/// none (AADSTS50059), on both endpoints, and issues nothing; a user grant there still works.
+#[tokio::test]
+async fn client_credentials_at_a_tenant_less_authority_is_aadsts50059() {
+    let app = TestApp::spawn().await;
+    let v2 = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEV_CLIENT),
+        ("client_secret", DEV_SECRET),
+        ("scope", SCOPE),
+    ];
+    let v1 = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEV_CLIENT),
+        ("client_secret", DEV_SECRET),
+        ("resource", "https://api.partnercenter.microsoft.com"),
+    ];
+    for tenant in ["common", "organizations", "Organizations"] {
+        for (path, form) in [(format!("/{tenant}/oauth2/v2.0/token"), &v2), (format!("/{tenant}/oauth2/token"), &v1)] {
+            let answer = token(&app, &path, form).await;
+            assert_aadsts(&answer, 400, "invalid_request", 50059);
+            let description = answer.1["error_description"].as_str().unwrap();
+            assert!(
+                description.contains("No tenant-identifying information found in either the request or implied by any provided credentials."),
+                "{path}: {description}"
+            );
+            assert!(answer.1.get("access_token").is_none(), "{path}: {}", answer.1);
+        }
+    }
+    // `consumers` is no tenant the emulator knows (Microsoft accounts are not emulated)
+    assert_aadsts(&token(&app, "/consumers/oauth2/v2.0/token", &v2).await, 400, "invalid_tenant", 90002);
+    // the app's own tenant, by id or by domain, gives the token as before
+    assert_eq!(token(&app, &format!("/{DEV_TENANT}/oauth2/v2.0/token"), &v2).await.0, 200);
+    assert_eq!(token(&app, &format!("/{DEV_TENANT}/oauth2/token"), &v1).await.0, 200);
+    assert_eq!(token(&app, "/contoso-dev.onmicrosoft.com/oauth2/v2.0/token", &v2).await.0, 200);
+    // the password grant's tenant rules are unchanged: `organizations` and `common` sign users in
+    for tenant in ["common", "organizations"] {
+        let (status, body) = token(&app, &format!("/{tenant}/oauth2/v2.0/token"), &password_grant(SCOPE)[..5]).await;
+        assert_eq!(status, 200, "{tenant}: {body}");
+    }
+}
+
+/// A user grant's `/.default` stands for every permission of the API: Entra ID refuses one of
+/// the API's own permissions beside it (AADSTS70011), for the password and the refresh grant alike;
+/// OpenID Connect's scopes beside it stay accepted.
+#[tokio::test]
+async fn a_user_grant_may_not_put_the_apis_default_beside_its_permissions() {
+    let app = TestApp::spawn().await;
+    let v2 = "/organizations/oauth2/v2.0/token";
+    let mixed = [
+        "https://api.partnercenter.microsoft.com/.default https://api.partnercenter.microsoft.com/user_impersonation",
+        "openid https://api.partnercenter.microsoft.com/user_impersonation offline_access https://api.partnercenter.microsoft.com/.default",
+    ];
+    for scope in mixed {
+        let answer = token(&app, v2, &password_grant(scope)).await;
+        assert_aadsts(&answer, 400, "invalid_scope", 70011);
+        let description = answer.1["error_description"].as_str().unwrap();
+        assert!(
+            description.contains(".default scope can't be combined with resource-specific scopes"),
+            "{description}"
+        );
+        assert!(description.contains(scope), "{description}");
+        assert!(answer.1.get("access_token").is_none());
+    }
+    // refused before the password is checked: nothing counted towards the lockout
+    let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
+    assert_eq!(lockouts["totalCount"], 0, "{lockouts}");
+
+    // a refresh asking for both is refused alike
+    let (status, signed_in) = token(&app, v2, &password_grant(SCOPE_AND_REFRESH)).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let refresh = |scope: &'static str| {
+        vec![
+            ("grant_type", "refresh_token"),
+            ("client_id", DEV_CLIENT),
+            ("refresh_token", signed_in["refresh_token"].as_str().unwrap()),
+            ("scope", scope),
+        ]
+    };
+    assert_aadsts(&token(&app, v2, &refresh(mixed[0])).await, 400, "invalid_scope", 70011);
+
+    // either alone, with OpenID Connect's scopes, is granted and echoed
+    for scope in [
+        "https://api.partnercenter.microsoft.com/.default openid profile offline_access email",
+        "openid profile offline_access email https://api.partnercenter.microsoft.com/user_impersonation",
+    ] {
+        let (status, body) = token(&app, v2, &password_grant(scope)).await;
+        assert_eq!((status, body["scope"].as_str()), (200, Some(scope)), "{body}");
+        let (status, body) = token(&app, v2, &refresh(scope)).await;
+        assert_eq!(status, 200, "{scope}: {body}");
+    }
+    // client_credentials keeps its own refusal for a user permission beside `/.default`
+    let cc = [
+        ("grant_type", "client_credentials"),
+        ("client_id", DEV_CLIENT),
+        ("client_secret", DEV_SECRET),
+        ("scope", mixed[0]),
+    ];
+    assert_aadsts(&token(&app, &format!("/{DEV_TENANT}/oauth2/v2.0/token"), &cc).await, 400, "invalid_scope", 1002012);
+}
+
+/// The emulator's apps sign in with their secret: a `client_assertion` (a certificate, a federated
+/// credential) is refused as Entra ID refuses an assertion it cannot validate (401
+/// AADSTS700027), on every grant, rather than passed over (which made the client a public one).
+#[tokio::test]
+async fn a_client_assertion_is_refused_rather_than_passed_over() {
+    let app = TestApp::spawn().await;
+    let bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    let with = |mut form: Vec<(&'static str, &'static str)>, extra: &[(&'static str, &'static str)]| {
+        form.extend_from_slice(extra);
+        form
+    };
+    let password = password_grant(SCOPE)[..5].to_vec();
+    let cc = vec![("grant_type", "client_credentials"), ("client_id", DEV_CLIENT), ("scope", SCOPE)];
+    let v1 = vec![
+        ("grant_type", "password"),
+        ("client_id", DEV_CLIENT),
+        ("username", DEV_USER),
+        ("password", DEV_PASSWORD),
+        ("resource", "https://api.partnercenter.microsoft.com"),
+    ];
+    let dev_v2 = format!("/{DEV_TENANT}/oauth2/v2.0/token");
+    let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/common/oauth2/v2.0/token".into(), with(password.clone(), &[("client_assertion", "garbage")])),
+        (
+            "/common/oauth2/v2.0/token".into(),
+            with(password.clone(), &[("client_assertion_type", bearer), ("client_assertion", "garbage")]),
+        ),
+        ("/common/oauth2/v2.0/token".into(), with(password.clone(), &[("client_assertion_type", bearer)])),
+        (dev_v2.clone(), with(cc.clone(), &[("client_assertion_type", bearer), ("client_assertion", "a.b.c")])),
+        // beside the right secret too: which credential was meant is not guessed
+        (
+            dev_v2.clone(),
+            with(
+                cc.clone(),
+                &[("client_secret", DEV_SECRET), ("client_assertion_type", bearer), ("client_assertion", "a.b.c")],
+            ),
+        ),
+        (format!("/{DEV_TENANT}/oauth2/token"), with(v1, &[("client_assertion", "garbage")])),
+    ];
+    for (path, form) in cases {
+        let answer = token(&app, &path, &form).await;
+        assert_aadsts(&answer, 401, "invalid_client", 700027);
+        let description = answer.1["error_description"].as_str().unwrap();
+        assert!(description.contains("client secret") && description.contains("not supported"), "{description}");
+        assert!(answer.1.get("access_token").is_none(), "{path}: {form:?}");
+    }
+    // a refresh carrying one is refused alike
+    let (_, signed_in) = token(&app, "/common/oauth2/v2.0/token", &password_grant(SCOPE_AND_REFRESH)).await;
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", signed_in["refresh_token"].as_str().unwrap()),
+        ("scope", SCOPE),
+        ("client_assertion_type", bearer),
+        ("client_assertion", "garbage"),
+    ];
+    assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &refresh).await, 401, "invalid_client", 700027);
+    // the same grants without it are granted as before
+    assert_eq!(token(&app, "/common/oauth2/v2.0/token", &password).await.0, 200);
+    assert_eq!(token(&app, &dev_v2, &with(cc, &[("client_secret", DEV_SECRET)])).await.0, 200);
+}

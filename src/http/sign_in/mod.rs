@@ -102,6 +102,8 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal
         refresh_token: field("refresh_token"),
         client_info: field("client_info"),
         nonce: field("nonce"),
+        client_assertion: field("client_assertion"),
+        client_assertion_type: field("client_assertion_type"),
     };
     if let Some((id, secret)) = basic_credentials(headers) {
         if form.client_id.as_ref().is_some_and(|f| f != &id)
@@ -116,7 +118,7 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, OAuthRefusal
 }
 
 /// The parameters the token endpoint reads.
-const READ_PARAMETERS: [&str; 10] = [
+const READ_PARAMETERS: [&str; 12] = [
     "grant_type",
     "client_id",
     "client_secret",
@@ -127,6 +129,8 @@ const READ_PARAMETERS: [&str; 10] = [
     "refresh_token",
     "client_info",
     "nonce",
+    "client_assertion",
+    "client_assertion_type",
 ];
 
 /// The pairs of an `application/x-www-form-urlencoded` body, read strictly: `+` is a space, `%XX`
