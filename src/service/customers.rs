@@ -11,8 +11,8 @@ use crate::domain::customers::{
     Customer, CustomerOfPartner,
 };
 use crate::domain::ids::{CustomerId, PartnerId};
-use crate::domain::permissions::{authorize, Operation};
 use crate::domain::paging::{self, Continuation, TokenProblem};
+use crate::domain::permissions::{authorize, Operation};
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
