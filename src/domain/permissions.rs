@@ -63,6 +63,20 @@ macro_rules! operations {
             $($(#[$doc])* $name),*
         }
 
+        impl Operation {
+            /// The operation's name, as stored with a kept answer.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Operation::$name => stringify!($name)),*
+                }
+            }
+
+            /// The operation `name` names, if any.
+            pub fn parse(name: &str) -> Option<Operation> {
+                [$(Operation::$name),*].into_iter().find(|op| op.as_str() == name)
+            }
+        }
+
         /// The operations as types.
         pub mod ops {
             $(
@@ -220,6 +234,15 @@ mod tests {
         for (pt, app_only, roles, expected) in cases {
             assert_eq!(decide(ConfirmAcceptance, *pt, *app_only, roles), *expected, "{pt:?} {app_only} {roles:?}");
         }
+    }
+
+    #[test]
+    fn an_operation_is_read_back_from_its_name() {
+        for op in [GetAgreementMetadata, ConfirmAcceptance, CreateCustomerForReseller, CreateAgreementWithAttestation] {
+            assert_eq!(Operation::parse(op.as_str()), Some(op));
+        }
+        assert_eq!(Operation::parse("confirmAcceptance"), None);
+        assert_eq!(Operation::parse(""), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! its role whatever it sent — and hands it on; the use case cannot run without it, and checks
 //! nothing again.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::marker::PhantomData;
 
 use super::error::{ServiceError, ServiceResult};
@@ -15,7 +17,7 @@ use crate::domain::carts::{Cart, CartId};
 use crate::domain::customers::{Customer, CustomerOfPartner};
 use crate::domain::ids::CustomerId;
 use crate::domain::orders::Order;
-use crate::domain::permissions::authorize;
+use crate::domain::permissions::{authorize, Operation};
 pub use crate::domain::permissions::{ops, Guarded};
 use crate::store::Seen;
 
@@ -33,8 +35,45 @@ impl<'a, O: Guarded> Permit<'a, O> {
 
 /// Apply `O`'s permission rule to the caller.
 pub fn permit<O: Guarded>(caller: &Caller) -> ServiceResult<Permit<'_, O>> {
-    authorize(O::OPERATION, &caller.facts())?;
+    permitted(O::OPERATION, caller)?;
     Ok(Permit { caller, operation: PhantomData })
+}
+
+/// Apply `op`'s permission rule to the caller of a use case that already holds a permit, where
+/// what the call carries makes it another operation too (a customer for a reseller).
+pub fn permitted(op: Operation, caller: &Caller) -> ServiceResult<()> {
+    authorize(op, &caller.facts())?;
+    let _ = PERMITTED.try_with(|permitted| permitted.set(Some(op)));
+    Ok(())
+}
+
+tokio::task_local! {
+    /// The last operation the current request was permitted to perform, within
+    /// [`noting_permitted`].
+    static PERMITTED: Cell<Option<Operation>>;
+}
+
+/// Run `work` (a request of a front door that keeps answers), and say which operation it was
+/// last permitted to perform: a retry's kept answer is replayed only to a caller permitted to
+/// perform it ([`may_replay`]).
+pub async fn noting_permitted<T>(work: impl Future<Output = T>) -> (T, Option<Operation>) {
+    PERMITTED
+        .scope(Cell::new(None), async {
+            let out = work.await;
+            (out, PERMITTED.with(Cell::get))
+        })
+        .await
+}
+
+/// Whether `caller` may be given again the answer to a request that was permitted to perform
+/// `op`: the operation's rule, applied to the caller of the retry. An answer whose request named no
+/// operation (refused before its permit, or kept by an earlier version) is given again to any caller
+/// of its partner.
+pub fn may_replay(op: Option<Operation>, caller: &Caller) -> ServiceResult<()> {
+    match op {
+        Some(op) => Ok(authorize(op, &caller.facts())?),
+        None => Ok(()),
+    }
 }
 
 /// The customer `customer_id` names, if the permitted caller serves it: unknown → 60003,

@@ -1,7 +1,7 @@
 //! Customers: creating one (profile rules, the associated reseller, credentials,
 //! relationships), listing and reading them, and the reseller-relationship invitation.
 
-use super::access::{customer_of_partner, ops, Permit};
+use super::access::{customer_of_partner, ops, permitted, Permit};
 use super::error::{ServiceError, ServiceResult};
 use super::passwords::hash_password_off_thread;
 use crate::app::AppContext;
@@ -12,7 +12,7 @@ use crate::domain::customers::{
 };
 use crate::domain::ids::{CustomerId, PartnerId};
 use crate::domain::paging::{self, Continuation, TokenProblem};
-use crate::domain::permissions::{authorize, Operation};
+use crate::domain::permissions::Operation;
 use crate::ids::IdKind;
 use crate::store::{StoreError, UnitOfWork};
 
@@ -43,7 +43,7 @@ pub async fn create_customer(
     let associated_id = associated_id.as_deref();
     // For a reseller, the token kind is checked before the body, as for any other operation.
     if associated_id.is_some() {
-        authorize(Operation::CreateCustomerForReseller, &caller.facts())?;
+        permitted(Operation::CreateCustomerForReseller, caller)?;
     }
     let profile = validate_customer_profile(input.company_profile.as_ref(), input.billing_profile.as_ref())
         .map_err(ServiceError::Validation)?;

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::error::ServiceResult;
 use crate::app::AppContext;
+use crate::domain::permissions::Operation;
 use crate::store::{RequestLock, StoreError, StoredResponse, UnitOfWork};
 
 /// Kept answers are forgotten after this many hours of emulator time.
@@ -72,6 +73,9 @@ pub struct KeptAnswer {
     pub body: String,
     /// Emulator time of the request that was answered.
     pub created_at: chrono::DateTime<Utc>,
+    /// The operation the request was permitted to perform, when its front door names one (the
+    /// API): a retry is replayed only to a caller permitted to perform it.
+    pub operation: Option<Operation>,
 }
 
 impl From<StoredResponse> for KeptAnswer {
@@ -82,6 +86,7 @@ impl From<StoredResponse> for KeptAnswer {
             code: kept.status,
             body: kept.body,
             created_at: kept.created_at,
+            operation: kept.operation.as_deref().and_then(Operation::parse),
         }
     }
 }
@@ -131,6 +136,7 @@ pub async fn claim(
         body: String::new(),
         created_at: now,
         claimed_at_ms: real_ms,
+        operation: None,
     };
     let wait = while_running == WhileRunning::Wait;
     Ok(match unit.lock_request(&entry.partner_tenant_id, &entry.request_id, wait).await? {
@@ -149,13 +155,21 @@ pub async fn claim(
     })
 }
 
-/// Keep the final answer of a claimed request, in its unit of work (committed with its writes).
+/// Keep the final answer of a claimed request, in its unit of work (committed with its writes),
+/// with the operation it was permitted to perform, if its front door names one.
 /// False when another request with the id (on another replica) answered first: the unit is not
 /// to be committed, and the request is to run again, into that answer.
-pub async fn keep(unit: &mut UnitOfWork, ticket: Ticket, code: u16, body: String) -> ServiceResult<bool> {
+pub async fn keep(
+    unit: &mut UnitOfWork,
+    ticket: Ticket,
+    code: u16,
+    body: String,
+    operation: Option<Operation>,
+) -> ServiceResult<bool> {
     let Ticket(mut entry) = ticket;
     entry.status = code;
     entry.body = body;
+    entry.operation = operation.map(|op| op.as_str().to_string());
     match unit.keep_answer(&entry).await {
         Ok(()) => Ok(true),
         Err(StoreError::Changed) => Ok(false),
@@ -196,6 +210,7 @@ pub async fn put_kept(ctx: &AppContext, request: OnceRequest, body: String) -> S
         body,
         created_at: ctx.clock.now().await?,
         claimed_at_ms: Utc::now().timestamp_millis(),
+        operation: None,
     };
     crate::service::unit::in_unit!(ctx, |unit| Ok(unit.keep_answer(&entry).await?)).await
 }

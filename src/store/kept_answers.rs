@@ -10,20 +10,21 @@ use super::{Store, StoreError, StoreResult, UnitOfWork};
 
 /// Written by the unit of work that holds the request id's lock, in the request's own transaction.
 const KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, path, \
-     request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     request_hash, status, body, created_at, claimed_at_ms, operation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
      ON CONFLICT (partner_tenant_id, request_id) DO UPDATE SET method = excluded.method, path = excluded.path, \
      request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
-     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms";
+     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms, operation = excluded.operation";
 
 /// `KEEP_ANSWER` for a unit that did not lock the id in the database: it replaces only a claim of
-/// an earlier version (status 0) or the stale answer the unit read (`$10`, its `claimed_at_ms`;
+/// an earlier version (status 0) or the stale answer the unit read (`$11`, its `claimed_at_ms`;
 /// -1: it read none), and else changes no row.
 const CLAIM_AND_KEEP_ANSWER: &str = "INSERT INTO idempotent_responses (partner_tenant_id, request_id, method, \
-     path, request_hash, status, body, created_at, claimed_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     path, request_hash, status, body, created_at, claimed_at_ms, operation) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
      ON CONFLICT (partner_tenant_id, request_id) DO UPDATE SET method = excluded.method, path = excluded.path, \
      request_hash = excluded.request_hash, status = excluded.status, body = excluded.body, \
-     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms \
-     WHERE idempotent_responses.status = 0 OR idempotent_responses.claimed_at_ms = $10";
+     created_at = excluded.created_at, claimed_at_ms = excluded.claimed_at_ms, operation = excluded.operation \
+     WHERE idempotent_responses.status = 0 OR idempotent_responses.claimed_at_ms = $11";
 
 const FORGET_RESPONSES_BEFORE: &str = "DELETE FROM idempotent_responses WHERE created_at < $1";
 
@@ -62,6 +63,7 @@ impl UnitOfWork {
             Value::Text(&r.body),
             Value::Time(r.created_at),
             Value::Int(r.claimed_at_ms),
+            Value::MaybeText(r.operation.as_deref()),
         ];
         match self.seen_answer() {
             Some(seen) => {

@@ -28,6 +28,8 @@ pub struct StoredResponse {
     pub created_at: DateTime<Utc>,
     /// Real time of the request (Unix ms).
     pub claimed_at_ms: i64,
+    /// The operation the request was permitted to perform (`Operation::as_str`), if it got so far.
+    pub operation: Option<String>,
 }
 
 /// How long a unit waits for another to let a request id go, at most.
@@ -44,7 +46,7 @@ pub enum RequestLock {
 
 /// Rows with status 0 are claims left by an earlier version of the emulator: no answer.
 pub(super) const KEPT_ANSWER: &str = "SELECT partner_tenant_id, request_id, method, path, request_hash, status, body, \
-     created_at, claimed_at_ms FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 \
+     created_at, claimed_at_ms, operation FROM idempotent_responses WHERE partner_tenant_id = $1 AND request_id = $2 \
      AND status <> 0";
 
 #[derive(sqlx::FromRow)]
@@ -58,6 +60,7 @@ pub(super) struct StoredResponseRow {
     body: String,
     created_at: DateTime<Utc>,
     claimed_at_ms: i64,
+    operation: Option<String>,
 }
 
 impl TryFrom<StoredResponseRow> for StoredResponse {
@@ -74,6 +77,7 @@ impl TryFrom<StoredResponseRow> for StoredResponse {
             body: row.body,
             created_at: row.created_at,
             claimed_at_ms: row.claimed_at_ms,
+            operation: row.operation,
         })
     }
 }

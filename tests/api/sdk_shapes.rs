@@ -168,6 +168,45 @@ async fn a_different_body_under_a_reused_request_id_is_refused() {
     assert_eq!(list["totalCount"], 1, "the second body created nothing");
 }
 
+/// A retry is the request's: replayed only to a caller permitted to make it. Another user of the
+/// partner without the role, or the partner's application where a user is needed, is refused as
+/// the request would be (the answer held the first caller's customer password), and nothing is
+/// written; a permitted caller still gets the first answer.
+#[tokio::test]
+async fn a_reused_request_id_is_replayed_only_to_a_caller_permitted_to_make_the_request() {
+    let app = TestApp::spawn_2023_flow().await;
+    let p = app.persona("DirectBill").await;
+    let helpdesk = app.mint(&p.tenant_id, &["HelpdeskAgent"], false).await;
+    let application = app.mint(&p.tenant_id, &[], true).await;
+    let sales = app.mint(&p.tenant_id, &["SalesAgent"], false).await;
+    let post = |path: String, token: String, body: Value, request_id: &'static str| {
+        app.request(Method::POST, &path, Some(&token)).header("MS-RequestId", request_id).json(&body).send()
+    };
+    let created = "0f0f0f0f-0000-4000-8000-0000000000c1";
+    let first = post("/v1/customers".into(), p.token.clone(), customer_body("replayrole"), created).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let r = post("/v1/customers".into(), helpdesk.clone(), customer_body("replayrole"), created).await.unwrap();
+    assert!(r.headers().get("x-pce-replayed").is_none());
+    let refused = assert_error(r, 403, 900150).await;
+    assert!(refused.get("userCredentials").is_none(), "{refused}");
+    let again = post("/v1/customers".into(), sales, customer_body("replayrole"), created).await.unwrap();
+    assert_eq!(again.headers()["x-pce-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first, "a permitted caller gets the first answer");
+
+    let customer = first["id"].as_str().unwrap();
+    let path = format!("/v1/customers/{customer}/agreements");
+    let body = confirmation("Ana", "ana@x.example", "2020-01-01T00:00:00Z");
+    let confirmed = "0f0f0f0f-0000-4000-8000-0000000000c2";
+    assert_eq!(post(path.clone(), p.token.clone(), body.clone(), confirmed).await.unwrap().status(), 201);
+    assert_error(post(path.clone(), application, body.clone(), confirmed).await.unwrap(), 403, 990420).await;
+    assert_error(post(path.clone(), helpdesk, body.clone(), confirmed).await.unwrap(), 403, 900150).await;
+    let list: Value = app.get_json(&format!("{path}?agreementType=*"), &p.token).await;
+    assert_eq!(list["totalCount"], 1, "{list}");
+    let customers: Value = app.get_json("/v1/customers", &p.token).await;
+    assert_eq!(customers["totalCount"], 1, "{customers}");
+}
+
 /// A connection of the test's own that keeps the server from writing customers until it rolls
 /// back: the server's first request then waits inside its unit of work, holding its id.
 enum HeldWrites {

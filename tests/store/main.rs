@@ -643,6 +643,8 @@ fn answer(request_id: &str, created_at: DateTime<Utc>) -> StoredResponse {
         body: "{\"id\":1}".into(),
         created_at,
         claimed_at_ms: 42,
+        // Read back as kept: a retry is replayed only to a caller permitted to perform it.
+        operation: Some("CreateCustomer".into()),
     }
 }
 

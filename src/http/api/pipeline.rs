@@ -31,13 +31,14 @@ use crate::app::AppState;
 use crate::clock;
 use crate::domain::faults::{FaultEffect, FaultTarget};
 use crate::domain::permissions::meets_mfa_requirement;
+use crate::domain::permissions::Operation;
 use crate::http::edge::around::Next;
 use crate::http::edge::error::{ApiError, JSON_CONTENT_TYPE};
 use crate::http::edge::extract::{bearer_token, query_pairs};
 use crate::http::edge::request::{Authentication, RequestContext, UnitSlot};
 use crate::service::run_once::{self, Claim, KeptAnswer, OnceRequest, Ticket, WhileRunning};
 use crate::service::unit::{Committed, Unit};
-use crate::service::{self, faults, ServiceError};
+use crate::service::{self, access, faults, ServiceError};
 use crate::store::StoreError;
 
 /// `ValidateMfa: true` asks whether the call meets the MFA requirement; the answer is the response
@@ -178,7 +179,7 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
         let slot = UnitSlot::holding(unit);
         let mut req = Request::from_parts(head, Body::from(body.clone()));
         req.extensions_mut().insert(slot.clone());
-        let response = next.clone().run(req).await;
+        let (response, operation) = access::noting_permitted(next.clone().run(req)).await;
         // The handler has returned, and with it the unit it borrowed.
         let Some(mut unit) = slot.take() else {
             return ApiError::Internal("the request's unit of work was not returned".into()).into_response();
@@ -187,7 +188,7 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
             return response;
         }
         let response = match ticket {
-            Some(ticket) => match keep(&mut unit, ticket, response).await {
+            Some(ticket) => match keep(&mut unit, ticket, response, operation).await {
                 Ok(Some(response)) => response,
                 // Another replica's request with this id answered first: run again, into its answer.
                 Ok(None) => continue,
@@ -219,9 +220,9 @@ async fn claim_request_id(
     let request_id =
         parts.extensions.get::<Arc<RequestContext>>().and_then(|context| context.ids.client_request_id.clone());
     // An unauthenticated request is not replayed: the handler refuses it as usual.
-    let partner =
-        parts.extensions.get::<Authentication>().and_then(|a| a.caller()).map(|c| c.partner.tenant_id.clone());
-    let (Some(request_id), Some(partner)) = (request_id, partner) else { return Ok(None) };
+    let caller = parts.extensions.get::<Authentication>().and_then(|a| a.caller());
+    let (Some(request_id), Some(caller)) = (request_id, caller) else { return Ok(None) };
+    let partner = caller.partner.tenant_id.clone();
     // One id however its letters are cased: a GUID is the same GUID in upper case.
     let request_id = request_id.to_ascii_lowercase();
     let request = OnceRequest {
@@ -233,7 +234,13 @@ async fn claim_request_id(
     };
     match run_once::claim(state, unit, request, WhileRunning::Refuse).await {
         Ok(Claim::Run(ticket)) => Ok(Some(ticket)),
-        Ok(Claim::Answered(kept)) => Err(replay(kept)),
+        // The answer is the request's: a caller that may not perform it (another user of the
+        // partner without the role, an App-only token where it needs a user) is refused as the
+        // request itself would be, rather than given what another caller was.
+        Ok(Claim::Answered(kept)) => match access::may_replay(kept.operation, caller) {
+            Ok(()) => Err(replay(kept)),
+            Err(refused) => Err(ApiError::from(refused).into_response()),
+        },
         Ok(Claim::Running) => Err(ApiError::RequestInProgress.into_response()),
         Ok(Claim::OtherRequest(kept)) => Err(ApiError::RequestIdReused(format!(
             "MS-RequestId '{request_id}' was first used by a different request (first: {} {}); a new request needs a new MS-RequestId",
@@ -246,13 +253,18 @@ async fn claim_request_id(
 
 /// Keep the final answer under the request's id, in its unit; the answer goes on to the client.
 /// None: another request with the id answered first, and the unit is not to be committed.
-async fn keep(unit: &mut Unit, ticket: Ticket, response: Response) -> Result<Option<Response>, ServiceError> {
+async fn keep(
+    unit: &mut Unit,
+    ticket: Ticket,
+    response: Response,
+    operation: Option<Operation>,
+) -> Result<Option<Response>, ServiceError> {
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_KEPT_BODY)
         .await
         .map_err(|_| ServiceError::Internal("the response body could not be buffered".into()))?;
     let body = String::from_utf8_lossy(&bytes).into_owned();
-    let kept = run_once::keep(unit, ticket, parts.status.as_u16(), body).await?;
+    let kept = run_once::keep(unit, ticket, parts.status.as_u16(), body, operation).await?;
     Ok(kept.then(|| Response::from_parts(parts, Body::from(bytes))))
 }
 
