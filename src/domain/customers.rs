@@ -172,7 +172,21 @@ pub fn validate_customer_profile(
         }
     }
     require(&billing.culture, "billingProfile.culture", &mut problems);
+    if let Some(culture) = billing.culture.as_deref().filter(|c| !c.trim().is_empty()) {
+        if !locales::is_language_tag(culture, true) {
+            problems.push(format!(
+                "billingProfile.culture: '{culture}' is not a culture: a language and a country or region, such as en-US"
+            ));
+        }
+    }
     require(&billing.language, "billingProfile.language", &mut problems);
+    if let Some(language) = billing.language.as_deref().filter(|l| !l.trim().is_empty()) {
+        if !locales::is_language_tag(language, false) {
+            problems.push(format!(
+                "billingProfile.language: '{language}' is not a language: a two- or three-letter code, such as en"
+            ));
+        }
+    }
     require(&billing.company_name, "billingProfile.companyName", &mut problems);
     match &billing.default_address {
         None => problems.push("billingProfile.defaultAddress: is required".to_string()),

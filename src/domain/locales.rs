@@ -94,6 +94,29 @@ fn fold(c: char) -> Vec<char> {
     }
 }
 
+/// Whether `text` is shaped as a language tag (BCP 47, the subtags Partner Center's cultures use):
+/// a language of two or three letters, then an optional script of four letters and a country or
+/// region of two letters or three digits (required when `region_required`: a culture such as
+/// `en-US` or `zh-Hans-CN`), in any letter case. Whether the language is one Microsoft offers is not
+/// judged: only text that can be no language (`!!`, `not a culture`) is refused.
+pub fn is_language_tag(text: &str, region_required: bool) -> bool {
+    let letters = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic())
+    };
+    let mut subtags = text.split('-').peekable();
+    if !subtags.next().is_some_and(|language| letters(language, 2..=3)) {
+        return false;
+    }
+    if subtags.peek().is_some_and(|script| letters(script, 4..=4)) {
+        subtags.next();
+    }
+    let region = match subtags.next() {
+        Some(region) => letters(region, 2..=2) || (region.len() == 3 && region.bytes().all(|b| b.is_ascii_digit())),
+        None => !region_required,
+    };
+    region && subtags.next().is_none()
+}
+
 pub fn country_count() -> usize {
     countries().len()
 }
@@ -129,6 +152,24 @@ pub fn resolve_document_locale(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_culture_is_a_language_and_a_region_and_a_language_may_go_without() {
+        for culture in ["en-US", "EN-us", "zh-Hans-CN", "es-419", "fil-PH"] {
+            assert!(is_language_tag(culture, true), "{culture}");
+            assert!(is_language_tag(culture, false), "{culture}");
+        }
+        for language in ["en", "DE", "fil", "zh-Hans"] {
+            assert!(is_language_tag(language, false), "{language}");
+            assert!(!is_language_tag(language, true), "{language} names no region");
+        }
+        for nonsense in ["", "!!", "not a culture", "klingon", "xx-klingon", "en-", "-US", "en-US-x", "en_US", "e1-US"]
+        {
+            assert!(!is_language_tag(nonsense, false), "{nonsense}");
+            assert!(!is_language_tag(nonsense, true), "{nonsense}");
+        }
+    }
+
     use super::*;
 
     #[test]

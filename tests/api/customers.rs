@@ -56,6 +56,18 @@ async fn validation_names_every_missing_field() {
     assert!(data.iter().any(|d| d.starts_with("companyProfile.domain:")), "{data:?}");
     assert!(data.contains(&"billingProfile.email: not a valid email address".to_string()));
     assert!(data.contains(&"billingProfile.defaultAddress.postalCode: is required".to_string()));
+
+    // A culture and a language that can be no culture or language were stored as sent.
+    let mut body = customer_body("nonsense");
+    body["billingProfile"]["culture"] = json!("not a culture");
+    body["billingProfile"]["language"] = json!("!!");
+    let e = assert_error(app.post("/v1/customers", &p.token, &body).await, 400, 990401).await;
+    let data: Vec<String> = serde_json::from_value(e["data"].clone()).unwrap();
+    assert!(data.iter().any(|d| d.starts_with("billingProfile.culture: 'not a culture' is not a culture")), "{data:?}");
+    assert!(data.iter().any(|d| d.starts_with("billingProfile.language: '!!' is not a language")), "{data:?}");
+    body["billingProfile"]["culture"] = json!("fr-CA");
+    body["billingProfile"]["language"] = json!("fr");
+    assert_eq!(app.post("/v1/customers", &p.token, &body).await.status(), 201);
 }
 
 #[tokio::test]
