@@ -367,6 +367,20 @@ async fn the_wizard_refuses_what_the_api_refuses_in_words() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("Start again from Add customer"));
 
+    // A language the form does not offer (a form made by hand) is refused at its field, on Review
+    // and on Submit alike: it was stored with the culture en-US.
+    let mut klingon = wizard("dashklingon", None);
+    klingon.retain(|(k, _)| *k != "language");
+    klingon.push(("language", "xx-klingon".into()));
+    for step in ["review", "submit"] {
+        let r = wizard_step(&user, &state, &klingon, step).await;
+        assert_eq!(r.status(), 400, "{step}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"languageError\"") && page.contains("not one of the languages offered"), "{page}");
+    }
+    let owner = app.mint(&partner, &["AdminAgent"], false).await;
+    assert_eq!(app.get_json("/v1/customers", &owner).await["totalCount"], 0, "nothing was stored");
+
     let mut bad_date = wizard("dashbaddate", Some("10/02/2025"));
     bad_date.push(("accepterEmail", "not-an-email".into()));
     let page = wizard_step(&user, &state, &bad_date, "review").await.text().await.unwrap();

@@ -70,16 +70,19 @@ const CONFIRMATION_FIELDS: [&str; 5] = [
     "primaryContact.phoneNumber",
 ];
 
-/// The culture of a language the form offers.
-fn culture_of(language: &str) -> &'static str {
-    match language {
-        "de" => "de-DE",
-        "es" => "es-ES",
-        "fr" => "fr-FR",
-        "it" => "it-IT",
-        "ja" => "ja-JP",
-        _ => "en-US",
-    }
+/// The languages the form offers: code, name (in the language) and the culture it stands for.
+pub const LANGUAGES: &[(&str, &str, &str)] = &[
+    ("en", "English", "en-US"),
+    ("de", "Deutsch", "de-DE"),
+    ("es", "Español", "es-ES"),
+    ("fr", "Français", "fr-FR"),
+    ("it", "Italiano", "it-IT"),
+    ("ja", "日本語", "ja-JP"),
+];
+
+/// The culture of a language the form offers; none for any other.
+fn culture_of(language: &str) -> Option<&'static str> {
+    LANGUAGES.iter().find(|(code, _, _)| *code == language).map(|(_, _, culture)| *culture)
 }
 
 impl CustomerForm {
@@ -98,7 +101,7 @@ impl CustomerForm {
             }),
             billing_profile: Some(BillingProfile {
                 email: text(&self.email),
-                culture: Some(culture_of(&self.language).to_string()),
+                culture: culture_of(&self.language).map(str::to_string),
                 language: text(&self.language),
                 company_name: text(&self.company_name),
                 first_name: None,
@@ -140,9 +143,24 @@ impl CustomerForm {
         self.attestation().map(|a| a.or_contact(&self.primary_contact()))
     }
 
-    /// What is wrong with the choice: none made, or a confirmation typed in under "Customer will
-    /// be asked" (refused at its first filled field, never silently dropped).
+    /// What is wrong with the form's choices: a language the form does not offer (a form made by
+    /// hand: its culture cannot be told), no agreement choice made, or a confirmation typed in
+    /// under "Customer will be asked" (refused at its first filled field, never silently dropped).
     pub fn choice_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let language = self.language.trim();
+        if !language.is_empty() && culture_of(language).is_none() {
+            let offered: Vec<&str> = LANGUAGES.iter().map(|(_, name, _)| *name).collect();
+            problems.push(format!(
+                "billingProfile.language: '{language}' is not one of the languages offered: choose {}",
+                offered.join(", ")
+            ));
+        }
+        problems.extend(self.agreement_problems());
+        problems
+    }
+
+    fn agreement_problems(&self) -> Vec<String> {
         match self.agreement {
             None => {
                 vec!["agreement: choose whether the customer has accepted the agreement or will be asked to accept it"

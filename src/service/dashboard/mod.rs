@@ -12,7 +12,7 @@ pub use account::{account, attest, AcceptanceEntry, AccountView, AttestationForm
 pub use add_customer::{
     admin_center_links, draft, earlier_submission, refused_for_its_submission_id, review_new_customer, save_draft,
     submission, submit_new_customer, AdminCenterLinks, AgreementChoice, CustomerForm, EarlierSubmission, Review,
-    Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
+    Submitted, CUSTOMER_WILL_ACCEPT, LANGUAGES, PARTNER_CONFIRMS,
 };
 pub use customers::{customers, CustomerList, CustomerRow, PAGE_SIZE};
 

@@ -18,7 +18,7 @@ use crate::http::web::kit::layout::Content;
 use crate::http::web::kit::parts::{self, command_bar, grid, steps};
 use crate::service::dashboard::{
     AccountView, AgreementChoice, AttestationControl, AttestationForm, ClockNote, CustomerForm, CustomerList, Review,
-    Submitted, CUSTOMER_WILL_ACCEPT, PARTNER_CONFIRMS,
+    Submitted, CUSTOMER_WILL_ACCEPT, LANGUAGES, PARTNER_CONFIRMS,
 };
 
 /// The Add customer wizard's steps; a page shows which it is.
@@ -177,15 +177,6 @@ fn wizard_state(csrf: &str, submission: &str) -> Markup {
     }
 }
 
-pub const LANGUAGES: &[(&str, &str)] = &[
-    ("en", "English"),
-    ("de", "Deutsch"),
-    ("es", "Español"),
-    ("fr", "Français"),
-    ("it", "Italiano"),
-    ("ja", "日本語"),
-];
-
 /// The inputs of the Add customer form in the order it shows them (the order of its problems).
 pub const WIZARD_ORDER: &[&str] = &[
     "companyName",
@@ -262,7 +253,7 @@ pub fn new_customer(p: &NewCustomerPage) -> Content {
                         label for="language" { "Language" }
                         (errors.at("language"))
                         select id="language" name="language" aria-invalid=[errors.invalid("language")] aria-describedby=[errors.described_by("language", None)] {
-                            @for (code, name) in LANGUAGES {
+                            @for (code, name, _) in LANGUAGES {
                                 option value=(code) selected[*code == language] { (name) }
                             }
                         }
@@ -324,7 +315,7 @@ pub fn new_customer(p: &NewCustomerPage) -> Content {
 
 /// A language's name as the form offers it.
 fn language_name(code: &str) -> &str {
-    LANGUAGES.iter().find(|(c, _)| *c == code).map_or(code, |(_, name)| name)
+    LANGUAGES.iter().find(|(c, _, _)| *c == code).map_or(code, |(_, name, _)| name)
 }
 
 /// A country's English name.
