@@ -67,6 +67,13 @@ async fn require_availability(ctx: &AppContext) -> ServiceResult<()> {
     }
 }
 
+/// Enhanced attestation exists on the service date of the attestation's partner (its own, when it
+/// has one): before its general availability, neither its page nor its acceptance does, as none of
+/// its routes does.
+async fn available_to(ctx: &AppContext, attestation: &EnhancedAttestation) -> ServiceResult<()> {
+    crate::clock::as_partner(attestation.partner_tenant_id.clone(), require_availability(ctx)).await
+}
+
 /// `POST /v1/attestations/enhanced`
 pub async fn create_attestation(
     ctx: &AppContext,
@@ -136,6 +143,7 @@ pub struct AcceptancePage {
 
 pub async fn acceptance_page(ctx: &AppContext, id: &AttestationId) -> ServiceResult<AcceptancePage> {
     let attestation = find(ctx, id).await?;
+    available_to(ctx, &attestation).await?;
     let template_id = match &attestation.accepted_template_id {
         Some(accepted) => accepted.clone(),
         None => current_template_id(ctx).await?,
@@ -181,6 +189,7 @@ pub async fn accept_attestation(
     language: AcceptedIn<'_>,
 ) -> ServiceResult<AttestationState> {
     let attestation = find(ctx, id).await?;
+    available_to(ctx, &attestation).await?;
     // Created on its partner's clock (its own, when it has one): accepted and expired by it too.
     let now = crate::clock::as_partner(attestation.partner_tenant_id.clone(), ctx.clock.now()).await?;
     let refused = |refusal: AcceptanceRefusal| match refusal {

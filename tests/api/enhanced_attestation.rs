@@ -458,6 +458,35 @@ async fn post_form(app: &TestApp, form: &[(&str, String)]) -> reqwest::Response 
     app.http.post(app.url("/EnhancedAttestation/Accept")).form(form).send().await.unwrap()
 }
 
+/// Before its general availability (2025-07-10) enhanced attestation does not exist: not its API,
+/// not its acceptance page, not its acceptance by the control plane. An attestation made on a later
+/// service date is left pending, and is accepted once the date is moved back.
+#[tokio::test]
+async fn before_general_availability_the_page_and_the_acceptance_do_not_exist_either() {
+    let s = setup("DirectBill").await;
+    let app = &s.app;
+    let created = create(app, &s.app_token, &attestation_body("Megan", "megan@fabrikam.example")).await;
+    let id = created["id"].as_str().unwrap();
+    let url = created["acceptanceUrl"].as_str().unwrap();
+    let pin = |date: &str| json!({"date": date});
+    let r = app.control(Method::PUT, "/_emulator/service-date", Some(&pin("2025-03-01"))).await;
+    assert_eq!(r.status(), 200);
+    assert_error(app.get(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await, 404, 990440).await;
+    let page = app.http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 404, "the page");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Dieser Annahmelink ist ungültig") && !page.contains("name=\"accept\""), "{page}");
+    assert!(page.contains("notFound"), "the embedder hears that nothing awaits acceptance");
+    let accepted = app.control(Method::POST, &format!("/_emulator/attestations/{id}/accept"), None).await;
+    assert_error(accepted, 404, 990440).await;
+
+    let r = app.control(Method::PUT, "/_emulator/service-date", Some(&json!({"reset": true}))).await;
+    assert_eq!(r.status(), 200);
+    let still = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(still["status"], "pending", "{still}");
+    assert_eq!(accept_by_control_plane(app, id).await["status"], "accepted");
+}
+
 #[tokio::test]
 async fn the_page_keeps_the_attestations_country_and_stores_the_language_and_template_accepted() {
     let s = setup("DirectBill").await;

@@ -302,7 +302,9 @@ fn message_page(
 /// An unknown attestation, or a failure of the emulator.
 fn failure_page(ctx: &AppContext, reply: &Reply, e: &ServiceError, id: Option<&str>) -> Response {
     let status = Refusal::of(e, &Wording::PLAIN).status;
-    if let ServiceError::AttestationNotFound(_) = e {
+    // Before enhanced attestation's general availability (the partner's service date) the page
+    // does not exist, as none of its routes does: to the customer, nothing awaits acceptance.
+    if let ServiceError::AttestationNotFound(_) | ServiceError::EnhancedAttestationNotAvailable { .. } = e {
         let said = fill(reply.lang, Key::NotFound, &[]);
         let refused = Outcome { event: Event::NotFound, reason: None };
         return message_page(ctx, reply, status, Key::LinkNotValid, said, id, refused);
