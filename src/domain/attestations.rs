@@ -117,9 +117,16 @@ pub fn validate_attestation(input: &AttestationInput) -> Result<ValidAttestation
     if country.is_none() {
         problems.push("country: is required (an ISO 3166-1 alpha-2 code, e.g. US)".to_string());
     }
-    if language.is_none() {
-        problems.push("language: is required (e.g. en-US)".to_string());
+    match language {
+        None => problems.push("language: is required (e.g. en-US)".to_string()),
+        // A language the country does not offer falls back to en-US; text that can be no language
+        // at all is a mistake to be told of, not an agreement in English.
+        Some(l) if !super::locales::is_language_tag(l, false) => {
+            problems.push(format!("language: '{l}' is not a language (a language tag such as de-DE)"))
+        }
+        Some(_) => {}
     }
+    let language = language.filter(|l| super::locales::is_language_tag(l, false));
     let locale = match (country, language) {
         (Some(c), Some(l)) => resolve_document_locale(Some(c), Some(l))
             .map_err(|LocaleError::UnknownCountry(c)| {
@@ -298,6 +305,21 @@ mod tests {
         let valid = validate_attestation(&other).unwrap();
         assert_eq!((valid.country.as_str(), valid.language.as_str()), ("AT", "en-US"));
         assert_eq!(validate_attestation(&input()).unwrap().language, "de-DE");
+        other.language = Some("de".into());
+        assert_eq!(validate_attestation(&other).unwrap().language, "en-US", "a language, but not one offered");
+    }
+
+    #[test]
+    fn a_language_that_can_be_no_language_is_refused_rather_than_read_as_en_us() {
+        for nonsense in ["garbage!!", "de_DE", "deutsch-AT"] {
+            let mut other = input();
+            other.language = Some(nonsense.into());
+            let problems = validate_attestation(&other).unwrap_err();
+            assert_eq!(
+                problems,
+                vec![format!("language: '{nonsense}' is not a language (a language tag such as de-DE)")]
+            );
+        }
     }
 
     #[test]
