@@ -120,9 +120,10 @@ pub fn script(nonce: &str, message: &Value, target: Option<&str>) -> Markup {
 pub struct NotAnOrigin;
 
 /// The origin a link names (`embedderOrigin`): `scheme://host[:port]` of http or https, with at
-/// most a trailing `/`, in lower case; None for none; Err for anything else.
+/// most a trailing `/`, in lower case; None when the link names none; Err for anything else, a
+/// blank value too (an unset variable in the embedder's link: its events would go to `*`).
 pub fn embedder_origin(raw: Option<&str>) -> Result<Option<String>, NotAnOrigin> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
+    let Some(raw) = raw.map(str::trim) else { return Ok(None) };
     let lower = raw.to_ascii_lowercase();
     let (scheme, rest) = lower.split_once("://").ok_or(NotAnOrigin)?;
     if scheme != "http" && scheme != "https" {
@@ -160,7 +161,8 @@ mod tests {
     #[test]
     fn embedder_origins_are_origins_of_the_web() {
         assert_eq!(embedder_origin(None), Ok(None));
-        assert_eq!(embedder_origin(Some(" ")), Ok(None));
+        assert_eq!(embedder_origin(Some(" ")), Err(NotAnOrigin), "a blank origin is no origin");
+        assert_eq!(embedder_origin(Some("")), Err(NotAnOrigin));
         assert_eq!(embedder_origin(Some("https://Shop.Example")), Ok(Some("https://shop.example".into())));
         assert_eq!(embedder_origin(Some("http://localhost:5173/")), Ok(Some("http://localhost:5173".into())));
         assert_eq!(embedder_origin(Some("http://[::1]:8080")), Ok(Some("http://[::1]:8080".into())));
