@@ -225,6 +225,11 @@ pub fn validate_rule(
             problems.push(
                 "path must start with '/' (a path, or a prefix ending in '*') and hold no control characters".into(),
             );
+        } else if p.contains(['?', '#']) {
+            problems.push(format!(
+                "path '{p}' has a query or a fragment, which a rule never compares (it matches a request's path alone): \
+                 send the path without it"
+            ));
         } else if p.trim_end_matches('*').contains('*') {
             problems.push(format!(
                 "path '{p}' has a '*' before its end: a path is exact, or a prefix with one '*' at its end (/v1/customers/*)"
@@ -329,6 +334,10 @@ mod tests {
         }
         let template = problems_of(throttle("/v1/customers/{customerId}/agreements"));
         assert!(template[0].contains("route template"), "{template:?}");
+        for path in ["/v1/customers?size=1", "/v1/customers*?size=1", "/v1/agreements#x"] {
+            let problems = problems_of(throttle(path));
+            assert!(problems[0].contains("has a query or a fragment"), "{path}: {problems:?}");
+        }
 
         let with_operation = |path: &str| FaultRuleInput {
             operation: Some("GET /v1/customers/{customerId}/agreements".into()),
