@@ -93,7 +93,13 @@ pub struct SeedAttestation {
 /// Read a seed document: JSON, or YAML (a superset of JSON).
 pub fn parse_seed(text: &str) -> Result<SeedFile, String> {
     let value: Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| format!("seed (JSON): {e}"))?
+        // A member given twice is refused, as YAML's repeated key is (the last one won).
+        crate::domain::json::parse(text.as_bytes()).map_err(|e| match e {
+            crate::domain::json::JsonError::Syntax(e) => format!("seed (JSON): {e}"),
+            crate::domain::json::JsonError::Repeated(member) => {
+                format!("seed (JSON): {member} is given more than once, and which one is meant cannot be told")
+            }
+        })?
     } else {
         // serde-saphyr refuses a key repeated in one mapping (naming it) and bounds what aliases
         // may expand to, the depth and the number of nodes (its default budget): a YAML bomb is
@@ -203,6 +209,17 @@ mod tests {
         let (a, b) = (parse_seed(yaml).unwrap(), parse_seed(json).unwrap());
         assert_eq!(a.customers[0].domain, b.customers[0].domain);
         assert!(parse_seed("partners: [{key: p, nme: x}]").is_err(), "unknown fields are refused");
+    }
+
+    #[test]
+    fn a_member_given_twice_is_refused_in_json_as_in_yaml() {
+        let twice = r#"{"partners": [{"key": "p", "name": "First", "name": "Second", "partnerType": "DirectBill"}]}"#;
+        let problem = parse_seed(twice).err().unwrap();
+        assert!(problem.contains("partners[0].name is given more than once"), "{problem}");
+        let whole = r#"{"partners": [{"key": "p", "name": "P", "partnerType": "DirectBill"}], "partners": []}"#;
+        assert!(parse_seed(whole).err().unwrap().contains("partners is given more than once"));
+        let yaml = "partners:\n  - key: p\n    name: First\n    name: Second\n    partnerType: DirectBill\n";
+        assert!(parse_seed(yaml).is_err());
     }
 
     #[test]
