@@ -240,6 +240,27 @@ async fn bad_seeds_are_refused_before_anything_is_written() {
     assert!(e["data"][0].as_str().unwrap().starts_with("partners.p: partnerType"));
 }
 
+/// `bypassAgreementGate` passes over the agreement gate, not the partner's relationship with the
+/// customer: an order by a partner that does not serve the customer (a mistyped partner key) is
+/// refused as the API refuses it, and nothing is bought.
+#[tokio::test]
+async fn a_seeded_order_past_the_gate_is_still_the_partners_own_customers() {
+    let app = TestApp::spawn().await;
+    let seed = |partner: &str| {
+        json!({
+            "partners": [{"key": "pa", "name": "A", "partnerType": "DirectBill"}, {"key": "pb", "name": "B", "partnerType": "DirectBill"}],
+            "customers": [{"key": "ca", "partner": "pa", "domain": "bypassed"}],
+            "orders": [{"key": "x", "customer": "ca", "partner": partner, "offerId": "CFQ7TTC0LH18:0001", "bypassAgreementGate": true}]
+        })
+    };
+    let r = app.control(Method::POST, "/_emulator/seed", Some(&seed("pb"))).await;
+    let e = assert_error(r, 403, 20002).await;
+    assert!(e["data"][0].as_str().unwrap().starts_with("orders.x"), "{e}");
+    let loaded = app.control(Method::POST, "/_emulator/seed", Some(&seed("pa"))).await;
+    assert_eq!(loaded.status(), 201);
+    assert_eq!(loaded.json::<Value>().await.unwrap()["orders"], 1);
+}
+
 /// A YAML seed with a key twice in one mapping is refused, naming the key (the last one no longer
 /// wins silently); a YAML bomb (aliases of aliases) and a deeply nested document are refused at
 /// once, before they grow.

@@ -315,6 +315,13 @@ async fn seed_orders(
             ..LineItemInput::default()
         }];
         if o.bypass_agreement_gate {
+            // The gate is passed over, not the partner's relationship with the customer: a
+            // purchase is still the partner's own customer's (403 20002, as through the API).
+            let caller = seed_caller(ctx, partner_id).await?;
+            let permit = permit::<ops::CreateOrder>(&caller).map_err(|e| entry_error(&entry, e))?;
+            crate::service::access::customer_for(ctx, &permit, &CustomerId::parse(customer_id))
+                .await
+                .map_err(|e| entry_error(&entry, e))?;
             let line_items =
                 validate_line_items(Some(&items)).map_err(|p| entry_error(&entry, ServiceError::Validation(p)))?;
             let order = Order::completed(id, customer_id, partner_id, line_items, ctx.clock.now().await?);
