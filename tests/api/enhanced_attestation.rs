@@ -592,7 +592,12 @@ async fn every_outcome_is_told_to_the_embedder_at_its_origin_when_the_link_names
         ),
         // An unset variable in the embedder's link: its events would have gone to `*`.
         ("/EnhancedAttestation/Accept?attestationId=x&embedderOrigin=", 400, "refused", Some("invalidEmbedderOrigin")),
-        ("/EnhancedAttestation/Accept?attestationId=x&embedderOrigin=%20", 400, "refused", Some("invalidEmbedderOrigin")),
+        (
+            "/EnhancedAttestation/Accept?attestationId=x&embedderOrigin=%20",
+            400,
+            "refused",
+            Some("invalidEmbedderOrigin"),
+        ),
     ] {
         let (got, page) = page_of(link.to_string()).await;
         assert_eq!(got, status, "{link}");
