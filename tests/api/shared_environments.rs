@@ -218,6 +218,21 @@ async fn a_partner_named_in_the_other_place_still_scopes_the_change_and_a_misspe
     assert_eq!(blank.status(), 400);
     let still = app.get(&format!("/v1/customers/{}", b_customer["id"].as_str().unwrap()), &b.token).await;
     assert_eq!(still.status(), 200, "nothing was reset");
+    // A null partner (an unset variable) names none: refused, never read as "everything".
+    for (method, path, body) in [
+        (Method::POST, "/_emulator/reset", json!({"partnerTenantId": null})),
+        (Method::PUT, "/_emulator/clock", json!({"partnerTenantId": null, "now": "2026-03-01T00:00:00Z"})),
+        (Method::POST, "/_emulator/clock/advance", json!({"partnerTenantId": null, "seconds": 60})),
+        (Method::PUT, "/_emulator/service-date", json!({"partnerTenantId": null, "date": "2025-03-01"})),
+    ] {
+        let r = app.control(method, path, Some(&body)).await;
+        let e = assert_error(r, 400, 990401).await;
+        assert!(e.to_string().contains("null names no partner"), "{path}: {e}");
+    }
+    let still = app.get(&format!("/v1/customers/{}", b_customer["id"].as_str().unwrap()), &b.token).await;
+    assert_eq!(still.status(), 200, "nothing was reset");
+    let global = app.control_json(Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(global["frozen"], false, "the emulator's clock is untouched");
 
     // A misspelt member of the control plane's own bodies is refused, naming it, not dropped.
     for (path, body, member) in [

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::domain::ids::PartnerId;
 use crate::http::api::wire;
 use crate::http::edge::error::{ApiError, ApiResult};
-use crate::http::edge::extract::{body_rejection, OptionalPcJson, QueryParams};
+use crate::http::edge::extract::{body_rejection, QueryParams};
 use crate::http::edge::RouteEntry;
 use crate::journal::JournalFilter;
 use crate::service::control::{self, ResetScope};
@@ -37,7 +37,7 @@ struct ResetBody {
 async fn reset(
     State(ctx): State<AppState>,
     query: QueryParams,
-    OptionalPcJson(body): OptionalPcJson<ResetBody>,
+    super::OptionalScopedJson(body): super::OptionalScopedJson<ResetBody>,
 ) -> ApiResult<Json<Value>> {
     let body = body.unwrap_or_default();
     // The partner to reset, named in the body (as documented) or in the query (as the clock's

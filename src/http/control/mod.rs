@@ -128,6 +128,40 @@ fn query_problem(req: &Request<Body>) -> Option<ApiError> {
     }))
 }
 
+/// A control-plane body whose `partnerTenantId` may scope the change to one partner: left out, the
+/// change is the whole emulator's; `null` (an unset variable in a test) is refused rather than read
+/// as left out, which would widen the change to every partner.
+pub struct ScopedJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<AppState> for ScopedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let raw = crate::http::edge::extract::RawJson::from_request(req, state).await?;
+        if raw.member_is_null("partnerTenantId") {
+            return Err(crate::service::ServiceError::Validation(vec![
+                "partnerTenantId: null names no partner; leave the member out to change the whole emulator, or send a partner persona's tenant id".into(),
+            ])
+            .into());
+        }
+        raw.parse().map(ScopedJson)
+    }
+}
+
+/// `ScopedJson`, or nothing for an empty body (a reset of everything).
+pub struct OptionalScopedJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<AppState> for OptionalScopedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if declared_body_length(req.headers()) == Some(0) {
+            return Ok(OptionalScopedJson(None));
+        }
+        ScopedJson::from_request(req, state).await.map(|ScopedJson(v)| OptionalScopedJson(Some(v)))
+    }
+}
+
 /// The partner a control-plane change is scoped to: `?partnerTenantId=` or, on routes whose body
 /// may name it, the body's `partnerTenantId`. Either place is read (a scope is never dropped, which
 /// would widen the change to the whole emulator); the two naming different partners is refused.

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::domain::time::render_timestamp;
 use crate::domain::timeline::ServiceDateSetting;
 use crate::http::edge::error::ApiResult;
-use crate::http::edge::extract::{PcJson, QueryParams};
+use crate::http::edge::extract::QueryParams;
 use crate::http::edge::RouteEntry;
 use crate::service::control::{self, ClockChange, ClockReading};
 use crate::service::partners;
@@ -76,7 +76,7 @@ struct ClockBody {
 async fn set_clock(
     State(ctx): State<AppState>,
     query: QueryParams,
-    PcJson(body): PcJson<ClockBody>,
+    super::ScopedJson(body): super::ScopedJson<ClockBody>,
 ) -> ApiResult<Json<Value>> {
     let change = match body.reset {
         // Back to real time: a time or a freeze beside it could not both be done.
@@ -105,7 +105,7 @@ struct AdvanceBody {
 async fn advance_clock(
     State(ctx): State<AppState>,
     query: QueryParams,
-    PcJson(body): PcJson<AdvanceBody>,
+    super::ScopedJson(body): super::ScopedJson<AdvanceBody>,
 ) -> ApiResult<Json<Value>> {
     let advance = control::advance_clock(&ctx, body.seconds);
     Ok(clock_json(for_partner_of(&ctx, &query, body.partner_tenant_id.as_deref(), advance).await?))
@@ -148,7 +148,7 @@ struct ServiceDateBody {
 async fn set_service_date(
     State(ctx): State<AppState>,
     query: QueryParams,
-    PcJson(body): PcJson<ServiceDateBody>,
+    super::ScopedJson(body): super::ScopedJson<ServiceDateBody>,
 ) -> ApiResult<Json<Value>> {
     let in_body = body.partner_tenant_id;
     let change = match (body.date, body.follow_clock, body.reset) {

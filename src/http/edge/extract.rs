@@ -148,6 +148,16 @@ impl RawJson {
         parse_json_body(&self.0)
     }
 
+    /// Whether the body is a JSON object whose member `name` (in camelCase or PascalCase) is
+    /// `null`: a body's nulls are read as left out (the .NET SDK sends them), which for a member
+    /// that narrows what a request changes would widen it.
+    pub fn member_is_null(&self, name: &str) -> bool {
+        match serde_json::from_slice::<Value>(&self.0) {
+            Ok(Value::Object(map)) => map.iter().any(|(k, v)| v.is_null() && normalize_key(k) == name),
+            _ => false,
+        }
+    }
+
     /// Whether the body is a JSON object with a (non-null) member `name`, in camelCase or
     /// PascalCase: what decides, before anything is checked, which call a request is.
     pub fn has_member(&self, name: &str) -> bool {
