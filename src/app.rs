@@ -58,7 +58,8 @@ impl AppContext {
             public_base_url: config.public_base_url(bound),
             journal: Journal::new(JOURNAL_CAPACITY),
             tls: std::sync::OnceLock::new(),
-            server_id: config.server_id.clone().unwrap_or_else(default_server_id),
+            // Blank means the default, as for the public base URL: an empty `MS-ServerId` is no id.
+            server_id: config.server_id.clone().filter(|id| !id.trim().is_empty()).unwrap_or_else(default_server_id),
             ids,
             store,
             config,

@@ -32,6 +32,21 @@ async fn ms_headers_are_echoed_or_generated() {
     assert!(uuid::Uuid::parse_str(r.headers()["ms-correlationid"].to_str().unwrap()).is_ok());
 }
 
+/// `--server-id` names the `MS-ServerId` header; blank means the default (`pce-<hostname>`), as for
+/// the public base URL, not an empty header.
+#[tokio::test]
+async fn a_blank_server_id_is_the_default() {
+    for (flags, expected) in [(vec!["--server-id", "replica-7"], Some("replica-7")), (vec!["--server-id", " "], None)] {
+        let app = TestApp::spawn_with(&flags).await;
+        let r = app.request(reqwest::Method::GET, "/_emulator/health", None).send().await.unwrap();
+        let id = r.headers()["ms-serverid"].to_str().unwrap().to_string();
+        match expected {
+            Some(named) => assert_eq!(id, named),
+            None => assert!(id.starts_with("pce-") && id.len() > 4, "the default, not '{id}'"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn agreement_metadata_defaults_to_cloud_agreement() {
     let app = TestApp::spawn().await;
