@@ -42,6 +42,10 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
     if !(1..=MAX_TOKEN_LIFETIME_SECONDS).contains(&lifetime) {
         problems.push(format!("expiresInSeconds: must be between 1 and {MAX_TOKEN_LIFETIME_SECONDS}"));
     }
+    if request.user_id.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        // An unset variable in a test: a generated user would not be the one it meant.
+        problems.push("userId: empty; leave it out for a generated user, or send the user's object id".into());
+    }
     let tenant_id = request.partner_tenant_id.filter(|t| !t.trim().is_empty());
     if tenant_id.is_none() {
         problems.push("partnerTenantId: is required".into());
@@ -54,7 +58,7 @@ pub async fn issue_token(ctx: &AppContext, request: TokenRequest) -> ServiceResu
     let now = clock::as_partner(partner.tenant_id.clone(), ctx.clock.now()).await?.timestamp();
     let claims = access_claims(AccessGrant {
         partner_tenant_id: &partner.tenant_id,
-        subject: request.user_id.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| ctx.ids.guid(IdKind::TokenSubject)),
+        subject: request.user_id.unwrap_or_else(|| ctx.ids.guid(IdKind::TokenSubject)),
         app_id: ctx.ids.guid(IdKind::TokenSubject),
         roles: &roles,
         app_only: request.app_only,

@@ -238,6 +238,7 @@ async fn a_partner_named_in_the_other_place_still_scopes_the_change_and_a_misspe
     for (path, body, member) in [
         ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "roles": ["AdminAgent"], "MFA": false}), "mFA"),
         ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "expiresIn": 60}), "expiresIn"),
+        ("/_emulator/tokens", json!({"partnerTenantId": b.tenant_id, "roles": ["AdminAgent"], "userId": ""}), "userId"),
         ("/_emulator/faults", json!({"operation": "listCustomers", "effect": "throttle", "maxHits": 1}), "maxHits"),
         ("/_emulator/clock", json!({"now": "2026-02-01T00:00:00Z", "frozn": true}), "frozn"),
         (
