@@ -75,6 +75,17 @@ macro_rules! operations {
             pub fn parse(name: &str) -> Option<Operation> {
                 [$(Operation::$name),*].into_iter().find(|op| op.as_str() == name)
             }
+
+            /// Operations as stored together: their names, joined by commas.
+            pub fn join(ops: &[Operation]) -> String {
+                ops.iter().map(|op| op.as_str()).collect::<Vec<_>>().join(",")
+            }
+
+            /// Operations stored with [`Operation::join`]; a name this version does not know is
+            /// passed over.
+            pub fn parse_all(joined: &str) -> Vec<Operation> {
+                joined.split(',').filter_map(Operation::parse).collect()
+            }
         }
 
         /// The operations as types.
@@ -242,6 +253,8 @@ mod tests {
             assert_eq!(Operation::parse(op.as_str()), Some(op));
         }
         assert_eq!(Operation::parse("confirmAcceptance"), None);
+        let both = [CreateCustomer, CreateCustomerForReseller];
+        assert_eq!(Operation::parse_all(&Operation::join(&both)), both);
         assert_eq!(Operation::parse(""), None);
     }
 

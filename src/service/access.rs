@@ -5,7 +5,7 @@
 //! its role whatever it sent — and hands it on; the use case cannot run without it, and checks
 //! nothing again.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 use std::marker::PhantomData;
 
@@ -42,38 +42,51 @@ pub fn permit<O: Guarded>(caller: &Caller) -> ServiceResult<Permit<'_, O>> {
 /// Apply `op`'s permission rule to the caller of a use case that already holds a permit, where
 /// what the call carries makes it another operation too (a customer for a reseller).
 pub fn permitted(op: Operation, caller: &Caller) -> ServiceResult<()> {
-    authorize(op, &caller.facts())?;
-    let _ = PERMITTED.try_with(|permitted| permitted.set(Some(op)));
-    Ok(())
+    let decided = authorize(op, &caller.facts());
+    let _ = PERMITS.try_with(|permits| {
+        let mut permits = permits.borrow_mut();
+        match decided {
+            Ok(()) => permits.granted.push(op),
+            Err(_) => permits.refused = true,
+        }
+    });
+    Ok(decided?)
+}
+
+/// What a request was permitted to do: the operations it was granted, and whether it was refused
+/// one (its answer is then its caller's, not the request's).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Permits {
+    pub granted: Vec<Operation>,
+    pub refused: bool,
 }
 
 tokio::task_local! {
-    /// The last operation the current request was permitted to perform, within
-    /// [`noting_permitted`].
-    static PERMITTED: Cell<Option<Operation>>;
+    /// The permits of the current request, within [`noting_permits`].
+    static PERMITS: RefCell<Permits>;
 }
 
-/// Run `work` (a request of a front door that keeps answers), and say which operation it was
-/// last permitted to perform: a retry's kept answer is replayed only to a caller permitted to
-/// perform it ([`may_replay`]).
-pub async fn noting_permitted<T>(work: impl Future<Output = T>) -> (T, Option<Operation>) {
-    PERMITTED
-        .scope(Cell::new(None), async {
+/// Run `work` (a request of a front door that keeps answers), and say what it was permitted to
+/// do: a retry's kept answer is replayed only to a caller granted every operation the request was
+/// ([`may_replay`]), and the answer of a request refused a permit is not kept at all: it is its
+/// caller's, and a retry by another caller runs as its own request.
+pub async fn noting_permits<T>(work: impl Future<Output = T>) -> (T, Permits) {
+    PERMITS
+        .scope(RefCell::new(Permits::default()), async {
             let out = work.await;
-            (out, PERMITTED.with(Cell::get))
+            (out, PERMITS.with(|permits| permits.take()))
         })
         .await
 }
 
-/// Whether `caller` may be given again the answer to a request that was permitted to perform
-/// `op`: the operation's rule, applied to the caller of the retry. An answer whose request named no
-/// operation (refused before its permit, or kept by an earlier version) is given again to any caller
-/// of its partner.
-pub fn may_replay(op: Option<Operation>, caller: &Caller) -> ServiceResult<()> {
-    match op {
-        Some(op) => Ok(authorize(op, &caller.facts())?),
-        None => Ok(()),
+/// Whether `caller` may be given again the answer to a request that was granted `granted`: each
+/// operation's rule, applied to the caller of the retry. An answer kept by an earlier version
+/// names none and is given again to any caller of its partner.
+pub fn may_replay(granted: &[Operation], caller: &Caller) -> ServiceResult<()> {
+    for op in granted {
+        authorize(*op, &caller.facts())?;
     }
+    Ok(())
 }
 
 /// The customer `customer_id` names, if the permitted caller serves it: unknown → 60003,

@@ -73,9 +73,9 @@ pub struct KeptAnswer {
     pub body: String,
     /// Emulator time of the request that was answered.
     pub created_at: chrono::DateTime<Utc>,
-    /// The operation the request was permitted to perform, when its front door names one (the
-    /// API): a retry is replayed only to a caller permitted to perform it.
-    pub operation: Option<Operation>,
+    /// The operations the request was permitted to perform, when its front door names them (the
+    /// API): a retry is replayed only to a caller permitted to perform each.
+    pub operations: Vec<Operation>,
 }
 
 impl From<StoredResponse> for KeptAnswer {
@@ -86,7 +86,7 @@ impl From<StoredResponse> for KeptAnswer {
             code: kept.status,
             body: kept.body,
             created_at: kept.created_at,
-            operation: kept.operation.as_deref().and_then(Operation::parse),
+            operations: kept.operation.as_deref().map_or_else(Vec::new, Operation::parse_all),
         }
     }
 }
@@ -156,7 +156,7 @@ pub async fn claim(
 }
 
 /// Keep the final answer of a claimed request, in its unit of work (committed with its writes),
-/// with the operation it was permitted to perform, if its front door names one.
+/// with the operations it was permitted to perform, if its front door names them.
 /// False when another request with the id (on another replica) answered first: the unit is not
 /// to be committed, and the request is to run again, into that answer.
 pub async fn keep(
@@ -164,12 +164,12 @@ pub async fn keep(
     ticket: Ticket,
     code: u16,
     body: String,
-    operation: Option<Operation>,
+    operations: &[Operation],
 ) -> ServiceResult<bool> {
     let Ticket(mut entry) = ticket;
     entry.status = code;
     entry.body = body;
-    entry.operation = operation.map(|op| op.as_str().to_string());
+    entry.operation = (!operations.is_empty()).then(|| Operation::join(operations));
     match unit.keep_answer(&entry).await {
         Ok(()) => Ok(true),
         Err(StoreError::Changed) => Ok(false),

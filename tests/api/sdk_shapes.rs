@@ -205,6 +205,17 @@ async fn a_reused_request_id_is_replayed_only_to_a_caller_permitted_to_make_the_
     assert_eq!(list["totalCount"], 1, "{list}");
     let customers: Value = app.get_json("/v1/customers", &p.token).await;
     assert_eq!(customers["totalCount"], 1, "{customers}");
+
+    // A refusal of the caller's permission is the caller's, not the request's: not kept, so the
+    // same request by a caller with the role runs under the id.
+    let refused_first = "0f0f0f0f-0000-4000-8000-0000000000c3";
+    let helpdesk = app.mint(&p.tenant_id, &["HelpdeskAgent"], false).await;
+    let r = post("/v1/customers".into(), helpdesk, customer_body("rolefirst"), refused_first).await.unwrap();
+    assert_error(r, 403, 900150).await;
+    let sales = app.mint(&p.tenant_id, &["SalesAgent"], false).await;
+    let r = post("/v1/customers".into(), sales, customer_body("rolefirst"), refused_first).await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.headers().get("x-pce-replayed").is_none(), "it ran");
 }
 
 /// A connection of the test's own that keeps the server from writing customers until it rolls

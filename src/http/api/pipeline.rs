@@ -179,16 +179,18 @@ async fn run_in_unit(state: &AppState, req: Request, next: Next) -> Response {
         let slot = UnitSlot::holding(unit);
         let mut req = Request::from_parts(head, Body::from(body.clone()));
         req.extensions_mut().insert(slot.clone());
-        let (response, operation) = access::noting_permitted(next.clone().run(req)).await;
+        let (response, permits) = access::noting_permits(next.clone().run(req)).await;
         // The handler has returned, and with it the unit it borrowed.
         let Some(mut unit) = slot.take() else {
             return ApiError::Internal("the request's unit of work was not returned".into()).into_response();
         };
-        if !is_final(response.status()) {
+        // Not kept: an answer that invites a retry, or a refusal of the caller's permission, which
+        // is its caller's and not the request's (a retry by a caller with the role runs).
+        if !is_final(response.status()) || permits.refused {
             return response;
         }
         let response = match ticket {
-            Some(ticket) => match keep(&mut unit, ticket, response, operation).await {
+            Some(ticket) => match keep(&mut unit, ticket, response, &permits.granted).await {
                 Ok(Some(response)) => response,
                 // Another replica's request with this id answered first: run again, into its answer.
                 Ok(None) => continue,
@@ -237,7 +239,7 @@ async fn claim_request_id(
         // The answer is the request's: a caller that may not perform it (another user of the
         // partner without the role, an App-only token where it needs a user) is refused as the
         // request itself would be, rather than given what another caller was.
-        Ok(Claim::Answered(kept)) => match access::may_replay(kept.operation, caller) {
+        Ok(Claim::Answered(kept)) => match access::may_replay(&kept.operations, caller) {
             Ok(()) => Err(replay(kept)),
             Err(refused) => Err(ApiError::from(refused).into_response()),
         },
@@ -257,14 +259,14 @@ async fn keep(
     unit: &mut Unit,
     ticket: Ticket,
     response: Response,
-    operation: Option<Operation>,
+    operations: &[Operation],
 ) -> Result<Option<Response>, ServiceError> {
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, MAX_KEPT_BODY)
         .await
         .map_err(|_| ServiceError::Internal("the response body could not be buffered".into()))?;
     let body = String::from_utf8_lossy(&bytes).into_owned();
-    let kept = run_once::keep(unit, ticket, parts.status.as_u16(), body, operation).await?;
+    let kept = run_once::keep(unit, ticket, parts.status.as_u16(), body, operations).await?;
     Ok(kept.then(|| Response::from_parts(parts, Body::from(bytes))))
 }
 

@@ -345,7 +345,7 @@ pub async fn submit_new_customer(
                 };
                 let body = serde_json::to_string(&kept)
                     .map_err(|e| ServiceError::Internal(format!("a submission could not be kept: {e}")))?;
-                if !keep(unit, ticket, ANSWERED, body, None).await? {
+                if !keep(unit, ticket, ANSWERED, body, &[]).await? {
                     // Held by this unit's lock: no other request can have answered it.
                     return Err(ServiceError::Internal("a submission's answer was kept by another request".into()));
                 }
