@@ -377,6 +377,7 @@ async fn the_wizard_refuses_what_the_api_refuses_in_words() {
         assert_eq!(r.status(), 400, "{step}");
         let page = r.text().await.unwrap();
         assert!(page.contains("id=\"languageError\"") && page.contains("not one of the languages offered"), "{page}");
+        assert!(!page.contains("is not a language") && !page.contains("is required"), "said once: {page}");
     }
     let owner = app.mint(&partner, &["AdminAgent"], false).await;
     assert_eq!(app.get_json("/v1/customers", &owner).await["totalCount"], 0, "nothing was stored");

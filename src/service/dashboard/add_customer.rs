@@ -101,7 +101,7 @@ impl CustomerForm {
             }),
             billing_profile: Some(BillingProfile {
                 email: text(&self.email),
-                culture: culture_of(&self.language).map(str::to_string),
+                culture: culture_of(self.language.trim()).map(str::to_string),
                 language: text(&self.language),
                 company_name: text(&self.company_name),
                 first_name: None,
@@ -200,17 +200,23 @@ pub async fn review_new_customer(
     let mut found = Found::default();
     found.take(super::refuse_nul(form, ""));
     let new = form.as_new_customer();
+    let choices = form.choice_problems();
+    // A language the list does not offer is said once, at its field: not again as a missing
+    // culture or a language that is no language.
+    let language_refused = choices.iter().any(|p| p.starts_with("billingProfile.language:"));
     let domain = match validate_customer_profile(new.company_profile.as_ref(), new.billing_profile.as_ref()) {
         Ok(profile) => Some(profile.domain),
         Err(problems) => {
-            found.problems.extend(problems);
+            let of_the_language =
+                |p: &String| p.starts_with("billingProfile.culture:") || p.starts_with("billingProfile.language:");
+            found.problems.extend(problems.into_iter().filter(|p| !(language_refused && of_the_language(p))));
             parse_domain(form.domain.trim()).ok()
         }
     };
     if let Some(domain) = &domain {
         found.take(check_domain_free(ctx, domain).await);
     }
-    found.problems.extend(form.choice_problems());
+    found.problems.extend(choices);
     let attestation = match found.take(attestation_input(ctx, caller, form).await).flatten() {
         Some((typed, input)) => found.take(check_all_at_once(ctx, &typed, &input).await),
         None => None,
