@@ -402,13 +402,19 @@ async fn an_invitation_whose_dap_is_not_true_or_false_or_given_twice_is_not_vali
     assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
     // A DAP or a partner given twice, in the link or in the form: which one was meant cannot be
     // told (the first was read), so nothing is offered and nothing is made.
-    for twice in ["&DAP=true&DAP=false", "&DAP=false&dap=true", "&DAP=true&partnerId=x", "&msppId=0&MsppId=1"] {
+    for twice in
+        ["&DAP=true&DAP=false", "&DAP=false&dap=true", "&DAP=true&partnerId=x", "&msppId=0&MsppId=1", "&invType=Other"]
+    {
         let r = v.get(&link(twice)).await;
         assert_eq!(r.status(), 400, "{twice}");
         let page = r.text().await.unwrap();
         assert!(page.contains("Invitation not valid") && page.contains("more than once"), "{twice}: {page}");
         assert!(!page.contains("action=\"/AdminPortal/Invitation/Accept\""), "nothing to accept: {page}");
     }
+    // Which kind of link it is was read from the first `invType`: the home page, not an invitation.
+    let other_first =
+        format!("/AdminPortal/Home?invType=Other&invType=ResellerRelationship&partnerId={}", inviter.tenant_id);
+    assert_eq!(v.get(&other_first).await.status(), 400);
     let mut twice = form.clone();
     twice[2] = ("DAP", "true");
     twice.push(("DAP", "false"));

@@ -197,10 +197,11 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
         Ok(None) => (person_from_profile(&admin.customer), FormErrors::default(), StatusCode::OK),
         Err(failed) => return failed,
     };
+    // Before `invType` is read: `invType=Other&invType=ResellerRelationship` is no invitation to pass over.
+    if let Some(name) = repeated_invitation_parameter(query.names()) {
+        return invitation_not_valid(&admin, &given_twice(name));
+    }
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
-        if let Some(name) = repeated_invitation_parameter(query.names()) {
-            return invitation_not_valid(&admin, &given_twice(name));
-        }
         let partner_id = query.get("partnerId").unwrap_or_default().to_string();
         let delegated_admin = match delegated_admin_asked(query.get("DAP")) {
             Ok(asked) => asked,
