@@ -81,22 +81,24 @@ pub async fn create_attestation(
     unit: &mut UnitOfWork,
     input: &AttestationInput,
 ) -> ServiceResult<AttestationState> {
-    create_attestation_as(ctx, permit, unit, input, ctx.ids.guid(IdKind::Attestation)).await
+    create_attestation_as(ctx, permit, unit, input, || ctx.ids.guid(IdKind::Attestation)).await
 }
 
-/// Create an attestation (see `create_attestation`) with the id the caller names (a seed does).
+/// Create an attestation (see `create_attestation`) with the id `id` gives, once nothing can refuse
+/// it (a seed names one).
 pub async fn create_attestation_as(
     ctx: &AppContext,
     permit: &Permit<'_, ops::CreateEnhancedAttestation>,
     unit: &mut UnitOfWork,
     input: &AttestationInput,
-    id: String,
+    id: impl FnOnce() -> String,
 ) -> ServiceResult<AttestationState> {
     require_availability(ctx).await?;
     let valid = validate_attestation(input).map_err(ServiceError::Validation)?;
     let now = ctx.clock.now().await?;
     let attestation = EnhancedAttestation {
-        id,
+        // Named once nothing can refuse it: in deterministic mode a refused one takes no id.
+        id: id(),
         partner_tenant_id: permit.caller().partner.tenant_id.clone(),
         country: valid.country,
         language: valid.language,

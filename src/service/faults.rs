@@ -15,12 +15,13 @@ pub async fn add_rule(
     input: &FaultRuleInput,
     resolve_operation: impl Fn(&str) -> Option<Operation>,
 ) -> ServiceResult<FaultRule> {
-    let rule =
-        validate_rule(input, ctx.ids.guid(IdKind::FaultRule), resolve_operation).map_err(ServiceError::Validation)?;
+    let mut rule = validate_rule(input, String::new(), resolve_operation).map_err(ServiceError::Validation)?;
     // A rule for a partner that does not exist would never hit, as a reset or clock of one is refused.
     if let Some(partner) = &rule.partner_tenant_id {
         ctx.store.partner(partner).await?.ok_or_else(|| ServiceError::PartnerNotFound(partner.clone()))?;
     }
+    // Its id once nothing can refuse it: in deterministic mode a refused rule takes none.
+    rule.id = ctx.ids.guid(IdKind::FaultRule);
     ctx.store.insert_fault_rule(&rule, ctx.clock.now().await?).await?;
     Ok(rule)
 }

@@ -30,13 +30,15 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
             None
         }),
     };
-    let tenant_id = match input.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => ctx.ids.guid(IdKind::Partner),
+    // The tenant id named, if any; one is drawn only once nothing can refuse the partner (in
+    // deterministic mode a refused partner takes no id).
+    let named_tenant_id = match input.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
         Some(raw) => match uuid::Uuid::parse_str(raw) {
-            Ok(id) => id.to_string(),
+            Ok(id) => Some(id.to_string()),
             Err(_) => {
                 problems.push(format!("tenantId: '{raw}' is not a GUID"));
-                String::new()
+                None
             }
         },
     };
@@ -63,6 +65,7 @@ pub async fn create_partner(ctx: &AppContext, input: NewPartner) -> ServiceResul
             }
         }])
     })?;
+    let tenant_id = named_tenant_id.unwrap_or_else(|| ctx.ids.guid(IdKind::Partner));
     let partner = Partner { tenant_id, name, partner_type, indirect_provider_id: provider_id.map(str::to_string) };
     match ctx.store.insert_partner(&partner, ctx.clock.now().await?).await {
         Ok(()) => Ok(partner),

@@ -515,11 +515,23 @@ async fn generated_ids(app: &TestApp) -> Vec<String> {
     let r = app.post("/v1/customers", &token, &customer_body("deterministic")).await;
     let request_id = r.headers()["ms-requestid"].to_str().unwrap().to_string();
     let c: Value = r.json().await.unwrap();
+    let registered =
+        app.control_json(Method::POST, &format!("/_emulator/partners/{tenant}/applications"), Some(&json!({}))).await;
+    let rule = json!({"operation": "listCustomers", "effect": "delay", "delayMs": 1});
+    let rule = app.control_json(Method::POST, "/_emulator/faults", Some(&rule)).await;
+    let application = app.mint(&tenant, &[], true).await;
+    let attestation = crate::enhanced_attestation::attestation_body("Megan", "megan@fabrikam.example");
+    let attestation: Value =
+        app.post("/v1/attestations/enhanced", &application, &attestation).await.json().await.unwrap();
     vec![
         tenant,
         c["id"].as_str().unwrap().into(),
         c["commerceId"].as_str().unwrap().into(),
         c["userCredentials"]["password"].as_str().unwrap().into(),
+        registered["clientId"].as_str().unwrap().into(),
+        registered["clientSecret"].as_str().unwrap().into(),
+        rule["id"].as_str().unwrap().into(),
+        attestation["id"].as_str().unwrap().into(),
         request_id,
     ]
 }
@@ -541,9 +553,25 @@ async fn deterministic_ids_do_not_shift_with_probes_reads_or_refusals() {
     busy.get("/v1/agreements", &token).await;
     busy.get("/v1/customers", &token).await;
     assert_eq!(busy.post("/v1/customers", &token, &json!({"companyProfile": {}})).await.status(), 400);
+    // refusals take no id either: a partner, a fault rule and an attestation refused for their body
+    let no_name = json!({"name": "", "partnerType": "DirectBill"});
+    assert_eq!(busy.control(Method::POST, "/_emulator/partners", Some(&no_name)).await.status(), 400);
+    let no_effect = json!({"operation": "listCustomers", "effect": "explode"});
+    assert_eq!(busy.control(Method::POST, "/_emulator/faults", Some(&no_effect)).await.status(), 400);
+    let unknown_partner = json!({"effect": "throttle", "partnerTenantId": "0a0b0c0d-0000-4000-8000-0000000000ff"});
+    assert_eq!(busy.control(Method::POST, "/_emulator/faults", Some(&unknown_partner)).await.status(), 404);
+    let application = busy.mint("0a0b0c0d-0000-4000-8000-000000000001", &[], true).await;
+    let mut nowhere = crate::enhanced_attestation::attestation_body("Megan", "megan@fabrikam.example");
+    nowhere["country"] = json!("ZZ");
+    assert_eq!(busy.post("/v1/attestations/enhanced", &application, &nowhere).await.status(), 400);
     let after = generated_ids(&busy).await;
-    assert_eq!(quiet[..4], after[..4], "partner, customer, commerce id and password are the same");
-    assert_ne!(quiet[4], after[4], "request ids have their own stream");
+    let last = quiet.len() - 1;
+    assert_eq!(
+        quiet[..last],
+        after[..last],
+        "partner, customer, commerce id, password, client id and secret, fault rule and attestation are the same"
+    );
+    assert_ne!(quiet[last], after[last], "request ids have their own stream");
 }
 
 #[tokio::test]

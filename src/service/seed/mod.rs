@@ -363,7 +363,7 @@ async fn seed_attestations(
         async {
             let permit = permit::<ops::CreateEnhancedAttestation>(&caller)?;
             let created =
-                in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, id.clone()).await).await?;
+                in_unit!(ctx, |unit| create_attestation_as(ctx, &permit, unit, &input, || id.clone()).await).await?;
             if a.accepted {
                 accept_attestation(ctx, &AttestationId::parse(&created.attestation.id), AcceptedIn::Page(None)).await?;
             }
