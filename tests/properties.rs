@@ -18,7 +18,7 @@ use partner_center_emulator::domain::customers::{
     parse_domain, validate_customer_profile, Address, BillingProfile, CompanyProfileInput,
 };
 use partner_center_emulator::domain::locales::{
-    country, country_count, resolve_document_locale, DocumentLocale, LocaleError,
+    country, country_count, is_language_tag, resolve_document_locale, DocumentLocale, LocaleError,
 };
 use partner_center_emulator::domain::orders::{validate_line_items, LineItemInput, MAX_QUANTITY};
 use partner_center_emulator::domain::time::{parse_timestamp, render_timestamp};
@@ -679,22 +679,27 @@ proptest! {
     }
 
     /// Any customer profile: never a panic; Ok keeps the billing profile exactly as sent
-    /// (not trimmed, not re-cased) and only with every required field and a known country.
+    /// (not trimmed, not re-cased) and only with every required field, a culture and a language
+    /// shaped as such, and a known country.
     #[test]
     fn any_customer_profile_is_kept_exactly_or_refused(
         fields in proptest::collection::vec(proptest::option::weighted(0.97, prop_oneof![20 => "\\PC{1,12}", 1 => any_text()]), 12),
+        culture in proptest::option::weighted(0.97, prop_oneof![8 => "[a-zA-Z]{2,3}(-[A-Z][a-z]{3})?-([A-Z]{2}|[0-9]{3})", 1 => "\\PC{1,12}", 1 => any_text()]),
+        language in proptest::option::weighted(0.97, prop_oneof![8 => "[a-z]{2,3}(-[A-Z]{2})?", 1 => "\\PC{1,12}", 1 => any_text()]),
         email in proptest::option::weighted(0.95, prop_oneof![5 => valid_email(), 1 => any_text()]),
         country_code in proptest::option::weighted(0.95, prop_oneof![2 => Just("US".to_string()), 2 => Just(" AT".to_string()), 1 => "[A-Z]{2}", 1 => any_text()]),
         domain in proptest::option::weighted(0.95, prop_oneof![5 => "[a-z0-9]{1,27}", 1 => any_text()]),
     ) {
         let f = |i: usize| fields[i].clone();
         let billing = BillingProfile {
-            email: email.clone(), culture: f(0), language: f(1), company_name: f(2), first_name: f(3), last_name: f(4),
+            email: email.clone(), culture: culture.clone(), language: language.clone(), company_name: f(2), first_name: f(3), last_name: f(4),
             default_address: Some(Address { first_name: f(5), last_name: f(6), address_line1: f(7), address_line2: f(8), city: f(9), state: f(10), postal_code: f(11), country: country_code.clone(), phone_number: None }),
         };
         let company = CompanyProfileInput { domain: domain.clone(), company_name: None, organization_registration_number: None };
-        let required = [0usize, 1, 2, 5, 6, 7, 9, 10, 11];
+        let required = [2usize, 5, 6, 7, 9, 10, 11];
         let acceptable = required.iter().all(|&i| fields[i].as_deref().is_some_and(|v| !v.trim().is_empty()))
+            && culture.as_deref().is_some_and(|c| is_language_tag(c, true))
+            && language.as_deref().is_some_and(|l| is_language_tag(l, false))
             && email.as_deref().map(str::trim).is_some_and(|e| !e.is_empty() && is_valid_email(e))
             && country_code.as_deref().is_some_and(|c| country(c.trim()).is_some())
             && domain.as_deref().is_some_and(|d| parse_domain(d).is_ok());
