@@ -125,10 +125,18 @@ impl Cart {
             let order = &mut orders[index].1;
             let reseller =
                 item.participants.iter().flatten().find(|p| p.key.eq_ignore_ascii_case(RESELLER_PARTICIPANT));
+            let additional: Vec<String> = item
+                .participants
+                .iter()
+                .flatten()
+                .filter(|p| p.key.eq_ignore_ascii_case(ADDITIONAL_RESELLER_PARTICIPANT))
+                .map(|p| p.value.clone())
+                .collect();
             order.line_items.push(LineItem {
                 friendly_name: item.friendly_name.clone(),
                 term_duration: Some(item.term_duration.clone()),
                 partner_id_on_record: reseller.map(|p| p.value.clone()),
+                additional_partner_ids_on_record: Some(additional).filter(|ids| !ids.is_empty()),
                 provisioning_context: item.provisioning_context.clone(),
                 ..LineItem::of(order.line_items.len() as i64, &item.catalog_item_id, item.quantity)
             });
@@ -140,6 +148,9 @@ impl Cart {
 /// The participant of a cart's line item that names the indirect reseller of the purchase: its
 /// value is the order line item's `partnerIdOnRecord`.
 const RESELLER_PARTICIPANT: &str = "transaction_reseller";
+/// Another partner of record of the purchase: each becomes one of the order line item's
+/// `additionalPartnerIdsOnRecord`.
+const ADDITIONAL_RESELLER_PARTICIPANT: &str = "additional_transaction_reseller";
 
 /// An order a checkout places, before it has an id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +384,11 @@ mod tests {
         a.order_group = Some("a".into());
         a.friendly_name = Some("Sales seats".into());
         a.currency_code = Some("eur".into());
-        a.participants = Some(vec![Participant { key: "transaction_reseller".into(), value: "5417628".into() }]);
+        a.participants = Some(vec![
+            Participant { key: "transaction_reseller".into(), value: "5417628".into() },
+            Participant { key: "additional_transaction_reseller".into(), value: "517285".into() },
+            Participant { key: "Additional_Transaction_Reseller".into(), value: "612345".into() },
+        ]);
         let plain = item("DZH318Z0BQ3Q:0007:DZH318Z0BQ1T", "annual", "P1Y");
         let mut yearly = a.clone();
         yearly.billing_cycle = Some("annual".into());
@@ -399,6 +414,9 @@ mod tests {
         assert_eq!(first.friendly_name.as_deref(), Some("Sales seats"));
         assert_eq!(first.term_duration.as_deref(), Some("P1M"));
         assert_eq!(first.partner_id_on_record.as_deref(), Some("5417628"));
+        let additional = first.additional_partner_ids_on_record.as_deref();
+        assert_eq!(additional, Some(&["517285".to_string(), "612345".to_string()][..]), "each other partner of record");
+        assert_eq!(orders[1].line_items[0].additional_partner_ids_on_record, None);
         assert_eq!(orders[1].line_items[0].offer_id, "DZH318Z0BQ3Q:0007:DZH318Z0BQ1T");
         assert_eq!((orders[1].billing_cycle.as_str(), orders[1].currency_code.as_deref()), ("annual", None));
         assert_eq!(

@@ -22,6 +22,9 @@ pub struct LineItem {
     /// The indirect reseller the purchase is for (a cart's `transaction_reseller` participant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id_on_record: Option<String>,
+    /// Other partners of record (a cart's `additional_transaction_reseller` participants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_partner_ids_on_record: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_context: Option<super::billing::ProvisioningContext>,
 }
@@ -36,6 +39,7 @@ impl LineItem {
             quantity,
             term_duration: None,
             partner_id_on_record: None,
+            additional_partner_ids_on_record: None,
             provisioning_context: None,
         }
     }
@@ -86,8 +90,12 @@ pub struct LineItemInput {
     pub quantity: Option<i64>,
     pub term_duration: Option<String>,
     pub partner_id_on_record: Option<String>,
+    pub additional_partner_ids_on_record: Option<Vec<String>>,
     pub provisioning_context: Option<super::billing::ProvisioningContext>,
 }
+
+/// The most other partners of record a line item names.
+pub const MAX_ADDITIONAL_PARTNERS: usize = 10;
 
 pub const MAX_QUANTITY: i64 = 100_000;
 
@@ -131,7 +139,20 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
         if let Some(p) = item.provisioning_context.as_ref().and_then(super::billing::provisioning_context_problem) {
             problems.push(format!("lineItems[{i}].provisioningContext: {p}"));
         }
+        let additional = item.additional_partner_ids_on_record.as_deref().unwrap_or_default();
+        if additional.len() > MAX_ADDITIONAL_PARTNERS {
+            problems.push(format!("lineItems[{i}].additionalPartnerIdsOnRecord: at most {MAX_ADDITIONAL_PARTNERS}"));
+        }
+        for (j, id) in additional.iter().enumerate() {
+            if id.trim().is_empty() || id.chars().count() > super::billing::MAX_TEXT_LEN {
+                problems.push(format!(
+                    "lineItems[{i}].additionalPartnerIdsOnRecord[{j}]: a partner id of 1 to {} characters",
+                    super::billing::MAX_TEXT_LEN
+                ));
+            }
+        }
         valid.push(LineItem {
+            additional_partner_ids_on_record: Some(additional.to_vec()).filter(|ids| !ids.is_empty()),
             provisioning_context: item.provisioning_context.clone(),
             friendly_name: item.friendly_name.clone().filter(|n| !n.trim().is_empty()),
             term_duration: term.map(|(name, _)| name.to_string()),

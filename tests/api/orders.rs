@@ -125,4 +125,20 @@ async fn order_bodies_are_validated() {
     let helpdesk = app.mint(&p.tenant_id, &["HelpdeskAgent"], false).await;
     assert_error(app.order(&helpdesk, id).await, 403, 900150).await;
     assert_eq!(app.get(&path, &helpdesk).await.status(), 200);
+
+    // Other partners of record are kept with the line item, and each must be a partner id.
+    let blank =
+        json!({"lineItems": [{"offerId": "x", "quantity": 1, "additionalPartnerIdsOnRecord": ["517285", " "]}]});
+    let e = assert_error(app.post(&path, &p.token, &blank).await, 400, 990401).await;
+    assert!(e["data"][0].as_str().unwrap().starts_with("lineItems[0].additionalPartnerIdsOnRecord[1]"), "{e}");
+    let control = format!("/_emulator/customers/{id}/direct-acceptance");
+    let accepted = json!({"firstName": "Dee", "lastName": "Rect", "email": "dee@x.example"});
+    assert_eq!(app.control(reqwest::Method::POST, &control, Some(&accepted)).await.status(), 201);
+    let two = json!({"lineItems": [{"offerId": "x", "quantity": 1, "partnerIdOnRecord": "5357564", "additionalPartnerIdsOnRecord": ["517285", "612345"]}]});
+    let r = app.post(&path, &p.token, &two).await;
+    assert_eq!(r.status(), 201);
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(order["lineItems"][0]["additionalPartnerIdsOnRecord"], json!(["517285", "612345"]), "{order}");
+    let listed = app.get_json(&path, &p.token).await;
+    assert_eq!(listed["items"][0]["lineItems"][0]["additionalPartnerIdsOnRecord"], json!(["517285", "612345"]));
 }
