@@ -122,6 +122,21 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
         )
         .await;
     assert_eq!(r.status(), 403);
+    // a field sent twice (a form made by hand): which one was meant cannot be told, nothing is done
+    let twice = [
+        ("csrf", csrf.as_str()),
+        ("firstName", "Alex"),
+        ("firstName", "Mallory"),
+        ("lastName", "Lee"),
+        ("email", "ana@x.example"),
+        ("accept", "true"),
+    ];
+    let r = v.post("/AdminPortal/Agreement/Accept", &twice).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("firstName more than once"));
+    let status =
+        app.get_json(&format!("/v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus"), &p.token).await;
+    assert_eq!(status["isSigned"], false, "nothing was accepted");
     // a bad email is shown on the page, not as JSON
     let r = v
         .post_refused(
@@ -200,6 +215,16 @@ async fn sign_in_failures_do_not_reveal_whether_the_user_exists() {
     let fresh = Visitor::new(&app);
     let r = fresh.post("/AdminPortal/SignIn", &[("userName", &user), ("password", "x"), ("csrf", "forged")]).await;
     assert_eq!(r.status(), 403);
+    // a password given twice, the right one first: which was typed cannot be told, and no one is
+    // signed in (nor a failure counted)
+    let (_, user, password) = customer_with_credentials(&app, &p.token, "signintwice").await;
+    let page = fresh.get("/AdminPortal/SignIn").await.text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let twice = [("csrf", csrf.as_str()), ("userName", &user), ("password", &password), ("password", "wrong")];
+    let r = fresh.post("/AdminPortal/SignIn", &twice).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("password more than once"));
+    assert_eq!(fresh.get("/AdminPortal/Home").await.status(), 303, "not signed in");
 }
 
 #[tokio::test]

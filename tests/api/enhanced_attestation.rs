@@ -520,6 +520,15 @@ async fn the_page_keeps_the_attestations_country_and_stores_the_language_and_tem
     assert_eq!(post_form(app, &tampered).await.status(), 400);
     let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
     assert_eq!(read["status"], "pending");
+    // a form with a field twice (`accept` false, then true): which was meant cannot be told
+    let mut twice = ticked_form(&en);
+    twice.insert(0, ("accept".into(), "false".into()));
+    let r = post_form(app, &twice).await;
+    assert_eq!(r.status(), 400);
+    let (message, _) = posted(&r.text().await.unwrap());
+    assert_eq!((message["event"].as_str(), message["reason"].as_str()), (Some("refused"), Some("repeatedParameter")));
+    let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
+    assert_eq!(read["status"], "pending");
 
     // accepted in English: the language and the template are kept, the country stays Austria
     let r = post_form(app, &ticked_form(&en)).await;

@@ -37,7 +37,7 @@ use self::words::{brand, fill, shell, text, Key};
 use super::agreement_text::agreement_text;
 use super::kit::csrf::SignedForm;
 use super::kit::dates::{self, Lang};
-use super::kit::forms::{field, form_fields};
+use super::kit::forms::{field, form_fields, repeated_field};
 use super::kit::layout::{compact_in, Content};
 use super::kit::page::{respond, Policy};
 use super::kit::refusal::{Refusal, Wording};
@@ -205,6 +205,10 @@ async fn accept(State(ctx): State<AppState>, body: Bytes) -> Response {
         language: field("language"),
         embedder_origin: field("embedderOrigin"),
     };
+    // A field sent twice (`accept=false&accept=true`): which was meant cannot be told.
+    if let Some(name) = repeated_field(&fields) {
+        return parameter_page(&ctx, &link, Reason::RepeatedParameter, name);
+    }
     let (shown, reply) = match open(&ctx, &link).await {
         Ok(opened) => opened,
         Err(page) => return page,

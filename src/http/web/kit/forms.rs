@@ -33,6 +33,25 @@ pub fn nul_problems(fields: &[(String, String)], inputs: &[(&str, &str)]) -> Vec
 }
 
 /// The first value of field `name`.
+/// The first field a form sent more than once (`firstName=Ana&firstName=Eve`): which value was
+/// meant cannot be told, and reading the first would take one without a word. None when each
+/// came once. The pages' own forms never send a field twice.
+pub fn repeated_field(fields: &[(String, String)]) -> Option<&str> {
+    fields
+        .iter()
+        .enumerate()
+        .find(|(i, (name, _))| fields[..*i].iter().any(|(k, _)| k == name))
+        .map(|(_, (k, _))| k.as_str())
+}
+
+/// The words of a page that refuses a form with a field sent twice.
+pub fn repeated_field_text(name: &str) -> String {
+    format!(
+        "This form came with {name} more than once, and which value you meant cannot be told: nothing was done. \
+         Go back to the page, check the form and send it again."
+    )
+}
+
 pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
@@ -16,6 +16,7 @@ use super::cookies;
 use super::csrf::{self, session_form_matches};
 use super::forms::{form_fields, RefusedForm};
 use super::layout::Chrome;
+use super::message::site_message;
 use super::message::{error_page, form_expired};
 use super::site::Site;
 use crate::app::{AppContext, AppState};
@@ -80,6 +81,10 @@ pub async fn signed_in_form<S: SiteSession>(
     let person = signed_in::<S>(ctx, headers, back).await?;
     if !session_form_matches(fields, person.session()) {
         return Err(form_expired(S::SITE, Some(&person.chrome(None))));
+    }
+    if let Some(name) = super::forms::repeated_field(fields) {
+        let text = super::forms::repeated_field_text(name);
+        return Err(site_message(S::SITE, Some(&person.chrome(None)), StatusCode::BAD_REQUEST, "Form not sent", &text));
     }
     Ok(person)
 }

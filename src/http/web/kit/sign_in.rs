@@ -110,6 +110,11 @@ pub async fn submit<S: SiteSession>(State(ctx): State<AppState>, headers: Header
     if !token_matches(field(&fields, "csrf"), &expected) {
         return again(StatusCode::FORBIDDEN, &expected, EXPIRED);
     }
+    // Before any check of the password (so not counted as a failed sign-in): a user name or a
+    // password given twice signed in with the first.
+    if let Some(name) = super::forms::repeated_field(&fields) {
+        return again(StatusCode::BAD_REQUEST, &expected, &super::forms::repeated_field_text(name));
+    }
     // A NUL is refused at its field, before any check of the password (so not counted as a failed
     // sign-in): no account has one, and a NUL dropped would check another password than was typed.
     let nul = nul_problems(&fields, INPUTS);
