@@ -382,6 +382,20 @@ async fn the_wizard_refuses_what_the_api_refuses_in_words() {
     let owner = app.mint(&partner, &["AdminAgent"], false).await;
     assert_eq!(app.get_json("/v1/customers", &owner).await["totalCount"], 0, "nothing was stored");
 
+    // A step the wizard does not have is refused, not read as Next: Review.
+    for step in ["bogus", "Submit"] {
+        let r = wizard_step(&user, &state, &wizard("dashstep", None), step).await;
+        assert_eq!(r.status(), 400, "{step}");
+        assert!(r.text().await.unwrap().contains("which Add customer does not have"), "{step}");
+    }
+    // A Submit that sends another form than the one reviewed shows that form's Review: what is
+    // submitted is what Review showed.
+    let reviewed = wizard_step(&user, &state, &wizard("dashreviewed", None), "review").await;
+    assert_eq!(reviewed.status(), 200);
+    let changed = wizard_step(&user, &state, &wizard("dashchanged", None), "submit").await.text().await.unwrap();
+    assert!(changed.contains("dashchanged") && !changed.contains("<h1>Confirmation</h1>"), "{changed}");
+    assert_eq!(app.get_json("/v1/customers", &owner).await["totalCount"], 0, "nothing was submitted");
+
     let mut bad_date = wizard("dashbaddate", Some("10/02/2025"));
     bad_date.push(("accepterEmail", "not-an-email".into()));
     let page = wizard_step(&user, &state, &bad_date, "review").await.text().await.unwrap();

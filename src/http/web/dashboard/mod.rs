@@ -446,15 +446,37 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
             "This form has no submission id. Start again from Add customer.",
         );
     };
+    // The buttons' steps; none (a form sent by a script, or Enter in a field) is Next: Review.
     let step = field(&fields, "step").unwrap_or("review").to_string();
+    if !WIZARD_STEPS.contains(&step.as_str()) {
+        return site_message(
+            &SITE,
+            Some(&signed_in.chrome(Some(HOME))),
+            StatusCode::BAD_REQUEST,
+            "Form not valid",
+            &format!(
+                "This form asks for the step '{step}', which Add customer does not have (review, submit or edit). \
+                 Go back to the form and use its buttons."
+            ),
+        );
+    }
     as_partner(&ctx, &signed_in, async {
         match step.as_str() {
             "edit" => see_other(wizard_url(&submission, "")),
             "submit" => {
-                // The form kept at Next: Review; a client that skips the Review sends it whole.
+                // The form kept at Next: Review; a client that skips the Review sends it whole. A
+                // Submit that sends another form than the one reviewed has it reviewed first: what is
+                // submitted is always what Review showed.
+                let sent = customer_form(&fields);
                 let form = match board::draft(&ctx, &signed_in, &submission).await {
-                    Ok(Some(form)) => form,
-                    Ok(None) => customer_form(&fields),
+                    Ok(Some(kept)) if sent == CustomerForm::default() || sent == kept => kept,
+                    Ok(Some(_)) => {
+                        return match board::save_draft(&ctx, &signed_in, &submission, &sent).await {
+                            Ok(()) => see_other(wizard_url(&submission, "review")),
+                            Err(e) => failed(&signed_in, &e),
+                        }
+                    }
+                    Ok(None) => sent,
                     Err(e) => return failed(&signed_in, &e),
                 };
                 match board::submit_new_customer(&ctx, &signed_in, &submission, &form).await {
@@ -493,6 +515,9 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
     })
     .await
 }
+
+/// The steps of the Add customer wizard's buttons.
+const WIZARD_STEPS: [&str; 3] = ["review", "submit", "edit"];
 
 /// The signed-in user, allowed to add customers, and the submission id of a wizard's address.
 async fn wizard_page(
