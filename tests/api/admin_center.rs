@@ -412,6 +412,9 @@ async fn an_invitation_whose_dap_is_not_true_or_false_or_given_twice_is_not_vali
         assert!(page.contains("Invitation not valid") && page.contains("true or false"), "{dap}: {page}");
         assert!(!page.contains("action=\"/AdminPortal/Invitation/Accept\""), "nothing to accept: {page}");
     }
+    // The site's short address keeps the invitation's query.
+    let short = v.get(&link("&DAP=true").replace("/AdminPortal/Home", "/AdminPortal")).await;
+    assert_eq!(location(&short), link("&DAP=true"), "the invitation, not the plain Home page");
     // Its letter case and an absent DAP keep their meaning.
     let csrf = csrf_of(&v.get(&link("&DAP=TRUE")).await.text().await.unwrap());
     let page = v.get(&link("")).await.text().await.unwrap();

@@ -557,6 +557,9 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
     let next = crate::customer_lists::pager_link(&first, "next").expect("a next page");
     let second = user.page(&next).await;
     assert!(second.contains("dashlist22") && !second.contains("dashlist00.onmicrosoft.com"));
+    // The site's short addresses keep their query: the search is still the search.
+    let short = user.get("/dashboard?q=DASHLIST07").await;
+    assert_eq!(location(&short), "/dashboard/customers?q=DASHLIST07");
     let found = user.page("/dashboard/customers?q=DASHLIST07").await;
     assert!(found.contains("dashlist07") && !found.contains("dashlist08") && !found.contains("Next page"));
     let inside = user.page("/dashboard/customers?q=LIST07").await;
@@ -580,7 +583,14 @@ async fn customers_are_searched_and_paged_and_unknown_pages_are_html() {
     let shown = user.page("/dashboard/customers?page=99999999999999999999").await;
     assert!(shown.contains("dashlist00") && shown.contains("Next page"), "page=: the first page");
     let both = format!("{next}&before=0.a");
-    for unreadable in ["/dashboard/customers?after=x", "/dashboard/customers?before=99999999999999999999.a", &both] {
+    let after_twice = format!("{next}&AFTER=zzzz");
+    for unreadable in [
+        "/dashboard/customers?after=x",
+        "/dashboard/customers?before=99999999999999999999.a",
+        &both,
+        &after_twice,
+        "/dashboard/customers?q=dash&q=zzz",
+    ] {
         let r = user.get(unreadable).await;
         assert_eq!(r.status(), 400, "{unreadable}");
         let page = r.text().await.unwrap();

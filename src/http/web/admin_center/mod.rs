@@ -22,7 +22,7 @@ use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter}
 use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
-use crate::http::web::kit::page::site_page;
+use crate::http::web::kit::page::{site_page, to_home_keeping_query};
 use crate::http::web::kit::refusal::{Refusal, Wording};
 use crate::http::web::kit::session::{self, signed_in, signed_in_form, SiteSession};
 use crate::http::web::kit::sign_in;
@@ -78,7 +78,7 @@ const NAV: &[NavLink] = &[
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/AdminPortal", get(|| async { Redirect::to(HOME) }))
+        .route("/AdminPortal", get(|uri: Uri| async move { to_home_keeping_query(HOME, &uri) }))
         .route(HOME, get(home))
         .route(SITE.sign_in, get(sign_in::form::<Admin>).post(sign_in::submit::<Admin>))
         .route(SITE.sign_out, post(session::sign_out::<Admin>))

@@ -26,7 +26,7 @@ use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter}
 use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
-use crate::http::web::kit::page::site_page;
+use crate::http::web::kit::page::{site_page, to_home_keeping_query};
 use crate::http::web::kit::refusal::{Refusal, Wording};
 use crate::http::web::kit::session::{self, signed_in, signed_in_form, SiteSession};
 use crate::http::web::kit::sign_in;
@@ -139,8 +139,8 @@ const NAV: &[NavLink] =
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/dashboard", get(|| async { Redirect::to(HOME) }))
-        .route("/dashboard/home", get(|| async { Redirect::to(HOME) }))
+        .route("/dashboard", get(|uri: Uri| async move { to_home_keeping_query(HOME, &uri) }))
+        .route("/dashboard/home", get(|uri: Uri| async move { to_home_keeping_query(HOME, &uri) }))
         .route(SITE.sign_in, get(sign_in::form::<SignedIn>).post(sign_in::submit::<SignedIn>))
         .route("/dashboard/signin/link", get(sign_in_with_link))
         .route(SITE.sign_out, post(session::sign_out::<SignedIn>))
@@ -290,6 +290,14 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
         Ok(s) => s,
         Err(r) => return r,
     };
+    // The page's own parameters, each once: `q=Wiz&q=zzz` searched for the first.
+    let own = query.names().filter(|n| ["q", "after", "before"].iter().any(|p| p.eq_ignore_ascii_case(n)));
+    if let Some(UnreadParameter::Repeated(name)) = unread_parameter(own, &["q", "after", "before"]) {
+        return page_link_not_valid(
+            &signed_in,
+            &format!("The link gives {name} more than once, and which one you meant cannot be told. Go to the first page of your customers, and search or page on from there."),
+        );
+    }
     let search = query.get("q").unwrap_or_default().to_string();
     // A page is found by position: after the last customer of the page before it, or before the
     // first of the page after it. A link whose position cannot be read, or that gives both, names

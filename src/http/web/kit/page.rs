@@ -108,3 +108,13 @@ mod tests {
         }
     }
 }
+
+/// A site's short address (`/AdminPortal`, `/dashboard`) sends to its home page with the query it
+/// was given: `/AdminPortal?invType=ResellerRelationship&…` is still the invitation, and
+/// `/dashboard?q=…` still the search.
+pub fn to_home_keeping_query(home: &'static str, uri: &axum::http::Uri) -> axum::response::Redirect {
+    match uri.query().filter(|q| !q.is_empty()) {
+        Some(query) => axum::response::Redirect::to(&format!("{home}?{query}")),
+        None => axum::response::Redirect::to(home),
+    }
+}
