@@ -195,6 +195,21 @@ async fn customer_signs_in_and_accepts_the_agreement_directly() {
     assert_eq!(list["items"][0]["userId"], Value::Null);
     let outbox: Value = app.control_json(Method::GET, "/_emulator/outbox?includePending=true", None).await;
     assert_eq!(outbox["totalCount"], 0, "no notification for a direct acceptance");
+
+    // A second acceptance (the form of a page opened before the first) is refused, and the page
+    // says why rather than only showing the first acceptance.
+    let second = [
+        ("csrf", csrf.as_str()),
+        ("firstName", "Eve"),
+        ("lastName", "Other"),
+        ("email", "eve@x.example"),
+        ("accept", "true"),
+    ];
+    let r = v.post_refused("/AdminPortal/Agreement/Accept", &second).await;
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("There is a problem") && page.contains("already accepted"), "{page}");
+    assert!(!page.contains("Eve Other"), "Eve is not recorded: {page}");
 }
 
 #[tokio::test]

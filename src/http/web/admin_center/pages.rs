@@ -82,6 +82,9 @@ pub fn agreement(page: &AgreementPage) -> Content {
         html! {
             div.card {
                 h1 { "Microsoft Customer Agreement" }
+                // A refused form says why, also once the agreement is accepted (a second acceptance
+                // sent from a page opened before the first: "already accepted").
+                @if page.view.direct.is_some() { (page.errors.summary()) }
                 p { "Organization: " strong { (page.customer.company_name) } " (" (page.customer.domain) ")" }
                 p { a href=(page.view.document_uri) target="_blank" rel="noopener" { "Read the Microsoft Customer Agreement" } " (opens in a new tab)" }
                 @if let Some(direct) = &page.view.direct {
