@@ -73,6 +73,16 @@ pub fn site_page(status: StatusCode, chrome: &Chrome, content: Content) -> Respo
     respond(status, Policy::Site, layout::full(chrome, content))
 }
 
+/// A site's short address (`/AdminPortal`, `/dashboard`) sends to its home page with the query it
+/// was given: `/AdminPortal?invType=ResellerRelationship&…` is still the invitation, and
+/// `/dashboard?q=…` still the search.
+pub fn to_home_keeping_query(home: &'static str, uri: &axum::http::Uri) -> axum::response::Redirect {
+    match uri.query().filter(|q| !q.is_empty()) {
+        Some(query) => axum::response::Redirect::to(&format!("{home}?{query}")),
+        None => axum::response::Redirect::to(home),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,15 +116,5 @@ mod tests {
             // The layout's empty icon (`data:,`) is an image the policy allows.
             assert!(csp.contains("img-src") && csp.contains(" data:;"), "{csp}");
         }
-    }
-}
-
-/// A site's short address (`/AdminPortal`, `/dashboard`) sends to its home page with the query it
-/// was given: `/AdminPortal?invType=ResellerRelationship&…` is still the invitation, and
-/// `/dashboard?q=…` still the search.
-pub fn to_home_keeping_query(home: &'static str, uri: &axum::http::Uri) -> axum::response::Redirect {
-    match uri.query().filter(|q| !q.is_empty()) {
-        Some(query) => axum::response::Redirect::to(&format!("{home}?{query}")),
-        None => axum::response::Redirect::to(home),
     }
 }
