@@ -522,7 +522,7 @@ async fn the_page_keeps_the_attestations_country_and_stores_the_language_and_tem
     assert_eq!(read["status"], "pending");
     // a form with a field twice (`accept` false, then true): which was meant cannot be told
     let mut twice = ticked_form(&en);
-    twice.insert(0, ("accept".into(), "false".into()));
+    twice.insert(0, ("accept", "false".into()));
     let r = post_form(app, &twice).await;
     assert_eq!(r.status(), 400);
     let (message, _) = posted(&r.text().await.unwrap());
