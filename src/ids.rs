@@ -29,11 +29,14 @@ pub enum IdKind {
     TokenSubject,
     /// Request and correlation ids and correlation vectors of requests that sent none.
     Request,
-    /// Client ids of app registrations, and their secrets.
+    /// Client ids of app registrations.
     AppRegistration,
-    /// Object ids of partner users, and the passwords chosen for them.
+    /// Object ids of partner users (their passwords, like customers', come from `Password`).
     PartnerUser,
     Cart,
+    /// The client secrets of app registrations (a stream of their own, last, so that no other
+    /// stream's values moved when secrets joined the seeded streams).
+    AppSecret,
 }
 
 impl IdKind {

@@ -44,7 +44,7 @@ pub async fn create_app(
     // A credential like a customer's first password: drawn from the seeded stream in deterministic
     // mode (the same secret run to run), from a generator seeded by the operating system otherwise.
     let client_id = ctx.ids.guid(IdKind::AppRegistration);
-    let client_secret = ctx.ids.token(IdKind::AppRegistration, CLIENT_SECRET_LENGTH);
+    let client_secret = ctx.ids.token(IdKind::AppSecret, CLIENT_SECRET_LENGTH);
     let app = AppRegistration {
         client_id,
         partner_tenant_id: partner.tenant_id,
