@@ -32,16 +32,12 @@ pub fn nul_problems(fields: &[(String, String)], inputs: &[(&str, &str)]) -> Vec
         .collect()
 }
 
-/// The first value of field `name`.
 /// The first field a form sent more than once (`firstName=Ana&firstName=Eve`): which value was
 /// meant cannot be told, and reading the first would take one without a word. None when each
-/// came once. The pages' own forms never send a field twice.
+/// came once. The pages' own forms never send a field twice. One pass, whatever the form's size.
 pub fn repeated_field(fields: &[(String, String)]) -> Option<&str> {
-    fields
-        .iter()
-        .enumerate()
-        .find(|(i, (name, _))| fields[..*i].iter().any(|(k, _)| k == name))
-        .map(|(_, (k, _))| k.as_str())
+    let mut seen = std::collections::HashSet::with_capacity(fields.len());
+    fields.iter().map(|(name, _)| name.as_str()).find(|name| !seen.insert(*name))
 }
 
 /// The words of a page that refuses a form with a field sent twice.
@@ -52,6 +48,7 @@ pub fn repeated_field_text(name: &str) -> String {
     )
 }
 
+/// The first value of field `name`.
 pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
