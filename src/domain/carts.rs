@@ -16,7 +16,7 @@ use super::billing::{
     billing_cycle, cycle_fits_term, provisioning_context_problem, term, ProvisioningContext, CYCLES, MAX_ENTRIES,
     MAX_TEXT_LEN, TERM_NAMES,
 };
-use super::orders::{LineItem, MAX_QUANTITY};
+use super::orders::{LineItem, MAX_ADDITIONAL_PARTNERS, MAX_QUANTITY};
 
 /// A cart expires this long after its creation [doc], by the emulator clock.
 pub fn lifetime() -> Duration {
@@ -291,6 +291,21 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
     if participants.iter().flat_map(|p| [&p.key, &p.value]).any(|t| t.chars().count() > MAX_TEXT_LEN) {
         problem("participants", format!("keys and values must be at most {MAX_TEXT_LEN} characters"));
     }
+    // The participants that become the order's partners of record, as the order's own rules have
+    // them: one reseller, at most MAX_ADDITIONAL_PARTNERS others, none blank.
+    let of_key = |key: &'static str| participants.iter().filter(move |p| p.key.eq_ignore_ascii_case(key));
+    if of_key(RESELLER_PARTICIPANT).count() > 1 {
+        problem(
+            "participants",
+            format!("names more than one {RESELLER_PARTICIPANT}: an order has one partner of record"),
+        );
+    }
+    if of_key(ADDITIONAL_RESELLER_PARTICIPANT).count() > MAX_ADDITIONAL_PARTNERS {
+        problem("participants", format!("names at most {MAX_ADDITIONAL_PARTNERS} {ADDITIONAL_RESELLER_PARTICIPANT}"));
+    }
+    if of_key(RESELLER_PARTICIPANT).chain(of_key(ADDITIONAL_RESELLER_PARTICIPANT)).any(|p| p.value.trim().is_empty()) {
+        problem("participants", "a partner of record's value is a partner id, not blank".to_string());
+    }
     if let Some(p) = item.provisioning_context.as_ref().and_then(provisioning_context_problem) {
         problem("provisioningContext", p);
     }
@@ -375,6 +390,24 @@ mod tests {
         assert_eq!(
             validate_line_items(Some(&many)).unwrap_err(),
             [format!("lineItems: at most {MAX_LINE_ITEMS} line items")]
+        );
+        // The partners of record an order would get: one reseller, at most ten others, none blank.
+        let participant = |key: &str, value: &str| Participant { key: key.into(), value: value.into() };
+        let mut two = item(ITEM, "monthly", "P1M");
+        two.participants =
+            Some(vec![participant("transaction_reseller", "1"), participant("Transaction_Reseller", "2")]);
+        let mut blank = item(ITEM, "monthly", "P1M");
+        blank.participants = Some(vec![participant("additional_transaction_reseller", " ")]);
+        let mut eleven = item(ITEM, "monthly", "P1M");
+        eleven.participants =
+            Some((0..11).map(|n| participant("additional_transaction_reseller", &n.to_string())).collect());
+        assert_eq!(
+            validate_line_items(Some(&[two, blank, eleven])).unwrap_err(),
+            [
+                "lineItems[0].participants: names more than one transaction_reseller: an order has one partner of record",
+                "lineItems[1].participants: a partner of record's value is a partner id, not blank",
+                "lineItems[2].participants: names at most 10 additional_transaction_reseller",
+            ]
         );
     }
 
