@@ -381,6 +381,11 @@ async fn the_wizard_refuses_what_the_api_refuses_in_words() {
     }
     let owner = app.mint(&partner, &["AdminAgent"], false).await;
     assert_eq!(app.get_json("/v1/customers", &owner).await["totalCount"], 0, "nothing was stored");
+    // One of the list's, with spaces around it, is that language.
+    let mut spaced = wizard("dashspaced", None);
+    spaced.retain(|(k, _)| *k != "language");
+    spaced.push(("language", " de ".into()));
+    assert_eq!(wizard_step(&user, &state, &spaced, "review").await.status(), 200);
 
     // A step the wizard does not have is refused, not read as Next: Review.
     for step in ["bogus", "Submit"] {

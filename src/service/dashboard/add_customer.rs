@@ -102,7 +102,7 @@ impl CustomerForm {
             billing_profile: Some(BillingProfile {
                 email: text(&self.email),
                 culture: culture_of(self.language.trim()).map(str::to_string),
-                language: text(&self.language),
+                language: text(self.language.trim()),
                 company_name: text(&self.company_name),
                 first_name: None,
                 last_name: None,

@@ -478,12 +478,7 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                 let sent = customer_form(&fields);
                 let form = match board::draft(&ctx, &signed_in, &submission).await {
                     Ok(Some(kept)) if sent == CustomerForm::default() || sent == kept => kept,
-                    Ok(Some(_)) => {
-                        return match board::save_draft(&ctx, &signed_in, &submission, &sent).await {
-                            Ok(()) => see_other(wizard_url(&submission, "review")),
-                            Err(e) => failed(&signed_in, &e),
-                        }
-                    }
+                    Ok(Some(_)) => return to_review(&ctx, &signed_in, &submission, &sent).await,
                     Ok(None) => sent,
                     Err(e) => return failed(&signed_in, &e),
                 };
@@ -504,24 +499,26 @@ async fn new_customer_step(State(ctx): State<AppState>, headers: HeaderMap, body
                     Err(e) => failed(&signed_in, &e),
                 }
             }
-            _ => {
-                let form = customer_form(&fields);
-                // A form already submitted with these values shows its Confirmation; edited after
-                // its Submit (Back past the Confirmation), it is a new customer under a new id.
-                let submission = match board::earlier_submission(&ctx, &signed_in, &submission, &form).await {
-                    Ok(EarlierSubmission::Same(_)) => return see_other(wizard_url(&submission, "confirmation")),
-                    Ok(EarlierSubmission::None) => submission,
-                    Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
-                    Err(e) => return failed(&signed_in, &e),
-                };
-                match board::save_draft(&ctx, &signed_in, &submission, &form).await {
-                    Ok(()) => see_other(wizard_url(&submission, "review")),
-                    Err(e) => failed(&signed_in, &e),
-                }
-            }
+            _ => to_review(&ctx, &signed_in, &submission, &customer_form(&fields)).await,
         }
     })
     .await
+}
+
+/// Next: Review of `form`: kept under the submission id, and shown by the Review page. A form
+/// already submitted with these values shows its Confirmation; edited after its Submit (Back past
+/// the Confirmation, or another form sent with Submit), it is a new customer under a new id.
+async fn to_review(ctx: &AppContext, signed_in: &SignedIn, submission: &str, form: &CustomerForm) -> Response {
+    let submission = match board::earlier_submission(ctx, signed_in, submission, form).await {
+        Ok(EarlierSubmission::Same(_)) => return see_other(wizard_url(submission, "confirmation")),
+        Ok(EarlierSubmission::None) => submission.to_string(),
+        Ok(EarlierSubmission::OtherValues) => ctx.ids.secret(32),
+        Err(e) => return failed(signed_in, &e),
+    };
+    match board::save_draft(ctx, signed_in, &submission, form).await {
+        Ok(()) => see_other(wizard_url(&submission, "review")),
+        Err(e) => failed(signed_in, &e),
+    }
 }
 
 /// The steps of the Add customer wizard's buttons.
