@@ -246,8 +246,9 @@ struct Invitation<'a> {
 /// The parameters an invitation link names, each once.
 const INVITATION_PARAMETERS: [&str; 4] = ["invType", "partnerId", "msppId", "DAP"];
 
-/// The first of the invitation's own parameters that `names` (a link's, or its form's) gives more
-/// than once: which value the partner meant cannot be told.
+/// The first of the invitation's own parameters that a link's `names` give more than once, in any
+/// letter case: which value the partner meant cannot be told. (Its form's fields, each once, are
+/// every form's rule: `kit::forms::repeated_field`.)
 fn repeated_invitation_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let own = names.filter(|name| INVITATION_PARAMETERS.iter().any(|p| p.eq_ignore_ascii_case(name)));
     match unread_parameter(own, &INVITATION_PARAMETERS) {
@@ -346,9 +347,6 @@ async fn accept_invitation_form(State(ctx): State<AppState>, headers: HeaderMap,
         Ok(admin) => admin,
         Err(refused) => return refused,
     };
-    if let Some(name) = repeated_invitation_parameter(fields.iter().map(|(name, _)| name.as_str())) {
-        return invitation_not_valid(&admin, &given_twice(name));
-    }
     let delegated_admin = match asked {
         Ok(asked) => asked,
         Err(dap) => return invitation_not_valid(&admin, &not_true_or_false(&dap)),
