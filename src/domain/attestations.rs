@@ -117,16 +117,19 @@ pub fn validate_attestation(input: &AttestationInput) -> Result<ValidAttestation
     if country.is_none() {
         problems.push("country: is required (an ISO 3166-1 alpha-2 code, e.g. US)".to_string());
     }
-    match language {
-        None => problems.push("language: is required (e.g. en-US)".to_string()),
-        // A language the country does not offer falls back to en-US; text that can be no language
-        // at all is a mistake to be told of, not an agreement in English.
-        Some(l) if !super::locales::is_language_tag(l, false) => {
-            problems.push(format!("language: '{l}' is not a language (a language tag such as de-DE)"))
+    // A language the country does not offer falls back to en-US; text that can be no language at
+    // all is a mistake to be told of, not an agreement in English.
+    let language = match language {
+        None => {
+            problems.push("language: is required (e.g. en-US)".to_string());
+            None
         }
-        Some(_) => {}
-    }
-    let language = language.filter(|l| super::locales::is_language_tag(l, false));
+        Some(l) if !super::locales::is_language_tag(l, false) => {
+            problems.push(format!("language: '{l}' is not a language (a language tag such as de-DE)"));
+            None
+        }
+        tag => tag,
+    };
     let locale = match (country, language) {
         (Some(c), Some(l)) => resolve_document_locale(Some(c), Some(l))
             .map_err(|LocaleError::UnknownCountry(c)| {

@@ -152,6 +152,7 @@ pub fn resolve_document_locale(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_culture_is_a_language_and_a_region_and_a_language_may_go_without() {
@@ -169,8 +170,6 @@ mod tests {
             assert!(!is_language_tag(nonsense, true), "{nonsense}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn countries_sort_by_english_name_with_accents_folded() {

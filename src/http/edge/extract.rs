@@ -260,6 +260,16 @@ impl QueryParams {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 
+    /// The first of `own` (a page's own parameters) that the query gives more than once, in any
+    /// letter case, as the query spells it; other parameters are not looked at.
+    pub fn repeated<'a>(&'a self, own: &[&str]) -> Option<&'a str> {
+        let given = self.names().filter(|name| own.iter().any(|p| p.eq_ignore_ascii_case(name)));
+        match unread_parameter(given, own) {
+            Some(UnreadParameter::Repeated(name)) => Some(name),
+            _ => None,
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }

@@ -18,7 +18,7 @@ use crate::domain::contact::ContactInput;
 use crate::domain::customers::Customer;
 use crate::domain::ids::PartnerId;
 use crate::domain::partners::{delegated_admin_asked, NotTrueOrFalse};
-use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter};
+use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, nul_problems, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
@@ -198,7 +198,7 @@ async fn home(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, query: 
         Err(failed) => return failed,
     };
     // Before `invType` is read: `invType=Other&invType=ResellerRelationship` is no invitation to pass over.
-    if let Some(name) = repeated_invitation_parameter(query.names()) {
+    if let Some(name) = query.repeated(&INVITATION_PARAMETERS) {
         return invitation_not_valid(&admin, &given_twice(name));
     }
     if query.get("invType").is_some_and(|t| t.eq_ignore_ascii_case("ResellerRelationship")) {
@@ -243,19 +243,10 @@ struct Invitation<'a> {
     delegated_admin: bool,
 }
 
-/// The parameters an invitation link names, each once.
+/// The parameters an invitation link names, each once: one given twice, in any letter case, leaves
+/// what the partner meant untold. (Its form's fields, each once, are every form's rule:
+/// `kit::forms::repeated_field`.)
 const INVITATION_PARAMETERS: [&str; 4] = ["invType", "partnerId", "msppId", "DAP"];
-
-/// The first of the invitation's own parameters that a link's `names` give more than once, in any
-/// letter case: which value the partner meant cannot be told. (Its form's fields, each once, are
-/// every form's rule: `kit::forms::repeated_field`.)
-fn repeated_invitation_parameter<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let own = names.filter(|name| INVITATION_PARAMETERS.iter().any(|p| p.eq_ignore_ascii_case(name)));
-    match unread_parameter(own, &INVITATION_PARAMETERS) {
-        Some(UnreadParameter::Repeated(name)) => Some(name),
-        _ => None,
-    }
-}
 
 fn given_twice(name: &str) -> String {
     format!("it gives {name} more than once, and which one the partner meant cannot be told")

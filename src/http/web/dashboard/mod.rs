@@ -22,7 +22,7 @@ use crate::domain::ids::CustomerId;
 use crate::domain::orders::McaStanding;
 use crate::domain::paging::{Keyset, Position};
 use crate::domain::partners::{delegated_admin_asked, NotTrueOrFalse};
-use crate::http::edge::extract::{unread_parameter, QueryParams, UnreadParameter};
+use crate::http::edge::extract::QueryParams;
 use crate::http::web::kit::forms::{field, form_fields, FieldProblem, FormErrors, RefusedForm};
 use crate::http::web::kit::layout::{Account, Brand, Chrome, Content, NavLink};
 use crate::http::web::kit::message::{error_page, site_message};
@@ -291,8 +291,7 @@ async fn customers(State(ctx): State<AppState>, headers: HeaderMap, uri: Uri, qu
         Err(r) => return r,
     };
     // The page's own parameters, each once: `q=Wiz&q=zzz` searched for the first.
-    let own = query.names().filter(|n| ["q", "after", "before"].iter().any(|p| p.eq_ignore_ascii_case(n)));
-    if let Some(UnreadParameter::Repeated(name)) = unread_parameter(own, &["q", "after", "before"]) {
+    if let Some(name) = query.repeated(&["q", "after", "before"]) {
         return page_link_not_valid(
             &signed_in,
             &format!("The link gives {name} more than once, and which one you meant cannot be told. Go to the first page of your customers, and search or page on from there."),
@@ -831,8 +830,7 @@ async fn relationship_request(
         return needs_role(&signed_in, "Requesting a reseller relationship", "Admin agent or Sales agent");
     }
     let edited = query.get("emailText").filter(|t| !t.trim().is_empty());
-    let dap = query.names().filter(|name| name.eq_ignore_ascii_case("dap"));
-    if let Some(UnreadParameter::Repeated(_)) = unread_parameter(dap, &["dap"]) {
+    if query.repeated(&["dap"]).is_some() {
         let problem = "Include delegated administration privileges: dap is given more than once, and which one you \
                        meant cannot be told. Tick the box to include them or leave it clear, then select Update the link.";
         return dap_refused(&ctx, &signed_in, problem, edited).await;
