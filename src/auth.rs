@@ -53,6 +53,16 @@ impl Claims {
     }
 }
 
+/// Entra's `amr` of a token: none for an app, `pwd` for a user's password, and `mfa` beside it
+/// when the sign-in did multi-factor authentication.
+pub fn authentication_methods(app_only: bool, mfa: bool) -> Vec<String> {
+    match (app_only, mfa) {
+        (true, _) => vec![],
+        (false, true) => vec!["pwd".into(), "mfa".into()],
+        (false, false) => vec!["pwd".into()],
+    }
+}
+
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -274,8 +284,8 @@ pub fn mint_id_token(keys: &TokenKeys, claims: &IdTokenClaims) -> String {
 /// access token.
 const REFRESH_AUDIENCE: &str = "urn:partner-center-emulator:refresh-token";
 
-/// What a refresh token of the emulated sign-in service holds: the user, the app it was issued to
-/// and when it expires by the emulator clock.
+/// What a refresh token of the emulated sign-in service holds: the user, the app it was issued to,
+/// how the user signed in and when it expires by the emulator clock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshClaims {
     pub aud: String,
@@ -288,25 +298,42 @@ pub struct RefreshClaims {
     pub exp: i64,
     /// Makes every refresh token distinct.
     pub jti: String,
+    /// How the user signed in (`pwd`, and `mfa` when the sign-in did MFA): a refresh keeps it, as
+    /// Entra's refresh tokens keep the sign-in's authentication. Absent in a token issued before
+    /// the emulator recorded it: a password-only sign-in, which is all those could be.
+    #[serde(default)]
+    pub amr: Vec<String>,
 }
 
-pub fn mint_refresh(
-    keys: &TokenKeys,
-    user_id: &str,
-    tenant_id: &str,
-    client_id: &str,
-    iat: i64,
-    exp: i64,
-    jti: &str,
-) -> String {
+impl RefreshClaims {
+    /// Whether the sign-in that left this token did MFA.
+    pub fn mfa(&self) -> bool {
+        self.amr.iter().any(|m| m == "mfa")
+    }
+}
+
+/// Whom a refresh token is for and what it holds; `mint_refresh` signs it.
+pub struct RefreshGrant<'a> {
+    pub user_id: &'a str,
+    pub tenant_id: &'a str,
+    pub client_id: &'a str,
+    /// Whether the sign-in did MFA.
+    pub mfa: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub unique_id: &'a str,
+}
+
+pub fn mint_refresh(keys: &TokenKeys, grant: RefreshGrant<'_>) -> String {
     let claims = RefreshClaims {
         aud: REFRESH_AUDIENCE.into(),
-        sub: user_id.into(),
-        tid: tenant_id.into(),
-        azp: client_id.into(),
-        iat,
-        exp,
-        jti: jti.into(),
+        sub: grant.user_id.into(),
+        tid: grant.tenant_id.into(),
+        azp: grant.client_id.into(),
+        iat: grant.issued_at,
+        exp: grant.expires_at,
+        jti: grant.unique_id.into(),
+        amr: authentication_methods(false, grant.mfa),
     };
     encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).expect("HS256 encoding of plain claims cannot fail")
 }

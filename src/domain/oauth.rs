@@ -40,6 +40,9 @@ pub enum OAuthRefusal {
     /// Wrong user name or password (an unknown user name too: the answer reveals no account).
     InvalidCredentials,
     LockedOut,
+    /// The right password of a user who must do multi-factor authentication, which the password
+    /// grant cannot do: Entra ID sends such a user to an interactive sign-in.
+    MfaRequired,
     /// A refresh token that was not issued here, was altered, or whose user is gone.
     InvalidRefreshToken,
     RefreshTokenExpired,
@@ -70,6 +73,9 @@ pub struct Refusal {
     pub unauthorized_client: bool,
     pub code: u32,
     pub message: String,
+    /// Entra's `suberror`, which tells a library what the user must do (`basic_action`: sign in
+    /// interactively).
+    pub suberror: Option<&'static str>,
 }
 
 impl OAuthRefusal {
@@ -137,6 +143,11 @@ impl OAuthRefusal {
                 ("invalid_grant", 50126, "Error validating credentials due to invalid username or password.".into())
             }
             Self::LockedOut => ("invalid_grant", 50053, LOCKED_OUT.into()),
+            Self::MfaRequired => (
+                "invalid_grant",
+                50076,
+                format!("Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{PARTNER_CENTER_RESOURCE}'. The password grant cannot do multi-factor authentication: sign this user in interactively, or refresh the token such a sign-in left (the emulator's control plane issues one: POST /_emulator/partners/{{tenantId}}/users/{{userId}}/refresh-tokens)."),
+            ),
             Self::InvalidRefreshToken => ("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.".into()),
             Self::RefreshTokenExpired => (
                 "invalid_grant",
@@ -174,7 +185,8 @@ impl OAuthRefusal {
                 "Client assertion failed signature validation. The emulator's applications sign in with their client secret ('client_secret' in the body or an Authorization: Basic header); certificates and federated credentials ('client_assertion', 'client_assertion_type') are not supported.".into(),
             ),
         };
-        Refusal { error, unauthorized_client: error == "invalid_client", code, message }
+        let suberror = matches!(self, Self::MfaRequired).then_some("basic_action");
+        Refusal { error, unauthorized_client: error == "invalid_client", code, message, suberror }
     }
 }
 

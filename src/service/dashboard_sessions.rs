@@ -5,9 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::error::{ServiceError, ServiceResult};
-use super::identities::user_by_password;
-use super::partners::get_partner;
+use super::error::ServiceResult;
+use super::identities::{user_by_password, user_of_partner};
 use super::sign_in::{forget_expired_sign_ins, sign_in, SignIn};
 use super::web_sessions::{self, session_key, Signer, WebSession};
 use crate::app::AppContext;
@@ -83,13 +82,7 @@ pub async fn issue_sign_in_link(
     partner_tenant_id: &PartnerId,
     user_id: &UserId,
 ) -> ServiceResult<IssuedLink> {
-    let partner = get_partner(ctx, partner_tenant_id).await?;
-    let user = ctx
-        .store
-        .partner_user(user_id.as_str())
-        .await?
-        .filter(|u| u.partner_tenant_id == partner.tenant_id)
-        .ok_or_else(|| ServiceError::UserNotFound(user_id.to_string()))?;
+    let (_, user) = user_of_partner(ctx, partner_tenant_id, user_id).await?;
     forget_expired_sign_ins(ctx).await;
     let token = ctx.ids.secret(40);
     let link = SignInLink {

@@ -9,7 +9,7 @@ use crate::app::AppContext;
 use crate::domain::identities::{
     check_new_user, development, normalize_user_name, secret_hash, AppRegistration, PartnerUser, MAX_DISPLAY_NAME,
 };
-use crate::domain::ids::PartnerId;
+use crate::domain::ids::{PartnerId, UserId};
 use crate::domain::partners::{Partner, PartnerType};
 use crate::domain::permissions::Role;
 use crate::domain::text::has_control_character;
@@ -135,6 +135,23 @@ pub async fn user_by_password(
     })
     .await;
     Ok(user.filter(|_| matches))
+}
+
+/// The user `user_id` of the partner `partner_tenant_id` (the control plane's routes under a user):
+/// the partner must exist (`PartnerNotFound`) and the user be one of its own (`UserNotFound`).
+pub async fn user_of_partner(
+    ctx: &AppContext,
+    partner_tenant_id: &PartnerId,
+    user_id: &UserId,
+) -> ServiceResult<(Partner, PartnerUser)> {
+    let partner = get_partner(ctx, partner_tenant_id).await?;
+    let user = ctx
+        .store
+        .partner_user(user_id.as_str())
+        .await?
+        .filter(|u| u.partner_tenant_id == partner.tenant_id)
+        .ok_or_else(|| ServiceError::UserNotFound(user_id.to_string()))?;
+    Ok((partner, user))
 }
 
 /// `GET /_emulator/partners/{tenantId}/applications`

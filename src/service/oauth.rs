@@ -4,7 +4,7 @@
 //! tokens for a partner user, whose sign-in the lockout guards as every password sign-in.
 
 use super::error::{ServiceError, ServiceResult};
-use super::identities::user_by_password;
+use super::identities::{user_by_password, user_of_partner};
 use super::sign_in::{sign_in, SignIn};
 use super::tokens::{access_claims, AccessGrant};
 use crate::app::AppContext;
@@ -12,7 +12,7 @@ use crate::auth;
 use crate::auth::IdTokenClaims;
 use crate::clock;
 use crate::domain::identities::{secret_matches, AppRegistration, PartnerUser};
-use crate::domain::ids::{ClientId, PartnerId};
+use crate::domain::ids::{ClientId, PartnerId, UserId};
 use crate::domain::oauth::{
     combines_default_with_permissions, is_client_credentials_scope, is_partner_center_resource,
     scope_asks_for_partner_center, v1_issuer, v2_issuer, OAuthRefusal, OidcScopes,
@@ -245,7 +245,12 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                     return Err(OAuthRefusal::UserNotInTenant { tenant: tenant.clone() }.into());
                 }
             }
-            user_tokens(ctx, &app, &user, &user_grant).await
+            // A password is one factor: a user who must do MFA is sent to an interactive sign-in,
+            // as Entra ID does, rather than given a token that claims MFA nobody did.
+            if user.mfa {
+                return Err(OAuthRefusal::MfaRequired.into());
+            }
+            user_tokens(ctx, &app, &user, false, &user_grant).await
         }
         "refresh_token" => {
             let token = required(&form.refresh_token, "refresh_token")?;
@@ -269,7 +274,8 @@ pub async fn grant(ctx: &AppContext, endpoint: Endpoint, tenant: &str, form: Tok
                     return Err(OAuthRefusal::UserNotInTenant { tenant: tenant.clone() }.into());
                 }
             }
-            user_tokens(ctx, &app, &user, &user_grant).await
+            // The new tokens carry the authentication of the sign-in that left the refresh token.
+            user_tokens(ctx, &app, &user, claims.mfa(), &user_grant).await
         }
         other => Err(OAuthRefusal::UnsupportedGrantType(other.to_string()).into()),
     }
@@ -312,13 +318,14 @@ struct UserGrant {
     scope: String,
 }
 
-/// An App+User access token for `user` through `app`; a refresh token (v1, or v2 with
-/// `offline_access`), an id_token (with `openid`) and `client_info` (when asked), as Entra ID
-/// answers.
+/// An App+User access token for `user` through `app`, whose sign-in did MFA or not; a refresh
+/// token (v1, or v2 with `offline_access`), an id_token (with `openid`) and `client_info` (when
+/// asked), as Entra ID answers.
 async fn user_tokens(
     ctx: &AppContext,
     app: &AppRegistration,
     user: &PartnerUser,
+    mfa: bool,
     grant: &UserGrant,
 ) -> GrantResult<Granted> {
     let now = clock::as_partner(user.partner_tenant_id.clone(), ctx.clock.now()).await?.timestamp();
@@ -328,22 +335,13 @@ async fn user_tokens(
         app_id: app.client_id.clone(),
         roles: &user.roles,
         app_only: false,
-        mfa: user.mfa,
+        mfa,
         issued_at: now,
         lifetime: ACCESS_TOKEN_SECONDS,
         unique_id: ctx.ids.secret(22),
     });
-    let refresh = (grant.endpoint == Endpoint::V1 || grant.scopes.offline_access).then(|| {
-        auth::mint_refresh(
-            &ctx.keys,
-            &user.id,
-            &user.partner_tenant_id,
-            &app.client_id,
-            now,
-            now + REFRESH_TOKEN_SECONDS,
-            &ctx.ids.secret(16),
-        )
-    });
+    let refresh = (grant.endpoint == Endpoint::V1 || grant.scopes.offline_access)
+        .then(|| refresh_token(ctx, app, user, mfa, now));
     let id_token = grant.scopes.openid.then(|| auth::mint_id_token(&ctx.keys, &id_token_claims(app, user, grant, now)));
     Ok(Granted {
         access_token: auth::mint(&ctx.keys, &claims),
@@ -353,6 +351,63 @@ async fn user_tokens(
         scope: grant.scope.clone(),
         id_token,
         client_info: grant.client_info.then(|| client_info(user)),
+    })
+}
+
+/// A refresh token for `user` through `app`, from a sign-in at `now` that did MFA or not.
+fn refresh_token(ctx: &AppContext, app: &AppRegistration, user: &PartnerUser, mfa: bool, now: i64) -> String {
+    auth::mint_refresh(
+        &ctx.keys,
+        auth::RefreshGrant {
+            user_id: &user.id,
+            tenant_id: &user.partner_tenant_id,
+            client_id: &app.client_id,
+            mfa,
+            issued_at: now,
+            expires_at: now + REFRESH_TOKEN_SECONDS,
+            unique_id: &ctx.ids.secret(16),
+        },
+    )
+}
+
+/// The refresh token an interactive sign-in of `user` to `app` leaves — with MFA when the user
+/// must do it —, as the Secure Application Model's one-time consent leaves one for automation to
+/// keep. The emulator has no interactive sign-in of its own for the token endpoint; the control
+/// plane hands this out in its place.
+pub struct InteractiveRefreshToken {
+    pub refresh_token: String,
+    pub user: PartnerUser,
+    pub client_id: String,
+    pub mfa: bool,
+    /// By the emulator clock (the user's partner's).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn interactive_refresh_token(
+    ctx: &AppContext,
+    partner_tenant_id: &PartnerId,
+    user_id: &UserId,
+    client_id: Option<&str>,
+) -> ServiceResult<InteractiveRefreshToken> {
+    let client_id = client_id.map(str::trim).filter(|c| !c.is_empty());
+    let Some(client_id) = client_id else {
+        return Err(ServiceError::Validation(vec![
+            "clientId: is required (the app the user signs in to: its refresh tokens are bound to it)".into(),
+        ]));
+    };
+    let (_, user) = user_of_partner(ctx, partner_tenant_id, user_id).await?;
+    let client_id = ClientId::parse(client_id).into_string();
+    let app = ctx.store.app_registration(&client_id).await?.ok_or_else(|| {
+        ServiceError::Validation(vec![format!("clientId: no application with client id '{client_id}' is registered")])
+    })?;
+    let now = clock::as_partner(user.partner_tenant_id.clone(), ctx.clock.now()).await?;
+    let mfa = user.mfa;
+    Ok(InteractiveRefreshToken {
+        refresh_token: refresh_token(ctx, &app, &user, mfa, now.timestamp()),
+        client_id: app.client_id,
+        mfa,
+        expires_at: now + chrono::Duration::seconds(REFRESH_TOKEN_SECONDS),
+        user,
     })
 }
 

@@ -103,10 +103,6 @@ pub fn access_claims(grant: AccessGrant<'_>) -> Claims {
         idtyp: if grant.app_only { "app" } else { "user" }.into(),
         appid: grant.app_id,
         uti: grant.unique_id,
-        amr: match (grant.app_only, grant.mfa) {
-            (true, _) => vec![],
-            (false, true) => vec!["pwd".into(), "mfa".into()],
-            (false, false) => vec!["pwd".into()],
-        },
+        amr: auth::authentication_methods(grant.app_only, grant.mfa),
     }
 }

@@ -14,6 +14,30 @@ const DEV_PASSWORD: &str = "Pce-Development-Passw0rd";
 const SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
 /// What a client that keeps a refresh token asks for (Entra gives one only with `offline_access`).
 const SCOPE_AND_REFRESH: &str = "https://api.partnercenter.microsoft.com/.default offline_access";
+/// A user of the development partner who signs in with a password alone (`"mfa": false`): the
+/// password grant's user, made by `single_factor_user`. The development user must do MFA, which
+/// the password grant cannot.
+const PAT: &str = "pat@contoso-dev.onmicrosoft.com";
+const PAT_PASSWORD: &str = "Pat-Single-Factor-1";
+
+/// Make `PAT` (`"mfa": false`, Admin agent); its object id.
+async fn single_factor_user(app: &TestApp) -> String {
+    let body = json!({"userName": PAT, "password": PAT_PASSWORD, "mfa": false, "displayName": "Pat Single-Factor"});
+    let r = app.control(Method::POST, &format!("/_emulator/partners/{DEV_TENANT}/users"), Some(&body)).await;
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+}
+
+/// The refresh token an interactive sign-in of the development user (with MFA) leaves, from the
+/// control plane.
+async fn dev_refresh_token(app: &TestApp) -> String {
+    let path = format!("/_emulator/partners/{DEV_TENANT}/users/{DEV_USER_ID}/refresh-tokens");
+    let r = app.control(Method::POST, &path, Some(&json!({"clientId": DEV_CLIENT}))).await;
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["refreshToken"].as_str().unwrap().to_string()
+}
+
+const DEV_USER_ID: &str = "7e57da7a-0000-4000-8000-00000000e5e1";
 
 async fn token(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let r = reqwest::Client::new().post(app.url(path)).form(form).send().await.unwrap();
@@ -68,23 +92,19 @@ async fn the_development_app_gets_an_app_only_token_that_the_api_accepts() {
 }
 
 #[tokio::test]
-async fn the_development_user_signs_in_with_a_password_and_refreshes_on_both_versions() {
+async fn the_development_user_refreshes_the_token_of_an_interactive_sign_in_on_both_versions() {
     let app = TestApp::spawn().await;
     let scope = "https://api.partnercenter.microsoft.com/user_impersonation offline_access";
+    let refresh = dev_refresh_token(&app).await;
     let signed_in = token(
         &app,
         "/organizations/oauth2/v2.0/token",
-        &[
-            ("grant_type", "password"),
-            ("client_id", DEV_CLIENT),
-            ("username", DEV_USER),
-            ("password", DEV_PASSWORD),
-            ("scope", scope),
-        ],
+        &[("grant_type", "refresh_token"), ("client_id", DEV_CLIENT), ("refresh_token", &refresh), ("scope", scope)],
     )
     .await;
     assert_eq!(signed_in.0, 200, "{}", signed_in.1);
     let access = signed_in.1["access_token"].as_str().unwrap();
+    assert_eq!(jwt_payload(access)["amr"], json!(["pwd", "mfa"]), "the sign-in did MFA");
     // App+User with the user's role and an MFA sign-in: today's service date takes it.
     let r = app.get("/v1/customers/relationshiprequests", access).await;
     assert_eq!(r.status(), 200);
@@ -92,14 +112,14 @@ async fn the_development_user_signs_in_with_a_password_and_refreshes_on_both_ver
     let id = created["id"].as_str().unwrap();
     // The 2023 confirmation records the user's id: the development user's.
     let app_2023 = TestApp::spawn_2023_flow().await;
+    let refresh_2023 = dev_refresh_token(&app_2023).await;
     let (_, t) = token(
         &app_2023,
         "/common/oauth2/v2.0/token",
         &[
-            ("grant_type", "password"),
+            ("grant_type", "refresh_token"),
             ("client_id", DEV_CLIENT),
-            ("username", DEV_USER),
-            ("password", DEV_PASSWORD),
+            ("refresh_token", &refresh_2023),
             ("scope", SCOPE),
         ],
     )
@@ -113,9 +133,10 @@ async fn the_development_user_signs_in_with_a_password_and_refreshes_on_both_ver
         )
         .await;
     assert_eq!(r.status(), 201);
-    assert_eq!(r.json::<Value>().await.unwrap()["userId"], "7e57da7a-0000-4000-8000-00000000e5e1");
+    assert_eq!(r.json::<Value>().await.unwrap()["userId"], DEV_USER_ID);
 
-    // The v1 endpoint refreshes with a resource, and answers in its own shape (strings).
+    // The v1 endpoint refreshes with a resource, and answers in its own shape (strings); the
+    // refresh token it got keeps the sign-in's MFA.
     let refresh = signed_in.1["refresh_token"].as_str().unwrap();
     let (status, v1) = token(
         &app,
@@ -134,9 +155,149 @@ async fn the_development_user_signs_in_with_a_password_and_refreshes_on_both_ver
         (Some("3600"), Some("https://api.partnercenter.microsoft.com"))
     );
     let refreshed = v1["access_token"].as_str().unwrap();
+    assert_eq!(jwt_payload(refreshed)["amr"], json!(["pwd", "mfa"]));
     assert_eq!(app.get(&format!("/v1/customers/{id}"), refreshed).await.status(), 200);
     // A refresh token is no access token.
     assert_error(app.get(&format!("/v1/customers/{id}"), refresh).await, 401, 800001).await;
+}
+
+/// A password is one factor: Entra ID refuses the password grant of a user who must do MFA
+/// (AADSTS50076, `suberror` `basic_action`: sign in interactively) and Partner Center refuses a
+/// token without MFA (900421). The emulator did neither: it signed an MFA user in with a password
+/// and wrote `mfa` into the token, so code that passed here failed there.
+#[tokio::test]
+async fn the_password_grant_cannot_do_mfa_so_an_mfa_user_is_refused_and_others_get_no_mfa() {
+    let app = TestApp::spawn().await;
+    let dev = |path: &'static str, extra: (&'static str, &'static str)| {
+        (
+            path,
+            vec![
+                ("grant_type", "password"),
+                ("client_id", DEV_CLIENT),
+                ("username", DEV_USER),
+                ("password", DEV_PASSWORD),
+                extra,
+            ],
+        )
+    };
+    for (path, form) in [
+        dev("/organizations/oauth2/v2.0/token", ("scope", SCOPE_AND_REFRESH)),
+        dev(
+            "/7e57da7a-0000-4000-8000-00000000d001/oauth2/token",
+            ("resource", "https://api.partnercenter.microsoft.com"),
+        ),
+    ] {
+        let answer = token(&app, path, &form).await;
+        assert_aadsts(&answer, 400, "invalid_grant", 50076);
+        assert_eq!(answer.1["suberror"], "basic_action", "{}", answer.1);
+        let description = answer.1["error_description"].as_str().unwrap();
+        assert!(description.contains("you must use multi-factor authentication"), "{description}");
+        assert!(description.contains("/refresh-tokens"), "says where a refresh token comes from: {description}");
+        assert!(answer.1.get("access_token").is_none() && answer.1.get("refresh_token").is_none());
+    }
+    // A wrong password is still only wrong: the answer tells nothing of the user's MFA.
+    let wrong = dev("/common/oauth2/v2.0/token", ("scope", SCOPE));
+    let wrong: Vec<_> =
+        wrong.1.into_iter().map(|(k, v)| (k, if k == "password" { "Not-The-Passw0rd" } else { v })).collect();
+    assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &wrong).await, 400, "invalid_grant", 50126);
+
+    // A user without MFA signs in with a password, and the token says so: no `mfa`, nor after a
+    // refresh; today's Partner Center refuses it (900421).
+    single_factor_user(&app).await;
+    let (status, body) = token(&app, "/common/oauth2/v2.0/token", &password_grant(SCOPE_AND_REFRESH)[..5]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(jwt_payload(body["access_token"].as_str().unwrap())["amr"], json!(["pwd"]));
+    assert_error(app.get("/v1/customers", body["access_token"].as_str().unwrap()).await, 401, 900421).await;
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", body["refresh_token"].as_str().unwrap()),
+        ("scope", SCOPE),
+    ];
+    let (status, refreshed) = token(&app, "/common/oauth2/v2.0/token", &refresh).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        jwt_payload(refreshed["access_token"].as_str().unwrap())["amr"],
+        json!(["pwd"]),
+        "a refresh adds no MFA"
+    );
+}
+
+/// `POST /_emulator/partners/{tenantId}/users/{userId}/refresh-tokens`: the refresh token an
+/// interactive sign-in leaves — with MFA for a user who does it, without for one who does not —,
+/// bound to the app it names; what it cannot issue is refused, naming what to change.
+#[tokio::test]
+async fn the_control_plane_issues_the_refresh_token_of_an_interactive_sign_in() {
+    let app = TestApp::spawn().await;
+    let path = format!("/_emulator/partners/{DEV_TENANT}/users/{DEV_USER_ID}/refresh-tokens");
+    let r = app.control(Method::POST, &path, Some(&json!({"clientId": DEV_CLIENT.to_uppercase()}))).await;
+    assert_eq!(r.status(), 201);
+    let issued: Value = r.json().await.unwrap();
+    assert_eq!(
+        (issued["userId"].as_str(), issued["userName"].as_str(), issued["clientId"].as_str(), issued["mfa"].as_bool()),
+        (Some(DEV_USER_ID), Some(DEV_USER), Some(DEV_CLIENT), Some(true)),
+        "{issued}"
+    );
+    assert_eq!(issued["tokenEndpoint"], app.url(&format!("/{DEV_TENANT}/oauth2/v2.0/token")));
+    assert!(issued["expiresDateTime"].as_str().is_some_and(|t| t.ends_with('Z')), "{issued}");
+    // It is bound to its app: another app's refresh is refused.
+    let other_app: Value = app
+        .control(Method::POST, &format!("/_emulator/partners/{DEV_TENANT}/applications"), Some(&json!({})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh = |client: &str| {
+        vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("client_id", client.to_string()),
+            ("refresh_token", issued["refreshToken"].as_str().unwrap().to_string()),
+            ("scope", SCOPE.to_string()),
+        ]
+    };
+    let other = refresh(other_app["clientId"].as_str().unwrap());
+    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &other).await, 400, "invalid_grant", 9002313);
+    // A single-factor user's interactive sign-in does no MFA.
+    let pat = single_factor_user(&app).await;
+    let r = app
+        .control(
+            Method::POST,
+            &format!("/_emulator/partners/{DEV_TENANT}/users/{pat}/refresh-tokens"),
+            Some(&json!({"clientId": DEV_CLIENT})),
+        )
+        .await;
+    let pat_token: Value = r.json().await.unwrap();
+    assert_eq!(pat_token["mfa"], false, "{pat_token}");
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEV_CLIENT),
+        ("refresh_token", pat_token["refreshToken"].as_str().unwrap()),
+        ("scope", SCOPE),
+    ];
+    let (_, t) = token(&app, "/common/oauth2/v2.0/token", &form).await;
+    assert_eq!(jwt_payload(t["access_token"].as_str().unwrap())["amr"], json!(["pwd"]));
+
+    // Refusals: no app, an unknown app, a user of another partner, an unknown partner.
+    let no_app = assert_error(app.control(Method::POST, &path, Some(&json!({}))).await, 400, 990401).await;
+    assert!(no_app["data"][0].as_str().unwrap().starts_with("clientId: is required"), "{no_app}");
+    let unknown = json!({"clientId": "00000000-0000-4000-8000-000000000001"});
+    let e = assert_error(app.control(Method::POST, &path, Some(&unknown)).await, 400, 990401).await;
+    assert!(e["data"][0].as_str().unwrap().contains("no application"), "{e}");
+    assert_error(
+        app.control(Method::POST, &path, Some(&json!({"clientId": DEV_CLIENT, "scope": "x"}))).await,
+        400,
+        990401,
+    )
+    .await;
+    let other = app.persona("DirectBill").await;
+    let elsewhere = format!("/_emulator/partners/{}/users/{DEV_USER_ID}/refresh-tokens", other.tenant_id);
+    assert_error(app.control(Method::POST, &elsewhere, Some(&json!({"clientId": DEV_CLIENT}))).await, 404, 990449)
+        .await;
+    let nowhere =
+        format!("/_emulator/partners/00000000-0000-4000-8000-0000000000ff/users/{DEV_USER_ID}/refresh-tokens");
+    let r = app.control(Method::POST, &nowhere, Some(&json!({"clientId": DEV_CLIENT}))).await;
+    assert_eq!(r.status(), 404);
 }
 
 #[tokio::test]
@@ -379,9 +540,10 @@ async fn wrong_passwords_lock_the_user_out_with_aadsts50053_and_reveal_no_accoun
     let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
     let rules: Vec<&str> = journal["items"].as_array().unwrap().iter().filter_map(|e| e["rule"].as_str()).collect();
     assert!(rules.contains(&"invalid_grant"), "{rules:?}");
-    // The control plane unlocks; then the right password works.
+    // The control plane unlocks; then the right password is accepted (and the user, who must do
+    // MFA, sent to an interactive sign-in).
     app.control(Method::DELETE, "/_emulator/sign-in-lockouts", None).await;
-    assert_eq!(token(&app, v2, &attempt(DEV_USER, DEV_PASSWORD)).await.0, 200);
+    assert_aadsts(&token(&app, v2, &attempt(DEV_USER, DEV_PASSWORD)).await, 400, "invalid_grant", 50076);
 
     // A user name longer than any account's is refused like a wrong password, and counts nothing.
     let long = format!("{}@contoso-dev.onmicrosoft.com", "u".repeat(100));
@@ -407,7 +569,7 @@ async fn a_reset_restores_the_development_identities_and_voids_other_users_refre
         .control(
             Method::POST,
             &format!("/_emulator/partners/{}/users", p.tenant_id),
-            Some(&json!({"userName": "kim@direct.onmicrosoft.com", "password": "Kim-passw0rd"})),
+            Some(&json!({"userName": "kim@direct.onmicrosoft.com", "password": "Kim-passw0rd", "mfa": false})),
         )
         .await
         .json()
@@ -455,7 +617,7 @@ async fn a_reset_restores_the_development_identities_and_voids_other_users_refre
 async fn passwords_are_taken_as_sent_and_odd_forms_are_refused_alike_on_both_backends() {
     let app = TestApp::spawn().await;
     let p = app.persona("DirectBill").await;
-    let body = json!({"userName": "spaces@direct.onmicrosoft.com", "password": "  Spaced Passw0rd "});
+    let body = json!({"userName": "spaces@direct.onmicrosoft.com", "password": "  Spaced Passw0rd ", "mfa": false});
     assert_eq!(
         app.control(Method::POST, &format!("/_emulator/partners/{}/users", p.tenant_id), Some(&body)).await.status(),
         201
@@ -521,12 +683,13 @@ fn jwt_payload(token: &str) -> Value {
     decoded(token.split('.').nth(1).unwrap())
 }
 
+/// A password grant of `PAT` (made by `single_factor_user`).
 fn password_grant(scope: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![
         ("grant_type", "password"),
         ("client_id", DEV_CLIENT),
-        ("username", DEV_USER),
-        ("password", DEV_PASSWORD),
+        ("username", PAT),
+        ("password", PAT_PASSWORD),
         ("scope", scope),
         ("client_info", "1"),
         ("nonce", "n-0S6_WzA2Mj"),
@@ -536,6 +699,7 @@ fn password_grant(scope: &'static str) -> Vec<(&'static str, &'static str)> {
 #[tokio::test]
 async fn user_grants_that_ask_for_openid_get_an_id_token_and_client_info_as_entra_gives_them() {
     let app = TestApp::spawn().await;
+    let pat = single_factor_user(&app).await;
     let asked = "https://api.partnercenter.microsoft.com/.default openid profile offline_access";
     let (status, body) = token(&app, "/organizations/oauth2/v2.0/token", &password_grant(asked)).await;
     assert_eq!(status, 200, "{body}");
@@ -543,16 +707,13 @@ async fn user_grants_that_ask_for_openid_get_an_id_token_and_client_info_as_entr
     assert_eq!(id["aud"], DEV_CLIENT);
     assert_eq!(id["iss"], format!("https://login.microsoftonline.com/{DEV_TENANT}/v2.0"));
     assert_eq!((id["tid"].as_str(), id["ver"].as_str()), (Some(DEV_TENANT), Some("2.0")));
-    assert_eq!(id["oid"], "7e57da7a-0000-4000-8000-00000000e5e1");
-    assert_eq!(id["preferred_username"], DEV_USER);
-    assert_eq!(id["name"], "Development Admin agent");
+    assert_eq!(id["oid"], pat);
+    assert_eq!(id["preferred_username"], PAT);
+    assert_eq!(id["name"], "Pat Single-Factor");
     assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 3600);
     assert!(id["sub"].as_str().is_some_and(|s| !s.is_empty() && s != id["oid"]), "a pairwise subject: {id}");
-    assert_eq!(
-        decoded(body["client_info"].as_str().unwrap()),
-        json!({"uid": "7e57da7a-0000-4000-8000-00000000e5e1", "utid": DEV_TENANT})
-    );
+    assert_eq!(decoded(body["client_info"].as_str().unwrap()), json!({"uid": pat, "utid": DEV_TENANT}));
     // The access token stays a v1 token for the Partner Center API, and the id_token is no access token.
     let access = jwt_payload(body["access_token"].as_str().unwrap());
     assert_eq!(access["iss"], format!("https://sts.windows.net/{DEV_TENANT}/"));
@@ -578,6 +739,7 @@ async fn user_grants_that_ask_for_openid_get_an_id_token_and_client_info_as_entr
 #[tokio::test]
 async fn openid_profile_and_offline_access_change_the_answer_as_they_do_at_entra() {
     let app = TestApp::spawn().await;
+    single_factor_user(&app).await;
     let v2 = "/common/oauth2/v2.0/token";
     let (_, bare) = token(&app, v2, &password_grant("https://api.partnercenter.microsoft.com/.default")[..5]).await;
     assert!(bare["access_token"].is_string(), "{bare}");
@@ -593,8 +755,8 @@ async fn openid_profile_and_offline_access_change_the_answer_as_they_do_at_entra
     let v1 = [
         ("grant_type", "password"),
         ("client_id", DEV_CLIENT),
-        ("username", DEV_USER),
-        ("password", DEV_PASSWORD),
+        ("username", PAT),
+        ("password", PAT_PASSWORD),
         ("resource", "https://api.partnercenter.microsoft.com"),
         ("scope", "openid"),
     ];
@@ -606,7 +768,7 @@ async fn openid_profile_and_offline_access_change_the_answer_as_they_do_at_entra
         (id["iss"].as_str(), id["ver"].as_str()),
         (Some(format!("https://sts.windows.net/{DEV_TENANT}/").as_str()), Some("1.0"))
     );
-    assert_eq!(id["upn"], DEV_USER);
+    assert_eq!(id["upn"], PAT);
 }
 
 #[tokio::test]
@@ -642,6 +804,7 @@ async fn tenants_are_ids_domains_common_and_organizations_and_anything_else_is_a
         format!("https://sts.windows.net/{DEV_TENANT}/")
     );
     // The token endpoint takes the domain as the tenant it names.
+    single_factor_user(&app).await;
     let (status, body) =
         token(&app, "/contoso-dev.onmicrosoft.com/oauth2/v2.0/token", &password_grant(SCOPE)[..5]).await;
     assert_eq!(status, 200, "{body}");
@@ -676,17 +839,18 @@ async fn raw_token(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, Value
 #[tokio::test]
 async fn repeated_parameters_and_malformed_forms_are_refused() {
     let app = TestApp::spawn().await;
+    single_factor_user(&app).await;
     let scope = "https%3A%2F%2Fapi.partnercenter.microsoft.com%2F.default";
-    let grant = format!("grant_type=password&client_id={DEV_CLIENT}&username={DEV_USER}&scope={scope}");
-    let repeated = raw_token(&app, format!("{grant}&password=wrong&password={DEV_PASSWORD}")).await;
+    let grant = format!("grant_type=password&client_id={DEV_CLIENT}&username={PAT}&scope={scope}");
+    let repeated = raw_token(&app, format!("{grant}&password=wrong&password={PAT_PASSWORD}")).await;
     assert_aadsts(&repeated, 400, "invalid_request", 90100);
     assert!(repeated.1["error_description"].as_str().unwrap().contains("'password' is sent more than once"));
-    let repeated = raw_token(&app, format!("{grant}&password={DEV_PASSWORD}&grant_type=password")).await;
+    let repeated = raw_token(&app, format!("{grant}&password={PAT_PASSWORD}&grant_type=password")).await;
     assert_aadsts(&repeated, 400, "invalid_request", 90100);
     // Parameters the endpoint does not read are ignored, repeated or not.
-    let ignored = raw_token(&app, format!("{grant}&password={DEV_PASSWORD}&x-client-SKU=a&x-client-SKU=b")).await;
+    let ignored = raw_token(&app, format!("{grant}&password={PAT_PASSWORD}&x-client-SKU=a&x-client-SKU=b")).await;
     assert_eq!(ignored.0, 200, "{}", ignored.1);
-    let broken = raw_token(&app, format!("{grant}&password=Pce-Development-Passw0rd%2")).await;
+    let broken = raw_token(&app, format!("{grant}&password=Pat-Single-Factor-1%2")).await;
     assert_aadsts(&broken, 400, "invalid_request", 9002313);
     let broken = raw_token(&app, format!("{grant}&password=%zz")).await;
     assert_aadsts(&broken, 400, "invalid_request", 9002313);
@@ -696,7 +860,7 @@ async fn repeated_parameters_and_malformed_forms_are_refused() {
     let escaped_not_utf8 = raw_token(&app, format!("{grant}&password=%FF%FE")).await;
     assert_aadsts(&escaped_not_utf8, 400, "invalid_request", 9002313);
     // Spaces as `+` and escapes are read as ever.
-    let fine = raw_token(&app, format!("{grant}+profile&password=Pce%2DDevelopment%2DPassw0rd")).await;
+    let fine = raw_token(&app, format!("{grant}+profile&password=Pat%2DSingle%2DFactor%2D1")).await;
     assert_eq!(fine.0, 200, "{}", fine.1);
     // None of these counted as a failed sign-in.
     let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
@@ -739,6 +903,7 @@ async fn client_credentials_at_a_tenant_less_authority_is_aadsts50059() {
     assert_eq!(token(&app, &format!("/{DEV_TENANT}/oauth2/token"), &v1).await.0, 200);
     assert_eq!(token(&app, "/contoso-dev.onmicrosoft.com/oauth2/v2.0/token", &v2).await.0, 200);
     // the password grant's tenant rules are unchanged: `organizations` and `common` sign users in
+    single_factor_user(&app).await;
     for tenant in ["common", "organizations"] {
         let (status, body) = token(&app, &format!("/{tenant}/oauth2/v2.0/token"), &password_grant(SCOPE)[..5]).await;
         assert_eq!(status, 200, "{tenant}: {body}");
@@ -751,6 +916,7 @@ async fn client_credentials_at_a_tenant_less_authority_is_aadsts50059() {
 #[tokio::test]
 async fn a_user_grant_may_not_put_the_apis_default_beside_its_permissions() {
     let app = TestApp::spawn().await;
+    single_factor_user(&app).await;
     let v2 = "/organizations/oauth2/v2.0/token";
     let mixed = [
         "https://api.partnercenter.microsoft.com/.default https://api.partnercenter.microsoft.com/user_impersonation",
@@ -810,6 +976,7 @@ async fn a_user_grant_may_not_put_the_apis_default_beside_its_permissions() {
 #[tokio::test]
 async fn a_client_assertion_is_refused_rather_than_passed_over() {
     let app = TestApp::spawn().await;
+    single_factor_user(&app).await;
     let bearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     let with = |mut form: Vec<(&'static str, &'static str)>, extra: &[(&'static str, &'static str)]| {
         form.extend_from_slice(extra);
@@ -820,8 +987,8 @@ async fn a_client_assertion_is_refused_rather_than_passed_over() {
     let v1 = vec![
         ("grant_type", "password"),
         ("client_id", DEV_CLIENT),
-        ("username", DEV_USER),
-        ("password", DEV_PASSWORD),
+        ("username", PAT),
+        ("password", PAT_PASSWORD),
         ("resource", "https://api.partnercenter.microsoft.com"),
     ];
     let dev_v2 = format!("/{DEV_TENANT}/oauth2/v2.0/token");

@@ -17,6 +17,7 @@ use crate::http::edge::extract::{OptionalPcJson, PcJson};
 use crate::http::edge::RouteEntry;
 use crate::service::dashboard_sessions;
 use crate::service::identities::{self, NewUser};
+use crate::service::oauth;
 
 pub fn routes() -> Vec<RouteEntry> {
     vec![
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<RouteEntry> {
         ("POST", "/_emulator/partners/{tenant_id}/users", post(create_user)),
         ("GET", "/_emulator/partners/{tenant_id}/users", get(list_users)),
         ("POST", "/_emulator/partners/{tenant_id}/users/{user_id}/sign-in-links", post(create_sign_in_link)),
+        ("POST", "/_emulator/partners/{tenant_id}/users/{user_id}/refresh-tokens", post(create_refresh_token)),
     ]
 }
 
@@ -121,6 +123,36 @@ async fn create_sign_in_link(
             "expiresDateTime": render_timestamp(link.expires_at),
             "userId": link.user.id,
             "userName": link.user.user_name,
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefreshTokenBody {
+    client_id: Option<String>,
+}
+
+/// The refresh token an interactive sign-in of the user to an app leaves (with MFA when the user
+/// does it), for code that keeps one and refreshes it, as the Secure Application Model does: the
+/// password grant cannot give an MFA user a token.
+async fn create_refresh_token(
+    State(ctx): State<AppState>,
+    Path((tenant_id, user_id)): Path<(PartnerId, UserId)>,
+    PcJson(body): PcJson<RefreshTokenBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let issued = oauth::interactive_refresh_token(&ctx, &tenant_id, &user_id, body.client_id.as_deref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "refreshToken": issued.refresh_token,
+            "clientId": issued.client_id,
+            "userId": issued.user.id,
+            "userName": issued.user.user_name,
+            "partnerTenantId": issued.user.partner_tenant_id,
+            "mfa": issued.mfa,
+            "expiresDateTime": render_timestamp(issued.expires_at),
+            "tokenEndpoint": format!("{}/{}/oauth2/v2.0/token", ctx.public_base_url, issued.user.partner_tenant_id),
         })),
     ))
 }

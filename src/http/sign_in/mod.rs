@@ -249,7 +249,7 @@ fn refused(refusal: &OAuthRefusal, context: &RequestContext, now: DateTime<Utc>)
     let described = refusal.describe();
     let timestamp = now.format("%Y-%m-%d %H:%M:%SZ").to_string();
     let (trace_id, correlation_id) = (&context.ids.request_id, &context.ids.correlation_id);
-    let body = json!({
+    let mut body = json!({
         "error": described.error,
         "error_description": format!(
             "AADSTS{}: {} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
@@ -261,6 +261,9 @@ fn refused(refusal: &OAuthRefusal, context: &RequestContext, now: DateTime<Utc>)
         "correlation_id": correlation_id,
         "error_uri": format!("https://login.microsoftonline.com/error?code={}", described.code),
     });
+    if let Some(suberror) = described.suberror {
+        body["suberror"] = json!(suberror);
+    }
     let status = if described.unauthorized_client { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
     let mut response = no_store((status, Json(body)).into_response());
     response.extensions_mut().insert(RefusalNote {
