@@ -69,6 +69,22 @@ def test_a_user_token_needs_the_apps_right_secret(pce):
         raise AssertionError("a wrong secret got a user token")
 
 
+def test_the_user_token_carries_the_mfa_the_user_did_and_needs_the_right_password(pce):
+    import base64
+    import dataclasses
+    import json
+
+    payload = pce.user_token().split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["amr"] == ["pwd", "mfa"], "the development user signs in with MFA"
+    try:
+        pce.user_token(dataclasses.replace(DEVELOPMENT, password="Not-The-Passw0rd"))
+    except EmulatorError as error:
+        assert "50126" in str(error), error
+    else:
+        raise AssertionError("a wrong password got a user token")
+
+
 def test_a_folder_given_twice_starts_fresh_each_time(tmp_path):
     first = Emulator.start(folder=tmp_path)
     try:

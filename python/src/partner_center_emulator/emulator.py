@@ -228,23 +228,48 @@ class Emulator:
         return result["access_token"]
 
     def user_token(self, credentials: Credentials = DEVELOPMENT) -> str:
-        """An App+User token by the password grant, from the token endpoint directly (MSAL's
-        password flow looks the user's realm up without the authority's port: docs/sdks.md). A
-        confidential app sends its secret, which must be right; a public client (no secret) none."""
+        """An App+User token of the user, from the token endpoint directly (MSAL's password flow
+        looks the user's realm up without the authority's port: docs/sdks.md). The password grant
+        comes first, so the password (and a confidential app's secret) must be right. A user
+        without MFA gets the token there, and it carries no MFA. A user who must do MFA (the
+        development user does) is refused there with AADSTS50076, as Entra ID refuses them: the
+        token then comes from refreshing the refresh token an interactive sign-in with MFA leaves,
+        which the control plane issues (docs/sign-in.md), as code using the Secure Application
+        Model refreshes the one its consent left."""
         form = {"grant_type": "password", "client_id": credentials.client_id, "username": credentials.user_name,
                 "password": credentials.password, "scope": credentials.scope}
+        if credentials.client_secret:
+            form["client_secret"] = credentials.client_secret
+        status, answer = self._token_answer(form, credentials.tenant_id)
+        if status == 200:
+            return answer["access_token"]
+        if 50076 not in (answer or {}).get("error_codes", []):
+            raise EmulatorError(f"the token endpoint refused: {answer}")
+        user_name = credentials.user_name.strip().lower()
+        users = self._control("GET", f"/_emulator/partners/{credentials.tenant_id}/users")["items"]
+        user_id = next(u["id"] for u in users if u["userName"] == user_name)
+        issued = self._control("POST", f"/_emulator/partners/{credentials.tenant_id}/users/{user_id}/refresh-tokens",
+                               {"clientId": credentials.client_id})
+        form = {"grant_type": "refresh_token", "client_id": credentials.client_id,
+                "refresh_token": issued["refreshToken"], "scope": credentials.scope}
         if credentials.client_secret:
             form["client_secret"] = credentials.client_secret
         return self._token(form, credentials.tenant_id)
 
     def _token(self, form: dict, tenant_id: str) -> str:
+        status, answer = self._token_answer(form, tenant_id)
+        if status != 200:
+            raise EmulatorError(f"the token endpoint refused: {answer}")
+        return answer["access_token"]
+
+    def _token_answer(self, form: dict, tenant_id: str) -> tuple:
         data = urllib.parse.urlencode(form).encode()
         try:
             with urllib.request.urlopen(f"{self.base_url}/{tenant_id}/oauth2/v2.0/token", data=data,
                                         timeout=30) as answer:
-                return json.load(answer)["access_token"]
+                return answer.status, json.load(answer)
         except urllib.error.HTTPError as refused:
-            raise EmulatorError(f"the token endpoint refused: {_json(refused.read())}") from refused
+            return refused.code, _json(refused.read())
 
 
 def _trusting_session(requests: Any, ca_bundle: str) -> Any:
