@@ -12,7 +12,10 @@
 //
 // PCE_BIN names the emulator binary (default: partner-center-emulator on the PATH). The emulator
 // runs on a free port with a throwaway in-memory database; tokens come from its sign-in service
-// with the development app and user every fresh database holds.
+// with the development app and user every fresh database holds. The App+User token is refreshed
+// from the refresh token the user's interactive sign-in (with MFA) left, as code using the Secure
+// Application Model refreshes the one its consent left; the control plane issues that one (a
+// password cannot sign in a user who must do MFA, here as at Entra ID).
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -40,6 +43,7 @@ public class PartnerCenterEmulatorExtension implements BeforeAllCallback, AfterA
     public static final String DEV_CLIENT_SECRET = "pce-development-client-secret-not-for-production";
     public static final String DEV_USER = "admin@contoso-dev.onmicrosoft.com";
     public static final String DEV_PASSWORD = "Pce-Development-Passw0rd";
+    public static final String DEV_USER_ID = "7e57da7a-0000-4000-8000-00000000e5e1";
     public static final String SCOPE = "https://api.partnercenter.microsoft.com/.default";
 
     private Process process;
@@ -64,10 +68,26 @@ public class PartnerCenterEmulatorExtension implements BeforeAllCallback, AfterA
                     "client_secret", DEV_CLIENT_SECRET, "scope", SCOPE));
         }
 
-        /** An App+User token of the development Admin agent (password grant, with MFA). */
+        /** An App+User token of the development Admin agent, with MFA (a refresh of its sign-in's token). */
         public String appUserToken() throws IOException, InterruptedException {
-            return token(Map.of("grant_type", "password", "client_id", DEV_CLIENT_ID, "username", DEV_USER,
-                    "password", DEV_PASSWORD, "scope", SCOPE));
+            return token(Map.of("grant_type", "refresh_token", "client_id", DEV_CLIENT_ID,
+                    "refresh_token", interactiveRefreshToken(), "scope", SCOPE));
+        }
+
+        /** The refresh token the development user's interactive sign-in (with MFA) left. */
+        public String interactiveRefreshToken() throws IOException, InterruptedException {
+            HttpResponse<String> answer = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl + "/_emulator/partners/" + DEV_TENANT + "/users/"
+                                    + DEV_USER_ID + "/refresh-tokens"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"clientId\": \"" + DEV_CLIENT_ID + "\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher token = Pattern.compile("\"refreshToken\"\\s*:\\s*\"([^\"]+)\"").matcher(answer.body());
+            if (answer.statusCode() != 201 || !token.find()) {
+                throw new IllegalStateException("no refresh token: " + answer.statusCode() + " " + answer.body());
+            }
+            return token.group(1);
         }
 
         /** Forget everything (the development identities are made again). */

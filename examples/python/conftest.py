@@ -5,7 +5,11 @@ named by PCE_BIN (default: inside this repository, its release build, made on de
 `partner-center-emulator` on PATH, which `cargo install --locked --path .` puts there) on a free port with a throwaway in-memory
 database, waits for /_emulator/ready, and stops it after the session. Tokens come from the
 emulator's sign-in service with the development app and user that every fresh database holds,
-exactly as your code gets them from Microsoft's: no control-plane call is needed.
+exactly as your code gets them from Microsoft's. The App-only token needs nothing else. The
+App+User token is refreshed from the refresh token the user's interactive sign-in (with MFA) left,
+as code using Microsoft's Secure Application Model refreshes the one its consent left; that one
+sign-in is the only thing the control plane stands in for (the password grant cannot do MFA, and
+Entra ID refuses it for a user who must, as the emulator does).
 """
 
 import contextlib
@@ -27,6 +31,7 @@ DEV_CLIENT_ID = "7e57da7a-0000-4000-8000-00000000a991"
 DEV_CLIENT_SECRET = "pce-development-client-secret-not-for-production"
 DEV_USER = "admin@contoso-dev.onmicrosoft.com"
 DEV_PASSWORD = "Pce-Development-Passw0rd"
+DEV_USER_ID = "7e57da7a-0000-4000-8000-00000000e5e1"
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
 
 
@@ -136,11 +141,24 @@ def app_token(emulator) -> str:
     )["access_token"]
 
 
+def interactive_refresh_token(base: str) -> str:
+    """The refresh token the development user's interactive sign-in (with MFA) leaves: what a
+    partner keeps from the Secure Application Model's one-time consent, here from the control plane."""
+    request = urllib.request.Request(
+        f"{base}/_emulator/partners/{DEV_TENANT}/users/{DEV_USER_ID}/refresh-tokens",
+        data=json.dumps({"clientId": DEV_CLIENT_ID}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)["refreshToken"]
+
+
 @pytest.fixture
 def user_token(emulator) -> str:
-    """An App+User access token of the development Admin agent (password grant, with MFA)."""
+    """An App+User access token of the development Admin agent, with MFA: refreshed from the
+    refresh token its interactive sign-in left."""
     return request_token(
         emulator,
-        {"grant_type": "password", "client_id": DEV_CLIENT_ID, "username": DEV_USER,
-         "password": DEV_PASSWORD, "scope": SCOPE},
+        {"grant_type": "refresh_token", "client_id": DEV_CLIENT_ID,
+         "refresh_token": interactive_refresh_token(emulator), "scope": SCOPE},
     )["access_token"]
