@@ -1,6 +1,8 @@
 //! The commercial choices of a purchase, as a cart and an order name them: the billing cycle, the
 //! term, and how long a purchase's texts may be. Read by carts and orders alike.
 
+use serde::{Deserialize, Serialize};
+
 /// The most characters of a text of a line item (ours), as of the names elsewhere.
 pub const MAX_TEXT_LEN: usize = 256;
 
@@ -73,9 +75,147 @@ pub fn provisioning_context_problem(context: &ProvisioningContext) -> Option<Str
         .then(|| format!("keys and values must be at most {MAX_TEXT_LEN} characters"))
 }
 
+/// The choices of a purchase's line item beside its offer, quantity and term, that a cart's line
+/// item and an order's line item both take [doc]: a promotion, a first term that ends on a date of
+/// the partner's choosing, the term it renews to, and the acceptance of an offer's attestation.
+/// Kept as chosen, answered on the line item, and carried from a cart's line item to the order its
+/// checkout places. What Partner Center does with them beyond (prices, proration, renewal) the
+/// emulator does not model [ours].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseChoices {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+    /// The end of the first term (rendered UTC, milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_term_end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews_to: Option<RenewsTo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_accepted: Option<bool>,
+}
+
+/// The term a subscription renews to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewsTo {
+    pub term_duration: String,
+}
+
+/// The purchase choices as a request sends them, and `addOnItems`, which a cart's line item may
+/// carry and the emulator does not take.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseChoicesInput {
+    pub promotion_id: Option<String>,
+    pub custom_term_end_date: Option<String>,
+    pub renews_to: Option<RenewsToInput>,
+    pub attestation_accepted: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewsToInput {
+    pub term_duration: Option<String>,
+}
+
+impl PurchaseChoicesInput {
+    /// The choices, checked: a promotion id of 1 to `MAX_TEXT_LEN` characters without control
+    /// characters (an empty one is none), a `customTermEndDate` that is a date-time (a blank one is
+    /// no date, and refused) and comes with a term (`has_term`: it ends the first one), a `renewsTo` that names a term. Each problem is
+    /// given to `problem` with the member it is about.
+    pub fn check(&self, has_term: bool, mut problem: impl FnMut(&str, String)) -> PurchaseChoices {
+        if let Some(raw) = self.promotion_id.as_deref() {
+            if raw.chars().count() > MAX_TEXT_LEN || super::text::has_control_character(raw) {
+                problem(
+                    "promotionId",
+                    format!("a promotion id of 1 to {MAX_TEXT_LEN} characters, without control characters"),
+                );
+            }
+        }
+        let promotion_id = self.promotion_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let end = self.custom_term_end_date.as_deref();
+        let custom_term_end_date = end.and_then(|raw| match super::time::parse_timestamp(raw) {
+            Some(_) if !has_term => {
+                problem("customTermEndDate", "ends the first term: send it with the line item's termDuration".into());
+                None
+            }
+            Some(t) => Some(super::time::render_timestamp(t)),
+            None => {
+                let shown: String = raw.chars().take(100).collect();
+                problem("customTermEndDate", format!("'{shown}' is not {}", super::time::TIMESTAMP_FORM));
+                None
+            }
+        });
+        let renews_to = self.renews_to.as_ref().and_then(|r| {
+            match r.term_duration.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => {
+                    problem("renewsTo.termDuration", format!("is required: {TERM_NAMES}"));
+                    None
+                }
+                Some(raw) => term(raw)
+                    .map(|(name, _)| RenewsTo { term_duration: name.to_string() })
+                    .map_err(|p| problem("renewsTo.termDuration", p))
+                    .ok(),
+            }
+        });
+        PurchaseChoices {
+            promotion_id: promotion_id.map(str::to_string),
+            custom_term_end_date,
+            renews_to,
+            attestation_accepted: self.attestation_accepted,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn checked(input: PurchaseChoicesInput, has_term: bool) -> (PurchaseChoices, Vec<String>) {
+        let mut problems = Vec::new();
+        let choices = input.check(has_term, |field, p| problems.push(format!("{field}: {p}")));
+        (choices, problems)
+    }
+
+    #[test]
+    fn purchase_choices_are_kept_normalized_and_what_cannot_be_right_is_named() {
+        let input = PurchaseChoicesInput {
+            promotion_id: Some(" PROMO-1 ".into()),
+            custom_term_end_date: Some("2027-01-31T10:00:00+02:00".into()),
+            renews_to: Some(RenewsToInput { term_duration: Some("p1y".into()) }),
+            attestation_accepted: Some(true),
+        };
+        let (choices, problems) = checked(input, true);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            choices,
+            PurchaseChoices {
+                promotion_id: Some("PROMO-1".into()),
+                custom_term_end_date: Some("2027-01-31T08:00:00.000Z".into()),
+                renews_to: Some(RenewsTo { term_duration: "P1Y".into() }),
+                attestation_accepted: Some(true),
+            }
+        );
+        let (none, problems) =
+            checked(PurchaseChoicesInput { promotion_id: Some("  ".into()), ..Default::default() }, false);
+        assert_eq!((none, problems.len()), (PurchaseChoices::default(), 0), "an empty promotion id is none");
+
+        let bad = PurchaseChoicesInput {
+            promotion_id: Some("a\tb".into()),
+            custom_term_end_date: Some(" ".into()),
+            renews_to: Some(RenewsToInput { term_duration: None }),
+            attestation_accepted: None,
+        };
+        let (_, problems) = checked(bad, true);
+        let fields: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(fields, ["promotionId", "customTermEndDate", "renewsTo.termDuration"], "{problems:?}");
+        let without_term =
+            PurchaseChoicesInput { custom_term_end_date: Some("2027-01-31".into()), ..Default::default() };
+        let (choices, problems) = checked(without_term, false);
+        assert!(problems[0].starts_with("customTermEndDate: ends the first term"), "{problems:?}");
+        assert_eq!(choices.custom_term_end_date, None);
+    }
 
     #[test]
     fn a_billing_type_names_a_cycle_exactly_in_any_case() {

@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::billing::{
-    billing_cycle, cycle_fits_term, provisioning_context_problem, term, ProvisioningContext, CYCLES, MAX_ENTRIES,
-    MAX_TEXT_LEN, TERM_NAMES,
+    billing_cycle, cycle_fits_term, provisioning_context_problem, term, ProvisioningContext, PurchaseChoices,
+    PurchaseChoicesInput, CYCLES, MAX_ENTRIES, MAX_TEXT_LEN, TERM_NAMES,
 };
 use super::orders::{LineItem, MAX_ADDITIONAL_PARTNERS, MAX_QUANTITY};
 
@@ -138,6 +138,7 @@ impl Cart {
                 partner_id_on_record: reseller.map(|p| p.value.clone()),
                 additional_partner_ids_on_record: Some(additional).filter(|ids| !ids.is_empty()),
                 provisioning_context: item.provisioning_context.clone(),
+                choices: item.choices.clone(),
                 ..LineItem::of(order.line_items.len() as i64, &item.catalog_item_id, item.quantity)
             });
         }
@@ -179,6 +180,9 @@ pub struct CartLineItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provisioning_context: Option<ProvisioningContext>,
     pub order_group: String,
+    /// `promotionId`, `customTermEndDate`, `renewsTo`, `attestationAccepted`.
+    #[serde(flatten)]
+    pub choices: PurchaseChoices,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +205,10 @@ pub struct CartLineItemInput {
     pub participants: Option<Vec<Participant>>,
     pub provisioning_context: Option<ProvisioningContext>,
     pub order_group: Option<String>,
+    #[serde(flatten)]
+    pub choices: PurchaseChoicesInput,
+    /// Add-ons to buy on top of this item's subscription: not emulated, so refused when any.
+    pub add_on_items: Option<Vec<serde_json::Value>>,
 }
 
 /// A catalogue item id: `product:sku:availability`, a product id of 12 letters or digits, a SKU id
@@ -309,6 +317,15 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
     if let Some(p) = item.provisioning_context.as_ref().and_then(provisioning_context_problem) {
         problem("provisioningContext", p);
     }
+    if item.add_on_items.as_ref().is_some_and(|items| !items.is_empty()) {
+        problem(
+            "addOnItems",
+            "buying add-ons with their base item is not emulated: buy the add-on's catalogue item in a line item \
+             of its own"
+                .into(),
+        );
+    }
+    let choices = item.choices.check(true, &mut problem);
     if problems.len() > before {
         return None;
     }
@@ -323,6 +340,7 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
         participants: item.participants.clone(),
         provisioning_context: item.provisioning_context.clone(),
         order_group: order_group.unwrap_or(DEFAULT_ORDER_GROUP).to_string(),
+        choices,
     })
 }
 

@@ -27,6 +27,9 @@ pub struct LineItem {
     pub additional_partner_ids_on_record: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_context: Option<super::billing::ProvisioningContext>,
+    /// `promotionId`, `customTermEndDate`, `renewsTo`, `attestationAccepted`.
+    #[serde(flatten)]
+    pub choices: super::billing::PurchaseChoices,
 }
 
 impl LineItem {
@@ -41,6 +44,7 @@ impl LineItem {
             partner_id_on_record: None,
             additional_partner_ids_on_record: None,
             provisioning_context: None,
+            choices: Default::default(),
         }
     }
 }
@@ -92,6 +96,8 @@ pub struct LineItemInput {
     pub partner_id_on_record: Option<String>,
     pub additional_partner_ids_on_record: Option<Vec<String>>,
     pub provisioning_context: Option<super::billing::ProvisioningContext>,
+    #[serde(flatten)]
+    pub choices: super::billing::PurchaseChoicesInput,
 }
 
 /// The most other partners of record a line item names.
@@ -151,7 +157,10 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
                 ));
             }
         }
+        let choices =
+            item.choices.check(term.is_some(), |field, p| problems.push(format!("lineItems[{i}].{field}: {p}")));
         valid.push(LineItem {
+            choices,
             additional_partner_ids_on_record: Some(additional.to_vec()).filter(|ids| !ids.is_empty()),
             provisioning_context: item.provisioning_context.clone(),
             friendly_name: item.friendly_name.clone().filter(|n| !n.trim().is_empty()),

@@ -336,3 +336,82 @@ async fn a_provider_sees_its_resellers_carts_and_no_partner_sees_anothers() {
     assert_error(app.get(&path(&of_reseller), &provider_token).await, 404, 990450).await;
     assert_eq!(app.get(&path(&of_provider), &provider_token).await.status(), 200);
 }
+
+/// Microsoft documents four more choices of a cart's line item, which its order's line item takes
+/// too: `promotionId`, `customTermEndDate`, `renewsTo` and `attestationAccepted`. They were read as
+/// unknown members and dropped, so a cart that chose them answered 201 without them and its order
+/// bought without them. Now they are kept, answered, carried to the order at checkout, and checked;
+/// `addOnItems` (add-ons bought with their base item) is refused as not emulated, not dropped.
+#[tokio::test]
+async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_partner("DirectBill", None).await;
+    let token = long_token(&app, &tenant, &["AdminAgent"], false).await;
+    let customer = app.create_customer(&token, "cartchoices").await["id"].as_str().unwrap().to_string();
+    let mut chosen = line(ITEM, 5, None);
+    chosen["termDuration"] = json!("P1Y");
+    chosen["PromotionId"] = json!(" 39NFJQT1Q5KQ:0001:39NFJQT1Q5KQ-P ");
+    chosen["customTermEndDate"] = json!("2027-01-31");
+    chosen["renewsTo"] = json!({"termDuration": "p1m"});
+    chosen["attestationAccepted"] = json!(true);
+    chosen["addOnItems"] = json!([]);
+    let r = app.post(&format!("/v1/customers/{customer}/carts"), &token, &json!({"lineItems": [chosen]})).await;
+    assert_eq!(r.status(), 201);
+    let cart: Value = r.json().await.unwrap();
+    let item = &cart["lineItems"][0];
+    assert_eq!(item["promotionId"], "39NFJQT1Q5KQ:0001:39NFJQT1Q5KQ-P");
+    assert_eq!(item["customTermEndDate"], "2027-01-31T00:00:00.000Z");
+    assert_eq!(item["renewsTo"], json!({"termDuration": "P1M"}));
+    assert_eq!(item["attestationAccepted"], true);
+    assert!(item.get("addOnItems").is_none(), "{item}");
+    let path = format!("/v1/customers/{customer}/carts/{}", cart["id"].as_str().unwrap());
+    assert_eq!(app.get_json(&path, &token).await, cart, "kept");
+
+    app.accept_directly(&customer).await;
+    let result: Value = app.post(&format!("{path}/checkout"), &token, &json!({})).await.json().await.unwrap();
+    let ordered = &result["orders"][0]["lineItems"][0];
+    for member in ["promotionId", "customTermEndDate", "renewsTo", "attestationAccepted"] {
+        assert_eq!(ordered[member], item[member], "{member} reaches the order: {ordered}");
+    }
+
+    // An order made directly takes them alike.
+    let body = json!({"lineItems": [{"offerId": ITEM, "quantity": 1, "termDuration": "P1M",
+                                     "promotionId": "PROMO-1", "renewsTo": {"termDuration": "P1Y"},
+                                     "customTermEndDate": "2026-12-31T00:00:00Z", "attestationAccepted": false}]});
+    let r = app.post(&format!("/v1/customers/{customer}/orders"), &token, &body).await;
+    assert_eq!(r.status(), 201);
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(
+        order["lineItems"][0],
+        json!({"lineItemNumber": 0, "offerId": ITEM, "quantity": 1, "termDuration": "P1M", "promotionId": "PROMO-1",
+               "renewsTo": {"termDuration": "P1Y"}, "customTermEndDate": "2026-12-31T00:00:00.000Z",
+               "attestationAccepted": false})
+    );
+
+    // What cannot be right is named, and nothing is made.
+    let mut bad = line(ITEM, 1, None);
+    bad["customTermEndDate"] = json!("end of the month");
+    bad["renewsTo"] = json!({"termDuration": "P2Y"});
+    bad["promotionId"] = json!("x".repeat(300));
+    bad["addOnItems"] = json!([{"catalogItemId": RESERVATION, "quantity": 1}]);
+    let e = assert_error(
+        app.post(&format!("/v1/customers/{customer}/carts"), &token, &json!({"lineItems": [bad]})).await,
+        400,
+        990401,
+    )
+    .await;
+    let data: Vec<&str> = e["data"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for field in ["customTermEndDate", "renewsTo.termDuration", "promotionId", "addOnItems"] {
+        assert!(data.iter().any(|p| p.starts_with(&format!("lineItems[0].{field}: "))), "{field}: {data:?}");
+    }
+    let renews_nothing = json!({"lineItems": [{"offerId": ITEM, "quantity": 1, "renewsTo": {},
+                                               "customTermEndDate": "2026-12-31"}]});
+    let e =
+        assert_error(app.post(&format!("/v1/customers/{customer}/orders"), &token, &renews_nothing).await, 400, 990401)
+            .await;
+    let data = e["data"].to_string();
+    assert!(data.contains("lineItems[0].renewsTo.termDuration: is required"), "{data}");
+    assert!(data.contains("lineItems[0].customTermEndDate: ends the first term"), "{data}");
+    let listed = app.get_json(&format!("/v1/customers/{customer}/orders"), &token).await;
+    assert_eq!(listed["totalCount"], 2, "the refused order was not placed: {listed}");
+}
