@@ -381,6 +381,9 @@ pub struct InteractiveRefreshToken {
     pub mfa: bool,
     /// By the emulator clock (the user's partner's).
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The tenant at whose token endpoint the refresh works: the user's, when the app is its
+    /// partner's; otherwise `organizations` (a tenant's path admits only its own apps and users).
+    pub token_tenant: String,
 }
 
 pub async fn interactive_refresh_token(
@@ -406,7 +409,12 @@ pub async fn interactive_refresh_token(
         refresh_token: refresh_token(ctx, &app, &user, mfa, now.timestamp()),
         client_id: app.client_id,
         mfa,
-        expires_at: now + chrono::Duration::seconds(REFRESH_TOKEN_SECONDS),
+        expires_at: crate::domain::time::later(now, chrono::Duration::seconds(REFRESH_TOKEN_SECONDS)),
+        token_tenant: if app.partner_tenant_id == user.partner_tenant_id {
+            user.partner_tenant_id.clone()
+        } else {
+            MULTI_TENANT[1].to_string()
+        },
         user,
     })
 }

@@ -34,14 +34,21 @@ const RIGHT_PASSWORD: (u16, u64) = (400, 50076);
 
 /// A password grant for the development user: its status and AADSTS code (0 when granted).
 async fn password_grant(http: reqwest::Client, base: String, password: String) -> (u16, u64) {
+    password_grant_of(http, base, DEV_USER, password).await
+}
+
+/// A user of the development partner who does not do MFA, whose right password gets a token.
+const SINGLE_FACTOR_USER: &str = "many@contoso-dev.onmicrosoft.com";
+const SINGLE_FACTOR_PASSWORD: &str = "Many-Single-Factor-1";
+
+async fn password_grant_of(http: reqwest::Client, base: String, user: &str, password: String) -> (u16, u64) {
     let form = [
         ("grant_type", "password"),
         ("client_id", DEV_CLIENT),
-        ("username", DEV_USER),
-        ("password", ""),
+        ("username", user),
+        ("password", password.as_str()),
         ("scope", SCOPE),
     ];
-    let form = form.map(|(k, v)| (k, if k == "password" { password.as_str() } else { v }));
     let r = http.post(format!("{base}/common/oauth2/v2.0/token")).form(&form).send().await.unwrap();
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
@@ -77,6 +84,17 @@ async fn fifty_concurrent_sign_ins_with_the_right_password_all_get_in() {
     let http = reqwest::Client::new();
     let answers = join_all((0..50).map(|_| password_grant(http.clone(), app.base.clone(), DEV_PASSWORD.into()))).await;
     assert!(answers.iter().all(|a| *a == RIGHT_PASSWORD), "{answers:?}");
+    // A user who does not do MFA gets a token from each of fifty concurrent grants.
+    let body = json!({"userName": SINGLE_FACTOR_USER, "password": SINGLE_FACTOR_PASSWORD, "mfa": false});
+    let r =
+        app.control(Method::POST, "/_emulator/partners/7e57da7a-0000-4000-8000-00000000d001/users", Some(&body)).await;
+    assert_eq!(r.status(), 201);
+    let granted =
+        join_all((0..50).map(|_| {
+            password_grant_of(http.clone(), app.base.clone(), SINGLE_FACTOR_USER, SINGLE_FACTOR_PASSWORD.into())
+        }))
+        .await;
+    assert!(granted.iter().all(|a| *a == (200, 0)), "{granted:?}");
     // They counted no failure: the lockout's list is empty.
     let lockouts = app.control_json(Method::GET, "/_emulator/sign-in-lockouts", None).await;
     assert_eq!(lockouts["totalCount"], 0, "{lockouts}");

@@ -258,6 +258,27 @@ async fn the_control_plane_issues_the_refresh_token_of_an_interactive_sign_in() 
     let other = refresh(other_app["clientId"].as_str().unwrap());
     let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_aadsts(&token(&app, "/common/oauth2/v2.0/token", &other).await, 400, "invalid_grant", 9002313);
+    // Through another partner's app (apps are multi-tenant) the refresh works at `organizations`,
+    // which `tokenEndpoint` names: the user's tenant path admits only its own apps.
+    let elsewhere = app.persona("IndirectProvider").await;
+    let foreign_app: Value = app
+        .control(Method::POST, &format!("/_emulator/partners/{}/applications", elsewhere.tenant_id), Some(&json!({})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let foreign_client = foreign_app["clientId"].as_str().unwrap();
+    let issued_foreign: Value =
+        app.control(Method::POST, &path, Some(&json!({"clientId": foreign_client}))).await.json().await.unwrap();
+    assert_eq!(issued_foreign["tokenEndpoint"], app.url("/organizations/oauth2/v2.0/token"));
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", foreign_client),
+        ("refresh_token", issued_foreign["refreshToken"].as_str().unwrap()),
+        ("scope", SCOPE),
+    ];
+    let endpoint = issued_foreign["tokenEndpoint"].as_str().unwrap().replace(&app.url(""), "");
+    assert_eq!(token(&app, &endpoint, &form).await.0, 200, "the endpoint it names works");
     // A single-factor user's interactive sign-in does no MFA.
     let pat = single_factor_user(&app).await;
     let r = app

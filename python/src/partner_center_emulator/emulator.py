@@ -245,10 +245,15 @@ class Emulator:
             return answer["access_token"]
         if 50076 not in (answer or {}).get("error_codes", []):
             raise EmulatorError(f"the token endpoint refused: {answer}")
+        # The tenant may be named by one of its domains: its discovery document names its id.
+        issuer = self._control("GET", f"/{credentials.tenant_id}/v2.0/.well-known/openid-configuration")["issuer"]
+        tenant_id = issuer.rstrip("/").split("/")[-2]
         user_name = credentials.user_name.strip().lower()
-        users = self._control("GET", f"/_emulator/partners/{credentials.tenant_id}/users")["items"]
-        user_id = next(u["id"] for u in users if u["userName"] == user_name)
-        issued = self._control("POST", f"/_emulator/partners/{credentials.tenant_id}/users/{user_id}/refresh-tokens",
+        users = self._control("GET", f"/_emulator/partners/{tenant_id}/users")["items"]
+        user_id = next((u["id"] for u in users if u["userName"] == user_name), None)
+        if user_id is None:
+            raise EmulatorError(f"no user {credentials.user_name!r} in the partner {tenant_id}")
+        issued = self._control("POST", f"/_emulator/partners/{tenant_id}/users/{user_id}/refresh-tokens",
                                {"clientId": credentials.client_id})
         form = {"grant_type": "refresh_token", "client_id": credentials.client_id,
                 "refresh_token": issued["refreshToken"], "scope": credentials.scope}

@@ -152,7 +152,7 @@ async fn create_refresh_token(
             "partnerTenantId": issued.user.partner_tenant_id,
             "mfa": issued.mfa,
             "expiresDateTime": render_timestamp(issued.expires_at),
-            "tokenEndpoint": format!("{}/{}/oauth2/v2.0/token", ctx.public_base_url, issued.user.partner_tenant_id),
+            "tokenEndpoint": format!("{}/{}/oauth2/v2.0/token", ctx.public_base_url, issued.token_tenant),
         })),
     ))
 }
