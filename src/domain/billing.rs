@@ -1,6 +1,7 @@
 //! The commercial choices of a purchase, as a cart and an order name them: the billing cycle, the
 //! term, and how long a purchase's texts may be. Read by carts and orders alike.
 
+use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The most characters of a text of a line item (ours), as of the names elsewhere.
@@ -119,12 +120,29 @@ pub struct RenewsToInput {
     pub term_duration: Option<String>,
 }
 
+/// The term a line item names, as far as its purchase choices need to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedTerm {
+    /// No `termDuration`.
+    Absent,
+    /// A `termDuration` that is no term (refused on its own).
+    Invalid,
+    /// A term of this many months.
+    Months(u32),
+}
+
 impl PurchaseChoicesInput {
-    /// The choices, checked: a promotion id of 1 to `MAX_TEXT_LEN` characters without control
-    /// characters (an empty one is none), a `customTermEndDate` that is a date-time (a blank one is
-    /// no date, and refused) and comes with a term (`has_term`: it ends the first one), a `renewsTo` that names a term. Each problem is
-    /// given to `problem` with the member it is about.
-    pub fn check(&self, has_term: bool, mut problem: impl FnMut(&str, String)) -> PurchaseChoices {
+    /// The choices, checked: a promotion id of at most `MAX_TEXT_LEN` characters without control
+    /// characters (an empty one is none); a `customTermEndDate` that is a date-time (a blank one is
+    /// no date, and refused), sent with the line item's term, after the purchase (`now`) and no
+    /// later than one term after it (it ends the first term); a `renewsTo` that names a term. Each
+    /// problem is given to `problem` with the member it is about.
+    pub fn check(
+        &self,
+        term_named: NamedTerm,
+        now: DateTime<Utc>,
+        mut problem: impl FnMut(&str, String),
+    ) -> PurchaseChoices {
         if let Some(raw) = self.promotion_id.as_deref() {
             if raw.chars().count() > MAX_TEXT_LEN || super::text::has_control_character(raw) {
                 problem(
@@ -135,16 +153,36 @@ impl PurchaseChoicesInput {
         }
         let promotion_id = self.promotion_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
         let end = self.custom_term_end_date.as_deref();
-        let custom_term_end_date = end.and_then(|raw| match super::time::parse_timestamp(raw) {
-            Some(_) if !has_term => {
-                problem("customTermEndDate", "ends the first term: send it with the line item's termDuration".into());
-                None
-            }
-            Some(t) => Some(super::time::render_timestamp(t)),
-            None => {
+        let custom_term_end_date = end.and_then(|raw| {
+            let Some(end) = super::time::parse_timestamp(raw) else {
                 let shown: String = raw.chars().take(100).collect();
                 problem("customTermEndDate", format!("'{shown}' is not {}", super::time::TIMESTAMP_FORM));
-                None
+                return None;
+            };
+            match term_named {
+                NamedTerm::Absent => {
+                    problem(
+                        "customTermEndDate",
+                        "ends the first term: send it with the line item's termDuration".into(),
+                    );
+                    None
+                }
+                NamedTerm::Invalid => None,
+                NamedTerm::Months(months) => {
+                    let last = now.checked_add_months(Months::new(months)).unwrap_or_else(super::time::last_instant);
+                    if end <= now || end > last {
+                        problem(
+                            "customTermEndDate",
+                            format!(
+                                "ends the first term: after the purchase ({}) and no later than one term after it ({})",
+                                super::time::render_timestamp(now),
+                                super::time::render_timestamp(last)
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(super::time::render_timestamp(end))
+                }
             }
         });
         let renews_to = self.renews_to.as_ref().and_then(|r| {
@@ -168,13 +206,31 @@ impl PurchaseChoicesInput {
     }
 }
 
+impl NamedTerm {
+    /// What a line item's `termDuration` names (blank: none).
+    pub fn of(raw: Option<&str>) -> Self {
+        match raw.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Self::Absent,
+            Some(raw) => term(raw).map_or(Self::Invalid, |(_, months)| Self::Months(months)),
+        }
+    }
+}
+
+impl RenewsTo {
+    /// The renewal's term and its length in months.
+    pub fn term(&self) -> Option<(&'static str, u32)> {
+        term(&self.term_duration).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn checked(input: PurchaseChoicesInput, has_term: bool) -> (PurchaseChoices, Vec<String>) {
+    fn checked(input: PurchaseChoicesInput, term_named: NamedTerm) -> (PurchaseChoices, Vec<String>) {
+        let now = DateTime::parse_from_rfc3339("2026-12-15T12:00:00Z").unwrap().to_utc();
         let mut problems = Vec::new();
-        let choices = input.check(has_term, |field, p| problems.push(format!("{field}: {p}")));
+        let choices = input.check(term_named, now, |field, p| problems.push(format!("{field}: {p}")));
         (choices, problems)
     }
 
@@ -186,7 +242,7 @@ mod tests {
             renews_to: Some(RenewsToInput { term_duration: Some("p1y".into()) }),
             attestation_accepted: Some(true),
         };
-        let (choices, problems) = checked(input, true);
+        let (choices, problems) = checked(input, NamedTerm::Months(12));
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
             choices,
@@ -198,7 +254,7 @@ mod tests {
             }
         );
         let (none, problems) =
-            checked(PurchaseChoicesInput { promotion_id: Some("  ".into()), ..Default::default() }, false);
+            checked(PurchaseChoicesInput { promotion_id: Some("  ".into()), ..Default::default() }, NamedTerm::Absent);
         assert_eq!((none, problems.len()), (PurchaseChoices::default(), 0), "an empty promotion id is none");
 
         let bad = PurchaseChoicesInput {
@@ -207,14 +263,31 @@ mod tests {
             renews_to: Some(RenewsToInput { term_duration: None }),
             attestation_accepted: None,
         };
-        let (_, problems) = checked(bad, true);
+        let (_, problems) = checked(bad, NamedTerm::Months(1));
         let fields: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
         assert_eq!(fields, ["promotionId", "customTermEndDate", "renewsTo.termDuration"], "{problems:?}");
-        let without_term =
-            PurchaseChoicesInput { custom_term_end_date: Some("2027-01-31".into()), ..Default::default() };
-        let (choices, problems) = checked(without_term, false);
-        assert!(problems[0].starts_with("customTermEndDate: ends the first term"), "{problems:?}");
+        let end = |date: &str| PurchaseChoicesInput { custom_term_end_date: Some(date.into()), ..Default::default() };
+        let (choices, problems) = checked(end("2027-01-31"), NamedTerm::Absent);
+        assert!(problems[0].starts_with("customTermEndDate: ends the first term: send it with"), "{problems:?}");
         assert_eq!(choices.custom_term_end_date, None);
+        // after the purchase, within one term of it
+        for (date, months, fine) in [
+            ("2026-12-15T12:00:00Z", 1, false),
+            ("2026-12-01", 12, false),
+            ("2027-01-15T12:00:00Z", 1, true),
+            ("2027-01-15T12:00:01Z", 1, false),
+            ("2027-12-15", 12, true),
+            ("2029-12-15", 36, true),
+        ] {
+            let (choices, problems) = checked(end(date), NamedTerm::Months(months));
+            assert_eq!(
+                (problems.is_empty(), choices.custom_term_end_date.is_some()),
+                (fine, fine),
+                "{date}: {problems:?}"
+            );
+        }
+        // a term that is no term is refused on its own: the date says nothing more
+        assert_eq!(checked(end("2027-01-31"), NamedTerm::Invalid).1, Vec::<String>::new());
     }
 
     #[test]

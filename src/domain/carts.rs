@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::billing::{
-    billing_cycle, cycle_fits_term, provisioning_context_problem, term, ProvisioningContext, PurchaseChoices,
-    PurchaseChoicesInput, CYCLES, MAX_ENTRIES, MAX_TEXT_LEN, TERM_NAMES,
+    billing_cycle, cycle_fits_term, provisioning_context_problem, term, NamedTerm, ProvisioningContext,
+    PurchaseChoices, PurchaseChoicesInput, RenewsTo, CYCLES, MAX_ENTRIES, MAX_TEXT_LEN, TERM_NAMES,
 };
 use super::orders::{LineItem, MAX_ADDITIONAL_PARTNERS, MAX_QUANTITY};
 
@@ -207,7 +207,9 @@ pub struct CartLineItemInput {
     pub order_group: Option<String>,
     #[serde(flatten)]
     pub choices: PurchaseChoicesInput,
-    /// Add-ons to buy on top of this item's subscription: not emulated, so refused when any.
+    /// Add-ons to buy on top of this item's subscription: not emulated, so refused when any. The
+    /// .NET SDK spells it `AddonItems`.
+    #[serde(alias = "addonItems")]
     pub add_on_items: Option<Vec<serde_json::Value>>,
 }
 
@@ -230,7 +232,10 @@ pub fn parse_catalog_item_id(raw: &str) -> Result<String, String> {
 /// Check a cart's line items: 1 to [`MAX_LINE_ITEMS`], each with a catalogue item id of the
 /// documented shape, a quantity, a billing cycle and a term that go together. Every problem is
 /// named.
-pub fn validate_line_items(items: Option<&[CartLineItemInput]>) -> Result<Vec<CartLineItem>, Vec<String>> {
+pub fn validate_line_items(
+    items: Option<&[CartLineItemInput]>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CartLineItem>, Vec<String>> {
     let items = items.unwrap_or_default();
     if items.is_empty() {
         return Err(vec!["lineItems: at least one line item is required".into()]);
@@ -240,7 +245,7 @@ pub fn validate_line_items(items: Option<&[CartLineItemInput]>) -> Result<Vec<Ca
     }
     let mut problems = Vec::new();
     let valid: Vec<CartLineItem> =
-        items.iter().enumerate().filter_map(|(i, item)| line_item(i, item, &mut problems)).collect();
+        items.iter().enumerate().filter_map(|(i, item)| line_item(i, item, now, &mut problems)).collect();
     if problems.is_empty() {
         Ok(valid)
     } else {
@@ -248,7 +253,12 @@ pub fn validate_line_items(items: Option<&[CartLineItemInput]>) -> Result<Vec<Ca
     }
 }
 
-fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> Option<CartLineItem> {
+fn line_item(
+    i: usize,
+    item: &CartLineItemInput,
+    now: DateTime<Utc>,
+    problems: &mut Vec<String>,
+) -> Option<CartLineItem> {
     let before = problems.len();
     let mut problem = |field: &str, text: String| problems.push(format!("lineItems[{i}].{field}: {text}"));
     let catalog_item_id = match item.catalog_item_id.as_deref() {
@@ -325,7 +335,13 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
                 .into(),
         );
     }
-    let choices = item.choices.check(true, &mut problem);
+    let choices = item.choices.check(NamedTerm::of(item.term_duration.as_deref()), now, &mut problem);
+    // A renewal keeps the billing cycle, so its term must fit it as the first term must.
+    if let (Some(cycle), Some(renewal)) = (cycle, choices.renews_to.as_ref().and_then(RenewsTo::term)) {
+        if let Err(p) = cycle_fits_term(cycle, renewal) {
+            problem("renewsTo.termDuration", p);
+        }
+    }
     if problems.len() > before {
         return None;
     }
@@ -347,6 +363,7 @@ fn line_item(i: usize, item: &CartLineItemInput, problems: &mut Vec<String>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn item(catalog: &str, cycle: &str, term: &str) -> CartLineItemInput {
         CartLineItemInput {
@@ -378,7 +395,9 @@ mod tests {
 
     #[test]
     fn line_items_are_numbered_and_spelt_as_partner_center_spells_them() {
-        let items = validate_line_items(Some(&[item(ITEM, "Monthly", "p1m"), item(ITEM, "OneTime", "P3Y")])).unwrap();
+        let items =
+            validate_line_items(Some(&[item(ITEM, "Monthly", "p1m"), item(ITEM, "OneTime", "P3Y")]), Utc::now())
+                .unwrap();
         assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), [0, 1]);
         assert_eq!((items[0].billing_cycle.as_str(), items[0].term_duration.as_str()), ("monthly", "P1M"));
         assert_eq!((items[1].billing_cycle.as_str(), items[1].order_group.as_str()), ("one_time", "0"));
@@ -386,10 +405,14 @@ mod tests {
 
     #[test]
     fn every_problem_of_every_line_item_is_named() {
-        assert_eq!(validate_line_items(Some(&[])).unwrap_err(), ["lineItems: at least one line item is required"]);
+        assert_eq!(
+            validate_line_items(Some(&[]), Utc::now()).unwrap_err(),
+            ["lineItems: at least one line item is required"]
+        );
         let bad = CartLineItemInput { quantity: Some(0), currency_code: Some("DOLLAR".into()), ..Default::default() };
         let problems =
-            validate_line_items(Some(&[item(ITEM, "annual", "P1M"), bad, item("x", "weekly", "P2Y")])).unwrap_err();
+            validate_line_items(Some(&[item(ITEM, "annual", "P1M"), bad, item("x", "weekly", "P2Y")]), Utc::now())
+                .unwrap_err();
         assert_eq!(
             problems,
             [
@@ -406,7 +429,7 @@ mod tests {
         );
         let many = vec![item(ITEM, "monthly", "P1M"); MAX_LINE_ITEMS + 1];
         assert_eq!(
-            validate_line_items(Some(&many)).unwrap_err(),
+            validate_line_items(Some(&many), Utc::now()).unwrap_err(),
             [format!("lineItems: at most {MAX_LINE_ITEMS} line items")]
         );
         // The partners of record an order would get: one reseller, at most ten others, none blank.
@@ -420,7 +443,7 @@ mod tests {
         eleven.participants =
             Some((0..11).map(|n| participant("additional_transaction_reseller", &n.to_string())).collect());
         assert_eq!(
-            validate_line_items(Some(&[two, blank, eleven])).unwrap_err(),
+            validate_line_items(Some(&[two, blank, eleven]), Utc::now()).unwrap_err(),
             [
                 "lineItems[0].participants: names more than one transaction_reseller: an order has one partner of record",
                 "lineItems[1].participants: a partner of record's value is a partner id, not blank",
@@ -444,7 +467,7 @@ mod tests {
         let mut yearly = a.clone();
         yearly.billing_cycle = Some("annual".into());
         yearly.term_duration = Some("P1Y".into());
-        let line_items = validate_line_items(Some(&[a.clone(), plain, a, yearly])).unwrap();
+        let line_items = validate_line_items(Some(&[a.clone(), plain, a, yearly]), Utc::now()).unwrap();
         let now = Utc::now();
         let cart = Cart {
             id: "k".into(),

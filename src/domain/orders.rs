@@ -107,7 +107,7 @@ pub const MAX_QUANTITY: i64 = 100_000;
 
 /// Check the line items of an order: at least one, each with an offer and a positive quantity,
 /// numbers unique (missing numbers are given in order).
-pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineItem>, Vec<String>> {
+pub fn validate_line_items(items: Option<&[LineItemInput]>, now: DateTime<Utc>) -> Result<Vec<LineItem>, Vec<String>> {
     let items = items.unwrap_or_default();
     if items.is_empty() {
         return Err(vec!["lineItems: at least one line item is required".into()]);
@@ -157,8 +157,9 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
                 ));
             }
         }
+        let term_named = super::billing::NamedTerm::of(item.term_duration.as_deref());
         let choices =
-            item.choices.check(term.is_some(), |field, p| problems.push(format!("lineItems[{i}].{field}: {p}")));
+            item.choices.check(term_named, now, |field, p| problems.push(format!("lineItems[{i}].{field}: {p}")));
         valid.push(LineItem {
             choices,
             additional_partner_ids_on_record: Some(additional.to_vec()).filter(|ids| !ids.is_empty()),
@@ -182,18 +183,24 @@ pub fn validate_line_items(items: Option<&[LineItemInput]>) -> Result<Vec<LineIt
 pub fn validate_order(
     billing_cycle: Option<&str>,
     items: Option<&[LineItemInput]>,
+    now: DateTime<Utc>,
 ) -> Result<(Option<String>, Vec<LineItem>), Vec<String>> {
     let mut problems = Vec::new();
     let cycle = match billing_cycle.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(raw) => super::billing::billing_cycle(raw).map_err(|p| problems.push(format!("billingCycle: {p}"))).ok(),
     };
-    let items = validate_line_items(items).map_err(|p| problems.extend(p)).ok();
+    let items = validate_line_items(items, now).map_err(|p| problems.extend(p)).ok();
     if let (Some(cycle), Some(items)) = (cycle, &items) {
         for (i, item) in items.iter().enumerate() {
             let term = item.term_duration.as_deref().and_then(|t| super::billing::term(t).ok());
             if let Some(Err(p)) = term.map(|term| super::billing::cycle_fits_term(cycle, term)) {
                 problems.push(format!("lineItems[{i}].termDuration: {p}"));
+            }
+            // A renewal keeps the billing cycle: its term must fit it too.
+            let renewal = item.choices.renews_to.as_ref().and_then(super::billing::RenewsTo::term);
+            if let Some(Err(p)) = renewal.map(|renewal| super::billing::cycle_fits_term(cycle, renewal)) {
+                problems.push(format!("lineItems[{i}].renewsTo.termDuration: {p}"));
             }
         }
     }
@@ -275,6 +282,7 @@ pub fn check_direct_acceptance(
 mod tests {
     use super::*;
     use crate::domain::contact::Contact;
+    use chrono::Utc;
 
     fn agreement(t: AgreementType, source: AgreementSource) -> Agreement {
         Agreement {
@@ -373,28 +381,42 @@ mod tests {
 
     #[test]
     fn line_items_are_checked() {
-        let ok = validate_line_items(Some(&[LineItemInput {
-            line_item_number: None,
-            offer_id: Some("CFQ7TTC0LH18:0001".into()),
-            quantity: Some(2),
-            term_duration: Some("p1y".into()),
-            friendly_name: Some("Seats".into()),
-            ..LineItemInput::default()
-        }]))
+        let ok = validate_line_items(
+            Some(&[LineItemInput {
+                line_item_number: None,
+                offer_id: Some("CFQ7TTC0LH18:0001".into()),
+                quantity: Some(2),
+                term_duration: Some("p1y".into()),
+                friendly_name: Some("Seats".into()),
+                ..LineItemInput::default()
+            }]),
+            Utc::now(),
+        )
         .unwrap();
         assert_eq!(ok[0].line_item_number, 0);
         assert_eq!((ok[0].term_duration.as_deref(), ok[0].friendly_name.as_deref()), (Some("P1Y"), Some("Seats")));
-        assert_eq!(validate_line_items(None).unwrap_err(), vec!["lineItems: at least one line item is required"]);
-        let bad = validate_line_items(Some(&[
-            LineItemInput { line_item_number: Some(1), offer_id: None, quantity: Some(0), ..LineItemInput::default() },
-            LineItemInput {
-                line_item_number: Some(1),
-                offer_id: Some("x".into()),
-                quantity: Some(1),
-                term_duration: Some("P2Y".into()),
-                ..LineItemInput::default()
-            },
-        ]))
+        assert_eq!(
+            validate_line_items(None, Utc::now()).unwrap_err(),
+            vec!["lineItems: at least one line item is required"]
+        );
+        let bad = validate_line_items(
+            Some(&[
+                LineItemInput {
+                    line_item_number: Some(1),
+                    offer_id: None,
+                    quantity: Some(0),
+                    ..LineItemInput::default()
+                },
+                LineItemInput {
+                    line_item_number: Some(1),
+                    offer_id: Some("x".into()),
+                    quantity: Some(1),
+                    term_duration: Some("P2Y".into()),
+                    ..LineItemInput::default()
+                },
+            ]),
+            Utc::now(),
+        )
         .unwrap_err();
         assert_eq!(
             bad,
@@ -411,14 +433,14 @@ mod tests {
             term_duration: Some(term.into()),
             ..LineItemInput::default()
         };
-        let (cycle, _) = validate_order(Some("Annual"), Some(&[yearly("P1Y")])).unwrap();
+        let (cycle, _) = validate_order(Some("Annual"), Some(&[yearly("P1Y")]), Utc::now()).unwrap();
         assert_eq!(cycle.as_deref(), Some("annual"));
-        assert_eq!(validate_order(Some(" "), Some(&[yearly("P1M")])).unwrap().0, None);
+        assert_eq!(validate_order(Some(" "), Some(&[yearly("P1M")]), Utc::now()).unwrap().0, None);
         assert_eq!(
-            validate_order(Some("annual"), Some(&[yearly("P1M")])).unwrap_err(),
+            validate_order(Some("annual"), Some(&[yearly("P1M")]), Utc::now()).unwrap_err(),
             ["lineItems[0].termDuration: annual billing needs a term of at least 12 months, not P1M"]
         );
-        let weekly = validate_order(Some("weekly"), Some(&[yearly("P1Y")])).unwrap_err();
+        let weekly = validate_order(Some("weekly"), Some(&[yearly("P1Y")]), Utc::now()).unwrap_err();
         assert!(weekly[0].starts_with("billingCycle: 'weekly'"), "{weekly:?}");
     }
 }

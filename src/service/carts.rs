@@ -22,8 +22,8 @@ pub async fn create_cart(
     line_items: Option<&[CartLineItemInput]>,
 ) -> ServiceResult<Cart> {
     let customer = customer_for(ctx, permit, customer_id).await?;
-    let line_items = validate_line_items(line_items).map_err(ServiceError::Validation)?;
     let now = ctx.clock.now().await?;
+    let line_items = validate_line_items(line_items, now).map_err(ServiceError::Validation)?;
     let caller = permit.caller();
     let cart = Cart {
         id: ctx.ids.guid(IdKind::Cart),
@@ -61,8 +61,8 @@ pub async fn update_cart(
     line_items: Option<&[CartLineItemInput]>,
 ) -> ServiceResult<Cart> {
     let cart = cart_for(ctx, permit, customer_id, cart_id).await?;
-    let line_items = validate_line_items(line_items).map_err(ServiceError::Validation)?;
     let now = ctx.clock.now().await?;
+    let line_items = validate_line_items(line_items, now).map_err(ServiceError::Validation)?;
     open_to_change(&cart, now)?;
     let updated =
         Cart { line_items, last_modified_at: now, last_modified_user: permit.caller().user_id.clone(), ..cart };

@@ -46,14 +46,15 @@ pub async fn place_order_as(
     if let Some(reference) = reference_customer_id.filter(|r| !r.is_empty() && CustomerId::parse(r) != *customer_id) {
         problems.push(format!("referenceCustomerId: '{reference}' does not match the customer in the path"));
     }
-    let valid = validate_order(billing_cycle, line_items).map_err(|p| problems.extend(p)).ok();
+    let now = ctx.clock.now().await?;
+    let valid = validate_order(billing_cycle, line_items, now).map_err(|p| problems.extend(p)).ok();
     let Some((billing_cycle, line_items)) = valid.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Validation(problems));
     };
     purchase_gate(ctx, &agreements, customer_id).await?;
     let id = id.unwrap_or_else(|| ctx.ids.guid(IdKind::Order));
     let partner = &permit.caller().partner.tenant_id;
-    let placed = Order::completed(id, customer_id.as_str(), partner, line_items, ctx.clock.now().await?);
+    let placed = Order::completed(id, customer_id.as_str(), partner, line_items, now);
     let order = Order { billing_cycle, ..placed };
     unit.insert_order(&order).await?;
     Ok(order)

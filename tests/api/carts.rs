@@ -345,6 +345,7 @@ async fn a_provider_sees_its_resellers_carts_and_no_partner_sees_anothers() {
 #[tokio::test]
 async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order() {
     let app = TestApp::spawn().await;
+    app.set_clock("2026-03-01T12:00:00Z").await;
     let tenant = app.create_partner("DirectBill", None).await;
     let token = long_token(&app, &tenant, &["AdminAgent"], false).await;
     let customer = app.create_customer(&token, "cartchoices").await["id"].as_str().unwrap().to_string();
@@ -352,7 +353,8 @@ async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order
     chosen["termDuration"] = json!("P1Y");
     chosen["PromotionId"] = json!(" 39NFJQT1Q5KQ:0001:39NFJQT1Q5KQ-P ");
     chosen["customTermEndDate"] = json!("2027-01-31");
-    chosen["renewsTo"] = json!({"termDuration": "p1m"});
+    chosen["billingCycle"] = json!("annual");
+    chosen["renewsTo"] = json!({"termDuration": "p3y"});
     chosen["attestationAccepted"] = json!(true);
     chosen["addOnItems"] = json!([]);
     let r = app.post(&format!("/v1/customers/{customer}/carts"), &token, &json!({"lineItems": [chosen]})).await;
@@ -361,7 +363,7 @@ async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order
     let item = &cart["lineItems"][0];
     assert_eq!(item["promotionId"], "39NFJQT1Q5KQ:0001:39NFJQT1Q5KQ-P");
     assert_eq!(item["customTermEndDate"], "2027-01-31T00:00:00.000Z");
-    assert_eq!(item["renewsTo"], json!({"termDuration": "P1M"}));
+    assert_eq!(item["renewsTo"], json!({"termDuration": "P3Y"}));
     assert_eq!(item["attestationAccepted"], true);
     assert!(item.get("addOnItems").is_none(), "{item}");
     let path = format!("/v1/customers/{customer}/carts/{}", cart["id"].as_str().unwrap());
@@ -377,14 +379,14 @@ async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order
     // An order made directly takes them alike.
     let body = json!({"lineItems": [{"offerId": ITEM, "quantity": 1, "termDuration": "P1M",
                                      "promotionId": "PROMO-1", "renewsTo": {"termDuration": "P1Y"},
-                                     "customTermEndDate": "2026-12-31T00:00:00Z", "attestationAccepted": false}]});
+                                     "customTermEndDate": "2026-03-31T00:00:00Z", "attestationAccepted": false}]});
     let r = app.post(&format!("/v1/customers/{customer}/orders"), &token, &body).await;
     assert_eq!(r.status(), 201);
     let order: Value = r.json().await.unwrap();
     assert_eq!(
         order["lineItems"][0],
         json!({"lineItemNumber": 0, "offerId": ITEM, "quantity": 1, "termDuration": "P1M", "promotionId": "PROMO-1",
-               "renewsTo": {"termDuration": "P1Y"}, "customTermEndDate": "2026-12-31T00:00:00.000Z",
+               "renewsTo": {"termDuration": "P1Y"}, "customTermEndDate": "2026-03-31T00:00:00.000Z",
                "attestationAccepted": false})
     );
 
@@ -393,7 +395,8 @@ async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order
     bad["customTermEndDate"] = json!("end of the month");
     bad["renewsTo"] = json!({"termDuration": "P2Y"});
     bad["promotionId"] = json!("x".repeat(300));
-    bad["addOnItems"] = json!([{"catalogItemId": RESERVATION, "quantity": 1}]);
+    // the .NET SDK's spelling of addOnItems
+    bad["AddonItems"] = json!([{"CatalogItemId": RESERVATION, "Quantity": 1}]);
     let e = assert_error(
         app.post(&format!("/v1/customers/{customer}/carts"), &token, &json!({"lineItems": [bad]})).await,
         400,
@@ -404,8 +407,26 @@ async fn a_line_items_promotion_term_end_renewal_and_attestation_reach_the_order
     for field in ["customTermEndDate", "renewsTo.termDuration", "promotionId", "addOnItems"] {
         assert!(data.iter().any(|p| p.starts_with(&format!("lineItems[0].{field}: "))), "{field}: {data:?}");
     }
+    // an end before the purchase or beyond its first term; a renewal the billing cycle does not fit
+    let mut outside = line(ITEM, 1, None);
+    outside["customTermEndDate"] = json!("2026-02-28");
+    let mut beyond = line(ITEM, 1, None);
+    beyond["customTermEndDate"] = json!("2026-04-02");
+    let mut monthly_renewal = line(ITEM, 1, None);
+    monthly_renewal["billingCycle"] = json!("annual");
+    monthly_renewal["termDuration"] = json!("P1Y");
+    monthly_renewal["renewsTo"] = json!({"termDuration": "P1M"});
+    let body = json!({"lineItems": [outside, beyond, monthly_renewal]});
+    let e = assert_error(app.post(&format!("/v1/customers/{customer}/carts"), &token, &body).await, 400, 990401).await;
+    let data = e["data"].to_string();
+    assert!(data.contains("lineItems[0].customTermEndDate: ends the first term: after the purchase (2026-03-01T12:00:00.000Z) and no later than one term after it (2026-04-01T12:00:00.000Z)"), "{data}");
+    assert!(data.contains("lineItems[1].customTermEndDate: ends the first term"), "{data}");
+    assert!(
+        data.contains("lineItems[2].renewsTo.termDuration: annual billing needs a term of at least 12 months"),
+        "{data}"
+    );
     let renews_nothing = json!({"lineItems": [{"offerId": ITEM, "quantity": 1, "renewsTo": {},
-                                               "customTermEndDate": "2026-12-31"}]});
+                                               "customTermEndDate": "2026-03-31"}]});
     let e =
         assert_error(app.post(&format!("/v1/customers/{customer}/orders"), &token, &renews_nothing).await, 400, 990401)
             .await;

@@ -322,9 +322,10 @@ async fn seed_orders(
             crate::service::access::customer_for(ctx, &permit, &CustomerId::parse(customer_id))
                 .await
                 .map_err(|e| entry_error(&entry, e))?;
+            let now = ctx.clock.now().await?;
             let line_items =
-                validate_line_items(Some(&items)).map_err(|p| entry_error(&entry, ServiceError::Validation(p)))?;
-            let order = Order::completed(id, customer_id, partner_id, line_items, ctx.clock.now().await?);
+                validate_line_items(Some(&items), now).map_err(|p| entry_error(&entry, ServiceError::Validation(p)))?;
+            let order = Order::completed(id, customer_id, partner_id, line_items, now);
             in_unit!(ctx, |unit| Ok(unit.insert_order(&order).await?)).await?;
         } else {
             let caller = seed_caller(ctx, partner_id).await?;
