@@ -728,7 +728,7 @@ proptest! {
             && input.iter().all(|i| i.offer_id.as_deref().is_some_and(|o| !o.trim().is_empty()))
             && input.iter().all(|i| i.quantity.is_some_and(|q| (1..=MAX_QUANTITY).contains(&q)))
             && numbers.iter().collect::<BTreeSet<_>>().len() == numbers.len();
-        let result = validate_line_items(Some(&input));
+        let result = validate_line_items(Some(&input), chrono::Utc::now());
         prop_assert_eq!(result.is_ok(), acceptable, "{:?}", result);
         match result {
             Ok(valid) => {
