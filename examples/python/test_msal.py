@@ -33,7 +33,8 @@ def test_msal_gets_an_app_only_token_from_the_emulator(https_emulator, monkeypat
     )
     result = app.acquire_token_for_client(scopes=[SCOPE])
     assert result.get("token_type") == "Bearer", result
-    request = urllib.request.Request(f"{authority}/v1/agreements?agreementType=MicrosoftCustomerAgreement")
+    # The customer list takes an App-only token (the agreement reads are App+User only, as at Microsoft).
+    request = urllib.request.Request(f"{authority}/v1/customers?size=1")
     request.add_header("Authorization", f"Bearer {result['access_token']}")
     import ssl
     with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=trust)) as answer:

@@ -162,11 +162,14 @@ const CUSTOMER_CREATORS: &[Role] = &[GlobalAdmin, UserManagementAdmin, AdminAgen
 
 fn rule(op: Operation) -> Rule {
     let (app_only_allowed, roles, resellers_allowed) = match op {
-        Operation::GetAgreementMetadata => (true, Some(EVERYONE), true),
-        Operation::GetAgreementDocument => (true, Some(AGENTS), true),
+        // The agreement reads: "This scenario supports App+User authentication only", each page of
+        // Microsoft's says (metadata, the template's document, the confirmations, the direct-sign
+        // status); an App-only token is refused as on relationship requests (990420).
+        Operation::GetAgreementMetadata => (false, Some(EVERYONE), true),
+        Operation::GetAgreementDocument => (false, Some(AGENTS), true),
         Operation::ConfirmAcceptance => (false, Some(AGENTS), false),
-        Operation::ListCustomerAgreements => (true, Some(READERS), true),
-        Operation::GetDirectSignStatus => (true, Some(READERS), true),
+        Operation::ListCustomerAgreements => (false, Some(READERS), true),
+        Operation::GetDirectSignStatus => (false, Some(READERS), true),
         Operation::CreateCustomer => (true, Some(CUSTOMER_CREATORS), true),
         // "This scenario supports authentication with App+User credentials only." A reseller or a
         // direct-bill partner that sends the member is told so by the member's own check (990423).
@@ -262,11 +265,11 @@ mod tests {
     fn every_operation_table() {
         // (operation, app-only allowed, roles allowed with an App+User token)
         let table: &[(Operation, bool, &[Role])] = &[
-            (GetAgreementMetadata, true, EVERYONE),
-            (GetAgreementDocument, true, AGENTS),
+            (GetAgreementMetadata, false, EVERYONE),
+            (GetAgreementDocument, false, AGENTS),
             (ConfirmAcceptance, false, AGENTS),
-            (ListCustomerAgreements, true, READERS),
-            (GetDirectSignStatus, true, READERS),
+            (ListCustomerAgreements, false, READERS),
+            (GetDirectSignStatus, false, READERS),
             (CreateCustomer, true, CUSTOMER_CREATORS),
             (CreateCustomerForReseller, false, CUSTOMER_CREATORS),
             (ListCustomers, true, EVERYONE),

@@ -11,6 +11,8 @@ struct Setup {
     app: TestApp,
     partner: String,
     app_token: String,
+    /// An Admin agent's token: the agreement reads are App+User only, as Microsoft's pages say.
+    reader_token: String,
     customer: String,
 }
 
@@ -18,8 +20,9 @@ async fn setup(partner_type: &str) -> Setup {
     let app = TestApp::spawn().await;
     let partner = app.create_partner(partner_type, None).await;
     let app_token = app.mint(&partner, &[], true).await;
+    let reader_token = app.mint(&partner, &["AdminAgent"], false).await;
     let customer = app.create_customer(&app_token, "fabrikam").await["id"].as_str().unwrap().to_string();
-    Setup { app, partner, app_token, customer }
+    Setup { app, partner, app_token, reader_token, customer }
 }
 
 pub fn attestation_body(first: &str, email: &str) -> Value {
@@ -152,20 +155,21 @@ async fn a_partner_completes_an_enhanced_attestation_and_the_customer_can_buy() 
     assert_eq!((read["status"].as_str(), read["customerId"].as_str()), (Some("completed"), Some(s.customer.as_str())));
 
     // it shows in the confirmations list, opens the ordering gate and queues the email
-    let list = app
-        .get_json(
-            &format!("/v1/customers/{}/agreements?agreementType=MicrosoftCustomerAgreement", s.customer),
-            &s.app_token,
-        )
-        .await;
+    let list_path = format!("/v1/customers/{}/agreements?agreementType=MicrosoftCustomerAgreement", s.customer);
+    let list = app.get_json(&list_path, &s.reader_token).await;
     assert_eq!(list["totalCount"], 1);
+    // read with an App+User token: the App-only token that made it may not read it
+    assert_error(app.get(&list_path, &s.app_token).await, 403, 990420).await;
     assert_eq!(list["items"][0]["agreementLink"], "https://aka.ms/customeragreement");
     assert_eq!(app.order(&s.app_token, &s.customer).await.status(), 201);
     let outbox = app.control_json(Method::GET, &format!("/_emulator/outbox?customerId={}", s.customer), None).await;
     assert_eq!(outbox["totalCount"], 1);
     assert_eq!(outbox["items"][0]["to"], "megan@fabrikam.example");
     let signed = app
-        .get_json(&format!("/v1/customers/{}/directSignedMicrosoftCustomerAgreementStatus", s.customer), &s.app_token)
+        .get_json(
+            &format!("/v1/customers/{}/directSignedMicrosoftCustomerAgreementStatus", s.customer),
+            &s.reader_token,
+        )
         .await;
     assert_eq!(signed["isSigned"], false, "an attestation is no direct acceptance");
 
@@ -552,7 +556,7 @@ async fn the_page_keeps_the_attestations_country_and_stores_the_language_and_tem
     let agreement: Value = r.json().await.unwrap();
     assert_eq!((agreement["language"].as_str(), agreement["templateId"].as_str()), (Some("en-US"), Some(MCA_TEMPLATE)));
     let list = format!("/v1/customers/{}/agreements?agreementType=MicrosoftCustomerAgreement", s.customer);
-    let list = app.get_json(&list, &s.app_token).await;
+    let list = app.get_json(&list, &s.reader_token).await;
     assert_eq!(list["items"][0]["language"], "en-US", "{list}");
     let read = app.get_json(&format!("/v1/attestations/enhanced/{id}"), &s.app_token).await;
     assert_eq!((read["status"].as_str(), read["acceptedLanguage"].as_str()), (Some("completed"), Some("en-US")));

@@ -255,10 +255,19 @@ async fn roles_are_checked_per_operation() {
     let no_roles = app.mint(&tenant, &[], false).await;
     let doc = format!("/v1/agreementtemplates/{MCA_TEMPLATE}/document");
     assert_eq!(app.get("/v1/agreements", &helpdesk).await.status(), 200);
-    assert_eq!(app.get("/v1/agreements", &app_only).await.status(), 200);
+    // The agreement reads are App+User only, as Microsoft's pages for them say.
+    assert_error(app.get("/v1/agreements", &app_only).await, 403, 990420).await;
     assert_error(app.get("/v1/agreements", &no_roles).await, 403, 900150).await;
     assert_error(app.get(&doc, &helpdesk).await, 403, 900150).await;
-    assert_eq!(app.get(&doc, &app_only).await.status(), 200);
+    assert_error(app.get(&doc, &app_only).await, 403, 990420).await;
+    let customer = app.create_customer(&app_only, "appreads").await["id"].as_str().unwrap().to_string();
+    for path in [
+        format!("/v1/customers/{customer}/agreements?agreementType=MicrosoftCustomerAgreement"),
+        format!("/v1/customers/{customer}/directSignedMicrosoftCustomerAgreementStatus"),
+    ] {
+        assert_error(app.get(&path, &app_only).await, 403, 990420).await;
+        assert_eq!(app.get(&path, &helpdesk).await.status(), 200, "{path}");
+    }
     assert_error(app.get("/v1/customers/relationshiprequests", &app_only).await, 403, 990420).await;
     assert_error(app.get("/v1/customers/relationshiprequests", &helpdesk).await, 403, 900150).await;
     // the role is checked before the body is read: a caller without the role gets its 403 whatever it sent
