@@ -109,7 +109,9 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 }
 
 /// What requests pass through fault injection: the API's operations and its document links.
-const FAULTED_PREFIXES: [&str; 2] = ["/v1/", "/agreementdocuments/"];
+const FAULTED_PREFIXES: [&str; 2] = ["/v1/", DOCUMENT_LINKS];
+/// The agreement document links, which are opened without a token.
+const DOCUMENT_LINKS: &str = "/agreementdocuments/";
 
 /// Whether a rule's `path` (exact, or a prefix ending in `*`) can match a request that fault
 /// injection sees.
@@ -252,8 +254,9 @@ pub fn validate_rule(
         }
     }
     let probability = input.probability.unwrap_or(1.0);
-    if !(0.0..=1.0).contains(&probability) || probability.is_nan() {
-        problems.push("probability must be between 0 and 1".into());
+    // 0 would store a rule that never hits.
+    if !(probability > 0.0 && probability <= 1.0) {
+        problems.push("probability must be more than 0 and at most 1 (a rule with 0 would never hit)".into());
     }
     if input.count == Some(0) {
         problems.push("count must be at least 1 (leave it out for no limit)".into());
@@ -284,6 +287,17 @@ pub fn validate_rule(
     let partner = input.partner_tenant_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
     if too_long || partner.is_some_and(|p| uuid::Uuid::try_parse(PartnerId::parse(p).as_str()).is_err()) {
         problems.push("partnerTenantId is not a tenant id (a GUID, as a partner persona's tenantId)".into());
+    }
+    // Document links are opened without a token: no partner is known there, so a rule naming one
+    // could never hit them.
+    let on_document_links = operation.as_ref().is_some_and(|(_, route)| route.starts_with(DOCUMENT_LINKS))
+        || path.is_some_and(|p| p.starts_with(DOCUMENT_LINKS));
+    if partner.is_some() && on_document_links {
+        problems.push(
+            "partnerTenantId: document links are opened without a token, so no request to them names a partner and the \
+             rule could never hit; leave partnerTenantId out"
+                .into(),
+        );
     }
     match effect {
         Some(effect) if problems.is_empty() => Ok(FaultRule {
