@@ -624,6 +624,19 @@ async fn every_outcome_is_told_to_the_embedder_at_its_origin_when_the_link_names
             "{link}"
         );
     }
+    // A refused origin beside an id that can be none: the event says null, as the schema says, not
+    // the malformed text.
+    let long = "a".repeat(300);
+    for id in [long.as_str(), "%01bad"] {
+        let (got, page) = page_of(format!("/EnhancedAttestation/Accept?attestationId={id}&embedderOrigin=nope")).await;
+        assert_eq!(got, 400);
+        let (message, _) = posted(&page);
+        assert_eq!(
+            (message["reason"].as_str(), &message["attestationId"]),
+            (Some("invalidEmbedderOrigin"), &Value::Null),
+            "{id}"
+        );
+    }
     let (_, japanese) = page_of("/EnhancedAttestation/Accept?attestationId=nope&language=ja-JP".into()).await;
     assert!(japanese.contains(r#"<html lang="ja">"#) && japanese.contains("この同意リンクは無効です"));
 

@@ -122,15 +122,9 @@ async fn open(ctx: &AppContext, link: &Link<'_>) -> Result<(AcceptancePage, Repl
             let origin = html! { code { (link.embedder_origin.unwrap_or_default()) } };
             let said = fill(reply.lang, Key::BadOrigin, &[("origin", origin)]);
             let refused = Outcome { event: Event::Refused, reason: Some(Reason::InvalidEmbedderOrigin) };
-            return Err(message_page(
-                ctx,
-                &reply,
-                StatusCode::BAD_REQUEST,
-                Key::BadOriginTitle,
-                said,
-                link.id,
-                refused,
-            ));
+            // The event names the link's id only when it can be one, as every other refusal does.
+            let id = link.id.filter(|raw| attestation_id(Some(raw)).is_ok());
+            return Err(message_page(ctx, &reply, StatusCode::BAD_REQUEST, Key::BadOriginTitle, said, id, refused));
         }
     };
     let id = match attestation_id(link.id) {
