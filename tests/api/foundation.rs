@@ -379,6 +379,22 @@ async fn relationship_request_is_an_absolute_link_to_this_emulator() {
             app.base, p.tenant_id
         )
     );
+    // `dualRoleIndirectRelationship=false` is the same link; the documented parameters that ask for
+    // another invitation are refused, not answered with this one (it would name neither party).
+    let same = app.get_json("/v1/customers/relationshiprequests?dualRoleIndirectRelationship=False", &p.token).await;
+    assert_eq!(same, body);
+    let provider = app.persona("IndirectProvider").await;
+    let reseller = app.create_partner("IndirectReseller", Some(&provider.tenant_id)).await;
+    for (query, names) in [
+        (format!("indirectResellerId={reseller}"), "indirectResellerId"),
+        (format!("IndirectCloudSolutionProviderId={}", provider.tenant_id), "indirectCloudSolutionProviderId"),
+        ("dualRoleIndirectRelationship=true".to_string(), "dualRoleIndirectRelationship"),
+        ("dualRoleIndirectRelationship=yes".to_string(), "dualRoleIndirectRelationship"),
+    ] {
+        let path = format!("/v1/customers/relationshiprequests?{query}");
+        let e = assert_error(app.get(&path, &provider.token).await, 400, 990406).await;
+        assert!(e["data"][0].as_str().unwrap().starts_with(names), "{query}: {e}");
+    }
 }
 
 #[tokio::test]

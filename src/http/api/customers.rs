@@ -128,8 +128,41 @@ pub async fn get_customer(
 }
 
 /// `GET /v1/customers/relationshiprequests`: the invitation link, on this emulator's admin center.
-pub async fn relationship_request(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// Microsoft documents three parameters that ask for another link: one for an indirect reseller's
+/// customer (`indirectResellerId`, `indirectCloudSolutionProviderId`) or a dual-role relationship
+/// (`dualRoleIndirectRelationship=true`). The emulator's admin center has no such invitation, so
+/// they are refused, naming what to do instead, rather than read as the caller's own link.
+pub async fn relationship_request(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    query: QueryParams,
+) -> ApiResult<Json<Value>> {
     let permit = permit::<ops::GetRelationshipRequest>(&caller)?;
+    for name in ["indirectResellerId", "indirectCloudSolutionProviderId"] {
+        if query.get(name).is_some() {
+            return Err(ApiError::InvalidQueryParameter(format!(
+                "{name}: the invitation of a customer for an indirect reseller and its indirect provider is not \
+                 emulated (this link would not name them); the indirect reseller asks for its own link, which makes \
+                 the customer its customer and, through it, its indirect provider's"
+            )));
+        }
+    }
+    match query.get("dualRoleIndirectRelationship").map(str::trim) {
+        None => {}
+        Some(raw) if raw.eq_ignore_ascii_case("false") => {}
+        Some(raw) if raw.eq_ignore_ascii_case("true") => {
+            return Err(ApiError::InvalidQueryParameter(
+                "dualRoleIndirectRelationship: the invitation of a dual-role indirect relationship is not emulated; \
+                 leave it out (or send false) for the reseller relationship link"
+                    .into(),
+            ))
+        }
+        Some(raw) => {
+            return Err(ApiError::InvalidQueryParameter(format!(
+                "dualRoleIndirectRelationship: '{raw}' is not true or false"
+            )))
+        }
+    }
     let url = customers::relationship_request_url(&ctx, &permit);
     Ok(Json(json!({ "url": url, "attributes": {"objectType": "RelationshipRequest"} })))
 }

@@ -68,6 +68,11 @@ const QUERY_PARAMETERS: &[(&str, &str, &[&str])] = &[
     ("GET", "/v1/customers", &["size", "filter", "seekOperation"]),
     ("GET", "/v1/customers/{customer_id}/agreements", &["agreementType"]),
     ("GET", "/v1/customers/{customer_id}/orders", &["billingType"]),
+    (
+        "GET",
+        "/v1/customers/relationshiprequests",
+        &["indirectResellerId", "indirectCloudSolutionProviderId", "dualRoleIndirectRelationship"],
+    ),
 ];
 
 /// The query parameters the route `method route` (in the router's spelling) reads.
