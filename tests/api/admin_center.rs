@@ -443,6 +443,12 @@ async fn an_invitation_whose_dap_is_not_true_or_false_or_given_twice_is_not_vali
     let page = r.text().await.unwrap();
     assert!(page.contains("Invitation not valid") && page.contains("DAP"), "{page}");
     assert_error(app.get(&format!("/v1/customers/{id}"), &inviter.token).await, 403, 20002).await;
+    // The journal names the page's refusal and says why, as for the API.
+    let journal = app.control_json(Method::GET, "/_emulator/requests?status=400", None).await;
+    let entry = journal["items"].as_array().unwrap().iter().find(|e| e["path"] == "/AdminPortal/Invitation/Accept");
+    let entry = entry.expect("the refused form");
+    assert_eq!(entry["rule"], "InvitationNotValid", "{entry}");
+    assert!(entry["hint"].as_str().is_some_and(|h| h.contains("DAP")), "{entry}");
     // A DAP or a partner given twice, in the link or in the form: which one was meant cannot be
     // told (the first was read), so nothing is offered and nothing is made.
     for twice in

@@ -670,6 +670,19 @@ async fn every_outcome_is_told_to_the_embedder_at_its_origin_when_the_link_names
     let r = post_form(app, &unticked).await;
     assert_eq!(r.status(), 400);
     assert_eq!(posted(&r.text().await.unwrap()).0["reason"], "notTicked");
+    // The request journal says why each page refused, as it does for the API: the event's reason.
+    let journal = app.control_json(Method::GET, "/_emulator/requests", None).await;
+    let refusals: Vec<(u64, &str)> = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "POST" && e["path"] == "/EnhancedAttestation/Accept")
+        .filter(|e| e["status"].as_u64().unwrap() >= 400)
+        .map(|e| (e["status"].as_u64().unwrap(), e["rule"].as_str().unwrap_or("<none>")))
+        .collect();
+    assert!(refusals.contains(&(403, "formExpired")) && refusals.contains(&(400, "notTicked")), "{journal}");
+    let pages = journal["items"].as_array().unwrap().iter().filter(|e| e["path"] == "/EnhancedAttestation/Accept");
+    assert!(pages.filter(|e| e["status"].as_u64() >= Some(400)).all(|e| e["hint"].is_string()), "{journal}");
 
     // accepted: the redirect keeps the origin, and the page it leads to posts `accepted` with its time
     let r = post_form(app, &ticked_form(&page)).await;

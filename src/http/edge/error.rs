@@ -2,6 +2,9 @@
 //! own refusals (a body that is not JSON, an unknown route, a reused request id, an injected
 //! fault, …) become one Partner Center error body here, and nowhere else.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -15,8 +18,35 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// What the request journal records about a refusal: the rule and a hint for the developer.
 #[derive(Debug, Clone)]
 pub struct RefusalNote {
-    pub rule: &'static str,
+    pub rule: Cow<'static, str>,
     pub hint: String,
+}
+
+tokio::task_local! {
+    /// Why a page of the current request refused, within [`noting_page_refusals`].
+    static PAGE_REFUSAL: RefCell<Option<RefusalNote>>;
+}
+
+/// Say why a page refuses, for the request journal: a page answers in HTML, and its refusal's
+/// rule and hint would otherwise reach the journal as nothing. The first reason a request gives
+/// is kept (the most specific: a use case's refusal is noted before the page that shows it).
+pub fn note_page_refusal(rule: impl Into<Cow<'static, str>>, hint: impl Into<String>) {
+    let _ = PAGE_REFUSAL.try_with(|note| {
+        let mut note = note.borrow_mut();
+        if note.is_none() {
+            *note = Some(RefusalNote { rule: rule.into(), hint: hint.into() });
+        }
+    });
+}
+
+/// Run `work` (one request), and say why a page of it refused, if one did.
+pub async fn noting_page_refusals<T>(work: impl std::future::Future<Output = T>) -> (T, Option<RefusalNote>) {
+    PAGE_REFUSAL
+        .scope(RefCell::new(None), async {
+            let out = work.await;
+            (out, PAGE_REFUSAL.with(|note| note.borrow_mut().take()))
+        })
+        .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -225,7 +255,7 @@ impl IntoResponse for ApiError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         let hint = if shape.status.is_client_error() { hint } else { "see the server log".into() };
-        response.extensions_mut().insert(RefusalNote { rule: shape.name, hint });
+        response.extensions_mut().insert(RefusalNote { rule: shape.name.into(), hint });
         response
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use super::around::Next;
-use super::error::{ApiError, RefusalNote, JSON_CONTENT_TYPE};
+use super::error::{noting_page_refusals, ApiError, RefusalNote, JSON_CONTENT_TYPE};
 use super::request::{
     RequestContext, RequestIds, MAX_REQUEST_ID_LEN, MS_CORRELATION_ID, MS_CV, MS_REQUEST_ID, MS_SERVER_ID,
 };
@@ -132,7 +132,7 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let refusal = refuse_early(&state, &req, connection.as_ref(), ids);
-    let response = async {
+    let response = noting_page_refusals(async {
         if let Some(refusal) = refusal {
             return answer(&path, refusal);
         }
@@ -151,9 +151,10 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
             }
             _ => response,
         }
-    }
+    })
     .instrument(span.clone())
     .await;
+    let (response, page_note) = response;
 
     let mut response = in_error_shape(&path, response, state.config.max_body_bytes, answer);
     // Whole microseconds in the log; milliseconds with three decimals in the journal.
@@ -170,7 +171,10 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
     }
     if is_journaled(&path) {
         let emulator_at = emulator_time(&state, context.tenant().map(String::as_str)).await;
-        let note = response.extensions().get::<RefusalNote>();
+        // A refusal in the API's or the sign-in service's shape carries its note; a page's was noted
+        // while it was made.
+        let refused = status.is_client_error() || status.is_server_error();
+        let note = response.extensions().get::<RefusalNote>().or(page_note.as_ref().filter(|_| refused));
         let (rule, hint) = (note.map(|n| n.rule.to_string()), note.map(|n| n.hint.clone()));
         // The request is answered: its context is the entry's, moved rather than copied, unless
         // something still holds it.

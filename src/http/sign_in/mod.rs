@@ -267,7 +267,7 @@ fn refused(refusal: &OAuthRefusal, context: &RequestContext, now: DateTime<Utc>)
     let status = if described.unauthorized_client { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
     let mut response = no_store((status, Json(body)).into_response());
     response.extensions_mut().insert(RefusalNote {
-        rule: described.error,
+        rule: described.error.into(),
         hint: format!("AADSTS{}: {}", described.code, described.message),
     });
     response

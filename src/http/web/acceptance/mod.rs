@@ -264,6 +264,11 @@ struct Outcome {
 /// A page that frames this one must be able to show it too; its one script tells the embedder
 /// what happened (`message`).
 fn page(ctx: &AppContext, reply: &Reply, status: StatusCode, content: Content, message: serde_json::Value) -> Response {
+    if status.is_client_error() || status.is_server_error() {
+        // The journal's rule is the event's reason (or the event), as the embedder hears it.
+        let rule = message["reason"].as_str().or(message["event"].as_str()).unwrap_or("refused").to_string();
+        crate::http::edge::error::note_page_refusal(rule, content.title.clone());
+    }
     let nonce = ctx.ids.secret(24);
     let script = events::script(&nonce, &message, reply.origin.as_deref());
     let content = Content::new(content.title, html! { (content.body) (script) });

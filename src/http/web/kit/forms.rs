@@ -101,6 +101,10 @@ impl FormErrors {
         };
         problems.sort_by_key(rank);
         problems.dedup();
+        if !problems.is_empty() {
+            let said: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+            crate::http::edge::error::note_page_refusal("FormNotValid", said.join(" "));
+        }
         FormErrors { problems }
     }
 

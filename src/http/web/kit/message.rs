@@ -27,6 +27,11 @@ pub fn message(title: &str, text: &str, back: Option<(&str, &str)>) -> Content {
 
 /// A site's message page; `chrome` is the signed-in person's, if any.
 pub fn site_message(site: &Site, chrome: Option<&Chrome>, status: StatusCode, title: &str, text: &str) -> Response {
+    if status.is_client_error() || status.is_server_error() {
+        // The title names the refusal ("Invitation not valid": InvitationNotValid).
+        let rule: String = title.split_whitespace().map(capitalized).collect();
+        crate::http::edge::error::note_page_refusal(rule, text);
+    }
     let visitor = site.visitor();
     let content = message(title, text, Some((site.brand.home, site.home_label)));
     site_page(status, chrome.unwrap_or(&visitor), content)
@@ -62,4 +67,10 @@ pub fn not_found(site: &Site, path: &str) -> Response {
         },
     );
     site_page(StatusCode::NOT_FOUND, &site.visitor(), content)
+}
+
+/// A word with its first letter in upper case.
+fn capitalized(word: &str) -> String {
+    let mut letters = word.chars();
+    letters.next().map(|first| first.to_uppercase().chain(letters).collect()).unwrap_or_default()
 }

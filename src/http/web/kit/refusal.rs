@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 
 use super::forms::FieldProblem;
-use crate::http::edge::error::status_of;
+use crate::http::edge::error::{note_page_refusal, status_of};
 use crate::service::{ErrorKind, ServiceError};
 
 /// The one sentence for a failure of the emulator itself.
@@ -79,6 +79,8 @@ impl Refusal {
                 vec![sentence]
             }
         };
+        let hint = if failure { "see the server log".to_string() } else { e.hint() };
+        note_page_refusal(described.name, hint);
         Refusal { status: status_of(e), sentences, about, failure }
     }
 

@@ -101,6 +101,8 @@ pub async fn submit<S: SiteSession>(State(ctx): State<AppState>, headers: Header
     let user_name = field(&fields, "userName").unwrap_or_default().trim().to_string();
     let none = FormErrors::default();
     let again = |status: StatusCode, token: &str, message: &str| {
+        let rule = if status == StatusCode::FORBIDDEN { "FormExpired" } else { "FormNotValid" };
+        crate::http::edge::error::note_page_refusal(rule, message);
         site_page(status, &site.visitor(), sign_in_page(site, &return_url, token, &user_name, Some(message), &none))
     };
     let Some(expected) = cookies::read(&headers, site.sign_in_cookie) else {
@@ -148,14 +150,14 @@ fn signed_in_account<T>(
         SignIn::Refused { failures, threshold } => (
             form(StatusCode::UNAUTHORIZED, SIGN_IN_FAILED),
             RefusalNote {
-                rule: "SignInFailed",
+                rule: "SignInFailed".into(),
                 hint: format!("failed sign-in {failures} of {threshold} for '{user_name}' before the lockout"),
             },
         ),
         SignIn::NotAUserName => (
             form(StatusCode::UNAUTHORIZED, SIGN_IN_FAILED),
             RefusalNote {
-                rule: "SignInFailed",
+                rule: "SignInFailed".into(),
                 hint: format!("a user name over {MAX_USER_NAME} characters: no account has one; not counted"),
             },
         ),
@@ -169,7 +171,7 @@ fn signed_in_account<T>(
                  DELETE /_emulator/sign-in-lockouts/{{userName}} unlocks it",
                 render_timestamp(until)
             );
-            (response, RefusalNote { rule: "SignInLockedOut", hint })
+            (response, RefusalNote { rule: "SignInLockedOut".into(), hint })
         }
     };
     response.extensions_mut().insert(note);
