@@ -89,6 +89,10 @@ async fn the_landing_page_says_what_this_is_shows_the_state_and_links_everywhere
     }
     // the quick start, with this server's address
     assert!(page.contains("cargo run --release") && page.contains(&format!("E={}", app.base)), "{page}");
+    // its token reads the agreement metadata, which is App+User only: an Admin agent's, not an app's
+    let quick = &page[page.find("E=").unwrap()..];
+    let quick = &quick[..quick.find("</pre>").unwrap()];
+    assert!(quick.contains("AdminAgent") && !quick.contains("appOnly"), "{quick}");
 
     // the service date follows the clock when nothing is pinned
     let fresh = TestApp::spawn().await;

@@ -216,7 +216,7 @@ fn quick_start(base: &str) -> String {
          PARTNER=$(curl -s -X POST $E/_emulator/partners -H 'content-type: application/json' \\\n  \
          -d '{{\"name\": \"Contoso Cloud Partner\", \"partnerType\": \"DirectBill\"}}' | jq -r .tenantId)\n\
          TOKEN=$(curl -s -X POST $E/_emulator/tokens -H 'content-type: application/json' \\\n  \
-         -d \"{{\\\"partnerTenantId\\\": \\\"$PARTNER\\\", \\\"appOnly\\\": true}}\" | jq -r .access_token)\n\
+         -d \"{{\\\"partnerTenantId\\\": \\\"$PARTNER\\\", \\\"roles\\\": [\\\"AdminAgent\\\"]}}\" | jq -r .access_token)\n\
          curl -s \"$E/v1/agreements?agreementType=MicrosoftCustomerAgreement\" -H \"Authorization: Bearer $TOKEN\""
     )
 }
