@@ -109,9 +109,7 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 }
 
 /// What requests pass through fault injection: the API's operations and its document links.
-const FAULTED_PREFIXES: [&str; 2] = ["/v1/", DOCUMENT_LINKS];
-/// The agreement document links, which are opened without a token.
-const DOCUMENT_LINKS: &str = "/agreementdocuments/";
+const FAULTED_PREFIXES: [&str; 2] = ["/v1/", "/agreementdocuments/"];
 
 /// Whether a rule's `path` (exact, or a prefix ending in `*`) can match a request that fault
 /// injection sees.
@@ -287,17 +285,6 @@ pub fn validate_rule(
     let partner = input.partner_tenant_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
     if too_long || partner.is_some_and(|p| uuid::Uuid::try_parse(PartnerId::parse(p).as_str()).is_err()) {
         problems.push("partnerTenantId is not a tenant id (a GUID, as a partner persona's tenantId)".into());
-    }
-    // Document links are opened without a token: no partner is known there, so a rule naming one
-    // could never hit them.
-    let on_document_links = operation.as_ref().is_some_and(|(_, route)| route.starts_with(DOCUMENT_LINKS))
-        || path.is_some_and(|p| p.starts_with(DOCUMENT_LINKS));
-    if partner.is_some() && on_document_links {
-        problems.push(
-            "partnerTenantId: document links are opened without a token, so no request to them names a partner and the \
-             rule could never hit; leave partnerTenantId out"
-                .into(),
-        );
     }
     match effect {
         Some(effect) if problems.is_empty() => Ok(FaultRule {
