@@ -81,7 +81,10 @@ pub fn answer(path: &str, e: ApiError) -> Response {
     match Site::of(path) {
         Some(site) => {
             let (status, text) = e.status_and_description();
-            site.refusal_page(status, &text)
+            let mut page = site.refusal_page(status, &text);
+            // The edge's own refusal (a size, a timeout, a panic) is why, whatever the page noted.
+            page.extensions_mut().insert(e.refusal_note());
+            page
         }
         None => e.into_response(),
     }

@@ -78,3 +78,34 @@ async fn every_page_sends_the_same_headers_and_carries_the_one_stylesheet_its_po
     assert!(shown.iter().all(|s| s.style == shown[0].style), "one stylesheet for every page");
     assert!(shown[0].style.contains("--colorBrandBackground: var(--brand80)"), "Fluent 2's brand colour");
 }
+
+/// A page's refusal reaches the request journal with its rule and hint, as the API's does: the
+/// edge's own (a form over the body limit) and a page's own (a link that is not valid).
+#[tokio::test]
+async fn the_journal_says_why_a_page_refused() {
+    let app = TestApp::spawn().await;
+    let huge = format!("userName={}", "a".repeat(200_000));
+    let r = app
+        .http
+        .post(app.url("/dashboard/signin"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(header(&r, "content-type").starts_with("text/html"), "a page, not JSON");
+    let r = app.http.get(app.url("/dashboard/signin/link?token=never-issued")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let journal = app.control_json(reqwest::Method::GET, "/_emulator/requests", None).await;
+    let entry = |path: &str| -> Value {
+        journal["items"].as_array().unwrap().iter().find(|e| e["path"] == path).cloned().unwrap_or(Value::Null)
+    };
+    let too_large = entry("/dashboard/signin");
+    assert_eq!(too_large["rule"], "PayloadTooLarge", "{too_large}");
+    assert!(too_large["hint"].is_string(), "{too_large}");
+    // the rule from the page's title, "Sign-in link not valid"
+    let link = entry("/dashboard/signin/link");
+    assert_eq!(link["rule"], "SignInLinkNotValid", "{link}");
+    assert!(link["hint"].as_str().is_some_and(|h| h.contains("sign-in-links")), "{link}");
+}

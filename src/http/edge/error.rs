@@ -31,10 +31,20 @@ tokio::task_local! {
 /// rule and hint would otherwise reach the journal as nothing. The first reason a request gives
 /// is kept (the most specific: a use case's refusal is noted before the page that shows it).
 pub fn note_page_refusal(rule: impl Into<Cow<'static, str>>, hint: impl Into<String>) {
+    note(RefusalNote { rule: rule.into(), hint: hint.into() }, false);
+}
+
+/// Say that a page failed (the emulator's own failure): it replaces any refusal noted before, which
+/// the page no longer shows.
+pub fn note_page_failure(rule: &'static str) {
+    note(RefusalNote { rule: rule.into(), hint: "see the server log".into() }, true);
+}
+
+fn note(new: RefusalNote, replace: bool) {
     let _ = PAGE_REFUSAL.try_with(|note| {
         let mut note = note.borrow_mut();
-        if note.is_none() {
-            *note = Some(RefusalNote { rule: rule.into(), hint: hint.into() });
+        if replace || note.is_none() {
+            *note = Some(new);
         }
     });
 }
@@ -192,6 +202,13 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// What the request journal records of this refusal (a page that shows it carries it too).
+    pub fn refusal_note(&self) -> RefusalNote {
+        let shape = self.shape();
+        let hint = if shape.status.is_client_error() { self.hint() } else { "see the server log".into() };
+        RefusalNote { rule: shape.name.into(), hint }
+    }
+
     /// The status and the description a client reads (a page shows the same sentence).
     pub fn status_and_description(&self) -> (StatusCode, String) {
         let shape = self.shape();

@@ -132,7 +132,7 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
     );
     let timeout = Duration::from_secs(state.config.request_timeout_seconds);
     let refusal = refuse_early(&state, &req, connection.as_ref(), ids);
-    let response = noting_page_refusals(async {
+    let work = async {
         if let Some(refusal) = refusal {
             return answer(&path, refusal);
         }
@@ -151,10 +151,12 @@ pub async fn request_context((state, answer): (AppState, Answer), mut req: Reque
             }
             _ => response,
         }
-    })
-    .instrument(span.clone())
-    .await;
-    let (response, page_note) = response;
+    }
+    .instrument(span.clone());
+    // Pages note why they refuse while they are made; the API's and the control plane's refusals
+    // carry their note (and need no scope of their own, on the hot path).
+    let (response, page_note) =
+        if answers_in_json(&path) { (work.await, None) } else { noting_page_refusals(work).await };
 
     let mut response = in_error_shape(&path, response, state.config.max_body_bytes, answer);
     // Whole microseconds in the log; milliseconds with three decimals in the journal.
@@ -381,4 +383,10 @@ mod tests {
             "{error}"
         );
     }
+}
+
+/// Whether a path answers its refusals in Partner Center's JSON error shape, which carries its own
+/// journal note: the API and the control plane (the pages and the sign-in service do not).
+fn answers_in_json(path: &str) -> bool {
+    path.starts_with("/v1/") || path.starts_with("/_emulator/") || path.starts_with("/agreementdocuments/")
 }

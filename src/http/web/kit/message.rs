@@ -28,8 +28,8 @@ pub fn message(title: &str, text: &str, back: Option<(&str, &str)>) -> Content {
 /// A site's message page; `chrome` is the signed-in person's, if any.
 pub fn site_message(site: &Site, chrome: Option<&Chrome>, status: StatusCode, title: &str, text: &str) -> Response {
     if status.is_client_error() || status.is_server_error() {
-        // The title names the refusal ("Invitation not valid": InvitationNotValid).
-        let rule: String = title.split_whitespace().map(capitalized).collect();
+        // The title names the refusal ("Sign-in link not valid": SignInLinkNotValid).
+        let rule: String = title.split(|c: char| !c.is_alphanumeric()).map(capitalized).collect();
         crate::http::edge::error::note_page_refusal(rule, text);
     }
     let visitor = site.visitor();

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 
 use super::forms::FieldProblem;
-use crate::http::edge::error::{note_page_refusal, status_of};
+use crate::http::edge::error::{note_page_failure, note_page_refusal, status_of};
 use crate::service::{ErrorKind, ServiceError};
 
 /// The one sentence for a failure of the emulator itself.
@@ -79,8 +79,11 @@ impl Refusal {
                 vec![sentence]
             }
         };
-        let hint = if failure { "see the server log".to_string() } else { e.hint() };
-        note_page_refusal(described.name, hint);
+        if failure {
+            note_page_failure(described.name);
+        } else {
+            note_page_refusal(described.name, e.hint());
+        }
         Refusal { status: status_of(e), sentences, about, failure }
     }
 
