@@ -335,7 +335,12 @@ fn line_item(
                 .into(),
         );
     }
-    let choices = item.choices.check(NamedTerm::of(item.term_duration.as_deref()), now, &mut problem);
+    // A cart's line item needs its term, refused above when missing: the end date says nothing more.
+    let term_named = match NamedTerm::of(item.term_duration.as_deref()) {
+        NamedTerm::Absent => NamedTerm::Invalid,
+        named => named,
+    };
+    let choices = item.choices.check(term_named, now, &mut problem);
     // A renewal keeps the billing cycle, so its term must fit it as the first term must.
     if let (Some(cycle), Some(renewal)) = (cycle, choices.renews_to.as_ref().and_then(RenewsTo::term)) {
         if let Err(p) = cycle_fits_term(cycle, renewal) {
