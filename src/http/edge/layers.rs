@@ -317,6 +317,12 @@ fn in_error_shape(path: &str, response: Response, body_limit: usize, answer: Ans
     answer(path, error)
 }
 
+/// Whether a path answers its refusals in Partner Center's JSON error shape, which carries its own
+/// journal note: the API and the control plane (the pages and the sign-in service do not).
+fn answers_in_json(path: &str) -> bool {
+    path.starts_with("/v1/") || path.starts_with("/_emulator/") || path.starts_with("/agreementdocuments/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,10 +389,4 @@ mod tests {
             "{error}"
         );
     }
-}
-
-/// Whether a path answers its refusals in Partner Center's JSON error shape, which carries its own
-/// journal note: the API and the control plane (the pages and the sign-in service do not).
-fn answers_in_json(path: &str) -> bool {
-    path.starts_with("/v1/") || path.starts_with("/_emulator/") || path.starts_with("/agreementdocuments/")
 }
