@@ -37,7 +37,16 @@ pub fn note_page_refusal(rule: impl Into<Cow<'static, str>>, hint: impl Into<Str
 /// Say that a page failed (the emulator's own failure): it replaces any refusal noted before, which
 /// the page no longer shows.
 pub fn note_page_failure(rule: &'static str) {
-    note(RefusalNote { rule: rule.into(), hint: "see the server log".into() }, true);
+    note(RefusalNote { rule: rule.into(), hint: SEE_THE_LOG.into() }, true);
+}
+
+/// A failure's hint: its details go to the server log only.
+const SEE_THE_LOG: &str = "see the server log";
+
+/// The journal's note of a refusal in `shape`: its name, and `hint` for a client's error.
+fn note_of(shape: &Shape, hint: String) -> RefusalNote {
+    let hint = if shape.status.is_client_error() { hint } else { SEE_THE_LOG.into() };
+    RefusalNote { rule: shape.name.into(), hint }
 }
 
 fn note(new: RefusalNote, replace: bool) {
@@ -204,9 +213,7 @@ impl ApiError {
 impl ApiError {
     /// What the request journal records of this refusal (a page that shows it carries it too).
     pub fn refusal_note(&self) -> RefusalNote {
-        let shape = self.shape();
-        let hint = if shape.status.is_client_error() { self.hint() } else { "see the server log".into() };
-        RefusalNote { rule: shape.name.into(), hint }
+        note_of(&self.shape(), self.hint())
     }
 
     /// The status and the description a client reads (a page shows the same sentence).
@@ -271,8 +278,7 @@ impl IntoResponse for ApiError {
         if let Some(seconds) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        let hint = if shape.status.is_client_error() { hint } else { "see the server log".into() };
-        response.extensions_mut().insert(RefusalNote { rule: shape.name.into(), hint });
+        response.extensions_mut().insert(note_of(&shape, hint));
         response
     }
 }
